@@ -1,0 +1,51 @@
+/**
+ * Leaky integrator (Norse's `LI` / `li_feed_forward_step`): integrates current, never spikes;
+ * its output is the membrane voltage.
+ *
+ * Update order of one step (forward Euler):
+ * ```
+ * i_j = i + x                                  (current jump first, as LIF)
+ * v'  = v + (dt·τ_mem⁻¹)·((v_leak − v) + i_j)
+ * i'  = i_j + (−dt·τ_syn⁻¹)·i_j                 (current decays)
+ * out = v'
+ * ```
+ * Initial state: `v = v_leak`, `i = 0`. Source: Norse `functional/leaky_integrator.py`.
+ * @module
+ */
+import type { NeuronKernel } from '../ops/kernel.js';
+import { defineModel, type ParamsOf } from './model.js';
+
+/** Norse's `LIParameters`: `tauSynInv` (200 1/s, > 0), `tauMemInv` (100 1/s, > 0), `vLeak` (0). */
+export const liParameterSpecs = {
+  tauSynInv: { kind: 'number', default: 200, range: 'positive' },
+  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
+  vLeak: { kind: 'number', default: 0, range: 'finite' },
+} as const;
+
+/** Validated LI parameters. */
+export type LIParameters = ParamsOf<typeof liParameterSpecs>;
+
+/** The per-neuron LI update (input `x`, state `v`, `i`, output `v`). */
+export const liKernel: NeuronKernel = {
+  name: 'li',
+  inputs: ['x'],
+  state: ['v', 'i'],
+  params: ['tauSynInv', 'tauMemInv', 'vLeak'],
+  output: 'v',
+  body: `
+  const iJ = R(i + x);
+  v = R(v + R(R(dt * tauMemInv) * R(R(vLeak - v) + iJ)));
+  i = R(iJ + R(R(-dt * tauSynInv) * iJ));
+`,
+};
+
+/** The leaky integrator: `xs` `[T, batch, N]` → voltages `[T, batch, N]`, state `{ v, i }`. */
+export const li = defineModel({
+  name: 'LI',
+  id: 'li',
+  parameters: liParameterSpecs,
+  kernel: liKernel,
+  state: ['v', 'i'],
+  initialState: (p) => ({ v: p.vLeak, i: 0 }),
+  outputName: 'out',
+});

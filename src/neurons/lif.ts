@@ -1,0 +1,82 @@
+/**
+ * Leaky integrate-and-fire neuron, feed-forward (Norse's `LIF` / `lif_feed_forward_step`).
+ *
+ * Update order of one step (forward Euler, as Norse since 2024-01-15), with input `x` `[batch, N]`:
+ * ```
+ * i_j   = i + x                                   (current jump first)
+ * v_d   = v + (dt·τ_mem⁻¹)·((v_leak − v) + i_j)    (voltage integrates the jumped current)
+ * i'    = i_j + (−dt·τ_syn⁻¹)·i_j                  (current decays)
+ * z     = Θ(v_d − v_th)                            (strict: spikes when v_d > v_th)
+ * v'    = (1 − z)·v_d + z·v_reset                  (reset by value, same step)
+ * ```
+ * The input is never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`.
+ * Source: Norse `norse/torch/functional/lif.py` (`lif_feed_forward_step`), commit 065a3b45.
+ * @module
+ */
+import type { NeuronKernel } from '../ops/kernel.js';
+import { defineModel, type ParamsOf, surrogateParams } from './model.js';
+
+/**
+ * Norse's `LIFParameters` in camelCase with Norse's defaults (`dt` is passed separately, seconds).
+ * - `tauSynInv` 1/τ_syn in 1/s (default 200), `tauMemInv` 1/τ_mem in 1/s (default 100), both > 0
+ * - `vLeak` (0), `vTh` (1), `vReset` (0): voltages in Norse's dimensionless units
+ * - `method`, `alpha`: surrogate-gradient choice; accepted for compatibility, no effect on values
+ */
+export const lifParameterSpecs = {
+  tauSynInv: { kind: 'number', default: 200, range: 'positive' },
+  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
+  vLeak: { kind: 'number', default: 0, range: 'finite' },
+  vTh: { kind: 'number', default: 1, range: 'finite' },
+  vReset: { kind: 'number', default: 0, range: 'finite' },
+  ...surrogateParams,
+} as const;
+
+/** Validated LIF parameters (Norse's `LIFParameters`). */
+export type LIFParameters = ParamsOf<typeof lifParameterSpecs>;
+
+/**
+ * The LIF update after the current jump `iJ` has been computed (shared by LIF, LIFRecurrent,
+ * LIFRefrac): defines `vDec`, `iDec`, `z` and the reset voltage `vNew`.
+ */
+export const lifIntegrateAndFire = `
+  const vDec = R(v + R(R(dt * tauMemInv) * R(R(vLeak - v) + iJ)));
+  const iDec = R(iJ + R(R(-dt * tauSynInv) * iJ));
+  const z = R(vDec - vTh) > 0 ? 1 : 0;
+  const vNew = R(R(R(1 - z) * vDec) + R(z * vReset));
+`;
+
+/** Kernel parameters of the LIF update. */
+export const lifKernelParams = ['tauSynInv', 'tauMemInv', 'vLeak', 'vTh', 'vReset'] as const;
+
+/** The per-neuron LIF update (input `x`, state `v`, `i`, output `z`). */
+export const lifKernel: NeuronKernel = {
+  name: 'lif',
+  inputs: ['x'],
+  state: ['v', 'i'],
+  params: lifKernelParams,
+  output: 'z',
+  body: `
+  const iJ = R(i + x);
+  ${lifIntegrateAndFire}
+  v = vNew;
+  i = iDec;
+`,
+};
+
+/**
+ * The LIF model: `lif.run(p, dt)(xs, state?)` over `xs` `[T, batch, N]` returns spikes
+ * `[T, batch, N]` (0/1) and the state `{ v, i }` (`[batch, N]`); `lif.step(p, dt)(x, state?)` does
+ * one step. See the module docs for the equations.
+ */
+export const lif = defineModel({
+  name: 'LIF',
+  id: 'lif',
+  parameters: lifParameterSpecs,
+  kernel: lifKernel,
+  state: ['v', 'i'],
+  initialState: (p) => ({ v: p.vLeak, i: 0 }),
+  outputName: 'z',
+});
+
+/** State of a feed-forward LIF layer: membrane voltage `v` and synaptic current `i`, each `[batch, N]`. */
+export type LIFState = ReturnType<typeof lif.initialState>;

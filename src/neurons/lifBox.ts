@@ -1,0 +1,63 @@
+/**
+ * LIF without a current term (Norse's `LIFBox` / `lif_box_feed_forward_step`).
+ * ```
+ * v_d = v + (dt·τ_mem⁻¹)·((x + v_leak) − v)
+ * z   = Θ(v_d − v_th)                                 (strict)
+ * v'  = (1 − z)·v_d + z·v_reset          resetMethod 'value'    (Norse reset_value, default)
+ * v'  = (1 − z)·v_d + z·(v_d − v_th)     resetMethod 'subtract' (Norse reset_subtract)
+ * ```
+ * Initial state: `v = v_leak`. Source: Norse `functional/lif_box.py`, `functional/reset.py`.
+ * @module
+ */
+import type { NeuronKernel } from '../ops/kernel.js';
+import { defineModel, type ParamsOf, surrogateParams } from './model.js';
+
+/**
+ * Norse's `LIFBoxParameters`: `tauMemInv` (100 1/s, > 0), `vLeak` (0), `vTh` (1), `vReset` (0),
+ * `resetMethod` (`'value'` default, or `'subtract'`; Norse's `reset_value` / `reset_subtract`),
+ * `method`, `alpha` (surrogate gradient; no effect on values).
+ */
+export const lifBoxParameterSpecs = {
+  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
+  vLeak: { kind: 'number', default: 0, range: 'finite' },
+  vTh: { kind: 'number', default: 1, range: 'finite' },
+  vReset: { kind: 'number', default: 0, range: 'finite' },
+  ...surrogateParams,
+  resetMethod: { kind: 'enum', default: 'value', options: ['value', 'subtract'] },
+} as const;
+
+/** Validated LIFBox parameters. */
+export type LIFBoxParameters = ParamsOf<typeof lifBoxParameterSpecs>;
+
+/** The per-neuron LIFBox update (input `x`, state `v`, output `z`). */
+export const lifBoxKernel: NeuronKernel = {
+  name: 'lif_box',
+  inputs: ['x'],
+  state: ['v'],
+  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', 'resetSubtract'],
+  output: 'z',
+  body: `
+  const vDec = R(v + R(R(dt * tauMemInv) * R(R(x + vLeak) - v)));
+  const z = R(vDec - vTh) > 0 ? 1 : 0;
+  const target = resetSubtract > 0.5 ? R(vDec - vTh) : vReset;
+  v = R(R(R(1 - z) * vDec) + R(z * target));
+`,
+};
+
+/** The box LIF model: `xs` `[T, batch, N]` → spikes, state `{ v }`. */
+export const lifBox = defineModel({
+  name: 'LIFBox',
+  id: 'lifBox',
+  parameters: lifBoxParameterSpecs,
+  kernel: lifBoxKernel,
+  kernelParams: (p) => ({
+    tauMemInv: p.tauMemInv,
+    vLeak: p.vLeak,
+    vTh: p.vTh,
+    vReset: p.vReset,
+    resetSubtract: p.resetMethod === 'subtract' ? 1 : 0,
+  }),
+  state: ['v'],
+  initialState: (p) => ({ v: p.vLeak }),
+  outputName: 'z',
+});

@@ -1,0 +1,63 @@
+/**
+ * LIF with an absolute refractory period (Norse's `LIFRefracCell` / `lif_refrac_feed_forward_step`).
+ *
+ * One step: the LIF step of `lif.ts` gives `z₀`, `v₀` (after reset) and `i'`; then, with the
+ * refractory counter `ρ` (counted in steps, not seconds) and `m = Θ(ρ)` (ρ > 0):
+ * ```
+ * v' = (1 − m)·v₀ + m·v          (a refractory neuron keeps its old voltage)
+ * z  = (1 − m)·z₀                (and cannot spike)
+ * ρ' = (1 − z)·relu(ρ − m) + z·ρ_reset
+ * ```
+ * Initial state: `v = v_leak`, `i = 0`, `ρ = 0`. Norse's nested
+ * `LIFRefracParameters.lif` is flattened: LIF's parameters plus `rhoReset` (default 5 steps).
+ * Source: Norse `functional/lif_refrac.py` (`compute_refractory_update`).
+ * @module
+ */
+import type { NeuronKernel } from '../ops/kernel.js';
+import { lifIntegrateAndFire, lifKernelParams, lifParameterSpecs } from './lif.js';
+import { defineModel, type ParamsOf } from './model.js';
+
+/** LIFRefrac parameters: LIF's (flattened from `.lif`) plus `rhoReset` (steps, ≥ 0, default 5). */
+export const lifRefracParameterSpecs = {
+  ...lifParameterSpecs,
+  rhoReset: { kind: 'number', default: 5, range: 'nonNegative' },
+} as const;
+
+/** Validated LIFRefrac parameters. */
+export type LIFRefracParameters = ParamsOf<typeof lifRefracParameterSpecs>;
+
+/** The refractory part of the update, after the current jump `iJ` (shared with LIFRefracRecurrent). */
+export const lifRefracUpdate = `
+  ${lifIntegrateAndFire}
+  const m = rho > 0 ? 1 : 0;
+  const vOut = R(R(R(1 - m) * vNew) + R(m * v));
+  const zOut = R(1 - m) * z;
+  const rhoDec = R(rho - m);
+  rho = R(R(R(1 - zOut) * (rhoDec > 0 ? rhoDec : 0)) + R(zOut * rhoReset));
+  v = vOut;
+  i = iDec;
+`;
+
+/** The per-neuron LIFRefrac update (input `x`, state `v`, `i`, `rho`, output `zOut`). */
+export const lifRefracKernel: NeuronKernel = {
+  name: 'lif_refrac',
+  inputs: ['x'],
+  state: ['v', 'i', 'rho'],
+  params: [...lifKernelParams, 'rhoReset'],
+  output: 'zOut',
+  body: `
+  const iJ = R(i + x);
+  ${lifRefracUpdate}
+`,
+};
+
+/** The refractory LIF model: `xs` `[T, batch, N]` → spikes, state `{ v, i, rho }`. */
+export const lifRefrac = defineModel({
+  name: 'LIFRefrac',
+  id: 'lifRefrac',
+  parameters: lifRefracParameterSpecs,
+  kernel: lifRefracKernel,
+  state: ['v', 'i', 'rho'],
+  initialState: (p) => ({ v: p.vLeak, i: 0, rho: 0 }),
+  outputName: 'z',
+});

@@ -1,0 +1,37 @@
+/**
+ * Recurrent LIF with an absolute refractory period (Norse's `LIFRefracRecurrent` / `lif_refrac_step`).
+ * Current jump `i_j = (i + x·W_inᵀ) + z·W_recᵀ` (see `lifRecurrent.ts`), then the refractory LIF
+ * update of `lifRefrac.ts`. State `{ z, v, i, rho }`, initial `z = 0`, `v = v_leak`, `i = 0`, `ρ = 0`.
+ * Source: Norse `functional/lif_refrac.py` (`lif_refrac_step`).
+ * @module
+ */
+import type { NeuronKernel } from '../ops/kernel.js';
+import { lifKernelParams } from './lif.js';
+import { recurrentWeightSpecs } from './lifRecurrent.js';
+import { lifRefracParameterSpecs, lifRefracUpdate } from './lifRefrac.js';
+import { defineModel } from './model.js';
+
+/** The per-neuron recurrent LIFRefrac update (inputs `xa` = x·W_inᵀ, `xb` = z·W_recᵀ). */
+export const lifRefracRecurrentKernel: NeuronKernel = {
+  name: 'lif_refrac_recurrent',
+  inputs: ['xa', 'xb'],
+  state: ['v', 'i', 'rho'],
+  params: [...lifKernelParams, 'rhoReset'],
+  output: 'zOut',
+  body: `
+  const iJ = R(R(i + xa) + xb);
+  ${lifRefracUpdate}
+`,
+};
+
+/** The recurrent refractory LIF model; state `{ z, v, i, rho }`. */
+export const lifRefracRecurrent = defineModel({
+  name: 'LIFRefracRecurrent',
+  id: 'lifRefracRecurrent',
+  parameters: { ...lifRefracParameterSpecs, ...recurrentWeightSpecs },
+  kernel: lifRefracRecurrentKernel,
+  state: ['z', 'v', 'i', 'rho'],
+  initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, rho: 0 }),
+  outputName: 'z',
+  recurrent: { inputCurrent: 'xa', recurrentCurrent: 'xb' },
+});

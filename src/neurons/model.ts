@@ -1,0 +1,445 @@
+/**
+ * The machinery shared by every neuron model: parameter validation with Norse's defaults, initial
+ * state, a pure `step`, and a fused `run` over a chunk `[T, ...stateShape]` that can record every
+ * state variable per step (Norse's `record_states=True`).
+ *
+ * A model file describes its parameters and its per-neuron {@link NeuronKernel}; {@link defineModel}
+ * turns that description into the public API. Nothing here mutates its arguments: `run` copies the
+ * state into scratch buffers, updates those, and returns them as the new (frozen) state.
+ * @module
+ */
+import { checkDt, finiteNumber, invalid, nonNegativeNumber, orThrow, positiveNumber, SpikeflowError, show } from '../ops/errors.js';
+import { compileJs, type NeuronKernel } from '../ops/kernel.js';
+import { matmulFor } from '../ops/linear.js';
+import {
+  allocate,
+  type DType,
+  dtypeOf,
+  finiteTensor,
+  fromTypedArray,
+  isTensor,
+  type NestedArray,
+  sameShape,
+  showShape,
+  sizeOf,
+  type Tensor,
+  type TensorData,
+  tensor,
+} from '../ops/tensor.js';
+
+/** Description of one parameter: its kind, Norse's default and the allowed range. */
+export type ParamSpec =
+  | {
+      readonly kind: 'number';
+      /** Norse's default value. */
+      readonly default: number;
+      /** `positive` (> 0: time constants, inverse time constants), `nonNegative` or any `finite` value. */
+      readonly range: 'finite' | 'positive' | 'nonNegative';
+    }
+  | { readonly kind: 'enum'; readonly default: string; readonly options: readonly string[] }
+  | { readonly kind: 'boolean'; readonly default: boolean }
+  /** A weight matrix `[rows, cols]` given as a tensor or nested arrays; no default (required). */
+  | { readonly kind: 'matrix' };
+
+/** Parameter values a model accepts. */
+export type ParamValue = number | string | boolean | Tensor | NestedArray;
+
+/** Specs of all parameters of a model, keyed by spikeflow name (Norse's name in camelCase). */
+export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+
+/** The validated parameter record described by a set of specs. */
+export type ParamsOf<S extends ParamSpecs> = {
+  readonly [K in keyof S]: S[K] extends { kind: 'number' }
+    ? number
+    : S[K] extends { kind: 'enum'; options: readonly (infer O)[] }
+      ? O
+      : S[K] extends { kind: 'boolean' }
+        ? boolean
+        : Tensor;
+};
+
+/** A neuron layer's state: one tensor per state variable, all of the same shape and dtype. */
+export type NeuronState<S extends string = string> = Readonly<Record<S, Tensor>>;
+
+/** Options of a fused run. */
+export interface RunOptions {
+  /** Also return every state variable after every step, each `[T, ...stateShape]` (default false). */
+  readonly record?: boolean;
+}
+
+/**
+ * Result of a fused run: outputs `[T, ...stateShape]`, the final state, and (when `record` was
+ * set) every state variable after each step, `[T, ...stateShape]`.
+ */
+export type RunResult<S extends string = string> = readonly [Tensor, NeuronState<S>, NeuronState<S>?];
+
+/** Recurrent wiring of a model: input and recurrent weights applied per step. */
+export interface RecurrentSpec {
+  /** Kernel input receiving `x W_inᵀ` (e.g. `xa`). */
+  readonly inputCurrent: string;
+  /** Kernel input receiving `z_{t-1} W_recᵀ` (e.g. `xb`). */
+  readonly recurrentCurrent: string;
+}
+
+/** What a model file declares; see {@link defineModel}. */
+export interface ModelSpec<P extends ParamSpecs, S extends string> {
+  /** Norse's class name, e.g. `LIF`, `LIFRecurrent`. */
+  readonly name: string;
+  /** Prefix of error messages, e.g. `lif`. */
+  readonly id: string;
+  /** Parameters, in Norse's order, with Norse's defaults. */
+  readonly parameters: P;
+  /** The per-neuron update; its `params` are read from {@link ModelSpec.kernelParams}. */
+  readonly kernel: NeuronKernel;
+  /** Numeric values of the kernel's params (defaults to the numeric parameters of the same name). */
+  readonly kernelParams?: (p: ParamsOf<P>) => Readonly<Record<string, number>>;
+  /** Model state variables in Norse's order (for recurrent models `z` first, as `LIFState`). */
+  readonly state: readonly S[];
+  /** Initial value of each state variable (Norse's `state=None` initial state). */
+  readonly initialState: (p: ParamsOf<P>) => Readonly<Record<S, number>>;
+  /** Key of the output in Norse's traces: `z` for spiking models, `out` for integrators. */
+  readonly outputName: 'z' | 'out';
+  /** Cross-parameter checks; return a message to reject. */
+  readonly check?: (p: ParamsOf<P>) => { argument: string; message: string } | undefined;
+  /** Present for recurrent models. */
+  readonly recurrent?: RecurrentSpec;
+}
+
+/** The public API of a neuron model, built by {@link defineModel}. */
+export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string = string> {
+  /** Norse's class name, e.g. `LIF`. */
+  readonly name: string;
+  /** Short id used in messages, e.g. `lif`. */
+  readonly id: string;
+  /** The parameter specs (names, defaults, ranges). */
+  readonly specs: P;
+  /** State variable names in Norse's order. */
+  readonly stateNames: readonly S[];
+  /** Output key in Norse's traces (`z` or `out`). */
+  readonly outputName: 'z' | 'out';
+  /** The per-neuron kernel (for backends). */
+  readonly kernel: NeuronKernel;
+  /** Whether the model has input and recurrent weights. */
+  readonly recurrent: boolean;
+  /**
+   * Validates parameters and fills Norse's defaults.
+   * @throws SpikeflowError for unknown names, non-finite numbers, out-of-range values
+   */
+  readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamsOf<P>;
+  /**
+   * Norse's initial state for a layer of the given shape (`[batch, N]`).
+   * @throws SpikeflowError for invalid parameters or shapes
+   */
+  readonly initialState: (shape: readonly number[], p?: Partial<Record<keyof P, ParamValue>>, dtype?: DType) => NeuronState<S>;
+  /**
+   * One time step: `step(p, dt)(x, state?) → [out, state]`; x is `[batch, ...]` (for recurrent
+   * models `[batch, inputs]`), `state` defaults to the initial state.
+   * @throws SpikeflowError on shape/dtype mismatch, non-finite input or state, `dt <= 0`, bad parameters
+   */
+  readonly step: (
+    p?: Partial<Record<keyof P, ParamValue>>,
+    dt?: number,
+  ) => (x: Tensor, state?: NeuronState<S>) => readonly [Tensor, NeuronState<S>];
+  /**
+   * A fused run over a chunk: `run(p, dt, options)(xs, state?) → [outs, state, recorded?]` with
+   * `xs` `[T, batch, ...]`. Equal, bit for bit, to `T` calls of `step`.
+   * @throws SpikeflowError as {@link NeuronModel.step}
+   */
+  readonly run: (
+    p?: Partial<Record<keyof P, ParamValue>>,
+    dt?: number,
+    options?: RunOptions,
+  ) => (xs: Tensor, state?: NeuronState<S>) => RunResult<S>;
+}
+
+/** Norse's surrogate-gradient methods; they only shape gradients, never the forward pass. */
+export const SURROGATE_METHODS = ['super', 'heaviside', 'tanh', 'tent', 'circ', 'logistic', 'triangle', 'adjoint'] as const;
+
+/** The `method` and `alpha` parameters every Norse spiking model accepts (forward pass ignores them). */
+export const surrogateParams = {
+  method: { kind: 'enum', default: 'super', options: SURROGATE_METHODS },
+  alpha: { kind: 'number', default: 100, range: 'positive' },
+} as const satisfies ParamSpecs;
+
+const isTensorLike = (v: unknown): v is Tensor =>
+  v !== null && typeof v === 'object' && 'data' in (v as object) && 'shape' in (v as object);
+
+const validateParams = <P extends ParamSpecs>(where: string, specs: P, p: Partial<Record<string, ParamValue>> | undefined): ParamsOf<P> => {
+  const given = p ?? {};
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    throw new SpikeflowError(where, 'parameters', `parameters must be an object, received ${show(given)}`);
+  }
+  const known = Object.keys(specs);
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) {
+      throw new SpikeflowError(where, key, `unknown parameter ${JSON.stringify(key)}; expected one of ${known.join(', ')}`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    const v = given[key];
+    if (spec.kind === 'number') {
+      const value = v === undefined ? spec.default : v;
+      const check = spec.range === 'positive' ? positiveNumber : spec.range === 'nonNegative' ? nonNegativeNumber : finiteNumber;
+      out[key] = orThrow(where)(check(key, value));
+    } else if (spec.kind === 'enum') {
+      const value = v === undefined ? spec.default : v;
+      if (typeof value !== 'string' || !spec.options.includes(value)) {
+        throw new SpikeflowError(
+          where,
+          key,
+          `${key} must be one of ${spec.options.map((o) => JSON.stringify(o)).join(', ')}, received ${show(value)}`,
+        );
+      }
+      out[key] = value;
+    } else if (spec.kind === 'boolean') {
+      const value = v === undefined ? spec.default : v;
+      if (typeof value !== 'boolean') throw new SpikeflowError(where, key, `${key} must be true or false, received ${show(value)}`);
+      out[key] = value;
+    } else {
+      if (v === undefined) throw new SpikeflowError(where, key, `${key} is required (a [rows, cols] weight matrix)`);
+      const t = isTensorLike(v) ? orThrow(where)(isTensor(key, v)) : tensor(v as NestedArray, 'float64');
+      if (t.shape.length !== 2)
+        throw new SpikeflowError(where, key, `${key} must be a matrix [rows, cols], received shape ${showShape(t.shape)}`);
+      orThrow(where)(finiteTensor(key, t));
+      out[key] = t;
+    }
+  }
+  return Object.freeze(out) as ParamsOf<P>;
+};
+
+const castTo = (t: Tensor, dtype: DType): TensorData => {
+  if (dtypeOf(t) === dtype) return t.data;
+  const d = allocate(dtype, t.data.length);
+  d.set(t.data);
+  return d;
+};
+
+/**
+ * Builds a model's public API (parameters, initialState, step, run) from its description.
+ * The `js` backend runs the kernel through {@link compileJs}.
+ */
+export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelSpec<P, S>): NeuronModel<P, S> => {
+  const { kernel, id } = spec;
+  const kernelStateIdx = kernel.state.map((name) => {
+    const k = (spec.state as readonly string[]).indexOf(name);
+    if (k < 0) throw new Error(`${id}: kernel state ${name} is not a model state variable`);
+    return k;
+  });
+  const recurrent = spec.recurrent;
+
+  const parameters = (p?: Partial<Record<keyof P, ParamValue>>): ParamsOf<P> => {
+    const where = `${id}.parameters`;
+    const v = validateParams(where, spec.parameters, p as Partial<Record<string, ParamValue>>);
+    const bad = spec.check?.(v);
+    if (bad !== undefined) throw new SpikeflowError(where, bad.argument, bad.message);
+    return v;
+  };
+
+  const kernelValues = (p: ParamsOf<P>): number[] => {
+    const values = spec.kernelParams?.(p) ?? (p as Readonly<Record<string, number>>);
+    return kernel.params.map((name) => {
+      const v = values[name];
+      if (typeof v !== 'number') throw new Error(`${id}: kernel parameter ${name} has no numeric value`);
+      return v;
+    });
+  };
+
+  const makeInitial = (where: string, shape: readonly number[], p: ParamsOf<P>, dtype: DType): NeuronState<S> => {
+    if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
+      throw new SpikeflowError(where, 'shape', `shape must be an array of non-negative integers, received ${show(shape)}`);
+    }
+    const init = spec.initialState(p);
+    const n = sizeOf(shape);
+    const state: Record<string, Tensor> = {};
+    for (const name of spec.state) {
+      const d = allocate(dtype, n);
+      d.fill(init[name]);
+      state[name] = fromTypedArray(d, shape);
+    }
+    return Object.freeze(state) as NeuronState<S>;
+  };
+
+  const initialState = (shape: readonly number[], p?: Partial<Record<keyof P, ParamValue>>, dtype: DType = 'float32'): NeuronState<S> => {
+    const params = parameters(p);
+    if (recurrent !== undefined) {
+      const rows = (params as unknown as Record<string, Tensor>).recurrentWeights?.shape[0];
+      const last = shape[shape.length - 1];
+      if (rows !== undefined && last !== rows) {
+        throw new SpikeflowError(
+          `${id}.initialState`,
+          'shape',
+          `state shape ${showShape(shape)} must end in ${rows} (recurrentWeights has ${rows} rows)`,
+        );
+      }
+    }
+    return makeInitial(`${id}.initialState`, shape, params, dtype);
+  };
+
+  const checkState = (where: string, state: NeuronState<S>, shape: readonly number[], dtype: DType): void => {
+    if (state === null || typeof state !== 'object') {
+      throw new SpikeflowError(where, 'state', `state must be an object with ${spec.state.join(', ')}, received ${show(state)}`);
+    }
+    const keys = Object.keys(state);
+    const missing = spec.state.filter((n) => !keys.includes(n));
+    const extra = keys.filter((k) => !(spec.state as readonly string[]).includes(k));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new SpikeflowError(where, 'state', `state must have exactly ${spec.state.join(', ')}, received ${keys.join(', ') || 'none'}`);
+    }
+    for (const name of spec.state) {
+      const t = orThrow(where)(isTensor(`state.${name}`, state[name]));
+      if (!sameShape(t.shape, shape)) {
+        throw new SpikeflowError(
+          where,
+          'input',
+          `input step shape ${showShape(shape)} does not match state shape ${showShape(t.shape)} (state.${name})`,
+        );
+      }
+      if (dtypeOf(t) !== dtype) {
+        throw new SpikeflowError(
+          where,
+          `state.${name}`,
+          `state.${name} has dtype ${dtypeOf(t)} but the input has dtype ${dtype}; mixed dtypes are not converted implicitly`,
+        );
+      }
+      orThrow(where)(finiteTensor(`state.${name}`, t));
+    }
+  };
+
+  const runImpl = (
+    where: string,
+    params: ParamsOf<P>,
+    dt: number,
+    record: boolean,
+    xs: Tensor,
+    state: NeuronState<S> | undefined,
+  ): RunResult<S> => {
+    orThrow(where)(isTensor('input', xs));
+    if (xs.shape.length < 2) {
+      throw new SpikeflowError(where, 'input', `input must be [T, batch, ...] (time first), received shape ${showShape(xs.shape)}`);
+    }
+    const dtype = dtypeOf(xs);
+    orThrow(where)(finiteTensor('input', xs));
+    const T = xs.shape[0] as number;
+    const stepShape = xs.shape.slice(1);
+    let stateShape = stepShape;
+    let win: TensorData | undefined;
+    let wrec: TensorData | undefined;
+    if (recurrent !== undefined) {
+      const pw = params as unknown as { inputWeights: Tensor; recurrentWeights: Tensor; autapses: boolean };
+      const [hidden, inputs] = pw.inputWeights.shape as [number, number];
+      if (stepShape[stepShape.length - 1] !== inputs) {
+        throw new SpikeflowError(
+          where,
+          'input',
+          `input step shape ${showShape(stepShape)} must end in ${inputs} (inputWeights shape ${showShape(pw.inputWeights.shape)})`,
+        );
+      }
+      if (!sameShape(pw.recurrentWeights.shape, [hidden, hidden])) {
+        throw new SpikeflowError(
+          where,
+          'recurrentWeights',
+          `recurrentWeights must have shape [${hidden}, ${hidden}], received ${showShape(pw.recurrentWeights.shape)}`,
+        );
+      }
+      stateShape = [...stepShape.slice(0, -1), hidden];
+      win = castTo(pw.inputWeights, dtype);
+      const wr = allocate(dtype, hidden * hidden);
+      wr.set(pw.recurrentWeights.data);
+      if (!pw.autapses) for (let k = 0; k < hidden; k++) wr[k * hidden + k] = 0;
+      wrec = wr;
+    }
+    const s = state ?? makeInitial(where, stateShape, params, dtype);
+    checkState(where, s, stateShape, dtype);
+
+    const M = sizeOf(stateShape);
+    const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+    const kparams = kernelValues(params).map(round);
+    const kdt = round(dt);
+    const scratch = spec.state.map((name) => {
+      const d = allocate(dtype, M);
+      d.set(s[name].data);
+      return d;
+    });
+    const kstate = kernelStateIdx.map((k) => scratch[k] as TensorData);
+    const out = allocate(dtype, T * M);
+    const rec = record ? spec.state.map(() => allocate(dtype, T * M)) : undefined;
+    const krec = rec === undefined ? undefined : kernelStateIdx.map((k) => rec[k] as TensorData);
+    const compiled = compileJs(kernel, dtype, record);
+
+    if (recurrent === undefined) {
+      compiled({ T, M, inputs: [xs.data], out, state: kstate, record: krec, params: kparams, dt: kdt });
+    } else {
+      const hidden = stateShape[stateShape.length - 1] as number;
+      const inputs = stepShape[stepShape.length - 1] as number;
+      const rows = M / hidden;
+      const mm = matmulFor(dtype);
+      const xa = allocate(dtype, T * M);
+      mm(xs.data, T * rows, inputs, win as TensorData, hidden, undefined, xa);
+      const xb = allocate(dtype, M);
+      const zIdx = (spec.state as readonly string[]).indexOf('z');
+      const z = scratch[zIdx] as TensorData;
+      for (let t = 0; t < T; t++) {
+        mm(z, rows, hidden, wrec as TensorData, hidden, undefined, xb);
+        const o = out.subarray(t * M, (t + 1) * M);
+        compiled({
+          T: 1,
+          M,
+          inputs: kernel.inputs.map((n) => (n === recurrent.inputCurrent ? xa.subarray(t * M, (t + 1) * M) : xb)),
+          out: o,
+          state: kstate,
+          record: krec?.map((r) => r.subarray(t * M, (t + 1) * M)),
+          params: kparams,
+          dt: kdt,
+        });
+        z.set(o);
+        if (rec !== undefined) (rec[zIdx] as TensorData).set(o, t * M);
+      }
+    }
+    const freeze = (arrays: readonly TensorData[], shape: readonly number[]): NeuronState<S> =>
+      Object.freeze(
+        Object.fromEntries(spec.state.map((name, k) => [name, fromTypedArray(arrays[k] as TensorData, shape)])),
+      ) as NeuronState<S>;
+    const outs = fromTypedArray(out, [T, ...stateShape]);
+    const next = freeze(scratch, stateShape);
+    return rec === undefined ? [outs, next] : [outs, next, freeze(rec, [T, ...stateShape])];
+  };
+
+  const run = (p?: Partial<Record<keyof P, ParamValue>>, dt = 0.001, options: RunOptions = {}) => {
+    const where = `${id}.run`;
+    const params = parameters(p);
+    orThrow(where)(checkDt(dt));
+    if (options === null || typeof options !== 'object')
+      throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
+    const unknown = Object.keys(options).filter((k) => k !== 'record');
+    if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected record`);
+    return (xs: Tensor, state?: NeuronState<S>): RunResult<S> => runImpl(where, params, dt, options.record === true, xs, state);
+  };
+
+  const step = (p?: Partial<Record<keyof P, ParamValue>>, dt = 0.001) => {
+    const where = `${id}.step`;
+    const params = parameters(p);
+    orThrow(where)(checkDt(dt));
+    return (x: Tensor, state?: NeuronState<S>): readonly [Tensor, NeuronState<S>] => {
+      orThrow(where)(isTensor('input', x));
+      const [outs, next] = runImpl(where, params, dt, false, fromTypedArray(x.data, [1, ...x.shape]), state);
+      return [fromTypedArray(outs.data, outs.shape.slice(1)), next];
+    };
+  };
+
+  return Object.freeze({
+    name: spec.name,
+    id,
+    specs: spec.parameters,
+    stateNames: spec.state,
+    outputName: spec.outputName,
+    kernel,
+    recurrent: recurrent !== undefined,
+    parameters,
+    initialState,
+    step,
+    run,
+  });
+};
+
+export { invalid };

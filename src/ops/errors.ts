@@ -1,0 +1,96 @@
+/**
+ * Errors and argument validation shared by every public function of spikeflow.
+ *
+ * Every check produces a message that names the function and argument, the expected value and
+ * the received one, e.g. `lif.step: input shape [1, 5] does not match state shape [1, 4]`.
+ * Internally checks are fp-ts `Either`s so they compose; the public boundary throws
+ * {@link SpikeflowError}.
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+
+/**
+ * The error every spikeflow validation throws (and every stream errors with).
+ * `where` is the function that rejected the value (e.g. `lif.step`), `argument` the argument.
+ */
+export class SpikeflowError extends Error {
+  /** Function that rejected the input, e.g. `lif.run`. */
+  readonly where: string;
+  /** Argument that was rejected, e.g. `dt` or `input`. */
+  readonly argument: string;
+  /**
+   * @param where - function that rejected the input
+   * @param argument - name of the rejected argument
+   * @param message - what was expected and what was received
+   */
+  constructor(where: string, argument: string, message: string) {
+    super(`${where}: ${message}`);
+    this.name = 'SpikeflowError';
+    this.where = where;
+    this.argument = argument;
+  }
+}
+
+/** A failed check: argument name plus the message (without the `where:` prefix). */
+export interface Invalid {
+  readonly argument: string;
+  readonly message: string;
+}
+
+/** Result of a check: `Right(value)` or `Left(Invalid)`. */
+export type Check<A> = E.Either<Invalid, A>;
+
+/** Builds a failed check. */
+export const invalid = <A = never>(argument: string, message: string): Check<A> => E.left({ argument, message });
+
+/** Throws a {@link SpikeflowError} for `where` if the check failed, else returns its value. */
+export const orThrow =
+  (where: string) =>
+  <A>(check: Check<A>): A =>
+    pipe(
+      check,
+      E.getOrElse<Invalid, A>((e) => {
+        throw new SpikeflowError(where, e.argument, e.message);
+      }),
+    );
+
+/** Formats a value for an error message (numbers as written, arrays as `[a, b]`). */
+export const show = (value: unknown): string => {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  if (value === null || value === undefined) return String(value);
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as Float64Array).length})`;
+  if (typeof value === 'object') return `object with keys ${show(Object.keys(value as object))}`;
+  return String(value);
+};
+
+/** Checks that `value` is a finite number (not NaN, not ±Infinity). */
+export const finiteNumber = (argument: string, value: unknown): Check<number> =>
+  typeof value === 'number' && Number.isFinite(value)
+    ? E.right(value)
+    : invalid(argument, `${argument} must be a finite number, received ${show(value)}`);
+
+/** Checks that `value` is a finite number > 0. */
+export const positiveNumber = (argument: string, value: unknown): Check<number> =>
+  pipe(
+    finiteNumber(argument, value),
+    E.chain((v) => (v > 0 ? E.right(v) : invalid(argument, `${argument} must be > 0, received ${show(v)}`))),
+  );
+
+/** Checks that `value` is a finite number >= 0. */
+export const nonNegativeNumber = (argument: string, value: unknown): Check<number> =>
+  pipe(
+    finiteNumber(argument, value),
+    E.chain((v) => (v >= 0 ? E.right(v) : invalid(argument, `${argument} must be >= 0, received ${show(v)}`))),
+  );
+
+/** Checks that `value` is one of `options`. */
+export const oneOf = <T extends string>(argument: string, value: unknown, options: readonly T[]): Check<T> =>
+  typeof value === 'string' && (options as readonly string[]).includes(value)
+    ? E.right(value as T)
+    : invalid(argument, `${argument} must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}, received ${show(value)}`);
+
+/** Checks the time step `dt` (seconds): finite and > 0. */
+export const checkDt = (dt: unknown): Check<number> => positiveNumber('dt', dt);

@@ -1,0 +1,278 @@
+/**
+ * Tensors: a shape plus a row-major typed array, treated as immutable once returned.
+ *
+ * `float32` (Float32Array) is the default dtype; `float64` (Float64Array) exists so results can be
+ * compared with Norse's float64 traces to the last bit. Time-first convention: a chunk of input is
+ * `[T, batch, ...features]`, one step `[batch, ...features]` (as in Norse and torch).
+ * @module
+ */
+import { type Check, finiteNumber, invalid, orThrow, SpikeflowError, show } from './errors.js';
+
+/** Element type of a tensor. */
+export type DType = 'float32' | 'float64';
+
+/** The typed array behind a tensor of the given dtype. */
+export type DataOf<D extends DType> = D extends 'float64' ? Float64Array : Float32Array;
+
+/** Any tensor storage. */
+export type TensorData = Float32Array | Float64Array;
+
+/**
+ * A dense row-major tensor. `data.length` equals the product of `shape`.
+ * Spikes are stored as 0/1 in the tensor's dtype (as in Norse).
+ */
+export interface Tensor {
+  /** Sizes of each dimension, outermost first (time first for chunks: `[T, batch, N]`). */
+  readonly shape: readonly number[];
+  /** Row-major element storage. Never mutate a tensor you did not just allocate. */
+  readonly data: TensorData;
+}
+
+/** Nested arrays of numbers, e.g. `[[1, 2], [3, 4]]`. */
+export type NestedArray = number | readonly NestedArray[];
+
+/** Returns the dtype of a tensor's storage. */
+export const dtypeOf = (t: { readonly data: TensorData }): DType => (t.data instanceof Float64Array ? 'float64' : 'float32');
+
+/** Number of elements of a shape (product of its sizes; 1 for a scalar shape `[]`). */
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Allocates zeroed storage of `length` elements of `dtype`. */
+export const allocate = (dtype: DType, length: number): TensorData =>
+  dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+
+/** True when two shapes are equal element by element. */
+export const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((s, k) => s === b[k]);
+
+/** Formats a shape as `[2, 3]`. */
+export const showShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
+const checkShape = (where: string, shape: readonly number[]): readonly number[] => {
+  if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
+    throw new SpikeflowError(where, 'shape', `shape must be an array of non-negative integers, received ${show(shape)}`);
+  }
+  return Object.freeze([...shape]);
+};
+
+/**
+ * Wraps a typed array as a tensor of the given shape (no copy; the tensor takes ownership).
+ * @param data - row-major storage (Float32Array or Float64Array)
+ * @param shape - sizes; defaults to `[data.length]`
+ * @throws SpikeflowError when the shape is not non-negative integers or its size differs from `data.length`
+ */
+export const fromTypedArray = (data: TensorData, shape: readonly number[] = [data.length]): Tensor => {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+    throw new SpikeflowError('tensor', 'data', `data must be a Float32Array or Float64Array, received ${show(data)}`);
+  }
+  const s = checkShape('tensor', shape);
+  if (sizeOf(s) !== data.length) {
+    throw new SpikeflowError('tensor', 'shape', `shape ${showShape(s)} holds ${sizeOf(s)} elements but data has ${data.length}`);
+  }
+  return Object.freeze({ shape: s, data });
+};
+
+const nestedShape = (value: NestedArray, path: string): number[] => {
+  if (typeof value === 'number') return [];
+  if (!Array.isArray(value)) {
+    throw new SpikeflowError('tensor', 'values', `values${path} must be a number or an array, received ${show(value)}`);
+  }
+  if (value.length === 0) return [0];
+  const inner = nestedShape(value[0] as NestedArray, `${path}[0]`);
+  for (let k = 1; k < value.length; k++) {
+    const other = nestedShape(value[k] as NestedArray, `${path}[${k}]`);
+    if (!sameShape(inner, other)) {
+      throw new SpikeflowError(
+        'tensor',
+        'values',
+        `ragged nested array: values${path}[${k}] has shape ${showShape(other)} but values${path}[0] has ${showShape(inner)}`,
+      );
+    }
+  }
+  return [value.length, ...inner];
+};
+
+/**
+ * Builds a tensor from nested arrays (`[[1, 2], [3, 4]]` → shape `[2, 2]`), a number (shape `[]`),
+ * or a typed array (shape `[length]`, copied).
+ * @param values - nested arrays of finite or non-finite numbers (validation of finiteness is left
+ *   to the functions that consume tensors)
+ * @param dtype - `float32` (default) or `float64`
+ * @throws SpikeflowError for ragged arrays or non-numeric entries
+ */
+export const tensor = (values: NestedArray | TensorData | readonly number[], dtype: DType = 'float32'): Tensor => {
+  if (values instanceof Float32Array || values instanceof Float64Array) {
+    const data = allocate(dtype, values.length);
+    data.set(values);
+    return fromTypedArray(data, [values.length]);
+  }
+  const shape = nestedShape(values as NestedArray, '');
+  const data = allocate(dtype, sizeOf(shape));
+  let k = 0;
+  const fill = (v: NestedArray): void => {
+    if (typeof v === 'number') data[k++] = v;
+    else for (const x of v) fill(x);
+  };
+  fill(values as NestedArray);
+  return fromTypedArray(data, shape);
+};
+
+/**
+ * A tensor of zeros.
+ * @param shape - sizes, e.g. `[T, batch, N]`
+ * @param dtype - `float32` (default) or `float64`
+ */
+export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor =>
+  fromTypedArray(allocate(dtype, sizeOf(checkShape('zeros', shape))), shape);
+
+/**
+ * A tensor filled with one value.
+ * @param shape - sizes
+ * @param value - the fill value
+ * @param dtype - `float32` (default) or `float64`
+ */
+export const full = (shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor => {
+  const data = allocate(dtype, sizeOf(checkShape('full', shape)));
+  data.fill(value);
+  return fromTypedArray(data, shape);
+};
+
+/** Row-major strides of a shape. */
+export const stridesOf = (shape: readonly number[]): number[] => {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let k = shape.length - 1; k >= 0; k--) {
+    strides[k] = s;
+    s *= shape[k] as number;
+  }
+  return strides;
+};
+
+/**
+ * Reads one element: `at(t, 2, 0, 1)` is `t[2][0][1]`. Negative indices count from the end.
+ * @throws SpikeflowError when the number of indices differs from the rank or an index is out of range
+ */
+export const at = (t: Tensor, ...index: number[]): number => {
+  if (index.length !== t.shape.length) {
+    throw new SpikeflowError('at', 'index', `expected ${t.shape.length} indices for shape ${showShape(t.shape)}, received ${index.length}`);
+  }
+  const strides = stridesOf(t.shape);
+  let offset = 0;
+  index.forEach((raw, k) => {
+    const size = t.shape[k] as number;
+    const i = raw < 0 ? raw + size : raw;
+    if (!Number.isInteger(i) || i < 0 || i >= size) {
+      throw new SpikeflowError('at', 'index', `index ${raw} is out of range for dimension ${k} of size ${size}`);
+    }
+    offset += i * (strides[k] as number);
+  });
+  return t.data[offset] as number;
+};
+
+/** Converts a tensor to nested arrays of numbers (scalars for shape `[]`). */
+export const toNested = (t: Tensor): NestedArray => {
+  const build = (dim: number, offset: number, stride: number[]): NestedArray => {
+    if (dim === t.shape.length) return t.data[offset] as number;
+    const out: NestedArray[] = [];
+    for (let k = 0; k < (t.shape[dim] as number); k++) out.push(build(dim + 1, offset + k * (stride[dim] as number), stride));
+    return out;
+  };
+  return build(0, 0, stridesOf(t.shape));
+};
+
+/**
+ * A readable rendering in torch's style: `tensor([[1, 2], [3, 4]], shape=[2, 2], dtype=float32)`.
+ * Large tensors are abbreviated to their first and last entries per dimension.
+ */
+export const formatTensor = (t: Tensor): string => {
+  const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : Number(x.toPrecision(6)).toString());
+  const strides = stridesOf(t.shape);
+  const render = (dim: number, offset: number): string => {
+    if (dim === t.shape.length) return fmt(t.data[offset] as number);
+    const n = t.shape[dim] as number;
+    const idx = n > 6 ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, k) => k);
+    return `[${idx.map((k) => (k < 0 ? '...' : render(dim + 1, offset + k * (strides[dim] as number)))).join(', ')}]`;
+  };
+  return `tensor(${render(0, 0)}, shape=${showShape(t.shape)}, dtype=${dtypeOf(t)})`;
+};
+
+/**
+ * Returns a new tensor with the same data viewed under another shape (no copy).
+ * @throws SpikeflowError when the sizes differ
+ */
+export const reshape = (t: Tensor, shape: readonly number[]): Tensor => {
+  if (sizeOf(shape) !== t.data.length) {
+    throw new SpikeflowError('reshape', 'shape', `cannot reshape ${showShape(t.shape)} (${t.data.length} elements) to ${showShape(shape)}`);
+  }
+  return fromTypedArray(t.data, shape);
+};
+
+/** Copies a tensor into a fresh buffer, optionally converting its dtype. */
+export const clone = (t: Tensor, dtype: DType = dtypeOf(t)): Tensor => {
+  const data = allocate(dtype, t.data.length);
+  data.set(t.data);
+  return fromTypedArray(data, t.shape);
+};
+
+/**
+ * Slices the outermost dimension: `slice(xs, 10, 20)` of a `[T, B, N]` chunk is `[10, B, N]`.
+ * Shares storage with `t` (a view; both are immutable).
+ */
+export const slice = (t: Tensor, start: number, end: number = t.shape[0] as number): Tensor => {
+  const n = t.shape[0];
+  if (n === undefined || !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= n)) {
+    throw new SpikeflowError('slice', 'range', `range [${start}, ${end}) is not within the first dimension of ${showShape(t.shape)}`);
+  }
+  const inner = sizeOf(t.shape.slice(1));
+  return fromTypedArray(t.data.subarray(start * inner, end * inner), [end - start, ...t.shape.slice(1)]);
+};
+
+/**
+ * Concatenates tensors along the outermost dimension (chunks `[T_k, B, N]` → `[ΣT_k, B, N]`).
+ * @throws SpikeflowError when inner shapes or dtypes differ, or the list is empty
+ */
+export const concat = (ts: readonly Tensor[]): Tensor => {
+  const first = ts[0];
+  if (first === undefined) throw new SpikeflowError('concat', 'tensors', 'expected at least one tensor, received none');
+  const inner = first.shape.slice(1);
+  const dtype = dtypeOf(first);
+  ts.forEach((t, k) => {
+    if (!sameShape(t.shape.slice(1), inner))
+      throw new SpikeflowError('concat', `tensors[${k}]`, `inner shape ${showShape(t.shape.slice(1))} differs from ${showShape(inner)}`);
+    if (dtypeOf(t) !== dtype) throw new SpikeflowError('concat', `tensors[${k}]`, `dtype ${dtypeOf(t)} differs from ${dtype}`);
+  });
+  const total = ts.reduce((a, t) => a + (t.shape[0] as number), 0);
+  const data = allocate(dtype, total * sizeOf(inner));
+  let offset = 0;
+  for (const t of ts) {
+    data.set(t.data, offset);
+    offset += t.data.length;
+  }
+  return fromTypedArray(data, [total, ...inner]);
+};
+
+/** Checks that every element of a tensor is finite; names the first bad index. */
+export const finiteTensor = (argument: string, t: Tensor): Check<Tensor> => {
+  const d = t.data;
+  for (let k = 0; k < d.length; k++) {
+    const x = d[k] as number;
+    if (!Number.isFinite(x)) {
+      const idx = stridesOf(t.shape).map((s, j) => Math.floor(k / s) % (t.shape[j] as number));
+      return invalid(argument, `${argument} must be finite, received ${show(x)} at index ${showShape(idx)}`);
+    }
+  }
+  return { _tag: 'Right', right: t };
+};
+
+/** Checks that a value is a tensor (shape + Float32Array/Float64Array). */
+export const isTensor = (argument: string, value: unknown): Check<Tensor> => {
+  const v = value as Tensor | null;
+  return v !== null &&
+    typeof v === 'object' &&
+    Array.isArray(v.shape) &&
+    (v.data instanceof Float32Array || v.data instanceof Float64Array) &&
+    sizeOf(v.shape) === v.data.length
+    ? { _tag: 'Right', right: v }
+    : invalid(argument, `${argument} must be a tensor { shape, data: Float32Array | Float64Array }, received ${show(value)}`);
+};
+
+export { finiteNumber, orThrow };
