@@ -35,6 +35,12 @@ export type ParamSpec =
       readonly default: number;
       /** `positive` (> 0: time constants, inverse time constants), `nonNegative` or any `finite` value. */
       readonly range: 'finite' | 'positive' | 'nonNegative';
+      /**
+       * When true, a value that is not given stays `undefined` instead of taking `default`: the
+       * model derives it from other parameters (e.g. Izhikevich's named behaviour) in `kernelParams`
+       * and `initialState`; `default` then documents the value of the model's default configuration.
+       */
+      readonly optional?: boolean;
     }
   | { readonly kind: 'enum'; readonly default: string; readonly options: readonly string[] }
   | { readonly kind: 'boolean'; readonly default: boolean }
@@ -49,13 +55,15 @@ export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 
 /** The validated parameter record described by a set of specs. */
 export type ParamsOf<S extends ParamSpecs> = {
-  readonly [K in keyof S]: S[K] extends { kind: 'number' }
-    ? number
-    : S[K] extends { kind: 'enum'; options: readonly (infer O)[] }
-      ? O
-      : S[K] extends { kind: 'boolean' }
-        ? boolean
-        : Tensor;
+  readonly [K in keyof S]: S[K] extends { kind: 'number'; optional: true }
+    ? number | undefined
+    : S[K] extends { kind: 'number' }
+      ? number
+      : S[K] extends { kind: 'enum'; options: readonly (infer O)[] }
+        ? O
+        : S[K] extends { kind: 'boolean' }
+          ? boolean
+          : Tensor;
 };
 
 /** A neuron layer's state: one tensor per state variable, all of the same shape and dtype. */
@@ -179,6 +187,10 @@ const validateParams = <P extends ParamSpecs>(where: string, specs: P, p: Partia
   for (const [key, spec] of Object.entries(specs)) {
     const v = given[key];
     if (spec.kind === 'number') {
+      if (v === undefined && spec.optional === true) {
+        out[key] = undefined;
+        continue;
+      }
       const value = v === undefined ? spec.default : v;
       const check = spec.range === 'positive' ? positiveNumber : spec.range === 'nonNegative' ? nonNegativeNumber : finiteNumber;
       out[key] = orThrow(where)(check(key, value));
@@ -289,10 +301,11 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     for (const name of spec.state) {
       const t = orThrow(where)(isTensor(`state.${name}`, state[name]));
       if (!sameShape(t.shape, shape)) {
+        const what = where.endsWith('.step') ? 'input shape' : 'input step shape';
         throw new SpikeflowError(
           where,
           'input',
-          `input step shape ${showShape(shape)} does not match state shape ${showShape(t.shape)} (state.${name})`,
+          `${what} ${showShape(shape)} does not match state shape ${showShape(t.shape)} (state.${name})`,
         );
       }
       if (dtypeOf(t) !== dtype) {

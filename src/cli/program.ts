@@ -1,0 +1,99 @@
+/**
+ * The `spikeflow` command line (commander): `simulate` runs one model over recorded currents;
+ * `demo` (the default of `npm start`) runs a small built-in LIF demo and prints a summary.
+ * Exit codes: 0 ok, 2 bad arguments or input (message on stderr).
+ * @module
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SpikeflowError } from '../ops/errors.js';
+import { runDemo } from './demo.js';
+import { simulate } from './simulate.js';
+
+/** An error the CLI reports with exit code 2 (bad arguments or input). */
+export class UsageError extends Error {}
+
+const readJson = (path: string, what: string): unknown => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} file ${JSON.stringify(path)}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${what} file ${JSON.stringify(path)} is not valid JSON: ${(e as Error).message}`);
+  }
+};
+
+const positiveFloat = (value: string): number => {
+  const v = Number(value);
+  if (!Number.isFinite(v) || v <= 0 || value.trim() === '')
+    throw new InvalidArgumentError(`expected a number > 0 (seconds), received ${JSON.stringify(value)}`);
+  return v;
+};
+
+/** Output streams of the CLI, injectable for tests. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** Builds the commander program. */
+export const buildProgram = (io: Io): Command => {
+  const program = new Command('spikeflow')
+    .description('Spiking neural networks as reactive dataflow, numerically identical to Norse.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('simulate')
+    .description('run one neuron model over recorded input currents (JSON T×N or T×B×N) and write every state variable per step')
+    .requiredOption('--model <name>', 'Norse class name, case-insensitive (LIF, LIFRecurrent, LI, LIBox, LIFBox, IAF, LIFRefrac, …)')
+    .requiredOption('--input <file>', 'input currents: JSON array T×N or T×B×N (or an object with an "input" field)')
+    .option('--params <file>', "parameters JSON with spikeflow's names (Norse's in camelCase)")
+    .addOption(new Option('--dtype <dtype>', 'numeric type').choices(['float32', 'float64']).default('float32'))
+    .option('--dt <seconds>', 'time step in seconds', positiveFloat, 0.001)
+    .option('--out <file>', 'write the output JSON here instead of stdout')
+    .action((opts: { model: string; input: string; params?: string; dtype: 'float32' | 'float64'; dt: number; out?: string }) => {
+      const result = simulate({
+        model: opts.model,
+        input: readJson(opts.input, 'input'),
+        params: opts.params === undefined ? undefined : readJson(opts.params, 'params'),
+        dtype: opts.dtype,
+        dt: opts.dt,
+      });
+      const text = `${JSON.stringify(result)}\n`;
+      if (opts.out === undefined) io.stdout(text);
+      else writeFileSync(opts.out, text);
+    });
+
+  program
+    .command('demo', { isDefault: true })
+    .description('run the built-in demo (LIF neurons under constant currents and a small network) and print a summary')
+    .action(() => {
+      io.stdout(runDemo());
+    });
+
+  return program;
+};
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code:
+ * 0 ok, 2 bad arguments or input (the message goes to stderr).
+ */
+export const main = async (argv: readonly string[], io: Io): Promise<number> => {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof SpikeflowError || e instanceof UsageError) {
+      io.stderr(`spikeflow: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+};
