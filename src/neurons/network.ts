@@ -1,0 +1,128 @@
+/**
+ * Networks described as JSON (the `--network` file of `spikeflow run`): a list of layers whose
+ * sizes chain from the input size, with seeded weights, built into a {@link sequential} layer.
+ *
+ * ```json
+ * { "layers": [
+ *     { "type": "linear", "out": 100, "seed": 1 },
+ *     { "type": "LIF", "params": { "vTh": 0.5 } },
+ *     { "type": "linear", "out": 10, "seed": 2, "bias": false },
+ *     { "type": "LI" } ] }
+ * ```
+ * Layer types: `linear` (`out`, optional `seed`, `bias`), `relu`, any neuron model by Norse class
+ * name (feed-forward models keep the size; recurrent models take `size` and optional `seed`, with
+ * weights drawn as Norse's modules do: normal · √(2/size)), each with optional `params`.
+ * @module
+ */
+import { SpikeflowError, show } from '../ops/errors.js';
+import { linearInit } from '../ops/linear.js';
+import { seededGenerator, uniforms } from '../ops/random.js';
+import { fromTypedArray, type Tensor } from '../ops/tensor.js';
+import type { NeuronModel } from './model.js';
+import { modelByName } from './registry.js';
+import { type Layer, linearLayer, neuron, reluLayer, type SequentialState, sequential } from './sequential.js';
+
+/** One layer of a network description. */
+export interface LayerSpec {
+  /** `linear`, `relu`, or a neuron model's Norse class name (case-insensitive). */
+  readonly type: string;
+  /** Output size of a linear layer, or the size of a recurrent layer. */
+  readonly out?: number;
+  /** Size of a recurrent neuron layer. */
+  readonly size?: number;
+  /** Seed of the layer's weights (default: the layer's index). */
+  readonly seed?: number;
+  /** Whether a linear layer has a bias (default true). */
+  readonly bias?: boolean;
+  /** Neuron parameters (spikeflow names). */
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
+/** A network description. */
+export interface NetworkSpec {
+  readonly layers: readonly LayerSpec[];
+}
+
+/** A built network: the composed layer plus what each layer is. */
+export interface Network {
+  readonly layer: Layer<SequentialState>;
+  /** Per layer: its name, output size and the neuron model (undefined for stateless layers). */
+  readonly layers: readonly { readonly name: string; readonly size: number; readonly model?: NeuronModel }[];
+}
+
+/** Seeded normal draws (Box–Muller over the seeded uniforms), `[rows, cols]` scaled by `scale`. */
+const normalMatrix = (rows: number, cols: number, seed: number, scale: number): Tensor => {
+  const n = rows * cols;
+  const [u] = uniforms(seededGenerator(seed), 2 * n);
+  const d = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const u1 = 1 - (u[2 * k] as number);
+    const u2 = u[2 * k + 1] as number;
+    d[k] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2) * scale;
+  }
+  return fromTypedArray(d, [rows, cols]);
+};
+
+const positiveInt = (where: string, argument: string, v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new SpikeflowError(where, argument, `${argument} must be a positive integer, received ${show(v)}`);
+  }
+  return v;
+};
+
+/**
+ * Builds a network from its description.
+ * @param spec - the description (see module docs)
+ * @param inputSize - size of the last input dimension
+ * @param dt - time step in seconds (> 0)
+ * @throws SpikeflowError for unknown layer types or keys, bad sizes, bad parameters
+ */
+export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001): Network => {
+  const where = 'network';
+  if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.layers) || spec.layers.length === 0) {
+    throw new SpikeflowError(where, 'layers', `a network needs a non-empty "layers" array, received ${show(spec)}`);
+  }
+  positiveInt(where, 'inputSize', inputSize);
+  let size = inputSize;
+  const built: Layer[] = [];
+  const info: { name: string; size: number; model?: NeuronModel }[] = [];
+  spec.layers.forEach((l, k) => {
+    const arg = `layers[${k}]`;
+    if (l === null || typeof l !== 'object' || typeof l.type !== 'string') {
+      throw new SpikeflowError(where, arg, `${arg} must be an object with a "type", received ${show(l)}`);
+    }
+    const allowed = ['type', 'out', 'size', 'seed', 'bias', 'params'];
+    const unknown = Object.keys(l).find((key) => !allowed.includes(key));
+    if (unknown !== undefined)
+      throw new SpikeflowError(where, arg, `${arg} has unknown key ${JSON.stringify(unknown)}; expected ${allowed.join(', ')}`);
+    const seed = l.seed ?? k;
+    const type = l.type.toLowerCase();
+    if (type === 'linear') {
+      const out = positiveInt(where, `${arg}.out`, l.out);
+      built.push(linearLayer(linearInit(size, out, { seed, bias: l.bias ?? true, dtype: 'float32' })));
+      info.push({ name: 'Linear', size: out });
+      size = out;
+    } else if (type === 'relu') {
+      built.push(reluLayer);
+      info.push({ name: 'ReLU', size });
+    } else {
+      let model: NeuronModel;
+      try {
+        model = modelByName(l.type);
+      } catch {
+        throw new SpikeflowError(where, `${arg}.type`, `${arg}.type ${JSON.stringify(l.type)} is not linear, relu or a neuron model`);
+      }
+      const params: Record<string, unknown> = { ...(l.params ?? {}) };
+      if (model.recurrent) {
+        const hidden = positiveInt(where, `${arg}.size`, l.size);
+        const scale = Math.sqrt(2 / hidden);
+        params.inputWeights ??= normalMatrix(hidden, size, seed, scale);
+        params.recurrentWeights ??= normalMatrix(hidden, hidden, seed + 0.5e6, scale);
+        size = hidden;
+      }
+      built.push(neuron(model, params as never, dt));
+      info.push({ name: model.name, size, model });
+    }
+  });
+  return { layer: sequential(...built), layers: info };
+};
