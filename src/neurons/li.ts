@@ -9,17 +9,24 @@
  * i'  = i_j + (−dt·τ_syn⁻¹)·i_j                 (current decays)
  * out = v'
  * ```
- * Initial state: `v = v_leak`, `i = 0`. Source: Norse `functional/leaky_integrator.py`.
+ * Initial state: `v = v_leak`, `i = 0`. Option beyond Norse (see `lifOptions.ts`): `integration`
+ * `'euler'` (above, Norse's; default) or `'exact'`: `v' = v + (1 − e^{−dt·τ_mem⁻¹})·((v_leak − v) + i_j)`,
+ * `i' = i_j·e^{−dt·τ_syn⁻¹}`. Source: Norse `functional/leaky_integrator.py`.
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
+import { decayCode, integrationSpec, leakFactorCode, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
 
-/** Norse's `LIParameters`: `tauSynInv` (200 1/s, > 0), `tauMemInv` (100 1/s, > 0), `vLeak` (0). */
+/**
+ * Norse's `LIParameters`: `tauSynInv` (200 1/s, > 0), `tauMemInv` (100 1/s, > 0), `vLeak` (0);
+ * plus `integration` (`'euler'`, Norse's, or `'exact'`; see `lifOptions.ts`).
+ */
 export const liParameterSpecs = {
   tauSynInv: { kind: 'number', default: 200, range: 'positive' },
   tauMemInv: { kind: 'number', default: 100, range: 'positive' },
   vLeak: { kind: 'number', default: 0, range: 'finite' },
+  ...integrationSpec,
 } as const;
 
 /** Validated LI parameters. */
@@ -30,12 +37,14 @@ export const liKernel: NeuronKernel = {
   name: 'li',
   inputs: ['x'],
   state: ['v', 'i'],
-  params: ['tauSynInv', 'tauMemInv', 'vLeak'],
+  params: ['tauSynInv', 'tauMemInv', 'vLeak', 'exact'],
   output: 'v',
   body: `
   const iJ = R(i + x);
-  v = R(v + R(R(dt * tauMemInv) * R(R(vLeak - v) + iJ)));
-  i = R(iJ + R(R(-dt * tauSynInv) * iJ));
+  ${leakFactorCode('kMem', 'tauMemInv')}
+  v = R(v + R(kMem * R(R(vLeak - v) + iJ)));
+  ${decayCode('iDec', 'iJ', 'tauSynInv')}
+  i = iDec;
 `,
 };
 
@@ -45,6 +54,7 @@ export const li = defineModel({
   id: 'li',
   parameters: liParameterSpecs,
   kernel: liKernel,
+  kernelParams: withOptionValues,
   state: ['v', 'i'],
   initialState: (p) => ({ v: p.vLeak, i: 0 }),
   outputName: 'out',

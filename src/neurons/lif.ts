@@ -10,10 +10,24 @@
  * v'    = (1 − z)·v_d + z·v_reset                  (reset by value, same step)
  * ```
  * The input is never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`.
+ *
+ * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
+ * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − v_th)`) or `'none'` (`v' = v_d`); `integration`
+ * `'euler'` (above) or `'exact'`: `v_d = v + (1 − e^{−dt·τ_mem⁻¹})·((v_leak − v) + i_j)`,
+ * `i' = i_j·e^{−dt·τ_syn⁻¹}` (exact decays, the current held constant over the step for `v`).
  * Source: Norse `norse/torch/functional/lif.py` (`lif_feed_forward_step`), commit 065a3b45.
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
+import {
+  decayCode,
+  integrationSpec,
+  leakFactorCode,
+  optionKernelParams,
+  resetCode,
+  resetMethodSpec,
+  withOptionValues,
+} from './lifOptions.js';
 import { defineModel, type ParamsOf, surrogateParams } from './model.js';
 
 /**
@@ -21,6 +35,8 @@ import { defineModel, type ParamsOf, surrogateParams } from './model.js';
  * - `tauSynInv` 1/τ_syn in 1/s (default 200), `tauMemInv` 1/τ_mem in 1/s (default 100), both > 0
  * - `vLeak` (0), `vTh` (1), `vReset` (0): voltages in Norse's dimensionless units
  * - `method`, `alpha`: surrogate-gradient choice; accepted for compatibility, no effect on values
+ * - `resetMethod` (`'value'`, Norse's; `'subtract'`, `'none'`), `integration` (`'euler'`, Norse's;
+ *   `'exact'`): options beyond Norse, see `lifOptions.ts`
  */
 export const lifParameterSpecs = {
   tauSynInv: { kind: 'number', default: 200, range: 'positive' },
@@ -29,6 +45,8 @@ export const lifParameterSpecs = {
   vTh: { kind: 'number', default: 1, range: 'finite' },
   vReset: { kind: 'number', default: 0, range: 'finite' },
   ...surrogateParams,
+  ...resetMethodSpec,
+  ...integrationSpec,
 } as const;
 
 /** Validated LIF parameters (Norse's `LIFParameters`). */
@@ -36,17 +54,19 @@ export type LIFParameters = ParamsOf<typeof lifParameterSpecs>;
 
 /**
  * The LIF update after the current jump `iJ` has been computed (shared by LIF, LIFRecurrent,
- * LIFRefrac): defines `vDec`, `iDec`, `z` and the reset voltage `vNew`.
+ * LIFRefrac): defines `vDec`, `iDec`, `z` and the reset voltage `vNew`. With the default options
+ * (`exact = 0`, `resetMode = 0`) it is Norse's forward Euler step, operation for operation.
  */
 export const lifIntegrateAndFire = `
-  const vDec = R(v + R(R(dt * tauMemInv) * R(R(vLeak - v) + iJ)));
-  const iDec = R(iJ + R(R(-dt * tauSynInv) * iJ));
+  ${leakFactorCode('kMem', 'tauMemInv')}
+  const vDec = R(v + R(kMem * R(R(vLeak - v) + iJ)));
+  ${decayCode('iDec', 'iJ', 'tauSynInv')}
   const z = R(vDec - vTh) > 0 ? 1 : 0;
-  const vNew = R(R(R(1 - z) * vDec) + R(z * vReset));
+  ${resetCode('vNew', 'vDec', 'vTh', 'vReset')}
 `;
 
-/** Kernel parameters of the LIF update. */
-export const lifKernelParams = ['tauSynInv', 'tauMemInv', 'vLeak', 'vTh', 'vReset'] as const;
+/** Kernel parameters of the LIF update (the options as `resetMode`, `exact`; see {@link withOptionValues}). */
+export const lifKernelParams = ['tauSynInv', 'tauMemInv', 'vLeak', 'vTh', 'vReset', ...optionKernelParams] as const;
 
 /** The per-neuron LIF update (input `x`, state `v`, `i`, output `z`). */
 export const lifKernel: NeuronKernel = {
@@ -73,6 +93,7 @@ export const lif = defineModel({
   id: 'lif',
   parameters: lifParameterSpecs,
   kernel: lifKernel,
+  kernelParams: withOptionValues,
   state: ['v', 'i'],
   initialState: (p) => ({ v: p.vLeak, i: 0 }),
   outputName: 'z',

@@ -5,16 +5,19 @@
  * z   = Θ(v_d − v_th)                                 (strict)
  * v'  = (1 − z)·v_d + z·v_reset          resetMethod 'value'    (Norse reset_value, default)
  * v'  = (1 − z)·v_d + z·(v_d − v_th)     resetMethod 'subtract' (Norse reset_subtract)
+ * v'  = v_d                              resetMethod 'none'     (spikes only; not in Norse)
  * ```
  * Initial state: `v = v_leak`. Source: Norse `functional/lif_box.py`, `functional/reset.py`.
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
+import { resetCode, resetMethodSpec, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf, surrogateParams } from './model.js';
 
 /**
  * Norse's `LIFBoxParameters`: `tauMemInv` (100 1/s, > 0), `vLeak` (0), `vTh` (1), `vReset` (0),
- * `resetMethod` (`'value'` default, or `'subtract'`; Norse's `reset_value` / `reset_subtract`),
+ * `resetMethod` (`'value'` default, `'subtract'`: Norse's `reset_value` / `reset_subtract`; or
+ * `'none'`, no reset, see `lifOptions.ts`),
  * `method`, `alpha` (surrogate gradient; no effect on values).
  */
 export const lifBoxParameterSpecs = {
@@ -23,7 +26,7 @@ export const lifBoxParameterSpecs = {
   vTh: { kind: 'number', default: 1, range: 'finite' },
   vReset: { kind: 'number', default: 0, range: 'finite' },
   ...surrogateParams,
-  resetMethod: { kind: 'enum', default: 'value', options: ['value', 'subtract'] },
+  ...resetMethodSpec,
 } as const;
 
 /** Validated LIFBox parameters. */
@@ -34,13 +37,13 @@ export const lifBoxKernel: NeuronKernel = {
   name: 'lif_box',
   inputs: ['x'],
   state: ['v'],
-  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', 'resetSubtract'],
+  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', 'resetMode'],
   output: 'z',
   body: `
   const vDec = R(v + R(R(dt * tauMemInv) * R(R(x + vLeak) - v)));
   const z = R(vDec - vTh) > 0 ? 1 : 0;
-  const target = resetSubtract > 0.5 ? R(vDec - vTh) : vReset;
-  v = R(R(R(1 - z) * vDec) + R(z * target));
+  ${resetCode('vNew', 'vDec', 'vTh', 'vReset')}
+  v = vNew;
 `,
 };
 
@@ -50,13 +53,7 @@ export const lifBox = defineModel({
   id: 'lifBox',
   parameters: lifBoxParameterSpecs,
   kernel: lifBoxKernel,
-  kernelParams: (p) => ({
-    tauMemInv: p.tauMemInv,
-    vLeak: p.vLeak,
-    vTh: p.vTh,
-    vReset: p.vReset,
-    resetSubtract: p.resetMethod === 'subtract' ? 1 : 0,
-  }),
+  kernelParams: withOptionValues,
   state: ['v'],
   initialState: (p) => ({ v: p.vLeak }),
   outputName: 'z',

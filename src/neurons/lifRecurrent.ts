@@ -7,12 +7,14 @@
  * i_j = (i + x·W_inᵀ) + z·W_recᵀ
  * ```
  * then the LIF integration, threshold and reset of {@link lif} (see `lif.ts`). State
- * `{ z, v, i }`, initial `z = 0`, `v = v_leak`, `i = 0`.
+ * `{ z, v, i }`, initial `z = 0`, `v = v_leak`, `i = 0`. The options `resetMethod` and
+ * `integration` (defaults Norse's) act as in {@link lif}.
  * Source: Norse `norse/torch/functional/lif.py` (`lif_step`) and `module/lif.py` (`LIFRecurrent`).
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
 import { lifIntegrateAndFire, lifKernelParams, lifParameterSpecs } from './lif.js';
+import { withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /** Weights every recurrent model takes: `inputWeights` `[N, inputs]`, `recurrentWeights` `[N, N]`, `autapses` (default false: diagonal zeroed, as Norse). */
@@ -49,6 +51,7 @@ export const lifRecurrent = defineModel({
   id: 'lifRecurrent',
   parameters: lifRecurrentParameterSpecs,
   kernel: lifRecurrentKernel,
+  kernelParams: withOptionValues,
   state: ['z', 'v', 'i'],
   initialState: (p) => ({ z: 0, v: p.vLeak, i: 0 }),
   outputName: 'z',

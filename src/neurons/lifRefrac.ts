@@ -10,11 +10,13 @@
  * ```
  * Initial state: `v = v_leak`, `i = 0`, `ρ = 0`. Norse's nested
  * `LIFRefracParameters.lif` is flattened: LIF's parameters plus `rhoReset` (default 5 steps).
+ * The options `resetMethod` (it sets `v₀`) and `integration` (defaults Norse's) act as in `lif.ts`.
  * Source: Norse `functional/lif_refrac.py` (`compute_refractory_update`).
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
 import { lifIntegrateAndFire, lifKernelParams, lifParameterSpecs } from './lif.js';
+import { withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /** LIFRefrac parameters: LIF's (flattened from `.lif`) plus `rhoReset` (steps, ≥ 0, default 5). */
@@ -57,6 +59,7 @@ export const lifRefrac = defineModel({
   id: 'lifRefrac',
   parameters: lifRefracParameterSpecs,
   kernel: lifRefracKernel,
+  kernelParams: withOptionValues,
   state: ['v', 'i', 'rho'],
   initialState: (p) => ({ v: p.vLeak, i: 0, rho: 0 }),
   outputName: 'z',

@@ -8,9 +8,18 @@
  * state into scratch buffers, updates those, and returns them as the new (frozen) state.
  * @module
  */
+import '../ops/backends/builtin.js';
+import { isDeviceTensor } from '../ops/backends/device.js';
+import {
+  type BackendChoice,
+  checkBackendChoice,
+  executionOf,
+  type NeuronRunRequest,
+  resolveBackend,
+  tagExecution,
+} from '../ops/backends/registry.js';
 import { checkDt, finiteNumber, invalid, nonNegativeNumber, orThrow, positiveNumber, SpikeflowError, show } from '../ops/errors.js';
-import { compileJs, type NeuronKernel } from '../ops/kernel.js';
-import { matmulFor } from '../ops/linear.js';
+import type { NeuronKernel } from '../ops/kernel.js';
 import {
   allocate,
   type DType,
@@ -69,8 +78,19 @@ export type ParamsOf<S extends ParamSpecs> = {
 /** A neuron layer's state: one tensor per state variable, all of the same shape and dtype. */
 export type NeuronState<S extends string = string> = Readonly<Record<S, Tensor>>;
 
+/** Options of a single step. */
+export interface StepOptions {
+  /**
+   * Backend that computes (default `auto`): `js` (plain loops, float32 and float64), `gpu` (gpu.js;
+   * float32, feed-forward models), another registered name, or a backend object such as
+   * `createGpuBackend({ mode: 'cpu' })`. `auto` takes `gpu` only on a hardware WebGL2/headless-gl
+   * context and for requests it supports, else `js`. What ran: `executionOf(result)`.
+   */
+  readonly backend?: BackendChoice;
+}
+
 /** Options of a fused run. */
-export interface RunOptions {
+export interface RunOptions extends StepOptions {
   /** Also return every state variable after every step, each `[T, ...stateShape]` (default false). */
   readonly record?: boolean;
 }
@@ -140,17 +160,20 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    */
   readonly initialState: (shape: readonly number[], p?: Partial<Record<keyof P, ParamValue>>, dtype?: DType) => NeuronState<S>;
   /**
-   * One time step: `step(p, dt)(x, state?) → [out, state]`; x is `[batch, ...]` (for recurrent
-   * models `[batch, inputs]`), `state` defaults to the initial state.
-   * @throws SpikeflowError on shape/dtype mismatch, non-finite input or state, `dt <= 0`, bad parameters
+   * One time step: `step(p, dt, options?)(x, state?) → [out, state]`; x is `[batch, ...]` (for
+   * recurrent models `[batch, inputs]`), `state` defaults to the initial state.
+   * @throws SpikeflowError on shape/dtype mismatch, non-finite input or state, `dt <= 0`, bad parameters, a backend that cannot run it
    */
   readonly step: (
     p?: Partial<Record<keyof P, ParamValue>>,
     dt?: number,
+    options?: StepOptions,
   ) => (x: Tensor, state?: NeuronState<S>) => readonly [Tensor, NeuronState<S>];
   /**
    * A fused run over a chunk: `run(p, dt, options)(xs, state?) → [outs, state, recorded?]` with
-   * `xs` `[T, batch, ...]`. Equal, bit for bit, to `T` calls of `step`.
+   * `xs` `[T, batch, ...]`. Equal, bit for bit, to `T` calls of `step` on the same backend.
+   * On the `gpu` backend the returned state stays on the device (read back when its `data` is
+   * read) and is consumed by the next run it is passed to; see `src/ops/backends/device.ts`.
    * @throws SpikeflowError as {@link NeuronModel.step}
    */
   readonly run: (
@@ -229,7 +252,8 @@ const castTo = (t: Tensor, dtype: DType): TensorData => {
 
 /**
  * Builds a model's public API (parameters, initialState, step, run) from its description.
- * The `js` backend runs the kernel through {@link compileJs}.
+ * Runs are dispatched through the backend registry (`src/ops/backends/registry.ts`): the `js`
+ * backend runs the kernel through `compileJs`, the `gpu` backend through gpu.js.
  */
 export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelSpec<P, S>): NeuronModel<P, S> => {
   const { kernel, id } = spec;
@@ -299,7 +323,8 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
       throw new SpikeflowError(where, 'state', `state must have exactly ${spec.state.join(', ')}, received ${keys.join(', ') || 'none'}`);
     }
     for (const name of spec.state) {
-      const t = orThrow(where)(isTensor(`state.${name}`, state[name]));
+      const device = isDeviceTensor(state[name]);
+      const t = device ? state[name] : orThrow(where)(isTensor(`state.${name}`, state[name]));
       if (!sameShape(t.shape, shape)) {
         const what = where.endsWith('.step') ? 'input shape' : 'input step shape';
         throw new SpikeflowError(
@@ -308,14 +333,16 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
           `${what} ${showShape(shape)} does not match state shape ${showShape(t.shape)} (state.${name})`,
         );
       }
-      if (dtypeOf(t) !== dtype) {
+      // A device-resident state (float32, produced by a backend) is checked without copying it back.
+      const stateDtype = device ? 'float32' : dtypeOf(t);
+      if (stateDtype !== dtype) {
         throw new SpikeflowError(
           where,
           `state.${name}`,
-          `state.${name} has dtype ${dtypeOf(t)} but the input has dtype ${dtype}; mixed dtypes are not converted implicitly`,
+          `state.${name} has dtype ${stateDtype} but the input has dtype ${dtype}; mixed dtypes are not converted implicitly`,
         );
       }
-      orThrow(where)(finiteTensor(`state.${name}`, t));
+      if (!device) orThrow(where)(finiteTensor(`state.${name}`, t));
     }
   };
 
@@ -324,6 +351,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     params: ParamsOf<P>,
     dt: number,
     record: boolean,
+    backend: BackendChoice | undefined,
     xs: Tensor,
     state: NeuronState<S> | undefined,
   ): RunResult<S> => {
@@ -336,8 +364,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const T = xs.shape[0] as number;
     const stepShape = xs.shape.slice(1);
     let stateShape = stepShape;
-    let win: TensorData | undefined;
-    let wrec: TensorData | undefined;
+    let rec: NeuronRunRequest['recurrent'];
     if (recurrent !== undefined) {
       const pw = params as unknown as { inputWeights: Tensor; recurrentWeights: Tensor; autapses: boolean };
       const [hidden, inputs] = pw.inputWeights.shape as [number, number];
@@ -356,66 +383,55 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
         );
       }
       stateShape = [...stepShape.slice(0, -1), hidden];
-      win = castTo(pw.inputWeights, dtype);
       const wr = allocate(dtype, hidden * hidden);
       wr.set(pw.recurrentWeights.data);
       if (!pw.autapses) for (let k = 0; k < hidden; k++) wr[k * hidden + k] = 0;
-      wrec = wr;
+      rec = {
+        inputCurrent: recurrent.inputCurrent,
+        recurrentCurrent: recurrent.recurrentCurrent,
+        inputWeights: castTo(pw.inputWeights, dtype),
+        recurrentWeights: wr,
+        inputs,
+        hidden,
+      };
     }
     const s = state ?? makeInitial(where, stateShape, params, dtype);
     checkState(where, s, stateShape, dtype);
 
-    const M = sizeOf(stateShape);
     const round = dtype === 'float32' ? Math.fround : (x: number) => x;
-    const kparams = kernelValues(params).map(round);
-    const kdt = round(dt);
-    const scratch = spec.state.map((name) => {
-      const d = allocate(dtype, M);
-      d.set(s[name].data);
-      return d;
+    const request: NeuronRunRequest = {
+      where,
+      kernel,
+      binaryOutput: spec.outputName === 'z',
+      dtype,
+      T,
+      M: sizeOf(stateShape),
+      stateShape,
+      stateNames: spec.state,
+      kernelState: kernelStateIdx,
+      input: xs,
+      state: s,
+      params: kernelValues(params).map(round),
+      dt: round(dt),
+      record,
+      recurrent: rec,
+    };
+    const chosen = resolveBackend(where, backend, 'neuronRun', request);
+    const result = chosen.kernel.run(request, chosen.backend);
+    const d = chosen.backend.describe();
+    const info = Object.freeze({
+      backend: chosen.backend.name,
+      device: result.executed?.device ?? d.device,
+      requested: chosen.requested,
+      renderer: d.renderer,
+      note: result.executed?.note ?? chosen.note,
     });
-    const kstate = kernelStateIdx.map((k) => scratch[k] as TensorData);
-    const out = allocate(dtype, T * M);
-    const rec = record ? spec.state.map(() => allocate(dtype, T * M)) : undefined;
-    const krec = rec === undefined ? undefined : kernelStateIdx.map((k) => rec[k] as TensorData);
-    const compiled = compileJs(kernel, dtype, record);
-
-    if (recurrent === undefined) {
-      compiled({ T, M, inputs: [xs.data], out, state: kstate, record: krec, params: kparams, dt: kdt });
-    } else {
-      const hidden = stateShape[stateShape.length - 1] as number;
-      const inputs = stepShape[stepShape.length - 1] as number;
-      const rows = M / hidden;
-      const mm = matmulFor(dtype);
-      const xa = allocate(dtype, T * M);
-      mm(xs.data, T * rows, inputs, win as TensorData, hidden, undefined, xa);
-      const xb = allocate(dtype, M);
-      const zIdx = (spec.state as readonly string[]).indexOf('z');
-      const z = scratch[zIdx] as TensorData;
-      for (let t = 0; t < T; t++) {
-        mm(z, rows, hidden, wrec as TensorData, hidden, undefined, xb);
-        const o = out.subarray(t * M, (t + 1) * M);
-        compiled({
-          T: 1,
-          M,
-          inputs: kernel.inputs.map((n) => (n === recurrent.inputCurrent ? xa.subarray(t * M, (t + 1) * M) : xb)),
-          out: o,
-          state: kstate,
-          record: krec?.map((r) => r.subarray(t * M, (t + 1) * M)),
-          params: kparams,
-          dt: kdt,
-        });
-        z.set(o);
-        if (rec !== undefined) (rec[zIdx] as TensorData).set(o, t * M);
-      }
-    }
-    const freeze = (arrays: readonly TensorData[], shape: readonly number[]): NeuronState<S> =>
-      Object.freeze(
-        Object.fromEntries(spec.state.map((name, k) => [name, fromTypedArray(arrays[k] as TensorData, shape)])),
-      ) as NeuronState<S>;
-    const outs = fromTypedArray(out, [T, ...stateShape]);
-    const next = freeze(scratch, stateShape);
-    return rec === undefined ? [outs, next] : [outs, next, freeze(rec, [T, ...stateShape])];
+    tagExecution(result.out, info);
+    tagExecution(result.state, info);
+    const next = result.state as NeuronState<S>;
+    if (result.recorded === undefined) return [result.out, next];
+    tagExecution(result.recorded, info);
+    return [result.out, next, result.recorded as NeuronState<S>];
   };
 
   const run = (p?: Partial<Record<keyof P, ParamValue>>, dt = 0.001, options: RunOptions = {}) => {
@@ -424,19 +440,28 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     orThrow(where)(checkDt(dt));
     if (options === null || typeof options !== 'object')
       throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-    const unknown = Object.keys(options).filter((k) => k !== 'record');
-    if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected record`);
-    return (xs: Tensor, state?: NeuronState<S>): RunResult<S> => runImpl(where, params, dt, options.record === true, xs, state);
+    const unknown = Object.keys(options).filter((k) => k !== 'record' && k !== 'backend');
+    if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected record, backend`);
+    const backend = checkBackendChoice(where, options.backend);
+    return (xs: Tensor, state?: NeuronState<S>): RunResult<S> => runImpl(where, params, dt, options.record === true, backend, xs, state);
   };
 
-  const step = (p?: Partial<Record<keyof P, ParamValue>>, dt = 0.001) => {
+  const step = (p?: Partial<Record<keyof P, ParamValue>>, dt = 0.001, options: StepOptions = {}) => {
     const where = `${id}.step`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
+    if (options === null || typeof options !== 'object')
+      throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
+    const unknown = Object.keys(options).filter((k) => k !== 'backend');
+    if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected backend`);
+    const backend = checkBackendChoice(where, options.backend);
     return (x: Tensor, state?: NeuronState<S>): readonly [Tensor, NeuronState<S>] => {
       orThrow(where)(isTensor('input', x));
-      const [outs, next] = runImpl(where, params, dt, false, fromTypedArray(x.data, [1, ...x.shape]), state);
-      return [fromTypedArray(outs.data, outs.shape.slice(1)), next];
+      const [outs, next] = runImpl(where, params, dt, false, backend, fromTypedArray(x.data, [1, ...x.shape]), state);
+      const out = fromTypedArray(outs.data, outs.shape.slice(1));
+      const info = executionOf(outs);
+      if (info !== undefined) tagExecution(out, info);
+      return [out, next];
     };
   };
 

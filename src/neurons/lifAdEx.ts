@@ -1,0 +1,128 @@
+/**
+ * Adaptive exponential leaky integrate-and-fire neuron, feed-forward (Norse's `LIFAdEx` /
+ * `lif_adex_feed_forward_step`), after Brette & Gerstner (2005), *J. Neurophysiol.* 94:3637.
+ *
+ * Update order of one step (forward Euler), with input `x` `[batch, N]`:
+ * ```
+ * i_j   = i + x                                                    (current jump first)
+ * v_d   = v + (dt·τ_mem⁻¹)·((((v_leak − v) + Δ_T·exp((v − v_th)/Δ_T)) + i_j) − a)
+ * i'    = i_j + (−dt·τ_syn⁻¹)·i_j                                  (current decays)
+ * a_d   = a + (dt·τ_ada⁻¹)·(a_current·(v − v_leak) − a)            (sub-threshold adaptation, old v)
+ * z     = Θ(v_d − v_th)                                            (strict: spikes when v_d > v_th)
+ * v'    = (1 − z)·v_d + z·v_reset                                  (reset by value, same step)
+ * a'    = a_d + z·a_spike                                          (spike-triggered adaptation)
+ * ```
+ * The input is never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`, `a = 0`.
+ *
+ * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
+ * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − v_th)`) or `'none'`; `integration` `'euler'` (above) or
+ * `'exact'` (exponential Euler: the factors `dt·τ_mem⁻¹`, `dt·τ_ada⁻¹` become `1 − e^{−dt·τ⁻¹}`, and
+ * `i' = i_j·e^{−dt·τ_syn⁻¹}`; the other terms are held constant over the step).
+ * Source: Norse `norse/torch/functional/lif_adex.py` (`lif_adex_feed_forward_step`), commit 065a3b45.
+ * @module
+ */
+import type { NeuronKernel } from '../ops/kernel.js';
+import {
+  decayCode,
+  integrationSpec,
+  leakFactorCode,
+  optionKernelParams,
+  resetCode,
+  resetMethodSpec,
+  withOptionValues,
+} from './lifOptions.js';
+import { defineModel, type ParamsOf, surrogateParams } from './model.js';
+
+/**
+ * Norse's `LIFAdExParameters` in camelCase with Norse's defaults (after PyNN's `EIF_cond_exp_isfa_ista`):
+ * - `adaptationCurrent` sub-threshold coupling of `a` to `v` (default 4), `adaptationSpike` jump of
+ *   `a` per spike (default `Math.fround(0.02)` = 0.019999999552965164: Norse's default is the
+ *   float32 tensor `torch.as_tensor(0.02)`, which a float64 run upcasts exactly)
+ * - `deltaT` Δ_T, sharpness of the exponential upswing (default 0.5, > 0)
+ * - `tauAdaInv` 1/τ_ada in 1/s (default 2), `tauSynInv` (200), `tauMemInv` (100), all > 0
+ * - `vLeak` (0), `vTh` (1), `vReset` (0)
+ * - `method`, `alpha`: surrogate-gradient choice; accepted for compatibility, no effect on values
+ * - `resetMethod`, `integration`: options beyond Norse (defaults Norse's), see `lifOptions.ts`
+ */
+export const lifAdExParameterSpecs = {
+  adaptationCurrent: { kind: 'number', default: 4, range: 'finite' },
+  adaptationSpike: { kind: 'number', default: Math.fround(0.02), range: 'finite' },
+  deltaT: { kind: 'number', default: 0.5, range: 'positive' },
+  tauAdaInv: { kind: 'number', default: 2, range: 'positive' },
+  tauSynInv: { kind: 'number', default: 200, range: 'positive' },
+  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
+  vLeak: { kind: 'number', default: 0, range: 'finite' },
+  vTh: { kind: 'number', default: 1, range: 'finite' },
+  vReset: { kind: 'number', default: 0, range: 'finite' },
+  ...surrogateParams,
+  ...resetMethodSpec,
+  ...integrationSpec,
+} as const;
+
+/** Validated LIFAdEx parameters (Norse's `LIFAdExParameters`). */
+export type LIFAdExParameters = ParamsOf<typeof lifAdExParameterSpecs>;
+
+/** Kernel parameters of the LIFAdEx update. */
+export const lifAdExKernelParams = [
+  'adaptationCurrent',
+  'adaptationSpike',
+  'deltaT',
+  'tauAdaInv',
+  'tauSynInv',
+  'tauMemInv',
+  'vLeak',
+  'vTh',
+  'vReset',
+  ...optionKernelParams,
+] as const;
+
+/**
+ * The LIFAdEx update after the current jump `iJ` has been computed (shared by the feed-forward,
+ * recurrent and refractory variants): defines `vDec`, `iDec`, `aDec`, `z`, the reset voltage
+ * `vNew` and the new adaptation `aNew`.
+ */
+export const lifAdExIntegrateAndFire = `
+  const dvExp = R(deltaT * R(Math.exp(R(R(v - vTh) / deltaT))));
+  ${leakFactorCode('kMem', 'tauMemInv')}
+  const vDec = R(v + R(kMem * R(R(R(R(vLeak - v) + dvExp) + iJ) - a)));
+  ${decayCode('iDec', 'iJ', 'tauSynInv')}
+  ${leakFactorCode('kAda', 'tauAdaInv')}
+  const aDec = R(a + R(kAda * R(R(adaptationCurrent * R(v - vLeak)) - a)));
+  const z = R(vDec - vTh) > 0 ? 1 : 0;
+  ${resetCode('vNew', 'vDec', 'vTh', 'vReset')}
+  const aNew = R(aDec + R(z * adaptationSpike));
+`;
+
+/** The per-neuron LIFAdEx update (input `x`, state `v`, `i`, `a`, output `z`). */
+export const lifAdExKernel: NeuronKernel = {
+  name: 'lif_adex',
+  inputs: ['x'],
+  state: ['v', 'i', 'a'],
+  params: lifAdExKernelParams,
+  output: 'z',
+  body: `
+  const iJ = R(i + x);
+  ${lifAdExIntegrateAndFire}
+  v = vNew;
+  i = iDec;
+  a = aNew;
+`,
+};
+
+/**
+ * The adaptive exponential LIF model: `xs` `[T, batch, N]` → spikes `[T, batch, N]`, state
+ * `{ v, i, a }` (`[batch, N]`). See the module docs for the equations.
+ */
+export const lifAdEx = defineModel({
+  name: 'LIFAdEx',
+  id: 'lifAdEx',
+  parameters: lifAdExParameterSpecs,
+  kernel: lifAdExKernel,
+  kernelParams: withOptionValues,
+  state: ['v', 'i', 'a'],
+  initialState: (p) => ({ v: p.vLeak, i: 0, a: 0 }),
+  outputName: 'z',
+});
+
+/** State of a feed-forward LIFAdEx layer: `v`, `i`, `a`, each `[batch, N]`. */
+export type LIFAdExState = ReturnType<typeof lifAdEx.initialState>;

@@ -1,0 +1,70 @@
+/**
+ * Adaptive exponential LIF with an absolute refractory period, feed-forward (Norse's
+ * `LIFAdExRefracCell` / `lif_adex_refrac_feed_forward_step`).
+ *
+ * One step: the LIFAdEx step of `lifAdEx.ts` gives `z₀`, `v₀` (after reset), `i'` and `a'`
+ * (`a'` includes `z₀·a_spike`); then, with the refractory counter `ρ` (counted in steps, not
+ * seconds) and `m = Θ(ρ)` (ρ > 0):
+ * ```
+ * v' = (1 − m)·v₀ + m·v          (a refractory neuron keeps its old voltage)
+ * z  = (1 − m)·z₀                (and cannot spike)
+ * ρ' = (1 − z)·relu(ρ − m) + z·ρ_reset
+ * ```
+ * `i'` and `a'` are not masked: as in Norse, a refractory neuron whose voltage crosses the
+ * threshold still receives the spike-triggered adaptation `a_spike`.
+ * Initial state: `v = v_leak`, `i = 0`, `a = 0`, `ρ = 0`. Norse's nested
+ * `LIFAdExRefracParameters.lif_adex` is flattened: LIFAdEx's parameters plus `rhoReset`.
+ * Source: Norse `functional/lif_adex_refrac.py` (`compute_refractory_update`).
+ * @module
+ */
+import type { NeuronKernel } from '../ops/kernel.js';
+import { lifAdExIntegrateAndFire, lifAdExKernelParams, lifAdExParameterSpecs } from './lifAdEx.js';
+import { withOptionValues } from './lifOptions.js';
+import { defineModel, type ParamsOf } from './model.js';
+
+/** LIFAdExRefrac parameters: LIFAdEx's (flattened from `.lif_adex`) plus `rhoReset` (steps, ≥ 0, default 5). */
+export const lifAdExRefracParameterSpecs = {
+  ...lifAdExParameterSpecs,
+  rhoReset: { kind: 'number', default: 5, range: 'nonNegative' },
+} as const;
+
+/** Validated LIFAdExRefrac parameters. */
+export type LIFAdExRefracParameters = ParamsOf<typeof lifAdExRefracParameterSpecs>;
+
+/** The refractory LIFAdEx update after the current jump `iJ` (shared with LIFAdExRefracRecurrent). */
+export const lifAdExRefracUpdate = `
+  ${lifAdExIntegrateAndFire}
+  const m = rho > 0 ? 1 : 0;
+  const vOut = R(R(R(1 - m) * vNew) + R(m * v));
+  const zOut = R(1 - m) * z;
+  const rhoDec = R(rho - m);
+  rho = R(R(R(1 - zOut) * (rhoDec > 0 ? rhoDec : 0)) + R(zOut * rhoReset));
+  v = vOut;
+  i = iDec;
+  a = aNew;
+`;
+
+/** The per-neuron LIFAdExRefrac update (input `x`, state `v`, `i`, `a`, `rho`, output `zOut`). */
+export const lifAdExRefracKernel: NeuronKernel = {
+  name: 'lif_adex_refrac',
+  inputs: ['x'],
+  state: ['v', 'i', 'a', 'rho'],
+  params: [...lifAdExKernelParams, 'rhoReset'],
+  output: 'zOut',
+  body: `
+  const iJ = R(i + x);
+  ${lifAdExRefracUpdate}
+`,
+};
+
+/** The refractory adaptive exponential LIF model: `xs` `[T, batch, N]` → spikes, state `{ v, i, a, rho }`. */
+export const lifAdExRefrac = defineModel({
+  name: 'LIFAdExRefrac',
+  id: 'lifAdExRefrac',
+  parameters: lifAdExRefracParameterSpecs,
+  kernel: lifAdExRefracKernel,
+  kernelParams: withOptionValues,
+  state: ['v', 'i', 'a', 'rho'],
+  initialState: (p) => ({ v: p.vLeak, i: 0, a: 0, rho: 0 }),
+  outputName: 'z',
+});

@@ -1,0 +1,105 @@
+/**
+ * Exponential leaky integrate-and-fire neuron, feed-forward (Norse's `LIFEx` / `lif_ex_feed_forward_step`),
+ * after Fourcaud-Trocmé et al. (2003) as presented in Gerstner et al., *Neuronal Dynamics*, ch. 5.2.
+ *
+ * Update order of one step (forward Euler), with input `x` `[batch, N]`:
+ * ```
+ * i_j   = i + x                                              (current jump first)
+ * v_d   = v + (dt·τ_mem⁻¹)·(((v_leak − v) + Δ_T·exp((v − v_th)/Δ_T)) + i_j)
+ * i'    = i_j + (−dt·τ_syn⁻¹)·i_j                            (current decays)
+ * z     = Θ(v_d − v_th)                                      (strict: spikes when v_d > v_th)
+ * v'    = (1 − z)·v_d + z·v_reset                            (reset by value, same step)
+ * ```
+ * The exponential term uses the voltage before the step. The input is never multiplied by `dt`.
+ * Initial state: `v = v_leak`, `i = 0`.
+ *
+ * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
+ * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − v_th)`) or `'none'`; `integration` `'euler'` (above) or
+ * `'exact'`: `v_d = v + (1 − e^{−dt·τ_mem⁻¹})·(((v_leak − v) + Δ_T·exp(…)) + i_j)` (the exponential
+ * term and the current held constant over the step: exponential Euler), `i' = i_j·e^{−dt·τ_syn⁻¹}`.
+ * Source: Norse `norse/torch/functional/lif_ex.py` (`lif_ex_feed_forward_step`), commit 065a3b45.
+ * @module
+ */
+import type { NeuronKernel } from '../ops/kernel.js';
+import {
+  decayCode,
+  integrationSpec,
+  leakFactorCode,
+  optionKernelParams,
+  resetCode,
+  resetMethodSpec,
+  withOptionValues,
+} from './lifOptions.js';
+import { defineModel, type ParamsOf, surrogateParams } from './model.js';
+
+/**
+ * Norse's `LIFExParameters` in camelCase with Norse's defaults (`dt` is passed separately, seconds).
+ * - `deltaT` Δ_T, sharpness of the exponential upswing (default 0.5, > 0)
+ * - `tauSynInv` 1/τ_syn in 1/s (default 200), `tauMemInv` 1/τ_mem in 1/s (default 100), both > 0
+ * - `vLeak` (0), `vTh` (1), `vReset` (0): voltages in Norse's dimensionless units
+ * - `method`, `alpha`: surrogate-gradient choice; accepted for compatibility, no effect on values
+ * - `resetMethod`, `integration`: options beyond Norse (defaults Norse's), see `lifOptions.ts`
+ */
+export const lifExParameterSpecs = {
+  deltaT: { kind: 'number', default: 0.5, range: 'positive' },
+  tauSynInv: { kind: 'number', default: 200, range: 'positive' },
+  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
+  vLeak: { kind: 'number', default: 0, range: 'finite' },
+  vTh: { kind: 'number', default: 1, range: 'finite' },
+  vReset: { kind: 'number', default: 0, range: 'finite' },
+  ...surrogateParams,
+  ...resetMethodSpec,
+  ...integrationSpec,
+} as const;
+
+/** Validated LIFEx parameters (Norse's `LIFExParameters`). */
+export type LIFExParameters = ParamsOf<typeof lifExParameterSpecs>;
+
+/** Kernel parameters of the LIFEx update. */
+export const lifExKernelParams = ['deltaT', 'tauSynInv', 'tauMemInv', 'vLeak', 'vTh', 'vReset', ...optionKernelParams] as const;
+
+/**
+ * The LIFEx update after the current jump `iJ` has been computed (shared with LIFExRecurrent):
+ * defines `vDec`, `iDec`, `z` and the reset voltage `vNew`.
+ */
+export const lifExIntegrateAndFire = `
+  const dvExp = R(deltaT * R(Math.exp(R(R(v - vTh) / deltaT))));
+  ${leakFactorCode('kMem', 'tauMemInv')}
+  const vDec = R(v + R(kMem * R(R(R(vLeak - v) + dvExp) + iJ)));
+  ${decayCode('iDec', 'iJ', 'tauSynInv')}
+  const z = R(vDec - vTh) > 0 ? 1 : 0;
+  ${resetCode('vNew', 'vDec', 'vTh', 'vReset')}
+`;
+
+/** The per-neuron LIFEx update (input `x`, state `v`, `i`, output `z`). */
+export const lifExKernel: NeuronKernel = {
+  name: 'lif_ex',
+  inputs: ['x'],
+  state: ['v', 'i'],
+  params: lifExKernelParams,
+  output: 'z',
+  body: `
+  const iJ = R(i + x);
+  ${lifExIntegrateAndFire}
+  v = vNew;
+  i = iDec;
+`,
+};
+
+/**
+ * The exponential LIF model: `lifEx.run(p, dt)(xs, state?)` over `xs` `[T, batch, N]` returns
+ * spikes `[T, batch, N]` (0/1) and the state `{ v, i }` (`[batch, N]`). See the module docs.
+ */
+export const lifEx = defineModel({
+  name: 'LIFEx',
+  id: 'lifEx',
+  parameters: lifExParameterSpecs,
+  kernel: lifExKernel,
+  kernelParams: withOptionValues,
+  state: ['v', 'i'],
+  initialState: (p) => ({ v: p.vLeak, i: 0 }),
+  outputName: 'z',
+});
+
+/** State of a feed-forward LIFEx layer: `v`, `i`, each `[batch, N]`. */
+export type LIFExState = ReturnType<typeof lifEx.initialState>;

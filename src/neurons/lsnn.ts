@@ -1,0 +1,114 @@
+/**
+ * LIF neuron with an adaptive threshold, feed-forward (Norse's `LSNN` / `lsnn_feed_forward_step`):
+ * the long short-term memory spiking neuron of Bellec et al. (2018), *Long short-term memory and
+ * learning-to-learn in networks of spiking neurons*, NeurIPS.
+ *
+ * Update order of one step (forward Euler), with input `x` `[batch, N]`. Unlike LIF, the voltage
+ * integrates the **old** current and the input reaches the current **last**:
+ * ```
+ * v_d   = v + (dt·τ_mem⁻¹)·((v_leak − v) + i)         (old current)
+ * i_d   = i + (−dt·τ_syn⁻¹)·i
+ * b_d   = b + (dt·τ_adapt⁻¹)·(v_th − b)                (threshold relaxes towards v_th)
+ * z     = Θ(v_d − b_d)                                 (strict; b is the adaptive threshold)
+ * v'    = (1 − z)·v_d + z·v_reset                      (reset by value, same step)
+ * b'    = b_d + z·β                                    (threshold jumps by β per spike)
+ * i'    = i_d + x                                      (input jump last)
+ * ```
+ * The input is never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`, `b = v_th`.
+ *
+ * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
+ * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − b_d)`: the threshold crossed) or `'none'`;
+ * `integration` `'euler'` (above) or `'exact'`: the factors `dt·τ_mem⁻¹`, `dt·τ_adapt⁻¹` become
+ * `1 − e^{−dt·τ⁻¹}` and `i_d = i·e^{−dt·τ_syn⁻¹}`.
+ * Source: Norse `norse/torch/functional/lsnn.py` (`lsnn_feed_forward_step`), commit 065a3b45.
+ * @module
+ */
+import type { NeuronKernel } from '../ops/kernel.js';
+import {
+  decayCode,
+  integrationSpec,
+  leakFactorCode,
+  optionKernelParams,
+  resetCode,
+  resetMethodSpec,
+  withOptionValues,
+} from './lifOptions.js';
+import { defineModel, type ParamsOf, surrogateParams } from './model.js';
+
+/**
+ * Norse's `LSNNParameters` in camelCase with Norse's defaults:
+ * - `tauSynInv` 1/τ_syn in 1/s (200), `tauMemInv` 1/τ_mem (100), `tauAdaptInv` 1/τ_b
+ *   (default `Math.fround(1 / 800)` = 0.0012499999720603228), all > 0
+ * - `vLeak` (0), `vTh` (1; the resting threshold), `vReset` (0)
+ * - `beta` threshold jump per spike (default `Math.fround(1.8)` = 1.7999999523162842)
+ * - `method`, `alpha`: surrogate-gradient choice; accepted for compatibility, no effect on values
+ * - `resetMethod`, `integration`: options beyond Norse (defaults Norse's), see `lifOptions.ts`
+ *
+ * The two fractional defaults are Norse's float32 tensors (`torch.as_tensor(1.0 / 800)`,
+ * `torch.as_tensor(1.8)`), upcast exactly in a float64 run.
+ */
+export const lsnnParameterSpecs = {
+  tauSynInv: { kind: 'number', default: 200, range: 'positive' },
+  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
+  tauAdaptInv: { kind: 'number', default: Math.fround(1 / 800), range: 'positive' },
+  vLeak: { kind: 'number', default: 0, range: 'finite' },
+  vTh: { kind: 'number', default: 1, range: 'finite' },
+  vReset: { kind: 'number', default: 0, range: 'finite' },
+  beta: { kind: 'number', default: Math.fround(1.8), range: 'finite' },
+  ...surrogateParams,
+  ...resetMethodSpec,
+  ...integrationSpec,
+} as const;
+
+/** Validated LSNN parameters (Norse's `LSNNParameters`). */
+export type LSNNParameters = ParamsOf<typeof lsnnParameterSpecs>;
+
+/** Kernel parameters of the LSNN update. */
+export const lsnnKernelParams = ['tauSynInv', 'tauMemInv', 'tauAdaptInv', 'vLeak', 'vTh', 'vReset', 'beta', ...optionKernelParams] as const;
+
+/**
+ * The LSNN update before the input jump (shared with LSNNRecurrent): defines `vDec`, `iDec`,
+ * `z`, and assigns the new `v` and `b`.
+ */
+export const lsnnIntegrateAndFire = `
+  ${leakFactorCode('kMem', 'tauMemInv')}
+  const vDec = R(v + R(kMem * R(R(vLeak - v) + i)));
+  ${decayCode('iDec', 'i', 'tauSynInv')}
+  ${leakFactorCode('kAdapt', 'tauAdaptInv')}
+  const bDec = R(b + R(kAdapt * R(vTh - b)));
+  const z = R(vDec - bDec) > 0 ? 1 : 0;
+  ${resetCode('vNew', 'vDec', 'bDec', 'vReset')}
+  v = vNew;
+  b = R(bDec + R(z * beta));
+`;
+
+/** The per-neuron LSNN update (input `x`, state `v`, `i`, `b`, output `z`). */
+export const lsnnKernel: NeuronKernel = {
+  name: 'lsnn',
+  inputs: ['x'],
+  state: ['v', 'i', 'b'],
+  params: lsnnKernelParams,
+  output: 'z',
+  body: `
+  ${lsnnIntegrateAndFire}
+  i = R(iDec + x);
+`,
+};
+
+/**
+ * The adaptive-threshold LIF model: `xs` `[T, batch, N]` → spikes `[T, batch, N]`, state
+ * `{ v, i, b }` (`[batch, N]`). See the module docs for the equations.
+ */
+export const lsnn = defineModel({
+  name: 'LSNN',
+  id: 'lsnn',
+  parameters: lsnnParameterSpecs,
+  kernel: lsnnKernel,
+  kernelParams: withOptionValues,
+  state: ['v', 'i', 'b'],
+  initialState: (p) => ({ v: p.vLeak, i: 0, b: p.vTh }),
+  outputName: 'z',
+});
+
+/** State of a feed-forward LSNN layer: `v`, `i`, `b` (adaptive threshold), each `[batch, N]`. */
+export type LSNNState = ReturnType<typeof lsnn.initialState>;
