@@ -44,3 +44,4 @@ export * from './ops/plasticity/stdp.js';
 export * from './ops/plasticity/tsodyksMarkram.js';
 export * from './ops/random.js';
 export * from './ops/tensor.js';
+export * from './viz/index.js';

@@ -1,0 +1,124 @@
+/**
+ * A small self-contained HTML report holding several figures: one file, inline SVG, inline CSS,
+ * no scripts and no external resources, so it opens anywhere and can be archived with a run.
+ * Built with linkedom's DOM (titles and captions are text nodes, never parsed as markup).
+ * @module
+ */
+import { SpikeflowError, show } from '../ops/errors.js';
+import { createSVGDocument } from './document.js';
+
+/** Anything that renders itself to a standalone SVG string: every spikeflow chart. */
+export interface Figure {
+  toSVG(): string;
+}
+
+/** Title and caption of a figure in a report. */
+export interface FigureOptions {
+  readonly title?: string;
+  readonly caption?: string;
+}
+
+/** A report under construction; see {@link report}. */
+export interface Report {
+  /** Title of the page and its heading (default `spikeflow report`). */
+  title(): string;
+  title(text: string): Report;
+  /** Text under the title (default none). */
+  description(): string;
+  description(text: string): Report;
+  /**
+   * Adds a figure: a chart (rendered when {@link Report.toHTML} is called, so a chart fed by a
+   * running stream shows its state at that moment) or an SVG string.
+   * @throws SpikeflowError when `figure` is neither
+   */
+  add(figure: Figure | string, options?: FigureOptions): Report;
+  /** Number of figures added. */
+  size(): number;
+  /** The report as a standalone HTML document (`<!DOCTYPE html>...`). */
+  toHTML(): string;
+}
+
+const CSS = [
+  'body{font-family:system-ui,sans-serif;color:#222;max-width:980px;margin:2em auto;padding:0 1em}',
+  'h1{font-size:1.5em}h2{font-size:1.1em;margin:1.6em 0 .4em}',
+  'figure{margin:0}figure svg{max-width:100%;height:auto}',
+  'figcaption{color:#555;font-size:.9em;margin-top:.3em}',
+  '.description{color:#444}',
+].join('');
+
+/**
+ * Creates an HTML report: `report().title('LIF run').add(traces, { title: 'Voltage' }).add(raster).toHTML()`.
+ * Write the string to a `.html` file; it needs nothing else.
+ */
+export const report = (): Report => {
+  let title = 'spikeflow report';
+  let description = '';
+  const figures: { figure: Figure | string; options: FigureOptions }[] = [];
+  const self: Report = {
+    title: ((...args: unknown[]) => {
+      if (args.length === 0) return title;
+      if (typeof args[0] !== 'string') throw new SpikeflowError('report', 'title', `title must be a string, received ${show(args[0])}`);
+      title = args[0];
+      return self;
+    }) as Report['title'],
+    description: ((...args: unknown[]) => {
+      if (args.length === 0) return description;
+      if (typeof args[0] !== 'string') {
+        throw new SpikeflowError('report', 'description', `description must be a string, received ${show(args[0])}`);
+      }
+      description = args[0];
+      return self;
+    }) as Report['description'],
+    add: (figure, options = {}) => {
+      const ok = typeof figure === 'string' || (figure !== null && typeof figure === 'object') || typeof figure === 'function';
+      if (!ok || (typeof figure !== 'string' && typeof (figure as Figure).toSVG !== 'function')) {
+        throw new SpikeflowError('report', 'figure', `figure must be a chart (with toSVG) or an SVG string, received ${show(figure)}`);
+      }
+      figures.push({ figure, options });
+      return self;
+    },
+    size: () => figures.length,
+    toHTML: () => {
+      const document = createSVGDocument();
+      document.documentElement.setAttribute('lang', 'en');
+      const head = document.head;
+      const meta = document.createElement('meta');
+      meta.setAttribute('charset', 'utf-8');
+      const titleEl = document.createElement('title');
+      titleEl.textContent = title;
+      const style = document.createElement('style');
+      style.textContent = CSS;
+      head.append(meta, titleEl, style);
+      const body = document.body;
+      const h1 = document.createElement('h1');
+      h1.textContent = title;
+      body.appendChild(h1);
+      if (description !== '') {
+        const p = document.createElement('p');
+        p.className = 'description';
+        p.textContent = description;
+        body.appendChild(p);
+      }
+      for (const { figure, options } of figures) {
+        const section = document.createElement('section');
+        section.className = 'figure';
+        if (options.title !== undefined) {
+          const h2 = document.createElement('h2');
+          h2.textContent = options.title;
+          section.appendChild(h2);
+        }
+        const fig = document.createElement('figure');
+        fig.innerHTML = typeof figure === 'string' ? figure : figure.toSVG();
+        if (options.caption !== undefined) {
+          const caption = document.createElement('figcaption');
+          caption.textContent = options.caption;
+          fig.appendChild(caption);
+        }
+        section.appendChild(fig);
+        body.appendChild(section);
+      }
+      return document.toString();
+    },
+  };
+  return self;
+};
