@@ -352,15 +352,19 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     dt: number,
     record: boolean,
     backend: BackendChoice | undefined,
+    owner: object,
     xs: Tensor,
     state: NeuronState<S> | undefined,
   ): RunResult<S> => {
-    orThrow(where)(isTensor('input', xs));
+    // A device-resident input (e.g. a linear map's result on the gpu backend) is float32 and is
+    // checked without copying it back; the backend that made it reads it in place.
+    const deviceInput = isDeviceTensor(xs);
+    if (!deviceInput) orThrow(where)(isTensor('input', xs));
     if (xs.shape.length < 2) {
       throw new SpikeflowError(where, 'input', `input must be [T, batch, ...] (time first), received shape ${showShape(xs.shape)}`);
     }
-    const dtype = dtypeOf(xs);
-    orThrow(where)(finiteTensor('input', xs));
+    const dtype = deviceInput ? 'float32' : dtypeOf(xs);
+    if (!deviceInput) orThrow(where)(finiteTensor('input', xs));
     const T = xs.shape[0] as number;
     const stepShape = xs.shape.slice(1);
     let stateShape = stepShape;
@@ -415,6 +419,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
       dt: round(dt),
       record,
       recurrent: rec,
+      owner,
     };
     const chosen = resolveBackend(where, backend, 'neuronRun', request);
     const result = chosen.kernel.run(request, chosen.backend);
@@ -441,9 +446,12 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     if (options === null || typeof options !== 'object')
       throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
     const unknown = Object.keys(options).filter((k) => k !== 'record' && k !== 'backend');
-    if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected record, backend`);
+    if (unknown.length > 0)
+      throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected record, backend`);
     const backend = checkBackendChoice(where, options.backend);
-    return (xs: Tensor, state?: NeuronState<S>): RunResult<S> => runImpl(where, params, dt, options.record === true, backend, xs, state);
+    const owner = {};
+    return (xs: Tensor, state?: NeuronState<S>): RunResult<S> =>
+      runImpl(where, params, dt, options.record === true, backend, owner, xs, state);
   };
 
   const step = (p?: Partial<Record<keyof P, ParamValue>>, dt = 0.001, options: StepOptions = {}) => {
@@ -455,9 +463,10 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const unknown = Object.keys(options).filter((k) => k !== 'backend');
     if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected backend`);
     const backend = checkBackendChoice(where, options.backend);
+    const owner = {};
     return (x: Tensor, state?: NeuronState<S>): readonly [Tensor, NeuronState<S>] => {
       orThrow(where)(isTensor('input', x));
-      const [outs, next] = runImpl(where, params, dt, false, backend, fromTypedArray(x.data, [1, ...x.shape]), state);
+      const [outs, next] = runImpl(where, params, dt, false, backend, owner, fromTypedArray(x.data, [1, ...x.shape]), state);
       const out = fromTypedArray(outs.data, outs.shape.slice(1));
       const info = executionOf(outs);
       if (info !== undefined) tagExecution(out, info);

@@ -56,6 +56,14 @@ export interface KernelCall {
   readonly params: readonly number[];
   /** Time step in seconds (already rounded for float32). */
   readonly dt: number;
+  /**
+   * First neuron to update (default 0). With {@link KernelCall.hi}, only neurons `[lo, hi)` are
+   * read and written, still indexed in the full `[T, M]` arrays: the `threads` backend splits `M`
+   * into such ranges, one per thread.
+   */
+  readonly lo?: number | undefined;
+  /** End (exclusive) of the neuron range to update (default `M`). */
+  readonly hi?: number | undefined;
 }
 
 /** A compiled kernel: runs one fused call. */
@@ -68,7 +76,15 @@ const BLOCK = 2048;
 export const lowerRounding = (body: string, dtype: DType | 'gpu'): string =>
   body.replace(/(?<![\w$.])R\(/g, dtype === 'float32' ? '$fround(' : '(');
 
-const generate = (k: NeuronKernel, dtype: DType, recording: boolean): string => {
+/**
+ * The JavaScript source of the fused loop {@link compileJs} compiles: the body of a function
+ * (for `new Function`) that returns the loop as `(call: KernelCall) => void`. Workers of the
+ * `threads` backend compile this same text, so every thread runs the reference loop.
+ * @param k - the per-neuron update
+ * @param dtype - `float32` rounds every marked operation with `Math.fround`; `float64` does not
+ * @param recording - whether the loop writes per-step state records
+ */
+export const kernelSource = (k: NeuronKernel, dtype: DType, recording: boolean): string => {
   const body = lowerRounding(k.body, dtype);
   const ins = k.inputs.map((n) => `$in_${n}`);
   const sts = k.state.map((n) => `$s_${n}`);
@@ -82,8 +98,9 @@ return function ${k.name}_${dtype}${recording ? '_rec' : ''}($call) {
   ${sts.map((n, j) => `const ${n} = $call.state[${j}];`).join(' ')}
   ${recording ? recs.map((n, j) => `const ${n} = $call.record[${j}];`).join(' ') : ''}
   ${k.params.map((n, j) => `const ${n} = $call.params[${j}];`).join(' ')}
-  for (let $n0 = 0; $n0 < $M; $n0 += ${BLOCK}) {
-    const $n1 = Math.min($n0 + ${BLOCK}, $M);
+  const $lo = $call.lo === undefined ? 0 : $call.lo, $hi = $call.hi === undefined ? $M : $call.hi;
+  for (let $n0 = $lo; $n0 < $hi; $n0 += ${BLOCK}) {
+    const $n1 = Math.min($n0 + ${BLOCK}, $hi);
     for (let $t = 0; $t < $T; $t++) {
       const $base = $t * $M;
       for (let $n = $n0; $n < $n1; $n++) {
@@ -121,7 +138,7 @@ export const compileJs = (kernel: NeuronKernel, dtype: DType, recording: boolean
   const key = `${dtype}:${recording}`;
   let fn = byKey.get(key);
   if (fn === undefined) {
-    fn = new Function(generate(kernel, dtype, recording))() as CompiledKernel;
+    fn = new Function(kernelSource(kernel, dtype, recording))() as CompiledKernel;
     byKey.set(key, fn);
   }
   return fn;

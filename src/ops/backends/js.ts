@@ -1,0 +1,94 @@
+/**
+ * The `js` backend: plain TypeScript loops over typed arrays, the reference of every other
+ * backend and the default on CPUs. The neuron kernel is the fused loop {@link compileJs}
+ * generates from the model's {@link NeuronKernel} text; the linear kernel is
+ * {@link matmulFor}'s dense product. Runs float32 (every marked operation rounded with
+ * `Math.fround`, as torch's float32 kernels) and float64.
+ * @module
+ */
+import { compileJs } from '../kernel.js';
+import { matmulFor } from '../linear.js';
+import { allocate, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
+import type { Backend, KernelConfig, LinearRequest, LinearResult, NeuronRunRequest, NeuronRunResult } from './registry.js';
+
+/** The `js` backend instance (always available, lowest priority for `auto`). */
+export const jsBackend: Backend = Object.freeze({
+  name: 'js',
+  priority: 0,
+  autoSelectable: () => true as const,
+  describe: () => ({ backend: 'js', device: 'cpu', accelerated: false }),
+});
+
+const runNeuron = (r: NeuronRunRequest): NeuronRunResult => {
+  const { kernel, dtype, T, M, stateShape, stateNames, kernelState, recurrent } = r;
+  const scratch = stateNames.map((name) => {
+    const d = allocate(dtype, M);
+    d.set((r.state[name] as Tensor).data);
+    return d;
+  });
+  const kstate = kernelState.map((k) => scratch[k] as TensorData);
+  const out = allocate(dtype, T * M);
+  const rec = r.record ? stateNames.map(() => allocate(dtype, T * M)) : undefined;
+  const krec = rec === undefined ? undefined : kernelState.map((k) => rec[k] as TensorData);
+  const compiled = compileJs(kernel, dtype, r.record);
+  const xs = r.input.data;
+
+  if (recurrent === undefined) {
+    compiled({ T, M, inputs: [xs], out, state: kstate, record: krec, params: r.params, dt: r.dt });
+  } else {
+    const { hidden, inputs } = recurrent;
+    const rows = M / hidden;
+    const mm = matmulFor(dtype);
+    const xa = allocate(dtype, T * M);
+    mm(xs, T * rows, inputs, recurrent.inputWeights, hidden, undefined, xa);
+    const xb = allocate(dtype, M);
+    const zIdx = stateNames.indexOf('z');
+    const z = scratch[zIdx] as TensorData;
+    for (let t = 0; t < T; t++) {
+      mm(z, rows, hidden, recurrent.recurrentWeights, hidden, undefined, xb);
+      const o = out.subarray(t * M, (t + 1) * M);
+      compiled({
+        T: 1,
+        M,
+        inputs: kernel.inputs.map((n) => (n === recurrent.inputCurrent ? xa.subarray(t * M, (t + 1) * M) : xb)),
+        out: o,
+        state: kstate,
+        record: krec?.map((a) => a.subarray(t * M, (t + 1) * M)),
+        params: r.params,
+        dt: r.dt,
+      });
+      z.set(o);
+      if (rec !== undefined) (rec[zIdx] as TensorData).set(o, t * M);
+    }
+  }
+  const record = (arrays: readonly TensorData[], shape: readonly number[]): Readonly<Record<string, Tensor>> =>
+    Object.freeze(Object.fromEntries(stateNames.map((name, k) => [name, fromTypedArray(arrays[k] as TensorData, shape)])));
+  return {
+    out: fromTypedArray(out, [T, ...stateShape]),
+    state: record(scratch, stateShape),
+    recorded: rec === undefined ? undefined : record(rec, [T, ...stateShape]),
+  };
+};
+
+/** The `js` fused neuron run: every model, both dtypes, recurrent or not. */
+export const jsNeuronRun: KernelConfig<'neuronRun'> = {
+  kernelName: 'neuronRun',
+  backendName: 'js',
+  supports: () => true,
+  run: (r) => runNeuron(r),
+};
+
+const runLinear = (r: LinearRequest): LinearResult => {
+  const dtype = r.x.data instanceof Float64Array ? 'float64' : 'float32';
+  const out = allocate(dtype, r.rows * r.O);
+  matmulFor(dtype)(r.x.data, r.rows, r.K, r.weight.data, r.O, r.bias?.data, out);
+  return { out: fromTypedArray(out, [...r.x.shape.slice(0, -1), r.O]) };
+};
+
+/** The `js` linear map (torch's summation order, float32 rounding per operation). */
+export const jsLinear: KernelConfig<'linear'> = {
+  kernelName: 'linear',
+  backendName: 'js',
+  supports: () => true,
+  run: (r) => runLinear(r),
+};
