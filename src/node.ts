@@ -1,0 +1,8 @@
+/**
+ * spikeflow for Node: everything of the main entry plus the readers that use Node's file system,
+ * streams and sockets (event files, WAV and CSV files, stdin, WebSocket). Import from
+ * `spikeflow/node` in Node programs; browsers use `spikeflow`.
+ * @packageDocumentation
+ */
+export * from './index.js';
+export * from './streams/readers/node.js';
