@@ -1,13 +1,18 @@
 /**
- * The `spikeflow` command line (commander): `simulate` runs one model over recorded currents;
- * `demo` (the default of `npm start`) runs a small built-in LIF demo and prints a summary.
+ * The `spikeflow` command line (commander):
+ * - `run` (the default, what `npm start` runs): the main job — an input through a network, a
+ *   summary on stdout and an HTML report;
+ * - `simulate`: one model over recorded currents (JSON in, JSON out);
+ * - `inspect`: what a recording holds.
  * Exit codes: 0 ok, 2 bad arguments or input (message on stderr).
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SpikeflowError } from '../ops/errors.js';
-import { runDemo } from './demo.js';
+import { EventFormatError } from '../streams/readers/events.js';
+import { formatInspect, inspect } from './inspect.js';
+import { formatRunSummary, runJob } from './run.js';
 import { simulate } from './simulate.js';
 
 /** An error the CLI reports with exit code 2 (bad arguments or input). */
@@ -70,10 +75,64 @@ export const buildProgram = (io: Io): Command => {
     });
 
   program
-    .command('demo', { isDefault: true })
-    .description('run the built-in demo (LIF neurons under constant currents and a small network) and print a summary')
-    .action(() => {
-      io.stdout(runDemo());
+    .command('run', { isDefault: true })
+    .description(
+      'run a network on an input (events, WAV, CSV, JSON currents; none: the built-in demo), print a summary and write an HTML report',
+    )
+    .option('--input <file>', 'input recording: .bin/.raw/.dat/.aedat/.aedat4/.jsonl events, .wav audio, .csv time series, .json currents')
+    .option(
+      '--format <format>',
+      'input format, overriding detection (nmnist, evt2, evt3, dat, aedat2, aedat3, aedat4, jsonl, wav, csv, json)',
+    )
+    .option('--model <name>', 'neuron model of the default network (Norse class name)', 'LIF')
+    .option('--network <file>', 'JSON network description replacing the default network')
+    .option('--dt <seconds>', 'time step in seconds', positiveFloat, 0.001)
+    .option('--gain <factor>', 'input scale of the default network (default 1; audio 200)', positiveFloat)
+    .option('--out <dir>', 'folder for report.html and summary.json', 'spikeflow-out')
+    .option('--realtime', 'pace the simulation to wall-clock time')
+    .option('--progress', 'always show a progress bar')
+    .option('--no-progress', 'never show a progress bar')
+    .action(
+      async (opts: {
+        input?: string;
+        format?: string;
+        model: string;
+        network?: string;
+        dt: number;
+        gain?: number;
+        out: string;
+        realtime?: boolean;
+        progress?: boolean;
+      }) => {
+        const summary = await runJob(
+          {
+            ...(opts.input === undefined ? {} : { input: opts.input }),
+            ...(opts.format === undefined ? {} : { format: opts.format }),
+            model: opts.model,
+            ...(opts.network === undefined ? {} : { network: opts.network }),
+            dt: opts.dt,
+            ...(opts.gain === undefined ? {} : { gain: opts.gain }),
+            out: opts.out,
+            realtime: opts.realtime === true,
+            ...(opts.progress === undefined ? {} : { progress: opts.progress }),
+          },
+          io.stderr,
+        );
+        io.stdout(formatRunSummary(summary));
+      },
+    );
+
+  program
+    .command('inspect')
+    .description(
+      'show what a recording holds: format, event count, time range, sensor size, x/y ranges, polarities (audio: rate, channels, duration)',
+    )
+    .argument('<file>', 'the recording')
+    .option('--format <format>', 'format, overriding detection')
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: { format?: string; json?: boolean }) => {
+      const summary = await inspect(file, opts.format === undefined ? {} : ({ format: opts.format } as never));
+      io.stdout(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : formatInspect(summary));
     });
 
   return program;
@@ -90,7 +149,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SpikeflowError || e instanceof UsageError) {
+    if (e instanceof SpikeflowError || e instanceof UsageError || e instanceof EventFormatError) {
       io.stderr(`spikeflow: ${e.message}\n`);
       return 2;
     }

@@ -46,8 +46,8 @@ export interface NetworkSpec {
 /** A built network: the composed layer plus what each layer is. */
 export interface Network {
   readonly layer: Layer<SequentialState>;
-  /** Per layer: its name, output size and the neuron model (undefined for stateless layers). */
-  readonly layers: readonly { readonly name: string; readonly size: number; readonly model?: NeuronModel }[];
+  /** Per layer: the layer itself, its name, output size and neuron model (undefined for stateless layers). */
+  readonly layers: readonly { readonly layer: Layer; readonly name: string; readonly size: number; readonly model?: NeuronModel }[];
 }
 
 /** Seeded normal draws (Box–Muller over the seeded uniforms), `[rows, cols]` scaled by `scale`. */
@@ -70,6 +70,12 @@ const positiveInt = (where: string, argument: string, v: unknown): number => {
   return v;
 };
 
+/** Options of {@link buildNetwork}. */
+export interface BuildNetworkOptions {
+  /** Build the first spiking neuron layer with `record: true` (its voltages for plots). Default false. */
+  readonly recordFirst?: boolean;
+}
+
 /**
  * Builds a network from its description.
  * @param spec - the description (see module docs)
@@ -77,15 +83,15 @@ const positiveInt = (where: string, argument: string, v: unknown): number => {
  * @param dt - time step in seconds (> 0)
  * @throws SpikeflowError for unknown layer types or keys, bad sizes, bad parameters
  */
-export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001): Network => {
+export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, options: BuildNetworkOptions = {}): Network => {
   const where = 'network';
   if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.layers) || spec.layers.length === 0) {
     throw new SpikeflowError(where, 'layers', `a network needs a non-empty "layers" array, received ${show(spec)}`);
   }
   positiveInt(where, 'inputSize', inputSize);
   let size = inputSize;
-  const built: Layer[] = [];
-  const info: { name: string; size: number; model?: NeuronModel }[] = [];
+  const info: { layer: Layer; name: string; size: number; model?: NeuronModel }[] = [];
+  let recorded = options.recordFirst !== true;
   spec.layers.forEach((l, k) => {
     const arg = `layers[${k}]`;
     if (l === null || typeof l !== 'object' || typeof l.type !== 'string') {
@@ -99,12 +105,10 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001): 
     const type = l.type.toLowerCase();
     if (type === 'linear') {
       const out = positiveInt(where, `${arg}.out`, l.out);
-      built.push(linearLayer(linearInit(size, out, { seed, bias: l.bias ?? true, dtype: 'float32' })));
-      info.push({ name: 'Linear', size: out });
+      info.push({ layer: linearLayer(linearInit(size, out, { seed, bias: l.bias ?? true, dtype: 'float32' })), name: 'Linear', size: out });
       size = out;
     } else if (type === 'relu') {
-      built.push(reluLayer);
-      info.push({ name: 'ReLU', size });
+      info.push({ layer: reluLayer, name: 'ReLU', size });
     } else {
       let model: NeuronModel;
       try {
@@ -120,9 +124,10 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001): 
         params.recurrentWeights ??= normalMatrix(hidden, hidden, seed + 0.5e6, scale);
         size = hidden;
       }
-      built.push(neuron(model, params as never, dt));
-      info.push({ name: model.name, size, model });
+      const record = !recorded && model.outputName === 'z';
+      recorded ||= record;
+      info.push({ layer: neuron(model, params as never, dt, { record }) as Layer, name: model.name, size, model });
     }
   });
-  return { layer: sequential(...built), layers: info };
+  return { layer: sequential(...info.map((l) => l.layer)), layers: info };
 };

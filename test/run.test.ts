@@ -1,0 +1,121 @@
+/** `spikeflow run`, the main job: input → network → summary, report.html and summary.json. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/program.js';
+import { type RunSummary, runJob } from '../src/cli/run.js';
+import { loadTrace } from './golden.js';
+
+const shared = join(import.meta.dirname, '..', '..', 'shared', 'data');
+const haveShared = existsSync(shared);
+if (!haveShared && process.env.CI) throw new Error(`../shared/data is missing at ${shared}: CI must provide it`);
+if (!haveShared) console.warn(`[run.test] ../shared/data not found at ${shared}: the real-recording runs were NOT run`);
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'spikeflow-run-'));
+const summaryOf = (dir: string): RunSummary => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+const figures = (html: string): number => (html.match(/<figure/g) ?? []).length;
+
+describe('spikeflow run', () => {
+  it('runs the built-in demo: seed figure, a network, a summary and a report', async () => {
+    const out = tmp();
+    let stdout = '';
+    const code = await main(['--out', out], { stdout: (t) => (stdout += t), stderr: () => {} });
+    expect(code).toBe(0);
+    const s = summaryOf(out);
+    expect(s.kind).toBe('demo');
+    expect(s.steps).toBe(2000);
+    expect(s.simulatedSeconds).toBeCloseTo(2, 12);
+    expect(s.layers.map((l) => [l.name, l.size])).toEqual([
+      ['LIF', 64],
+      ['Linear', 10],
+      ['LI', 10],
+    ]);
+    // The signal is 0.15 ± 0.15: a LIF neuron's steady voltage is 5·x (see the LI/LIF equations), so
+    // every neuron crosses threshold 1 near the peaks of its sinusoid and fires, but far below 1 kHz.
+    const lifLayer = s.layers[0];
+    expect(lifLayer?.spikes).toBeGreaterThan(64);
+    expect(lifLayer?.meanRateHz).toBeLessThan(500);
+    expect(stdout).toMatch(/steps: 2000 \(dt 1 ms, 2\.000 s simulated\)/);
+    expect(stdout).toMatch(/LIF\(64\): \d+ spikes, mean rate [\d.]+ Hz/);
+    expect(stdout).toMatch(/M neuron-steps\/s/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain('The seed figure');
+    expect(figures(html)).toBeGreaterThanOrEqual(6);
+  });
+
+  it('runs JSON currents and counts the spikes Norse counts (LIF trace)', async () => {
+    const tr = loadTrace('LIF_default_b_const_per_neuron.json');
+    const dir = tmp();
+    const input = join(dir, 'in.json');
+    writeFileSync(input, JSON.stringify(tr.input));
+    const s = await runJob({ input, out: dir });
+    // float32 run of the float64 trace; these inputs are far from threshold ties, so spikes agree.
+    const norseSpikes = (tr.outputs.z as number[][]).flat().reduce((a, b) => a + b, 0);
+    expect(s.kind).toBe('currents');
+    expect(s.steps).toBe(200);
+    expect(s.layers[0]?.spikes).toBe(norseSpikes);
+  });
+
+  it('runs a network file', async () => {
+    const dir = tmp();
+    const input = join(dir, 'in.json');
+    writeFileSync(input, JSON.stringify(Array.from({ length: 50 }, () => [1, 1, 1])));
+    const net = join(dir, 'net.json');
+    writeFileSync(
+      net,
+      JSON.stringify({ layers: [{ type: 'linear', out: 6, seed: 4 }, { type: 'LIFRecurrent', size: 5 }, { type: 'LI' }] }),
+    );
+    const s = await runJob({ input, network: net, out: dir });
+    expect(s.layers.map((l) => [l.name, l.size])).toEqual([
+      ['Linear', 6],
+      ['LIFRecurrent', 5],
+      ['LI', 5],
+    ]);
+    expect(s.steps).toBe(50);
+  });
+
+  it('exits with 2 and a message for bad arguments or input', async () => {
+    const dir = tmp();
+    const bad = join(dir, 'bad.bin');
+    writeFileSync(bad, new Uint8Array([0x22, 0x22, 0xff, 0x00])); // N-MNIST ends mid-event after 4 of 5 bytes
+    const cases: [string[], RegExp][] = [
+      [['run', '--input', join(dir, 'missing.json'), '--out', dir], /cannot read input file/],
+      [['run', '--dt', '0', '--out', dir], /argument '0' is invalid/],
+      [['run', '--model', 'Nope', '--out', dir], /unknown model "Nope"/],
+      [['run', '--input', bad, '--format', 'nmnist', '--out', dir], /byte|offset|truncated|mid-event/i],
+      [['run', '--format', 'mp3', '--input', bad, '--out', dir], /format must be one of/],
+    ];
+    for (const [argv, message] of cases) {
+      let err = '';
+      const code = await main(argv, { stdout: () => {}, stderr: (t) => (err += t) });
+      expect(code, argv.join(' ')).toBe(2);
+      expect(err, argv.join(' ')).toMatch(message);
+    }
+  });
+
+  it.runIf(haveShared)('runs the N-MNIST sample end to end: 311 steps of 1 ms, spikes, heatmaps', async () => {
+    const dir = tmp();
+    const s = await runJob({ input: join(shared, 'events', 'sample_nmnist.bin'), out: dir });
+    // Events span 654…311175 µs (see test/readers); step 0 starts at the first event, so the last
+    // event falls in step floor((311175 − 654) / 1000) = 310: 311 steps.
+    expect(s.steps).toBe(311);
+    expect(s.layers[0]?.size).toBe(2 * 34 * 34);
+    expect(s.layers[0]?.spikes).toBeGreaterThan(0);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('Input events per pixel');
+    expect(html).toContain('Output spikes per neuron');
+    expect((html.match(/<rect/g) ?? []).length).toBeGreaterThan(50);
+  });
+
+  it.runIf(haveShared)('runs real speech end to end: one step per 48 samples at 48 kHz', async () => {
+    const dir = tmp();
+    const s = await runJob({ input: join(shared, 'audio', 'Front_Center.wav'), out: dir });
+    // 68545 frames / hop 48 = 1428 full hops.
+    expect(s.steps).toBe(1428);
+    expect(s.kind).toBe('audio');
+    expect(s.layers[0]?.spikes).toBeGreaterThan(0);
+    expect(figures(readFileSync(join(dir, 'report.html'), 'utf8'))).toBeGreaterThanOrEqual(3);
+  });
+});
