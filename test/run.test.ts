@@ -76,6 +76,30 @@ describe('spikeflow run', () => {
     expect(s.steps).toBe(50);
   });
 
+  it('runs a CSV time series: one row per step, the time column first', async () => {
+    const dir = tmp();
+    const csv = join(dir, 'sensor.csv');
+    const rows = Array.from({ length: 120 }, (_, t) => `${t * 0.001},${t < 60 ? 0.3 : 0},0`);
+    writeFileSync(csv, `time,a,b\n${rows.join('\n')}\n`);
+    const s = await runJob({ input: csv, out: dir });
+    expect(s.kind).toBe('timeseries');
+    expect(s.steps).toBe(120);
+    expect(s.layers[0]?.size).toBe(2);
+    // Channel a: 60 steps of 0.3 into a default LIF neuron; Norse's trace of constant 0.3
+    // (LIF_default_a_const_0.3) has its spikes at these steps, and channel b never spikes.
+    const z = (loadTrace('LIF_default_a_const_0.3.json').outputs.z as number[][]).slice(0, 60).map((r) => r[0] as number);
+    expect(s.layers[0]?.spikes).toBe(z.reduce((a, b) => a + b, 0));
+  });
+
+  it('--realtime paces steps to the wall clock (200 steps of 1 ms take at least 0.2 s)', async () => {
+    const dir = tmp();
+    const input = join(dir, 'in.json');
+    writeFileSync(input, JSON.stringify(Array.from({ length: 200 }, () => [0.3])));
+    const s = await runJob({ input, out: dir, realtime: true });
+    expect(s.steps).toBe(200);
+    expect(s.wallSeconds).toBeGreaterThanOrEqual(0.2 - 0.002);
+  });
+
   it('exits with 2 and a message for bad arguments or input', async () => {
     const dir = tmp();
     const bad = join(dir, 'bad.bin');
