@@ -1,0 +1,92 @@
+/**
+ * Event-camera replay: a recording (or the synthetic moving bar) replayed in real time; events
+ * are binned per step into currents for a LIF layer (one neuron per pooled patch of pixels).
+ * Left, a heatmap of the latest events (spikeflow's heatmap sink: ON − OFF per pixel); right, the
+ * layer's spikes (raster) and population rate.
+ * @module
+ */
+import { fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
+import { heatmap } from '../../src/viz/heatmap.js';
+import { controlBar } from '../lib/controls.js';
+import { binToCells, type EventSource, type Pooling, pooling } from '../lib/events.js';
+import { outputCharts, runLive } from '../lib/live.js';
+import type { EventBatch } from '../lib/movingBar.js';
+import { movingBar } from '../lib/movingBar.js';
+import { byId } from '../lib/page.js';
+import { recordingSource } from './recording.js';
+
+const bar = movingBar();
+const synthetic: EventSource = { label: 'synthetic moving bar, 64×48', width: bar.width, height: bar.height, between: bar.between };
+
+let source: EventSource = synthetic;
+let pool: Pooling = pooling(source.width, source.height);
+let sourceStart = 0; // simulated µs at which the current source started replaying
+let now = 0; // simulated µs at the end of the last frame
+let eventCount = 0;
+let spikeCount = 0;
+
+/** One frame's events as a `[1, 1, 2, H, W]` tensor (channel 0 OFF, 1 ON), the heatmap's input. */
+const eventFrame = (events: EventBatch, width: number, height: number): Tensor => {
+  const data = new Float32Array(2 * width * height);
+  for (let k = 0; k < events.length; k++) data[(events.p[k]! > 0 ? width * height : 0) + events.y[k]! * width + events.x[k]!]! += 1;
+  return fromTypedArray(data, [1, 1, 2, height, width]);
+};
+
+// The heatmap sums the last 8 frames (about 130 ms at 60 frames per second).
+const heat = heatmap().renderer('canvas').window(8).timeUnit('step').width(360).height(300).title('events (ON red, OFF blue)');
+heat(byId('heatmap'));
+const charts = outputCharts({ raster: byId('raster'), rates: byId('rates'), width: 520 });
+const info = byId('source-info');
+const status = byId('status');
+
+const useSource = (s: EventSource): void => {
+  source = s;
+  sourceStart = now;
+  pool = pooling(s.width, s.height);
+  info.textContent = `${s.label} → ${pool.cols}×${pool.rows} = ${pool.neurons} neurons (${pool.pool}×${pool.pool} pixels each)`;
+  heat.clear();
+};
+useSource(synthetic);
+
+const settings$ = controlBar(byId('controls'), { gain: 1 });
+
+runLive({
+  settings$,
+  error: byId('error'),
+  input: (frame) => {
+    // Replay in real time: the events of the recording's next `steps × dt` seconds.
+    const t0 = frame.time * 1e6 - sourceStart;
+    const t1 = t0 + frame.steps * frame.dt * 1e6;
+    now = (frame.time + frame.steps * frame.dt) * 1e6;
+    const events = source.between(t0, t1);
+    eventCount += events.length;
+    heat.push(eventFrame(events, source.width, source.height));
+    return fromTypedArray(binToCells(events, t0, frame.steps, frame.dt, pool), [frame.steps, 1, pool.neurons]);
+  },
+  draw: (step) => {
+    const T = step.spikes.shape[0] as number;
+    charts.push(step.spikes, step.frame.dt);
+    for (const z of step.spikes.data) spikeCount += z;
+    status.textContent = `t = ${(step.frame.time + T * step.frame.dt).toFixed(2)} s simulated, ${eventCount} events in, ${spikeCount} spikes out`;
+  },
+});
+
+// Source choice: the synthetic bar, or a recording decoded incrementally as the replay advances.
+const select = byId<HTMLSelectElement>('source');
+const file = byId<HTMLInputElement>('file');
+let recording: EventSource | undefined;
+select.addEventListener('change', () => useSource(select.value === 'file' && recording !== undefined ? recording : synthetic));
+file.addEventListener('change', () => {
+  const f = file.files?.[0];
+  if (f === undefined) return;
+  recordingSource(f)
+    .then((r) => {
+      recording = r;
+      if (select.querySelector('option[value=file]') === null) select.append(new Option('recording', 'file'));
+      select.value = 'file';
+      useSource(r);
+    })
+    .catch((e: unknown) => {
+      byId('error').textContent = e instanceof Error ? e.message : String(e);
+    });
+});
