@@ -93,7 +93,10 @@ describe('neuron models reject bad input', () => {
   });
 
   it('unknown enum values and options', () => {
-    expectError(() => lifBox.parameters({ resetMethod: 'zero' }), 'resetMethod must be one of "value", "subtract", "none", received "zero"');
+    expectError(
+      () => lifBox.parameters({ resetMethod: 'zero' }),
+      'resetMethod must be one of "value", "subtract", "none", received "zero"',
+    );
     expectError(() => lif.run({}, 0.001, { recrod: true } as never), 'unknown option "recrod"; expected record');
   });
 
