@@ -62,6 +62,7 @@ export * from './streams/poissonSpikes.js';
 export * from './streams/readers/index.js';
 export * from './streams/realTimeClock.js';
 export * from './streams/scanLayer.js';
+export * from './streams/stdp.js';
 export * from './streams/tick.js';
 export * from './streams/virtualClock.js';
 export * from './viz/index.js';
