@@ -10,17 +10,16 @@
  * [--budget 20] [--no-browser] [--json results.json]` (`--budget`: seconds per measurement; a
  * measurement stops after whole chunks once it is spent and reports the steps it timed).
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { lif } from '../src/neurons/lif.js';
 import { gpuBackend } from '../src/ops/backends/builtin.js';
 import { executionOf } from '../src/ops/backends/registry.js';
 import { slice } from '../src/ops/tensor.js';
+import { CHROMIUM_MISSING, findChromium, launchChromium, SWIFTSHADER_ARGS } from '../test/browser/chromium.js';
 import { type LifMeasurement, lifChunkInput, measureLif } from './lifMeasure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -71,14 +70,7 @@ for (const N of sizes) {
 }
 console.log(`node: gpu backend ${JSON.stringify(gpuBackend.describe())}; auto: ${String(gpuBackend.autoSelectable())}`);
 
-const chromiumPath = ((): string | undefined => {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-})();
+const chromiumPath = findChromium();
 
 if (!args['no-browser'] && chromiumPath !== undefined) {
   const result = await build({
@@ -93,22 +85,7 @@ if (!args['no-browser'] && chromiumPath !== undefined) {
   });
   const output = (Array.isArray(result) ? result[0] : result) as { output: { type: string; code?: string }[] };
   const code = output.output.find((o) => o.type === 'chunk')?.code ?? '';
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-      '--ignore-gpu-blocklist',
-      '--js-flags=--max-old-space-size=8192',
-    ],
-  });
+  const browser = await launchChromium([...SWIFTSHADER_ARGS, '--js-flags=--max-old-space-size=8192'], chromiumPath);
   try {
     const page = await browser.newPage();
     await page.setContent('<!doctype html><html><body></body></html>');
@@ -140,7 +117,7 @@ if (!args['no-browser'] && chromiumPath !== undefined) {
     await browser.close();
   }
 } else if (!args['no-browser']) {
-  console.log('chromium: not measured (Chromium not found; install it with apt-get install -y chromium)');
+  console.log(`chromium: not measured (${CHROMIUM_MISSING})`);
 }
 
 if (args.json) writeFileSync(String(args.json), `${JSON.stringify(rows, null, 2)}\n`);

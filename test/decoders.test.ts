@@ -3,21 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { expFilter, expFilterParameter, expFilterStep } from '../src/ops/decoders/expFilter.js';
 import { spikesToTimes } from '../src/ops/decoders/spikesToTimes.js';
 import { sumDecode } from '../src/ops/decoders/sumOverTime.js';
-import { SpikeflowError } from '../src/ops/errors.js';
 import { concat, reshape, slice, type Tensor, tensor, toNested } from '../src/ops/tensor.js';
+import { expectArgumentError } from './expect.js';
 import { loadTrace, maxAbsError } from './golden.js';
-
-const expectError = (fn: () => unknown, argument: string, text?: string | RegExp): void => {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(SpikeflowError);
-  expect((caught as SpikeflowError).argument).toBe(argument);
-  if (text !== undefined) expect((caught as SpikeflowError).message).toMatch(text);
-};
 
 const flat = (t: Tensor): number[] => Array.from(t.data);
 
@@ -53,9 +41,9 @@ describe('sum decoder (Norse sum_decode)', () => {
   });
 
   it('rejects bad input', () => {
-    expectError(() => sumDecode(tensor([[1, 2]]), 2), 'dimension', 'received 2');
-    expectError(() => sumDecode(tensor(3)), 'dimension');
-    expectError(() => sumDecode(tensor([1, Number.NaN])), 'input', 'NaN');
+    expectArgumentError(() => sumDecode(tensor([[1, 2]]), 2), 'dimension', 'received 2');
+    expectArgumentError(() => sumDecode(tensor(3)), 'dimension');
+    expectArgumentError(() => sumDecode(tensor([1, Number.NaN])), 'input', 'NaN');
   });
 });
 
@@ -93,12 +81,12 @@ describe('spikes-to-times decoder (Norse SpikesToTimesDecoder)', () => {
   });
 
   it('rejects values other than 0/1, bad counts and dt', () => {
-    expectError(() => spikesToTimes()(tensor([[0, 0.5]])), 'spikes', 'received 0.5 at index [0, 1]');
-    expectError(() => spikesToTimes()(tensor([[Number.NaN]])), 'spikes', 'NaN');
-    expectError(() => spikesToTimes({ spikeCount: 0 }), 'spikeCount');
-    expectError(() => spikesToTimes({}, 0), 'dt');
-    expectError(() => spikesToTimes({ convertIndicesToTimes: 1 } as never), 'convertIndicesToTimes');
-    expectError(() => spikesToTimes({ count: 1 } as never), 'count', 'unknown parameter');
+    expectArgumentError(() => spikesToTimes()(tensor([[0, 0.5]])), 'spikes', 'received 0.5 at index [0, 1]');
+    expectArgumentError(() => spikesToTimes()(tensor([[Number.NaN]])), 'spikes', 'NaN');
+    expectArgumentError(() => spikesToTimes({ spikeCount: 0 }), 'spikeCount');
+    expectArgumentError(() => spikesToTimes({}, 0), 'dt');
+    expectArgumentError(() => spikesToTimes({ convertIndicesToTimes: 1 } as never), 'convertIndicesToTimes');
+    expectArgumentError(() => spikesToTimes({ count: 1 } as never), 'count', 'unknown parameter');
   });
 });
 
@@ -134,14 +122,14 @@ describe('exponential filter (Norse ExpFilter)', () => {
   });
 
   it('rejects bad weights, inputs, state, dt and tauFilterInv', () => {
-    expectError(() => expFilter({ inputWeights: [1, 2] as never }), 'weight', 'shape [out, in]');
-    expectError(() => expFilter({ inputWeights: weights, tauFilterInv: 0 }), 'tauFilterInv', '> 0');
-    expectError(() => expFilter({ inputWeights: weights }, -1), 'dt');
-    expectError(() => expFilter({} as never), 'inputWeights', 'required');
-    expectError(() => expFilter({ inputWeights: weights })(tensor([[[1, 2, 3]]], 'float64')), 'input', 'does not end in 4');
-    expectError(() => expFilter({ inputWeights: weights })(tensor([[[1, 2, 3, Number.NaN]]], 'float64')), 'input', 'NaN');
-    expectError(() => expFilter({ inputWeights: weights })(xs, tensor([[0, 0, 0]], 'float64')), 'state', 'must be [1, 2]');
-    expectError(() => expFilterStep(0.5)(tensor([1]), tensor([1, 2])), 'newValue', 'shape');
-    expectError(() => expFilterStep(Number.NaN), 'parameter');
+    expectArgumentError(() => expFilter({ inputWeights: [1, 2] as never }), 'weight', 'shape [out, in]');
+    expectArgumentError(() => expFilter({ inputWeights: weights, tauFilterInv: 0 }), 'tauFilterInv', '> 0');
+    expectArgumentError(() => expFilter({ inputWeights: weights }, -1), 'dt');
+    expectArgumentError(() => expFilter({} as never), 'inputWeights', 'required');
+    expectArgumentError(() => expFilter({ inputWeights: weights })(tensor([[[1, 2, 3]]], 'float64')), 'input', 'does not end in 4');
+    expectArgumentError(() => expFilter({ inputWeights: weights })(tensor([[[1, 2, 3, Number.NaN]]], 'float64')), 'input', 'NaN');
+    expectArgumentError(() => expFilter({ inputWeights: weights })(xs, tensor([[0, 0, 0]], 'float64')), 'state', 'must be [1, 2]');
+    expectArgumentError(() => expFilterStep(0.5)(tensor([1]), tensor([1, 2])), 'newValue', 'shape');
+    expectArgumentError(() => expFilterStep(Number.NaN), 'parameter');
   });
 });

@@ -12,23 +12,10 @@ import {
 import { euclideanDistance, gaussianRbf, populationEncode } from '../src/ops/encoders/population.js';
 import { spikeLatencyEncode } from '../src/ops/encoders/spikeLatency.js';
 import { spikeLatencyLifEncode } from '../src/ops/encoders/spikeLatencyLif.js';
-import { SpikeflowError } from '../src/ops/errors.js';
 import { seededGenerator } from '../src/ops/random.js';
 import { concat, fromTypedArray, slice, type Tensor, tensor, toNested } from '../src/ops/tensor.js';
+import { expectArgumentError } from './expect.js';
 import { fromNorse, loadTrace, maxAbsError } from './golden.js';
-
-/** Asserts that `fn` throws a SpikeflowError about `argument` whose message contains `text`. */
-const expectError = (fn: () => unknown, argument: string, text?: string | RegExp): void => {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(SpikeflowError);
-  expect((caught as SpikeflowError).argument).toBe(argument);
-  if (text !== undefined) expect((caught as SpikeflowError).message).toMatch(text);
-};
 
 const flat = (t: Tensor): number[] => Array.from(t.data);
 
@@ -82,17 +69,21 @@ describe('constant-current LIF encoder (Norse constant_current_lif_encode)', () 
     const v0 = tensor([0.25, 0.5], 'float64');
     constantCurrentLifEncode(5)(currents, v0);
     expect(flat(v0)).toEqual([0.25, 0.5]);
-    expectError(() => constantCurrentLifEncode(5, {}, 0), 'dt', 'dt must be > 0, received 0');
-    expectError(() => constantCurrentLifEncode(5, {}, -0.001), 'dt');
-    expectError(() => constantCurrentLifEncode(-1), 'seqLength', 'received -1');
-    expectError(() => constantCurrentLifEncode(2.5), 'seqLength');
-    expectError(() => constantCurrentLifEncode(5, { tauMemInv: 0 }), 'tauMemInv', '> 0');
-    expectError(() => constantCurrentLifEncode(5, { vTh: Number.NaN }), 'vTh', 'finite');
-    expectError(() => constantCurrentLifEncode(5, { tau: 1 } as never), 'tau', 'unknown parameter');
-    expectError(() => constantCurrentLifEncode(5, {}, 0.001, { recrd: true } as never), 'options');
-    expectError(() => constantCurrentLifEncode(5)(tensor([0.5, Number.NaN], 'float64')), 'currents', 'NaN at index [1]');
-    expectError(() => constantCurrentLifEncode(5)(currents, tensor([0], 'float64')), 'v', 'shape [1] does not match currents shape [2]');
-    expectError(() => constantCurrentLifEncode(5)(currents, tensor([0, 0], 'float32')), 'v', 'dtype');
+    expectArgumentError(() => constantCurrentLifEncode(5, {}, 0), 'dt', 'dt must be > 0, received 0');
+    expectArgumentError(() => constantCurrentLifEncode(5, {}, -0.001), 'dt');
+    expectArgumentError(() => constantCurrentLifEncode(-1), 'seqLength', 'received -1');
+    expectArgumentError(() => constantCurrentLifEncode(2.5), 'seqLength');
+    expectArgumentError(() => constantCurrentLifEncode(5, { tauMemInv: 0 }), 'tauMemInv', '> 0');
+    expectArgumentError(() => constantCurrentLifEncode(5, { vTh: Number.NaN }), 'vTh', 'finite');
+    expectArgumentError(() => constantCurrentLifEncode(5, { tau: 1 } as never), 'tau', 'unknown parameter');
+    expectArgumentError(() => constantCurrentLifEncode(5, {}, 0.001, { recrd: true } as never), 'options');
+    expectArgumentError(() => constantCurrentLifEncode(5)(tensor([0.5, Number.NaN], 'float64')), 'currents', 'NaN at index [1]');
+    expectArgumentError(
+      () => constantCurrentLifEncode(5)(currents, tensor([0], 'float64')),
+      'v',
+      'shape [1] does not match currents shape [2]',
+    );
+    expectArgumentError(() => constantCurrentLifEncode(5)(currents, tensor([0, 0], 'float32')), 'v', 'dtype');
   });
 });
 
@@ -124,9 +115,9 @@ describe('spike-latency LIF encoder (Norse spike_latency_lif_encode)', () => {
 
   it('rejects a malformed state', () => {
     const currents = tensor([1, 2], 'float64');
-    expectError(() => spikeLatencyLifEncode(3)(currents, { v: tensor([0, 0], 'float64') } as never), 'state.mask');
-    expectError(() => spikeLatencyLifEncode(3)(currents, 5 as never), 'state');
-    expectError(() => spikeLatencyLifEncode(3, {}, Number.NaN), 'dt');
+    expectArgumentError(() => spikeLatencyLifEncode(3)(currents, { v: tensor([0, 0], 'float64') } as never), 'state.mask');
+    expectArgumentError(() => spikeLatencyLifEncode(3)(currents, 5 as never), 'state');
+    expectArgumentError(() => spikeLatencyLifEncode(3, {}, Number.NaN), 'dt');
   });
 });
 
@@ -172,9 +163,9 @@ describe('spike-latency encoder (Norse spike_latency_encode)', () => {
   });
 
   it('rejects bad input', () => {
-    expectError(() => spikeLatencyEncode(tensor(3)), 'spikes', 'time first');
-    expectError(() => spikeLatencyEncode(tensor([[0, Number.NaN]])), 'spikes', 'NaN');
-    expectError(() => spikeLatencyEncode(tensor([[0, 1]]), tensor([0, 0, 0])), 'mask', 'shape [3]');
+    expectArgumentError(() => spikeLatencyEncode(tensor(3)), 'spikes', 'time first');
+    expectArgumentError(() => spikeLatencyEncode(tensor([[0, Number.NaN]])), 'spikes', 'NaN');
+    expectArgumentError(() => spikeLatencyEncode(tensor([[0, 1]]), tensor([0, 0, 0])), 'mask', 'shape [3]');
   });
 });
 
@@ -213,12 +204,12 @@ describe('population encoder (Norse population_encode)', () => {
   });
 
   it('rejects bad input', () => {
-    expectError(() => populationEncode(tensor([0, Number.NaN], 'float64'), 4), 'input', 'NaN');
-    expectError(() => populationEncode(tensor([0, 1], 'float64'), 0), 'outFeatures', 'received 0');
-    expectError(() => populationEncode(tensor([0, 1], 'float64'), 4, { scale: -1 }), 'scale', '> 0');
-    expectError(() => populationEncode(tensor([], 'float64'), 4), 'scale', 'empty');
-    expectError(() => populationEncode(tensor([0, 1], 'float64'), 4, { kernel: 3 } as never), 'kernel');
-    expectError(() => gaussianRbf(0), 'sigma');
+    expectArgumentError(() => populationEncode(tensor([0, Number.NaN], 'float64'), 4), 'input', 'NaN');
+    expectArgumentError(() => populationEncode(tensor([0, 1], 'float64'), 0), 'outFeatures', 'received 0');
+    expectArgumentError(() => populationEncode(tensor([0, 1], 'float64'), 4, { scale: -1 }), 'scale', '> 0');
+    expectArgumentError(() => populationEncode(tensor([], 'float64'), 4), 'scale', 'empty');
+    expectArgumentError(() => populationEncode(tensor([0, 1], 'float64'), 4, { kernel: 3 } as never), 'kernel');
+    expectArgumentError(() => gaussianRbf(0), 'sigma');
   });
 });
 
@@ -315,21 +306,21 @@ describe('Poisson encoders (Norse poisson_encode)', () => {
 
   it('rejects values outside [0, 1], negative rates, NaN, bad dt and fMax', () => {
     const g = seededGenerator(0);
-    expectError(
+    expectArgumentError(
       () => poissonEncode(10)(tensor([0.5, 1.5]), g),
       'input',
       'input values must lie in [0, 1] (fractions of fMax), received 1.5 at index [1]',
     );
-    expectError(() => poissonEncode(10)(tensor([-0.25]), g), 'input', 'received -0.25');
-    expectError(() => poissonEncode(10)(tensor([Number.NaN]), g), 'input', 'received NaN');
-    expectError(() => signedPoissonEncode(10)(tensor([-1.5]), g), 'input', 'must lie in [-1, 1]');
-    expectError(() => poissonEncode(10, { fMax: -5 }), 'fMax', '>= 0');
-    expectError(() => poissonEncode(10, {}, 0), 'dt', '> 0');
-    expectError(() => poissonEncodeStep({}, -1), 'dt');
-    expectError(() => poissonEncodeStep({}, 0.002), 'fMax', 'dt·fMax = 2');
-    expectError(() => poissonEncode(-1), 'seqLength');
-    expectError(() => poissonEncode(10)(tensor([0.5]), 42 as never), 'rng', 'pure-rand generator');
-    expectError(() => poissonSpikesFromUniforms()(tensor([0.5]), tensor([[1]])), 'uniforms', '[0, 1)');
-    expectError(() => poissonSpikesFromUniforms()(tensor([0.5]), tensor([[0.1, 0.2]])), 'uniforms', 'shape [T, 1]');
+    expectArgumentError(() => poissonEncode(10)(tensor([-0.25]), g), 'input', 'received -0.25');
+    expectArgumentError(() => poissonEncode(10)(tensor([Number.NaN]), g), 'input', 'received NaN');
+    expectArgumentError(() => signedPoissonEncode(10)(tensor([-1.5]), g), 'input', 'must lie in [-1, 1]');
+    expectArgumentError(() => poissonEncode(10, { fMax: -5 }), 'fMax', '>= 0');
+    expectArgumentError(() => poissonEncode(10, {}, 0), 'dt', '> 0');
+    expectArgumentError(() => poissonEncodeStep({}, -1), 'dt');
+    expectArgumentError(() => poissonEncodeStep({}, 0.002), 'fMax', 'dt·fMax = 2');
+    expectArgumentError(() => poissonEncode(-1), 'seqLength');
+    expectArgumentError(() => poissonEncode(10)(tensor([0.5]), 42 as never), 'rng', 'pure-rand generator');
+    expectArgumentError(() => poissonSpikesFromUniforms()(tensor([0.5]), tensor([[1]])), 'uniforms', '[0, 1)');
+    expectArgumentError(() => poissonSpikesFromUniforms()(tensor([0.5]), tensor([[0.1, 0.2]])), 'uniforms', 'shape [T, 1]');
   });
 });

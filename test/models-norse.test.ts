@@ -31,8 +31,8 @@ import { lsnn } from '../src/neurons/lsnn.js';
 import { lsnnRecurrent } from '../src/neurons/lsnnRecurrent.js';
 import type { NeuronModel, NeuronState } from '../src/neurons/model.js';
 import { models as registry } from '../src/neurons/registry.js';
-import { SpikeflowError } from '../src/ops/errors.js';
 import { fromTypedArray, slice, type Tensor, tensor } from '../src/ops/tensor.js';
+import { expectSpikeflowError } from './expect.js';
 import { camel, fixtureDir, fromNorse, loadTrace, maxAbsError, seq, type Trace } from './golden.js';
 
 const asModel = (m: unknown): NeuronModel => m as NeuronModel;
@@ -215,53 +215,42 @@ describe('Izhikevich behaviours', () => {
 
 const at = (t: Tensor): number => t.data[0] as number;
 
-const expectError = (f: () => unknown, message: string | RegExp): void => {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(SpikeflowError);
-  expect((caught as Error).message).toMatch(message);
-};
-
 describe('bad input', () => {
   it('rejects deltaT <= 0 for the exponential models', () => {
     for (const m of [lifEx, lifAdEx, lifAdExRefrac]) {
-      expectError(() => asModel(m).run({ deltaT: 0 } as never), `${m.id}.parameters: deltaT must be > 0, received 0`);
-      expectError(() => asModel(m).step({ deltaT: -0.5 } as never), `${m.id}.parameters: deltaT must be > 0, received -0.5`);
+      expectSpikeflowError(() => asModel(m).run({ deltaT: 0 } as never), `${m.id}.parameters: deltaT must be > 0, received 0`);
+      expectSpikeflowError(() => asModel(m).step({ deltaT: -0.5 } as never), `${m.id}.parameters: deltaT must be > 0, received -0.5`);
     }
     const w = [[1]];
     for (const m of [lifExRecurrent, lifAdExRecurrent, lifAdExRefracRecurrent]) {
-      expectError(() => asModel(m).parameters({ deltaT: 0, inputWeights: w, recurrentWeights: w } as never), 'deltaT must be > 0');
+      expectSpikeflowError(() => asModel(m).parameters({ deltaT: 0, inputWeights: w, recurrentWeights: w } as never), 'deltaT must be > 0');
     }
   });
 
   it('rejects unknown Izhikevich behaviour names and incomplete custom behaviours', () => {
-    expectError(
+    expectSpikeflowError(
       () => izhikevich.parameters({ behavior: 'tonic_spikes' as never }),
       /behavior must be one of "tonic_spiking", .*"custom", received "tonic_spikes"/,
     );
-    expectError(
+    expectSpikeflowError(
       () => izhikevichRecurrent.parameters({ behavior: 'chattering' as never, inputWeights: [[1]], recurrentWeights: [[0]] }),
       'received "chattering"',
     );
-    expectError(
+    expectSpikeflowError(
       () => izhikevich.parameters({ behavior: 'custom', a: 0.02, b: 0.2, c: -65, d: 6, vRest: -70 }),
       "behavior 'custom' requires a, b, c, d, vRest, uRest; uRest is missing",
     );
-    expectError(() => izhikevich.parameters({ tauInv: 0 }), 'tauInv must be > 0, received 0');
-    expectError(() => izhikevich.parameters({ a: Number.NaN }), 'a must be a finite number, received NaN');
+    expectSpikeflowError(() => izhikevich.parameters({ tauInv: 0 }), 'tauInv must be > 0, received 0');
+    expectSpikeflowError(() => izhikevich.parameters({ a: Number.NaN }), 'a must be a finite number, received NaN');
   });
 
   it('rejects out-of-range time constants and non-finite values', () => {
-    expectError(() => lsnn.parameters({ tauAdaptInv: -1 }), 'lsnn.parameters: tauAdaptInv must be > 0, received -1');
-    expectError(() => lifAdEx.parameters({ tauAdaInv: 0 }), 'tauAdaInv must be > 0, received 0');
-    expectError(() => cobaLif.parameters({ cMInv: 0 }), 'cMInv must be > 0, received 0');
-    expectError(() => cobaLif.parameters({ gL: -0.1 }), 'gL must be >= 0, received -0.1');
-    expectError(() => lifAdExRefrac.parameters({ rhoReset: -1 }), 'rhoReset must be >= 0, received -1');
-    expectError(() => cobaLif.parameters({ eRevE: Number.POSITIVE_INFINITY }), 'eRevE must be a finite number, received Infinity');
+    expectSpikeflowError(() => lsnn.parameters({ tauAdaptInv: -1 }), 'lsnn.parameters: tauAdaptInv must be > 0, received -1');
+    expectSpikeflowError(() => lifAdEx.parameters({ tauAdaInv: 0 }), 'tauAdaInv must be > 0, received 0');
+    expectSpikeflowError(() => cobaLif.parameters({ cMInv: 0 }), 'cMInv must be > 0, received 0');
+    expectSpikeflowError(() => cobaLif.parameters({ gL: -0.1 }), 'gL must be >= 0, received -0.1');
+    expectSpikeflowError(() => lifAdExRefrac.parameters({ rhoReset: -1 }), 'rhoReset must be >= 0, received -1');
+    expectSpikeflowError(() => cobaLif.parameters({ eRevE: Number.POSITIVE_INFINITY }), 'eRevE must be a finite number, received Infinity');
   });
 
   it('rejects weight shapes that do not match the input or each other', () => {
@@ -272,11 +261,11 @@ describe('bad input', () => {
         [1, 0, 0],
         [0, 1, 0],
       ];
-      expectError(
+      expectSpikeflowError(
         () => m.run({ inputWeights: win, recurrentWeights: [[0, 1, 2]] } as never)(xs),
         /recurrentWeights must have shape \[2, 2\], received \[1, 3\]/,
       );
-      expectError(
+      expectSpikeflowError(
         () =>
           m.run({
             inputWeights: [
@@ -290,22 +279,22 @@ describe('bad input', () => {
           } as never)(xs),
         /input step shape \[1, 3\] must end in 2 \(inputWeights shape \[2, 2\]\)/,
       );
-      expectError(
+      expectSpikeflowError(
         () => m.run({ inputWeights: [1, 2, 3], recurrentWeights: [[0]] } as never),
         /inputWeights must be a matrix \[rows, cols\], received shape \[3\]/,
       );
-      expectError(() => m.run({ recurrentWeights: [[0]] } as never), /inputWeights is required/);
+      expectSpikeflowError(() => m.run({ recurrentWeights: [[0]] } as never), /inputWeights is required/);
     }
   });
 
   it('rejects input whose shape does not match the state', () => {
     const s = lsnn.initialState([1, 4], {}, 'float64');
-    expectError(
+    expectSpikeflowError(
       () => lsnn.step()(tensor([[0, 0, 0]], 'float64'), s),
       'lsnn.step: input shape [1, 3] does not match state shape [1, 4] (state.v)',
     );
     const c = cobaLif.initialState([1, 2], {}, 'float64');
-    expectError(() => cobaLif.run()(fromTypedArray(new Float64Array(3), [1, 1, 3]), c), /does not match state shape \[1, 2\]/);
+    expectSpikeflowError(() => cobaLif.run()(fromTypedArray(new Float64Array(3), [1, 1, 3]), c), /does not match state shape \[1, 2\]/);
   });
 });
 
@@ -516,11 +505,14 @@ describe('resetMethod and integration options', () => {
   });
 
   it('rejects unknown option values', () => {
-    expectError(
+    expectSpikeflowError(
       () => lifEx.parameters({ resetMethod: 'zero' as never }),
       'resetMethod must be one of "value", "subtract", "none", received "zero"',
     );
-    expectError(() => lsnn.parameters({ integration: 'rk4' as never }), 'integration must be one of "euler", "exact", received "rk4"');
-    expectError(() => asModel(registry.LI).parameters({ resetMethod: 'value' } as never), 'unknown parameter "resetMethod"');
+    expectSpikeflowError(
+      () => lsnn.parameters({ integration: 'rk4' as never }),
+      'integration must be one of "euler", "exact", received "rk4"',
+    );
+    expectSpikeflowError(() => asModel(registry.LI).parameters({ resetMethod: 'value' } as never), 'unknown parameter "resetMethod"');
   });
 });

@@ -1,55 +1,47 @@
 /** Bad input gets a clear error naming the argument, the expected and the received value. */
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { iaf } from '../src/neurons/iaf.js';
 import { lif } from '../src/neurons/lif.js';
 import { lifBox } from '../src/neurons/lifBox.js';
 import { lifRecurrent } from '../src/neurons/lifRecurrent.js';
 import { lifRefrac } from '../src/neurons/lifRefrac.js';
 import { linearLayer, sequential } from '../src/neurons/sequential.js';
-import { SpikeflowError } from '../src/ops/errors.js';
 import { linear, linearInit, linearParameters } from '../src/ops/linear.js';
 import { fromTypedArray, full, tensor, zeros } from '../src/ops/tensor.js';
-
-const expectError = (f: () => unknown, message: string | RegExp, argument?: string): void => {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(SpikeflowError);
-  expect((caught as Error).message).toMatch(message);
-  if (argument !== undefined) expect((caught as SpikeflowError).argument).toBe(argument);
-};
+import { expectSpikeflowError } from './expect.js';
 
 describe('neuron models reject bad input', () => {
   it('shape mismatch between input and state', () => {
     const state = lif.initialState([1, 4]);
-    expectError(
+    expectSpikeflowError(
       () => lif.step()(zeros([1, 5]), state),
       'lif.step: input shape [1, 5] does not match state shape [1, 4] (state.v)',
       'input',
     );
-    expectError(() => lif.run()(zeros([10, 1, 5]), state), 'lif.run: input step shape [1, 5] does not match state shape [1, 4]');
+    expectSpikeflowError(() => lif.run()(zeros([10, 1, 5]), state), 'lif.run: input step shape [1, 5] does not match state shape [1, 4]');
   });
 
   it('input without a time dimension', () => {
-    expectError(() => lif.run()(zeros([4])), 'lif.run: input must be [T, batch, ...] (time first), received shape [4]');
+    expectSpikeflowError(() => lif.run()(zeros([4])), 'lif.run: input must be [T, batch, ...] (time first), received shape [4]');
   });
 
   it('NaN or ±Infinity in the input names the first bad index', () => {
     const xs = full([3, 1, 2], 0.1);
     const data = Float32Array.from(xs.data);
     data[3] = Number.NaN;
-    expectError(() => lif.run()(fromTypedArray(data, [3, 1, 2])), 'input must be finite, received NaN at index [1, 0, 1]', 'input');
+    expectSpikeflowError(
+      () => lif.run()(fromTypedArray(data, [3, 1, 2])),
+      'input must be finite, received NaN at index [1, 0, 1]',
+      'input',
+    );
     data[3] = Number.POSITIVE_INFINITY;
-    expectError(() => iaf.run()(fromTypedArray(data, [3, 1, 2])), 'received Infinity at index [1, 0, 1]');
+    expectSpikeflowError(() => iaf.run()(fromTypedArray(data, [3, 1, 2])), 'received Infinity at index [1, 0, 1]');
   });
 
   it('NaN or ±Infinity in the state', () => {
     const s = lif.initialState([1, 2]);
     const v = Float32Array.from([0, Number.NEGATIVE_INFINITY]);
-    expectError(
+    expectSpikeflowError(
       () => lif.run()(zeros([2, 1, 2]), { ...s, v: fromTypedArray(v, [1, 2]) }),
       'state.v must be finite, received -Infinity at index [0, 1]',
       'state.v',
@@ -57,52 +49,52 @@ describe('neuron models reject bad input', () => {
   });
 
   it('NaN or ±Infinity in parameters', () => {
-    expectError(() => lif.run({ vTh: Number.NaN }), 'lif.parameters: vTh must be a finite number, received NaN', 'vTh');
-    expectError(() => lif.step({ tauMemInv: Number.POSITIVE_INFINITY }), 'tauMemInv must be a finite number, received Infinity');
+    expectSpikeflowError(() => lif.run({ vTh: Number.NaN }), 'lif.parameters: vTh must be a finite number, received NaN', 'vTh');
+    expectSpikeflowError(() => lif.step({ tauMemInv: Number.POSITIVE_INFINITY }), 'tauMemInv must be a finite number, received Infinity');
   });
 
   it('dt <= 0', () => {
-    expectError(() => lif.run({}, 0), 'lif.run: dt must be > 0, received 0', 'dt');
-    expectError(() => lif.step({}, -0.001), 'lif.step: dt must be > 0, received -0.001', 'dt');
-    expectError(() => lif.run({}, Number.NaN), 'dt must be a finite number, received NaN');
+    expectSpikeflowError(() => lif.run({}, 0), 'lif.run: dt must be > 0, received 0', 'dt');
+    expectSpikeflowError(() => lif.step({}, -0.001), 'lif.step: dt must be > 0, received -0.001', 'dt');
+    expectSpikeflowError(() => lif.run({}, Number.NaN), 'dt must be a finite number, received NaN');
   });
 
   it('negative or zero (inverse) time constants', () => {
-    expectError(() => lif.parameters({ tauSynInv: -200 }), 'tauSynInv must be > 0, received -200', 'tauSynInv');
-    expectError(() => lifBox.parameters({ tauMemInv: 0 }), 'tauMemInv must be > 0, received 0', 'tauMemInv');
-    expectError(() => lifRefrac.parameters({ rhoReset: -1 }), 'rhoReset must be >= 0, received -1', 'rhoReset');
+    expectSpikeflowError(() => lif.parameters({ tauSynInv: -200 }), 'tauSynInv must be > 0, received -200', 'tauSynInv');
+    expectSpikeflowError(() => lifBox.parameters({ tauMemInv: 0 }), 'tauMemInv must be > 0, received 0', 'tauMemInv');
+    expectSpikeflowError(() => lifRefrac.parameters({ rhoReset: -1 }), 'rhoReset must be >= 0, received -1', 'rhoReset');
   });
 
   it('mixed dtypes', () => {
     const s64 = lif.initialState([1, 2], {}, 'float64');
-    expectError(
+    expectSpikeflowError(
       () => lif.run()(zeros([3, 1, 2], 'float32'), s64),
       'state.v has dtype float64 but the input has dtype float32; mixed dtypes are not converted implicitly',
     );
     const w = linearParameters([[1, 2]], [0], 'float64');
-    expectError(() => linear(w)(zeros([1, 2], 'float32')), 'linear: input dtype float32 does not match weight dtype float64');
+    expectSpikeflowError(() => linear(w)(zeros([1, 2], 'float32')), 'linear: input dtype float32 does not match weight dtype float64');
   });
 
   it('unknown parameter names', () => {
-    expectError(
+    expectSpikeflowError(
       () => lif.parameters({ tau_mem_inv: 3 } as never),
       'unknown parameter "tau_mem_inv"; expected one of tauSynInv, tauMemInv',
       'tau_mem_inv',
     );
-    expectError(() => lif.run({ vThreshold: 1 } as never), 'unknown parameter "vThreshold"');
+    expectSpikeflowError(() => lif.run({ vThreshold: 1 } as never), 'unknown parameter "vThreshold"');
   });
 
   it('unknown enum values and options', () => {
-    expectError(
+    expectSpikeflowError(
       () => lifBox.parameters({ resetMethod: 'zero' }),
       'resetMethod must be one of "value", "subtract", "none", received "zero"',
     );
-    expectError(() => lif.run({}, 0.001, { recrod: true } as never), 'unknown option "recrod"; expected record');
+    expectSpikeflowError(() => lif.run({}, 0.001, { recrod: true } as never), 'unknown option "recrod"; expected record');
   });
 
   it('state with missing or extra variables', () => {
     const s = lif.initialState([1, 2]);
-    expectError(() => lif.run()(zeros([1, 1, 2]), { v: s.v } as never), 'state must have exactly v, i, received v');
+    expectSpikeflowError(() => lif.run()(zeros([1, 1, 2]), { v: s.v } as never), 'state must have exactly v, i, received v');
   });
 
   it('recurrent weights of the wrong shape', () => {
@@ -113,35 +105,35 @@ describe('neuron models reject bad input', () => {
         [1, 0],
       ],
     };
-    expectError(
+    expectSpikeflowError(
       () => lifRecurrent.run(p)(zeros([2, 1, 2])),
       'recurrentWeights must have shape [1, 1], received [2, 2]',
       'recurrentWeights',
     );
-    expectError(
+    expectSpikeflowError(
       () => lifRecurrent.run({ inputWeights: [[1, 0]], recurrentWeights: [[0]] })(zeros([2, 1, 3])),
       'input step shape [1, 3] must end in 2',
     );
-    expectError(() => lifRecurrent.run({ recurrentWeights: [[0]] } as never), 'inputWeights is required');
+    expectSpikeflowError(() => lifRecurrent.run({ recurrentWeights: [[0]] } as never), 'inputWeights is required');
   });
 });
 
 describe('tensors and linear maps reject bad input', () => {
   it('ragged nested arrays', () => {
-    expectError(() => tensor([[1, 2], [3]]), 'ragged nested array: values[1] has shape [1] but values[0] has [2]');
+    expectSpikeflowError(() => tensor([[1, 2], [3]]), 'ragged nested array: values[1] has shape [1] but values[0] has [2]');
   });
   it('data that does not fill the shape', () => {
-    expectError(() => fromTypedArray(new Float32Array(5), [2, 3]), 'shape [2, 3] holds 6 elements but data has 5');
+    expectSpikeflowError(() => fromTypedArray(new Float32Array(5), [2, 3]), 'shape [2, 3] holds 6 elements but data has 5');
   });
   it('linear input whose last dimension differs from the weights', () => {
     const p = linearInit(3, 2, { seed: 1 });
-    expectError(() => linear(p)(zeros([4, 5])), 'linear: input shape [4, 5] does not end in 3 (weight shape [2, 3])', 'input');
-    expectError(() => linearParameters([[1, 2]], [1, 2]), 'bias must have shape [1], received shape [2]', 'bias');
-    expectError(() => linearInit(0, 2), 'inFeatures must be a positive integer, received 0');
+    expectSpikeflowError(() => linear(p)(zeros([4, 5])), 'linear: input shape [4, 5] does not end in 3 (weight shape [2, 3])', 'input');
+    expectSpikeflowError(() => linearParameters([[1, 2]], [1, 2]), 'bias must have shape [1], received shape [2]', 'bias');
+    expectSpikeflowError(() => linearInit(0, 2), 'inFeatures must be a positive integer, received 0');
   });
   it('sequential with no layers or a wrong state', () => {
-    expectError(() => sequential(), 'sequential: expected at least one layer, received none');
+    expectSpikeflowError(() => sequential(), 'sequential: expected at least one layer, received none');
     const net = sequential(linearLayer(linearInit(2, 2)));
-    expectError(() => net.run(zeros([1, 1, 2]), [1, 2] as never), 'state must be an array of 1 layer states');
+    expectSpikeflowError(() => net.run(zeros([1, 1, 2]), [1, 2] as never), 'state must be an array of 1 layer states');
   });
 });

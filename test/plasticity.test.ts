@@ -1,22 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SpikeflowError } from '../src/ops/errors.js';
 import { type STDPState, stdpInitialState, stdpStepLinear } from '../src/ops/plasticity/stdp.js';
 import { stpRun, stpStep, type TsodyksMarkramState, tsodyksMarkramInitialState } from '../src/ops/plasticity/tsodyksMarkram.js';
 import { concat, full, reshape, slice, type Tensor, tensor } from '../src/ops/tensor.js';
+import { expectArgumentError } from './expect.js';
 import { fromNorse, loadTrace, maxAbsError, maxRelError } from './golden.js';
-
-const expectError = (fn: () => unknown, argument: string, text?: string | RegExp): void => {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(SpikeflowError);
-  expect((caught as SpikeflowError).argument).toBe(argument);
-  if (text !== undefined) expect((caught as SpikeflowError).message).toMatch(text);
-};
 
 const flat = (t: Tensor): number[] => Array.from(t.data);
 
@@ -102,9 +90,9 @@ describe('STDP for linear weights (Norse stdp_step_linear)', () => {
     const step = stdpStepLinear();
     const pre = tensor([[1, 0, 1, 0]], 'float64');
     const post = tensor([[0, 1, 0]], 'float64');
-    expectError(() => step(pre, post, full([4, 3], 0.5, 'float64')), 'w', 'w must have shape [3, 4], received [4, 3]');
-    expectError(() => step(pre, post, full([12], 0.5, 'float64')), 'w', 'must be a matrix');
-    expectError(
+    expectArgumentError(() => step(pre, post, full([4, 3], 0.5, 'float64')), 'w', 'w must have shape [3, 4], received [4, 3]');
+    expectArgumentError(() => step(pre, post, full([12], 0.5, 'float64')), 'w', 'must be a matrix');
+    expectArgumentError(
       () =>
         step(
           pre,
@@ -120,7 +108,7 @@ describe('STDP for linear weights (Norse stdp_step_linear)', () => {
       'zPost',
       'batch size 2',
     );
-    expectError(
+    expectArgumentError(
       () =>
         step(
           pre,
@@ -137,14 +125,18 @@ describe('STDP for linear weights (Norse stdp_step_linear)', () => {
       'w',
       'NaN at index [0, 3]',
     );
-    expectError(() => step(pre, post, full([3, 4], 0.5, 'float32')), 'w', 'dtype');
-    expectError(() => step(pre, post, full([3, 4], 0.5, 'float64'), stdpInitialState(1, 3, 3, 'float64')), 'state.tPre', 'shape [1, 4]');
-    expectError(() => stdpStepLinear({}, 0), 'dt', '> 0');
-    expectError(() => stdpStepLinear({ wMin: 1, wMax: 1 }), 'wMax', 'greater than wMin');
-    expectError(() => stdpStepLinear({ stdpAlgorithm: 'hebbian' as never }), 'stdpAlgorithm', 'must be one of');
-    expectError(() => stdpStepLinear({ etaPlus: -1 }), 'etaPlus', '>= 0');
-    expectError(() => stdpStepLinear({ tauPreInv: Number.NaN }), 'tauPreInv', 'finite');
-    expectError(() => stdpInitialState(0, 1, 1), 'batch');
+    expectArgumentError(() => step(pre, post, full([3, 4], 0.5, 'float32')), 'w', 'dtype');
+    expectArgumentError(
+      () => step(pre, post, full([3, 4], 0.5, 'float64'), stdpInitialState(1, 3, 3, 'float64')),
+      'state.tPre',
+      'shape [1, 4]',
+    );
+    expectArgumentError(() => stdpStepLinear({}, 0), 'dt', '> 0');
+    expectArgumentError(() => stdpStepLinear({ wMin: 1, wMax: 1 }), 'wMax', 'greater than wMin');
+    expectArgumentError(() => stdpStepLinear({ stdpAlgorithm: 'hebbian' as never }), 'stdpAlgorithm', 'must be one of');
+    expectArgumentError(() => stdpStepLinear({ etaPlus: -1 }), 'etaPlus', '>= 0');
+    expectArgumentError(() => stdpStepLinear({ tauPreInv: Number.NaN }), 'tauPreInv', 'finite');
+    expectArgumentError(() => stdpInitialState(0, 1, 1), 'batch');
   });
 });
 
@@ -198,12 +190,12 @@ describe('Tsodyks–Markram short-term plasticity (Norse stp_step)', () => {
   });
 
   it('rejects bad input, state, dt and parameters', () => {
-    expectError(() => stpRun()(tensor([[[Number.NaN]]], 'float64')), 'input', 'NaN');
-    expectError(() => stpRun()(zs, tsodyksMarkramInitialState([1, 3], 'float64')), 'state.u', 'does not match');
-    expectError(() => stpRun()(zs, tsodyksMarkramInitialState([1, 4], 'float32')), 'state.u', 'dtype');
-    expectError(() => stpStep({}, 0), 'dt');
-    expectError(() => stpStep({ U: 1.5 }), 'U', '[0, 1]');
-    expectError(() => stpStep({ tauDInv: -1 }), 'tauDInv', '> 0');
-    expectError(() => stpRun({}, 0.001, { rec: true } as never), 'options');
+    expectArgumentError(() => stpRun()(tensor([[[Number.NaN]]], 'float64')), 'input', 'NaN');
+    expectArgumentError(() => stpRun()(zs, tsodyksMarkramInitialState([1, 3], 'float64')), 'state.u', 'does not match');
+    expectArgumentError(() => stpRun()(zs, tsodyksMarkramInitialState([1, 4], 'float32')), 'state.u', 'dtype');
+    expectArgumentError(() => stpStep({}, 0), 'dt');
+    expectArgumentError(() => stpStep({ U: 1.5 }), 'U', '[0, 1]');
+    expectArgumentError(() => stpStep({ tauDInv: -1 }), 'tauDInv', '> 0');
+    expectArgumentError(() => stpRun({}, 0.001, { rec: true } as never), 'options');
   });
 });

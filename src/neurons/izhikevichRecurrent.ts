@@ -18,11 +18,11 @@ import {
   izhikevichDrive,
   izhikevichFire,
   izhikevichInitialState,
-  izhikevichKernelParams,
+  izhikevichKernel,
   izhikevichKernelValues,
   izhikevichParameterSpecs,
 } from './izhikevich.js';
-import { recurrentWeightSpecs } from './lifRecurrent.js';
+import { recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './lifRecurrent.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /** IzhikevichRecurrent parameters: Izhikevich's (behaviour and overrides) plus `inputWeights`, `recurrentWeights`, `autapses`. */
@@ -32,18 +32,15 @@ export const izhikevichRecurrentParameterSpecs = { ...izhikevichParameterSpecs, 
 export type IzhikevichRecurrentParameters = ParamsOf<typeof izhikevichRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent Izhikevich update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
-export const izhikevichRecurrentKernel: NeuronKernel = {
-  name: 'izhikevich_recurrent',
-  inputs: ['xa', 'xb'],
-  state: ['v', 'u'],
-  params: izhikevichKernelParams,
-  output: 'z',
-  body: `
+export const izhikevichRecurrentKernel: NeuronKernel = recurrentKernel(
+  'izhikevich_recurrent',
+  izhikevichKernel,
+  `
   ${izhikevichDrive}
   const total = R(R(drive + xa) + xb);
   ${izhikevichFire}
 `,
-};
+);
 
 /** The recurrent Izhikevich model; `xs` `[T, batch, inputs]` → spikes `[T, batch, N]`, state `{ z, v, u }`. */
 export const izhikevichRecurrent = defineModel({
@@ -56,5 +53,5 @@ export const izhikevichRecurrent = defineModel({
   initialState: (p) => ({ z: 0, ...izhikevichInitialState(p) }),
   outputName: 'z',
   check: checkIzhikevich,
-  recurrent: { inputCurrent: 'xa', recurrentCurrent: 'xb' },
+  recurrent: recurrentWiring,
 });

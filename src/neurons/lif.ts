@@ -28,7 +28,37 @@ import {
   resetMethodSpec,
   withOptionValues,
 } from './lifOptions.js';
-import { defineModel, type ParamsOf, surrogateParams } from './model.js';
+import { defineModel, type ParamSpecs, type ParamsOf, surrogateParams } from './model.js';
+
+/**
+ * LIF's inverse time constants with Norse's defaults, a fragment the LIF family spreads into its
+ * specs (each model keeps Norse's parameter order): `tauSynInv` 1/τ_syn (200 1/s), `tauMemInv`
+ * 1/τ_mem (100 1/s), both > 0. Source: Norse `LIFParameters`.
+ */
+export const lifTimeConstantSpecs = {
+  tauSynInv: { kind: 'number', default: 200, range: 'positive' },
+  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
+} as const satisfies ParamSpecs;
+
+/**
+ * LIF's voltages with Norse's defaults (Norse's dimensionless units), a fragment the LIF family
+ * spreads into its specs: `vLeak` (0), `vTh` (1), `vReset` (0). Source: Norse `LIFParameters`.
+ */
+export const lifVoltageSpecs = {
+  vLeak: { kind: 'number', default: 0, range: 'finite' },
+  vTh: { kind: 'number', default: 1, range: 'finite' },
+  vReset: { kind: 'number', default: 0, range: 'finite' },
+} as const satisfies ParamSpecs;
+
+/**
+ * The parameters that close the LIF family's specs: the surrogate-gradient `method`, `alpha` (no
+ * effect on values) and the options `resetMethod`, `integration` (defaults Norse's; `lifOptions.ts`).
+ */
+export const lifOptionSpecs = {
+  ...surrogateParams,
+  ...resetMethodSpec,
+  ...integrationSpec,
+} as const satisfies ParamSpecs;
 
 /**
  * Norse's `LIFParameters` in camelCase with Norse's defaults (`dt` is passed separately, seconds).
@@ -39,14 +69,9 @@ import { defineModel, type ParamsOf, surrogateParams } from './model.js';
  *   `'exact'`): options beyond Norse, see `lifOptions.ts`
  */
 export const lifParameterSpecs = {
-  tauSynInv: { kind: 'number', default: 200, range: 'positive' },
-  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
-  vLeak: { kind: 'number', default: 0, range: 'finite' },
-  vTh: { kind: 'number', default: 1, range: 'finite' },
-  vReset: { kind: 'number', default: 0, range: 'finite' },
-  ...surrogateParams,
-  ...resetMethodSpec,
-  ...integrationSpec,
+  ...lifTimeConstantSpecs,
+  ...lifVoltageSpecs,
+  ...lifOptionSpecs,
 } as const;
 
 /** Validated LIF parameters (Norse's `LIFParameters`). */

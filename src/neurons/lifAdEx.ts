@@ -22,16 +22,9 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import {
-  decayCode,
-  integrationSpec,
-  leakFactorCode,
-  optionKernelParams,
-  resetCode,
-  resetMethodSpec,
-  withOptionValues,
-} from './lifOptions.js';
-import { defineModel, type ParamsOf, surrogateParams } from './model.js';
+import { lifKernelParams, lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
+import { decayCode, leakFactorCode, resetCode, withOptionValues } from './lifOptions.js';
+import { defineModel, type ParamsOf } from './model.js';
 
 /**
  * Norse's `LIFAdExParameters` in camelCase with Norse's defaults (after PyNN's `EIF_cond_exp_isfa_ista`):
@@ -49,32 +42,16 @@ export const lifAdExParameterSpecs = {
   adaptationSpike: { kind: 'number', default: Math.fround(0.02), range: 'finite' },
   deltaT: { kind: 'number', default: 0.5, range: 'positive' },
   tauAdaInv: { kind: 'number', default: 2, range: 'positive' },
-  tauSynInv: { kind: 'number', default: 200, range: 'positive' },
-  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
-  vLeak: { kind: 'number', default: 0, range: 'finite' },
-  vTh: { kind: 'number', default: 1, range: 'finite' },
-  vReset: { kind: 'number', default: 0, range: 'finite' },
-  ...surrogateParams,
-  ...resetMethodSpec,
-  ...integrationSpec,
+  ...lifTimeConstantSpecs,
+  ...lifVoltageSpecs,
+  ...lifOptionSpecs,
 } as const;
 
 /** Validated LIFAdEx parameters (Norse's `LIFAdExParameters`). */
 export type LIFAdExParameters = ParamsOf<typeof lifAdExParameterSpecs>;
 
 /** Kernel parameters of the LIFAdEx update. */
-export const lifAdExKernelParams = [
-  'adaptationCurrent',
-  'adaptationSpike',
-  'deltaT',
-  'tauAdaInv',
-  'tauSynInv',
-  'tauMemInv',
-  'vLeak',
-  'vTh',
-  'vReset',
-  ...optionKernelParams,
-] as const;
+export const lifAdExKernelParams = ['adaptationCurrent', 'adaptationSpike', 'deltaT', 'tauAdaInv', ...lifKernelParams] as const;
 
 /**
  * The LIFAdEx update after the current jump `iJ` has been computed (shared by the feed-forward,

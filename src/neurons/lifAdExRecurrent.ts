@@ -12,9 +12,9 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import { lifAdExIntegrateAndFire, lifAdExKernelParams, lifAdExParameterSpecs } from './lifAdEx.js';
+import { lifAdExIntegrateAndFire, lifAdExKernel, lifAdExParameterSpecs } from './lifAdEx.js';
 import { withOptionValues } from './lifOptions.js';
-import { recurrentWeightSpecs } from './lifRecurrent.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './lifRecurrent.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /** LIFAdExRecurrent parameters: LIFAdEx's plus `inputWeights`, `recurrentWeights`, `autapses`. */
@@ -24,20 +24,17 @@ export const lifAdExRecurrentParameterSpecs = { ...lifAdExParameterSpecs, ...rec
 export type LIFAdExRecurrentParameters = ParamsOf<typeof lifAdExRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent LIFAdEx update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
-export const lifAdExRecurrentKernel: NeuronKernel = {
-  name: 'lif_adex_recurrent',
-  inputs: ['xa', 'xb'],
-  state: ['v', 'i', 'a'],
-  params: lifAdExKernelParams,
-  output: 'z',
-  body: `
-  const iJ = R(R(i + xa) + xb);
+export const lifAdExRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_adex_recurrent',
+  lifAdExKernel,
+  `
+  ${recurrentCurrentJump}
   ${lifAdExIntegrateAndFire}
   v = vNew;
   i = iDec;
   a = aNew;
 `,
-};
+);
 
 /** The recurrent adaptive exponential LIF model; `xs` `[T, batch, inputs]` → spikes `[T, batch, N]`, state `{ z, v, i, a }`. */
 export const lifAdExRecurrent = defineModel({
@@ -49,5 +46,5 @@ export const lifAdExRecurrent = defineModel({
   state: ['z', 'v', 'i', 'a'],
   initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, a: 0 }),
   outputName: 'z',
-  recurrent: { inputCurrent: 'xa', recurrentCurrent: 'xb' },
+  recurrent: recurrentWiring,
 });

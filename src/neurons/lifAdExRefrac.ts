@@ -20,6 +20,7 @@
 import type { NeuronKernel } from '../ops/kernel.js';
 import { lifAdExIntegrateAndFire, lifAdExKernelParams, lifAdExParameterSpecs } from './lifAdEx.js';
 import { withOptionValues } from './lifOptions.js';
+import { refractoryCode } from './lifRefrac.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /** LIFAdExRefrac parameters: LIFAdEx's (flattened from `.lif_adex`) plus `rhoReset` (steps, ≥ 0, default 5). */
@@ -32,16 +33,7 @@ export const lifAdExRefracParameterSpecs = {
 export type LIFAdExRefracParameters = ParamsOf<typeof lifAdExRefracParameterSpecs>;
 
 /** The refractory LIFAdEx update after the current jump `iJ` (shared with LIFAdExRefracRecurrent). */
-export const lifAdExRefracUpdate = `
-  ${lifAdExIntegrateAndFire}
-  const m = rho > 0 ? 1 : 0;
-  const vOut = R(R(R(1 - m) * vNew) + R(m * v));
-  const zOut = R(1 - m) * z;
-  const rhoDec = R(rho - m);
-  rho = R(R(R(1 - zOut) * (rhoDec > 0 ? rhoDec : 0)) + R(zOut * rhoReset));
-  v = vOut;
-  i = iDec;
-  a = aNew;
+export const lifAdExRefracUpdate = `${refractoryCode(lifAdExIntegrateAndFire)}  a = aNew;
 `;
 
 /** The per-neuron LIFAdExRefrac update (input `x`, state `v`, `i`, `a`, `rho`, output `zOut`). */

@@ -8,10 +8,9 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import { lifAdExKernelParams } from './lifAdEx.js';
-import { lifAdExRefracParameterSpecs, lifAdExRefracUpdate } from './lifAdExRefrac.js';
+import { lifAdExRefracKernel, lifAdExRefracParameterSpecs, lifAdExRefracUpdate } from './lifAdExRefrac.js';
 import { withOptionValues } from './lifOptions.js';
-import { recurrentWeightSpecs } from './lifRecurrent.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './lifRecurrent.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /** LIFAdExRefracRecurrent parameters: LIFAdExRefrac's plus `inputWeights`, `recurrentWeights`, `autapses`. */
@@ -21,17 +20,14 @@ export const lifAdExRefracRecurrentParameterSpecs = { ...lifAdExRefracParameterS
 export type LIFAdExRefracRecurrentParameters = ParamsOf<typeof lifAdExRefracRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent LIFAdExRefrac update (inputs `xa` = x·W_inᵀ, `xb` = z·W_recᵀ). */
-export const lifAdExRefracRecurrentKernel: NeuronKernel = {
-  name: 'lif_adex_refrac_recurrent',
-  inputs: ['xa', 'xb'],
-  state: ['v', 'i', 'a', 'rho'],
-  params: [...lifAdExKernelParams, 'rhoReset'],
-  output: 'zOut',
-  body: `
-  const iJ = R(R(i + xa) + xb);
+export const lifAdExRefracRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_adex_refrac_recurrent',
+  lifAdExRefracKernel,
+  `
+  ${recurrentCurrentJump}
   ${lifAdExRefracUpdate}
 `,
-};
+);
 
 /** The recurrent refractory adaptive exponential LIF model; state `{ z, v, i, a, rho }`. */
 export const lifAdExRefracRecurrent = defineModel({
@@ -43,5 +39,5 @@ export const lifAdExRefracRecurrent = defineModel({
   state: ['z', 'v', 'i', 'a', 'rho'],
   initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, a: 0, rho: 0 }),
   outputName: 'z',
-  recurrent: { inputCurrent: 'xa', recurrentCurrent: 'xb' },
+  recurrent: recurrentWiring,
 });

@@ -11,6 +11,7 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
+import { lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
 import { resetCode, resetMethodSpec, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf, surrogateParams } from './model.js';
 
@@ -21,10 +22,8 @@ import { defineModel, type ParamsOf, surrogateParams } from './model.js';
  * `method`, `alpha` (surrogate gradient; no effect on values).
  */
 export const lifBoxParameterSpecs = {
-  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
-  vLeak: { kind: 'number', default: 0, range: 'finite' },
-  vTh: { kind: 'number', default: 1, range: 'finite' },
-  vReset: { kind: 'number', default: 0, range: 'finite' },
+  tauMemInv: lifTimeConstantSpecs.tauMemInv,
+  ...lifVoltageSpecs,
   ...surrogateParams,
   ...resetMethodSpec,
 } as const;

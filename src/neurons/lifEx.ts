@@ -21,16 +21,9 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import {
-  decayCode,
-  integrationSpec,
-  leakFactorCode,
-  optionKernelParams,
-  resetCode,
-  resetMethodSpec,
-  withOptionValues,
-} from './lifOptions.js';
-import { defineModel, type ParamsOf, surrogateParams } from './model.js';
+import { lifKernelParams, lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
+import { decayCode, leakFactorCode, resetCode, withOptionValues } from './lifOptions.js';
+import { defineModel, type ParamsOf } from './model.js';
 
 /**
  * Norse's `LIFExParameters` in camelCase with Norse's defaults (`dt` is passed separately, seconds).
@@ -42,21 +35,16 @@ import { defineModel, type ParamsOf, surrogateParams } from './model.js';
  */
 export const lifExParameterSpecs = {
   deltaT: { kind: 'number', default: 0.5, range: 'positive' },
-  tauSynInv: { kind: 'number', default: 200, range: 'positive' },
-  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
-  vLeak: { kind: 'number', default: 0, range: 'finite' },
-  vTh: { kind: 'number', default: 1, range: 'finite' },
-  vReset: { kind: 'number', default: 0, range: 'finite' },
-  ...surrogateParams,
-  ...resetMethodSpec,
-  ...integrationSpec,
+  ...lifTimeConstantSpecs,
+  ...lifVoltageSpecs,
+  ...lifOptionSpecs,
 } as const;
 
 /** Validated LIFEx parameters (Norse's `LIFExParameters`). */
 export type LIFExParameters = ParamsOf<typeof lifExParameterSpecs>;
 
 /** Kernel parameters of the LIFEx update. */
-export const lifExKernelParams = ['deltaT', 'tauSynInv', 'tauMemInv', 'vLeak', 'vTh', 'vReset', ...optionKernelParams] as const;
+export const lifExKernelParams = ['deltaT', ...lifKernelParams] as const;
 
 /**
  * The LIFEx update after the current jump `iJ` has been computed (shared with LIFExRecurrent):

@@ -12,9 +12,9 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import { lifExIntegrateAndFire, lifExKernelParams, lifExParameterSpecs } from './lifEx.js';
+import { lifExIntegrateAndFire, lifExKernel, lifExParameterSpecs } from './lifEx.js';
 import { withOptionValues } from './lifOptions.js';
-import { recurrentWeightSpecs } from './lifRecurrent.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './lifRecurrent.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /** LIFExRecurrent parameters: LIFEx's plus `inputWeights`, `recurrentWeights`, `autapses`. */
@@ -24,19 +24,16 @@ export const lifExRecurrentParameterSpecs = { ...lifExParameterSpecs, ...recurre
 export type LIFExRecurrentParameters = ParamsOf<typeof lifExRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent LIFEx update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
-export const lifExRecurrentKernel: NeuronKernel = {
-  name: 'lif_ex_recurrent',
-  inputs: ['xa', 'xb'],
-  state: ['v', 'i'],
-  params: lifExKernelParams,
-  output: 'z',
-  body: `
-  const iJ = R(R(i + xa) + xb);
+export const lifExRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_ex_recurrent',
+  lifExKernel,
+  `
+  ${recurrentCurrentJump}
   ${lifExIntegrateAndFire}
   v = vNew;
   i = iDec;
 `,
-};
+);
 
 /** The recurrent exponential LIF model; `xs` `[T, batch, inputs]` → spikes `[T, batch, N]`, state `{ z, v, i }`. */
 export const lifExRecurrent = defineModel({
@@ -48,5 +45,5 @@ export const lifExRecurrent = defineModel({
   state: ['z', 'v', 'i'],
   initialState: (p) => ({ z: 0, v: p.vLeak, i: 0 }),
   outputName: 'z',
-  recurrent: { inputCurrent: 'xa', recurrentCurrent: 'xb' },
+  recurrent: recurrentWiring,
 });

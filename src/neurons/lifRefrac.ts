@@ -28,9 +28,14 @@ export const lifRefracParameterSpecs = {
 /** Validated LIFRefrac parameters. */
 export type LIFRefracParameters = ParamsOf<typeof lifRefracParameterSpecs>;
 
-/** The refractory part of the update, after the current jump `iJ` (shared with LIFRefracRecurrent). */
-export const lifRefracUpdate = `
-  ${lifIntegrateAndFire}
+/**
+ * Kernel code of an absolute refractory period around an integrate-and-fire block (Norse's
+ * `compute_refractory_update`): `integrateAndFire` must define `vNew`, `z` and `iDec` from the
+ * current jump `iJ`; the code then masks the voltage and the spike with `m = Θ(ρ)`, updates `rho`
+ * (with `rhoReset` in scope) and assigns `v` and `i`. Shared by the LIF and LIFAdEx refractory models.
+ */
+export const refractoryCode = (integrateAndFire: string): string => `
+  ${integrateAndFire}
   const m = rho > 0 ? 1 : 0;
   const vOut = R(R(R(1 - m) * vNew) + R(m * v));
   const zOut = R(1 - m) * z;
@@ -39,6 +44,9 @@ export const lifRefracUpdate = `
   v = vOut;
   i = iDec;
 `;
+
+/** The refractory part of the update, after the current jump `iJ` (shared with LIFRefracRecurrent). */
+export const lifRefracUpdate = refractoryCode(lifIntegrateAndFire);
 
 /** The per-neuron LIFRefrac update (input `x`, state `v`, `i`, `rho`, output `zOut`). */
 export const lifRefracKernel: NeuronKernel = {

@@ -7,24 +7,20 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import { lifKernelParams } from './lif.js';
 import { withOptionValues } from './lifOptions.js';
-import { recurrentWeightSpecs } from './lifRecurrent.js';
-import { lifRefracParameterSpecs, lifRefracUpdate } from './lifRefrac.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './lifRecurrent.js';
+import { lifRefracKernel, lifRefracParameterSpecs, lifRefracUpdate } from './lifRefrac.js';
 import { defineModel } from './model.js';
 
 /** The per-neuron recurrent LIFRefrac update (inputs `xa` = x·W_inᵀ, `xb` = z·W_recᵀ). */
-export const lifRefracRecurrentKernel: NeuronKernel = {
-  name: 'lif_refrac_recurrent',
-  inputs: ['xa', 'xb'],
-  state: ['v', 'i', 'rho'],
-  params: [...lifKernelParams, 'rhoReset'],
-  output: 'zOut',
-  body: `
-  const iJ = R(R(i + xa) + xb);
+export const lifRefracRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_refrac_recurrent',
+  lifRefracKernel,
+  `
+  ${recurrentCurrentJump}
   ${lifRefracUpdate}
 `,
-};
+);
 
 /** The recurrent refractory LIF model; state `{ z, v, i, rho }`. */
 export const lifRefracRecurrent = defineModel({
@@ -36,5 +32,5 @@ export const lifRefracRecurrent = defineModel({
   state: ['z', 'v', 'i', 'rho'],
   initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, rho: 0 }),
   outputName: 'z',
-  recurrent: { inputCurrent: 'xa', recurrentCurrent: 'xb' },
+  recurrent: recurrentWiring,
 });

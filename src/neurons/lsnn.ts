@@ -24,16 +24,9 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import {
-  decayCode,
-  integrationSpec,
-  leakFactorCode,
-  optionKernelParams,
-  resetCode,
-  resetMethodSpec,
-  withOptionValues,
-} from './lifOptions.js';
-import { defineModel, type ParamsOf, surrogateParams } from './model.js';
+import { lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
+import { decayCode, leakFactorCode, optionKernelParams, resetCode, withOptionValues } from './lifOptions.js';
+import { defineModel, type ParamsOf } from './model.js';
 
 /**
  * Norse's `LSNNParameters` in camelCase with Norse's defaults:
@@ -48,16 +41,11 @@ import { defineModel, type ParamsOf, surrogateParams } from './model.js';
  * `torch.as_tensor(1.8)`), upcast exactly in a float64 run.
  */
 export const lsnnParameterSpecs = {
-  tauSynInv: { kind: 'number', default: 200, range: 'positive' },
-  tauMemInv: { kind: 'number', default: 100, range: 'positive' },
+  ...lifTimeConstantSpecs,
   tauAdaptInv: { kind: 'number', default: Math.fround(1 / 800), range: 'positive' },
-  vLeak: { kind: 'number', default: 0, range: 'finite' },
-  vTh: { kind: 'number', default: 1, range: 'finite' },
-  vReset: { kind: 'number', default: 0, range: 'finite' },
+  ...lifVoltageSpecs,
   beta: { kind: 'number', default: Math.fround(1.8), range: 'finite' },
-  ...surrogateParams,
-  ...resetMethodSpec,
-  ...integrationSpec,
+  ...lifOptionSpecs,
 } as const;
 
 /** Validated LSNN parameters (Norse's `LSNNParameters`). */

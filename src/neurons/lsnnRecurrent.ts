@@ -14,8 +14,8 @@
  */
 import type { NeuronKernel } from '../ops/kernel.js';
 import { withOptionValues } from './lifOptions.js';
-import { recurrentWeightSpecs } from './lifRecurrent.js';
-import { lsnnIntegrateAndFire, lsnnKernelParams, lsnnParameterSpecs } from './lsnn.js';
+import { recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './lifRecurrent.js';
+import { lsnnIntegrateAndFire, lsnnKernel, lsnnParameterSpecs } from './lsnn.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /** LSNNRecurrent parameters: LSNN's plus `inputWeights`, `recurrentWeights`, `autapses`. */
@@ -25,17 +25,14 @@ export const lsnnRecurrentParameterSpecs = { ...lsnnParameterSpecs, ...recurrent
 export type LSNNRecurrentParameters = ParamsOf<typeof lsnnRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent LSNN update: inputs `xa` (= x·W_inᵀ) and `xb` (= z_{t−1}·W_recᵀ). */
-export const lsnnRecurrentKernel: NeuronKernel = {
-  name: 'lsnn_recurrent',
-  inputs: ['xa', 'xb'],
-  state: ['v', 'i', 'b'],
-  params: lsnnKernelParams,
-  output: 'z',
-  body: `
+export const lsnnRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lsnn_recurrent',
+  lsnnKernel,
+  `
   ${lsnnIntegrateAndFire}
   i = R(R(iDec + xa) + xb);
 `,
-};
+);
 
 /** The recurrent LSNN model; `xs` `[T, batch, inputs]` → spikes `[T, batch, N]`, state `{ z, v, i, b }`. */
 export const lsnnRecurrent = defineModel({
@@ -47,5 +44,5 @@ export const lsnnRecurrent = defineModel({
   state: ['z', 'v', 'i', 'b'],
   initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, b: p.vTh }),
   outputName: 'z',
-  recurrent: { inputCurrent: 'xa', recurrentCurrent: 'xb' },
+  recurrent: recurrentWiring,
 });

@@ -18,7 +18,8 @@ import {
   resolveBackend,
   tagExecution,
 } from '../ops/backends/registry.js';
-import { checkDt, finiteNumber, invalid, nonNegativeNumber, orThrow, positiveNumber, SpikeflowError, show } from '../ops/errors.js';
+import { parameterRecord, scalarParameter } from '../ops/encoders/parameters.js';
+import { checkDt, invalid, orThrow, SpikeflowError, show } from '../ops/errors.js';
 import type { NeuronKernel } from '../ops/kernel.js';
 import {
   allocate,
@@ -196,48 +197,21 @@ const isTensorLike = (v: unknown): v is Tensor =>
   v !== null && typeof v === 'object' && 'data' in (v as object) && 'shape' in (v as object);
 
 const validateParams = <P extends ParamSpecs>(where: string, specs: P, p: Partial<Record<string, ParamValue>> | undefined): ParamsOf<P> => {
-  const given = p ?? {};
-  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
-    throw new SpikeflowError(where, 'parameters', `parameters must be an object, received ${show(given)}`);
-  }
-  const known = Object.keys(specs);
-  for (const key of Object.keys(given)) {
-    if (!known.includes(key)) {
-      throw new SpikeflowError(where, key, `unknown parameter ${JSON.stringify(key)}; expected one of ${known.join(', ')}`);
-    }
-  }
+  const given = parameterRecord(where, Object.keys(specs), p);
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(specs)) {
     const v = given[key];
-    if (spec.kind === 'number') {
-      if (v === undefined && spec.optional === true) {
-        out[key] = undefined;
-        continue;
-      }
-      const value = v === undefined ? spec.default : v;
-      const check = spec.range === 'positive' ? positiveNumber : spec.range === 'nonNegative' ? nonNegativeNumber : finiteNumber;
-      out[key] = orThrow(where)(check(key, value));
-    } else if (spec.kind === 'enum') {
-      const value = v === undefined ? spec.default : v;
-      if (typeof value !== 'string' || !spec.options.includes(value)) {
-        throw new SpikeflowError(
-          where,
-          key,
-          `${key} must be one of ${spec.options.map((o) => JSON.stringify(o)).join(', ')}, received ${show(value)}`,
-        );
-      }
-      out[key] = value;
-    } else if (spec.kind === 'boolean') {
-      const value = v === undefined ? spec.default : v;
-      if (typeof value !== 'boolean') throw new SpikeflowError(where, key, `${key} must be true or false, received ${show(value)}`);
-      out[key] = value;
-    } else {
+    if (spec.kind === 'matrix') {
       if (v === undefined) throw new SpikeflowError(where, key, `${key} is required (a [rows, cols] weight matrix)`);
       const t = isTensorLike(v) ? orThrow(where)(isTensor(key, v)) : tensor(v as NestedArray, 'float64');
       if (t.shape.length !== 2)
         throw new SpikeflowError(where, key, `${key} must be a matrix [rows, cols], received shape ${showShape(t.shape)}`);
       orThrow(where)(finiteTensor(key, t));
       out[key] = t;
+    } else if (spec.kind === 'number' && v === undefined && spec.optional === true) {
+      out[key] = undefined;
+    } else {
+      out[key] = scalarParameter(where, key, spec, v);
     }
   }
   return Object.freeze(out) as ParamsOf<P>;

@@ -162,25 +162,38 @@ export const linear =
   (x: Tensor): Tensor => {
     const where = 'linear';
     orThrow(where)(isTensor('input', x));
-    const [O, K] = p.weight.shape as [number, number];
-    const last = x.shape[x.shape.length - 1];
-    if (last !== K) {
-      throw new SpikeflowError(
-        where,
-        'input',
-        `input shape ${showShape(x.shape)} does not end in ${K} (weight shape ${showShape(p.weight.shape)})`,
-      );
-    }
     const dtype = dtypeOf(x);
-    if (dtype !== dtypeOf(p.weight)) {
-      throw new SpikeflowError(where, 'input', `input dtype ${dtype} does not match weight dtype ${dtypeOf(p.weight)}`);
-    }
+    const [O, K] = checkLinearInput(where, p, x.shape, dtype);
     orThrow(where)(finiteTensor('input', x));
     const rows = x.data.length / K;
     const out = allocate(dtype, rows * O);
     matmulFor(dtype)(x.data, rows, K, p.weight.data, O, p.bias?.data, out);
     return fromTypedArray(out, [...x.shape.slice(0, -1), O]);
   };
+
+/**
+ * Checks an input of a linear map against its weights `[out, in]`: shape `[..., in]` and the
+ * weights' dtype.
+ * @param where - the caller, for messages (e.g. `linear`)
+ * @param shape - the input's shape
+ * @param dtype - the input's dtype
+ * @returns `[out, in]`
+ * @throws SpikeflowError (argument `input`) when the last dimension differs from `in` or the dtypes differ
+ */
+export const checkLinearInput = (where: string, p: LinearParameters, shape: readonly number[], dtype: DType): [number, number] => {
+  const [O, K] = p.weight.shape as [number, number];
+  if (shape[shape.length - 1] !== K) {
+    throw new SpikeflowError(
+      where,
+      'input',
+      `input shape ${showShape(shape)} does not end in ${K} (weight shape ${showShape(p.weight.shape)})`,
+    );
+  }
+  if (dtype !== dtypeOf(p.weight)) {
+    throw new SpikeflowError(where, 'input', `input dtype ${dtype} does not match weight dtype ${dtypeOf(p.weight)}`);
+  }
+  return [O, K];
+};
 
 /**
  * Rectified linear unit, element-wise `max(0, x)` (torch.nn.functional.relu); any shape.

@@ -277,6 +277,12 @@ export interface ChartCore<D> {
   reset(): void;
   /** Schedules a redraw of the live view. */
   redraw(): void;
+  /**
+   * A d3-style accessor of a sink's own style: without an argument returns `get()`; with one,
+   * calls `set` (which validates and stores it), then clears the data when `clears` (the setting
+   * changes the store) or else redraws, and returns the chart.
+   */
+  setter(get: () => unknown, set: (v: unknown) => void, clears?: boolean): (...args: unknown[]) => unknown;
 }
 
 const DEFAULT_MARGIN: Margin = Object.freeze({ top: 28, right: 16, bottom: 40, left: 56 });
@@ -584,12 +590,14 @@ export const makeChart = <D>(kind: ChartKind, value: Picker<D>): ChartCore<D> =>
     return chart;
   }) as unknown as Chart<D, unknown> & Record<string, unknown>;
 
+  /** A d3-style accessor (see {@link ChartCore.setter}); `clears` resets the data instead of redrawing. */
   const accessor =
-    <T>(get: () => T, set: (v: unknown) => void) =>
+    <T>(get: () => T, set: (v: unknown) => void, clears = false) =>
     (...args: unknown[]): unknown => {
       if (args.length === 0) return get();
       set(args[0]);
-      redraw();
+      if (clears) reset();
+      else redraw();
       return chart;
     };
 
@@ -761,5 +769,6 @@ export const makeChart = <D>(kind: ChartKind, value: Picker<D>): ChartCore<D> =>
     getAux: () => pickAux,
     reset,
     redraw,
+    setter: accessor,
   };
 };

@@ -305,15 +305,7 @@ export const heatmap = <D = StreamChunk>(): Heatmap<D> => {
   };
   const core = makeChart<D>(kind, pickOutput as Picker<D>);
   const chart = core.chart;
-  const setter =
-    (get: () => unknown, set: (v: unknown) => void, clears = false) =>
-    (...args: unknown[]): unknown => {
-      if (args.length === 0) return get();
-      set(args[0]);
-      if (clears) core.reset();
-      else core.redraw();
-      return chart;
-    };
+  const { setter } = core;
   const fn = (argument: string) => (v: unknown) => {
     if (typeof v !== 'function') throw new SpikeflowError('heatmap', argument, `${argument} must be a function, received ${show(v)}`);
     return v as ColorInterpolator;

@@ -306,20 +306,19 @@ export const raster = <D = StreamChunk>(): Raster<D> => {
       core.setValue(args[0] as Picker<D>);
       return chart;
     },
-    color: (...args: unknown[]) => {
-      if (args.length === 0) return style.color;
-      const c = args[0];
-      style.color = typeof c === 'function' ? (c as SpikeColor) : checkColor('raster', 'color', c);
-      style.version++;
-      core.redraw();
-      return chart;
-    },
-    legend: (...args: unknown[]) => {
-      if (args.length === 0) return style.legend;
-      style.legend = args[0] as readonly LegendEntry[] | undefined;
-      core.redraw();
-      return chart;
-    },
+    color: core.setter(
+      () => style.color,
+      (c) => {
+        style.color = typeof c === 'function' ? (c as SpikeColor) : checkColor('raster', 'color', c);
+        style.version++;
+      },
+    ),
+    legend: core.setter(
+      () => style.legend,
+      (v) => {
+        style.legend = v as readonly LegendEntry[] | undefined;
+      },
+    ),
   });
   return chart as unknown as Raster<D>;
 };

@@ -29,7 +29,7 @@ import {
   type StreamChunk,
   timeScale,
 } from './chart.js';
-import { checkColor, px } from './render.js';
+import { checkColor, checkNeurons, px } from './render.js';
 
 /** Unit of a rate plot's y axis. */
 export type RateUnit = 'Hz' | 'count';
@@ -213,15 +213,7 @@ export const rate = <D = StreamChunk>(): Rate<D> => {
   };
   const core = makeChart<D>(kind, pickOutput as Picker<D>);
   const chart = core.chart;
-  const setter =
-    (get: () => unknown, set: (v: unknown) => void, clears = false) =>
-    (...args: unknown[]): unknown => {
-      if (args.length === 0) return get();
-      set(args[0]);
-      if (clears) core.reset();
-      else core.redraw();
-      return chart;
-    };
+  const { setter } = core;
   Object.assign(chart, {
     value: setter(core.getValue, (v) => {
       if (typeof v !== 'function') throw new SpikeflowError('rate', 'value', `value must be a function, received ${show(v)}`);
@@ -247,10 +239,7 @@ export const rate = <D = StreamChunk>(): Rate<D> => {
     neurons: setter(
       () => style.neurons,
       (v) => {
-        if (v !== undefined && !(Array.isArray(v) && v.length > 0 && v.every((n) => Number.isInteger(n) && n >= 0))) {
-          throw new SpikeflowError('rate', 'neurons', `neurons must be a non-empty array of neuron indices, received ${show(v)}`);
-        }
-        style.neurons = v === undefined ? undefined : Object.freeze([...(v as number[])]);
+        style.neurons = checkNeurons('rate', 'neurons', v);
       },
       true,
     ),

@@ -151,6 +151,18 @@ export const packColor = (c: string): number => {
   return value;
 };
 
+/**
+ * Checks a selection of neurons (for accessors that take one): undefined (all neurons) or a
+ * non-empty array of neuron indices (non-negative integers); returns a frozen copy.
+ */
+export const checkNeurons = (where: string, argument: string, v: unknown): readonly number[] | undefined => {
+  if (v === undefined) return undefined;
+  if (!(Array.isArray(v) && v.length > 0 && v.every((n) => Number.isInteger(n) && n >= 0))) {
+    throw new SpikeflowError(where, argument, `${argument} must be a non-empty array of neuron indices, received ${show(v)}`);
+  }
+  return Object.freeze([...(v as number[])]);
+};
+
 /** Checks a CSS colour (for accessors that take one). */
 export const checkColor = (where: string, argument: string, c: unknown): string => {
   if (typeof c !== 'string' || d3color(c) === null) {

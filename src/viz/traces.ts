@@ -36,7 +36,7 @@ import {
   type TimeAxis,
   timeScale,
 } from './chart.js';
-import { checkColor, px } from './render.js';
+import { checkColor, checkNeurons, px } from './render.js';
 
 /** Labels of traces: one per selected neuron, or a function of the neuron index and the line's position. */
 export type TraceLabels = readonly string[] | ((neuron: number, k: number) => string);
@@ -391,15 +391,7 @@ export const traces = <D = StreamChunk>(): Traces<D> => {
   const core = makeChart<D>(kind, pickValue as Picker<D>);
   core.setAux(((d: unknown) => (isRunResult(d) ? d[0] : undefined)) as OptionalPicker<D>);
   const chart = core.chart;
-  const setter =
-    (get: () => unknown, set: (v: unknown) => void, clears = false) =>
-    (...args: unknown[]): unknown => {
-      if (args.length === 0) return get();
-      set(args[0]);
-      if (clears) core.reset();
-      else core.redraw();
-      return chart;
-    };
+  const { setter } = core;
   Object.assign(chart, {
     value: setter(core.getValue, (v) => {
       if (typeof v !== 'function') throw new SpikeflowError('traces', 'value', `value must be a function, received ${show(v)}`);
@@ -422,10 +414,7 @@ export const traces = <D = StreamChunk>(): Traces<D> => {
     neurons: setter(
       () => style.neurons,
       (v) => {
-        if (v !== undefined && !(Array.isArray(v) && v.length > 0 && v.every((n) => Number.isInteger(n) && n >= 0))) {
-          throw new SpikeflowError('traces', 'neurons', `neurons must be a non-empty array of neuron indices, received ${show(v)}`);
-        }
-        style.neurons = v === undefined ? undefined : Object.freeze([...(v as number[])]);
+        style.neurons = checkNeurons('traces', 'neurons', v);
       },
       true,
     ),

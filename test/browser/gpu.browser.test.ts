@@ -8,51 +8,29 @@
  * device state; LIF → Linear → LI on the device; and the resource test: 1 000 chunks through
  * that pipeline do not grow the number of live WebGL textures.
  *
- * Chromium is found at $CHROMIUM_PATH or as `chromium` / `chromium-browser` on the PATH. When it
- * is missing the tests fail under CI (`CI` set) and are reported as not run elsewhere.
+ * Chromium is found and launched by ./chromium.ts (with SwiftShader's flags). When it is missing
+ * the tests fail under CI (`CI` set) and are reported as not run (skipped) elsewhere.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { distance, type GoldenCase, goldenCases, TOLERANCE } from '../backends/cases.js';
 import { loadTrace } from '../golden.js';
+import { chromiumMissing, findChromium, launchChromium, SWIFTSHADER_ARGS } from './chromium.js';
 import type { PageCase } from './gpu.page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
-const findChromium = (): string | undefined => {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv !== undefined && existsSync(fromEnv)) return fromEnv;
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const path = execFileSync('which', [name], { encoding: 'utf8' }).trim();
-      if (path !== '' && existsSync(path)) return path;
-    } catch {
-      // not on the PATH
-    }
-  }
-  return undefined;
-};
-
 const chromiumPath = findChromium();
-const MISSING =
-  'Chromium was not found ($CHROMIUM_PATH, or chromium / chromium-browser on the PATH); install it with `apt-get install -y chromium`';
 
 let browser: Browser | undefined;
 let page: Page | undefined;
 
 /** The page, or: fail under CI, else mark the test as not run. */
-const pageOr = (ctx: TestContext): Page => {
-  if (page !== undefined) return page;
-  if (process.env.CI) throw new Error(`browser tests cannot run: ${MISSING}`);
-  ctx.skip(`not run: ${MISSING}`);
-  throw new Error('unreachable');
-};
+const pageOr = (ctx: TestContext): Page => page ?? chromiumMissing(ctx, 'gpu backend browser test');
 
 const bundle = async (): Promise<string> => {
   const result = await build({
@@ -74,21 +52,7 @@ const bundle = async (): Promise<string> => {
 beforeAll(async () => {
   if (chromiumPath === undefined) return;
   const code = await bundle();
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-      '--ignore-gpu-blocklist',
-    ],
-  });
+  browser = await launchChromium(SWIFTSHADER_ARGS, chromiumPath);
   page = await browser.newPage();
   await page.setContent('<!doctype html><html><body></body></html>');
   await page.addScriptTag({ content: code });

@@ -4,34 +4,20 @@
  * memory. The page streams a 10 000-neuron LIF network into every live sink; this test checks the
  * DOM and canvas pixels and saves a screenshot to test-artifacts/viz-browser.png.
  *
- * Chromium is found through $CHROMIUM_PATH or `which chromium`. When it is missing the test fails
- * under CI (process.env.CI) and is reported as skipped, with the reason, elsewhere.
+ * Chromium is found and launched by ./chromium.ts: when it is missing the test fails under CI
+ * (process.env.CI) and is reported as skipped, with the reason, elsewhere.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, findChromium, launchChromium } from './chromium.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 const ORIGIN = 'http://spikeflow.test';
-
-const findChromium = (): string | undefined => {
-  const env = process.env.CHROMIUM_PATH;
-  if (env !== undefined && env !== '') return env;
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const path = execFileSync('which', [name], { encoding: 'utf8' }).trim();
-      if (path !== '') return path;
-    } catch {
-      // not on PATH
-    }
-  }
-  return undefined;
-};
 
 /** Bundles the test page into memory: file name → contents. */
 const bundlePage = async (): Promise<Map<string, string | Uint8Array>> => {
@@ -67,27 +53,10 @@ afterAll(async () => {
 describe('live sinks in headless Chromium', () => {
   it('stream a LIF network into every sink: marks counted, canvas pixels where spikes are, screenshot saved', async (ctx) => {
     const executablePath = findChromium();
-    if (executablePath === undefined) {
-      const reason = 'browser test NOT RUN: chromium not found (install the Debian package `chromium`, or set CHROMIUM_PATH)';
-      if (process.env.CI) throw new Error(`${reason}; CI must run it`);
-      console.warn(reason);
-      ctx.skip(reason);
-      return;
-    }
+    if (executablePath === undefined) return chromiumMissing(ctx, 'live sinks browser test');
     const files = await bundlePage();
     expect(files.has('index.html')).toBe(true);
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium([], executablePath);
     const page = await browser.newPage({ viewport: { width: 1320, height: 1000 }, deviceScaleFactor: 1 });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));

@@ -7,31 +7,13 @@
 import { from, map, type Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { SpikeflowError } from '../../src/ops/errors.js';
 import { concat, type Tensor, toNested } from '../../src/ops/tensor.js';
 import { type BinEventsOptions, binEvents, type EventInput, type EventStats, type SensorEvent } from '../../src/streams/binEvents.js';
 import { realTimeClock } from '../../src/streams/realTimeClock.js';
 import type { Tick } from '../../src/streams/tick.js';
+import { collect, streamError } from './helpers.js';
 
 const testScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-
-/** Subscribes and collects synchronously; fails on error or if the stream did not complete. */
-const collect = <A>(o: Observable<A>): A[] => {
-  const out: A[] = [];
-  let done = false;
-  let failure: unknown;
-  o.subscribe({ next: (v) => out.push(v), error: (e: unknown) => (failure = e), complete: () => (done = true) });
-  if (failure !== undefined) throw failure;
-  expect(done).toBe(true);
-  return out;
-};
-
-const streamError = (o: Observable<unknown>): Error => {
-  let failure: unknown;
-  o.subscribe({ error: (e: unknown) => (failure = e) });
-  expect(failure).toBeInstanceOf(SpikeflowError);
-  return failure as Error;
-};
 
 /** A chunk `[T, 1, C]` as rows `T × C`. */
 const rows = (t: Tensor): number[][] => (toNested(t) as number[][][]).map((r) => r[0] as number[]);

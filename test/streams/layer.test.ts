@@ -6,7 +6,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { map, type Observable, Subject } from 'rxjs';
+import { map, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif } from '../../src/neurons/lif.js';
@@ -20,25 +20,9 @@ import { fromTensor } from '../../src/streams/fromTensor.js';
 import { layer } from '../../src/streams/layer.js';
 import { network } from '../../src/streams/network.js';
 import { type LayerStep, scanLayer } from '../../src/streams/scanLayer.js';
+import { catchSpikeflowError } from '../expect.js';
 import { fromNorse, loadTrace, seq, type Trace } from '../golden.js';
-
-/** Subscribes, collects every value synchronously, and fails on error or if the stream did not complete. */
-const collect = <A>(o: Observable<A>): A[] => {
-  const out: A[] = [];
-  let done = false;
-  let failure: unknown;
-  o.subscribe({ next: (v) => out.push(v), error: (e: unknown) => (failure = e), complete: () => (done = true) });
-  if (failure !== undefined) throw failure;
-  expect(done).toBe(true);
-  return out;
-};
-
-/** The error a stream errors with (synchronous streams). */
-const streamError = (o: Observable<unknown>): unknown => {
-  let failure: unknown;
-  o.subscribe({ error: (e: unknown) => (failure = e) });
-  return failure;
-};
+import { collect, streamError } from './helpers.js';
 
 /** Bit-for-bit equality of two tensors (shape, dtype, every element with Object.is semantics). */
 const expectSame = (actual: Tensor, expected: Tensor): void => {
@@ -239,15 +223,7 @@ describe('layer: state', () => {
 describe('layer: errors', () => {
   const good = full([5, 1, 4], 0.2, 'float64');
 
-  const message = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(SpikeflowError);
-      return (e as Error).message;
-    }
-    throw new Error('expected a SpikeflowError');
-  };
+  const message = (f: () => unknown): string => catchSpikeflowError(f).message;
 
   it('a NaN in a chunk errors the stream with the functional API message', () => {
     const bad = fromTypedArray(new Float64Array(20).fill(0.2).fill(Number.NaN, 13, 14), [5, 1, 4]);
@@ -283,7 +259,7 @@ describe('layer: errors', () => {
     const chunk = full([2, 1, 4], 1, 'float64');
     const expected = message(() => linear(w)(chunk));
     const error = streamError(fromTensor(chunk).pipe(network(linearLayer(w))));
-    expect((error as Error).message).toBe(expected);
+    expect(error.message).toBe(expected);
     expect(expected).toBe('linear: input shape [2, 1, 4] does not end in 3 (weight shape [1, 3])');
   });
 

@@ -3,7 +3,7 @@
  * functions and seeded Poisson trains — their chunks, values, chunk-size invariance and errors.
  */
 import fc from 'fast-check';
-import { type Observable, take } from 'rxjs';
+import { take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { seededGenerator, uniforms } from '../../src/ops/random.js';
 import { concat, fromTypedArray, type Tensor, tensor, toNested } from '../../src/ops/tensor.js';
@@ -12,24 +12,7 @@ import { fromSteps } from '../../src/streams/fromSteps.js';
 import { fromTensor } from '../../src/streams/fromTensor.js';
 import { poissonSpikes } from '../../src/streams/poissonSpikes.js';
 import { virtualClock } from '../../src/streams/virtualClock.js';
-
-/** Subscribes and collects synchronously; fails on error or if the stream did not complete. */
-const collect = <A>(o: Observable<A>): A[] => {
-  const out: A[] = [];
-  let done = false;
-  let failure: unknown;
-  o.subscribe({ next: (v) => out.push(v), error: (e: unknown) => (failure = e), complete: () => (done = true) });
-  if (failure !== undefined) throw failure;
-  expect(done).toBe(true);
-  return out;
-};
-
-const streamError = (o: Observable<unknown>): Error => {
-  let failure: unknown;
-  o.subscribe({ error: (e: unknown) => (failure = e) });
-  expect(failure).toBeInstanceOf(Error);
-  return failure as Error;
-};
+import { collect, streamError } from './helpers.js';
 
 describe('fromTensor', () => {
   const xs = fromTypedArray(

@@ -7,8 +7,8 @@
  */
 import './builtin.js';
 import { orThrow, SpikeflowError, show } from '../errors.js';
-import type { LinearParameters } from '../linear.js';
-import { dtypeOf, finiteTensor, isTensor, showShape, sizeOf, type Tensor } from '../tensor.js';
+import { checkLinearInput, type LinearParameters } from '../linear.js';
+import { dtypeOf, finiteTensor, isTensor, sizeOf, type Tensor } from '../tensor.js';
 import { isDeviceTensor } from './device.js';
 import { type BackendChoice, checkBackendChoice, type LinearRequest, resolveBackend, tagExecution } from './registry.js';
 
@@ -40,19 +40,7 @@ export const linearOp = (p: LinearParameters, options: LinearOpOptions = {}): ((
   return (x: Tensor): Tensor => {
     const device = isDeviceTensor(x);
     if (!device) orThrow(where)(isTensor('input', x));
-    const [O, K] = p.weight.shape as [number, number];
-    const last = x.shape[x.shape.length - 1];
-    if (last !== K) {
-      throw new SpikeflowError(
-        where,
-        'input',
-        `input shape ${showShape(x.shape)} does not end in ${K} (weight shape ${showShape(p.weight.shape)})`,
-      );
-    }
-    const dtype = device ? 'float32' : dtypeOf(x);
-    if (dtype !== dtypeOf(p.weight)) {
-      throw new SpikeflowError(where, 'input', `input dtype ${dtype} does not match weight dtype ${dtypeOf(p.weight)}`);
-    }
+    const [O, K] = checkLinearInput(where, p, x.shape, device ? 'float32' : dtypeOf(x));
     if (!device) orThrow(where)(finiteTensor('input', x));
     const request: LinearRequest = { where, x, weight: p.weight, bias: p.bias, rows: sizeOf(x.shape) / K, K, O, owner };
     const chosen = resolveBackend(where, backend, 'linear', request);

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { rounderFor } from '../encoders/parameters.js';
+import { checkKnownKeys, rounderFor } from '../encoders/parameters.js';
 import { checkDt, finiteNumber, orThrow, positiveNumber, SpikeflowError, show } from '../errors.js';
 import { linear, linearParameters } from '../linear.js';
 import {
@@ -105,15 +105,7 @@ export const expFilter = (p: ExpFilterParameters, dt = 0.001) => {
   const where = 'expFilter';
   if (p === null || typeof p !== 'object')
     throw new SpikeflowError(where, 'parameters', `parameters must be an object, received ${show(p)}`);
-  const known = ['inputWeights', 'bias', 'tauFilterInv'];
-  const unknown = Object.keys(p).filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    throw new SpikeflowError(
-      where,
-      unknown[0] as string,
-      `unknown parameter ${JSON.stringify(unknown[0])}; expected one of ${known.join(', ')}`,
-    );
-  }
+  checkKnownKeys(where, ['inputWeights', 'bias', 'tauFilterInv'], p);
   if (p.inputWeights === undefined)
     throw new SpikeflowError(where, 'inputWeights', 'inputWeights is required (a [outputSize, inputSize] matrix)');
   const weights = linearParameters(p.inputWeights, p.bias, 'float64');

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { checkCount, rounderFor } from '../encoders/parameters.js';
+import { checkCount, checkKnownKeys, rounderFor } from '../encoders/parameters.js';
 import { checkDt, orThrow, SpikeflowError, show } from '../errors.js';
 import { allocate, dtypeOf, fromTypedArray, isTensor, showShape, sizeOf, stridesOf, type Tensor } from '../tensor.js';
 
@@ -36,15 +36,7 @@ export const spikesToTimes = (p: SpikesToTimesParameters = {}, dt = 0.001) => {
   const where = 'spikesToTimes';
   if (p === null || typeof p !== 'object')
     throw new SpikeflowError(where, 'parameters', `parameters must be an object, received ${show(p)}`);
-  const known = ['spikeCount', 'convertIndicesToTimes'];
-  const unknown = Object.keys(p).filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    throw new SpikeflowError(
-      where,
-      unknown[0] as string,
-      `unknown parameter ${JSON.stringify(unknown[0])}; expected one of ${known.join(', ')}`,
-    );
-  }
+  checkKnownKeys(where, ['spikeCount', 'convertIndicesToTimes'], p);
   const count = checkCount(where, 'spikeCount', p.spikeCount ?? 1, 1);
   const toTimes = p.convertIndicesToTimes ?? true;
   if (typeof toTimes !== 'boolean') {

@@ -2,8 +2,8 @@
  * Validation of the small parameter records used by encoders, decoders and plasticity rules:
  * Norse's field names in camelCase, Norse's defaults, unknown names rejected.
  *
- * (`src/ops` cannot import the neuron layer's parameter machinery, so this is the `ops`-level
- * equivalent for records of numbers, enums and booleans.)
+ * (`src/ops` cannot import the neuron layer's parameter machinery; instead the neuron layer's
+ * validation, `src/neurons/model.ts`, builds on {@link parameterRecord} and {@link scalarParameter}.)
  * @module
  */
 import { finiteNumber, nonNegativeNumber, orThrow, positiveNumber, SpikeflowError, show } from '../errors.js';
@@ -30,6 +30,57 @@ export type ScalarParamsOf<S extends ScalarParamSpecs> = {
 export type ScalarParamsInput<S extends ScalarParamSpecs> = Partial<Record<keyof S, number | string | boolean>>;
 
 /**
+ * Rejects names that are not parameters: the first key of `record` not in `known` throws.
+ * @throws SpikeflowError naming the unknown key and listing the known ones
+ */
+export const checkKnownKeys = (where: string, known: readonly string[], record: object): void => {
+  for (const key of Object.keys(record)) {
+    if (!known.includes(key)) {
+      throw new SpikeflowError(where, key, `unknown parameter ${JSON.stringify(key)}; expected one of ${known.join(', ')}`);
+    }
+  }
+};
+
+/**
+ * The caller's parameter record: `given`, or `{}` when it is undefined or null, checked to be an
+ * object with only `known` keys.
+ * @throws SpikeflowError when `given` is not an object or has an unknown key
+ */
+export const parameterRecord = (where: string, known: readonly string[], given: unknown): Readonly<Record<string, unknown>> => {
+  const p = given ?? {};
+  if (typeof p !== 'object' || Array.isArray(p)) {
+    throw new SpikeflowError(where, 'parameters', `parameters must be an object, received ${show(p)}`);
+  }
+  checkKnownKeys(where, known, p);
+  return p as Readonly<Record<string, unknown>>;
+};
+
+/**
+ * One validated parameter: `value`, or the spec's default when it is undefined, checked against
+ * the spec (a number in its range, one of the options, or a boolean).
+ * @throws SpikeflowError naming `key` when the value does not fit the spec
+ */
+export const scalarParameter = (where: string, key: string, spec: ScalarParamSpec, given: unknown): number | string | boolean => {
+  const value = given === undefined ? spec.default : given;
+  if (spec.kind === 'number') {
+    const check = spec.range === 'positive' ? positiveNumber : spec.range === 'nonNegative' ? nonNegativeNumber : finiteNumber;
+    return orThrow(where)(check(key, value));
+  }
+  if (spec.kind === 'enum') {
+    if (typeof value !== 'string' || !spec.options.includes(value)) {
+      throw new SpikeflowError(
+        where,
+        key,
+        `${key} must be one of ${spec.options.map((o) => JSON.stringify(o)).join(', ')}, received ${show(value)}`,
+      );
+    }
+    return value;
+  }
+  if (typeof value !== 'boolean') throw new SpikeflowError(where, key, `${key} must be true or false, received ${show(value)}`);
+  return value;
+};
+
+/**
  * Validates a parameter record against its specs and fills in the defaults.
  * @param where - function name for error messages, e.g. `stdpStepLinear`
  * @param specs - the parameter specs
@@ -38,37 +89,9 @@ export type ScalarParamsInput<S extends ScalarParamSpecs> = Partial<Record<keyof
  * @throws SpikeflowError when `given` is not an object, has an unknown key, or a value is out of range
  */
 export const scalarParameters = <S extends ScalarParamSpecs>(where: string, specs: S, given: unknown): ScalarParamsOf<S> => {
-  const p = given ?? {};
-  if (typeof p !== 'object' || Array.isArray(p)) {
-    throw new SpikeflowError(where, 'parameters', `parameters must be an object, received ${show(p)}`);
-  }
-  const record = p as Record<string, unknown>;
-  const known = Object.keys(specs);
-  for (const key of Object.keys(record)) {
-    if (!known.includes(key)) {
-      throw new SpikeflowError(where, key, `unknown parameter ${JSON.stringify(key)}; expected one of ${known.join(', ')}`);
-    }
-  }
+  const record = parameterRecord(where, Object.keys(specs), given);
   const out: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(specs)) {
-    const value = record[key] === undefined ? spec.default : record[key];
-    if (spec.kind === 'number') {
-      const check = spec.range === 'positive' ? positiveNumber : spec.range === 'nonNegative' ? nonNegativeNumber : finiteNumber;
-      out[key] = orThrow(where)(check(key, value));
-    } else if (spec.kind === 'enum') {
-      if (typeof value !== 'string' || !spec.options.includes(value)) {
-        throw new SpikeflowError(
-          where,
-          key,
-          `${key} must be one of ${spec.options.map((o) => JSON.stringify(o)).join(', ')}, received ${show(value)}`,
-        );
-      }
-      out[key] = value;
-    } else {
-      if (typeof value !== 'boolean') throw new SpikeflowError(where, key, `${key} must be true or false, received ${show(value)}`);
-      out[key] = value;
-    }
-  }
+  for (const [key, spec] of Object.entries(specs)) out[key] = scalarParameter(where, key, spec, record[key]);
   return Object.freeze(out) as ScalarParamsOf<S>;
 };
 
