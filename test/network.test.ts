@@ -43,6 +43,12 @@ describe('networks from JSON descriptions', () => {
     );
     expect(() => buildNetwork({ layers: [{ type: 'lif', size: 3, foo: 1 } as never] }, 3)).toThrow(/unknown key "foo"/);
     expect(() => buildNetwork({ layers: [] }, 3)).toThrow(SpikeflowError);
+    expect(() => buildNetwork({ layers: [{ type: 'LIF', size: 7 }] }, 3)).toThrow(
+      /layers\[0\].size is only for recurrent layers: a LIF layer keeps its input size \(3\)/,
+    );
+    expect(() => buildNetwork({ layers: [{ type: 'linear', out: 2, seed: 1.5 }] }, 3)).toThrow(
+      /layers\[0\].seed must be an integer, received 1.5/,
+    );
     expect(() => buildNetwork({ layers: [{ type: 'lif', params: { vTh: Number.NaN } }] }, 3)).toThrow(
       /vTh must be a finite number, received NaN/,
     );

@@ -110,6 +110,8 @@ describe('spikeflow run', () => {
       [['run', '--model', 'Nope', '--out', dir], /unknown model "Nope"/],
       [['run', '--input', bad, '--format', 'nmnist', '--out', dir], /byte|offset|truncated|mid-event/i],
       [['run', '--format', 'mp3', '--input', bad, '--out', dir], /format must be one of/],
+      [['run', '--gain', '-1', '--out', dir], /--gain <factor>' argument '-1' is invalid. expected a number > 0, received "-1"/],
+      [['frobnicate'], /unknown command "frobnicate"; expected one of run, simulate, inspect/],
     ];
     for (const [argv, message] of cases) {
       let err = '';
@@ -131,6 +133,21 @@ describe('spikeflow run', () => {
     expect(html).toContain('Input events per pixel');
     expect(html).toContain('Output spikes per neuron');
     expect((html.match(/<rect/g) ?? []).length).toBeGreaterThan(50);
+  });
+
+  it('errors when an event format decodes no events from the file', async () => {
+    const dir = tmp();
+    const input = join(dir, 'cur.json');
+    const text = JSON.stringify(Array.from({ length: 100 }, () => [0.1, 0.25]));
+    writeFileSync(input, text.length % 2 === 0 ? text : `${text}\n`); // whole 16-bit EVT 3.0 words
+    await expect(runJob({ input, format: 'evt3', out: dir })).rejects.toThrow(/no events were decoded from .*cur\.json/);
+  });
+
+  it('prints its version', async () => {
+    let out = '';
+    const code = await main(['--version'], { stdout: (t) => (out += t), stderr: () => {} });
+    expect(code).toBe(0);
+    expect(out.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).version);
   });
 
   it.runIf(haveShared)('runs real speech end to end: one step per 48 samples at 48 kHz', async () => {

@@ -8,12 +8,15 @@
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SpikeflowError } from '../ops/errors.js';
 import { EventFormatError } from '../streams/readers/events.js';
 import { formatInspect, inspect } from './inspect.js';
 import { formatRunSummary, runJob } from './run.js';
 import { simulate } from './simulate.js';
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** An error the CLI reports with exit code 2 (bad arguments or input). */
 export class UsageError extends Error {}
@@ -32,12 +35,19 @@ const readJson = (path: string, what: string): unknown => {
   }
 };
 
-const positiveFloat = (value: string): number => {
-  const v = Number(value);
-  if (!Number.isFinite(v) || v <= 0 || value.trim() === '')
-    throw new InvalidArgumentError(`expected a number > 0 (seconds), received ${JSON.stringify(value)}`);
-  return v;
-};
+const positive =
+  (unit: string) =>
+  (value: string): number => {
+    const v = Number(value);
+    if (!Number.isFinite(v) || v <= 0 || value.trim() === '')
+      throw new InvalidArgumentError(`expected a number > 0${unit}, received ${JSON.stringify(value)}`);
+    return v;
+  };
+const positiveFloat = positive(' (seconds)');
+const positiveFactor = positive('');
+
+/** The commands; a first argument that is none of them (and no option) is an unknown command. */
+const COMMANDS = ['run', 'simulate', 'inspect', 'help'];
 
 /** Output streams of the CLI, injectable for tests. */
 export interface Io {
@@ -49,6 +59,7 @@ export interface Io {
 export const buildProgram = (io: Io): Command => {
   const program = new Command('spikeflow')
     .description('Spiking neural networks as reactive dataflow, numerically identical to Norse.')
+    .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
@@ -87,7 +98,7 @@ export const buildProgram = (io: Io): Command => {
     .option('--model <name>', 'neuron model of the default network (Norse class name)', 'LIF')
     .option('--network <file>', 'JSON network description replacing the default network')
     .option('--dt <seconds>', 'time step in seconds', positiveFloat, 0.001)
-    .option('--gain <factor>', 'input scale of the default network (default 1; audio 200)', positiveFloat)
+    .option('--gain <factor>', 'input scale of the default network (default 1; audio 200)', positiveFactor)
     .option('--out <dir>', 'folder for report.html and summary.json', 'spikeflow-out')
     .option('--realtime', 'pace the simulation to wall-clock time')
     .option('--progress', 'always show a progress bar')
@@ -144,6 +155,11 @@ export const buildProgram = (io: Io): Command => {
  */
 export const main = async (argv: readonly string[], io: Io): Promise<number> => {
   const program = buildProgram(io);
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first)) {
+    io.stderr(`spikeflow: unknown command ${JSON.stringify(first)}; expected one of run, simulate, inspect (see spikeflow --help)\n`);
+    return 2;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

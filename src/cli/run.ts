@@ -83,7 +83,10 @@ export interface RunSummary {
   readonly dt: number;
   readonly simulatedSeconds: number;
   readonly layers: readonly LayerSummary[];
+  /** Wall-clock seconds of the simulation (reading, binning and all layers; not the report). */
   readonly wallSeconds: number;
+  /** Wall-clock seconds spent drawing and writing the report. */
+  readonly reportSeconds: number;
   /** Neuron-steps of all neuron layers per wall-clock second. */
   readonly neuronStepsPerSecond: number;
   readonly report: string;
@@ -124,6 +127,28 @@ const firstFeatures = (t: Tensor, k: number): Tensor => {
   const out = allocate(dtypeOf(t), T * B * k);
   for (let r = 0; r < T * B; r++) out.set(t.data.subarray(r * N, r * N + k), r * k);
   return fromTypedArray(out, [T, B, k]);
+};
+
+/** Adds a chunk `[T, B, N]` into per-feature sums `[N]`. */
+const accumulate = (sum: Float64Array, t: Tensor): void => {
+  const N = sum.length;
+  const d = t.data;
+  for (let r = 0; r < d.length; r += N) for (let n = 0; n < N; n++) sum[n] = (sum[n] as number) + (d[r + n] as number);
+};
+
+/** Per-pixel sums `[C·H·W]` pooled into `k×k` blocks (k chosen so the frame is at most 160 blocks wide and high), as a chunk `[1, 1, C, h, w]`. */
+const pooledFrame = (sum: Float64Array, [C, H, W]: readonly [number, number, number]): { frame: Tensor; k: number } => {
+  const k = Math.max(1, Math.ceil(Math.max(H, W) / 160));
+  const h = Math.ceil(H / k);
+  const w = Math.ceil(W / k);
+  const out = new Float32Array(C * h * w);
+  for (let c = 0; c < C; c++)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const o = (c * h + Math.floor(y / k)) * w + Math.floor(x / k);
+        out[o] = (out[o] as number) + (sum[(c * H + y) * W + x] as number);
+      }
+  return { frame: fromTypedArray(out, [1, 1, C, h, w]), k };
 };
 
 const scaled = (t: Tensor, gain: number): Tensor => {
@@ -322,30 +347,42 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
     .window(500)
     .dt(dt)
     .title('Membrane voltage v (first 4 neurons of the first spiking layer)');
+  // Event frames: per-pixel sums accumulated here, drawn once at the end as one frame pooled into
+  // blocks of k×k pixels (an SVG cell per pixel of a megapixel sensor would take minutes to draw).
+  const frames = source.features.length === 3 ? (source.features as [number, number, number]) : undefined;
+  const inputSum = frames === undefined ? undefined : new Float64Array(inputSize);
+  const outputSum = frames !== undefined && probes[0]?.spiking && layers[0]?.size === inputSize ? new Float64Array(inputSize) : undefined;
   const input =
-    source.features.length === 3
-      ? heatmap<Tensor>().window(50_000).dt(dt).title('Input events per pixel (ON − OFF)')
-      : traces<Tensor>()
+    frames === undefined
+      ? traces<Tensor>()
           .value((t) => firstFeatures(t, 8))
           .window(1000)
           .dt(dt)
-          .title('Input (first 8 channels)');
-  const output =
-    source.features.length === 3 && probes[0]?.spiking
-      ? heatmap<Tensor>().window(50_000).dt(dt).frame(source.features).title('Output spikes per neuron (pixel layout)')
+          .title('Input (first 8 channels)')
       : undefined;
 
-  const bar =
-    options.progress === true || (options.progress !== false && process.stderr.isTTY === true && (source.totalSteps ?? 0) >= 10_000)
-      ? new SingleBar({ format: 'spikeflow run |{bar}| {percentage}% {value}/{total} steps', stream: process.stderr, hideCursor: true })
-      : undefined;
-  bar?.start(source.totalSteps ?? 0, 0);
+  const total = source.totalSteps;
+  const showBar =
+    options.progress === true || (options.progress !== false && process.stderr.isTTY === true && (total === undefined || total >= 10_000));
+  const bar = showBar
+    ? new SingleBar({
+        format: total === undefined ? 'spikeflow run | {value} steps' : 'spikeflow run |{bar}| {percentage}% {value}/{total} steps',
+        stream: process.stderr,
+        hideCursor: true,
+        noTTYOutput: options.progress === true,
+        notTTYSchedule: 1000,
+      })
+    : undefined;
+  bar?.start(total ?? 0, 0);
 
   let steps = 0;
   const started = performance.now();
   let stream = source.chunks.pipe(
     map((x) => reshape(x, [x.shape[0] as number, x.shape[1] as number, inputSize])),
-    tap((x) => input.push(reshape(x, [x.shape[0] as number, x.shape[1] as number, ...source.features]))),
+    tap((x) => {
+      input?.push(x);
+      if (inputSum !== undefined) accumulate(inputSum, x);
+    }),
   );
   if (options.realtime === true) stream = stream.pipe(paced(dt));
   layers.forEach((l, k) => {
@@ -370,7 +407,7 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
           chart.raster.push(out);
           chart.rate.push(out);
         }
-        if (k === 0 && output !== undefined) output.push(out);
+        if (k === 0 && outputSum !== undefined) accumulate(outputSum, out);
         chart?.traces?.push(out);
       }),
     );
@@ -385,6 +422,13 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
     { defaultValue: undefined },
   ).finally(() => bar?.stop());
   const wall = (performance.now() - started) / 1000;
+  if (source.kind === 'events' && steps === 0) {
+    throw new SpikeflowError(
+      where,
+      'input',
+      `no events were decoded from ${JSON.stringify(options.input)} (${source.title}); is the format right?`,
+    );
+  }
 
   // The seed figure of the demo: LIF neurons under constant currents 0, 0.1, 0.3 for 100 steps.
   const rep = report().title(`spikeflow run: ${source.title}`);
@@ -402,7 +446,19 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
       },
     );
   }
-  rep.add(input, { title: 'Input' });
+  if (input !== undefined) rep.add(input, { title: 'Input' });
+  if (frames !== undefined && inputSum !== undefined) {
+    const { frame, k } = pooledFrame(inputSum, frames);
+    rep.add(
+      heatmap<Tensor>()
+        .window(1)
+        .title(`Input events per ${k > 1 ? `${k}×${k} pixel block` : 'pixel'} (ON − OFF)`)
+        .toSVG(frame),
+      {
+        title: 'Input events',
+      },
+    );
+  }
   if (firstNeuron >= 0 && voltage.buffered().received > 0) rep.add(voltage, { title: 'Voltage traces' });
   charts.forEach((c, k) => {
     const name = probes[k]?.name ?? '';
@@ -411,12 +467,25 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
       rep.add(c.rate, { title: `${name}: rate` });
     } else if (c.traces !== undefined) rep.add(c.traces, { title: `${name}: output` });
   });
-  if (output !== undefined) rep.add(output, { title: 'Output heatmap' });
+  if (frames !== undefined && outputSum !== undefined) {
+    const { frame, k } = pooledFrame(outputSum, frames);
+    rep.add(
+      heatmap<Tensor>()
+        .window(1)
+        .title(`Output spikes per ${k > 1 ? `${k}×${k} pixel block` : 'neuron (pixel layout)'}`)
+        .toSVG(frame),
+      {
+        title: 'Output heatmap',
+      },
+    );
+  }
 
   const outDir = resolve(options.out ?? 'spikeflow-out');
+  const reportStarted = performance.now();
   mkdirSync(outDir, { recursive: true });
   const reportPath = join(outDir, 'report.html');
   writeFileSync(reportPath, rep.toHTML());
+  const reportSeconds = (performance.now() - reportStarted) / 1000;
   const neuronSteps = probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined ? p.size * steps : 0), 0);
   const summary: RunSummary = {
     input: options.input ?? null,
@@ -431,6 +500,7 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
       meanRateHz: p.spiking && steps > 0 ? p.spikes / p.size / (steps * dt) : null,
     })),
     wallSeconds: wall,
+    reportSeconds,
     neuronStepsPerSecond: wall > 0 ? neuronSteps / wall : 0,
     report: reportPath,
   };
@@ -449,7 +519,7 @@ export const formatRunSummary = (s: RunSummary): string => {
         `  ${l.name}(${l.size}): ${l.spikes === null ? 'no spikes (non-spiking layer)' : `${l.spikes} spikes, mean rate ${(l.meanRateHz ?? 0).toFixed(2)} Hz`}`,
     ),
     `  wall time: ${s.wallSeconds.toFixed(3)} s, ${(s.neuronStepsPerSecond / 1e6).toFixed(2)} M neuron-steps/s`,
-    `  report: ${s.report}`,
+    `  report: ${s.report} (drawn in ${s.reportSeconds.toFixed(2)} s)`,
   ];
   return `${lines.join('\n')}\n`;
 };

@@ -101,6 +101,9 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, o
     const unknown = Object.keys(l).find((key) => !allowed.includes(key));
     if (unknown !== undefined)
       throw new SpikeflowError(where, arg, `${arg} has unknown key ${JSON.stringify(unknown)}; expected ${allowed.join(', ')}`);
+    if (l.seed !== undefined && !Number.isInteger(l.seed)) {
+      throw new SpikeflowError(where, `${arg}.seed`, `${arg}.seed must be an integer, received ${show(l.seed)}`);
+    }
     const seed = l.seed ?? k;
     const type = l.type.toLowerCase();
     if (type === 'linear') {
@@ -115,6 +118,13 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, o
         model = modelByName(l.type);
       } catch {
         throw new SpikeflowError(where, `${arg}.type`, `${arg}.type ${JSON.stringify(l.type)} is not linear, relu or a neuron model`);
+      }
+      if (!model.recurrent && l.size !== undefined) {
+        throw new SpikeflowError(
+          where,
+          `${arg}.size`,
+          `${arg}.size is only for recurrent layers: a ${model.name} layer keeps its input size (${size})`,
+        );
       }
       const params: Record<string, unknown> = { ...(l.params ?? {}) };
       if (model.recurrent) {
