@@ -403,7 +403,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
       device: result.executed?.device ?? d.device,
       requested: chosen.requested,
       renderer: d.renderer,
-      note: result.executed?.note ?? chosen.note,
+      note: [chosen.note, result.executed?.note].filter((n) => n !== undefined && n !== '').join('; ') || undefined,
     });
     tagExecution(result.out, info);
     tagExecution(result.state, info);

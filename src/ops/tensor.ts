@@ -252,15 +252,20 @@ export const concat = (ts: readonly Tensor[]): Tensor => {
 
 /** Checks that every element of a tensor is finite; names the first bad index. */
 export const finiteTensor = (argument: string, t: Tensor): Check<Tensor> => {
-  const d = t.data;
-  for (let k = 0; k < d.length; k++) {
+  const k = firstNonFinite(t.data);
+  if (k < 0) return { _tag: 'Right', right: t };
+  const idx = stridesOf(t.shape).map((s, j) => Math.floor(k / s) % (t.shape[j] as number));
+  return invalid(argument, `${argument} must be finite, received ${show(t.data[k])} at index ${showShape(idx)}`);
+};
+
+/** Index of the first NaN or ±Infinity in `d`, or -1 (a tight loop: `x − x` is 0 only for finite x). */
+const firstNonFinite = (d: TensorData): number => {
+  const n = d.length;
+  for (let k = 0; k < n; k++) {
     const x = d[k] as number;
-    if (!Number.isFinite(x)) {
-      const idx = stridesOf(t.shape).map((s, j) => Math.floor(k / s) % (t.shape[j] as number));
-      return invalid(argument, `${argument} must be finite, received ${show(x)} at index ${showShape(idx)}`);
-    }
+    if (x - x !== 0) return k;
   }
-  return { _tag: 'Right', right: t };
+  return -1;
 };
 
 /** Checks that a value is a tensor (shape + Float32Array/Float64Array). */

@@ -7,6 +7,8 @@
 import { createGpuBackend, type GpuBackend, gpuLinear, gpuNeuronRun } from './gpu.js';
 import { jsBackend, jsLinear, jsNeuronRun } from './js.js';
 import { registerBackend, registerKernel } from './registry.js';
+// The `threads` backend (worker threads over shared memory, WebAssembly SIMD) registers itself.
+import './threadsBackend.js';
 
 /** The registry's `gpu` backend: gpu.js in its best mode here (`createGpuBackend()`). */
 export const gpuBackend: GpuBackend = createGpuBackend();

@@ -1,0 +1,160 @@
+/**
+ * The `threads` backend: fused neuron runs on the multi-threaded CPU engine (`threads.ts`) —
+ * worker threads over shared memory, each running the kernel's WebAssembly SIMD translation (or
+ * the `js` loop where a kernel does not translate). Results equal the `js` backend's bit for bit.
+ *
+ * Importing this module registers the backend (name `threads`, priority 50: `auto` prefers it to
+ * `js` and leaves it to a hardware `gpu`) with two kernels: the fused neuron run and the linear
+ * map (event-driven: zero inputs skipped). Outputs and states it returns live in
+ * `SharedArrayBuffer`s when more than one thread ran, so a following `threads` layer reads them
+ * without copying. Recurrent models are not split (their steps depend on every neuron's previous
+ * spikes); `auto` runs them on `js`.
+ * @module
+ */
+import type { NeuronKernel } from '../kernel.js';
+import { type DType, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
+import {
+  type Backend,
+  type KernelConfig,
+  type LinearRequest,
+  type LinearResult,
+  type NeuronRunRequest,
+  type NeuronRunResult,
+  registerBackend,
+  registerKernel,
+} from './registry.js';
+import {
+  allocateShared,
+  checkThreadsOptions,
+  compileThreaded,
+  compileThreadedLinear,
+  type ThreadedKernel,
+  type ThreadsOptions,
+} from './threads.js';
+
+/** A `threads` backend instance with its options. */
+export interface ThreadsBackend extends Backend {
+  /** The options every run of this instance uses. */
+  readonly options: ThreadsOptions;
+}
+
+/**
+ * Creates a `threads` backend instance (pass it as `backend` to a run to use other options than
+ * the registered instance's).
+ * @param options - most threads (default: all hardware threads), least neuron-steps per thread, engine
+ * @throws SpikeflowError for invalid options (see `checkThreadsOptions`)
+ */
+export const createThreadsBackend = (options: ThreadsOptions = {}): ThreadsBackend => {
+  checkThreadsOptions('createThreadsBackend', options);
+  return Object.freeze({
+    name: 'threads',
+    priority: 50,
+    options: Object.freeze({ ...options }),
+    autoSelectable: () => true as const,
+    describe: () => ({ backend: 'threads', device: 'cpu', accelerated: false }),
+  });
+};
+
+/** The registered `threads` backend (all hardware threads, default sizes). */
+export const threadsBackend: ThreadsBackend = createThreadsBackend();
+
+const plainOrShared =
+  (shared: boolean) =>
+  (dtype: 'float32' | 'float64', length: number): TensorData =>
+    shared ? allocateShared(dtype, length) : dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+
+/** Compiled kernels per backend instance (its options) and kernel, dtype and recording. */
+const compiledKernels = new WeakMap<Backend, WeakMap<NeuronKernel, Map<string, ThreadedKernel>>>();
+
+const compiledFor = (backend: Backend, kernel: NeuronKernel, dtype: DType, record: boolean): ThreadedKernel => {
+  let byKernel = compiledKernels.get(backend);
+  if (byKernel === undefined) {
+    byKernel = new WeakMap();
+    compiledKernels.set(backend, byKernel);
+  }
+  let byKey = byKernel.get(kernel);
+  if (byKey === undefined) {
+    byKey = new Map();
+    byKernel.set(kernel, byKey);
+  }
+  const key = `${dtype}:${record}`;
+  let k = byKey.get(key);
+  if (k === undefined) {
+    k = compileThreaded(kernel, dtype, record, (backend as ThreadsBackend).options ?? {});
+    byKey.set(key, k);
+  }
+  return k;
+};
+
+const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
+  const { kernel, dtype, T, M, stateShape, stateNames, kernelState } = r;
+  const compiled = compiledFor(backend, kernel, dtype, r.record);
+  const plan = compiled.plan(T, M);
+  const alloc = plainOrShared(plan.threads > 1);
+  const scratch = stateNames.map((name) => {
+    const d = alloc(dtype, M);
+    d.set((r.state[name] as Tensor).data);
+    return d;
+  });
+  const out = alloc(dtype, T * M);
+  const rec = r.record ? stateNames.map(() => alloc(dtype, T * M)) : undefined;
+  compiled({
+    T,
+    M,
+    inputs: [r.input.data],
+    out,
+    state: kernelState.map((k) => scratch[k] as TensorData),
+    record: rec === undefined ? undefined : kernelState.map((k) => rec[k] as TensorData),
+    params: r.params,
+    dt: r.dt,
+  });
+  const record = (arrays: readonly TensorData[], shape: readonly number[]): Readonly<Record<string, Tensor>> =>
+    Object.freeze(Object.fromEntries(stateNames.map((name, k) => [name, fromTypedArray(arrays[k] as TensorData, shape)])));
+  return {
+    out: fromTypedArray(out, [T, ...stateShape]),
+    state: record(scratch, stateShape),
+    recorded: rec === undefined ? undefined : record(rec, [T, ...stateShape]),
+    executed: {
+      device: 'cpu',
+      note: `${plan.reason}; ${plan.engine === 'wasm' ? 'wasm simd' : 'js loop'}${
+        compiled.wasmUnsupported === undefined ? '' : ` (${compiled.wasmUnsupported})`
+      }`,
+    },
+  };
+};
+
+/** The `threads` fused neuron run: feed-forward models, both dtypes. */
+export const threadsNeuronRun: KernelConfig<'neuronRun'> = {
+  kernelName: 'neuronRun',
+  backendName: 'threads',
+  supports: (r) =>
+    r.recurrent === undefined ? true : 'recurrent models are not split across threads (each step needs every neuron’s previous spikes)',
+  run: (r, backend) => runNeuron(r, backend),
+};
+
+const runLinear = (r: LinearRequest, backend: Backend): LinearResult => {
+  const dtype = r.x.data instanceof Float64Array ? 'float64' : 'float32';
+  const linear = compileThreadedLinear(dtype, (backend as ThreadsBackend).options ?? {});
+  const plan = linear.plan(r.rows, r.K);
+  const out = plainOrShared(plan.threads > 1)(dtype, r.rows * r.O);
+  linear(r.x.data, r.rows, r.K, r.weight.data, r.O, r.bias?.data, out);
+  return {
+    out: fromTypedArray(out, [...r.x.shape.slice(0, -1), r.O]),
+    executed: { device: 'cpu', note: `${plan.reason}; wasm simd, zero inputs skipped` },
+  };
+};
+
+/**
+ * The `threads` linear map: rows split across threads, each adding `x[r, k]·Wᵀ[k, :]` only for
+ * the nonzero `x[r, k]` (spike rasters are mostly zeros), in the `js` product's order (same bits).
+ */
+export const threadsLinear: KernelConfig<'linear'> = {
+  kernelName: 'linear',
+  backendName: 'threads',
+  supports: () => true,
+  run: (r, backend) => runLinear(r, backend),
+};
+
+registerBackend(threadsBackend);
+registerKernel(threadsNeuronRun);
+registerKernel(threadsLinear);
