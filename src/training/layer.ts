@@ -32,6 +32,8 @@ export interface ForwardResult {
   readonly state: LayerState;
   /** Opaque record for {@link TrainableLayer.backward}; undefined when `tape: false`. */
   readonly tape: unknown;
+  /** For a sequence of layers: every layer's outputs `[T, batch, features]`, in order. */
+  readonly layers?: readonly { readonly name: string; readonly out: Tensor }[];
 }
 
 /** What a backward pass returns. */

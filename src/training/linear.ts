@@ -107,7 +107,8 @@ export const trainableLinear = (
           const xk = x[xo + k]!;
           if (xk === 0) continue;
           const wo = k * O;
-          for (let o = 0; o < O; o++) acc[o] = acc[o]! + xk * wt[wo + o]!;
+          if (xk === 1) for (let o = 0; o < O; o++) acc[o] = acc[o]! + wt[wo + o]!;
+          else for (let o = 0; o < O; o++) acc[o] = acc[o]! + xk * wt[wo + o]!;
         }
         const oo = r * O;
         if (bias === undefined) for (let o = 0; o < O; o++) out[oo + o] = acc[o]!;
@@ -134,7 +135,8 @@ export const trainableLinear = (
           const xk = x[xo + k]!;
           if (xk === 0) continue;
           const wo = k * O;
-          for (let o = 0; o < O; o++) gwt[wo + o] = gwt[wo + o]! + xk * gOut[go + o]!;
+          if (xk === 1) for (let o = 0; o < O; o++) gwt[wo + o] = gwt[wo + o]! + gOut[go + o]!;
+          else for (let o = 0; o < O; o++) gwt[wo + o] = gwt[wo + o]! + xk * gOut[go + o]!;
         }
       }
       const gw = grads.weight as Float64Array;

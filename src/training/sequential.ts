@@ -6,7 +6,7 @@
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
-import type { DType } from '../ops/tensor.js';
+import type { DType, Tensor } from '../ops/tensor.js';
 import type { LayerState, StateGrad, TrainableLayer } from './layer.js';
 
 const split = <V>(rec: Readonly<Record<string, V>> | undefined, k: number): Record<string, V> | undefined => {
@@ -58,13 +58,15 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
       let x = xs;
       const next: Record<string, Float32Array | Float64Array> = {};
       const tapes: unknown[] = [];
+      const outs: { name: string; out: Tensor }[] = [];
       layers.forEach((l, k) => {
         const r = l.forward(x, split(state, k), options);
+        outs.push({ name: l.name, out: r.out });
         for (const [n, v] of Object.entries(r.state)) next[`${k}.${n}`] = v;
         tapes.push(r.tape);
         x = r.out;
       });
-      return { out: x, state: next, tape: options?.tape === false ? undefined : tapes };
+      return { out: x, state: next, tape: options?.tape === false ? undefined : tapes, layers: outs };
     },
     backward: (tape, gOut, gState, needInput = true) => {
       if (!Array.isArray(tape) || tape.length !== layers.length) {
