@@ -60,6 +60,8 @@ export * from './ops/linear.js';
 export * from './ops/plasticity/stdpLinear.js';
 export * from './ops/plasticity/tsodyksMarkram.js';
 export * from './ops/random.js';
+// --- training ---
+export { SURROGATES, type SurrogateGradient, type SurrogateMethod, surrogateGradient } from './ops/surrogates.js';
 export * from './ops/tensor.js';
 export * from './streams/binEvents.js';
 export * from './streams/constantCurrent.js';
@@ -73,4 +75,5 @@ export * from './streams/scanLayer.js';
 export * from './streams/stdp.js';
 export * from './streams/tick.js';
 export * from './streams/virtualClock.js';
+export * from './training/index.js';
 export * from './viz/index.js';

@@ -15,6 +15,7 @@ import { SpikeflowError } from '../ops/errors.js';
 import { formatInspect, inspect } from './inspect.js';
 import { formatRunSummary, runJob } from './run.js';
 import { simulate } from './simulate.js';
+import { registerTrainCommand } from './train.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -47,7 +48,7 @@ const positiveFloat = positive(' (seconds)');
 const positiveFactor = positive('');
 
 /** The commands; a first argument that is none of them (and no option) is an unknown command. */
-const COMMANDS = ['run', 'simulate', 'inspect', 'help'];
+const COMMANDS = ['run', 'simulate', 'inspect', 'train', 'help'];
 
 /** Output streams of the CLI, injectable for tests. */
 export interface Io {
@@ -146,6 +147,8 @@ export const buildProgram = (io: Io): Command => {
       io.stdout(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : formatInspect(summary));
     });
 
+  registerTrainCommand(program, io);
+
   return program;
 };
 
@@ -157,7 +160,9 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
   const program = buildProgram(io);
   const first = argv[0];
   if (first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first)) {
-    io.stderr(`spikeflow: unknown command ${JSON.stringify(first)}; expected one of run, simulate, inspect (see spikeflow --help)\n`);
+    io.stderr(
+      `spikeflow: unknown command ${JSON.stringify(first)}; expected one of run, simulate, inspect, train (see spikeflow --help)\n`,
+    );
     return 2;
   }
   try {

@@ -1,0 +1,190 @@
+/** Training loop pieces: optimisers, schedules, checkpointing, the progress observable, parameters as JSON, data. */
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { li } from '../../src/neurons/li.js';
+import { lif } from '../../src/neurons/lif.js';
+import { fromTypedArray } from '../../src/ops/tensor.js';
+import { encodeBatch, seededPermutation, uniformSource } from '../../src/training/data.js';
+import { trainableLinear } from '../../src/training/linear.js';
+import { trainable } from '../../src/training/neurons.js';
+import { adam, cosineLr, exponentialLr, sgd, stepLr } from '../../src/training/optimizers.js';
+import { trainableSequential } from '../../src/training/sequential.js';
+import { type Dataset, evaluate, forwardBackward, loadParams, saveParams, train } from '../../src/training/train.js';
+import { expectArgumentError } from '../expect.js';
+
+const f64 = { dtype: 'float64' } as const;
+const net = (seed = 1) =>
+  trainableSequential(
+    trainableLinear([6, 16], { ...f64, seed, gain: 6 }),
+    trainable(lif),
+    trainableLinear([16, 3], { ...f64, seed: seed + 1, gain: 4 }),
+    trainable(li),
+  );
+
+/** A toy task: class = which third of the 6 inputs is active. */
+const toy = (n: number, seed: number): Dataset => {
+  const rng = uniformSource(seed);
+  const x = new Float64Array(n * 6);
+  const y = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    y[k] = k % 3;
+    x[k * 6 + 2 * y[k]!] = 0.8 + 0.2 * rng.next();
+    x[k * 6 + 2 * y[k]! + 1] = 0.8 + 0.2 * rng.next();
+  }
+  return {
+    size: n,
+    batch: (idx) => {
+      const T = 20;
+      const xs = new Float64Array(T * idx.length * 6);
+      for (let t = 0; t < T; t++)
+        for (let b = 0; b < idx.length; b++) for (let f = 0; f < 6; f++) xs[(t * idx.length + b) * 6 + f] = x[idx[b]! * 6 + f]!;
+      return { xs: fromTypedArray(xs, [T, idx.length, 6]), targets: Array.from(idx, (i) => y[i]!) };
+    },
+  };
+};
+
+describe('optimisers', () => {
+  it('SGD with momentum follows b ← μb + g, θ ← θ − lr·b (hand-derived)', () => {
+    const l = trainableLinear({ weight: fromTypedArray(Float64Array.from([1]), [1, 1]) });
+    const opt = sgd(l, { lr: 0.1, momentum: 0.9 });
+    l.grads.weight![0] = 2;
+    opt.step(); // b = 2, w = 1 − 0.2
+    expect(l.params.weight![0]).toBeCloseTo(0.8, 15);
+    opt.step(); // b = 0.9·2 + 2 = 3.8, w = 0.8 − 0.38
+    expect(l.params.weight![0]).toBeCloseTo(0.42, 15);
+  });
+  it("Adam's first step is lr·g/(|g| + ε) (bias-corrected)", () => {
+    const l = trainableLinear({ weight: fromTypedArray(Float64Array.from([1, 1]), [1, 2]) });
+    const opt = adam(l, { lr: 0.01 });
+    l.grads.weight!.set([3, -0.5]);
+    opt.step();
+    expect(l.params.weight![0]).toBeCloseTo(1 - 0.01 * (3 / (3 + 1e-8)), 14);
+    expect(l.params.weight![1]).toBeCloseTo(1 + 0.01 * (0.5 / (0.5 + 1e-8)), 14);
+  });
+  it('rejects a bad learning rate by name', () => {
+    expectArgumentError(() => sgd(trainableLinear([1, 1]), { lr: -1 }), 'lr');
+    expectArgumentError(() => adam(trainableLinear([1, 1]), { lr: 0 }), 'lr');
+  });
+  it('schedules', () => {
+    expect(stepLr(1, 2, 0.5)(5)).toBe(0.25);
+    expect(exponentialLr(2, 0.5)(3)).toBe(0.25);
+    expect(cosineLr(1, 10)(0)).toBe(1);
+    expect(cosineLr(1, 10)(5)).toBeCloseTo(0.5, 15);
+    expect(cosineLr(1, 10, 0.1)(10)).toBeCloseTo(0.1, 15);
+  });
+});
+
+describe('memory options', () => {
+  const data = toy(4, 3).batch(Int32Array.from([0, 1, 2, 3]));
+  const full = net();
+  forwardBackward(full, data.xs, data.targets);
+  it('checkpointing gives the gradients of full BPTT', () => {
+    for (const k of [1, 3, 7, 20]) {
+      const n = net();
+      const r = forwardBackward(n, data.xs, data.targets, undefined, { checkpoint: k });
+      for (const [name, g] of Object.entries(full.grads)) {
+        const worst = g.reduce((m, v, j) => Math.max(m, Math.abs(v - n.grads[name]![j]!)), 0);
+        expect(worst, `${name}, k = ${k}`).toBeLessThanOrEqual(1e-12);
+      }
+      expect(r.loss.loss).toBeGreaterThan(0);
+    }
+  });
+  it('truncated BPTT differs from full BPTT (gradients stop at segment boundaries)', () => {
+    const n = net();
+    forwardBackward(n, data.xs, data.targets, undefined, { truncate: 5 });
+    const d = full.grads['0.weight']!.reduce((m, v, j) => Math.max(m, Math.abs(v - n.grads['0.weight']![j]!)), 0);
+    expect(d).toBeGreaterThan(1e-6);
+  });
+  it('rejects both options at once', () => {
+    expectArgumentError(() => forwardBackward(net(), data.xs, data.targets, undefined, { checkpoint: 2, truncate: 2 }), 'memory');
+  });
+});
+
+describe('train (observable)', () => {
+  const options = (n = net(), epochs = 3) => ({
+    net: n,
+    train: toy(48, 1),
+    test: toy(24, 2),
+    optimizer: adam(n, { lr: 0.02 }),
+    epochs,
+    batchSize: 8,
+    order: (() => {
+      const rng = uniformSource(9);
+      return () => seededPermutation(48, rng);
+    })(),
+  });
+  it('learns a toy task and reports batches and epochs', async () => {
+    const n = net();
+    const before = evaluate(n, toy(24, 2));
+    const records = await firstValueFrom(train(options(n, 4)).pipe(toArray()));
+    expect(records.filter((r) => r.kind === 'batch')).toHaveLength(4 * 6);
+    const epochs = records.filter((r) => r.kind === 'epoch');
+    expect(epochs).toHaveLength(4);
+    expect(epochs[3]!.testAccuracy).toBe(1);
+    expect(before.accuracy).toBeLessThan(1);
+    expect(Object.keys(epochs[0]!.spikes)).toEqual(['1.LIF']);
+  });
+  it('is replayable: the same seeds give the same losses', async () => {
+    const a = await firstValueFrom(train(options(net(), 1)).pipe(toArray()));
+    const b = await firstValueFrom(train(options(net(), 1)).pipe(toArray()));
+    expect(a.map((r) => r.loss)).toEqual(b.map((r) => r.loss));
+  });
+  it('stops when unsubscribed: no more updates', async () => {
+    const n = net();
+    const got = await firstValueFrom(train(options(n, 50)).pipe(take(2), toArray()));
+    expect(got).toHaveLength(2);
+    const snapshot = Float64Array.from(n.params['0.weight']!);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(Array.from(n.params['0.weight']!)).toEqual(Array.from(snapshot));
+  });
+  it('errors on bad epochs or batch size', () => {
+    expectArgumentError(() => train({ ...options(), epochs: 0 }), 'epochs');
+    expectArgumentError(() => train({ ...options(), batchSize: 1.5 }), 'batchSize');
+  });
+});
+
+describe('parameters as JSON', () => {
+  it('round-trips through JSON text exactly', () => {
+    const a = net(1);
+    const b = net(7);
+    loadParams(b, JSON.parse(JSON.stringify(saveParams(a))));
+    for (const name of Object.keys(a.params)) expect(Array.from(b.params[name]!)).toEqual(Array.from(a.params[name]!));
+    expect(saveParams(a).params['2.weight']!.shape).toEqual([3, 16]);
+  });
+  it('rejects another format, a wrong shape, a missing or non-finite value', () => {
+    const p = saveParams(net());
+    expectArgumentError(() => loadParams(net(), { format: 'other' }), 'json', /spikeflow-params/);
+    const wrong = structuredClone(p) as unknown as { params: Record<string, { shape: number[]; data: number[] }> };
+    wrong.params['0.weight']!.shape = [6, 16];
+    expectArgumentError(() => loadParams(net(), wrong), 'json', /shape \[16, 6\]/);
+    const nan = structuredClone(p) as unknown as { params: Record<string, { shape: number[]; data: number[] }> };
+    nan.params['0.bias']!.data[0] = Number.NaN;
+    expectArgumentError(() => loadParams(net(), nan), 'json', /finite/);
+    const missing = structuredClone(p) as unknown as { params: Record<string, unknown> };
+    delete missing.params['2.bias'];
+    expectArgumentError(() => loadParams(net(), missing), 'json', /missing/);
+  });
+});
+
+describe('data', () => {
+  it('seeded permutations replay and are permutations', () => {
+    const a = seededPermutation(100, uniformSource(5));
+    expect(Array.from(a)).toEqual(Array.from(seededPermutation(100, uniformSource(5))));
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, k) => k));
+    expect(Array.from(a)).not.toEqual(Array.from(seededPermutation(100, uniformSource(6))));
+  });
+  it('poisson rates follow rate·x; latency puts one spike per bright feature, brightest first', () => {
+    const features = Float32Array.from([1, 0.5, 0, 0.05]);
+    const xs = encodeBatch(features, 4, [0], { T: 4000, encoding: 'poisson', rate: 0.4 }, uniformSource(1));
+    const count = (f: number) => Array.from({ length: 4000 }, (_, t) => xs.data[t * 4 + f]!).reduce((a, b) => a + b, 0);
+    expect(count(0) / 4000).toBeCloseTo(0.4, 1);
+    expect(count(1) / 4000).toBeCloseTo(0.2, 1);
+    expect(count(2)).toBe(0);
+    const lat = encodeBatch(features, 4, [0], { T: 11, encoding: 'latency', latencySpan: 1 });
+    const when = (f: number) => Array.from({ length: 11 }, (_, t) => lat.data[t * 4 + f]!).indexOf(1);
+    expect([when(0), when(1), when(2), when(3)]).toEqual([0, 5, -1, -1]);
+  });
+  it('rejects a bad encoding by name', () => {
+    expectArgumentError(() => encodeBatch([0], 1, [0], { T: 2, encoding: 'rank' as never }), 'encoding');
+  });
+});
