@@ -51,6 +51,8 @@ interface Cfg {
   readonly exact: boolean;
   readonly reset: number;
   readonly sg: SurrogateGradient;
+  readonly method: string;
+  readonly alpha: number;
   readonly dt: number;
 }
 
@@ -105,6 +107,8 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     exact: v.integration === 'exact',
     reset: ['value', 'subtract', 'none'].indexOf(resetMethod),
     sg,
+    method: String(v.method),
+    alpha: Number(v.alpha),
     dt,
   };
   const params: Record<string, TensorData> = {};
@@ -241,56 +245,77 @@ const forward = (
   const vTh = p.vTh ?? 0;
   const vReset = p.vReset ?? 0;
   const beta = p.beta ?? 0;
-  for (let t = 0; t < T; t++) {
-    const o = t * BN;
-    if (c.rec) matmulInto(z as TensorData, B, N, layer.params.recurrentWeights as Float64Array, N, undefined, xb as Float64Array);
-    for (let k = 0; k < BN; k++) {
-      const vk = v[k]!;
-      if (kind === 'lif' || kind === 'li') {
-        const ik = i![k]!;
-        const iJ = c.rec ? ik + xa![o + k]! + xb![k]! : ik + x[o + k]!;
+  if (kind === 'lif' && !c.rec && !exact && reset === 0 && ij === undefined) {
+    // the common case (Norse's LIF) in one branch-free loop: same operations as below
+    const iv = i as TensorData;
+    for (let t = 0; t < T; t++) {
+      const o = t * BN;
+      for (let k = 0; k < BN; k++) {
+        const vk = v[k]!;
+        const iJ = iv[k]! + x[o + k]!;
         const vDec = vk + kMem * (vLeak - vk + iJ);
-        i![k] = exact ? iJ * eSyn : iJ + nSyn * iJ;
-        if (ij !== undefined) ij[o + k] = iJ;
-        if (kind === 'li') {
+        iv[k] = iJ + nSyn * iJ;
+        if (vd !== undefined) vd[o + k] = vDec;
+        if (vDec - vTh > 0) {
+          v[k] = vReset;
+          out[o + k] = 1;
+        } else {
           v[k] = vDec;
-          out[o + k] = v[k]!;
-          continue;
+          out[o + k] = 0;
         }
-        if (vd !== undefined) vd[o + k] = vDec;
-        const zk = vDec - vTh > 0 ? 1 : 0;
-        v[k] = reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - vTh) : vDec;
-        out[o + k] = zk;
-        if (z !== undefined) z[k] = zk;
-      } else if (kind === 'box' || kind === 'libox') {
-        if (kind === 'libox') {
-          v[k] = vk + dt * tauMemInv * (vLeak - vk + x[o + k]!);
-          out[o + k] = v[k]!;
-          continue;
-        }
-        const vDec = vk + dt * tauMemInv * (x[o + k]! + vLeak - vk);
-        if (vd !== undefined) vd[o + k] = vDec;
-        const zk = vDec - vTh > 0 ? 1 : 0;
-        v[k] = reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - vTh) : vDec;
-        out[o + k] = zk;
-      } else {
-        const ik = i![k]!;
-        const bk = b![k]!;
-        if (ij !== undefined) ij[o + k] = ik;
-        const vDec = vk + kMem * (vLeak - vk + ik);
-        const iDec = exact ? ik * eSyn : ik + nSyn * ik;
-        const bDec = bk + kAdapt * (vTh - bk);
-        const zk = vDec - bDec > 0 ? 1 : 0;
-        if (vd !== undefined) vd[o + k] = vDec;
-        if (bd !== undefined) bd[o + k] = bDec;
-        v[k] = reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - bDec) : vDec;
-        b![k] = bDec + zk * beta;
-        i![k] = c.rec ? iDec + xa![o + k]! + xb![k]! : iDec + x[o + k]!;
-        out[o + k] = zk;
-        if (z !== undefined) z[k] = zk;
       }
     }
-  }
+  } else
+    for (let t = 0; t < T; t++) {
+      const o = t * BN;
+      if (c.rec) matmulInto(z as TensorData, B, N, layer.params.recurrentWeights as Float64Array, N, undefined, xb as Float64Array);
+      for (let k = 0; k < BN; k++) {
+        const vk = v[k]!;
+        if (kind === 'lif' || kind === 'li') {
+          const ik = i![k]!;
+          const iJ = c.rec ? ik + xa![o + k]! + xb![k]! : ik + x[o + k]!;
+          const vDec = vk + kMem * (vLeak - vk + iJ);
+          i![k] = exact ? iJ * eSyn : iJ + nSyn * iJ;
+          if (ij !== undefined) ij[o + k] = iJ;
+          if (kind === 'li') {
+            v[k] = vDec;
+            out[o + k] = v[k]!;
+            continue;
+          }
+          if (vd !== undefined) vd[o + k] = vDec;
+          const zk = vDec - vTh > 0 ? 1 : 0;
+          v[k] = reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - vTh) : vDec;
+          out[o + k] = zk;
+          if (z !== undefined) z[k] = zk;
+        } else if (kind === 'box' || kind === 'libox') {
+          if (kind === 'libox') {
+            v[k] = vk + dt * tauMemInv * (vLeak - vk + x[o + k]!);
+            out[o + k] = v[k]!;
+            continue;
+          }
+          const vDec = vk + dt * tauMemInv * (x[o + k]! + vLeak - vk);
+          if (vd !== undefined) vd[o + k] = vDec;
+          const zk = vDec - vTh > 0 ? 1 : 0;
+          v[k] = reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - vTh) : vDec;
+          out[o + k] = zk;
+        } else {
+          const ik = i![k]!;
+          const bk = b![k]!;
+          if (ij !== undefined) ij[o + k] = ik;
+          const vDec = vk + kMem * (vLeak - vk + ik);
+          const iDec = exact ? ik * eSyn : ik + nSyn * ik;
+          const bDec = bk + kAdapt * (vTh - bk);
+          const zk = vDec - bDec > 0 ? 1 : 0;
+          if (vd !== undefined) vd[o + k] = vDec;
+          if (bd !== undefined) bd[o + k] = bDec;
+          v[k] = reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - bDec) : vDec;
+          b![k] = bDec + zk * beta;
+          i![k] = c.rec ? iDec + xa![o + k]! + xb![k]! : iDec + x[o + k]!;
+          out[o + k] = zk;
+          if (z !== undefined) z[k] = zk;
+        }
+      }
+    }
   const st: Record<string, TensorData> = { v };
   if (z !== undefined) st.z = z;
   if (i !== undefined) st.i = i;
@@ -348,118 +373,143 @@ const backward = (
   const wrec = layer.params.recurrentWeights as Float64Array | undefined;
   const resetOf = (vDec: number, zk: number, th: number): number =>
     reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - th) : vDec;
-  for (let t = T - 1; t >= 0; t--) {
-    const o = t * BN;
-    const po = o - BN;
-    for (let k = 0; k < BN; k++) {
-      const gvn = gv[k]!;
-      if (kind === 'li' || kind === 'libox') {
-        const gvDec = gvn + gOut[o + k]!;
-        const vPrev = t > 0 ? out[po + k]! : v0[k]!;
-        if (kind === 'li') {
+  if (kind === 'lif' && !rec && !paramGrads && reset === 0) {
+    // the common case (Norse's LIF) without branches per neuron; same adjoint as below
+    const superAlpha = c.method === 'super' ? c.alpha : -1;
+    const kRest = 1 - kMem;
+    for (let t = T - 1; t >= 0; t--) {
+      const o = t * BN;
+      for (let k = 0; k < BN; k++) {
+        const gvn = gv[k]!;
+        const zk = out[o + k]!;
+        const vDec = vd![o + k]!;
+        const xk = vDec - vTh;
+        let s: number;
+        if (superAlpha > 0) {
+          const d = superAlpha * (xk < 0 ? -xk : xk) + 1;
+          s = 1 / (d * d);
+        } else s = sg(xk);
+        const gz = gOut[o + k]! + gvn * (vReset - vDec);
+        const gvDec = gvn * (1 - zk) + gz * s;
+        const giJ = gi[k]! * cSyn + gvDec * kMem;
+        gi[k] = giJ;
+        gv[k] = gvDec * kRest;
+        if (gcur !== undefined) gcur[o + k] = giJ;
+      }
+    }
+  } else
+    for (let t = T - 1; t >= 0; t--) {
+      const o = t * BN;
+      const po = o - BN;
+      for (let k = 0; k < BN; k++) {
+        const gvn = gv[k]!;
+        if (kind === 'li' || kind === 'libox') {
+          const gvDec = gvn + gOut[o + k]!;
+          const vPrev = t > 0 ? out[po + k]! : v0[k]!;
+          if (kind === 'li') {
+            const gin = gi[k]!;
+            const giJ = gin * cSyn + gvDec * kMem;
+            if (paramGrads) {
+              const iJ = ij![o + k]!;
+              gTauMem += gvDec * dkMem * (vLeak - vPrev + iJ);
+              gTauSyn += gin * dSyn * iJ;
+              gLeak += gvDec * kMem;
+            }
+            gi[k] = giJ;
+            if (gcur !== undefined) gcur[o + k] = giJ;
+          } else {
+            const xk = tape.xs[o + k]!;
+            if (paramGrads) {
+              gTauMem += gvDec * dt * (vLeak - vPrev + xk);
+              gLeak += gvDec * dt * tauMemInv;
+            }
+            if (gcur !== undefined) gcur[o + k] = gvDec * dt * tauMemInv;
+          }
+          gv[k] = gvDec * (1 - (kind === 'li' ? kMem : dt * tauMemInv));
+          continue;
+        }
+        const zk = out[o + k]!;
+        const vDec = vd![o + k]!;
+        const th = kind === 'lsnn' ? bd![o + k]! : vTh;
+        const s = sg(vDec - th);
+        let gz = gOut[o + k]! + gzPrev[k]!;
+        let gvDec: number;
+        let gth: number;
+        if (kind === 'lsnn' && !detach) gz += gb[k]! * beta;
+        if (reset === 0) {
+          if (!detach) gz += gvn * (vReset - vDec);
+          gvDec = gvn * (1 - zk) + gz * s;
+          gth = -gz * s;
+          if (paramGrads) gReset += gvn * zk;
+        } else if (reset === 1) {
+          if (!detach) gz += gvn * -th;
+          gvDec = gvn + gz * s;
+          gth = -gz * s - gvn * zk;
+        } else {
+          gvDec = gvn + gz * s;
+          gth = -gz * s;
+        }
+        if (kind === 'lsnn') {
+          if (paramGrads) gBeta += gb[k]! * zk;
+          const gbDec = gb[k]! + gth;
+          const gin = gi[k]!; // ∂L/∂i' = ∂L/∂(input) (i' = i_d + x)
+          if (gcur !== undefined) gcur[o + k] = gin;
+          const vPrev = t > 0 ? resetOf(vd![po + k]!, out[po + k]!, bd![po + k]!) : v0[k]!;
+          if (paramGrads) {
+            const iPrev = ij![o + k]!;
+            const bPrev = t > 0 ? bd![po + k]! + out[po + k]! * beta : (s0.b as TensorData)[k]!;
+            gTauMem += gvDec * dkMem * (vLeak - vPrev + iPrev);
+            gTauSyn += gin * dSyn * iPrev;
+            gTauAdapt += gbDec * dkAdapt * (vTh - bPrev);
+            gLeak += gvDec * kMem;
+            gTh += gbDec * kAdapt;
+          }
+          gi[k] = gvDec * kMem + gin * cSyn;
+          gv[k] = gvDec * (1 - kMem);
+          gb[k] = gbDec * (1 - kAdapt);
+        } else if (kind === 'lif') {
           const gin = gi[k]!;
           const giJ = gin * cSyn + gvDec * kMem;
           if (paramGrads) {
             const iJ = ij![o + k]!;
+            const vPrev = t > 0 ? resetOf(vd![po + k]!, out[po + k]!, vTh) : v0[k]!;
             gTauMem += gvDec * dkMem * (vLeak - vPrev + iJ);
             gTauSyn += gin * dSyn * iJ;
             gLeak += gvDec * kMem;
+            gTh += gth;
           }
           gi[k] = giJ;
+          gv[k] = gvDec * (1 - kMem);
           if (gcur !== undefined) gcur[o + k] = giJ;
         } else {
-          const xk = tape.xs[o + k]!;
+          // LIFBox: v_d = v + (dt·τ⁻¹)·((x + v_leak) − v)
+          const kb = dt * tauMemInv;
           if (paramGrads) {
-            gTauMem += gvDec * dt * (vLeak - vPrev + xk);
-            gLeak += gvDec * dt * tauMemInv;
+            const vPrev = t > 0 ? resetOf(vd![po + k]!, out[po + k]!, vTh) : v0[k]!;
+            gTauMem += gvDec * dt * (tape.xs[o + k]! + vLeak - vPrev);
+            gLeak += gvDec * kb;
+            gTh += gth;
           }
-          if (gcur !== undefined) gcur[o + k] = gvDec * dt * tauMemInv;
+          gv[k] = gvDec * (1 - kb);
+          if (gcur !== undefined) gcur[o + k] = gvDec * kb;
         }
-        gv[k] = gvDec * (1 - (kind === 'li' ? kMem : dt * tauMemInv));
-        continue;
       }
-      const zk = out[o + k]!;
-      const vDec = vd![o + k]!;
-      const th = kind === 'lsnn' ? bd![o + k]! : vTh;
-      const s = sg(vDec - th);
-      let gz = gOut[o + k]! + gzPrev[k]!;
-      let gvDec: number;
-      let gth: number;
-      if (kind === 'lsnn' && !detach) gz += gb[k]! * beta;
-      if (reset === 0) {
-        if (!detach) gz += gvn * (vReset - vDec);
-        gvDec = gvn * (1 - zk) + gz * s;
-        gth = -gz * s;
-        if (paramGrads) gReset += gvn * zk;
-      } else if (reset === 1) {
-        if (!detach) gz += gvn * -th;
-        gvDec = gvn + gz * s;
-        gth = -gz * s - gvn * zk;
-      } else {
-        gvDec = gvn + gz * s;
-        gth = -gz * s;
-      }
-      if (kind === 'lsnn') {
-        if (paramGrads) gBeta += gb[k]! * zk;
-        const gbDec = gb[k]! + gth;
-        const gin = gi[k]!; // ∂L/∂i' = ∂L/∂(input) (i' = i_d + x)
-        if (gcur !== undefined) gcur[o + k] = gin;
-        const vPrev = t > 0 ? resetOf(vd![po + k]!, out[po + k]!, bd![po + k]!) : v0[k]!;
-        if (paramGrads) {
-          const iPrev = ij![o + k]!;
-          const bPrev = t > 0 ? bd![po + k]! + out[po + k]! * beta : (s0.b as TensorData)[k]!;
-          gTauMem += gvDec * dkMem * (vLeak - vPrev + iPrev);
-          gTauSyn += gin * dSyn * iPrev;
-          gTauAdapt += gbDec * dkAdapt * (vTh - bPrev);
-          gLeak += gvDec * kMem;
-          gTh += gbDec * kAdapt;
-        }
-        gi[k] = gvDec * kMem + gin * cSyn;
-        gv[k] = gvDec * (1 - kMem);
-        gb[k] = gbDec * (1 - kAdapt);
-      } else if (kind === 'lif') {
-        const gin = gi[k]!;
-        const giJ = gin * cSyn + gvDec * kMem;
-        if (paramGrads) {
-          const iJ = ij![o + k]!;
-          const vPrev = t > 0 ? resetOf(vd![po + k]!, out[po + k]!, vTh) : v0[k]!;
-          gTauMem += gvDec * dkMem * (vLeak - vPrev + iJ);
-          gTauSyn += gin * dSyn * iJ;
-          gLeak += gvDec * kMem;
-          gTh += gth;
-        }
-        gi[k] = giJ;
-        gv[k] = gvDec * (1 - kMem);
-        if (gcur !== undefined) gcur[o + k] = giJ;
-      } else {
-        // LIFBox: v_d = v + (dt·τ⁻¹)·((x + v_leak) − v)
-        const kb = dt * tauMemInv;
-        if (paramGrads) {
-          const vPrev = t > 0 ? resetOf(vd![po + k]!, out[po + k]!, vTh) : v0[k]!;
-          gTauMem += gvDec * dt * (tape.xs[o + k]! + vLeak - vPrev);
-          gLeak += gvDec * kb;
-          gTh += gth;
-        }
-        gv[k] = gvDec * (1 - kb);
-        if (gcur !== undefined) gcur[o + k] = gvDec * kb;
-      }
-    }
-    if (rec) {
-      // z_{t−1} feeds step t through W_rec: ∂L/∂z_{t−1}[j] = Σ_n ∂L/∂xb_t[n]·W_rec[n, j]
-      gzPrev.fill(0);
-      const g = gcur as Float64Array;
-      const w = wrec as Float64Array;
-      for (let bb = 0; bb < B; bb++) {
-        for (let nn = 0; nn < N; nn++) {
-          const gn = g[o + bb * N + nn]!;
-          if (gn === 0) continue;
-          const wo = nn * N;
-          const zo = bb * N;
-          for (let j = 0; j < N; j++) gzPrev[zo + j] = gzPrev[zo + j]! + gn * w[wo + j]!;
+      if (rec) {
+        // z_{t−1} feeds step t through W_rec: ∂L/∂z_{t−1}[j] = Σ_n ∂L/∂xb_t[n]·W_rec[n, j]
+        gzPrev.fill(0);
+        const g = gcur as Float64Array;
+        const w = wrec as Float64Array;
+        for (let bb = 0; bb < B; bb++) {
+          for (let nn = 0; nn < N; nn++) {
+            const gn = g[o + bb * N + nn]!;
+            if (gn === 0) continue;
+            const wo = nn * N;
+            const zo = bb * N;
+            for (let j = 0; j < N; j++) gzPrev[zo + j] = gzPrev[zo + j]! + gn * w[wo + j]!;
+          }
         }
       }
     }
-  }
   const G = layer.grads;
   if (paramGrads) {
     const add = (name: string, value: number): void => {

@@ -67,6 +67,16 @@ describe('BPTT matches Norse autograd (float64)', () => {
       const gx = Array.from(b.gx as Float64Array, (g) => g * s);
       close(gx, d.outputs.grad_input.flat(), 'grad_input');
       if (d.outputs.grad_params !== undefined) checkParams(layer.grads, d.outputs.grad_params);
+      // without parameter gradients the layer takes its fast path (LIF): same input gradients
+      const fast = trainable(model as typeof lif, fromNorse(d.params) as never, d.dt);
+      const rf = fast.forward(xs);
+      expect(Array.from(rf.out.data)).toEqual(Array.from(r.out.data));
+      const bf = fast.backward(rf.tape, ones(rf.out.data.length));
+      close(
+        Array.from(bf.gx as Float64Array, (g) => g * s),
+        d.outputs.grad_input.flat(),
+        'grad_input (fast path)',
+      );
     });
   }
 

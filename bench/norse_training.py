@@ -1,0 +1,80 @@
+"""Norse's forward + backward (BPTT through its surrogate gradients) on the sizes of
+bench/training.bench.ts, for a side-by-side run. float32, T steps, batch B, default LIFParameters
+(SuperSpike, alpha 100), input uniform in [0, 0.6) with requires_grad, loss = z.sum() (LIF) or
+the LI output's sum (LIF -> Linear(N, 100) -> LI); median of `runs` runs after one warm-up. Also
+the bytes autograd saves for backward per neuron-step (torch.autograd.graph.saved_tensors_hooks).
+Run: PYTHONPATH=/work/norse:/work/shared/tools /usr/bin/python3 bench/norse_training.py
+Prints one JSON object on stdout.
+"""
+
+import argparse
+import json
+import statistics
+import time
+
+import norse_shims
+import torch
+import norse.torch as nt
+
+norse_shims.adapt()
+
+
+def median_seconds(fn, runs):
+    fn()
+    times = []
+    cpu = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        fn()
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(times), times, statistics.median(cpu)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--configs", default="1000x1,1000x32,10000x1,10000x32,100000x1")
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    T = args.steps
+    rows = []
+    for cfg in args.configs.split(","):
+        n, b = (int(float(v)) for v in cfg.split("x"))
+        x = (torch.rand(T, b, n, dtype=torch.float32) * 0.6).requires_grad_(True)
+        lif = nt.LIF()
+        stack = nt.SequentialState(nt.LIF(), torch.nn.Linear(n, 100), nt.LI())
+
+        def run_lif():
+            x.grad = None
+            z, _ = lif(x)
+            z.sum().backward()
+
+        def run_stack():
+            x.grad = None
+            stack.zero_grad()
+            out, _ = stack(x)
+            out.sum().backward()
+
+        saved = {}
+        for name, fn in (("lif", run_lif), ("stack", run_stack)):
+            total = [0]
+
+            def pack(t, total=total):
+                total[0] += t.numel() * t.element_size()
+                return t
+
+            with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+                fn()
+            saved[name] = total[0] / (T * b * (n + (100 if name == "stack" else 0)))
+        for name, fn, neurons in (("lif", run_lif, n), ("stack", run_stack, n + 100)):
+            s, all_s, cpu = median_seconds(fn, args.runs)
+            rows.append({"case": name, "N": n, "B": b, "T": T, "neuronStepsPerSecond": T * b * neurons / s, "neuronStepsPerCpuSecond": T * b * neurons / cpu, "seconds": all_s, "savedBytesPerNeuronStep": saved[name]})
+        del x
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
