@@ -36,6 +36,8 @@ import { allocate, dtypeOf, fromTypedArray, reshape, sizeOf, type Tensor, tensor
 import { binEvents } from '../streams/binEvents.js';
 import { fromTensor } from '../streams/fromTensor.js';
 import { layer } from '../streams/layer.js';
+// Plots in Node draw in linkedom's DOM.
+import '../viz/nodeDocument.js';
 import { heatmap } from '../viz/heatmap.js';
 import { raster } from '../viz/raster.js';
 import { rate } from '../viz/rate.js';
