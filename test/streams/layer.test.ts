@@ -17,7 +17,7 @@ import { linear, linearParameters } from '../../src/ops/linear.js';
 import { concat, fromTypedArray, full, slice, type Tensor, tensor } from '../../src/ops/tensor.js';
 import { fromTensor } from '../../src/streams/fromTensor.js';
 import { layer } from '../../src/streams/layer.js';
-import { network } from '../../src/streams/network.js';
+import { network } from '../../src/streams/networkStream.js';
 import { type LayerStep, scanLayer } from '../../src/streams/scanLayer.js';
 import { catchSpikeflowError } from '../expect.js';
 import { fromNorse, loadTrace, seq, type Trace } from '../golden.js';
