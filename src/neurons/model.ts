@@ -193,7 +193,18 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
 }
 
 /** Norse's surrogate-gradient methods; they only shape gradients, never the forward pass. */
-export const SURROGATE_METHODS = ['super', 'heaviside', 'tanh', 'tent', 'circ', 'logistic', 'triangle', 'adjoint'] as const;
+export const SURROGATE_METHODS = [
+  'super',
+  'heaviside',
+  'tanh',
+  'tent',
+  'circ',
+  'logistic',
+  'triangle',
+  'adjoint',
+  'heavi_erfc',
+  'sigmoid',
+] as const;
 
 /** The `method` and `alpha` parameters every Norse spiking model accepts (forward pass ignores them). */
 export const surrogateParams = {
