@@ -5,6 +5,9 @@
  * tensors, linear maps and sequential composition.
  * @packageDocumentation
  */
+
+// --- networks ---
+export * from './networks/index.js';
 export * from './neurons/cobaLif.js';
 export * from './neurons/iaf.js';
 export * from './neurons/izhikevich.js';
