@@ -101,8 +101,12 @@ export interface BrunelOptions {
   readonly nuExtOverNuThr?: number;
   /** Excitatory neurons (default 4000); N_I = N_E/4. */
   readonly nE?: number;
-  /** Connection probability ε (default 0.1): fixed in-degrees C_E = ε·N_E, C_I = ε·N_I. */
-  readonly epsilon?: number;
+  /**
+   * Excitatory in-degree C_E (default 1000, Brunel's): every neuron receives C_E excitatory and
+   * C_I = C_E/4 inhibitory synapses (fixed in-degree) and C_ext = C_E external sources. With
+   * N_E = 4000 that is ε = 0.25; keep J·C_E = 100 mV (Brunel's) when scaling C_E down.
+   */
+  readonly cE?: number;
   /** Synaptic efficacy J in mV (default 0.1). */
   readonly j?: number;
   /** Transmission delay in seconds (default 1.5 ms). */
@@ -116,7 +120,7 @@ export interface BrunelOptions {
 /**
  * Brunel (2000) model A: N_E excitatory and N_E/4 inhibitory point neurons (τ 20 ms, θ 20 mV,
  * V_r 10 mV, τ_rp 2 ms, resting at 0), delta synapses (`v += J`, inhibitory `−g·J`) with fixed
- * in-degrees C_E = ε·N_E, C_I = ε·N_I and delay D = 1.5 ms, and C_ext = C_E external Poisson
+ * in-degrees C_E, C_I = C_E/4 and delay D = 1.5 ms, and C_ext = C_E external Poisson
  * sources of ν_ext = (ν_ext/ν_thr)·θ/(J·C_E·τ) each (Brian2's `PoissonInput`). Regimes (Brunel's
  * Fig. 8): SR g 3, ν 2; AI g 5, ν 2; SI fast g 6, ν 4; SI slow g 4.5, ν 0.9.
  * Source: Brunel (2000), J Comput Neurosci 8:183; Brian2 `examples/frompapers/Brunel_2000.py`.
@@ -124,9 +128,8 @@ export interface BrunelOptions {
 export const brunelNetwork = (o: BrunelOptions = {}): SpikingNetwork => {
   const nE = o.nE ?? 4000;
   const nI = Math.round(nE / 4);
-  const eps = o.epsilon ?? 0.1;
-  const cE = Math.round(eps * nE);
-  const cI = Math.round(eps * nI);
+  const cE = o.cE ?? 1000;
+  const cI = Math.round(cE / 4);
   const J = o.j ?? 0.1;
   const g = o.g ?? 5;
   const tau = 0.02;
