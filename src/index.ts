@@ -16,6 +16,55 @@
  * @packageDocumentation
  */
 
+export { binnedRate, isiCv, meanRate, mergeSpikes, rateSpectrum, type Spectrum, synchrony } from './networks/analysis.js';
+// --- networks: populations joined by sparse, delayed projections ---
+export {
+  allToAll,
+  type BrunelOptions,
+  brunelNetwork,
+  type ConnectRule,
+  cobaNetwork,
+  conductancePort,
+  cubaNetwork,
+  currentDrive,
+  currentPort,
+  type Distribution,
+  type Drive,
+  deltaPort,
+  fixedInDegree,
+  fixedOutDegree,
+  fixedProbability,
+  fromList,
+  type NetworkChunk,
+  type NetworkInput,
+  type NetworkState,
+  type NetworkStep,
+  normalDist,
+  oneToOne,
+  type Population,
+  type PopulationOptions,
+  type PopulationState,
+  type PortSpec,
+  type Projection,
+  type ProjectionInfo,
+  type ProjectionOptions,
+  poissonDrive,
+  poissonInput,
+  population,
+  projection,
+  type RunNetworkOptions,
+  runNetwork,
+  type SpikeList,
+  type SpikingNetwork,
+  type SpikingNetworkSpec,
+  type StateMonitorSpec,
+  spikingNetwork,
+  streamInput,
+  uniformDist,
+  type Values,
+  type VogelsAbbottOptions,
+} from './networks/index.js';
+export { isSpikingNetworkJson, spikingNetworkFromJson } from './networks/json.js';
 // --- neuron models: Norse's families ---
 export { type CobaLIFParameters, type CobaLIFState, cobaLif, cobaLifBioParameters } from './neurons/cobaLif.js';
 export { type IAFParameters, iaf } from './neurons/iaf.js';

@@ -44,6 +44,7 @@ import { rate } from '../viz/rate.js';
 import { report } from '../viz/report.js';
 import { traces } from '../viz/traces.js';
 import { inputTensor } from './simulate.js';
+import { isSpikingNetworkJson, spikingNetworkLayers } from './spikingNetwork.js';
 
 /** Options of {@link runJob} (the flags of `spikeflow run`). */
 export interface RunJobOptions {
@@ -310,7 +311,9 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
   let layers: { layer: Layer; name: string; size: number; model?: NeuronModel }[];
   if (options.network !== undefined) {
     const spec = readJson(options.network, 'network') as NetworkSpec;
-    layers = buildNetwork(spec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
+    layers = isSpikingNetworkJson(spec)
+      ? spikingNetworkLayers(spec, inputSize, dt)
+      : buildNetwork(spec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
   } else if (source.kind === 'demo') {
     layers = [
       { layer: neuron(lif, {}, dt, { record: true }) as Layer, name: 'LIF', size: 64, model: lif as unknown as NeuronModel },

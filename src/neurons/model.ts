@@ -164,6 +164,11 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    */
   readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamsOf<P>;
   /**
+   * The numeric values of the kernel's `params` (in `kernel.params` order) for validated
+   * parameters, as the backends receive them (unrounded); populations of `src/networks` use it.
+   */
+  kernelValues(p: ParamsOf<P>): number[];
+  /**
    * Norse's initial state for a layer of the given shape (`[batch, N]`).
    * @throws SpikeflowError for invalid parameters or shapes
    */
@@ -480,6 +485,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     kernel,
     recurrent: recurrent !== undefined,
     parameters,
+    kernelValues,
     initialState,
     step,
     run,
