@@ -248,6 +248,16 @@ const toBytes = (where: string, data: Uint8Array | ArrayBuffer): Uint8Array => {
   throw new SpikeflowError(where, 'data', `expected the file's bytes as a Uint8Array or ArrayBuffer, received ${show(data)}`);
 };
 
+const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** True when the HDF5 format signature sits at offset 0, 512, 1024, 2048, … (HDF5's user-block rule). */
+const hasHdf5Signature = (bytes: Uint8Array): boolean => {
+  for (let at = 0; at + 8 <= bytes.length; at = at === 0 ? 512 : at * 2) {
+    if (signature.every((b, k) => bytes[at + k] === b)) return true;
+  }
+  return false;
+};
+
 /**
  * Reads a NIR file from its bytes (HDF5), in Node or a browser.
  * @param data - the whole file (`fs.readFileSync(path)`, `await file.arrayBuffer()`)
@@ -257,6 +267,9 @@ const toBytes = (where: string, data: Uint8Array | ArrayBuffer): Uint8Array => {
  */
 export const readNirFile = async (data: Uint8Array | ArrayBuffer): Promise<NirFile> => {
   const bytes = toBytes('readNir', data);
+  if (!hasHdf5Signature(bytes)) {
+    throw new SpikeflowError('readNir', 'data', `not an HDF5 file: no HDF5 signature in its ${bytes.length} bytes (a NIR file is HDF5)`);
+  }
   const { h5: h5mod, FS } = await loadH5();
   const name = tempName();
   FS.writeFile(name, bytes);
