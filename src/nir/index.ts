@@ -4,6 +4,8 @@
  * spikeflow networks, describe graphs.
  * @module
  */
+
+export { type NirPart, networkToNir, type ToNirOptions, toNir } from './export.js';
 export {
   assertSupported,
   type NirAffine,
