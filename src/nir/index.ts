@@ -5,6 +5,7 @@
  * @module
  */
 
+export { describeNir, formatNirDescription, type NirDescription, type NirNodeDescription } from './describe.js';
 export { type NirPart, networkToNir, type ToNirOptions, toNir } from './export.js';
 export {
   assertSupported,
