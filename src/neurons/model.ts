@@ -165,9 +165,10 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
   readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamsOf<P>;
   /**
    * The numeric values of the kernel's `params` (in `kernel.params` order) for validated
-   * parameters, as the backends receive them (unrounded); populations of `src/networks` use it.
+   * parameters and step `dt` (seconds), as the backends receive them (unrounded); populations of
+   * `src/networks` use it.
    */
-  kernelValues(p: ParamsOf<P>): number[];
+  kernelValues(p: ParamsOf<P>, dt: number): number[];
   /**
    * Norse's initial state for a layer of the given shape (`[batch, N]`).
    * @throws SpikeflowError for invalid parameters or shapes
