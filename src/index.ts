@@ -114,6 +114,60 @@ export {
 export { type Layer, linearLayer, neuron, reluLayer, sequential, type SequentialState, stateless } from './neurons/sequential.js';
 export { buildNetwork, type BuildNetworkOptions, type LayerSpec, type Network, type NetworkSpec } from './neurons/network.js';
 
+// --- convolution and pooling layers (NIR's Conv1d/Conv2d/SumPool2d/AvgPool2d/Flatten; NIR files: `spikeflow/nir`) ---
+export { type ConvPadding, type ConvParameters, conv1d, conv2d, convOutputShape } from './ops/conv.js';
+export { avgPool2d, flatten, type Pool2dParameters, pool2dOutputShape, sumPool2d } from './ops/pool.js';
+
+// --- networks: populations joined by sparse, delayed projections ---
+export {
+  allToAll,
+  type BrunelOptions,
+  brunelNetwork,
+  type ConnectRule,
+  cobaNetwork,
+  conductancePort,
+  cubaNetwork,
+  currentDrive,
+  currentPort,
+  type Distribution,
+  type Drive,
+  deltaPort,
+  fixedInDegree,
+  fixedOutDegree,
+  fixedProbability,
+  fromList,
+  type NetworkChunk,
+  type NetworkInput,
+  type NetworkState,
+  type NetworkStep,
+  normalDist,
+  oneToOne,
+  type Population,
+  type PopulationOptions,
+  type PopulationState,
+  type PortSpec,
+  type Projection,
+  type ProjectionInfo,
+  type ProjectionOptions,
+  poissonDrive,
+  poissonInput,
+  population,
+  projection,
+  type RunNetworkOptions,
+  runNetwork,
+  type SpikeList,
+  type SpikingNetwork,
+  type SpikingNetworkSpec,
+  type StateMonitorSpec,
+  spikingNetwork,
+  streamInput,
+  uniformDist,
+  type Values,
+  type VogelsAbbottOptions,
+} from './networks/index.js';
+export { isSpikingNetworkJson, spikingNetworkFromJson } from './networks/json.js';
+export { binnedRate, isiCv, meanRate, mergeSpikes, rateSpectrum, type Spectrum, synchrony } from './networks/analysis.js';
+
 // --- encoders: values to spikes ---
 export {
   constantCurrentLifEncode,

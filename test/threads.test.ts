@@ -21,8 +21,8 @@ import { matmulFor } from '../src/ops/matmul.js';
 import { type DType, fromTypedArray, type TensorData } from '../src/ops/tensor.js';
 import '../src/ops/backends/builtin.js';
 
-// LIF kernel parameters in kernel order: tauSynInv, tauMemInv, vLeak, vTh, vReset, resetMode, exact.
-const lifParams = (dtype: DType) => [200, 100, 0, 1, 0, 0, 0].map(dtype === 'float32' ? Math.fround : (v: number) => v);
+// LIF kernel parameters in kernel order: tauSynInv, tauMemInv, vLeak, vTh, vReset, resetMode, scheme, currentInput.
+const lifParams = (dtype: DType) => [200, 100, 0, 1, 0, 0, 0, 0].map(dtype === 'float32' ? Math.fround : (v: number) => v);
 const dtOf = (dtype: DType) => (dtype === 'float32' ? Math.fround(0.001) : 0.001);
 const arrayOf = (dtype: DType, n: number, shared = false): TensorData =>
   shared ? allocateShared(dtype, n) : dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
@@ -433,7 +433,7 @@ describe('worker lifetime', () => {
       const M = 512, T = 4;
       const k = compileThreaded(lifKernel, 'float64', false, { threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1 });
       const out = new Float64Array(T * M);
-      k({ T, M, inputs: [new Float64Array(T * M).fill(30)], out, state: [new Float64Array(M), new Float64Array(M)], params: [200, 100, 0, 1, 0, 0, 0], dt: 0.001 });
+      k({ T, M, inputs: [new Float64Array(T * M).fill(30)], out, state: [new Float64Array(M), new Float64Array(M)], params: [200, 100, 0, 1, 0, 0, 0, 0], dt: 0.001 });
       console.log(JSON.stringify({ workers: activeWorkers(), first: out[0], last: out[T * M - 1] }));
     `;
     // Input 30 from rest: v_d = 0.1·30 = 3 > 1 at the first step and at every step after a reset.
