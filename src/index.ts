@@ -189,6 +189,7 @@ export { spikeLatencyEncode } from './ops/encoders/spikeLatency.js';
 export { spikeLatencyLifEncode, type SpikeLatencyLifState } from './ops/encoders/spikeLatencyLif.js';
 
 // --- encoders: signals (audio, sensors) to spikes ---
+export type { AudioBlock } from './ops/audio.js';
 export { cochlea, type Cochlea, type CochleaConfig, type CochleaParameters, type CochleaState } from './ops/cochlea.js';
 export { cochleaEnvelopes, type CochleaEnvelopesOptions, monoSamples } from './ops/encoders/cochleaEnvelopes.js';
 export { deltaEncoder, type DeltaEncoder, type DeltaOptions, deltaSpikes, type DeltaState } from './ops/encoders/deltaSpikes.js';
