@@ -37,6 +37,8 @@ import { allocate, dtypeOf, fromTypedArray, reshape, sizeOf, type Tensor, tensor
 import { binEvents } from '../streams/binEvents.js';
 import { fromTensor } from '../streams/fromTensor.js';
 import { layer } from '../streams/layer.js';
+// Plots in Node draw in linkedom's DOM.
+import '../viz/nodeDocument.js';
 import { heatmap } from '../viz/heatmap.js';
 import { raster } from '../viz/raster.js';
 import { rate } from '../viz/rate.js';
@@ -44,6 +46,7 @@ import { report } from '../viz/report.js';
 import { traces } from '../viz/traces.js';
 import { discretisationOption, eventGridFor, isNirPath, openNirNetwork } from './nir.js';
 import { inputTensor } from './simulate.js';
+import { isSpikingNetworkJson, spikingNetworkLayers } from './spikingNetwork.js';
 
 /** Options of {@link runJob} (the flags of `spikeflow run`). */
 export interface RunJobOptions {
@@ -325,7 +328,9 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
     layers = nir.layers(source.features);
   } else if (options.network !== undefined) {
     const spec = readJson(options.network, 'network') as NetworkSpec;
-    layers = buildNetwork(spec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
+    layers = isSpikingNetworkJson(spec)
+      ? spikingNetworkLayers(spec, inputSize, dt)
+      : buildNetwork(spec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
   } else if (source.kind === 'demo') {
     layers = [
       { layer: neuron(lif, {}, dt, { record: true }) as Layer, name: 'LIF', size: 64, model: lif as unknown as NeuronModel },
