@@ -16,7 +16,8 @@ const lstat = (path: string) => {
   try {
     return lstatSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new UsageError(`cannot examine ${JSON.stringify(path)}: ${(e as Error).message}`, '--out');
   }
 };

@@ -8,7 +8,7 @@
  * on stderr); 1 a bug in spikeflow (a message asking to report it).
  * @module
  */
-import { writeSync } from 'node:fs';
+import { statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { classify, UsageError } from './errors.js';
@@ -229,6 +229,9 @@ export const buildProgram = (io: Io): Command => {
     .option('--format <format>', 'format, overriding detection', once(text))
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { format?: string; json?: boolean }) => {
+      if (statSync(file, { throwIfNoEntry: false })?.isDirectory() === true) {
+        throw new UsageError(`${JSON.stringify(file)} is a folder; inspect takes a recording file`, '<file>');
+      }
       const summary = await inspect(file, opts.format === undefined ? {} : ({ format: opts.format } as never));
       io.stdout(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : formatInspect(summary));
     });

@@ -46,7 +46,7 @@ const checkState = (name: string, state: unknown, firstStep: number, dt: number)
     const k = firstNonFinite(data);
     if (k >= 0) {
       throw new UsageError(
-        `the ${name} layer's state ${key} became ${data[k]} by step ${firstStep}: the integration overflowed float32 (dt ${dt} s); use a smaller --dt or check the layer's parameters`,
+        `the ${name} layer's state ${key} became ${data[k]} in the chunk from step ${firstStep}: the integration overflowed float32 (dt ${dt} s); use a smaller --dt or check the layer's parameters`,
         '--dt',
       );
     }

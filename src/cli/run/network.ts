@@ -111,7 +111,11 @@ export const costNetwork = (
   const stepBytes =
     4 * (2 * inputSize + layers.reduce((a, l) => a + l.size, 0) + (firstSpiking ? firstSpiking.size * firstSpiking.states : 0));
   const fixedBytes = weightBytes + stateBytes + extra.fixedBytes;
-  checkMemory(limits, fixedBytes, `the network's weights and state (${figure(layers.reduce((a, l) => a + l.weights, 0))} weights)`);
+  checkMemory(
+    limits,
+    fixedBytes,
+    `the network's weights and state and the input's event frames (${figure(layers.reduce((a, l) => a + l.weights, 0))} weights, ${figure(inputSize)} input features)`,
+  );
   const chunkBudget = Math.min(64 * 2 ** 20, limits.maxMemory / 16);
   const chunkSteps = Math.max(1, Math.min(100, Math.floor(chunkBudget / stepBytes)));
   // Three chunks in flight (the input, a layer's output, its copy) besides the fixed allocations.
