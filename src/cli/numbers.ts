@@ -21,11 +21,13 @@ export const RANGE: Readonly<Record<DType, { readonly max: number; readonly minN
  */
 export const checkInDtype = (value: number, dtype: DType, name: string, flag: string): void => {
   const { max, minPositive } = RANGE[dtype];
+  // Only `simulate` has a --dtype (its --params and --input); `run` computes in float32.
+  const alt = dtype === 'float32' && (flag === '--params' || flag === '--input') ? '--dtype float64 or ' : '';
   if (!Number.isFinite(value)) throw new UsageError(`${name} must be a finite number, received ${value}`, flag);
   if (Math.abs(value) > max)
-    throw new UsageError(`${name} = ${value} overflows ${dtype} (largest ${max}); use float64 or a smaller value`, flag);
+    throw new UsageError(`${name} = ${value} overflows ${dtype} (largest ${max}); use ${alt}a smaller value`, flag);
   if (value !== 0 && Math.abs(value) < minPositive / 2) {
-    throw new UsageError(`${name} = ${value} underflows to 0 in ${dtype} (smallest ${minPositive}); use float64 or a larger value`, flag);
+    throw new UsageError(`${name} = ${value} underflows to 0 in ${dtype} (smallest ${minPositive}); use ${alt}a larger value`, flag);
   }
 };
 

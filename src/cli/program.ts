@@ -14,6 +14,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { classify, UsageError } from './errors.js';
 import { formatInspect, inspect } from './inspect.js';
 import { countFlag, DEFAULT_LIMITS, type Limits, sizeFlag } from './limits.js';
+import { inspectNir, isNirPath } from './nir.js';
 import { prepareOutputFile } from './output.js';
 import { formatRunSummary, runJob } from './run/index.js';
 import { readJsonFile } from './run/source.js';
@@ -174,7 +175,8 @@ export const buildProgram = (io: Io): Command => {
       once(text),
     )
     .option('--model <name>', 'neuron model of the default network (Norse class name; default LIF)', once(text))
-    .option('--network <file>', 'JSON network description replacing the default network', once(text))
+    .option('--network <file>', 'JSON network description, or a NIR graph (.nir), replacing the default network', once(text))
+    .addOption(new Option('--discretisation <scheme>', 'how a NIR network advances per dt (default norse)').choices(['norse', 'exact']))
     .option('--dt <seconds>', 'time step in seconds (default 0.001)', once(positiveFloat))
     .option('--gain <factor>', 'input scale of the default network (default 1; audio 200)', once(positiveFactor))
     .option('--sensor <WxH>', 'sensor size of an event recording, overriding its header (events outside are errors)', once(sensorFlag))
@@ -197,6 +199,7 @@ export const buildProgram = (io: Io): Command => {
         force?: boolean;
         realtime?: boolean;
         progress?: boolean;
+        discretisation?: 'norse' | 'exact';
       } & LimitFlags,
     ) => {
       const summary = await runJob(
@@ -212,6 +215,7 @@ export const buildProgram = (io: Io): Command => {
           force: opts.force === true,
           realtime: opts.realtime === true,
           ...(opts.progress === undefined ? {} : { progress: opts.progress }),
+          ...(opts.discretisation === undefined ? {} : { discretisation: opts.discretisation }),
           limits: limitsOf(opts),
         },
         io.stderr,
@@ -223,14 +227,18 @@ export const buildProgram = (io: Io): Command => {
   program
     .command('inspect')
     .description(
-      'show what a recording holds: format, event count, time range, sensor size, x/y ranges, polarities (audio: rate, channels, duration)',
+      'show what a recording holds: format, event count, time range, sensor size, x/y ranges, polarities (audio: rate, channels, duration); for a .nir file, its graph',
     )
-    .argument('<file>', 'the recording')
+    .argument('<file>', 'the recording (or a .nir graph)')
     .option('--format <format>', 'format, overriding detection', once(text))
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { format?: string; json?: boolean }) => {
       if (statSync(file, { throwIfNoEntry: false })?.isDirectory() === true) {
         throw new UsageError(`${JSON.stringify(file)} is a folder; inspect takes a recording file`, '<file>');
+      }
+      if (isNirPath(file)) {
+        io.stdout(await inspectNir(file, opts.json === true));
+        return;
       }
       const summary = await inspect(file, opts.format === undefined ? {} : ({ format: opts.format } as never));
       io.stdout(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : formatInspect(summary));

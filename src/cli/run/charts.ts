@@ -11,6 +11,8 @@ import { raster } from '../../viz/raster.js';
 import { rate } from '../../viz/rate.js';
 import { report } from '../../viz/report.js';
 import { traces } from '../../viz/traces.js';
+// Plots in Node draw in linkedom's DOM.
+import '../../viz/nodeDocument.js';
 import type { RunLayer } from './network.js';
 
 /** Spike counts of one layer. */
@@ -75,7 +77,7 @@ export interface RunCharts {
 export const runCharts = (layers: readonly RunLayer[], features: readonly number[], dt: number): RunCharts => {
   const shown = 4096;
   const inputSize = sizeOf(features);
-  const probes: Probe[] = layers.map((l) => ({ name: l.name, size: l.size, spiking: l.model?.outputName === 'z', spikes: 0 }));
+  const probes: Probe[] = layers.map((l) => ({ name: l.name, size: l.size, spiking: l.spiking ?? l.model?.outputName === 'z', spikes: 0 }));
   const charts = layers.map((l, k) => {
     const p = probes[k] as Probe;
     if (p.spiking) {

@@ -14,6 +14,7 @@ import { reshape, sizeOf, type Tensor } from '../../ops/tensor.js';
 import { layer } from '../../streams/layer.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+import { discretisationOption, isNirPath, openNirNetwork } from '../nir.js';
 import { checkDtIn, checkInDtype, checkParamsIn, firstNonFinite } from '../numbers.js';
 import { prepareOutputDir } from '../output.js';
 import { chartBytes, runCharts } from './charts.js';
@@ -74,7 +75,9 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
     throw new UsageError('--model is for the default network; with --network, name the models in the network file', '--model');
   }
   if (options.model !== undefined) modelByName(options.model);
-  const spec = options.network === undefined ? undefined : readJsonFile(options.network, 'network', '--network', limits);
+  const nirPath = options.network !== undefined && isNirPath(options.network);
+  discretisationOption(options.discretisation);
+  const spec = options.network === undefined || nirPath ? undefined : readJsonFile(options.network, 'network', '--network', limits);
   const layersSpec = (spec as { layers?: unknown } | undefined)?.layers;
   if (Array.isArray(layersSpec)) {
     layersSpec.forEach((l, k) => {
@@ -101,7 +104,12 @@ const execute = async (
   },
 ): Promise<RunSummary> => {
   const { dt, limits } = ctx;
+  const nir =
+    options.network !== undefined && isNirPath(options.network)
+      ? await openNirNetwork(options.network, dt, discretisationOption(options.discretisation))
+      : undefined;
   const source = await openSource({
+    ...(nir === undefined ? {} : { nirInput: nir.inputShape }),
     dt,
     limits,
     ...(options.input === undefined ? {} : { input: options.input }),
@@ -118,6 +126,7 @@ const execute = async (
       dt,
       ...(options.model === undefined ? {} : { model: options.model }),
       ...(ctx.spec === undefined ? {} : { spec: ctx.spec }),
+      ...(nir === undefined ? {} : { nir, features: source.features }),
       limits,
       fixedBytes: chartBytes(source.features),
       ...(source.totalSteps === undefined ? {} : { totalSteps: source.totalSteps }),

@@ -13,6 +13,8 @@ import { type Layer, linearLayer, neuron } from '../../neurons/sequential.js';
 import { linearInit } from '../../ops/linear.js';
 import { UsageError } from '../errors.js';
 import { bytes, checkMemory, checkNeurons, checkSteps, checkWork, figure, type Limits } from '../limits.js';
+import type { NirNetwork } from '../nir.js';
+import { isSpikingNetworkJson, spikingNetworkLayers } from '../spikingNetwork.js';
 
 /** One layer of the run's network. */
 export interface RunLayer {
@@ -20,6 +22,8 @@ export interface RunLayer {
   readonly name: string;
   readonly size: number;
   readonly model?: NeuronModel;
+  /** Whether the layer emits spikes (default: its model's output is `z`). */
+  readonly spiking?: boolean;
 }
 
 /** What a network will cost, from its description alone. */
@@ -133,8 +137,12 @@ export interface NetworkOptions {
   readonly inputSize: number;
   readonly dt: number;
   readonly model?: string;
-  /** The parsed `--network` file. */
+  /** The parsed `--network` file (JSON). */
   readonly spec?: unknown;
+  /** The opened `--network` NIR graph. */
+  readonly nir?: NirNetwork;
+  /** The input's feature shape (for a NIR graph). */
+  readonly features?: readonly number[];
   readonly limits: Limits;
   readonly fixedBytes: number;
   readonly totalSteps?: number;
@@ -149,6 +157,27 @@ export const planNetwork = (options: NetworkOptions): { readonly layers: RunLaye
     what: options.what,
     ...(options.totalSteps === undefined ? {} : { totalSteps: options.totalSteps }),
   };
+  if (options.nir !== undefined) {
+    const layers = options.nir.layers(options.features ?? [inputSize]);
+    const cost = costNetwork(
+      layers.map((l) => ({ kind: 'neuron', size: l.size, weights: 0, states: 1 })),
+      inputSize,
+      limits,
+      extra,
+    );
+    return { layers, cost };
+  }
+  if (options.spec !== undefined && isSpikingNetworkJson(options.spec)) {
+    // Populations and projections (src/networks): sized by their own builder, then costed.
+    const layers = spikingNetworkLayers(options.spec, inputSize, dt);
+    const cost = costNetwork(
+      layers.map((l) => ({ kind: 'neuron', size: l.size, weights: 0, states: 1 })),
+      inputSize,
+      limits,
+      extra,
+    );
+    return { layers, cost };
+  }
   if (options.spec !== undefined) {
     const cost = costNetwork(sketch(options.spec, inputSize), inputSize, limits, extra);
     const layers = buildNetwork(options.spec as NetworkSpec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));

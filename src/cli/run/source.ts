@@ -25,6 +25,7 @@ import { binEvents } from '../../streams/binEvents.js';
 import { fromTensor } from '../../streams/fromTensor.js';
 import { UsageError } from '../errors.js';
 import { bytes, checkNeurons, checkSteps, checkWork, type Limits } from '../limits.js';
+import { eventGridFor } from '../nir.js';
 import { inputTensor } from '../simulate.js';
 import { checkedInput } from './input.js';
 import type { RunSummary } from './types.js';
@@ -64,6 +65,8 @@ export interface SourceOptions {
   readonly gain?: number;
   readonly sensor?: readonly [number, number];
   readonly limits: Limits;
+  /** A NIR network's input shape: events are binned on the grid it takes (see `cli/nir.ts`). */
+  readonly nirInput?: readonly number[];
 }
 
 /** The synthetic sensor signal of the demo: 64 channels `0.15 + 0.15·sin(2π f_c t + c)`, f_c = 1…8 Hz, `[steps, 1, 64]`. */
@@ -366,10 +369,18 @@ const openEvents = async (path: string, format: EventFormat, options: SourceOpti
         : eventFileIterable(path, format, [width, height]);
   }
   const source = batches;
+  const sensorWidth = width;
+  const sensorHeight = height;
+  // a NIR network's input fixes the grid the events are binned on (cli/nir.ts)
+  const grid = options.nirInput === undefined ? undefined : eventGridFor(options.nirInput, width, height);
+  if (grid !== undefined) ({ width, height } = grid.sensor);
+  const polarities = grid?.sensor.polarities ?? 2;
+  const binWidth = width;
+  const binHeight = height;
   return {
     kind: 'events',
-    features: [2, height, width],
-    title: `${path} (${format}, ${width}×${height})`,
+    features: [polarities, height, width],
+    title: `${path} (${format}, ${sensorWidth}×${sensorHeight})`,
     chunks: ({ chunkSteps, gate, neurons }) => {
       let t0: number | undefined;
       const what = `the events of ${JSON.stringify(path)}`;
@@ -385,7 +396,8 @@ const openEvents = async (path: string, format: EventFormat, options: SourceOpti
       });
       return gated(source, gate).pipe(
         timeGuard,
-        binEvents({ dt, timeUnit: 'us', sensor: { width, height }, t0: 'first', maxChunk: chunkSteps }),
+        grid?.scale ?? map((b: EventBatch) => b),
+        binEvents({ dt, timeUnit: 'us', sensor: { width: binWidth, height: binHeight, polarities }, t0: 'first', maxChunk: chunkSteps }),
         checked(gain, 'binned events'),
       );
     },

@@ -2,6 +2,7 @@
  * Options and results of `spikeflow run`.
  * @module
  */
+import type { NirDiscretisation } from '../../nir/runtime.js';
 import type { Limits } from '../limits.js';
 
 /** Options of {@link runJob} (the flags of `spikeflow run`). */
@@ -28,6 +29,8 @@ export interface RunJobOptions {
   readonly realtime?: boolean;
   /** Show a progress bar (default: when stderr is a terminal and the run is long). */
   readonly progress?: boolean;
+  /** How a NIR network (`--network model.nir`) advances: `'norse'` (forward Euler, default) or `'exact'`. */
+  readonly discretisation?: NirDiscretisation;
   /** Cost limits (defaults: {@link DEFAULT_LIMITS}). */
   readonly limits?: Partial<Limits>;
 }
