@@ -74,3 +74,12 @@ export * from './streams/stdp.js';
 export * from './streams/tick.js';
 export * from './streams/virtualClock.js';
 export * from './viz/index.js';
+
+// --- semantics ---
+export { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './neurons/recurrent.js';
+export {
+  IZHIKEVICH_NORSE_ORDER_HOLDS,
+  type IzhikevichProtocol,
+  izhikevichFigure1,
+  izhikevichFigure1Input,
+} from './neurons/izhikevichFigure1.js';
