@@ -17,7 +17,7 @@ import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { compileWasmKernel } from '../src/ops/backends/wasmSimd.js';
 import { SpikeflowError } from '../src/ops/errors.js';
 import { compileJs, type KernelCall, type NeuronKernel } from '../src/ops/kernel.js';
-import { matmulFor } from '../src/ops/linear.js';
+import { matmulFor } from '../src/ops/matmul.js';
 import { type DType, fromTypedArray, type TensorData } from '../src/ops/tensor.js';
 import '../src/ops/backends/builtin.js';
 
@@ -344,8 +344,7 @@ describe('threads backend', () => {
   });
 
   it('runs LIF → Linear → LI with the threads linear map as js does', async () => {
-    const { linearOp } = await import('../src/ops/backends/linearOp.js');
-    const { linearInit } = await import('../src/ops/linear.js');
+    const { linear, linearInit } = await import('../src/ops/linear.js');
     const { sequential, neuron, stateless } = await import('../src/neurons/sequential.js');
     const { li } = await import('../src/neurons/li.js');
     const w = linearInit(300, 30, { seed: 3, dtype: 'float64' });
@@ -356,7 +355,7 @@ describe('threads backend', () => {
     const net = (b: 'js' | typeof backend) =>
       sequential(
         neuron(lif, {}, 0.001, { backend: b }),
-        stateless('Linear', linearOp(w, { backend: b })),
+        stateless('Linear', linear(w, { backend: b })),
         neuron(li, {}, 0.001, { backend: b }),
       );
     const [a] = net('js').run(x);

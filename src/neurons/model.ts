@@ -164,6 +164,12 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    */
   readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamsOf<P>;
   /**
+   * The numeric values of the kernel's `params` (in `kernel.params` order) for validated
+   * parameters and step `dt` (seconds), as the backends receive them (unrounded); populations of
+   * `src/networks` use it.
+   */
+  kernelValues(p: ParamsOf<P>, dt: number): number[];
+  /**
    * Norse's initial state for a layer of the given shape (`[batch, N]`).
    * @throws SpikeflowError for invalid parameters or shapes
    */
@@ -193,7 +199,18 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
 }
 
 /** Norse's surrogate-gradient methods; they only shape gradients, never the forward pass. */
-export const SURROGATE_METHODS = ['super', 'heaviside', 'tanh', 'tent', 'circ', 'logistic', 'triangle', 'adjoint'] as const;
+export const SURROGATE_METHODS = [
+  'super',
+  'heaviside',
+  'tanh',
+  'tent',
+  'circ',
+  'logistic',
+  'triangle',
+  'adjoint',
+  'heavi_erfc',
+  'sigmoid',
+] as const;
 
 /** The `method` and `alpha` parameters every Norse spiking model accepts (forward pass ignores them). */
 export const surrogateParams = {
@@ -469,6 +486,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     kernel,
     recurrent: recurrent !== undefined,
     parameters,
+    kernelValues,
     initialState,
     step,
     run,
