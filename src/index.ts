@@ -75,6 +75,7 @@ export {
   izhikevichBehaviors,
   izhikevichCustom,
   type IzhikevichParameters,
+  IZHIKEVICH_UPDATE_ORDERS,
   izhikevichRecurrent,
   type IzhikevichRecurrentParameters,
   type IzhikevichState,
@@ -97,7 +98,13 @@ export {
 } from './neurons/lifAdExRefrac.js';
 export { lifBox, type LIFBoxParameters } from './neurons/lifBox.js';
 export { lifEx, type LIFExParameters, lifExRecurrent, type LIFExRecurrentParameters, type LIFExState } from './neurons/lifEx.js';
-export { INTEGRATIONS, RESET_METHODS } from './neurons/lifOptions.js';
+export {
+  IZHIKEVICH_NORSE_ORDER_HOLDS,
+  type IzhikevichProtocol,
+  izhikevichFigure1,
+  izhikevichFigure1Input,
+} from './neurons/izhikevichFigure1.js';
+export { INPUT_CONVENTIONS, INTEGRATIONS, RESET_METHODS } from './neurons/lifOptions.js';
 export { lifRefrac, type LIFRefracParameters, lifRefracRecurrent } from './neurons/lifRefrac.js';
 export { lsnn, type LSNNParameters, lsnnRecurrent, type LSNNRecurrentParameters, type LSNNState } from './neurons/lsnn.js';
 
