@@ -87,12 +87,12 @@ export const runExample = async (name: string, net: SpikingNetwork, seconds: num
   const result = {
     rate: meanRate(spikes, nE, steps * dt),
     cv: isiCv(spikes, nE),
-    synchrony: synchrony(spikes, nE, Math.round(0.001 / dt), start, steps, Math.min(nE, 1000)),
+    synchrony: synchrony(spikes, nE, Math.round(0.002 / dt), start, steps, Math.min(nE, 1000)),
     peak: rateSpectrum(binnedRate(spikes, nE, dt, 5, start, steps), 5 * dt).peak,
     seconds: wall,
   };
   process.stdout.write(
-    `${name}: ${(steps * dt).toFixed(2)} s simulated in ${wall.toFixed(2)} s — E rate ${result.rate.toFixed(2)} Hz, CV ISI ${result.cv.toFixed(2)}, synchrony χ ${result.synchrony.toFixed(3)}, spectral peak ${result.peak.toFixed(0)} Hz\n`,
+    `${name}: ${(steps * dt).toFixed(2)} s simulated in ${wall.toFixed(2)} s — E rate ${result.rate.toFixed(2)} Hz, CV ISI ${result.cv.toFixed(2)}, synchrony χ (2 ms bins) ${result.synchrony.toFixed(3)}, spectral peak ${result.peak.toFixed(0)} Hz\n`,
   );
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `${name}-raster.svg`), r.toSVG());
@@ -102,7 +102,7 @@ export const runExample = async (name: string, net: SpikingNetwork, seconds: num
     report()
       .title(`spikeflow — ${name}`)
       .description(
-        `E rate ${result.rate.toFixed(2)} Hz, CV of ISIs ${result.cv.toFixed(2)}, synchrony χ ${result.synchrony.toFixed(3)}, spectral peak ${result.peak.toFixed(0)} Hz`,
+        `E rate ${result.rate.toFixed(2)} Hz, CV of ISIs ${result.cv.toFixed(2)}, synchrony χ (2 ms bins) ${result.synchrony.toFixed(3)}, spectral peak ${result.peak.toFixed(0)} Hz`,
       )
       .add(r)
       .add(pr)
