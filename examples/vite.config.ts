@@ -16,6 +16,7 @@ export const pages = [
   'live/events.html',
   'live/microphone.html',
   'live/motion.html',
+  'live/brunel.html',
 ] as const;
 
 export default defineConfig({
