@@ -16,7 +16,18 @@
  * @packageDocumentation
  */
 
-export { binnedRate, isiCv, meanRate, mergeSpikes, rateSpectrum, type Spectrum, synchrony } from './networks/analysis.js';
+export {
+  type BrunelRegime,
+  binnedRate,
+  classifyBrunel,
+  isiCv,
+  meanRate,
+  mergeSpikes,
+  rateSpectrum,
+  type Spectrum,
+  spikeTensor,
+  synchrony,
+} from './networks/analysis.js';
 // --- networks: populations joined by sparse, delayed projections ---
 export {
   allToAll,
@@ -64,7 +75,8 @@ export {
   type Values,
   type VogelsAbbottOptions,
 } from './networks/index.js';
-export { isSpikingNetworkJson, spikingNetworkFromJson } from './networks/json.js';
+export { isSpikingNetworkJson, type JsonNetwork, spikingNetworkFromJson } from './networks/json.js';
+export { pointLif, pointLifKernel, pointLifParameterSpecs } from './networks/pointLif.js';
 // --- neuron models: Norse's families ---
 export { type CobaLIFParameters, type CobaLIFState, cobaLif, cobaLifBioParameters } from './neurons/cobaLif.js';
 export { type IAFParameters, iaf } from './neurons/iaf.js';

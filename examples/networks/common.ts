@@ -12,15 +12,13 @@ import {
   meanRate,
   mergeSpikes,
   type NetworkChunk,
-  raster,
-  rate,
   rateSpectrum,
-  report,
   runNetwork,
   type SpikingNetwork,
   synchrony,
 } from '../../src/index.js';
 import { fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
+import { raster, rate, report } from '../../src/viz/index.js';
 
 /** Spikes of the first `shown` neurons of E, then of I, as `[T, 1, shown·2]` for the raster. */
 const shownSpikes = (c: NetworkChunk, shown: number): Tensor => {
