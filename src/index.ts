@@ -172,8 +172,20 @@ export {
   type Values,
   type VogelsAbbottOptions,
 } from './networks/index.js';
-export { isSpikingNetworkJson, spikingNetworkFromJson } from './networks/json.js';
-export { binnedRate, isiCv, meanRate, mergeSpikes, rateSpectrum, type Spectrum, synchrony } from './networks/analysis.js';
+export { isSpikingNetworkJson, type JsonNetwork, spikingNetworkFromJson } from './networks/json.js';
+export {
+  type BrunelRegime,
+  binnedRate,
+  classifyBrunel,
+  isiCv,
+  meanRate,
+  mergeSpikes,
+  rateSpectrum,
+  type Spectrum,
+  spikeTensor,
+  synchrony,
+} from './networks/analysis.js';
+export { pointLif } from './networks/pointLif.js';
 
 // --- encoders: values to spikes ---
 export {
