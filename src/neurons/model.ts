@@ -36,6 +36,7 @@ import {
   type TensorData,
   tensor,
 } from '../ops/tensor.js';
+import { irOf } from '../ops/update/parse.js';
 
 /** Description of one parameter: its kind, Norse's default and the allowed range. */
 export type ParamSpec =
@@ -231,6 +232,8 @@ const castTo = (t: Tensor, dtype: DType): TensorData => {
  */
 export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelSpec<P, S>): NeuronModel<P, S> => {
   const { kernel, id } = spec;
+  // The kernel front end parses and checks the update once, here: a mistake fails at definition.
+  irOf(kernel);
   const kernelStateIdx = kernel.state.map((name) => {
     const k = (spec.state as readonly string[]).indexOf(name);
     if (k < 0) throw new Error(`${id}: kernel state ${name} is not a model state variable`);

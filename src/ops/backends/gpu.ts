@@ -23,8 +23,10 @@
  * @module
  */
 import { SpikeflowError, show } from '../errors.js';
-import { lowerRounding, type NeuronKernel } from '../kernel.js';
+import type { NeuronKernel } from '../kernel.js';
 import { fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
+import { irOf } from '../update/parse.js';
+import { printBody } from '../update/print.js';
 import { DeviceGroup, type DeviceStorage, deviceGroupOf } from './device.js';
 import { type GpuJsInstance, type GpuJsKernel, type GpuJsKernelClass, gpuJs } from './gpujs.js';
 import { BITS_PER_WORD, floatSlot, type NeuronLayout, planNeuron } from './layout.js';
@@ -161,9 +163,8 @@ const floatsOf = (st: State, o: unknown, length: number): Float32Array => {
   return out;
 };
 
-/** Kernel source text in gpu.js's subset: `R(...)` → `Math.fround(...)` in cpu mode, removed on GL. */
-const lowered = (body: string, cpu: boolean): string =>
-  cpu ? lowerRounding(body, 'float32').replace(/\$fround\(/g, 'Math.fround(') : lowerRounding(body, 'gpu');
+/** The update printed in gpu.js's subset: rounding as `Math.fround(...)` in cpu mode, removed on GL. */
+const lowered = (k: NeuronKernel, cpu: boolean): string => printBody(irOf(k), cpu ? 'Math.fround' : 'none');
 
 const flushChain = (words: number, value: string): string => {
   if (words === 1) return `sfW0 = ${value};`;
@@ -200,7 +201,7 @@ export const neuronKernelSource = (k: NeuronKernel, layout: NeuronLayout, cpu: b
   lines.push('let sfWi = 0;', 'let sfAcc = 0;', 'let sfP = 1;');
   lines.push('for (let sfT = 0; sfT < sfB; sfT++) {');
   for (const n of k.inputs) lines.push(`const ${n} = sfX_${n}[(sfT0 + sfT) * sfM + this.thread.x];`);
-  lines.push(lowered(k.body, cpu));
+  lines.push(lowered(k, cpu));
   if (packed) {
     lines.push(`sfAcc = sfAcc + ${k.output} * sfP;`, 'sfP = sfP * 2;');
     lines.push(`if (sfP > ${2 ** BITS_PER_WORD - 1}) { ${flushChain(words, 'sfAcc')} sfAcc = 0; sfP = 1; sfWi = sfWi + 1; }`);
