@@ -15,7 +15,7 @@ import { lsnn } from '../src/neurons/lsnn.js';
 import type { NeuronModel } from '../src/neurons/model.js';
 import { models } from '../src/neurons/registry.js';
 import { neuron, sequential, stateless } from '../src/neurons/sequential.js';
-import { type Backend, executionOf } from '../src/ops/backends/registry.js';
+import { type Backend, executionOf } from '../src/ops/backends/backendRegistry.js';
 import { allocateShared, compileThreaded, type ThreadsOptions } from '../src/ops/backends/threads.js';
 import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { compileJs } from '../src/ops/kernel.js';
@@ -192,7 +192,7 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
 /** LIF → Linear(N → N/10) → LI as one sequential network. */
 export const lifLinearLiCase = async (ctx: CaseContext, sizes: readonly number[]): Promise<Row[]> => {
   const { linearOp } = await import('../src/ops/backends/linearOp.js');
-  const { getKernel } = await import('../src/ops/backends/registry.js');
+  const { getKernel } = await import('../src/ops/backends/backendRegistry.js');
   const rows: Row[] = [];
   const T = ctx.T;
   const threads = createThreadsBackend(ctx.threads);

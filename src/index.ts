@@ -5,6 +5,10 @@
  * tensors, linear maps and sequential composition.
  * @packageDocumentation
  */
+
+export * from './io/browser/index.js';
+export * from './io/decodeStream.js';
+export * from './io/formats/index.js';
 export * from './neurons/cobaLif.js';
 export * from './neurons/iaf.js';
 export * from './neurons/izhikevich.js';
@@ -29,12 +33,12 @@ export * from './neurons/model.js';
 export * from './neurons/network.js';
 export * from './neurons/registry.js';
 export * from './neurons/sequential.js';
+export * from './ops/backends/backendRegistry.js';
 export * from './ops/backends/builtin.js';
 export * from './ops/backends/device.js';
 export * from './ops/backends/gpu.js';
 export * from './ops/backends/js.js';
 export * from './ops/backends/linearOp.js';
-export * from './ops/backends/registry.js';
 export * from './ops/backends/threads.js';
 export * from './ops/backends/threadsBackend.js';
 export * from './ops/backends/wasmSimd.js';
@@ -42,7 +46,10 @@ export * from './ops/cochlea.js';
 export * from './ops/decoders/expFilter.js';
 export * from './ops/decoders/spikesToTimes.js';
 export * from './ops/decoders/sumOverTime.js';
+export * from './ops/encoders/cochleaEnvelopes.js';
 export * from './ops/encoders/constantCurrentLif.js';
+export * from './ops/encoders/deltaSpikes.js';
+export * from './ops/encoders/lifSpikes.js';
 export * from './ops/encoders/poisson.js';
 export * from './ops/encoders/population.js';
 export * from './ops/encoders/spikeLatency.js';
@@ -50,7 +57,7 @@ export * from './ops/encoders/spikeLatencyLif.js';
 export * from './ops/errors.js';
 export * from './ops/kernel.js';
 export * from './ops/linear.js';
-export * from './ops/plasticity/stdp.js';
+export * from './ops/plasticity/stdpLinear.js';
 export * from './ops/plasticity/tsodyksMarkram.js';
 export * from './ops/random.js';
 export * from './ops/tensor.js';
@@ -59,10 +66,8 @@ export * from './streams/constantCurrent.js';
 export * from './streams/fromSteps.js';
 export * from './streams/fromTensor.js';
 export * from './streams/layer.js';
-export * from './streams/live/index.js';
-export * from './streams/network.js';
+export * from './streams/networkStream.js';
 export * from './streams/poissonSpikes.js';
-export * from './streams/readers/index.js';
 export * from './streams/realTimeClock.js';
 export * from './streams/scanLayer.js';
 export * from './streams/stdp.js';

@@ -5,4 +5,4 @@
  * @packageDocumentation
  */
 export * from './index.js';
-export * from './streams/readers/node.js';
+export * from './io/node/index.js';

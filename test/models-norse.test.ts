@@ -19,8 +19,14 @@ import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cobaLif, cobaLifBioParameters } from '../src/neurons/cobaLif.js';
-import { IZHIKEVICH_BEHAVIORS, izhikevich, izhikevichBehaviors, izhikevichCustom, resolveIzhikevich } from '../src/neurons/izhikevich.js';
-import { izhikevichRecurrent } from '../src/neurons/izhikevichRecurrent.js';
+import {
+  IZHIKEVICH_BEHAVIORS,
+  izhikevich,
+  izhikevichBehaviors,
+  izhikevichCustom,
+  izhikevichRecurrent,
+  resolveIzhikevich,
+} from '../src/neurons/izhikevich.js';
 import { lifAdEx } from '../src/neurons/lifAdEx.js';
 import { lifAdExRecurrent } from '../src/neurons/lifAdExRecurrent.js';
 import { lifAdExRefrac } from '../src/neurons/lifAdExRefrac.js';

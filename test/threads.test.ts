@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lif, lifKernel } from '../src/neurons/lif.js';
 import { models } from '../src/neurons/registry.js';
-import { executionOf } from '../src/ops/backends/registry.js';
+import { executionOf } from '../src/ops/backends/backendRegistry.js';
 import {
   activeWorkers,
   allocateShared,

@@ -10,8 +10,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { FormatError } from '../io/formats/formatError.js';
 import { SpikeflowError } from '../ops/errors.js';
-import { EventFormatError } from '../streams/readers/events.js';
 import { formatInspect, inspect } from './inspect.js';
 import { formatRunSummary, runJob } from './run.js';
 import { simulate } from './simulate.js';
@@ -165,7 +165,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SpikeflowError || e instanceof UsageError || e instanceof EventFormatError) {
+    if (e instanceof SpikeflowError || e instanceof UsageError || e instanceof FormatError) {
       io.stderr(`spikeflow: ${e.message}\n`);
       return 2;
     }

@@ -16,6 +16,8 @@
  * `'euler'` (above) or `'exact'`: `v_d = v + (1 − e^{−dt·τ_mem⁻¹})·((v_leak − v) + i_j)`,
  * `i' = i_j·e^{−dt·τ_syn⁻¹}` (exact decays, the current held constant over the step for `v`).
  * Source: Norse `norse/torch/functional/lif.py` (`lif_feed_forward_step`), commit 065a3b45.
+ *
+ * The family also holds its recurrent variant `LIFRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
@@ -29,6 +31,7 @@ import {
   withOptionValues,
 } from './lifOptions.js';
 import { defineModel, type ParamSpecs, type ParamsOf, surrogateParams } from './model.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * LIF's inverse time constants with Norse's defaults, a fragment the LIF family spreads into its
@@ -126,3 +129,50 @@ export const lif = defineModel({
 
 /** State of a feed-forward LIF layer: membrane voltage `v` and synaptic current `i`, each `[batch, N]`. */
 export type LIFState = ReturnType<typeof lif.initialState>;
+
+// --- LIFRecurrent ---
+
+/*
+ * Recurrently connected LIF layer (Norse's `LIFRecurrent` / `lif_step`).
+ *
+ * Per step, with input `x` `[batch, inputs]`, input weights `W_in` `[N, inputs]`, recurrent
+ * weights `W_rec` `[N, N]` (diagonal zeroed unless `autapses`), previous spikes `z`:
+ * ```
+ * i_j = (i + x·W_inᵀ) + z·W_recᵀ
+ * ```
+ * then the LIF integration, threshold and reset of {@link lif} (see `lif.ts`). State
+ * `{ z, v, i }`, initial `z = 0`, `v = v_leak`, `i = 0`. The options `resetMethod` and
+ * `integration` (defaults Norse's) act as in {@link lif}.
+ * Source: Norse `norse/torch/functional/lif.py` (`lif_step`) and `module/lif.py` (`LIFRecurrent`).
+ */
+
+/** LIFRecurrent parameters: LIF's plus the weights. */
+export const lifRecurrentParameterSpecs = { ...lifParameterSpecs, ...recurrentWeightSpecs } as const;
+
+/** Validated LIFRecurrent parameters. */
+export type LIFRecurrentParameters = ParamsOf<typeof lifRecurrentParameterSpecs>;
+
+/** The per-neuron recurrent LIF update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
+export const lifRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_recurrent',
+  lifKernel,
+  `
+  ${recurrentCurrentJump}
+  ${lifIntegrateAndFire}
+  v = vNew;
+  i = iDec;
+`,
+);
+
+/** The recurrent LIF model; `xs` `[T, batch, inputs]` → spikes `[T, batch, N]`, state `{ z, v, i }`. */
+export const lifRecurrent = defineModel({
+  name: 'LIFRecurrent',
+  id: 'lifRecurrent',
+  parameters: lifRecurrentParameterSpecs,
+  kernel: lifRecurrentKernel,
+  kernelParams: withOptionValues,
+  state: ['z', 'v', 'i'],
+  initialState: (p) => ({ z: 0, v: p.vLeak, i: 0 }),
+  outputName: 'z',
+  recurrent: recurrentWiring,
+});

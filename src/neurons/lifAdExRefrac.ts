@@ -15,6 +15,8 @@
  * Initial state: `v = v_leak`, `i = 0`, `a = 0`, `ρ = 0`. Norse's nested
  * `LIFAdExRefracParameters.lif_adex` is flattened: LIFAdEx's parameters plus `rhoReset`.
  * Source: Norse `functional/lif_adex_refrac.py` (`compute_refractory_update`).
+ *
+ * The family also holds its recurrent variant `LIFAdExRefracRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
@@ -22,6 +24,7 @@ import { lifAdExIntegrateAndFire, lifAdExKernelParams, lifAdExParameterSpecs } f
 import { withOptionValues } from './lifOptions.js';
 import { refractoryCode } from './lifRefrac.js';
 import { defineModel, type ParamsOf } from './model.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /** LIFAdExRefrac parameters: LIFAdEx's (flattened from `.lif_adex`) plus `rhoReset` (steps, ≥ 0, default 5). */
 export const lifAdExRefracParameterSpecs = {
@@ -59,4 +62,44 @@ export const lifAdExRefrac = defineModel({
   state: ['v', 'i', 'a', 'rho'],
   initialState: (p) => ({ v: p.vLeak, i: 0, a: 0, rho: 0 }),
   outputName: 'z',
+});
+
+// --- LIFAdExRefracRecurrent ---
+
+/*
+ * Recurrent adaptive exponential LIF with an absolute refractory period (Norse's
+ * `LIFAdExRefracRecurrent` / `lif_adex_refrac_step`).
+ * Current jump `i_j = (i + x·W_inᵀ) + z·W_recᵀ` (see `lifAdExRecurrent.ts`), then the refractory
+ * LIFAdEx update of `lifAdExRefrac.ts`. State `{ z, v, i, a, rho }`, initial `z = 0`,
+ * `v = v_leak`, `i = 0`, `a = 0`, `ρ = 0`.
+ * Source: Norse `functional/lif_adex_refrac.py` (`lif_adex_refrac_step`).
+ */
+
+/** LIFAdExRefracRecurrent parameters: LIFAdExRefrac's plus `inputWeights`, `recurrentWeights`, `autapses`. */
+export const lifAdExRefracRecurrentParameterSpecs = { ...lifAdExRefracParameterSpecs, ...recurrentWeightSpecs } as const;
+
+/** Validated LIFAdExRefracRecurrent parameters. */
+export type LIFAdExRefracRecurrentParameters = ParamsOf<typeof lifAdExRefracRecurrentParameterSpecs>;
+
+/** The per-neuron recurrent LIFAdExRefrac update (inputs `xa` = x·W_inᵀ, `xb` = z·W_recᵀ). */
+export const lifAdExRefracRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_adex_refrac_recurrent',
+  lifAdExRefracKernel,
+  `
+  ${recurrentCurrentJump}
+  ${lifAdExRefracUpdate}
+`,
+);
+
+/** The recurrent refractory adaptive exponential LIF model; state `{ z, v, i, a, rho }`. */
+export const lifAdExRefracRecurrent = defineModel({
+  name: 'LIFAdExRefracRecurrent',
+  id: 'lifAdExRefracRecurrent',
+  parameters: lifAdExRefracRecurrentParameterSpecs,
+  kernel: lifAdExRefracRecurrentKernel,
+  kernelParams: withOptionValues,
+  state: ['z', 'v', 'i', 'a', 'rho'],
+  initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, a: 0, rho: 0 }),
+  outputName: 'z',
+  recurrent: recurrentWiring,
 });

@@ -18,12 +18,15 @@
  * `'exact'`: `v_d = v + (1 − e^{−dt·τ_mem⁻¹})·(((v_leak − v) + Δ_T·exp(…)) + i_j)` (the exponential
  * term and the current held constant over the step: exponential Euler), `i' = i_j·e^{−dt·τ_syn⁻¹}`.
  * Source: Norse `norse/torch/functional/lif_ex.py` (`lif_ex_feed_forward_step`), commit 065a3b45.
+ *
+ * The family also holds its recurrent variant `LIFExRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
 import { lifKernelParams, lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
 import { decayCode, leakFactorCode, resetCode, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * Norse's `LIFExParameters` in camelCase with Norse's defaults (`dt` is passed separately, seconds).
@@ -91,3 +94,49 @@ export const lifEx = defineModel({
 
 /** State of a feed-forward LIFEx layer: `v`, `i`, each `[batch, N]`. */
 export type LIFExState = ReturnType<typeof lifEx.initialState>;
+
+// --- LIFExRecurrent ---
+
+/*
+ * Recurrently connected exponential LIF layer (Norse's `LIFExRecurrent` / `lif_ex_step`).
+ *
+ * Per step, with input `x` `[batch, inputs]`, input weights `W_in` `[N, inputs]`, recurrent
+ * weights `W_rec` `[N, N]` (diagonal zeroed unless `autapses`), previous spikes `z`:
+ * ```
+ * i_j = (i + x·W_inᵀ) + z·W_recᵀ
+ * ```
+ * then the LIFEx integration, threshold and reset of {@link lifEx} (see `lifEx.ts`). State
+ * `{ z, v, i }`, initial `z = 0`, `v = v_leak`, `i = 0`.
+ * Source: Norse `norse/torch/functional/lif_ex.py` (`lif_ex_step`) and `module/lif_ex.py` (`LIFExRecurrent`).
+ */
+
+/** LIFExRecurrent parameters: LIFEx's plus `inputWeights`, `recurrentWeights`, `autapses`. */
+export const lifExRecurrentParameterSpecs = { ...lifExParameterSpecs, ...recurrentWeightSpecs } as const;
+
+/** Validated LIFExRecurrent parameters. */
+export type LIFExRecurrentParameters = ParamsOf<typeof lifExRecurrentParameterSpecs>;
+
+/** The per-neuron recurrent LIFEx update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
+export const lifExRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_ex_recurrent',
+  lifExKernel,
+  `
+  ${recurrentCurrentJump}
+  ${lifExIntegrateAndFire}
+  v = vNew;
+  i = iDec;
+`,
+);
+
+/** The recurrent exponential LIF model; `xs` `[T, batch, inputs]` → spikes `[T, batch, N]`, state `{ z, v, i }`. */
+export const lifExRecurrent = defineModel({
+  name: 'LIFExRecurrent',
+  id: 'lifExRecurrent',
+  parameters: lifExRecurrentParameterSpecs,
+  kernel: lifExRecurrentKernel,
+  kernelParams: withOptionValues,
+  state: ['z', 'v', 'i'],
+  initialState: (p) => ({ z: 0, v: p.vLeak, i: 0 }),
+  outputName: 'z',
+  recurrent: recurrentWiring,
+});

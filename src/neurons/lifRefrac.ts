@@ -12,12 +12,15 @@
  * `LIFRefracParameters.lif` is flattened: LIF's parameters plus `rhoReset` (default 5 steps).
  * The options `resetMethod` (it sets `v₀`) and `integration` (defaults Norse's) act as in `lif.ts`.
  * Source: Norse `functional/lif_refrac.py` (`compute_refractory_update`).
+ *
+ * The family also holds its recurrent variant `LIFRefracRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
 import { lifIntegrateAndFire, lifKernelParams, lifParameterSpecs } from './lif.js';
 import { withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /** LIFRefrac parameters: LIF's (flattened from `.lif`) plus `rhoReset` (steps, ≥ 0, default 5). */
 export const lifRefracParameterSpecs = {
@@ -71,4 +74,37 @@ export const lifRefrac = defineModel({
   state: ['v', 'i', 'rho'],
   initialState: (p) => ({ v: p.vLeak, i: 0, rho: 0 }),
   outputName: 'z',
+});
+
+// --- LIFRefracRecurrent ---
+
+/*
+ * Recurrent LIF with an absolute refractory period (Norse's `LIFRefracRecurrent` / `lif_refrac_step`).
+ * Current jump `i_j = (i + x·W_inᵀ) + z·W_recᵀ` (see `lifRecurrent.ts`), then the refractory LIF
+ * update of `lifRefrac.ts`. State `{ z, v, i, rho }`, initial `z = 0`, `v = v_leak`, `i = 0`, `ρ = 0`.
+ * The options `resetMethod` and `integration` (defaults Norse's) act as in `lif.ts`.
+ * Source: Norse `functional/lif_refrac.py` (`lif_refrac_step`).
+ */
+
+/** The per-neuron recurrent LIFRefrac update (inputs `xa` = x·W_inᵀ, `xb` = z·W_recᵀ). */
+export const lifRefracRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_refrac_recurrent',
+  lifRefracKernel,
+  `
+  ${recurrentCurrentJump}
+  ${lifRefracUpdate}
+`,
+);
+
+/** The recurrent refractory LIF model; state `{ z, v, i, rho }`. */
+export const lifRefracRecurrent = defineModel({
+  name: 'LIFRefracRecurrent',
+  id: 'lifRefracRecurrent',
+  parameters: { ...lifRefracParameterSpecs, ...recurrentWeightSpecs },
+  kernel: lifRefracRecurrentKernel,
+  kernelParams: withOptionValues,
+  state: ['z', 'v', 'i', 'rho'],
+  initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, rho: 0 }),
+  outputName: 'z',
+  recurrent: recurrentWiring,
 });

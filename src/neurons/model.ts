@@ -9,7 +9,6 @@
  * @module
  */
 import '../ops/backends/builtin.js';
-import { isDeviceTensor } from '../ops/backends/device.js';
 import {
   type BackendChoice,
   checkBackendChoice,
@@ -17,7 +16,8 @@ import {
   type NeuronRunRequest,
   resolveBackend,
   tagExecution,
-} from '../ops/backends/registry.js';
+} from '../ops/backends/backendRegistry.js';
+import { isDeviceTensor } from '../ops/backends/device.js';
 import { parameterRecord, scalarParameter } from '../ops/encoders/parameters.js';
 import { checkDt, invalid, orThrow, SpikeflowError, show } from '../ops/errors.js';
 import type { NeuronKernel } from '../ops/kernel.js';
@@ -227,7 +227,7 @@ const castTo = (t: Tensor, dtype: DType): TensorData => {
 
 /**
  * Builds a model's public API (parameters, initialState, step, run) from its description.
- * Runs are dispatched through the backend registry (`src/ops/backends/registry.ts`): the `js`
+ * Runs are dispatched through the backend registry (`src/ops/backends/backendRegistry.ts`): the `js`
  * backend runs the kernel through `compileJs`, the `gpu` backend through gpu.js.
  */
 export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelSpec<P, S>): NeuronModel<P, S> => {

@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif, lifKernel } from '../../src/neurons/lif.js';
+import { executionOf } from '../../src/ops/backends/backendRegistry.js';
 import { deviceGroupOf, isDeviceTensor } from '../../src/ops/backends/device.js';
 import { createGpuBackend, neuronKernelSource } from '../../src/ops/backends/gpu.js';
 import { BITS_PER_WORD, type NeuronLayout, planNeuron } from '../../src/ops/backends/layout.js';
 import { linearOp } from '../../src/ops/backends/linearOp.js';
-import { executionOf } from '../../src/ops/backends/registry.js';
 import { SpikeflowError } from '../../src/ops/errors.js';
 import { linearParameters } from '../../src/ops/linear.js';
 import { fromTypedArray, type Tensor } from '../../src/ops/tensor.js';

@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { NeuronModel, NeuronState } from '../../src/neurons/model.js';
+import { type BackendChoice, executionOf } from '../../src/ops/backends/backendRegistry.js';
 import { createGpuBackend } from '../../src/ops/backends/gpu.js';
-import { type BackendChoice, executionOf } from '../../src/ops/backends/registry.js';
 import { SpikeflowError } from '../../src/ops/errors.js';
 import { concat, slice, type Tensor } from '../../src/ops/tensor.js';
 import { seq } from '../golden.js';

@@ -5,11 +5,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif } from '../../src/neurons/lif.js';
-import { gpuBackend } from '../../src/ops/backends/builtin.js';
-import { createGpuBackend } from '../../src/ops/backends/gpu.js';
-import { gpuJs } from '../../src/ops/backends/gpujs.js';
-import { jsNeuronRun } from '../../src/ops/backends/js.js';
-import { linearOp } from '../../src/ops/backends/linearOp.js';
 import {
   backendNames,
   executionOf,
@@ -18,7 +13,12 @@ import {
   registerKernel,
   resolveBackend,
   unregisterBackend,
-} from '../../src/ops/backends/registry.js';
+} from '../../src/ops/backends/backendRegistry.js';
+import { gpuBackend } from '../../src/ops/backends/builtin.js';
+import { createGpuBackend } from '../../src/ops/backends/gpu.js';
+import { gpuJs } from '../../src/ops/backends/gpujs.js';
+import { jsNeuronRun } from '../../src/ops/backends/js.js';
+import { linearOp } from '../../src/ops/backends/linearOp.js';
 import { SpikeflowError } from '../../src/ops/errors.js';
 import { linearParameters } from '../../src/ops/linear.js';
 import { fromTypedArray, type Tensor, tensor } from '../../src/ops/tensor.js';

@@ -4,9 +4,9 @@
  * (created minus deleted) before gpu.js creates its contexts.
  */
 import { models } from '../../src/neurons/registry.js';
+import { executionOf } from '../../src/ops/backends/backendRegistry.js';
 import { gpuBackend } from '../../src/ops/backends/builtin.js';
 import { linearOp } from '../../src/ops/backends/linearOp.js';
-import { executionOf } from '../../src/ops/backends/registry.js';
 import { linearParameters } from '../../src/ops/linear.js';
 import { concat, fromTypedArray, slice, type Tensor } from '../../src/ops/tensor.js';
 

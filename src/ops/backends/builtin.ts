@@ -4,9 +4,10 @@
  * and models do) is enough; other backends register themselves the same way.
  * @module
  */
+
+import { registerBackend, registerKernel } from './backendRegistry.js';
 import { createGpuBackend, type GpuBackend, gpuLinear, gpuNeuronRun } from './gpu.js';
 import { jsBackend, jsLinear, jsNeuronRun } from './js.js';
-import { registerBackend, registerKernel } from './registry.js';
 // The `threads` backend (worker threads over shared memory, WebAssembly SIMD) registers itself.
 import './threadsBackend.js';
 

@@ -9,8 +9,8 @@ import './builtin.js';
 import { orThrow, SpikeflowError, show } from '../errors.js';
 import { checkLinearInput, type LinearParameters } from '../linear.js';
 import { dtypeOf, finiteTensor, isTensor, sizeOf, type Tensor } from '../tensor.js';
+import { type BackendChoice, checkBackendChoice, type LinearRequest, resolveBackend, tagExecution } from './backendRegistry.js';
 import { isDeviceTensor } from './device.js';
-import { type BackendChoice, checkBackendChoice, type LinearRequest, resolveBackend, tagExecution } from './registry.js';
 
 /** Options of {@link linearOp}. */
 export interface LinearOpOptions {
