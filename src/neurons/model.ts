@@ -37,6 +37,7 @@ import {
   tensor,
 } from '../ops/tensor.js';
 import { irOf } from '../ops/update/parse.js';
+import { checkBroadcast, collect, type ElementRecords, elementRecords, expandTo, type PerElement, tensorParameter } from './perNeuron.js';
 
 /** Description of one parameter: its kind, Norse's default and the allowed range. */
 export type ParamSpec =
@@ -75,6 +76,15 @@ export type ParamsOf<S extends ParamSpecs> = {
         : S[K] extends { kind: 'boolean' }
           ? boolean
           : Tensor;
+};
+
+/**
+ * Validated parameters as `parameters()` returns them: as {@link ParamsOf}, except that a numeric
+ * parameter may be a per-neuron tensor (float64) that broadcasts against the state shape
+ * (see `perNeuron.ts`).
+ */
+export type ParamValues<S extends ParamSpecs> = {
+  readonly [K in keyof S]: S[K] extends { kind: 'number' } ? ParamsOf<S>[K] | Tensor : ParamsOf<S>[K];
 };
 
 /** A neuron layer's state: one tensor per state variable, all of the same shape and dtype. */
@@ -152,10 +162,14 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
   /** Whether the model has input and recurrent weights. */
   readonly recurrent: boolean;
   /**
-   * Validates parameters and fills Norse's defaults.
-   * @throws SpikeflowError for unknown names, non-finite numbers, out-of-range values
+   * Validates parameters and fills Norse's defaults. Any numeric parameter may be a tensor (or
+   * nested arrays) of per-neuron values that broadcasts against the state shape, as in Norse
+   * (e.g. `vTh` of shape `[N]` or `[B, N]` for a `[B, N]` layer); it is returned as a float64
+   * tensor. Every element is checked (finite, in range) and cross-parameter checks run per neuron.
+   * @throws SpikeflowError for unknown names, non-finite numbers, out-of-range values (naming the
+   *   parameter and, for a tensor, the element), per-neuron parameters that do not broadcast together
    */
-  readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamsOf<P>;
+  readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamValues<P>;
   /**
    * Norse's initial state for a layer of the given shape (`[batch, N]`).
    * @throws SpikeflowError for invalid parameters or shapes
@@ -197,7 +211,11 @@ export const surrogateParams = {
 const isTensorLike = (v: unknown): v is Tensor =>
   v !== null && typeof v === 'object' && 'data' in (v as object) && 'shape' in (v as object);
 
-const validateParams = <P extends ParamSpecs>(where: string, specs: P, p: Partial<Record<string, ParamValue>> | undefined): ParamsOf<P> => {
+const validateParams = <P extends ParamSpecs>(
+  where: string,
+  specs: P,
+  p: Partial<Record<string, ParamValue>> | undefined,
+): ParamValues<P> => {
   const given = parameterRecord(where, Object.keys(specs), p);
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(specs)) {
@@ -211,11 +229,13 @@ const validateParams = <P extends ParamSpecs>(where: string, specs: P, p: Partia
       out[key] = t;
     } else if (spec.kind === 'number' && v === undefined && spec.optional === true) {
       out[key] = undefined;
+    } else if (spec.kind === 'number' && (isTensorLike(v) || Array.isArray(v))) {
+      out[key] = tensorParameter(where, key, spec.range, v as Tensor | NestedArray);
     } else {
       out[key] = scalarParameter(where, key, spec, v);
     }
   }
-  return Object.freeze(out) as ParamsOf<P>;
+  return Object.freeze(out) as ParamValues<P>;
 };
 
 const castTo = (t: Tensor, dtype: DType): TensorData => {
@@ -241,11 +261,78 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
   });
   const recurrent = spec.recurrent;
 
-  const parameters = (p?: Partial<Record<keyof P, ParamValue>>): ParamsOf<P> => {
+  const numericKeys = Object.keys(spec.parameters).filter((k) => spec.parameters[k]?.kind === 'number');
+
+  /** What a validated record gives the kernel and the initial state: per element of its per-neuron parameters. */
+  interface Derived {
+    readonly elements: ElementRecords<ParamsOf<P>> | undefined;
+    readonly kernel: readonly PerElement[];
+    readonly initial: Readonly<Record<string, PerElement>>;
+    readonly expanded: Map<string, { readonly params: number[]; readonly arrays: (TensorData | undefined)[] | undefined }>;
+  }
+  const derivedOf = new WeakMap<object, Derived>();
+
+  /** Derives (once per validated record) the kernel values and initial state, running the checks per element. */
+  const derive = (where: string, v: ParamValues<P>): Derived => {
+    const have = derivedOf.get(v);
+    if (have !== undefined) return have;
+    const elements = elementRecords(where, v as unknown as ParamsOf<P>, numericKeys);
+    const records = elements?.records ?? [v as unknown as ParamsOf<P>];
+    const kernelRows: number[][] = kernel.params.map(() => []);
+    const initialRows: Record<string, number[]> = Object.fromEntries(spec.state.map((n) => [n, []]));
+    records.forEach((r, e) => {
+      const bad = spec.check?.(r);
+      if (bad !== undefined) {
+        const at = elements === undefined ? '' : ` (per-neuron parameters, element ${e} of shape ${showShape(elements.shape)})`;
+        throw new SpikeflowError(where, bad.argument, `${bad.message}${at}`);
+      }
+      kernelValues(r).forEach((x, j) => {
+        (kernelRows[j] as number[]).push(x);
+      });
+      const init = spec.initialState(r);
+      for (const n of spec.state) (initialRows[n] as number[]).push(init[n]);
+    });
+    const d: Derived = {
+      elements,
+      kernel: kernelRows.map(collect),
+      initial: Object.fromEntries(spec.state.map((n) => [n, collect(initialRows[n] as number[])])),
+      expanded: new Map(),
+    };
+    derivedOf.set(v, d);
+    return d;
+  };
+
+  /** Checks that every per-neuron parameter broadcasts to the state shape. */
+  const checkShapes = (where: string, d: Derived, stateShape: readonly number[]): void => {
+    for (const [key, t] of d.elements?.tensors ?? []) checkBroadcast(where, key, t.shape, stateShape);
+  };
+
+  /** A per-element value over the state shape: a number, or `[M]` values in the dtype. */
+  const valueFor = (d: Derived, x: PerElement, stateShape: readonly number[], dtype: DType): number | TensorData =>
+    typeof x === 'number' ? x : expandTo(x, (d.elements as ElementRecords<ParamsOf<P>>).shape, stateShape, dtype);
+
+  /** Kernel parameter values for a run: scalars rounded to the dtype, per-neuron ones as `[M]` arrays. */
+  const runValues = (d: Derived, stateShape: readonly number[], dtype: DType) => {
+    const key = `${dtype}|${stateShape.join(',')}`;
+    let r = d.expanded.get(key);
+    if (r === undefined) {
+      const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+      const values = d.kernel.map((x) => valueFor(d, x, stateShape, dtype));
+      const perNeuron = values.some((x) => typeof x !== 'number');
+      r = {
+        params: values.map((x) => (typeof x === 'number' ? round(x) : 0)),
+        arrays: perNeuron ? values.map((x) => (typeof x === 'number' ? undefined : x)) : undefined,
+      };
+      if (d.expanded.size > 16) d.expanded.clear();
+      d.expanded.set(key, r);
+    }
+    return r;
+  };
+
+  const parameters = (p?: Partial<Record<keyof P, ParamValue>>): ParamValues<P> => {
     const where = `${id}.parameters`;
     const v = validateParams(where, spec.parameters, p as Partial<Record<string, ParamValue>>);
-    const bad = spec.check?.(v);
-    if (bad !== undefined) throw new SpikeflowError(where, bad.argument, bad.message);
+    derive(where, v);
     return v;
   };
 
@@ -258,16 +345,21 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     });
   };
 
-  const makeInitial = (where: string, shape: readonly number[], p: ParamsOf<P>, dtype: DType): NeuronState<S> => {
+  const makeInitial = (where: string, shape: readonly number[], p: ParamValues<P>, dtype: DType): NeuronState<S> => {
     if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
       throw new SpikeflowError(where, 'shape', `shape must be an array of non-negative integers, received ${show(shape)}`);
     }
-    const init = spec.initialState(p);
+    const derived = derive(where, p);
+    checkShapes(where, derived, shape);
     const n = sizeOf(shape);
     const state: Record<string, Tensor> = {};
     for (const name of spec.state) {
-      const d = allocate(dtype, n);
-      d.fill(init[name]);
+      const x = valueFor(derived, derived.initial[name] as PerElement, shape, dtype);
+      let d: TensorData;
+      if (typeof x === 'number') {
+        d = allocate(dtype, n);
+        d.fill(x);
+      } else d = x;
       state[name] = fromTypedArray(d, shape);
     }
     return Object.freeze(state) as NeuronState<S>;
@@ -325,7 +417,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
 
   const runImpl = (
     where: string,
-    params: ParamsOf<P>,
+    params: ParamValues<P>,
     dt: number,
     record: boolean,
     backend: BackendChoice | undefined,
@@ -380,6 +472,9 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     checkState(where, s, stateShape, dtype);
 
     const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+    const derived = derive(where, params);
+    checkShapes(where, derived, stateShape);
+    const values = runValues(derived, stateShape, dtype);
     const request: NeuronRunRequest = {
       where,
       kernel,
@@ -392,7 +487,8 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
       kernelState: kernelStateIdx,
       input: xs,
       state: s,
-      params: kernelValues(params).map(round),
+      params: values.params,
+      paramArrays: values.arrays,
       dt: round(dt),
       record,
       recurrent: rec,

@@ -181,18 +181,22 @@ const flushChain = (words: number, value: string): string => {
  * input `sfX_<name>` (`[steps·M]` from `sfT0` on), the state outputs `sfS<g>`, `sfM`, `sfT0`,
  * `sfB` (steps of this block), the kernel parameters by name, `dt`.
  */
-export const neuronKernelSource = (k: NeuronKernel, layout: NeuronLayout, cpu: boolean): string => {
+export const neuronKernelSource = (k: NeuronKernel, layout: NeuronLayout, cpu: boolean, perNeuron?: readonly boolean[]): string => {
   const { S, packed, words, outputs, stateOutputs } = layout;
+  const pn = (j: number): boolean => perNeuron?.[j] === true;
   const args = [
     ...k.inputs.map((n) => `sfX_${n}`),
     ...Array.from({ length: stateOutputs }, (_, g) => `sfS${g}`),
     'sfM',
     'sfT0',
     'sfB',
-    ...k.params,
+    ...k.params.map((n, j) => (pn(j) ? `sfP_${n}` : n)),
     'dt',
   ];
   const lines: string[] = [];
+  k.params.forEach((n, j) => {
+    if (pn(j)) lines.push(`const ${n} = sfP_${n}[this.thread.x];`);
+  });
   for (let g = 0; g < stateOutputs; g++) lines.push(`const sfSt${g} = sfS${g}[this.thread.x];`);
   k.state.forEach((name, s) => {
     lines.push(`let ${name} = sfSt${s >> 2}[${s & 3}];`);
@@ -464,12 +468,17 @@ const neuronKernelFor = (st: State, k: NeuronKernel, layout: NeuronLayout, M: nu
     st.neuronKernels.set(k, byKey);
   }
   const nIn = k.inputs.length + layout.stateOutputs;
-  const types = values.map((v, j) => (j >= nIn && j < nIn + 3 ? 'Integer' : j < nIn ? argType(v) : 'Float'));
+  const types = values.map((v, j) => (j >= nIn && j < nIn + 3 ? 'Integer' : j < nIn || typeof v !== 'number' ? argType(v) : 'Float'));
   const key = `${M}|${layout.outputs}|${layout.steps}|${layout.packed}|${layout.perStep}|${types.join(',')}`;
   let kernel = byKey.get(key);
   if (kernel === undefined) {
     const cpu = isCpuMode(st);
-    const source = neuronKernelSource(k, layout, cpu);
+    const source = neuronKernelSource(
+      k,
+      layout,
+      cpu,
+      k.params.map((_, j) => typeof values[nIn + 3 + j] !== 'number'),
+    );
     const names = source.slice(source.indexOf('(') + 1, source.indexOf(')')).split(', ');
     const settings = {
       output: [M],
@@ -636,7 +645,8 @@ const runNeuron = (backend: Backend, r: NeuronRunRequest): NeuronRunResult => {
       // Host input: exactly this block's steps (the kernel takes inputs of any length).
       const xArg: unknown = hostIn === undefined ? inDevice : hostIn.subarray(t0 * M, (t0 + B) * M);
       if (hostIn !== undefined) st.uploaded += B * M;
-      const values: unknown[] = [...kernel.inputs.map(() => xArg), ...stateObjs, M, inDevice === undefined ? 0 : t0, B, ...r.params, r.dt];
+      const params = r.params.map((p, j) => r.paramArrays?.[j] ?? p);
+      const values: unknown[] = [...kernel.inputs.map(() => xArg), ...stateObjs, M, inDevice === undefined ? 0 : t0, B, ...params, r.dt];
       const k = neuronKernelFor(st, kernel, layout, M, values);
       const outs = outputsOf(k(...values), layout.outputs).map((o) => held(st, o));
       ({ device, note } = executed(st, k));
