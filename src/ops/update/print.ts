@@ -93,3 +93,21 @@ export const printStatements = (body: readonly Stmt[], rounding: RoundingStyle, 
 
 /** The body of an update as JavaScript with the given rounding style. */
 export const printBody = (ir: UpdateIR, rounding: RoundingStyle, indent = ''): string => printStatements(ir.body, rounding, indent);
+
+/**
+ * An update as a readable JavaScript function (the committed snapshot `test/kernels/<model>.js`):
+ * its inputs, state variables, parameters and `dt` as arguments, the fully expanded body with the
+ * `R(...)` rounding markers, and the new state and output returned.
+ */
+export const printUpdate = (ir: UpdateIR): string => {
+  const u = ir.update;
+  const args = [...u.inputs, ...u.state, ...u.params, 'dt'];
+  const results = [...new Set([u.output, ...u.state])];
+  return [
+    `function ${u.name}(${args.join(', ')}) {`,
+    printStatements(ir.body, 'marker', '  '),
+    `  return { ${results.join(', ')} };`,
+    '}',
+    '',
+  ].join('\n');
+};
