@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'vite';
 import { lif } from '../src/neurons/lif.js';
 import { executionOf } from '../src/ops/backends/backendRegistry.js';
-import { gpuBackend } from '../src/ops/backends/builtin.js';
+import { gpuBackend } from '../src/ops/backends/gpuBackend.js';
 import { slice } from '../src/ops/tensor.js';
 import { CHROMIUM_MISSING, findChromium, launchChromium, SWIFTSHADER_ARGS } from '../test/browser/chromium.js';
 import { type LifMeasurement, lifChunkInput, measureLif } from './lifMeasure.js';

@@ -4,7 +4,7 @@
  */
 
 import { executionOf } from '../src/ops/backends/backendRegistry.js';
-import { gpuBackend } from '../src/ops/backends/builtin.js';
+import { gpuBackend } from '../src/ops/backends/gpuBackend.js';
 import { lifChunkInput, measureLif } from './lifMeasure.js';
 
 const api = {

@@ -5,9 +5,16 @@
  * @module
  */
 import { bisectLeft } from 'd3';
-import { detectFormat, eventDecoder, isEventFormat, SNIFF_BYTES } from '../../src/io/formats/detect.js';
-import { concatBatches, type EventBatch, type EventDecoder } from '../../src/io/formats/events.js';
-import { SpikeflowError } from '../../src/ops/errors.js';
+import { SpikeflowError } from 'spikeflow';
+import {
+  concatBatches,
+  detectFormat,
+  type EventBatch,
+  type EventDecoder,
+  eventDecoder,
+  isEventFormat,
+  SNIFF_BYTES,
+} from 'spikeflow/formats';
 import type { EventSource } from '../lib/events.js';
 
 const sub = (b: EventBatch, from: number, to: number): EventBatch => ({

@@ -9,12 +9,15 @@
  * z     = Θ(v_d − v_th)                            (strict: spikes when v_d > v_th)
  * v'    = (1 − z)·v_d + z·v_reset                  (reset by value, same step)
  * ```
- * The input is never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`.
+ * In Norse's convention the input is a jump of the current, never multiplied by `dt`.
+ * Initial state: `v = v_leak`, `i = 0`.
  *
- * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
- * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − v_th)`) or `'none'` (`v' = v_d`); `integration`
- * `'euler'` (above) or `'exact'`: `v_d = v + (1 − e^{−dt·τ_mem⁻¹})·((v_leak − v) + i_j)`,
- * `i' = i_j·e^{−dt·τ_syn⁻¹}` (exact decays, the current held constant over the step for `v`).
+ * Options beyond Norse (defaults are Norse's; equations in `lifOptions.ts`): `resetMethod`
+ * `'value'` (above), `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − v_th)`) or `'none'` (`v' = v_d`);
+ * `integration` `'euler'` (above), `'exponentialEuler'` (`v_d = v + (1 − e^{−dt·τ_mem⁻¹})·((v_leak − v) + i_j)`,
+ * `i' = i_j·e^{−dt·τ_syn⁻¹}`) or `'exact'` (the closed-form solution for `v` and `i` jointly over
+ * the step); `inputConvention` `'jump'` (above) or `'current'` (`τ_syn·di/dt = −i + x`, converges
+ * as `dt → 0`); `allowUnstableEuler` (forward Euler with `dt·τ⁻¹ ≥ 1` throws unless true).
  * Source: Norse `norse/torch/functional/lif.py` (`lif_feed_forward_step`), commit 065a3b45.
  *
  * The family also holds its recurrent variant `LIFRecurrent` (section below; wiring in `recurrent.ts`).
@@ -22,9 +25,11 @@
  */
 import type { NeuronKernel } from '../ops/kernel.js';
 import {
-  decayCode,
+  eulerStabilityCheck,
+  inputConventionSpec,
+  inputCurrentCode,
   integrationSpec,
-  leakFactorCode,
+  lifLinearCode,
   optionKernelParams,
   resetCode,
   resetMethodSpec,
@@ -61,6 +66,7 @@ export const lifOptionSpecs = {
   ...surrogateParams,
   ...resetMethodSpec,
   ...integrationSpec,
+  ...inputConventionSpec,
 } as const satisfies ParamSpecs;
 
 /**
@@ -69,7 +75,8 @@ export const lifOptionSpecs = {
  * - `vLeak` (0), `vTh` (1), `vReset` (0): voltages in Norse's dimensionless units
  * - `method`, `alpha`: surrogate-gradient choice; accepted for compatibility, no effect on values
  * - `resetMethod` (`'value'`, Norse's; `'subtract'`, `'none'`), `integration` (`'euler'`, Norse's;
- *   `'exact'`): options beyond Norse, see `lifOptions.ts`
+ *   `'exponentialEuler'`, `'exact'`), `allowUnstableEuler` (false), `inputConvention` (`'jump'`,
+ *   Norse's; `'current'`): options beyond Norse, see `lifOptions.ts`
  */
 export const lifParameterSpecs = {
   ...lifTimeConstantSpecs,
@@ -86,15 +93,25 @@ export type LIFParameters = ParamsOf<typeof lifParameterSpecs>;
  * (`exact = 0`, `resetMode = 0`) it is Norse's forward Euler step, operation for operation.
  */
 export const lifIntegrateAndFire = `
-  ${leakFactorCode('kMem', 'tauMemInv')}
-  const vDec = R(v + R(kMem * R(R(vLeak - v) + iJ)));
-  ${decayCode('iDec', 'iJ', 'tauSynInv')}
+  ${lifLinearCode}
   const z = R(vDec - vTh) > 0 ? 1 : 0;
   ${resetCode('vNew', 'vDec', 'vTh', 'vReset')}
 `;
 
 /** Kernel parameters of the LIF update (the options as `resetMode`, `exact`; see {@link withOptionValues}). */
 export const lifKernelParams = ['tauSynInv', 'tauMemInv', 'vLeak', 'vTh', 'vReset', ...optionKernelParams] as const;
+
+/**
+ * Kernel code of the feed-forward current jump, declaring `iJ` (`i + x` in Norse's convention)
+ * and `iHeld` (the held input current of `inputConvention: 'current'` with `'exact'`).
+ */
+export const lifInputJump = inputCurrentCode('iJ', 'iHeld', 'i', 'x', 'tauSynInv');
+
+/**
+ * Forward Euler's stability check of the LIF family (`dt·τ_syn⁻¹ < 1`, `dt·τ_mem⁻¹ < 1`; see
+ * `eulerStabilityCheck` in `lifOptions.ts`).
+ */
+export const lifStability = eulerStabilityCheck((p) => ({ tauSynInv: p.tauSynInv, tauMemInv: p.tauMemInv }));
 
 /** The per-neuron LIF update (input `x`, state `v`, `i`, output `z`). */
 export const lifKernel: NeuronKernel = {
@@ -104,7 +121,7 @@ export const lifKernel: NeuronKernel = {
   params: lifKernelParams,
   output: 'z',
   body: `
-  const iJ = R(i + x);
+  ${lifInputJump}
   ${lifIntegrateAndFire}
   v = vNew;
   i = iDec;
@@ -125,6 +142,7 @@ export const lif = defineModel({
   state: ['v', 'i'],
   initialState: (p) => ({ v: p.vLeak, i: 0 }),
   outputName: 'z',
+  checkStep: lifStability,
 });
 
 /** State of a feed-forward LIF layer: membrane voltage `v` and synaptic current `i`, each `[batch, N]`. */
@@ -175,4 +193,5 @@ export const lifRecurrent = defineModel({
   initialState: (p) => ({ z: 0, v: p.vLeak, i: 0 }),
   outputName: 'z',
   recurrent: recurrentWiring,
+  checkStep: lifStability,
 });

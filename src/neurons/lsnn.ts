@@ -14,12 +14,14 @@
  * b'    = b_d + z·β                                    (threshold jumps by β per spike)
  * i'    = i_d + x                                      (input jump last)
  * ```
- * The input is never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`, `b = v_th`.
+ * In Norse's convention the input is a jump, never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`, `b = v_th`.
  *
  * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
  * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − b_d)`: the threshold crossed) or `'none'`;
- * `integration` `'euler'` (above) or `'exact'`: the factors `dt·τ_mem⁻¹`, `dt·τ_adapt⁻¹` become
- * `1 − e^{−dt·τ⁻¹}` and `i_d = i·e^{−dt·τ_syn⁻¹}`.
+ * `integration` `'euler'` (above), `'exponentialEuler'` (the factors `dt·τ_mem⁻¹`, `dt·τ_adapt⁻¹`
+ * become `1 − e^{−dt·τ⁻¹}` and `i_d = i·e^{−dt·τ_syn⁻¹}`) or `'exact'` (`v`, `i` jointly in closed
+ * form as LIF's, from the old current; `b` exactly); `inputConvention` `'jump'` (above) or
+ * `'current'` (`τ_syn·di/dt = −i + x`); `allowUnstableEuler`. See `lifOptions.ts`.
  * Source: Norse `norse/torch/functional/lsnn.py` (`lsnn_feed_forward_step`), commit 065a3b45.
  *
  * The family also holds its recurrent variant `LSNNRecurrent` (section below; wiring in `recurrent.ts`).
@@ -27,7 +29,7 @@
  */
 import type { NeuronKernel } from '../ops/kernel.js';
 import { lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
-import { decayCode, leakFactorCode, optionKernelParams, resetCode, withOptionValues } from './lifOptions.js';
+import { eulerStabilityCheck, leakFactorCode, lifLinearCode, optionKernelParams, resetCode, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
 import { recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
@@ -62,9 +64,8 @@ export const lsnnKernelParams = ['tauSynInv', 'tauMemInv', 'tauAdaptInv', 'vLeak
  * `z`, and assigns the new `v` and `b`.
  */
 export const lsnnIntegrateAndFire = `
-  ${leakFactorCode('kMem', 'tauMemInv')}
-  const vDec = R(v + R(kMem * R(R(vLeak - v) + i)));
-  ${decayCode('iDec', 'i', 'tauSynInv')}
+  const iJ = i;
+  ${lifLinearCode}
   ${leakFactorCode('kAdapt', 'tauAdaptInv')}
   const bDec = R(b + R(kAdapt * R(vTh - b)));
   const z = R(vDec - bDec) > 0 ? 1 : 0;
@@ -72,6 +73,26 @@ export const lsnnIntegrateAndFire = `
   v = vNew;
   b = R(bDec + R(z * beta));
 `;
+
+/**
+ * Kernel code of LSNN's input, which reaches the current last (after `lsnnIntegrateAndFire`):
+ * assigns `i` from `iDec` and the input `x` — Norse's jump `i' = i_d + x`, or in the `'current'`
+ * convention `i' = i_d + (dt·τ_syn⁻¹)·x` (euler), `i_d + (1 − e^{−dt·τ_syn⁻¹})·x` (exponential
+ * Euler: exact for `i`), `i_d` (exact: `iHeld = x` already entered `v` and `i` over the step).
+ */
+export const lsnnInputCode = (x: string): string => `
+  i = currentInput > 0.5
+    ? (scheme > 1.5 ? iDec : scheme > 0.5 ? R(iDec + R(R(1 - eSyn) * ${x})) : R(iDec + R(R(dt * tauSynInv) * ${x})))
+    : R(iDec + ${x});
+`;
+
+/** Kernel code of the held input current of LSNN (`x` with `'current'` and `'exact'`, else 0). */
+export const lsnnHeldCode = (x: string): string => `
+  const iHeld = currentInput > 0.5 ? (scheme > 1.5 ? ${x} : 0) : 0;
+`;
+
+/** Forward Euler's stability check of LSNN: `dt·τ_syn⁻¹`, `dt·τ_mem⁻¹`, `dt·τ_adapt⁻¹` below 1. */
+export const lsnnStability = eulerStabilityCheck((p) => ({ tauSynInv: p.tauSynInv, tauMemInv: p.tauMemInv, tauAdaptInv: p.tauAdaptInv }));
 
 /** The per-neuron LSNN update (input `x`, state `v`, `i`, `b`, output `z`). */
 export const lsnnKernel: NeuronKernel = {
@@ -81,8 +102,9 @@ export const lsnnKernel: NeuronKernel = {
   params: lsnnKernelParams,
   output: 'z',
   body: `
+  ${lsnnHeldCode('x')}
   ${lsnnIntegrateAndFire}
-  i = R(iDec + x);
+  ${lsnnInputCode('x')}
 `,
 };
 
@@ -96,6 +118,7 @@ export const lsnn = defineModel({
   parameters: lsnnParameterSpecs,
   kernel: lsnnKernel,
   kernelParams: withOptionValues,
+  checkStep: lsnnStability,
   state: ['v', 'i', 'b'],
   initialState: (p) => ({ v: p.vLeak, i: 0, b: p.vTh }),
   outputName: 'z',
@@ -131,8 +154,10 @@ export const lsnnRecurrentKernel: NeuronKernel = recurrentKernel(
   'lsnn_recurrent',
   lsnnKernel,
   `
+  ${lsnnHeldCode('xa')}
   ${lsnnIntegrateAndFire}
-  i = R(R(iDec + xa) + xb);
+  ${lsnnInputCode('xa')}
+  i = R(i + xb);
 `,
 );
 
@@ -143,6 +168,7 @@ export const lsnnRecurrent = defineModel({
   parameters: lsnnRecurrentParameterSpecs,
   kernel: lsnnRecurrentKernel,
   kernelParams: withOptionValues,
+  checkStep: lsnnStability,
   state: ['z', 'v', 'i', 'b'],
   initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, b: p.vTh }),
   outputName: 'z',

@@ -9,6 +9,7 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
+import { inputCurrentCode } from './lifOptions.js';
 import type { RecurrentSpec } from './model.js';
 
 /** Weights every recurrent model takes: `inputWeights` `[N, inputs]`, `recurrentWeights` `[N, N]`, `autapses` (default false: diagonal zeroed, as Norse). */
@@ -24,8 +25,14 @@ export const recurrentWeightSpecs = {
  */
 export const recurrentWiring = { inputCurrent: 'xa', recurrentCurrent: 'xb' } as const satisfies RecurrentSpec;
 
-/** Kernel code of the recurrent current jump `i_j = (i + x·W_inᵀ) + z·W_recᵀ` (Norse's operand order), declaring `iJ`. */
-export const recurrentCurrentJump = 'const iJ = R(R(i + xa) + xb);';
+/**
+ * Kernel code of the recurrent current jump, declaring `iJ` and `iHeld`: in Norse's `'jump'`
+ * input convention `i_j = (i + x·W_inᵀ) + z·W_recᵀ` (Norse's operand order); in the `'current'`
+ * convention the input current `x·W_inᵀ` enters as `inputCurrentCode` describes (`lifOptions.ts`)
+ * and the recurrent spikes `z·W_recᵀ` still jump the current.
+ */
+export const recurrentCurrentJump = `${inputCurrentCode('iIn', 'iHeld', 'i', 'xa', 'tauSynInv')}
+  const iJ = R(iIn + xb);`;
 
 /**
  * The recurrent kernel of a feed-forward one: the same state, parameters and output, inputs `xa`

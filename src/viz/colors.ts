@@ -5,9 +5,9 @@
  */
 import { schemeCategory10 } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
-import type { LegendEntry } from './chart.js';
+import { checkColor } from './checks.js';
 import type { SpikeSign } from './raster.js';
-import { checkColor } from './render.js';
+import type { LegendEntry } from './types.js';
 
 /** A layer of a raster: `size` consecutive neuron indices. */
 export interface RasterLayer {

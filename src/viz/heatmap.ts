@@ -17,19 +17,10 @@
 import { interpolateInferno, interpolateRdBu, scaleLinear, ticks } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { showShape, sizeOf, type Tensor } from '../ops/tensor.js';
-import {
-  type Chart,
-  type ChartKind,
-  type ChartSettings,
-  type Drawing,
-  type DrawRequest,
-  makeChart,
-  type Picker,
-  pickOutput,
-  type Store,
-  type StreamChunk,
-} from './chart.js';
+import { makeChart } from './chart.js';
+import { pickOutput } from './data.js';
 import { packColor, px } from './render.js';
+import type { Chart, ChartKind, ChartSettings, Drawing, DrawRequest, Picker, Store, StreamChunk } from './types.js';
 
 /** Maps `t` in [0, 1] to a CSS colour (as d3's `interpolate*` functions). */
 export type ColorInterpolator = (t: number) => string;

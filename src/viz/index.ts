@@ -1,10 +1,17 @@
 /**
  * D3 sinks: live plots of spiking streams in a browser (canvas for dense data, SVG for sparse)
  * and standalone SVG / HTML figures in Node. The public part of `src/viz/`; the chart machinery
- * (`chart.ts`, `render.ts`, `document.ts`) stays internal.
+ * (`chart.ts`, `types.ts`, `data.ts`, `live.ts`, `figure.ts`, `settings.ts`, `render.ts`, `document.ts`) stays internal.
  * @module
  */
 export { type BufferStats, ChunkWindow } from './buffer.js';
+export { byLayer, byPolarity, type RasterLayer, type SpikeColoring } from './colors.js';
+export { type ColorInterpolator, type Heatmap, heatmap } from './heatmap.js';
+export { type Raster, raster, type SpikeColor, type SpikeSign } from './raster.js';
+export { type Rate, type RateUnit, rate } from './rate.js';
+export { type Figure, type FigureOptions, type Report, report } from './report.js';
+export { svgFromStream } from './stream.js';
+export { type TraceLabels, type Traces, traces } from './traces.js';
 export type {
   AttachTarget,
   Chart,
@@ -16,11 +23,4 @@ export type {
   Renderer,
   StreamChunk,
   TimeDomain,
-} from './chart.js';
-export { byLayer, byPolarity, type RasterLayer, type SpikeColoring } from './colors.js';
-export { type ColorInterpolator, type Heatmap, heatmap } from './heatmap.js';
-export { type Raster, raster, type SpikeColor, type SpikeSign } from './raster.js';
-export { type Rate, type RateUnit, rate } from './rate.js';
-export { type Figure, type FigureOptions, type Report, report } from './report.js';
-export { svgFromStream } from './stream.js';
-export { type TraceLabels, type Traces, traces } from './traces.js';
+} from './types.js';

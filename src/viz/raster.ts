@@ -15,22 +15,12 @@
 import { scaleLinear, ticks } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { sizeOf, type Tensor } from '../ops/tensor.js';
-import {
-  type Chart,
-  type ChartKind,
-  type ChartSettings,
-  type Drawing,
-  type DrawRequest,
-  type LegendEntry,
-  makeChart,
-  type Picker,
-  pickOutput,
-  type StepSpan,
-  type Store,
-  type StreamChunk,
-  timeScale,
-} from './chart.js';
-import { checkColor, packColor, px } from './render.js';
+import { makeChart } from './chart.js';
+import { checkColor } from './checks.js';
+import { pickOutput } from './data.js';
+import { packColor, px } from './render.js';
+import { timeScale } from './time.js';
+import type { Chart, ChartKind, ChartSettings, Drawing, DrawRequest, LegendEntry, Picker, StepSpan, Store, StreamChunk } from './types.js';
 
 /** Sign of a spike's value: +1 (spikes, ON events) or -1 (OFF events). */
 export type SpikeSign = 1 | -1;

@@ -16,20 +16,12 @@
 import { scaleLinear } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { sizeOf, type Tensor } from '../ops/tensor.js';
-import {
-  type Chart,
-  type ChartKind,
-  type ChartSettings,
-  type Drawing,
-  type DrawRequest,
-  makeChart,
-  type Picker,
-  pickOutput,
-  type Store,
-  type StreamChunk,
-  timeScale,
-} from './chart.js';
-import { checkColor, checkNeurons, px } from './render.js';
+import { makeChart } from './chart.js';
+import { checkColor, checkNeurons } from './checks.js';
+import { pickOutput } from './data.js';
+import { px } from './render.js';
+import { timeScale } from './time.js';
+import type { Chart, ChartKind, ChartSettings, Drawing, DrawRequest, Picker, Store, StreamChunk } from './types.js';
 
 /** Unit of a rate plot's y axis. */
 export type RateUnit = 'Hz' | 'count';

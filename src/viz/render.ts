@@ -6,8 +6,8 @@
  */
 import { axisBottom, axisLeft, color as d3color, type Selection, select } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
-import type { Drawing, Margin } from './chart.js';
 import { SVG_NS } from './document.js';
+import type { Drawing, Margin } from './types.js';
 
 /** Options of {@link renderChrome}. */
 export interface ChromeOptions {
@@ -149,24 +149,4 @@ export const packColor = (c: string): number => {
   if (packed.size > 4096) packed.clear();
   packed.set(c, value);
   return value;
-};
-
-/**
- * Checks a selection of neurons (for accessors that take one): undefined (all neurons) or a
- * non-empty array of neuron indices (non-negative integers); returns a frozen copy.
- */
-export const checkNeurons = (where: string, argument: string, v: unknown): readonly number[] | undefined => {
-  if (v === undefined) return undefined;
-  if (!(Array.isArray(v) && v.length > 0 && v.every((n) => Number.isInteger(n) && n >= 0))) {
-    throw new SpikeflowError(where, argument, `${argument} must be a non-empty array of neuron indices, received ${show(v)}`);
-  }
-  return Object.freeze([...(v as number[])]);
-};
-
-/** Checks a CSS colour (for accessors that take one). */
-export const checkColor = (where: string, argument: string, c: unknown): string => {
-  if (typeof c !== 'string' || d3color(c) === null) {
-    throw new SpikeflowError(where, argument, `${argument} must be a CSS colour, received ${show(c)}`);
-  }
-  return c;
 };

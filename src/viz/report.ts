@@ -1,7 +1,10 @@
 /**
  * A small self-contained HTML report holding several figures: one file, inline SVG, inline CSS,
  * no scripts and no external resources, so it opens anywhere and can be archived with a run.
- * Built with linkedom's DOM (titles and captions are text nodes, never parsed as markup).
+ * Built with linkedom's DOM (titles and captions are text nodes, never parsed as markup). All
+ * output is escaped: the `<title>` is written with {@link escapeHTML} (linkedom writes the text
+ * of raw-text elements as it is), and SVG strings lose scripts, `foreignObject`, event-handler
+ * attributes and `javascript:` links, so a report never runs code when it is opened.
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
@@ -46,6 +49,30 @@ const CSS = [
   '.description{color:#444}',
 ].join('');
 
+/** Stands for the title text until the document is serialized. */
+const TITLE_MARK = 'spikeflow-report-title';
+
+/** Text escaped for HTML text and attribute values: `& < > " '` as character references. */
+export const escapeHTML = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+
+/** Removes what could run code from markup: scripts, foreign objects, `on*` attributes, `javascript:` links. */
+const sanitize = (root: Element): void => {
+  for (const el of Array.from(root.querySelectorAll('script, foreignObject, foreignobject, iframe, object, embed'))) el.remove();
+  for (const el of Array.from(root.querySelectorAll('*'))) {
+    for (const a of Array.from(el.attributes)) {
+      const name = a.name.toLowerCase();
+      const value = Array.from(a.value)
+        .filter((c) => c.charCodeAt(0) > 0x20)
+        .join('')
+        .toLowerCase();
+      if (name.startsWith('on') || ((name === 'href' || name.endsWith(':href') || name === 'src') && value.startsWith('javascript:'))) {
+        el.removeAttribute(a.name);
+      }
+    }
+  }
+};
+
 /**
  * Creates an HTML report: `report().title('LIF run').add(traces, { title: 'Voltage' }).add(raster).toHTML()`.
  * Write the string to a `.html` file; it needs nothing else.
@@ -85,7 +112,7 @@ export const report = (): Report => {
       const meta = document.createElement('meta');
       meta.setAttribute('charset', 'utf-8');
       const titleEl = document.createElement('title');
-      titleEl.textContent = title;
+      titleEl.textContent = TITLE_MARK;
       const style = document.createElement('style');
       style.textContent = CSS;
       head.append(meta, titleEl, style);
@@ -109,6 +136,7 @@ export const report = (): Report => {
         }
         const fig = document.createElement('figure');
         fig.innerHTML = typeof figure === 'string' ? figure : figure.toSVG();
+        sanitize(fig);
         if (options.caption !== undefined) {
           const caption = document.createElement('figcaption');
           caption.textContent = options.caption;
@@ -117,7 +145,7 @@ export const report = (): Report => {
         section.appendChild(fig);
         body.appendChild(section);
       }
-      return document.toString();
+      return document.toString().replace(`<title>${TITLE_MARK}</title>`, () => `<title>${escapeHTML(title)}</title>`);
     },
   };
   return self;

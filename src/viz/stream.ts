@@ -4,7 +4,7 @@
  * @module
  */
 import type { Observable } from 'rxjs';
-import type { Chart } from './chart.js';
+import type { Chart } from './types.js';
 
 /**
  * Feeds every element of `source` to `chart` and resolves with `chart.toSVG()` when `source`

@@ -21,22 +21,23 @@
 import { line, type ScaleLinear, scaleLinear, schemeCategory10 } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { sizeOf, type Tensor } from '../ops/tensor.js';
-import {
-  type Chart,
-  type ChartKind,
-  type ChartSettings,
-  type Drawing,
-  type DrawRequest,
-  type LegendEntry,
-  makeChart,
-  type OptionalPicker,
-  type Picker,
-  type Store,
-  type StreamChunk,
-  type TimeAxis,
-  timeScale,
-} from './chart.js';
-import { checkColor, checkNeurons, px } from './render.js';
+import { makeChart } from './chart.js';
+import { checkColor, checkNeurons } from './checks.js';
+import { px } from './render.js';
+import { timeScale } from './time.js';
+import type {
+  Chart,
+  ChartKind,
+  ChartSettings,
+  Drawing,
+  DrawRequest,
+  LegendEntry,
+  OptionalPicker,
+  Picker,
+  Store,
+  StreamChunk,
+  TimeAxis,
+} from './types.js';
 
 /** Labels of traces: one per selected neuron, or a function of the neuron index and the line's position. */
 export type TraceLabels = readonly string[] | ((neuron: number, k: number) => string);

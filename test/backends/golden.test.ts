@@ -7,6 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { NeuronModel, NeuronState } from '../../src/neurons/model.js';
+// Registers the gpu backend and its kernels, as `import 'spikeflow/gpu'` does.
+import '../../src/gpu.js';
 import { type BackendChoice, executionOf } from '../../src/ops/backends/backendRegistry.js';
 import { createGpuBackend } from '../../src/ops/backends/gpu.js';
 import { SpikeflowError } from '../../src/ops/errors.js';

@@ -46,4 +46,25 @@ describe('report', () => {
     );
     expect(report().size()).toBe(0);
   });
+
+  it('escapes the title and removes what could run code from SVG strings', () => {
+    const evil = '</title><script>alert(1)</script><img src=x onerror=alert(2)>';
+    const html = report()
+      .title(evil)
+      .add(
+        '<svg><script>alert(3)</script><foreignObject><p>x</p></foreignObject><a href="javascript:alert(4)"><rect onclick="alert(5)" width="3"/></a></svg>',
+      )
+      .toHTML();
+    expect(html).not.toMatch(/<script|<img|onclick|javascript:|foreignObject/i);
+    expect(html).toContain('<title>&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;</title>');
+    const doc = parseHTML(html);
+    expect(doc.querySelector('title')?.textContent).toBe(evil);
+    expect(doc.querySelector('h1')?.textContent).toBe(evil);
+    expect(doc.querySelectorAll('figure rect[width="3"]')).toHaveLength(1);
+    expect(doc.querySelectorAll('script, img, foreignObject')).toHaveLength(0);
+    const handlers = Array.from(doc.querySelectorAll('*')).flatMap((el) =>
+      Array.from(el.attributes).filter((a) => a.name.startsWith('on')),
+    );
+    expect(handlers).toHaveLength(0);
+  });
 });

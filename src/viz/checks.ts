@@ -1,0 +1,67 @@
+/**
+ * Checks of accessor arguments shared by the sinks. Each returns the checked value or throws a
+ * SpikeflowError naming the sink, the argument, what was expected and what arrived.
+ * @module
+ */
+import { color as d3color } from 'd3';
+import { SpikeflowError, show } from '../ops/errors.js';
+import type { AttachTarget } from './types.js';
+
+/** A positive integer (e.g. a window in steps). */
+export const checkPositiveInteger = (where: string, argument: string, v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new SpikeflowError(where, argument, `${argument} must be a positive integer, received ${show(v)}`);
+  }
+  return v;
+};
+
+/** A finite number > 0 (e.g. a width in pixels, a time step in seconds). */
+export const checkPositive = (where: string, argument: string, v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new SpikeflowError(where, argument, `${argument} must be a finite number > 0, received ${show(v)}`);
+  }
+  return v;
+};
+
+/** One of a fixed set of strings. */
+export const checkOption = <T extends string>(where: string, argument: string, v: unknown, options: readonly T[]): T => {
+  if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) {
+    throw new SpikeflowError(where, argument, `${argument} must be one of ${options.map((o) => `'${o}'`).join(', ')}, received ${show(v)}`);
+  }
+  return v as T;
+};
+
+/** A string (titles, labels). */
+export const checkString = (where: string, argument: string, v: unknown): string => {
+  if (typeof v !== 'string') throw new SpikeflowError(where, argument, `${argument} must be a string, received ${show(v)}`);
+  return v;
+};
+
+/** The element a chart attaches to: a DOM element, or the node of a d3 selection. */
+export const resolveTarget = (where: string, target: AttachTarget): Element => {
+  const node = typeof (target as { node?: unknown }).node === 'function' ? (target as { node(): Element | null }).node() : target;
+  if (node === null || typeof node !== 'object' || typeof (node as Element).appendChild !== 'function') {
+    throw new SpikeflowError(where, 'target', `target must be a DOM element or a d3 selection of one, received ${show(node)}`);
+  }
+  return node as Element;
+};
+
+/**
+ * Checks a selection of neurons (for accessors that take one): undefined (all neurons) or a
+ * non-empty array of neuron indices (non-negative integers); returns a frozen copy.
+ */
+export const checkNeurons = (where: string, argument: string, v: unknown): readonly number[] | undefined => {
+  if (v === undefined) return undefined;
+  if (!(Array.isArray(v) && v.length > 0 && v.every((n) => Number.isInteger(n) && n >= 0))) {
+    throw new SpikeflowError(where, argument, `${argument} must be a non-empty array of neuron indices, received ${show(v)}`);
+  }
+  return Object.freeze([...(v as number[])]);
+};
+
+/** Checks a CSS colour (for accessors that take one). */
+export const checkColor = (where: string, argument: string, c: unknown): string => {
+  if (typeof c !== 'string' || d3color(c) === null) {
+    throw new SpikeflowError(where, argument, `${argument} must be a CSS colour, received ${show(c)}`);
+  }
+  return c;
+};

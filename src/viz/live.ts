@@ -1,0 +1,134 @@
+/**
+ * A chart's live view on a page: a `div.spikeflow-chart` holding a canvas (dense marks) under an
+ * SVG (axes, labels, sparse marks), redrawn at most once per animation frame while data arrive.
+ * @module
+ */
+import { select } from 'd3';
+import { SpikeflowError } from '../ops/errors.js';
+import { resolveTarget } from './checks.js';
+import type { ChartData } from './data.js';
+import { SVG_NS } from './document.js';
+import { chromeOf, drawingOf, plotSize } from './figure.js';
+import { renderChrome } from './render.js';
+import type { AttachTarget, ChartSettings, Drawing } from './types.js';
+
+/** `requestAnimationFrame`, or undefined outside a browser. */
+export const animationFrame = (): ((cb: () => void) => unknown) | undefined => {
+  const r = (globalThis as { requestAnimationFrame?: (cb: () => void) => unknown }).requestAnimationFrame;
+  return r === undefined ? undefined : (cb) => r.call(globalThis, cb);
+};
+
+/** The live view of one chart; `data()` and `settings()` read the chart's current ones. */
+export class LiveView {
+  readonly root: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly svg: SVGSVGElement;
+  private scheduled = false;
+  /** Frames drawn so far (`data-frames` on the root). */
+  private frames = 0;
+
+  /**
+   * Appends the view to `target`.
+   * @throws SpikeflowError when `target` is not an element or there is no `requestAnimationFrame`
+   */
+  constructor(
+    private readonly kind: string,
+    target: AttachTarget,
+    private readonly data: () => ChartData,
+    private readonly settings: () => ChartSettings,
+  ) {
+    const container = resolveTarget(kind, target);
+    if (animationFrame() === undefined) {
+      throw new SpikeflowError(kind, 'target', 'live drawing needs requestAnimationFrame (a browser); use toSVG() in Node');
+    }
+    const doc = container.ownerDocument;
+    const root = doc.createElement('div');
+    root.className = `spikeflow-chart spikeflow-${kind}`;
+    root.style.position = 'relative';
+    const canvas = doc.createElement('canvas');
+    canvas.style.position = 'absolute';
+    const svg = doc.createElementNS(SVG_NS, 'svg') as SVGSVGElement;
+    svg.style.position = 'absolute';
+    svg.style.left = '0';
+    svg.style.top = '0';
+    root.append(canvas, svg);
+    container.appendChild(root);
+    this.root = root;
+    this.canvas = canvas;
+    this.svg = svg;
+  }
+
+  /** Removes the view from the page. */
+  remove(): void {
+    this.root.remove();
+  }
+
+  /** Schedules a draw at the next animation frame (once, however often it is called). */
+  schedule(): void {
+    if (this.scheduled) return;
+    const r = animationFrame();
+    if (r === undefined) return;
+    this.scheduled = true;
+    r(() => this.draw());
+  }
+
+  /** Drains the data and draws now; errors found while drawing are recorded on the data and shown. */
+  draw(): void {
+    this.scheduled = false;
+    this.frames++;
+    const data = this.data();
+    const settings = this.settings();
+    const { root, canvas, svg } = this;
+    try {
+      data.flush();
+    } catch (e) {
+      data.error = e;
+    }
+    let drawing: Drawing;
+    try {
+      drawing = drawingOf(data, settings, true);
+    } catch (e) {
+      data.error = e;
+      select(svg).selectAll('*').remove();
+      select(svg)
+        .append('text')
+        .attr('class', 'error')
+        .attr('x', 8)
+        .attr('y', 16)
+        .attr('fill', '#b00020')
+        .text(data.errorText() ?? '');
+      return;
+    }
+    const useCanvas = settings.renderer === 'canvas' || (settings.renderer === 'auto' && drawing.marks > settings.svgLimit);
+    const m = settings.margin;
+    const { width: pw, height: ph } = plotSize(settings);
+    root.style.width = `${settings.width}px`;
+    root.style.height = `${settings.height}px`;
+    const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio ?? 1;
+    const cw = Math.max(1, Math.round(pw * dpr));
+    const chh = Math.max(1, Math.round(ph * dpr));
+    if (canvas.width !== cw) canvas.width = cw;
+    if (canvas.height !== chh) canvas.height = chh;
+    canvas.style.left = `${m.left}px`;
+    canvas.style.top = `${m.top}px`;
+    canvas.style.width = `${pw}px`;
+    canvas.style.height = `${ph}px`;
+    const ctx = canvas.getContext('2d');
+    try {
+      if (ctx !== null) {
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+        ctx.clearRect(0, 0, canvas.width, canvas.height);
+        if (useCanvas) drawing.canvas(ctx, dpr);
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+      }
+      renderChrome(select(svg), drawing, chromeOf(this.kind, settings, data, !useCanvas, false, useCanvas ? 'canvas' : 'svg'));
+    } catch (e) {
+      data.error = e;
+      renderChrome(select(svg), drawing, chromeOf(this.kind, settings, data, false, false, 'svg'));
+    }
+    root.dataset.renderer = useCanvas ? 'canvas' : 'svg';
+    root.dataset.marks = String(drawing.marks);
+    root.dataset.received = String(data.win.received);
+    root.dataset.frames = String(this.frames);
+  }
+}
