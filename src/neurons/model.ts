@@ -182,7 +182,7 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    * The numeric values of the kernel's `params` (in `kernel.params` order) for validated
    * parameters, as the backends receive them (unrounded); populations of `src/networks` use it.
    */
-  kernelValues(p: ParamsOf<P>): number[];
+  kernelValues(p: ParamsOf<P>, dt: number): number[];
   /**
    * Norse's initial state for a layer of the given shape (`[batch, N]`).
    * @throws SpikeflowError for invalid parameters or shapes
@@ -287,43 +287,63 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
 
   const numericKeys = Object.keys(spec.parameters).filter((k) => spec.parameters[k]?.kind === 'number');
 
-  /** What a validated record gives the kernel and the initial state: per element of its per-neuron parameters. */
+  /**
+   * What a validated record gives the initial state, per element of its per-neuron parameters
+   * (its scalar records), and per time step the kernel values (cached by `dt`).
+   */
   interface Derived {
     readonly elements: ElementRecords<ParamsOf<P>> | undefined;
-    readonly kernel: readonly PerElement[];
+    readonly records: readonly ParamsOf<P>[];
     readonly initial: Readonly<Record<string, PerElement>>;
-    readonly expanded: Map<string, { readonly params: number[]; readonly arrays: (TensorData | undefined)[] | undefined }>;
+    readonly byDt: Map<number, { readonly kernel: readonly PerElement[]; readonly expanded: Map<string, RunValues> }>;
   }
+  type RunValues = { readonly params: number[]; readonly arrays: (TensorData | undefined)[] | undefined };
   const derivedOf = new WeakMap<object, Derived>();
 
-  /** Derives (once per validated record) the kernel values and initial state, running the checks per element. */
+  /** Why an element's record is rejected, with the element named when parameters are per neuron. */
+  const elementError = (where: string, d: Derived, e: number, bad: { argument: string; message: string }): SpikeflowError =>
+    new SpikeflowError(
+      where,
+      bad.argument,
+      `${bad.message}${d.elements === undefined ? '' : ` (per-neuron parameters, element ${e} of shape ${showShape(d.elements.shape)})`}`,
+    );
+
+  /** Derives (once per validated record) the element records and the initial state, running `check` per element. */
   const derive = (where: string, v: ParamValues<P>): Derived => {
     const have = derivedOf.get(v);
     if (have !== undefined) return have;
     const elements = elementRecords(where, v as unknown as ParamsOf<P>, numericKeys);
     const records = elements?.records ?? [v as unknown as ParamsOf<P>];
-    const kernelRows: number[][] = kernel.params.map(() => []);
+    const d: Derived = { elements, records, initial: {}, byDt: new Map() };
     const initialRows: Record<string, number[]> = Object.fromEntries(spec.state.map((n) => [n, []]));
     records.forEach((r, e) => {
       const bad = spec.check?.(r);
-      if (bad !== undefined) {
-        const at = elements === undefined ? '' : ` (per-neuron parameters, element ${e} of shape ${showShape(elements.shape)})`;
-        throw new SpikeflowError(where, bad.argument, `${bad.message}${at}`);
-      }
-      kernelValues(r).forEach((x, j) => {
-        (kernelRows[j] as number[]).push(x);
-      });
+      if (bad !== undefined) throw elementError(where, d, e, bad);
       const init = spec.initialState(r);
       for (const n of spec.state) (initialRows[n] as number[]).push(init[n]);
     });
-    const d: Derived = {
-      elements,
-      kernel: kernelRows.map(collect),
-      initial: Object.fromEntries(spec.state.map((n) => [n, collect(initialRows[n] as number[])])),
-      expanded: new Map(),
-    };
-    derivedOf.set(v, d);
-    return d;
+    const out: Derived = { ...d, initial: Object.fromEntries(spec.state.map((n) => [n, collect(initialRows[n] as number[])])) };
+    derivedOf.set(v, out);
+    return out;
+  };
+
+  /** The kernel values for a time step, per element (running `checkStep` per element), cached by `dt`. */
+  const forDt = (where: string, d: Derived, dt: number) => {
+    let k = d.byDt.get(dt);
+    if (k === undefined) {
+      const rows: number[][] = kernel.params.map(() => []);
+      d.records.forEach((r, e) => {
+        const bad = spec.checkStep?.(r, dt);
+        if (bad !== undefined) throw elementError(where, d, e, bad);
+        kernelValues(r, dt).forEach((x, j) => {
+          (rows[j] as number[]).push(x);
+        });
+      });
+      if (d.byDt.size > 8) d.byDt.clear();
+      k = { kernel: rows.map(collect), expanded: new Map() };
+      d.byDt.set(dt, k);
+    }
+    return k;
   };
 
   /** Checks that every per-neuron parameter broadcasts to the state shape. */
@@ -336,19 +356,20 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     typeof x === 'number' ? x : expandTo(x, (d.elements as ElementRecords<ParamsOf<P>>).shape, stateShape, dtype);
 
   /** Kernel parameter values for a run: scalars rounded to the dtype, per-neuron ones as `[M]` arrays. */
-  const runValues = (d: Derived, stateShape: readonly number[], dtype: DType) => {
+  const runValues = (where: string, d: Derived, dt: number, stateShape: readonly number[], dtype: DType): RunValues => {
+    const k = forDt(where, d, dt);
     const key = `${dtype}|${stateShape.join(',')}`;
-    let r = d.expanded.get(key);
+    let r = k.expanded.get(key);
     if (r === undefined) {
       const round = dtype === 'float32' ? Math.fround : (x: number) => x;
-      const values = d.kernel.map((x) => valueFor(d, x, stateShape, dtype));
+      const values = k.kernel.map((x) => valueFor(d, x, stateShape, dtype));
       const perNeuron = values.some((x) => typeof x !== 'number');
       r = {
         params: values.map((x) => (typeof x === 'number' ? round(x) : 0)),
         arrays: perNeuron ? values.map((x) => (typeof x === 'number' ? undefined : x)) : undefined,
       };
-      if (d.expanded.size > 16) d.expanded.clear();
-      d.expanded.set(key, r);
+      if (k.expanded.size > 16) k.expanded.clear();
+      k.expanded.set(key, r);
     }
     return r;
   };
@@ -498,7 +519,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const round = dtype === 'float32' ? Math.fround : (x: number) => x;
     const derived = derive(where, params);
     checkShapes(where, derived, stateShape);
-    const values = runValues(derived, stateShape, dtype);
+    const values = runValues(where, derived, dt, stateShape, dtype);
     const request: NeuronRunRequest = {
       where,
       kernel,
@@ -511,12 +532,8 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
       kernelState: kernelStateIdx,
       input: xs,
       state: s,
-<<<<<<< HEAD
       params: values.params,
       paramArrays: values.arrays,
-=======
-      params: kernelValues(params, dt).map(round),
->>>>>>> main
       dt: round(dt),
       record,
       recurrent: rec,
@@ -544,8 +561,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const where = `${id}.run`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
-    const badStep = spec.checkStep?.(params, dt);
-    if (badStep !== undefined) throw new SpikeflowError(where, badStep.argument, badStep.message);
+    forDt(where, derive(where, params), dt);
     if (options === null || typeof options !== 'object')
       throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
     const unknown = Object.keys(options).filter((k) => k !== 'record' && k !== 'backend');
@@ -561,8 +577,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const where = `${id}.step`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
-    const badStep = spec.checkStep?.(params, dt);
-    if (badStep !== undefined) throw new SpikeflowError(where, badStep.argument, badStep.message);
+    forDt(where, derive(where, params), dt);
     if (options === null || typeof options !== 'object')
       throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
     const unknown = Object.keys(options).filter((k) => k !== 'backend');

@@ -20,3 +20,9 @@ export const compileJs = (update: NeuronUpdate, dtype: DType, recording: boolean
   compileUpdate(update, dtype, recording);
 /** @deprecated use `updateSource` */
 export const kernelSource = (update: NeuronUpdate, dtype: DType, recording: boolean): string => updateSource(update, dtype, recording);
+/**
+ * Rewrites the `R(...)` rounding markers of an update's text for a dtype.
+ * @deprecated print the intermediate form instead: `printBody(irOf(update), 'fround' | 'none')`
+ */
+export const lowerRounding = (body: string, dtype: DType | 'gpu'): string =>
+  body.replace(/(?<![\w$.])R\(/g, dtype === 'float32' ? '$fround(' : '(');

@@ -13,12 +13,7 @@ import { deviceGroupOf, isDeviceTensor } from '../../src/ops/backends/device.js'
 import { createGpuBackend, neuronKernelSource } from '../../src/ops/backends/gpu.js';
 import { BITS_PER_WORD, type NeuronLayout, planNeuron } from '../../src/ops/backends/layout.js';
 import { SpikeflowError } from '../../src/ops/errors.js';
-<<<<<<< HEAD
-import { linearParameters } from '../../src/ops/linear.js';
-=======
-import { lowerRounding } from '../../src/ops/kernel.js';
 import { linear, linearParameters } from '../../src/ops/linear.js';
->>>>>>> main
 import { fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
 import { irOf } from '../../src/ops/update/parse.js';
 import { printBody } from '../../src/ops/update/print.js';

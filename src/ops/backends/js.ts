@@ -6,13 +6,8 @@
  * `Math.fround`, as torch's float32 kernels) and float64.
  * @module
  */
-<<<<<<< HEAD
 
-import { matmulFor } from '../linear.js';
-=======
-import { compileJs } from '../kernel.js';
 import { matmulFor } from '../matmul.js';
->>>>>>> main
 import { allocate, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import { compileUpdate } from '../update/js.js';
 import type { Backend, KernelConfig, LinearRequest, LinearResult, NeuronRunRequest, NeuronRunResult } from './backendRegistry.js';
