@@ -289,7 +289,7 @@ export const compilePopulation = (name: string, pop: Population, dt: number, rng
     } else scalars[key] = v as ParamValue;
   }
   const validated = model.parameters(scalars as never);
-  const values = model.kernelValues(validated);
+  const values = model.kernelValues(validated, dt);
   const params = model.kernel.params.map((p, j) => {
     const v = arrays[p];
     if (v === undefined) return Math.fround(values[j] as number);

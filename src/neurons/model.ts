@@ -180,7 +180,8 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
   readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamValues<P>;
   /**
    * The numeric values of the kernel's `params` (in `kernel.params` order) for validated
-   * parameters, as the backends receive them (unrounded); populations of `src/networks` use it.
+   * parameters and step `dt` (seconds), as the backends receive them (unrounded); populations of
+   * `src/networks` use it.
    */
   kernelValues(p: ParamsOf<P>, dt: number): number[];
   /**

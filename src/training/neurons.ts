@@ -26,7 +26,7 @@
 
 import type { NeuronModel, ParamSpecs, ParamValue } from '../neurons/model.js';
 import { SpikeflowError, show } from '../ops/errors.js';
-import { matmulInto } from '../ops/linear.js';
+import { matmulInto } from '../ops/matmul.js';
 import { type SurrogateGradient, surrogateGradient } from '../ops/surrogates.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
 import type { BackwardResult, ForwardOptions, ForwardResult, LayerState, StateGrad, TrainableLayer } from './layer.js';

@@ -15,7 +15,11 @@ const root = resolve(import.meta.dirname, '../..');
  * `spikeflow` by name; the `spikeflow-source` condition resolves the entries to the sources.
  */
 const script = async (name: string): Promise<string[]> => {
-  const { stdout, stderr } = await run(process.execPath, ['--conditions=spikeflow-source', '--import', 'tsx', resolve(root, 'examples/tutorial', name)], { cwd: root });
+  const { stdout, stderr } = await run(
+    process.execPath,
+    ['--conditions=spikeflow-source', '--import', 'tsx', resolve(root, 'examples/tutorial', name)],
+    { cwd: root },
+  );
   expect(stderr).toBe('');
   return stdout.trimEnd().split('\n');
 };
