@@ -14,6 +14,8 @@ import { li } from '../../src/neurons/li.js';
 import { lif } from '../../src/neurons/lif.js';
 import { lifAdEx } from '../../src/neurons/lifAdEx.js';
 import { lsnn } from '../../src/neurons/lsnn.js';
+// Registers the gpu backend's kernels, as `import 'spikeflow/gpu'` does.
+import '../../src/gpu.js';
 import type { NeuronModel } from '../../src/neurons/model.js';
 import { executionOf } from '../../src/ops/backends/backendRegistry.js';
 import { createGpuBackend } from '../../src/ops/backends/gpu.js';
