@@ -204,6 +204,12 @@ export {
   toNested,
   zeros,
 } from './ops/tensor.js';
+// --- kernel front end: the per-neuron update of `defineModel`, parsed once, transformed, printed ---
+export { type DerivativeOptions, type DerivativeTarget, derivative } from './ops/update/derivative.js';
+export type { Expr, NeuronUpdate, Stmt, UpdateIR } from './ops/update/ir.js';
+export { irOf, UpdateSyntaxError } from './ops/update/parse.js';
+export { printUpdate } from './ops/update/print.js';
+export { type StraightLine, straightLine } from './ops/update/straight.js';
 // --- streams: operators ---
 export {
   type BinEventsOptions,
