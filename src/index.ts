@@ -64,6 +64,13 @@ export {
 } from './neurons/model.js';
 export { modelByName, models } from './neurons/registry.js';
 
+// --- the per-neuron update of `defineModel`: parsed once, transformed (differentiated), printed ---
+export { type DerivativeOptions, type DerivativeTarget, derivative } from './ops/update/derivative.js';
+export type { Expr, NeuronUpdate, Stmt, UpdateIR } from './ops/update/ir.js';
+export { irOf, UpdateSyntaxError } from './ops/update/parse.js';
+export { printUpdate } from './ops/update/print.js';
+export { type StraightLine, straightLine } from './ops/update/straight.js';
+
 // --- neuron models: Norse's families, each with its recurrent variant ---
 export { cobaLif, cobaLifBioParameters, type CobaLIFParameters, type CobaLIFState } from './neurons/cobaLif.js';
 export { iaf, type IAFParameters } from './neurons/iaf.js';
