@@ -17,6 +17,8 @@ export const pages = [
   'live/events.html',
   'live/microphone.html',
   'live/motion.html',
+  'live/brunel.html',
+  'nir/index.html',
   'training/index.html',
 ] as const;
 
