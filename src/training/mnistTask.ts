@@ -32,13 +32,13 @@ export interface MnistOptions {
   readonly testSize?: number;
   /** Seed of the split, the initial weights, the shuffling and the spikes (default 1). */
   readonly seed?: number;
-  /** Hidden LIF neurons (default 128). */
+  /** Hidden LIF neurons (default 256). */
   readonly hidden?: number;
-  /** Time steps per digit (default 32). */
+  /** Time steps per digit (default 25). */
   readonly steps?: number;
   /** Input encoding (default `poisson`). */
   readonly encoding?: Encoding;
-  /** Spike probability per step of a white pixel (poisson; default 0.5). */
+  /** Spike probability per step of a white pixel (poisson; default 0.4). */
   readonly rate?: number;
   /** Epochs (default 8). */
   readonly epochs?: number;
@@ -76,10 +76,10 @@ export const mnistTask = (digits: Digits, options: MnistOptions = {}): MnistTask
     trainSize: 8000,
     testSize: 2000,
     seed: 1,
-    hidden: 128,
-    steps: 32,
+    hidden: 256,
+    steps: 25,
     encoding: 'poisson',
-    rate: 0.5,
+    rate: 0.4,
     epochs: 8,
     batchSize: 32,
     lr: 2e-3,
