@@ -76,6 +76,22 @@ export type ParamsOf<S extends ParamSpecs> = {
           : Tensor;
 };
 
+/** What a caller may give for one parameter of a spec (distributes over a union of specs). */
+export type ParamInputOf<T> = T extends { kind: 'number' }
+  ? number | Tensor | NestedArray
+  : T extends { kind: 'enum'; options: readonly (infer O)[] }
+    ? O
+    : T extends { kind: 'boolean' }
+      ? boolean
+      : Tensor | NestedArray;
+
+/**
+ * The parameters a caller gives a model (any subset; the rest take Norse's defaults), checked by
+ * the type system: an unknown name (`lif.run({ vth: 1 })`) or an enum value that does not exist
+ * (`izhikevich.run({ behavior: 'tonic_spikingg' })`) is a compile error, as it is a run-time one.
+ */
+export type ParamsInput<S extends ParamSpecs> = { readonly [K in keyof S]?: ParamInputOf<S[K]> };
+
 /** A neuron layer's state: one tensor per state variable, all of the same shape and dtype. */
 export type NeuronState<S extends string = string> = Readonly<Record<S, Tensor>>;
 
@@ -162,7 +178,7 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    * Validates parameters and fills Norse's defaults.
    * @throws SpikeflowError for unknown names, non-finite numbers, out-of-range values
    */
-  readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamsOf<P>;
+  readonly parameters: (p?: ParamsInput<P>) => ParamsOf<P>;
   /**
    * The numeric values of the kernel's `params` (in `kernel.params` order) for validated
    * parameters and step `dt` (seconds), as the backends receive them (unrounded); populations of
@@ -173,14 +189,14 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    * Norse's initial state for a layer of the given shape (`[batch, N]`).
    * @throws SpikeflowError for invalid parameters or shapes
    */
-  readonly initialState: (shape: readonly number[], p?: Partial<Record<keyof P, ParamValue>>, dtype?: DType) => NeuronState<S>;
+  readonly initialState: (shape: readonly number[], p?: ParamsInput<P>, dtype?: DType) => NeuronState<S>;
   /**
    * One time step: `step(p, dt, options?)(x, state?) → [out, state]`; x is `[batch, ...]` (for
    * recurrent models `[batch, inputs]`), `state` defaults to the initial state.
    * @throws SpikeflowError on shape/dtype mismatch, non-finite input or state, `dt <= 0`, bad parameters, a backend that cannot run it
    */
   readonly step: (
-    p?: Partial<Record<keyof P, ParamValue>>,
+    p?: ParamsInput<P>,
     dt?: number,
     options?: StepOptions,
   ) => (x: Tensor, state?: NeuronState<S>) => readonly [Tensor, NeuronState<S>];
@@ -191,11 +207,7 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    * read) and is consumed by the next run it is passed to; see `src/ops/backends/device.ts`.
    * @throws SpikeflowError as {@link NeuronModel.step}
    */
-  readonly run: (
-    p?: Partial<Record<keyof P, ParamValue>>,
-    dt?: number,
-    options?: RunOptions,
-  ) => (xs: Tensor, state?: NeuronState<S>) => RunResult<S>;
+  readonly run: (p?: ParamsInput<P>, dt?: number, options?: RunOptions) => (xs: Tensor, state?: NeuronState<S>) => RunResult<S>;
 }
 
 /** Norse's surrogate-gradient methods; they only shape gradients, never the forward pass. */
@@ -222,6 +234,15 @@ const isTensorLike = (v: unknown): v is Tensor =>
   v !== null && typeof v === 'object' && 'data' in (v as object) && 'shape' in (v as object);
 
 const validateParams = <P extends ParamSpecs>(where: string, specs: P, p: Partial<Record<string, ParamValue>> | undefined): ParamsOf<P> => {
+  if (isTensorLike(p)) {
+    const model = where.split('.')[0];
+    throw new SpikeflowError(
+      where,
+      'p',
+      `expected parameters (an object such as { vTh: 1 }), received a tensor of shape [${p.shape.join(', ')}]; ` +
+        `a model takes parameters first and the input after: ${model}.run(params, dt)(xs) or ${model}.step(params, dt)(x, state)`,
+    );
+  }
   const given = parameterRecord(where, Object.keys(specs), p);
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(specs)) {
@@ -263,7 +284,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
   });
   const recurrent = spec.recurrent;
 
-  const parameters = (p?: Partial<Record<keyof P, ParamValue>>): ParamsOf<P> => {
+  const parameters = (p?: ParamsInput<P>): ParamsOf<P> => {
     const where = `${id}.parameters`;
     const v = validateParams(where, spec.parameters, p as Partial<Record<string, ParamValue>>);
     const bad = spec.check?.(v);
@@ -295,7 +316,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     return Object.freeze(state) as NeuronState<S>;
   };
 
-  const initialState = (shape: readonly number[], p?: Partial<Record<keyof P, ParamValue>>, dtype: DType = 'float32'): NeuronState<S> => {
+  const initialState = (shape: readonly number[], p?: ParamsInput<P>, dtype: DType = 'float32'): NeuronState<S> => {
     const params = parameters(p);
     if (recurrent !== undefined) {
       const rows = (params as unknown as Record<string, Tensor>).recurrentWeights?.shape[0];
@@ -438,7 +459,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     return [result.out, next, result.recorded as NeuronState<S>];
   };
 
-  const run = (p?: Partial<Record<keyof P, ParamValue>>, dt = 0.001, options: RunOptions = {}) => {
+  const run = (p?: ParamsInput<P>, dt = 0.001, options: RunOptions = {}) => {
     const where = `${id}.run`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
@@ -455,7 +476,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
       runImpl(where, params, dt, options.record === true, backend, owner, xs, state);
   };
 
-  const step = (p?: Partial<Record<keyof P, ParamValue>>, dt = 0.001, options: StepOptions = {}) => {
+  const step = (p?: ParamsInput<P>, dt = 0.001, options: StepOptions = {}) => {
     const where = `${id}.step`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
