@@ -65,6 +65,13 @@ export {
 } from './neurons/model.js';
 export { modelByName, models } from './neurons/registry.js';
 
+// --- the per-neuron update of `defineModel`: parsed once, transformed (differentiated), printed ---
+export { type DerivativeOptions, type DerivativeTarget, derivative } from './ops/update/derivative.js';
+export type { Expr, NeuronUpdate, Stmt, UpdateIR } from './ops/update/ir.js';
+export { irOf, UpdateSyntaxError } from './ops/update/parse.js';
+export { printUpdate } from './ops/update/print.js';
+export { type StraightLine, straightLine } from './ops/update/straight.js';
+
 // --- neuron models: Norse's families, each with its recurrent variant ---
 export { cobaLif, cobaLifBioParameters, type CobaLIFParameters, type CobaLIFState } from './neurons/cobaLif.js';
 export { iaf, type IAFParameters } from './neurons/iaf.js';
@@ -76,6 +83,7 @@ export {
   izhikevichBehaviors,
   izhikevichCustom,
   type IzhikevichParameters,
+  IZHIKEVICH_UPDATE_ORDERS,
   izhikevichRecurrent,
   type IzhikevichRecurrentParameters,
   type IzhikevichState,
@@ -98,7 +106,13 @@ export {
 } from './neurons/lifAdExRefrac.js';
 export { lifBox, type LIFBoxParameters } from './neurons/lifBox.js';
 export { lifEx, type LIFExParameters, lifExRecurrent, type LIFExRecurrentParameters, type LIFExState } from './neurons/lifEx.js';
-export { INTEGRATIONS, RESET_METHODS } from './neurons/lifOptions.js';
+export {
+  IZHIKEVICH_NORSE_ORDER_HOLDS,
+  type IzhikevichProtocol,
+  izhikevichFigure1,
+  izhikevichFigure1Input,
+} from './neurons/izhikevichFigure1.js';
+export { INPUT_CONVENTIONS, INTEGRATIONS, RESET_METHODS } from './neurons/lifOptions.js';
 export { lifRefrac, type LIFRefracParameters, lifRefracRecurrent } from './neurons/lifRefrac.js';
 export { lsnn, type LSNNParameters, lsnnRecurrent, type LSNNRecurrentParameters, type LSNNState } from './neurons/lsnn.js';
 
@@ -166,8 +180,20 @@ export {
   type Values,
   type VogelsAbbottOptions,
 } from './networks/index.js';
-export { isSpikingNetworkJson, spikingNetworkFromJson } from './networks/json.js';
-export { binnedRate, isiCv, meanRate, mergeSpikes, rateSpectrum, type Spectrum, synchrony } from './networks/analysis.js';
+export { isSpikingNetworkJson, type JsonNetwork, spikingNetworkFromJson } from './networks/json.js';
+export {
+  type BrunelRegime,
+  binnedRate,
+  classifyBrunel,
+  isiCv,
+  meanRate,
+  mergeSpikes,
+  rateSpectrum,
+  type Spectrum,
+  spikeTensor,
+  synchrony,
+} from './networks/analysis.js';
+export { pointLif } from './networks/pointLif.js';
 
 // --- encoders: values to spikes ---
 export {

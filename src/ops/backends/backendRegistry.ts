@@ -117,8 +117,13 @@ export interface NeuronRunRequest {
   readonly input: Tensor;
   /** Initial state (validated; may be a device-resident state of a backend). */
   readonly state: Readonly<Record<string, Tensor>>;
-  /** Kernel parameter values in `kernel.params` order, rounded to the dtype. */
+  /** Kernel parameter values in `kernel.params` order, rounded to the dtype (0 where per-neuron). */
   readonly params: readonly number[];
+  /**
+   * Per-neuron kernel parameters: entry `j` is the `[M]` values (in the run's dtype) of
+   * `kernel.params[j]` when it differs per neuron, else undefined. Absent when every parameter is a scalar.
+   */
+  readonly paramArrays?: readonly (TensorData | undefined)[] | undefined;
   /** Time step in seconds, rounded to the dtype. */
   readonly dt: number;
   /** Whether to return every state variable after every step. */
