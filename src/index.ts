@@ -52,6 +52,7 @@ export {
   type ModelSpec,
   type NeuronModel,
   type NeuronState,
+  type ParamsInput,
   type ParamsOf,
   type ParamSpec,
   type ParamSpecs,
