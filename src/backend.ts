@@ -43,10 +43,12 @@ export {
   registerKernel,
   unregisterBackend,
 } from './ops/backends/backendRegistry.js';
-// --- device-resident tensors (results kept on a device between layers) ---
-export { DeviceGroup, type DeviceStorage, deviceGroupOf, isDeviceTensor } from './ops/backends/device.js';
+
 // --- the reference backend ---
 export { jsBackend, jsLinear, jsNeuronRun } from './ops/backends/js.js';
+
+// --- device-resident tensors (results kept on a device between layers) ---
+export { DeviceGroup, type DeviceStorage, deviceGroupOf, isDeviceTensor } from './ops/backends/device.js';
 
 // --- the per-neuron update a neuron run executes ---
 export { type CompiledKernel, compileJs, type KernelCall, kernelSource, type NeuronKernel } from './ops/kernel.js';

@@ -323,7 +323,12 @@ export const tagExecution = <T extends object>(value: T, info: ExecutionInfo): T
 /**
  * What computed a result: pass an output tensor, a state record or a recorded-states record
  * returned by a neuron run or a linear op. Undefined for values spikeflow did not compute.
- * @example executionOf(lif.run({}, 0.001, { backend: 'auto' })(xs)[0]) // { backend: 'js', device: 'cpu', ... }
+ * @example
+ * ```ts
+ * import { executionOf, lif, zeros } from 'spikeflow';
+ * const [z] = lif.run({}, 0.001, { backend: 'auto' })(zeros([10, 1, 4]));
+ * console.log(executionOf(z)); // { backend: 'js', device: 'cpu', requested: 'auto', note: 'auto chose js', … }
+ * ```
  */
 export const executionOf = (value: unknown): ExecutionInfo | undefined =>
   value !== null && typeof value === 'object' ? executions.get(value as object) : undefined;
