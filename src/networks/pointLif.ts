@@ -13,17 +13,20 @@
  * @module
  */
 
-import { integrationSpec, leakFactorCode, withOptionValues } from '../neurons/lifOptions.js';
 import { defineModel, type ParamSpecs } from '../neurons/model.js';
 import type { NeuronKernel } from '../ops/kernel.js';
 
-/** Parameters of {@link pointLif}: `tauMemInv` (1/s, default 50), `vLeak` (−60), `vTh` (−50), `vReset` (−60), `integration`. */
+/**
+ * Parameters of {@link pointLif}: `tauMemInv` (1/s, default 50), `vLeak` (−60), `vTh` (−50),
+ * `vReset` (−60), `integration` (`'euler'`, default, or `'exact'`: the exact decay with `x` held
+ * over the step, which is the closed form here since the model has no other state).
+ */
 export const pointLifParameterSpecs = {
   tauMemInv: { kind: 'number', default: 50, range: 'positive' },
   vLeak: { kind: 'number', default: -60, range: 'finite' },
   vTh: { kind: 'number', default: -50, range: 'finite' },
   vReset: { kind: 'number', default: -60, range: 'finite' },
-  ...integrationSpec,
+  integration: { kind: 'enum', default: 'euler', options: ['euler', 'exact'] },
 } as const satisfies ParamSpecs;
 
 /** The per-neuron point-LIF update (input `x`, state `v`, output `z`). */
@@ -34,7 +37,7 @@ export const pointLifKernel: NeuronKernel = {
   params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', 'exact'],
   output: 'z',
   body: `
-  ${leakFactorCode('kMem', 'tauMemInv')}
+  const kMem = exact > 0.5 ? R(1 - R(Math.exp(R(-dt * tauMemInv)))) : R(dt * tauMemInv);
   const vD = R(v + R(kMem * R(R(vLeak - v) + x)));
   const z = R(vD - vTh) > 0 ? 1 : 0;
   v = z > 0 ? vReset : vD;
@@ -50,7 +53,7 @@ export const pointLif = defineModel({
   id: 'pointLif',
   parameters: pointLifParameterSpecs,
   kernel: pointLifKernel,
-  kernelParams: withOptionValues,
+  kernelParams: (p) => ({ tauMemInv: p.tauMemInv, vLeak: p.vLeak, vTh: p.vTh, vReset: p.vReset, exact: p.integration === 'exact' ? 1 : 0 }),
   state: ['v'],
   initialState: (p) => ({ v: p.vLeak }),
   outputName: 'z',
