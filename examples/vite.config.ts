@@ -18,6 +18,7 @@ export const pages = [
   'live/microphone.html',
   'live/motion.html',
   'live/brunel.html',
+  'nir/index.html',
 ] as const;
 
 export default defineConfig({

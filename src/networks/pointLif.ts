@@ -3,7 +3,7 @@
  * integrates its input directly, with no synaptic current of its own, so synaptic dynamics come
  * from the population's ports (current, conductance or delta):
  * ```
- * v_d = v + (dt·τ_mem⁻¹)·((v_leak − v) + x)      (Euler; integration 'exact': factor 1 − e^{−dt·τ_mem⁻¹})
+ * v_d = v + (dt·τ_mem⁻¹)·((v_leak − v) + x)      (Euler; 'exponentialEuler' and 'exact', identical here: factor 1 − e^{−dt·τ_mem⁻¹})
  * z   = Θ(v_d − v_th)                          (strict, Brian2's `v > Vt`)
  * v'  = v_reset if z else v_d
  * ```
@@ -13,20 +13,17 @@
  * @module
  */
 
+import { eulerStabilityCheck, integrationSpec, leakFactorCode, withOptionValues } from '../neurons/lifOptions.js';
 import { defineModel, type ParamSpecs } from '../neurons/model.js';
 import type { NeuronKernel } from '../ops/kernel.js';
 
-/**
- * Parameters of {@link pointLif}: `tauMemInv` (1/s, default 50), `vLeak` (−60), `vTh` (−50),
- * `vReset` (−60), `integration` (`'euler'`, default, or `'exact'`: the exact decay with `x` held
- * over the step, which is the closed form here since the model has no other state).
- */
+/** Parameters of {@link pointLif}: `tauMemInv` (1/s, default 50), `vLeak` (−60), `vTh` (−50), `vReset` (−60), `integration`. */
 export const pointLifParameterSpecs = {
   tauMemInv: { kind: 'number', default: 50, range: 'positive' },
   vLeak: { kind: 'number', default: -60, range: 'finite' },
   vTh: { kind: 'number', default: -50, range: 'finite' },
   vReset: { kind: 'number', default: -60, range: 'finite' },
-  integration: { kind: 'enum', default: 'euler', options: ['euler', 'exact'] },
+  ...integrationSpec,
 } as const satisfies ParamSpecs;
 
 /** The per-neuron point-LIF update (input `x`, state `v`, output `z`). */
@@ -34,10 +31,10 @@ export const pointLifKernel: NeuronKernel = {
   name: 'point_lif',
   inputs: ['x'],
   state: ['v'],
-  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', 'exact'],
+  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', 'scheme'],
   output: 'z',
   body: `
-  const kMem = exact > 0.5 ? R(1 - R(Math.exp(R(-dt * tauMemInv)))) : R(dt * tauMemInv);
+  ${leakFactorCode('kMem', 'tauMemInv')}
   const vD = R(v + R(kMem * R(R(vLeak - v) + x)));
   const z = R(vD - vTh) > 0 ? 1 : 0;
   v = z > 0 ? vReset : vD;
@@ -53,8 +50,9 @@ export const pointLif = defineModel({
   id: 'pointLif',
   parameters: pointLifParameterSpecs,
   kernel: pointLifKernel,
-  kernelParams: (p) => ({ tauMemInv: p.tauMemInv, vLeak: p.vLeak, vTh: p.vTh, vReset: p.vReset, exact: p.integration === 'exact' ? 1 : 0 }),
+  kernelParams: withOptionValues,
   state: ['v'],
   initialState: (p) => ({ v: p.vLeak }),
   outputName: 'z',
+  checkStep: eulerStabilityCheck((p) => ({ tauMemInv: p.tauMemInv })),
 });
