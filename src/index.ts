@@ -119,7 +119,7 @@ export { type BackendChoice, backendNames, type ExecutionInfo, executionOf } fro
 // --- encoders: signals (audio, sensors) to spikes ---
 export { type Cochlea, type CochleaConfig, type CochleaParameters, type CochleaState, cochlea } from './ops/cochlea.js';
 // --- convolution and pooling layers (NIR's Conv1d/Conv2d/SumPool2d/AvgPool2d/Flatten; NIR files themselves: `spikeflow/nir`) ---
-export { type ConvPadding, type ConvParameters, conv1d, conv2d, convOutputShape } from './ops/conv.js';
+export { type ConvPadding, type ConvParameters, conv1d, conv2d, convLayer, convOutputShape } from './ops/conv.js';
 // --- decoders: spikes to values ---
 export { type ExpFilterParameters, expFilter, expFilterStep } from './ops/decoders/expFilter.js';
 export { type SpikesToTimesParameters, spikesToTimes } from './ops/decoders/spikesToTimes.js';
@@ -178,7 +178,7 @@ export {
   tsodyksMarkramInitialState,
   tsodyksMarkramParameters,
 } from './ops/plasticity/tsodyksMarkram.js';
-export { avgPool2d, flatten, type Pool2dParameters, pool2dOutputShape, sumPool2d } from './ops/pool.js';
+export { avgPool2d, flatten, flattenLayer, type Pool2dParameters, pool2dOutputShape, poolLayer, sumPool2d } from './ops/pool.js';
 // --- random numbers (seeded, replayable) ---
 export { type RandomGenerator, seededGenerator, uniforms } from './ops/random.js';
 // --- tensors ---
