@@ -17,6 +17,7 @@ export const pages = [
   'live/events.html',
   'live/microphone.html',
   'live/motion.html',
+  'live/brunel.html',
   'nir/index.html',
 ] as const;
 
