@@ -97,6 +97,13 @@ const neuronNode = (part: Extract<NirPart, { kind: 'neuron' }>, shape: readonly 
       `${label}: NIR resets to v_reset; resetMethod ${show(p.resetMethod)} cannot be expressed (use 'value')`,
     );
   }
+  if ('inputConvention' in p && p.inputConvention !== 'jump') {
+    throw new SpikeflowError(
+      where,
+      'inputConvention',
+      `${label}: the NIR mapping follows Norse's 'jump' input convention; inputConvention ${show(p.inputConvention)} cannot be expressed`,
+    );
+  }
   switch (m.id) {
     case 'lif':
       return {

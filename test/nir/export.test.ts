@@ -118,6 +118,11 @@ describe('NIR export', () => {
       /cannot be expressed/,
     );
     expectArgumentError(
+      () => networkToNir({ layers: [{ type: 'LIF', params: { inputConvention: 'current' } }] }, 3),
+      'inputConvention',
+      /cannot be expressed/,
+    );
+    expectArgumentError(
       () => toNir([{ kind: 'linear', weight: tensor([[1, 2]]) }], { inputShape: [3] }),
       'parts[0]',
       /does not take the input shape \[3\]/,
