@@ -16,7 +16,7 @@
  * @module
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { concatMap, firstValueFrom, lastValueFrom, map, type Observable, of, tap, timer } from 'rxjs';
 import { li } from '../neurons/li.js';
@@ -25,21 +25,19 @@ import type { NeuronModel, NeuronState, RunResult } from '../neurons/model.js';
 import { buildNetwork, type NetworkSpec } from '../neurons/network.js';
 import { modelByName } from '../neurons/registry.js';
 import { type Layer, linearLayer, neuron } from '../neurons/sequential.js';
+import { cochlea } from '../ops/cochlea.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { linearInit } from '../ops/linear.js';
 import { allocate, dtypeOf, fromTypedArray, reshape, sizeOf, type Tensor, tensor } from '../ops/tensor.js';
 import { binEvents } from '../streams/binEvents.js';
 import { fromTensor } from '../streams/fromTensor.js';
 import { layer } from '../streams/layer.js';
-import { cochleaEnvelopes } from '../streams/readers/cochleaEnvelopes.js';
+import { cochleaEnvelopes, monoSamples } from '../streams/readers/cochleaEnvelopes.js';
 import { csvFile } from '../streams/readers/csv.js';
 import { detectFormat, isEventFormat, SNIFF_BYTES } from '../streams/readers/detect.js';
 import { eventFile, openEventFile } from '../streams/readers/eventFile.js';
 import { openWavFile, wavFile } from '../streams/readers/wavFile.js';
-import { heatmap } from '../viz/heatmap.js';
-import { raster } from '../viz/raster.js';
-import { rate } from '../viz/rate.js';
-import { report } from '../viz/report.js';
+import { type RunReportOptions, runReport } from '../viz/runReport.js';
 import { traces } from '../viz/traces.js';
 import { inputTensor } from './simulate.js';
 
@@ -99,6 +97,10 @@ interface Source {
   readonly features: readonly number[];
   readonly totalSteps?: number;
   readonly title: string;
+  /** What the report says of the input: its file name, recording facts, the quantity of a value, audio. */
+  readonly describe: Pick<RunReportOptions, 'name' | 'recording' | 'quantity' | 'audio'>;
+  /** Audio: receives the mono samples as they are read (for the report's waveform). */
+  onSamples?: (samples: Float32Array) => void;
 }
 
 const where = 'run';
@@ -117,38 +119,6 @@ const readJson = (path: string, what: string): unknown => {
   } catch (e) {
     throw new SpikeflowError(where, what, `cannot read ${what} file ${JSON.stringify(path)}: ${(e as Error).message}`);
   }
-};
-
-/** The first `k` features of chunks `[T, B, N]` (for plots of large layers). */
-const firstFeatures = (t: Tensor, k: number): Tensor => {
-  const [T, B] = t.shape as [number, number];
-  const N = sizeOf(t.shape.slice(2));
-  if (N <= k) return t;
-  const out = allocate(dtypeOf(t), T * B * k);
-  for (let r = 0; r < T * B; r++) out.set(t.data.subarray(r * N, r * N + k), r * k);
-  return fromTypedArray(out, [T, B, k]);
-};
-
-/** Adds a chunk `[T, B, N]` into per-feature sums `[N]`. */
-const accumulate = (sum: Float64Array, t: Tensor): void => {
-  const N = sum.length;
-  const d = t.data;
-  for (let r = 0; r < d.length; r += N) for (let n = 0; n < N; n++) sum[n] = (sum[n] as number) + (d[r + n] as number);
-};
-
-/** Per-pixel sums `[C·H·W]` pooled into `k×k` blocks (k chosen so the frame is at most 160 blocks wide and high), as a chunk `[1, 1, C, h, w]`. */
-const pooledFrame = (sum: Float64Array, [C, H, W]: readonly [number, number, number]): { frame: Tensor; k: number } => {
-  const k = Math.max(1, Math.ceil(Math.max(H, W) / 160));
-  const h = Math.ceil(H / k);
-  const w = Math.ceil(W / k);
-  const out = new Float32Array(C * h * w);
-  for (let c = 0; c < C; c++)
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < W; x++) {
-        const o = (c * h + Math.floor(y / k)) * w + Math.floor(x / k);
-        out[o] = (out[o] as number) + (sum[(c * H + y) * W + x] as number);
-      }
-  return { frame: fromTypedArray(out, [1, 1, C, h, w]), k };
 };
 
 const scaled = (t: Tensor, gain: number): Tensor => {
@@ -180,6 +150,11 @@ const openSource = async (options: RunJobOptions, dt: number, gain: number | und
       features: [64],
       totalSteps: steps,
       title: 'built-in demo',
+      describe: {
+        name: 'built-in demo',
+        recording: [['signal', '64 sinusoids 0.15 + 0.15·sin(2π f t), f = 1–8 Hz']],
+        quantity: 'input current',
+      },
     };
   }
   let size: number;
@@ -208,13 +183,24 @@ const openSource = async (options: RunJobOptions, dt: number, gain: number | und
       features: xs.shape.slice(2),
       totalSteps: xs.shape[0] as number,
       title: path,
+      describe: { name: basename(path), recording: [['format', 'JSON currents']], quantity: 'input current' },
     };
   }
   if (format === 'csv') {
     const chunks = csvFile(path, { timeColumn: 0 }).pipe(map((b) => scaled(b.values, g)));
     // The channel count is known after the header: read the first row.
     const first = await firstValueFrom(csvFile(path, { timeColumn: 0, blockRows: 1 }));
-    return { kind: 'timeseries', chunks, features: [first.channels.length], title: path };
+    return {
+      kind: 'timeseries',
+      chunks,
+      features: [first.channels.length],
+      title: path,
+      describe: {
+        name: basename(path),
+        recording: [['format', `CSV, ${first.channels.length} channels`]],
+        quantity: `input value${g === 1 ? '' : ` × ${g}`}`,
+      },
+    };
   }
   if (format === 'wav') {
     const reader = await openWavFile(path);
@@ -222,17 +208,27 @@ const openSource = async (options: RunJobOptions, dt: number, gain: number | und
     await reader.close();
     const hop = Math.max(1, Math.round(dt * sampleRate));
     const channels = 32;
-    const chunks = wavFile(path).pipe(
-      cochleaEnvelopes({ channels, hop }),
-      map((x) => scaled(x, gain ?? 200)),
-    );
-    return {
+    const source: Source = {
       kind: 'audio',
-      chunks,
+      chunks: wavFile(path).pipe(
+        tap((block) => source.onSamples?.(monoSamples(block, 'mix'))),
+        cochleaEnvelopes({ channels, hop }),
+        map((x) => scaled(x, gain ?? 200)),
+      ),
       features: [channels],
       ...(frames === undefined ? {} : { totalSteps: Math.floor(frames / hop) }),
       title: `${path} (${sampleRate} Hz, cochlea ${channels} channels, hop ${hop} samples)`,
+      describe: {
+        name: basename(path),
+        recording: [
+          ['format', `WAV, ${sampleRate} Hz`],
+          ['front end', `cochlea, ${channels} channels, one envelope step per ${hop} samples, gain ${gain ?? 200}`],
+        ],
+        quantity: 'cochlea envelope',
+        audio: { sampleRate, hop, bands: Array.from(cochlea({ channels, sampleRate }).centres) },
+      },
     };
+    return source;
   }
   if (!isEventFormat(format)) throw new SpikeflowError(where, 'format', `no reader for format ${show(format)}`);
   const reader = await openEventFile(path, { format });
@@ -263,7 +259,34 @@ const openSource = async (options: RunJobOptions, dt: number, gain: number | und
     binEvents({ dt, timeUnit: 'us', sensor: { width, height }, t0: 'first', maxChunk }),
     map((x) => scaled(x, g)),
   );
-  return { kind: 'events', chunks, features: [2, height, width], title: `${path} (${fmt}, ${width}×${height})` };
+  return {
+    kind: 'events',
+    chunks,
+    features: [2, height, width],
+    title: `${path} (${fmt}, ${width}×${height})`,
+    describe: {
+      name: basename(path),
+      recording: [
+        ['format', fmt],
+        ['sensor', `${width} × ${height} px${sensor === undefined ? ' (from the events)' : ''}`],
+      ],
+      quantity: 'events',
+    },
+  };
+};
+
+/** A model's parameters in effect (Norse's defaults), as `name value` pairs for the report. */
+const describeParameters = (model: NeuronModel): string | undefined => {
+  let p: Record<string, unknown>;
+  try {
+    p = model.parameters({}) as Record<string, unknown>;
+  } catch {
+    return undefined; // parameters without defaults (e.g. weights of a recurrent layer)
+  }
+  return Object.entries(p)
+    .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
+    .map(([k, v]) => `${k} ${typeof v === 'number' ? +v.toPrecision(4) : String(v)}`)
+    .join(', ');
 };
 
 /** Paces chunks to wall time: a chunk ending at simulated time s is emitted no earlier than s after the start. */
@@ -319,47 +342,23 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
     layers = [{ layer: neuron(model, {}, dt, { record: inputSize <= 100_000 }) as Layer, name: model.name, size: inputSize, model }];
   }
 
-  const shown = 4096;
   const probes: Probe[] = layers.map((l) => ({ name: l.name, size: l.size, spiking: l.model?.outputName === 'z', spikes: 0 }));
-  const charts = layers.map((l, k) => {
-    const p = probes[k] as Probe;
-    if (p.spiking) {
-      return {
-        raster: raster<Tensor>()
-          .value((t) => firstFeatures(t, shown))
-          .window(1000)
-          .dt(dt)
-          .title(`${l.name} spikes${l.size > shown ? ` (first ${shown} of ${l.size} neurons)` : ''}`),
-        rate: rate<Tensor>().window(100_000).dt(dt).title(`${l.name} population rate`),
-      };
-    }
-    return {
-      traces: traces<Tensor>()
-        .value((t) => firstFeatures(t, 8))
-        .window(1000)
-        .dt(dt)
-        .title(`${l.name} output (first 8)`),
-    };
-  });
   const firstNeuron = layers.findIndex((l) => l.model !== undefined && l.model.outputName === 'z' && l.model.stateNames.includes('v'));
-  const voltage = traces<Tensor>()
-    .value((t) => firstFeatures(t, 4))
-    .window(500)
-    .dt(dt)
-    .title('Membrane voltage v (first 4 neurons of the first spiking layer)');
-  // Event frames: per-pixel sums accumulated here, drawn once at the end as one frame pooled into
-  // blocks of k×k pixels (an SVG cell per pixel of a megapixel sensor would take minutes to draw).
-  const frames = source.features.length === 3 ? (source.features as [number, number, number]) : undefined;
-  const inputSum = frames === undefined ? undefined : new Float64Array(inputSize);
-  const outputSum = frames !== undefined && probes[0]?.spiking && layers[0]?.size === inputSize ? new Float64Array(inputSize) : undefined;
-  const input =
-    frames === undefined
-      ? traces<Tensor>()
-          .value((t) => firstFeatures(t, 8))
-          .window(1000)
-          .dt(dt)
-          .title('Input (first 8 channels)')
-      : undefined;
+  // The report aggregates as data arrive (bounded memory whatever the run's length).
+  const rep = runReport({
+    ...source.describe,
+    kind: source.kind,
+    dt,
+    features: source.features,
+    gain: gain ?? (source.kind === 'audio' ? 200 : 1),
+    layers: layers.map((l, k) => ({
+      name: l.name,
+      size: l.size,
+      spiking: (probes[k] as Probe).spiking,
+      parameters: l.model === undefined ? undefined : describeParameters(l.model),
+    })),
+  });
+  source.onSamples = (samples) => rep.samples(samples);
 
   const total = source.totalSteps;
   const showBar =
@@ -379,36 +378,23 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
   const started = performance.now();
   let stream = source.chunks.pipe(
     map((x) => reshape(x, [x.shape[0] as number, x.shape[1] as number, inputSize])),
-    tap((x) => {
-      input?.push(x);
-      if (inputSum !== undefined) accumulate(inputSum, x);
-    }),
+    tap((x) => rep.input(x)),
   );
   if (options.realtime === true) stream = stream.pipe(paced(dt));
   layers.forEach((l, k) => {
     const probe = probes[k] as Probe;
-    const chart = charts[k];
     stream = stream.pipe(
       layer(l.layer, {
         probe: (s: { out: Tensor; recorded?: unknown }) => {
           if (k === firstNeuron) {
             const v = (s.recorded as NeuronState | undefined)?.v;
-            if (v !== undefined) voltage.push(v);
+            if (v !== undefined) rep.voltage(v);
           }
         },
       }),
       tap((out: Tensor) => {
-        if (probe.spiking) {
-          let n = 0;
-          for (let j = 0; j < out.data.length; j++) n += out.data[j] as number;
-          probe.spikes += n;
-        }
-        if (chart?.raster !== undefined) {
-          chart.raster.push(out);
-          chart.rate.push(out);
-        }
-        if (k === 0 && outputSum !== undefined) accumulate(outputSum, out);
-        chart?.traces?.push(out);
+        rep.output(k, out);
+        probe.spikes = rep.spikes(k);
       }),
     );
   });
@@ -431,13 +417,13 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
   }
 
   // The seed figure of the demo: LIF neurons under constant currents 0, 0.1, 0.3 for 100 steps.
-  const rep = report().title(`spikeflow run: ${source.title}`);
   if (source.kind === 'demo') {
     const xs = tensor(Array.from({ length: 100 }, () => [[0, 0.1, 0.3]]));
-    rep.add(
+    rep.figure(
       traces<RunResult>()
         .threshold(1)
         .labels(['0', '0.1', '0.3'])
+        .yLabel('membrane voltage v')
         .title('LIF neurons under constant currents')
         .toSVG(lif.run({}, dt, { record: true })(xs)),
       {
@@ -446,47 +432,15 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
       },
     );
   }
-  if (input !== undefined) rep.add(input, { title: 'Input' });
-  if (frames !== undefined && inputSum !== undefined) {
-    const { frame, k } = pooledFrame(inputSum, frames);
-    rep.add(
-      heatmap<Tensor>()
-        .window(1)
-        .title(`Input events per ${k > 1 ? `${k}×${k} pixel block` : 'pixel'} (ON − OFF)`)
-        .toSVG(frame),
-      {
-        title: 'Input events',
-      },
-    );
-  }
-  if (firstNeuron >= 0 && voltage.buffered().received > 0) rep.add(voltage, { title: 'Voltage traces' });
-  charts.forEach((c, k) => {
-    const name = probes[k]?.name ?? '';
-    if (c.raster !== undefined) {
-      rep.add(c.raster, { title: `${name}: raster` });
-      rep.add(c.rate, { title: `${name}: rate` });
-    } else if (c.traces !== undefined) rep.add(c.traces, { title: `${name}: output` });
-  });
-  if (frames !== undefined && outputSum !== undefined) {
-    const { frame, k } = pooledFrame(outputSum, frames);
-    rep.add(
-      heatmap<Tensor>()
-        .window(1)
-        .title(`Output spikes per ${k > 1 ? `${k}×${k} pixel block` : 'neuron (pixel layout)'}`)
-        .toSVG(frame),
-      {
-        title: 'Output heatmap',
-      },
-    );
-  }
 
   const outDir = resolve(options.out ?? 'spikeflow-out');
   const reportStarted = performance.now();
   mkdirSync(outDir, { recursive: true });
   const reportPath = join(outDir, 'report.html');
-  writeFileSync(reportPath, rep.toHTML());
+  const neuronStepsPerSecond =
+    wall > 0 ? probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined ? p.size * steps : 0), 0) / wall : 0;
+  writeFileSync(reportPath, rep.toHTML({ wallSeconds: wall, neuronStepsPerSecond }));
   const reportSeconds = (performance.now() - reportStarted) / 1000;
-  const neuronSteps = probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined ? p.size * steps : 0), 0);
   const summary: RunSummary = {
     input: options.input ?? null,
     kind: source.kind,
@@ -501,7 +455,7 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
     })),
     wallSeconds: wall,
     reportSeconds,
-    neuronStepsPerSecond: wall > 0 ? neuronSteps / wall : 0,
+    neuronStepsPerSecond,
     report: reportPath,
   };
   writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
