@@ -2,8 +2,9 @@
  * Page bundle of bench/backends.bench.ts: the same LIF measurement, run inside headless Chromium
  * (WebGL2 through SwiftShader there, or a real GPU in a browser that has one).
  */
-import { gpuBackend } from '../src/ops/backends/builtin.js';
-import { executionOf } from '../src/ops/backends/registry.js';
+
+import { executionOf } from '../src/ops/backends/backendRegistry.js';
+import { gpuBackend } from '../src/ops/backends/gpuBackend.js';
 import { lifChunkInput, measureLif } from './lifMeasure.js';
 
 const api = {

@@ -15,11 +15,11 @@ import { lsnn } from '../src/neurons/lsnn.js';
 import type { NeuronModel } from '../src/neurons/model.js';
 import { models } from '../src/neurons/registry.js';
 import { neuron, sequential, stateless } from '../src/neurons/sequential.js';
-import { type Backend, executionOf } from '../src/ops/backends/registry.js';
+import { type Backend, executionOf } from '../src/ops/backends/backendRegistry.js';
 import { allocateShared, compileThreaded, type ThreadsOptions } from '../src/ops/backends/threads.js';
 import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { compileJs } from '../src/ops/kernel.js';
-import { linearInit } from '../src/ops/linear.js';
+import { linear, linearInit } from '../src/ops/linear.js';
 import { seededGenerator, uniforms } from '../src/ops/random.js';
 import { fromTypedArray, type Tensor } from '../src/ops/tensor.js';
 import type { Row } from './report.js';
@@ -191,8 +191,7 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
 
 /** LIF → Linear(N → N/10) → LI as one sequential network. */
 export const lifLinearLiCase = async (ctx: CaseContext, sizes: readonly number[]): Promise<Row[]> => {
-  const { linearOp } = await import('../src/ops/backends/linearOp.js');
-  const { getKernel } = await import('../src/ops/backends/registry.js');
+  const { getKernel } = await import('../src/ops/backends/backendRegistry.js');
   const rows: Row[] = [];
   const T = ctx.T;
   const threads = createThreadsBackend(ctx.threads);
@@ -204,7 +203,7 @@ export const lifLinearLiCase = async (ctx: CaseContext, sizes: readonly number[]
       const linearBackend = backend === 'threads' && getKernel('linear', 'threads') !== undefined ? threads : 'js';
       const net = sequential(
         neuron(lif, {}, DT, { backend: b }),
-        stateless('Linear', linearOp(w, { backend: linearBackend })),
+        stateless('Linear', linear(w, { backend: linearBackend })),
         neuron(li, {}, DT, { backend: b }),
       );
       let ran = '';

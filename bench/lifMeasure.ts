@@ -4,7 +4,7 @@
  * neuron-steps spike, as the Norse anchors), chunks threaded through the layer's state.
  */
 import { lif } from '../src/neurons/lif.js';
-import type { BackendChoice, ExecutionInfo } from '../src/ops/backends/registry.js';
+import type { BackendChoice, ExecutionInfo } from '../src/ops/backends/backendRegistry.js';
 import { seededGenerator, uniforms } from '../src/ops/random.js';
 import { fromTypedArray, type Tensor } from '../src/ops/tensor.js';
 

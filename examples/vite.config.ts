@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { sourceAliases } from './entries.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -22,6 +23,8 @@ export default defineConfig({
   root: here,
   base: './',
   publicDir: false,
+  // The pages import spikeflow by its package name; these aliases point the entries at the sources.
+  resolve: { alias: sourceAliases('browser') },
   server: { host: 'localhost' },
   build: {
     outDir: fileURLToPath(new URL('../dist/playground', import.meta.url)),

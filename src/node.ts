@@ -1,8 +1,45 @@
 /**
- * spikeflow for Node: everything of the main entry plus the readers that use Node's file system,
- * streams and sockets (event files, WAV and CSV files, stdin, WebSocket). Import from
- * `spikeflow/node` in Node programs; browsers use `spikeflow`.
+ * spikeflow for Node (`spikeflow/node`): everything of the browser-safe core (`spikeflow`) and of
+ * the file formats (`spikeflow/formats`), plus the I/O that uses Node's file system, streams and
+ * sockets (event, WAV and CSV files, stdin, WebSocket). Importing it registers the `threads`
+ * backend (worker threads over shared memory, WebAssembly SIMD), which `auto` then prefers to
+ * `js` where it applies. Browsers use `spikeflow`; plots are in `spikeflow/viz`.
+ * @example
+ * ```ts
+ * import { eventFile, binEvents } from 'spikeflow/node';
+ * const frames$ = eventFile('recording.raw').pipe(binEvents({ dt: 0.001, sensor: { width: 640, height: 480, polarities: 2 } }));
+ * ```
  * @packageDocumentation
  */
+
+// Registers the threads backend.
+import './ops/backends/threadsBackend.js';
+
+// --- the core and the file formats (curated in their own entries) ---
 export * from './index.js';
-export * from './streams/readers/node.js';
+export * from './io/formats/index.js';
+
+// --- Node I/O: files, stdin, sockets ---
+export { type AudioSpikesOptions, audioSpikes } from './io/node/audioSpikes.js';
+export { type CsvFileOptions, csvFile, readCsvFile } from './io/node/csvFile.js';
+export { type EventFileOptions, type EventFileReader, eventFile, openEventFile, readEventFile } from './io/node/eventFile.js';
+export { fileChunks } from './io/node/fileChunks.js';
+export {
+  eventsFromReadable,
+  type LiveEventOptions,
+  stdinEvents,
+  type WebSocketEventOptions,
+  webSocketEvents,
+} from './io/node/liveEvents.js';
+export { openWavFile, type WavFileOptions, type WavFileReader, wavFile } from './io/node/wavFile.js';
+
+// --- the threads backend (registered above) ---
+export {
+  activeWorkers,
+  createThreadsBackend,
+  hardwareThreads,
+  type ThreadsBackend,
+  type ThreadsOptions,
+  terminateThreads,
+  threadsBackend,
+} from './threads.js';

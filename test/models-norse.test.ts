@@ -19,8 +19,14 @@ import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cobaLif, cobaLifBioParameters } from '../src/neurons/cobaLif.js';
-import { IZHIKEVICH_BEHAVIORS, izhikevich, izhikevichBehaviors, izhikevichCustom, resolveIzhikevich } from '../src/neurons/izhikevich.js';
-import { izhikevichRecurrent } from '../src/neurons/izhikevichRecurrent.js';
+import {
+  IZHIKEVICH_BEHAVIORS,
+  izhikevich,
+  izhikevichBehaviors,
+  izhikevichCustom,
+  izhikevichRecurrent,
+  resolveIzhikevich,
+} from '../src/neurons/izhikevich.js';
 import { lifAdEx } from '../src/neurons/lifAdEx.js';
 import { lifAdExRecurrent } from '../src/neurons/lifAdExRecurrent.js';
 import { lifAdExRefrac } from '../src/neurons/lifAdExRefrac.js';
@@ -406,51 +412,55 @@ describe('resetMethod and integration options', () => {
   const relax = (m: NeuronModel, p: Record<string, unknown>, n: number, from: Record<string, number>, dt = 0.001): NeuronState =>
     m.run(p as never, dt)(fromTypedArray(new Float64Array(n), [n, 1, 1]), stateOf(m, from, p))[1];
 
-  it('exact LIF step by hand: v = (1 − e^{−0.1})·i_j, i = e^{−0.2}·i_j (dt = 1 ms, τ_mem⁻¹ = 100, τ_syn⁻¹ = 200)', () => {
-    const [z, s] = asModel(lifEx).step({ integration: 'exact', deltaT: 1e-3 } as never)(one(1));
+  it('exponential Euler LIF step by hand: v = (1 − e^{−0.1})·i_j, i = e^{−0.2}·i_j (dt = 1 ms, τ_mem⁻¹ = 100, τ_syn⁻¹ = 200)', () => {
+    const [z, s] = asModel(lifEx).step({ integration: 'exponentialEuler', deltaT: 1e-3 } as never)(one(1));
     expect(at(z)).toBe(0);
     // 1 − e^{−0.1} = 0.09516258196404048, e^{−0.2} = 0.8187307530779818 (to 16 digits)
     expect(at(s.v as Tensor)).toBeCloseTo(0.09516258196404048, 15);
     expect(at(s.i as Tensor)).toBeCloseTo(0.8187307530779818, 15);
     for (const m of [lifEx, lifAdEx, lifAdExRefrac].map(asModel)) {
-      expect(at(m.step({ integration: 'exact' } as never)(one(1))[1].i as Tensor), m.name).toBeCloseTo(0.8187307530779818, 15);
+      expect(at(m.step({ integration: 'exponentialEuler' } as never)(one(1))[1].i as Tensor), m.name).toBeCloseTo(0.8187307530779818, 15);
     }
   });
 
-  it('exact decay over n steps is e^{−n·dt·τ⁻¹} whatever dt; Euler is (1 − dt·τ⁻¹)^n', () => {
+  it('exponential Euler decay over n steps is e^{−n·dt·τ⁻¹} whatever dt; Euler is (1 − dt·τ⁻¹)^n', () => {
     // i: τ_syn⁻¹ = 200, 20 ms → e^{−4} = 0.01831563888873418; Euler with dt = 1 ms: 0.8^20 = 0.011529215046068483
-    const coarse = relax(asModel(lsnn), { integration: 'exact' }, 20, { i: 1 });
-    const fine = relax(asModel(lsnn), { integration: 'exact' }, 200, { i: 1 }, 1e-4);
+    const coarse = relax(asModel(lsnn), { integration: 'exponentialEuler' }, 20, { i: 1 });
+    const fine = relax(asModel(lsnn), { integration: 'exponentialEuler' }, 200, { i: 1 }, 1e-4);
     const euler = relax(asModel(lsnn), {}, 20, { i: 1 });
     expect(at(coarse.i as Tensor)).toBeCloseTo(0.01831563888873418, 15);
     expect(at(fine.i as Tensor)).toBeCloseTo(0.01831563888873418, 14);
     expect(at(euler.i as Tensor)).toBeCloseTo(0.011529215046068483, 15);
   });
 
-  it('exact threshold and adaptation relaxation: LSNN b → v_th, LIFAdEx a → 0 as e^{−t/τ}', () => {
+  it('exponential Euler threshold and adaptation relaxation: LSNN b → v_th, LIFAdEx a → 0 as e^{−t/τ}', () => {
     // b = v_th + (b₀ − v_th)·e^{−10·0.001·100} = 1 + e^{−1} = 1.3678794411714423
-    const s = relax(asModel(lsnn), { integration: 'exact', tauAdaptInv: 100 }, 10, { b: 2 });
+    const s = relax(asModel(lsnn), { integration: 'exponentialEuler', tauAdaptInv: 100 }, 10, { b: 2 });
     expect(at(s.b as Tensor)).toBeCloseTo(1.3678794411714423, 14);
     // a with adaptationCurrent = 0: a = e^{−10·0.001·100} = e^{−1} = 0.36787944117144233
-    const a = relax(asModel(lifAdEx), { integration: 'exact', tauAdaInv: 100, adaptationCurrent: 0 }, 10, { a: 1 });
+    const a = relax(asModel(lifAdEx), { integration: 'exponentialEuler', tauAdaInv: 100, adaptationCurrent: 0 }, 10, { a: 1 });
     expect(at(a.a as Tensor)).toBeCloseTo(0.36787944117144233, 14);
   });
 
-  it('exact CobaLIF: without input v relaxes to v_rest as e^{−t·c_m⁻¹·g_l}', () => {
+  it('exponential Euler CobaLIF: without input v relaxes to v_rest as e^{−t·c_m⁻¹·g_l}', () => {
     // v = −20 + 5·e^{−100·0.001·5·0.25} = −20 + 5·e^{−0.125} = −15.587515487077024
-    const s = relax(asModel(cobaLif), { integration: 'exact' }, 100, { v: -15 });
+    const s = relax(asModel(cobaLif), { integration: 'exponentialEuler' }, 100, { v: -15 });
     expect(at(s.v as Tensor)).toBeCloseTo(-15.587515487077024, 12);
     // and a conductance decays as e^{−t·τ⁻¹}: 100 steps of τ⁻¹ = 0.2 → e^{−0.02} = 0.9801986733067553
-    const g = relax(asModel(cobaLif), { integration: 'exact', gL: 0, tauSynExcInv: 0.2 }, 100, { gE: 1, v: -20 });
+    const g = relax(asModel(cobaLif), { integration: 'exponentialEuler', gL: 0, tauSynExcInv: 0.2 }, 100, { gE: 1, v: -20 });
     expect(at(g.gE as Tensor)).toBeCloseTo(0.9801986733067553, 14);
   });
 
-  it('exact LI and LIF match the same hand-derived step', () => {
+  it('exponential Euler LI and LIF match the same hand-derived step; exact gives e^{−0.1} − e^{−0.2}', () => {
     const li = asModel(registry.LI);
     const lif = asModel(registry.LIF);
-    const [out] = li.step({ integration: 'exact' } as never)(one(1));
+    const [out] = li.step({ integration: 'exponentialEuler' } as never)(one(1));
     expect(at(out)).toBeCloseTo(0.09516258196404048, 15);
-    expect(at(lif.step({ integration: 'exact' } as never)(one(1))[1].v as Tensor)).toBeCloseTo(0.09516258196404048, 15);
+    expect(at(lif.step({ integration: 'exponentialEuler' } as never)(one(1))[1].v as Tensor)).toBeCloseTo(0.09516258196404048, 15);
+    // exact: v(h) = b·(e^{−a·h} − e^{−b·h})/(b − a) with a = 200, b = 100, h = 1 ms: e^{−0.1} − e^{−0.2}
+    const exact = 0.9048374180359595 - 0.8187307530779818;
+    expect(at(li.step({ integration: 'exact' } as never)(one(1))[0])).toBeCloseTo(exact, 15);
+    expect(at(lif.step({ integration: 'exact' } as never)(one(1))[1].v as Tensor)).toBeCloseTo(exact, 15);
   });
 
   it('resetMethod: value → v_reset, subtract → v_d − v_th, none → v_d (v_d = 0.1 by hand, v_th = 0.05)', () => {
@@ -497,7 +507,7 @@ describe('resetMethod and integration options', () => {
       const p = { ...base, ...(setup[name] as { params: Record<string, unknown> }).params };
       const [a, sa] = m.run(p as never)(xs);
       const [b, sb] = m.run({ ...p, resetMethod: 'value', integration: 'euler' } as never)(xs);
-      const [c] = m.run({ ...p, integration: 'exact' } as never)(xs);
+      const [c] = m.run({ ...p, integration: 'exponentialEuler' } as never)(xs);
       expect(Array.from(b.data), name).toEqual(Array.from(a.data));
       for (const k of m.stateNames) expect(Array.from((sb[k] as Tensor).data), name).toEqual(Array.from((sa[k] as Tensor).data));
       expect(c.data.length).toBe(a.data.length);
@@ -511,7 +521,7 @@ describe('resetMethod and integration options', () => {
     );
     expectSpikeflowError(
       () => lsnn.parameters({ integration: 'rk4' as never }),
-      'integration must be one of "euler", "exact", received "rk4"',
+      'integration must be one of "euler", "exponentialEuler", "exact", received "rk4"',
     );
     expectSpikeflowError(() => asModel(registry.LI).parameters({ resetMethod: 'value' } as never), 'unknown parameter "resetMethod"');
   });

@@ -1,9 +1,8 @@
 /** Bad input gets a clear error naming the argument, the expected and the received value. */
 import { describe, it } from 'vitest';
 import { iaf } from '../src/neurons/iaf.js';
-import { lif } from '../src/neurons/lif.js';
+import { lif, lifRecurrent } from '../src/neurons/lif.js';
 import { lifBox } from '../src/neurons/lifBox.js';
-import { lifRecurrent } from '../src/neurons/lifRecurrent.js';
 import { lifRefrac } from '../src/neurons/lifRefrac.js';
 import { linearLayer, sequential } from '../src/neurons/sequential.js';
 import { linear, linearInit, linearParameters } from '../src/ops/linear.js';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lif, lifKernel } from '../src/neurons/lif.js';
 import { models } from '../src/neurons/registry.js';
-import { executionOf } from '../src/ops/backends/registry.js';
+import { executionOf } from '../src/ops/backends/backendRegistry.js';
 import {
   activeWorkers,
   allocateShared,
@@ -17,12 +17,12 @@ import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { compileWasmKernel } from '../src/ops/backends/wasmSimd.js';
 import { SpikeflowError } from '../src/ops/errors.js';
 import { compileJs, type KernelCall, type NeuronKernel } from '../src/ops/kernel.js';
-import { matmulFor } from '../src/ops/linear.js';
+import { matmulFor } from '../src/ops/matmul.js';
 import { type DType, fromTypedArray, type TensorData } from '../src/ops/tensor.js';
 import '../src/ops/backends/builtin.js';
 
-// LIF kernel parameters in kernel order: tauSynInv, tauMemInv, vLeak, vTh, vReset, resetMode, exact.
-const lifParams = (dtype: DType) => [200, 100, 0, 1, 0, 0, 0].map(dtype === 'float32' ? Math.fround : (v: number) => v);
+// LIF kernel parameters in kernel order: tauSynInv, tauMemInv, vLeak, vTh, vReset, resetMode, scheme, currentInput.
+const lifParams = (dtype: DType) => [200, 100, 0, 1, 0, 0, 0, 0].map(dtype === 'float32' ? Math.fround : (v: number) => v);
 const dtOf = (dtype: DType) => (dtype === 'float32' ? Math.fround(0.001) : 0.001);
 const arrayOf = (dtype: DType, n: number, shared = false): TensorData =>
   shared ? allocateShared(dtype, n) : dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
@@ -344,8 +344,7 @@ describe('threads backend', () => {
   });
 
   it('runs LIF → Linear → LI with the threads linear map as js does', async () => {
-    const { linearOp } = await import('../src/ops/backends/linearOp.js');
-    const { linearInit } = await import('../src/ops/linear.js');
+    const { linear, linearInit } = await import('../src/ops/linear.js');
     const { sequential, neuron, stateless } = await import('../src/neurons/sequential.js');
     const { li } = await import('../src/neurons/li.js');
     const w = linearInit(300, 30, { seed: 3, dtype: 'float64' });
@@ -356,7 +355,7 @@ describe('threads backend', () => {
     const net = (b: 'js' | typeof backend) =>
       sequential(
         neuron(lif, {}, 0.001, { backend: b }),
-        stateless('Linear', linearOp(w, { backend: b })),
+        stateless('Linear', linear(w, { backend: b })),
         neuron(li, {}, 0.001, { backend: b }),
       );
     const [a] = net('js').run(x);
@@ -434,7 +433,7 @@ describe('worker lifetime', () => {
       const M = 512, T = 4;
       const k = compileThreaded(lifKernel, 'float64', false, { threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1 });
       const out = new Float64Array(T * M);
-      k({ T, M, inputs: [new Float64Array(T * M).fill(30)], out, state: [new Float64Array(M), new Float64Array(M)], params: [200, 100, 0, 1, 0, 0, 0], dt: 0.001 });
+      k({ T, M, inputs: [new Float64Array(T * M).fill(30)], out, state: [new Float64Array(M), new Float64Array(M)], params: [200, 100, 0, 1, 0, 0, 0, 0], dt: 0.001 });
       console.log(JSON.stringify({ workers: activeWorkers(), first: out[0], last: out[T * M - 1] }));
     `;
     // Input 30 from rest: v_d = 0.1·30 = 3 > 1 at the first step and at every step after a reset.

@@ -20,12 +20,9 @@ import {
   tap,
   withLatestFrom,
 } from 'rxjs';
-import type { NeuronModel, NeuronState, ParamValue } from '../../src/neurons/model.js';
-import { models } from '../../src/neurons/registry.js';
-import { SpikeflowError } from '../../src/ops/errors.js';
-import { fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
-import { raster } from '../../src/viz/raster.js';
-import { rate } from '../../src/viz/rate.js';
+import type { NeuronModel, NeuronState, ParamValue } from 'spikeflow';
+import { fromTypedArray, models, SpikeflowError, type Tensor } from 'spikeflow';
+import { raster, rate } from 'spikeflow/viz';
 
 /** Clock settings: whether time runs, how fast relative to the wall clock, and the step dt (seconds). */
 export interface ClockSettings {

@@ -6,7 +6,7 @@
  * @module
  */
 import { bisectLeft } from 'd3';
-import { seededGenerator, uniforms } from '../../src/ops/random.js';
+import { seededGenerator, uniforms } from 'spikeflow';
 
 /** Events as columns: timestamps in microseconds, pixel column/row, polarity 1 (ON) or 0 (OFF). */
 export interface EventBatch {

@@ -5,8 +5,8 @@
  * layer's spikes (raster) and population rate.
  * @module
  */
-import { fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
-import { heatmap } from '../../src/viz/heatmap.js';
+import { fromTypedArray, type Tensor } from 'spikeflow';
+import { heatmap } from 'spikeflow/viz';
 import { controlBar } from '../lib/controls.js';
 import { binToCells, type EventSource, type Pooling, pooling } from '../lib/events.js';
 import { outputCharts, runLive } from '../lib/live.js';

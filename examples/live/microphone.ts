@@ -9,8 +9,7 @@
  * consumes as many steps as it simulates; the queue is capped at 50 ms so the delay stays short.
  * @module
  */
-import { type Cochlea, type CochleaState, cochlea } from '../../src/ops/cochlea.js';
-import { fromTypedArray } from '../../src/ops/tensor.js';
+import { type Cochlea, type CochleaState, cochlea, fromTypedArray } from 'spikeflow';
 import { controlBar } from '../lib/controls.js';
 import { outputCharts, runLive } from '../lib/live.js';
 import { byId } from '../lib/page.js';

@@ -4,7 +4,7 @@
  * On a computer the mouse over the pad stands in for the tilt and its speed for the rotation.
  * @module
  */
-import { fromTypedArray } from '../../src/ops/tensor.js';
+import { fromTypedArray } from 'spikeflow';
 import { controlBar } from '../lib/controls.js';
 import { outputCharts, runLive } from '../lib/live.js';
 import { byId } from '../lib/page.js';

@@ -5,9 +5,16 @@
  * @module
  */
 import { bisectLeft } from 'd3';
-import { SpikeflowError } from '../../src/ops/errors.js';
-import { detectFormat, eventDecoder, isEventFormat, SNIFF_BYTES } from '../../src/streams/readers/detect.js';
-import { concatBatches, type EventBatch, type EventDecoder } from '../../src/streams/readers/events.js';
+import { SpikeflowError } from 'spikeflow';
+import {
+  concatBatches,
+  detectFormat,
+  type EventBatch,
+  type EventDecoder,
+  eventDecoder,
+  isEventFormat,
+  SNIFF_BYTES,
+} from 'spikeflow/formats';
 import type { EventSource } from '../lib/events.js';
 
 const sub = (b: EventBatch, from: number, to: number): EventBatch => ({
@@ -26,7 +33,7 @@ const LOOP_GAP_US = 2e5;
  * Opens `file` (a browser `File` or `Blob` with a name) for replay. Times given to `between` are µs
  * since the start of the replay; the recording's first event is at 0.
  * @throws SpikeflowError when the format is not an event format, or the file holds no events
- * @throws EventFormatError (when decoding) for a malformed file, with its byte offset
+ * @throws FormatError (when decoding) for a malformed file, with its byte offset
  */
 export const recordingSource = async (file: File): Promise<EventSource> => {
   const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());

@@ -3,7 +3,7 @@
  * Run: `npx tsx examples/tutorial/01-tensors.ts`
  * @module
  */
-import { formatTensor, showShape, type Tensor, tensor } from '../../src/ops/tensor.js';
+import { formatTensor, showShape, type Tensor, tensor } from 'spikeflow';
 import { type Print, runIfMain } from './main.js';
 
 /** What step 1 builds: a vector, a matrix and a 2×2×2 tensor. */

@@ -3,9 +3,19 @@
  * Run: `npx tsx examples/tutorial/02-linear-relu.ts`
  * @module
  */
-import { linearLayer, reluLayer, sequential } from '../../src/neurons/sequential.js';
-import { linear, linearInit, linearParameters, relu } from '../../src/ops/linear.js';
-import { formatTensor, showShape, type Tensor, tensor } from '../../src/ops/tensor.js';
+import {
+  formatTensor,
+  linear,
+  linearInit,
+  linearLayer,
+  linearParameters,
+  relu,
+  reluLayer,
+  sequential,
+  showShape,
+  type Tensor,
+  tensor,
+} from 'spikeflow';
 import { type Print, runIfMain } from './main.js';
 
 /** What step 2 computes. */

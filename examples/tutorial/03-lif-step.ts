@@ -4,8 +4,7 @@
  * Run: `npx tsx examples/tutorial/03-lif-step.ts`
  * @module
  */
-import { type LIFState, lif } from '../../src/neurons/lif.js';
-import { tensor } from '../../src/ops/tensor.js';
+import { type LIFState, lif, tensor } from 'spikeflow';
 import { type Print, runIfMain } from './main.js';
 
 /** One row per step: spike, voltage and current after the step. */

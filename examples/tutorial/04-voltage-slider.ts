@@ -5,9 +5,9 @@
  * Run: `npx tsx examples/tutorial/04-voltage-slider.ts`
  * @module
  */
-import { lif } from '../../src/neurons/lif.js';
-import type { RunResult } from '../../src/neurons/model.js';
-import { full } from '../../src/ops/tensor.js';
+
+import type { RunResult } from 'spikeflow';
+import { full, lif } from 'spikeflow';
 import { type Print, runIfMain } from './main.js';
 
 /** The slider of the page: range and default of the input current. */

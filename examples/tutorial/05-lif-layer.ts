@@ -4,8 +4,7 @@
  * Run: `npx tsx examples/tutorial/05-lif-layer.ts`
  * @module
  */
-import { lif } from '../../src/neurons/lif.js';
-import { full, showShape, type Tensor } from '../../src/ops/tensor.js';
+import { full, lif, showShape, type Tensor } from 'spikeflow';
 import { type Print, runIfMain } from './main.js';
 
 /** What step 5 computes. */

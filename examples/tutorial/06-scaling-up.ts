@@ -4,8 +4,7 @@
  * Run: `npx tsx examples/tutorial/06-scaling-up.ts`
  * @module
  */
-import { lif } from '../../src/neurons/lif.js';
-import { fromTypedArray, showShape, type Tensor } from '../../src/ops/tensor.js';
+import { fromTypedArray, lif, showShape, type Tensor } from 'spikeflow';
 import { type Print, runIfMain } from './main.js';
 
 /** What step 6 computes. */

@@ -4,9 +4,8 @@
  * @module
  */
 
-import type { RunResult } from '../../src/neurons/model.js';
-import { raster } from '../../src/viz/raster.js';
-import { traces } from '../../src/viz/traces.js';
+import type { RunResult } from 'spikeflow';
+import { raster, traces } from 'spikeflow/viz';
 import { byId, showOutput, tutorialRegion } from '../lib/page.js';
 import { tensorsAndShapes } from './01-tensors.js';
 import source1 from './01-tensors.ts?raw';

@@ -8,11 +8,11 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { detectFormat, FILE_FORMATS, type FileFormat, isEventFormat, SNIFF_BYTES } from '../io/formats/detect.js';
+import { readCsvFile } from '../io/node/csvFile.js';
+import { openEventFile } from '../io/node/eventFile.js';
+import { openWavFile } from '../io/node/wavFile.js';
 import { SpikeflowError, show } from '../ops/errors.js';
-import { readCsvFile } from '../streams/readers/csv.js';
-import { detectFormat, FILE_FORMATS, type FileFormat, isEventFormat, SNIFF_BYTES } from '../streams/readers/detect.js';
-import { openEventFile } from '../streams/readers/eventFile.js';
-import { openWavFile } from '../streams/readers/wavFile.js';
 
 /** Summary of an event recording. Times in µs; ranges are `[min, max]`, `null` when there are no events. */
 export interface EventFileSummary {
@@ -95,7 +95,7 @@ const sniff = async (path: string): Promise<Uint8Array> => {
  * @param path - file path
  * @param options - `format` to override detection
  * @returns an {@link EventFileSummary}, {@link AudioFileSummary} or {@link CsvFileSummary}
- * @throws SpikeflowError for an unreadable file, an unknown format or invalid options; EventFormatError
+ * @throws SpikeflowError for an unreadable file, an unknown format or invalid options; FormatError
  *   (with the byte offset) for a malformed or truncated file
  */
 export const inspect = async (path: string, options: InspectOptions = {}): Promise<InspectSummary> => {

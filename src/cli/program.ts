@@ -10,9 +10,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { FormatError } from '../io/formats/formatError.js';
 import { SpikeflowError } from '../ops/errors.js';
-import { EventFormatError } from '../streams/readers/events.js';
 import { formatInspect, inspect } from './inspect.js';
+import { inspectNir, isNirPath } from './nir.js';
 import { formatRunSummary, runJob } from './run.js';
 import { simulate } from './simulate.js';
 
@@ -96,7 +97,8 @@ export const buildProgram = (io: Io): Command => {
       'input format, overriding detection (nmnist, evt2, evt3, dat, aedat2, aedat3, aedat4, jsonl, wav, csv, json)',
     )
     .option('--model <name>', 'neuron model of the default network (Norse class name)', 'LIF')
-    .option('--network <file>', 'JSON network description replacing the default network')
+    .option('--network <file>', 'JSON network description, or a NIR graph (.nir), replacing the default network')
+    .addOption(new Option('--discretisation <scheme>', 'how a NIR network advances per dt').choices(['norse', 'exact']).default('norse'))
     .option('--dt <seconds>', 'time step in seconds', positiveFloat, 0.001)
     .option('--gain <factor>', 'input scale of the default network (default 1; audio 200)', positiveFactor)
     .option('--out <dir>', 'folder for report.html and summary.json', 'spikeflow-out')
@@ -114,6 +116,7 @@ export const buildProgram = (io: Io): Command => {
         out: string;
         realtime?: boolean;
         progress?: boolean;
+        discretisation: 'norse' | 'exact';
       }) => {
         const summary = await runJob(
           {
@@ -126,6 +129,7 @@ export const buildProgram = (io: Io): Command => {
             out: opts.out,
             realtime: opts.realtime === true,
             ...(opts.progress === undefined ? {} : { progress: opts.progress }),
+            discretisation: opts.discretisation,
           },
           io.stderr,
         );
@@ -136,12 +140,16 @@ export const buildProgram = (io: Io): Command => {
   program
     .command('inspect')
     .description(
-      'show what a recording holds: format, event count, time range, sensor size, x/y ranges, polarities (audio: rate, channels, duration)',
+      'show what a recording holds: format, event count, time range, sensor size, x/y ranges, polarities (audio: rate, channels, duration); for a .nir file, its graph',
     )
     .argument('<file>', 'the recording')
     .option('--format <format>', 'format, overriding detection')
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { format?: string; json?: boolean }) => {
+      if (isNirPath(file)) {
+        io.stdout(await inspectNir(file, opts.json === true));
+        return;
+      }
       const summary = await inspect(file, opts.format === undefined ? {} : ({ format: opts.format } as never));
       io.stdout(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : formatInspect(summary));
     });
@@ -165,7 +173,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SpikeflowError || e instanceof UsageError || e instanceof EventFormatError) {
+    if (e instanceof SpikeflowError || e instanceof UsageError || e instanceof FormatError) {
       io.stderr(`spikeflow: ${e.message}\n`);
       return 2;
     }

@@ -19,27 +19,32 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { concatMap, firstValueFrom, lastValueFrom, map, type Observable, of, tap, timer } from 'rxjs';
+import { detectFormat, isEventFormat, SNIFF_BYTES } from '../io/formats/detect.js';
+import { csvFile } from '../io/node/csvFile.js';
+import { eventFile, openEventFile } from '../io/node/eventFile.js';
+import { openWavFile, wavFile } from '../io/node/wavFile.js';
 import { li } from '../neurons/li.js';
 import { lif } from '../neurons/lif.js';
 import type { NeuronModel, NeuronState, RunResult } from '../neurons/model.js';
 import { buildNetwork, type NetworkSpec } from '../neurons/network.js';
 import { modelByName } from '../neurons/registry.js';
 import { type Layer, linearLayer, neuron } from '../neurons/sequential.js';
+import type { NirDiscretisation } from '../nir/runtime.js';
 import { cochlea } from '../ops/cochlea.js';
+import { cochleaEnvelopes, monoSamples } from '../ops/encoders/cochleaEnvelopes.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { linearInit } from '../ops/linear.js';
 import { allocate, dtypeOf, fromTypedArray, reshape, sizeOf, type Tensor, tensor } from '../ops/tensor.js';
 import { binEvents } from '../streams/binEvents.js';
 import { fromTensor } from '../streams/fromTensor.js';
 import { layer } from '../streams/layer.js';
-import { cochleaEnvelopes, monoSamples } from '../streams/readers/cochleaEnvelopes.js';
-import { csvFile } from '../streams/readers/csv.js';
-import { detectFormat, isEventFormat, SNIFF_BYTES } from '../streams/readers/detect.js';
-import { eventFile, openEventFile } from '../streams/readers/eventFile.js';
-import { openWavFile, wavFile } from '../streams/readers/wavFile.js';
+// Plots in Node draw in linkedom's DOM.
+import '../viz/nodeDocument.js';
 import { type RunReportOptions, runReport } from '../viz/runReport.js';
 import { traces } from '../viz/traces.js';
+import { discretisationOption, eventGridFor, isNirPath, openNirNetwork } from './nir.js';
 import { inputTensor } from './simulate.js';
+import { isSpikingNetworkJson, spikingNetworkLayers } from './spikingNetwork.js';
 
 /** Options of {@link runJob} (the flags of `spikeflow run`). */
 export interface RunJobOptions {
@@ -61,6 +66,8 @@ export interface RunJobOptions {
   readonly realtime?: boolean;
   /** Show a progress bar (default: when stderr is a terminal and the run is long). */
   readonly progress?: boolean;
+  /** How a NIR network (`--network model.nir`) advances: `'norse'` (forward Euler, default) or `'exact'`. */
+  readonly discretisation?: NirDiscretisation;
 }
 
 /** Spikes and rates of one layer of a run. */
@@ -140,7 +147,7 @@ const demoSignal = (steps: number, dt: number): Tensor => {
 
 const FORMATS = ['nmnist', 'evt2', 'evt3', 'dat', 'aedat2', 'aedat3', 'aedat4', 'jsonl', 'wav', 'csv', 'json'];
 
-const openSource = async (options: RunJobOptions, dt: number, gain: number | undefined): Promise<Source> => {
+const openSource = async (options: RunJobOptions, dt: number, gain: number | undefined, nirInput?: readonly number[]): Promise<Source> => {
   const path = options.input;
   if (path === undefined) {
     const steps = 2000;
@@ -254,15 +261,22 @@ const openSource = async (options: RunJobOptions, dt: number, gain: number | und
   } else {
     [width, height] = sensor;
   }
+  // a NIR network's input fixes the grid the events are binned on (cli/nir.ts)
+  const grid = nirInput === undefined ? undefined : eventGridFor(nirInput, width, height);
+  if (grid !== undefined) {
+    events = events.pipe(grid.scale);
+    ({ width, height } = grid.sensor);
+  }
+  const polarities = grid?.sensor.polarities ?? 2;
   const maxChunk = Math.max(1, Math.min(100, Math.floor(4e6 / (2 * width * height))));
   const chunks = events.pipe(
-    binEvents({ dt, timeUnit: 'us', sensor: { width, height }, t0: 'first', maxChunk }),
+    binEvents({ dt, timeUnit: 'us', sensor: { width, height, polarities }, t0: 'first', maxChunk }),
     map((x) => scaled(x, g)),
   );
   return {
     kind: 'events',
     chunks,
-    features: [2, height, width],
+    features: [polarities, height, width],
     title: `${path} (${fmt}, ${width}×${height})`,
     describe: {
       name: basename(path),
@@ -324,14 +338,22 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
   if (model.recurrent && options.network === undefined) {
     throw new SpikeflowError(where, 'model', `${model.name} is recurrent: describe its size and weights in a --network file`);
   }
-  const source = await openSource(options, dt, gain);
+  const nir =
+    options.network !== undefined && isNirPath(options.network)
+      ? await openNirNetwork(options.network, dt, discretisationOption(options.discretisation))
+      : undefined;
+  const source = await openSource(options, dt, gain, nir?.inputShape);
   const inputSize = sizeOf(source.features);
 
   // The network: layers built with `record` on the first neuron layer for voltage traces.
-  let layers: { layer: Layer; name: string; size: number; model?: NeuronModel }[];
-  if (options.network !== undefined) {
+  let layers: { layer: Layer; name: string; size: number; model?: NeuronModel; spiking?: boolean }[];
+  if (nir !== undefined) {
+    layers = nir.layers(source.features);
+  } else if (options.network !== undefined) {
     const spec = readJson(options.network, 'network') as NetworkSpec;
-    layers = buildNetwork(spec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
+    layers = isSpikingNetworkJson(spec)
+      ? spikingNetworkLayers(spec, inputSize, dt)
+      : buildNetwork(spec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
   } else if (source.kind === 'demo') {
     layers = [
       { layer: neuron(lif, {}, dt, { record: true }) as Layer, name: 'LIF', size: 64, model: lif as unknown as NeuronModel },
@@ -342,7 +364,7 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
     layers = [{ layer: neuron(model, {}, dt, { record: inputSize <= 100_000 }) as Layer, name: model.name, size: inputSize, model }];
   }
 
-  const probes: Probe[] = layers.map((l) => ({ name: l.name, size: l.size, spiking: l.model?.outputName === 'z', spikes: 0 }));
+  const probes: Probe[] = layers.map((l) => ({ name: l.name, size: l.size, spiking: l.spiking ?? l.model?.outputName === 'z', spikes: 0 }));
   const firstNeuron = layers.findIndex((l) => l.model !== undefined && l.model.outputName === 'z' && l.model.stateNames.includes('v'));
   // The report aggregates as data arrive (bounded memory whatever the run's length).
   const rep = runReport({

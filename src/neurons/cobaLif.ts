@@ -19,7 +19,8 @@
  *
  * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
  * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − v_thresh)`) or `'none'`; `integration` `'euler'` (above)
- * or `'exact'`: `g' = g_j·e^{−dt·τ⁻¹}`, and `v` relaxes exactly towards the reversal potentials
+ * or `'exponentialEuler'` (`'exact'` is rejected: the conductances make `v` time-varying):
+ * `g' = g_j·e^{−dt·τ⁻¹}`, and `v` relaxes exactly towards the reversal potentials
  * weighted by the step's conductances, `g = g_l + g_e' + g_i'`:
  * `v_d = v + (1 − e^{−dt·c_m⁻¹·g})·(drive / g)` with `drive` the bracket above (`v_d = v` when `g = 0`).
  *
@@ -29,7 +30,17 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import { decayCode, integrationSpec, resetCode, resetMethodSpec, withOptionValues } from './lifOptions.js';
+import {
+  decayCode,
+  eulerStabilityCheck,
+  integrationSpec,
+  largest,
+  noExactIntegration,
+  optionKernelParams,
+  resetCode,
+  resetMethodSpec,
+  withOptionValues,
+} from './lifOptions.js';
 import { defineModel, type ParamsOf, surrogateParams } from './model.js';
 
 /**
@@ -79,7 +90,7 @@ export const cobaLifKernel: NeuronKernel = {
   name: 'coba_lif',
   inputs: ['x'],
   state: ['v', 'gE', 'gI'],
-  params: ['tauSynExcInv', 'tauSynInhInv', 'cMInv', 'gL', 'eRevI', 'eRevE', 'vRest', 'vReset', 'vThresh', 'resetMode', 'exact'],
+  params: ['tauSynExcInv', 'tauSynInhInv', 'cMInv', 'gL', 'eRevI', 'eRevE', 'vRest', 'vReset', 'vThresh', ...optionKernelParams],
   output: 'z',
   body: `
   const gEJ = R(gE + (x > 0 ? x : 0));
@@ -90,7 +101,7 @@ export const cobaLifKernel: NeuronKernel = {
   gI = gIDec;
   const drive = R(R(R(gL * R(vRest - v)) + R(gE * R(eRevE - v))) + R(gI * R(eRevI - v)));
   const gTot = R(R(gL + gE) + gI);
-  const vDec = exact > 0.5
+  const vDec = scheme > 0.5
     ? (gTot > 0 ? R(v + R(R(1 - R(Math.exp(R(R(-dt * cMInv) * gTot)))) * R(drive / gTot))) : v)
     : R(v + R(R(dt * cMInv) * drive));
   const z = R(vDec - vThresh) > 0 ? 1 : 0;
@@ -112,6 +123,12 @@ export const cobaLif = defineModel({
   state: ['v', 'gE', 'gI'],
   initialState: (p) => ({ v: p.vRest, gE: 0, gI: 0 }),
   outputName: 'z',
+  check: noExactIntegration('CobaLIF', 'the conductances multiply v (g·(E − v) terms with time-varying g)'),
+  checkStep: eulerStabilityCheck((p) => ({
+    tauSynExcInv: p.tauSynExcInv,
+    tauSynInhInv: p.tauSynInhInv,
+    cMInv·gL: largest(p.cMInv) * largest(p.gL),
+  })),
 });
 
 /** State of a CobaLIF layer: `v`, `gE`, `gI`, each `[batch, N]`. */

@@ -9,24 +9,28 @@
  * i'  = i_j + (−dt·τ_syn⁻¹)·i_j                 (current decays)
  * out = v'
  * ```
- * Initial state: `v = v_leak`, `i = 0`. Option beyond Norse (see `lifOptions.ts`): `integration`
- * `'euler'` (above, Norse's; default) or `'exact'`: `v' = v + (1 − e^{−dt·τ_mem⁻¹})·((v_leak − v) + i_j)`,
- * `i' = i_j·e^{−dt·τ_syn⁻¹}`. Source: Norse `functional/leaky_integrator.py`.
+ * Initial state: `v = v_leak`, `i = 0`. Options beyond Norse (see `lifOptions.ts`): `integration`
+ * `'euler'` (above, Norse's; default), `'exponentialEuler'` (`v' = v + (1 − e^{−dt·τ_mem⁻¹})·((v_leak − v) + i_j)`,
+ * `i' = i_j·e^{−dt·τ_syn⁻¹}`) or `'exact'` (LIF's closed form); `inputConvention` `'jump'`
+ * (above) or `'current'`; `allowUnstableEuler`. Source: Norse `functional/leaky_integrator.py`.
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import { decayCode, integrationSpec, leakFactorCode, withOptionValues } from './lifOptions.js';
+import { lifInputJump, lifStability } from './lif.js';
+import { inputConventionSpec, integrationSpec, lifLinearCode, optionKernelParams, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /**
  * Norse's `LIParameters`: `tauSynInv` (200 1/s, > 0), `tauMemInv` (100 1/s, > 0), `vLeak` (0);
- * plus `integration` (`'euler'`, Norse's, or `'exact'`; see `lifOptions.ts`).
+ * plus `integration` (`'euler'`, Norse's, `'exponentialEuler'`, `'exact'`), `allowUnstableEuler`,
+ * `inputConvention` (`'jump'`, Norse's, `'current'`); see `lifOptions.ts`.
  */
 export const liParameterSpecs = {
   tauSynInv: { kind: 'number', default: 200, range: 'positive' },
   tauMemInv: { kind: 'number', default: 100, range: 'positive' },
   vLeak: { kind: 'number', default: 0, range: 'finite' },
   ...integrationSpec,
+  ...inputConventionSpec,
 } as const;
 
 /** Validated LI parameters. */
@@ -37,13 +41,12 @@ export const liKernel: NeuronKernel = {
   name: 'li',
   inputs: ['x'],
   state: ['v', 'i'],
-  params: ['tauSynInv', 'tauMemInv', 'vLeak', 'exact'],
+  params: ['tauSynInv', 'tauMemInv', 'vLeak', ...optionKernelParams],
   output: 'v',
   body: `
-  const iJ = R(i + x);
-  ${leakFactorCode('kMem', 'tauMemInv')}
-  v = R(v + R(kMem * R(R(vLeak - v) + iJ)));
-  ${decayCode('iDec', 'iJ', 'tauSynInv')}
+  ${lifInputJump}
+  ${lifLinearCode}
+  v = vDec;
   i = iDec;
 `,
 };
@@ -58,4 +61,5 @@ export const li = defineModel({
   state: ['v', 'i'],
   initialState: (p) => ({ v: p.vLeak, i: 0 }),
   outputName: 'out',
+  checkStep: lifStability,
 });

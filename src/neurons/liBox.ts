@@ -4,17 +4,37 @@
  * ```
  * v' = v + (dt·τ_mem⁻¹)·((v_leak − v) + x),   out = v'
  * ```
- * Initial state: `v = v_leak`. Source: Norse `functional/leaky_integrator_box.py`.
+ * Initial state: `v = v_leak`. The input `x` is already a current held over the step (results
+ * converge as `dt → 0`), so there is no `inputConvention`. Options beyond Norse: `integration`
+ * `'euler'` (above, Norse's), `'exponentialEuler'` or `'exact'` (identical here:
+ * `v' = (x + v_leak) + (v − x − v_leak)·e^{−dt·τ_mem⁻¹}`), `allowUnstableEuler`. Source: Norse `functional/leaky_integrator_box.py`.
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
+import { eulerStabilityCheck, integrationSpec, optionKernelParams, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /** Norse's `LIBoxParameters`: `tauMemInv` (100 1/s, > 0), `vLeak` (0). */
 export const liBoxParameterSpecs = {
   tauMemInv: { kind: 'number', default: 100, range: 'positive' },
   vLeak: { kind: 'number', default: 0, range: 'finite' },
+  ...integrationSpec,
 } as const;
+
+/**
+ * Kernel code of the box models' voltage step, declaring `vDec`: Norse's forward Euler
+ * `v + (dt·τ_mem⁻¹)·drive` with the model's own `drive` expression (Norse's operand order), or
+ * (exponential Euler and exact, which coincide here because the drive's target `x + v_leak` is
+ * constant over the step) `(x + v_leak) + (v − (x + v_leak))·e^{−dt·τ_mem⁻¹}`.
+ */
+export const boxStepCode = (drive: string): string => `
+  const vDec = scheme > 0.5
+    ? R(R(x + vLeak) + R(R(v - R(x + vLeak)) * R(Math.exp(R(-dt * tauMemInv)))))
+    : R(v + R(R(dt * tauMemInv) * ${drive}));
+`;
+
+/** Forward Euler's stability check of the box models: `dt·τ_mem⁻¹ < 1`. */
+export const boxStability = eulerStabilityCheck((p) => ({ tauMemInv: p.tauMemInv }));
 
 /** Validated LIBox parameters. */
 export type LIBoxParameters = ParamsOf<typeof liBoxParameterSpecs>;
@@ -24,10 +44,11 @@ export const liBoxKernel: NeuronKernel = {
   name: 'li_box',
   inputs: ['x'],
   state: ['v'],
-  params: ['tauMemInv', 'vLeak'],
+  params: ['tauMemInv', 'vLeak', ...optionKernelParams],
   output: 'v',
   body: `
-  v = R(v + R(R(dt * tauMemInv) * R(R(vLeak - v) + x)));
+  ${boxStepCode('R(R(vLeak - v) + x)')}
+  v = vDec;
 `,
 };
 
@@ -38,6 +59,8 @@ export const liBox = defineModel({
   parameters: liBoxParameterSpecs,
   kernel: liBoxKernel,
   state: ['v'],
+  kernelParams: withOptionValues,
   initialState: (p) => ({ v: p.vLeak }),
   outputName: 'out',
+  checkStep: boxStability,
 });

@@ -9,26 +9,34 @@
  * z     = Θ(v_d − v_th)                            (strict: spikes when v_d > v_th)
  * v'    = (1 − z)·v_d + z·v_reset                  (reset by value, same step)
  * ```
- * The input is never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`.
+ * In Norse's convention the input is a jump of the current, never multiplied by `dt`.
+ * Initial state: `v = v_leak`, `i = 0`.
  *
- * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
- * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − v_th)`) or `'none'` (`v' = v_d`); `integration`
- * `'euler'` (above) or `'exact'`: `v_d = v + (1 − e^{−dt·τ_mem⁻¹})·((v_leak − v) + i_j)`,
- * `i' = i_j·e^{−dt·τ_syn⁻¹}` (exact decays, the current held constant over the step for `v`).
+ * Options beyond Norse (defaults are Norse's; equations in `lifOptions.ts`): `resetMethod`
+ * `'value'` (above), `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − v_th)`) or `'none'` (`v' = v_d`);
+ * `integration` `'euler'` (above), `'exponentialEuler'` (`v_d = v + (1 − e^{−dt·τ_mem⁻¹})·((v_leak − v) + i_j)`,
+ * `i' = i_j·e^{−dt·τ_syn⁻¹}`) or `'exact'` (the closed-form solution for `v` and `i` jointly over
+ * the step); `inputConvention` `'jump'` (above) or `'current'` (`τ_syn·di/dt = −i + x`, converges
+ * as `dt → 0`); `allowUnstableEuler` (forward Euler with `dt·τ⁻¹ ≥ 1` throws unless true).
  * Source: Norse `norse/torch/functional/lif.py` (`lif_feed_forward_step`), commit 065a3b45.
+ *
+ * The family also holds its recurrent variant `LIFRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
 import {
-  decayCode,
+  eulerStabilityCheck,
+  inputConventionSpec,
+  inputCurrentCode,
   integrationSpec,
-  leakFactorCode,
+  lifLinearCode,
   optionKernelParams,
   resetCode,
   resetMethodSpec,
   withOptionValues,
 } from './lifOptions.js';
 import { defineModel, type ParamSpecs, type ParamsOf, surrogateParams } from './model.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * LIF's inverse time constants with Norse's defaults, a fragment the LIF family spreads into its
@@ -58,6 +66,7 @@ export const lifOptionSpecs = {
   ...surrogateParams,
   ...resetMethodSpec,
   ...integrationSpec,
+  ...inputConventionSpec,
 } as const satisfies ParamSpecs;
 
 /**
@@ -66,7 +75,8 @@ export const lifOptionSpecs = {
  * - `vLeak` (0), `vTh` (1), `vReset` (0): voltages in Norse's dimensionless units
  * - `method`, `alpha`: surrogate-gradient choice; accepted for compatibility, no effect on values
  * - `resetMethod` (`'value'`, Norse's; `'subtract'`, `'none'`), `integration` (`'euler'`, Norse's;
- *   `'exact'`): options beyond Norse, see `lifOptions.ts`
+ *   `'exponentialEuler'`, `'exact'`), `allowUnstableEuler` (false), `inputConvention` (`'jump'`,
+ *   Norse's; `'current'`): options beyond Norse, see `lifOptions.ts`
  */
 export const lifParameterSpecs = {
   ...lifTimeConstantSpecs,
@@ -83,15 +93,25 @@ export type LIFParameters = ParamsOf<typeof lifParameterSpecs>;
  * (`exact = 0`, `resetMode = 0`) it is Norse's forward Euler step, operation for operation.
  */
 export const lifIntegrateAndFire = `
-  ${leakFactorCode('kMem', 'tauMemInv')}
-  const vDec = R(v + R(kMem * R(R(vLeak - v) + iJ)));
-  ${decayCode('iDec', 'iJ', 'tauSynInv')}
+  ${lifLinearCode}
   const z = R(vDec - vTh) > 0 ? 1 : 0;
   ${resetCode('vNew', 'vDec', 'vTh', 'vReset')}
 `;
 
 /** Kernel parameters of the LIF update (the options as `resetMode`, `exact`; see {@link withOptionValues}). */
 export const lifKernelParams = ['tauSynInv', 'tauMemInv', 'vLeak', 'vTh', 'vReset', ...optionKernelParams] as const;
+
+/**
+ * Kernel code of the feed-forward current jump, declaring `iJ` (`i + x` in Norse's convention)
+ * and `iHeld` (the held input current of `inputConvention: 'current'` with `'exact'`).
+ */
+export const lifInputJump = inputCurrentCode('iJ', 'iHeld', 'i', 'x', 'tauSynInv');
+
+/**
+ * Forward Euler's stability check of the LIF family (`dt·τ_syn⁻¹ < 1`, `dt·τ_mem⁻¹ < 1`; see
+ * `eulerStabilityCheck` in `lifOptions.ts`).
+ */
+export const lifStability = eulerStabilityCheck((p) => ({ tauSynInv: p.tauSynInv, tauMemInv: p.tauMemInv }));
 
 /** The per-neuron LIF update (input `x`, state `v`, `i`, output `z`). */
 export const lifKernel: NeuronKernel = {
@@ -101,7 +121,7 @@ export const lifKernel: NeuronKernel = {
   params: lifKernelParams,
   output: 'z',
   body: `
-  const iJ = R(i + x);
+  ${lifInputJump}
   ${lifIntegrateAndFire}
   v = vNew;
   i = iDec;
@@ -122,7 +142,56 @@ export const lif = defineModel({
   state: ['v', 'i'],
   initialState: (p) => ({ v: p.vLeak, i: 0 }),
   outputName: 'z',
+  checkStep: lifStability,
 });
 
 /** State of a feed-forward LIF layer: membrane voltage `v` and synaptic current `i`, each `[batch, N]`. */
 export type LIFState = ReturnType<typeof lif.initialState>;
+
+// --- LIFRecurrent ---
+
+/*
+ * Recurrently connected LIF layer (Norse's `LIFRecurrent` / `lif_step`).
+ *
+ * Per step, with input `x` `[batch, inputs]`, input weights `W_in` `[N, inputs]`, recurrent
+ * weights `W_rec` `[N, N]` (diagonal zeroed unless `autapses`), previous spikes `z`:
+ * ```
+ * i_j = (i + x·W_inᵀ) + z·W_recᵀ
+ * ```
+ * then the LIF integration, threshold and reset of {@link lif} (see `lif.ts`). State
+ * `{ z, v, i }`, initial `z = 0`, `v = v_leak`, `i = 0`. The options `resetMethod` and
+ * `integration` (defaults Norse's) act as in {@link lif}.
+ * Source: Norse `norse/torch/functional/lif.py` (`lif_step`) and `module/lif.py` (`LIFRecurrent`).
+ */
+
+/** LIFRecurrent parameters: LIF's plus the weights. */
+export const lifRecurrentParameterSpecs = { ...lifParameterSpecs, ...recurrentWeightSpecs } as const;
+
+/** Validated LIFRecurrent parameters. */
+export type LIFRecurrentParameters = ParamsOf<typeof lifRecurrentParameterSpecs>;
+
+/** The per-neuron recurrent LIF update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
+export const lifRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_recurrent',
+  lifKernel,
+  `
+  ${recurrentCurrentJump}
+  ${lifIntegrateAndFire}
+  v = vNew;
+  i = iDec;
+`,
+);
+
+/** The recurrent LIF model; `xs` `[T, batch, inputs]` → spikes `[T, batch, N]`, state `{ z, v, i }`. */
+export const lifRecurrent = defineModel({
+  name: 'LIFRecurrent',
+  id: 'lifRecurrent',
+  parameters: lifRecurrentParameterSpecs,
+  kernel: lifRecurrentKernel,
+  kernelParams: withOptionValues,
+  state: ['z', 'v', 'i'],
+  initialState: (p) => ({ z: 0, v: p.vLeak, i: 0 }),
+  outputName: 'z',
+  recurrent: recurrentWiring,
+  checkStep: lifStability,
+});

@@ -12,19 +12,24 @@
  * v'    = (1 − z)·v_d + z·v_reset                                  (reset by value, same step)
  * a'    = a_d + z·a_spike                                          (spike-triggered adaptation)
  * ```
- * The input is never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`, `a = 0`.
+ * In Norse's convention the input is a jump, never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`, `a = 0`.
  *
  * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
  * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − v_th)`) or `'none'`; `integration` `'euler'` (above) or
- * `'exact'` (exponential Euler: the factors `dt·τ_mem⁻¹`, `dt·τ_ada⁻¹` become `1 − e^{−dt·τ⁻¹}`, and
- * `i' = i_j·e^{−dt·τ_syn⁻¹}`; the other terms are held constant over the step).
+ * `'exponentialEuler'` (the factors `dt·τ_mem⁻¹`, `dt·τ_ada⁻¹` become `1 − e^{−dt·τ⁻¹}`, and
+ * `i' = i_j·e^{−dt·τ_syn⁻¹}`; the other terms are held constant over the step); `'exact'` is
+ * rejected (nonlinear: no closed form); `inputConvention` `'jump'` (above) or `'current'`;
+ * `allowUnstableEuler`. See `lifOptions.ts`.
  * Source: Norse `norse/torch/functional/lif_adex.py` (`lif_adex_feed_forward_step`), commit 065a3b45.
+ *
+ * The family also holds its recurrent variant `LIFAdExRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import { lifKernelParams, lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
-import { decayCode, leakFactorCode, resetCode, withOptionValues } from './lifOptions.js';
+import { lifInputJump, lifKernelParams, lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
+import { eulerStabilityCheck, leakFactorCode, noExactIntegration, resetCode, synapticDecayCode, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * Norse's `LIFAdExParameters` in camelCase with Norse's defaults (after PyNN's `EIF_cond_exp_isfa_ista`):
@@ -62,13 +67,19 @@ export const lifAdExIntegrateAndFire = `
   const dvExp = R(deltaT * R(Math.exp(R(R(v - vTh) / deltaT))));
   ${leakFactorCode('kMem', 'tauMemInv')}
   const vDec = R(v + R(kMem * R(R(R(R(vLeak - v) + dvExp) + iJ) - a)));
-  ${decayCode('iDec', 'iJ', 'tauSynInv')}
+  ${synapticDecayCode}
   ${leakFactorCode('kAda', 'tauAdaInv')}
   const aDec = R(a + R(kAda * R(R(adaptationCurrent * R(v - vLeak)) - a)));
   const z = R(vDec - vTh) > 0 ? 1 : 0;
   ${resetCode('vNew', 'vDec', 'vTh', 'vReset')}
   const aNew = R(aDec + R(z * adaptationSpike));
 `;
+
+/** Rejects `integration: 'exact'`: the exponential term makes LIFAdEx nonlinear. */
+export const checkLifAdEx = noExactIntegration('LIFAdEx', 'the exponential term Δ_T·exp((v − v_th)/Δ_T) is nonlinear in v');
+
+/** Forward Euler's stability check of LIFAdEx: `dt·τ_syn⁻¹`, `dt·τ_mem⁻¹`, `dt·τ_ada⁻¹` below 1. */
+export const lifAdExStability = eulerStabilityCheck((p) => ({ tauSynInv: p.tauSynInv, tauMemInv: p.tauMemInv, tauAdaInv: p.tauAdaInv }));
 
 /** The per-neuron LIFAdEx update (input `x`, state `v`, `i`, `a`, output `z`). */
 export const lifAdExKernel: NeuronKernel = {
@@ -78,7 +89,7 @@ export const lifAdExKernel: NeuronKernel = {
   params: lifAdExKernelParams,
   output: 'z',
   body: `
-  const iJ = R(i + x);
+  ${lifInputJump}
   ${lifAdExIntegrateAndFire}
   v = vNew;
   i = iDec;
@@ -96,6 +107,8 @@ export const lifAdEx = defineModel({
   parameters: lifAdExParameterSpecs,
   kernel: lifAdExKernel,
   kernelParams: withOptionValues,
+  check: checkLifAdEx,
+  checkStep: lifAdExStability,
   state: ['v', 'i', 'a'],
   initialState: (p) => ({ v: p.vLeak, i: 0, a: 0 }),
   outputName: 'z',
@@ -103,3 +116,52 @@ export const lifAdEx = defineModel({
 
 /** State of a feed-forward LIFAdEx layer: `v`, `i`, `a`, each `[batch, N]`. */
 export type LIFAdExState = ReturnType<typeof lifAdEx.initialState>;
+
+// --- LIFAdExRecurrent ---
+
+/*
+ * Recurrently connected adaptive exponential LIF layer (Norse's `LIFAdExRecurrent` / `lif_adex_step`).
+ *
+ * Per step, with input `x` `[batch, inputs]`, input weights `W_in` `[N, inputs]`, recurrent
+ * weights `W_rec` `[N, N]` (diagonal zeroed unless `autapses`), previous spikes `z`:
+ * ```
+ * i_j = (i + x·W_inᵀ) + z·W_recᵀ
+ * ```
+ * then the LIFAdEx integration, adaptation, threshold and reset of {@link lifAdEx} (see
+ * `lifAdEx.ts`). State `{ z, v, i, a }`, initial `z = 0`, `v = v_leak`, `i = 0`, `a = 0`.
+ * Source: Norse `norse/torch/functional/lif_adex.py` (`lif_adex_step`), `module/lif_adex.py`.
+ */
+
+/** LIFAdExRecurrent parameters: LIFAdEx's plus `inputWeights`, `recurrentWeights`, `autapses`. */
+export const lifAdExRecurrentParameterSpecs = { ...lifAdExParameterSpecs, ...recurrentWeightSpecs } as const;
+
+/** Validated LIFAdExRecurrent parameters. */
+export type LIFAdExRecurrentParameters = ParamsOf<typeof lifAdExRecurrentParameterSpecs>;
+
+/** The per-neuron recurrent LIFAdEx update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
+export const lifAdExRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_adex_recurrent',
+  lifAdExKernel,
+  `
+  ${recurrentCurrentJump}
+  ${lifAdExIntegrateAndFire}
+  v = vNew;
+  i = iDec;
+  a = aNew;
+`,
+);
+
+/** The recurrent adaptive exponential LIF model; `xs` `[T, batch, inputs]` → spikes `[T, batch, N]`, state `{ z, v, i, a }`. */
+export const lifAdExRecurrent = defineModel({
+  name: 'LIFAdExRecurrent',
+  id: 'lifAdExRecurrent',
+  parameters: lifAdExRecurrentParameterSpecs,
+  kernel: lifAdExRecurrentKernel,
+  kernelParams: withOptionValues,
+  check: checkLifAdEx,
+  checkStep: lifAdExStability,
+  state: ['z', 'v', 'i', 'a'],
+  initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, a: 0 }),
+  outputName: 'z',
+  recurrent: recurrentWiring,
+});

@@ -7,12 +7,15 @@
  * v'  = (1 − z)·v_d + z·(v_d − v_th)     resetMethod 'subtract' (Norse reset_subtract)
  * v'  = v_d                              resetMethod 'none'     (spikes only; not in Norse)
  * ```
- * Initial state: `v = v_leak`. Source: Norse `functional/lif_box.py`, `functional/reset.py`.
+ * Initial state: `v = v_leak`. The input is a current held over the step (no `inputConvention`);
+ * `integration` `'euler'` (above, Norse's), `'exponentialEuler'` or `'exact'` (identical here:
+ * `v_d = (x + v_leak) + (v − x − v_leak)·e^{−dt·τ_mem⁻¹}`), `allowUnstableEuler`. Source: Norse `functional/lif_box.py`, `functional/reset.py`.
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
+import { boxStability, boxStepCode } from './liBox.js';
 import { lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
-import { resetCode, resetMethodSpec, withOptionValues } from './lifOptions.js';
+import { integrationSpec, optionKernelParams, resetCode, resetMethodSpec, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf, surrogateParams } from './model.js';
 
 /**
@@ -26,6 +29,7 @@ export const lifBoxParameterSpecs = {
   ...lifVoltageSpecs,
   ...surrogateParams,
   ...resetMethodSpec,
+  ...integrationSpec,
 } as const;
 
 /** Validated LIFBox parameters. */
@@ -36,10 +40,10 @@ export const lifBoxKernel: NeuronKernel = {
   name: 'lif_box',
   inputs: ['x'],
   state: ['v'],
-  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', 'resetMode'],
+  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', ...optionKernelParams],
   output: 'z',
   body: `
-  const vDec = R(v + R(R(dt * tauMemInv) * R(R(x + vLeak) - v)));
+  ${boxStepCode('R(R(x + vLeak) - v)')}
   const z = R(vDec - vTh) > 0 ? 1 : 0;
   ${resetCode('vNew', 'vDec', 'vTh', 'vReset')}
   v = vNew;
@@ -56,4 +60,5 @@ export const lifBox = defineModel({
   state: ['v'],
   initialState: (p) => ({ v: p.vLeak }),
   outputName: 'z',
+  checkStep: boxStability,
 });

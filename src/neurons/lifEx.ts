@@ -10,20 +10,25 @@
  * z     = Θ(v_d − v_th)                                      (strict: spikes when v_d > v_th)
  * v'    = (1 − z)·v_d + z·v_reset                            (reset by value, same step)
  * ```
- * The exponential term uses the voltage before the step. The input is never multiplied by `dt`.
- * Initial state: `v = v_leak`, `i = 0`.
+ * The exponential term uses the voltage before the step. In Norse's convention the input is a jump,
+ * never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`.
  *
  * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
  * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − v_th)`) or `'none'`; `integration` `'euler'` (above) or
- * `'exact'`: `v_d = v + (1 − e^{−dt·τ_mem⁻¹})·(((v_leak − v) + Δ_T·exp(…)) + i_j)` (the exponential
- * term and the current held constant over the step: exponential Euler), `i' = i_j·e^{−dt·τ_syn⁻¹}`.
+ * `'exponentialEuler'`: `v_d = v + (1 − e^{−dt·τ_mem⁻¹})·(((v_leak − v) + Δ_T·exp(…)) + i_j)` (the
+ * exponential term and the current held constant over the step), `i' = i_j·e^{−dt·τ_syn⁻¹}`;
+ * `'exact'` is rejected (the exponential term is nonlinear: no closed form); `inputConvention`
+ * `'jump'` (above) or `'current'`; `allowUnstableEuler`. See `lifOptions.ts`.
  * Source: Norse `norse/torch/functional/lif_ex.py` (`lif_ex_feed_forward_step`), commit 065a3b45.
+ *
+ * The family also holds its recurrent variant `LIFExRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
-import { lifKernelParams, lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
-import { decayCode, leakFactorCode, resetCode, withOptionValues } from './lifOptions.js';
+import { lifInputJump, lifKernelParams, lifOptionSpecs, lifStability, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
+import { leakFactorCode, noExactIntegration, resetCode, synapticDecayCode, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
+import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * Norse's `LIFExParameters` in camelCase with Norse's defaults (`dt` is passed separately, seconds).
@@ -54,10 +59,13 @@ export const lifExIntegrateAndFire = `
   const dvExp = R(deltaT * R(Math.exp(R(R(v - vTh) / deltaT))));
   ${leakFactorCode('kMem', 'tauMemInv')}
   const vDec = R(v + R(kMem * R(R(R(vLeak - v) + dvExp) + iJ)));
-  ${decayCode('iDec', 'iJ', 'tauSynInv')}
+  ${synapticDecayCode}
   const z = R(vDec - vTh) > 0 ? 1 : 0;
   ${resetCode('vNew', 'vDec', 'vTh', 'vReset')}
 `;
+
+/** Rejects `integration: 'exact'`: the exponential term makes LIFEx nonlinear. */
+export const checkLifEx = noExactIntegration('LIFEx', 'the exponential term Δ_T·exp((v − v_th)/Δ_T) is nonlinear in v');
 
 /** The per-neuron LIFEx update (input `x`, state `v`, `i`, output `z`). */
 export const lifExKernel: NeuronKernel = {
@@ -67,7 +75,7 @@ export const lifExKernel: NeuronKernel = {
   params: lifExKernelParams,
   output: 'z',
   body: `
-  const iJ = R(i + x);
+  ${lifInputJump}
   ${lifExIntegrateAndFire}
   v = vNew;
   i = iDec;
@@ -84,6 +92,8 @@ export const lifEx = defineModel({
   parameters: lifExParameterSpecs,
   kernel: lifExKernel,
   kernelParams: withOptionValues,
+  check: checkLifEx,
+  checkStep: lifStability,
   state: ['v', 'i'],
   initialState: (p) => ({ v: p.vLeak, i: 0 }),
   outputName: 'z',
@@ -91,3 +101,51 @@ export const lifEx = defineModel({
 
 /** State of a feed-forward LIFEx layer: `v`, `i`, each `[batch, N]`. */
 export type LIFExState = ReturnType<typeof lifEx.initialState>;
+
+// --- LIFExRecurrent ---
+
+/*
+ * Recurrently connected exponential LIF layer (Norse's `LIFExRecurrent` / `lif_ex_step`).
+ *
+ * Per step, with input `x` `[batch, inputs]`, input weights `W_in` `[N, inputs]`, recurrent
+ * weights `W_rec` `[N, N]` (diagonal zeroed unless `autapses`), previous spikes `z`:
+ * ```
+ * i_j = (i + x·W_inᵀ) + z·W_recᵀ
+ * ```
+ * then the LIFEx integration, threshold and reset of {@link lifEx} (see `lifEx.ts`). State
+ * `{ z, v, i }`, initial `z = 0`, `v = v_leak`, `i = 0`.
+ * Source: Norse `norse/torch/functional/lif_ex.py` (`lif_ex_step`) and `module/lif_ex.py` (`LIFExRecurrent`).
+ */
+
+/** LIFExRecurrent parameters: LIFEx's plus `inputWeights`, `recurrentWeights`, `autapses`. */
+export const lifExRecurrentParameterSpecs = { ...lifExParameterSpecs, ...recurrentWeightSpecs } as const;
+
+/** Validated LIFExRecurrent parameters. */
+export type LIFExRecurrentParameters = ParamsOf<typeof lifExRecurrentParameterSpecs>;
+
+/** The per-neuron recurrent LIFEx update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
+export const lifExRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lif_ex_recurrent',
+  lifExKernel,
+  `
+  ${recurrentCurrentJump}
+  ${lifExIntegrateAndFire}
+  v = vNew;
+  i = iDec;
+`,
+);
+
+/** The recurrent exponential LIF model; `xs` `[T, batch, inputs]` → spikes `[T, batch, N]`, state `{ z, v, i }`. */
+export const lifExRecurrent = defineModel({
+  name: 'LIFExRecurrent',
+  id: 'lifExRecurrent',
+  parameters: lifExRecurrentParameterSpecs,
+  kernel: lifExRecurrentKernel,
+  kernelParams: withOptionValues,
+  check: checkLifEx,
+  checkStep: lifStability,
+  state: ['z', 'v', 'i'],
+  initialState: (p) => ({ z: 0, v: p.vLeak, i: 0 }),
+  outputName: 'z',
+  recurrent: recurrentWiring,
+});

@@ -14,19 +14,24 @@
  * b'    = b_d + z·β                                    (threshold jumps by β per spike)
  * i'    = i_d + x                                      (input jump last)
  * ```
- * The input is never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`, `b = v_th`.
+ * In Norse's convention the input is a jump, never multiplied by `dt`. Initial state: `v = v_leak`, `i = 0`, `b = v_th`.
  *
  * Options beyond Norse (defaults are Norse's; see `lifOptions.ts`): `resetMethod` `'value'` (above),
  * `'subtract'` (`v' = (1 − z)·v_d + z·(v_d − b_d)`: the threshold crossed) or `'none'`;
- * `integration` `'euler'` (above) or `'exact'`: the factors `dt·τ_mem⁻¹`, `dt·τ_adapt⁻¹` become
- * `1 − e^{−dt·τ⁻¹}` and `i_d = i·e^{−dt·τ_syn⁻¹}`.
+ * `integration` `'euler'` (above), `'exponentialEuler'` (the factors `dt·τ_mem⁻¹`, `dt·τ_adapt⁻¹`
+ * become `1 − e^{−dt·τ⁻¹}` and `i_d = i·e^{−dt·τ_syn⁻¹}`) or `'exact'` (`v`, `i` jointly in closed
+ * form as LIF's, from the old current; `b` exactly); `inputConvention` `'jump'` (above) or
+ * `'current'` (`τ_syn·di/dt = −i + x`); `allowUnstableEuler`. See `lifOptions.ts`.
  * Source: Norse `norse/torch/functional/lsnn.py` (`lsnn_feed_forward_step`), commit 065a3b45.
+ *
+ * The family also holds its recurrent variant `LSNNRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
 import { lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
-import { decayCode, leakFactorCode, optionKernelParams, resetCode, withOptionValues } from './lifOptions.js';
+import { eulerStabilityCheck, leakFactorCode, lifLinearCode, optionKernelParams, resetCode, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
+import { recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * Norse's `LSNNParameters` in camelCase with Norse's defaults:
@@ -59,9 +64,8 @@ export const lsnnKernelParams = ['tauSynInv', 'tauMemInv', 'tauAdaptInv', 'vLeak
  * `z`, and assigns the new `v` and `b`.
  */
 export const lsnnIntegrateAndFire = `
-  ${leakFactorCode('kMem', 'tauMemInv')}
-  const vDec = R(v + R(kMem * R(R(vLeak - v) + i)));
-  ${decayCode('iDec', 'i', 'tauSynInv')}
+  const iJ = i;
+  ${lifLinearCode}
   ${leakFactorCode('kAdapt', 'tauAdaptInv')}
   const bDec = R(b + R(kAdapt * R(vTh - b)));
   const z = R(vDec - bDec) > 0 ? 1 : 0;
@@ -69,6 +73,26 @@ export const lsnnIntegrateAndFire = `
   v = vNew;
   b = R(bDec + R(z * beta));
 `;
+
+/**
+ * Kernel code of LSNN's input, which reaches the current last (after `lsnnIntegrateAndFire`):
+ * assigns `i` from `iDec` and the input `x` — Norse's jump `i' = i_d + x`, or in the `'current'`
+ * convention `i' = i_d + (dt·τ_syn⁻¹)·x` (euler), `i_d + (1 − e^{−dt·τ_syn⁻¹})·x` (exponential
+ * Euler: exact for `i`), `i_d` (exact: `iHeld = x` already entered `v` and `i` over the step).
+ */
+export const lsnnInputCode = (x: string): string => `
+  i = currentInput > 0.5
+    ? (scheme > 1.5 ? iDec : scheme > 0.5 ? R(iDec + R(R(1 - eSyn) * ${x})) : R(iDec + R(R(dt * tauSynInv) * ${x})))
+    : R(iDec + ${x});
+`;
+
+/** Kernel code of the held input current of LSNN (`x` with `'current'` and `'exact'`, else 0). */
+export const lsnnHeldCode = (x: string): string => `
+  const iHeld = currentInput > 0.5 ? (scheme > 1.5 ? ${x} : 0) : 0;
+`;
+
+/** Forward Euler's stability check of LSNN: `dt·τ_syn⁻¹`, `dt·τ_mem⁻¹`, `dt·τ_adapt⁻¹` below 1. */
+export const lsnnStability = eulerStabilityCheck((p) => ({ tauSynInv: p.tauSynInv, tauMemInv: p.tauMemInv, tauAdaptInv: p.tauAdaptInv }));
 
 /** The per-neuron LSNN update (input `x`, state `v`, `i`, `b`, output `z`). */
 export const lsnnKernel: NeuronKernel = {
@@ -78,8 +102,9 @@ export const lsnnKernel: NeuronKernel = {
   params: lsnnKernelParams,
   output: 'z',
   body: `
+  ${lsnnHeldCode('x')}
   ${lsnnIntegrateAndFire}
-  i = R(iDec + x);
+  ${lsnnInputCode('x')}
 `,
 };
 
@@ -93,6 +118,7 @@ export const lsnn = defineModel({
   parameters: lsnnParameterSpecs,
   kernel: lsnnKernel,
   kernelParams: withOptionValues,
+  checkStep: lsnnStability,
   state: ['v', 'i', 'b'],
   initialState: (p) => ({ v: p.vLeak, i: 0, b: p.vTh }),
   outputName: 'z',
@@ -100,3 +126,51 @@ export const lsnn = defineModel({
 
 /** State of a feed-forward LSNN layer: `v`, `i`, `b` (adaptive threshold), each `[batch, N]`. */
 export type LSNNState = ReturnType<typeof lsnn.initialState>;
+
+// --- LSNNRecurrent ---
+
+/*
+ * Recurrently connected adaptive-threshold LIF layer (Norse's `LSNNRecurrent` / `lsnn_step`).
+ *
+ * The LSNN update of {@link lsnn} (see `lsnn.ts`: voltage from the old current, threshold
+ * adaptation, reset), then the input reaches the current last, with input `x` `[batch, inputs]`,
+ * input weights `W_in` `[N, inputs]`, recurrent weights `W_rec` `[N, N]` (diagonal zeroed unless
+ * `autapses`) and the previous step's spikes `z`:
+ * ```
+ * i' = (i_d + x·W_inᵀ) + z·W_recᵀ
+ * ```
+ * State `{ z, v, i, b }`, initial `z = 0`, `v = v_leak`, `i = 0`, `b = v_th`.
+ * Source: Norse `norse/torch/functional/lsnn.py` (`lsnn_step`), `module/lsnn.py` (`LSNNRecurrent`).
+ */
+
+/** LSNNRecurrent parameters: LSNN's plus `inputWeights`, `recurrentWeights`, `autapses`. */
+export const lsnnRecurrentParameterSpecs = { ...lsnnParameterSpecs, ...recurrentWeightSpecs } as const;
+
+/** Validated LSNNRecurrent parameters. */
+export type LSNNRecurrentParameters = ParamsOf<typeof lsnnRecurrentParameterSpecs>;
+
+/** The per-neuron recurrent LSNN update: inputs `xa` (= x·W_inᵀ) and `xb` (= z_{t−1}·W_recᵀ). */
+export const lsnnRecurrentKernel: NeuronKernel = recurrentKernel(
+  'lsnn_recurrent',
+  lsnnKernel,
+  `
+  ${lsnnHeldCode('xa')}
+  ${lsnnIntegrateAndFire}
+  ${lsnnInputCode('xa')}
+  i = R(i + xb);
+`,
+);
+
+/** The recurrent LSNN model; `xs` `[T, batch, inputs]` → spikes `[T, batch, N]`, state `{ z, v, i, b }`. */
+export const lsnnRecurrent = defineModel({
+  name: 'LSNNRecurrent',
+  id: 'lsnnRecurrent',
+  parameters: lsnnRecurrentParameterSpecs,
+  kernel: lsnnRecurrentKernel,
+  kernelParams: withOptionValues,
+  checkStep: lsnnStability,
+  state: ['z', 'v', 'i', 'b'],
+  initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, b: p.vTh }),
+  outputName: 'z',
+  recurrent: recurrentWiring,
+});

@@ -9,7 +9,6 @@
  * @module
  */
 import '../ops/backends/builtin.js';
-import { isDeviceTensor } from '../ops/backends/device.js';
 import {
   type BackendChoice,
   checkBackendChoice,
@@ -17,7 +16,8 @@ import {
   type NeuronRunRequest,
   resolveBackend,
   tagExecution,
-} from '../ops/backends/registry.js';
+} from '../ops/backends/backendRegistry.js';
+import { isDeviceTensor } from '../ops/backends/device.js';
 import { parameterRecord, scalarParameter } from '../ops/encoders/parameters.js';
 import { checkDt, invalid, orThrow, SpikeflowError, show } from '../ops/errors.js';
 import type { NeuronKernel } from '../ops/kernel.js';
@@ -120,8 +120,11 @@ export interface ModelSpec<P extends ParamSpecs, S extends string> {
   readonly parameters: P;
   /** The per-neuron update; its `params` are read from {@link ModelSpec.kernelParams}. */
   readonly kernel: NeuronKernel;
-  /** Numeric values of the kernel's params (defaults to the numeric parameters of the same name). */
-  readonly kernelParams?: (p: ParamsOf<P>) => Readonly<Record<string, number>>;
+  /**
+   * Numeric values of the kernel's params (defaults to the numeric parameters of the same name);
+   * `dt` (seconds) is given for values that depend on it (e.g. a refractory period in steps).
+   */
+  readonly kernelParams?: (p: ParamsOf<P>, dt: number) => Readonly<Record<string, number>>;
   /** Model state variables in Norse's order (for recurrent models `z` first, as `LIFState`). */
   readonly state: readonly S[];
   /** Initial value of each state variable (Norse's `state=None` initial state). */
@@ -132,6 +135,11 @@ export interface ModelSpec<P extends ParamSpecs, S extends string> {
   readonly check?: (p: ParamsOf<P>) => { argument: string; message: string } | undefined;
   /** Present for recurrent models. */
   readonly recurrent?: RecurrentSpec;
+  /**
+   * Checks of the parameters against the time step, when `step` or `run` receives `dt` (e.g.
+   * forward Euler's stability); return a message to reject.
+   */
+  readonly checkStep?: (p: ParamsOf<P>, dt: number) => { argument: string; message: string } | undefined;
 }
 
 /** The public API of a neuron model, built by {@link defineModel}. */
@@ -155,6 +163,12 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    * @throws SpikeflowError for unknown names, non-finite numbers, out-of-range values
    */
   readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamsOf<P>;
+  /**
+   * The numeric values of the kernel's `params` (in `kernel.params` order) for validated
+   * parameters and step `dt` (seconds), as the backends receive them (unrounded); populations of
+   * `src/networks` use it.
+   */
+  kernelValues(p: ParamsOf<P>, dt: number): number[];
   /**
    * Norse's initial state for a layer of the given shape (`[batch, N]`).
    * @throws SpikeflowError for invalid parameters or shapes
@@ -185,7 +199,18 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
 }
 
 /** Norse's surrogate-gradient methods; they only shape gradients, never the forward pass. */
-export const SURROGATE_METHODS = ['super', 'heaviside', 'tanh', 'tent', 'circ', 'logistic', 'triangle', 'adjoint'] as const;
+export const SURROGATE_METHODS = [
+  'super',
+  'heaviside',
+  'tanh',
+  'tent',
+  'circ',
+  'logistic',
+  'triangle',
+  'adjoint',
+  'heavi_erfc',
+  'sigmoid',
+] as const;
 
 /** The `method` and `alpha` parameters every Norse spiking model accepts (forward pass ignores them). */
 export const surrogateParams = {
@@ -226,7 +251,7 @@ const castTo = (t: Tensor, dtype: DType): TensorData => {
 
 /**
  * Builds a model's public API (parameters, initialState, step, run) from its description.
- * Runs are dispatched through the backend registry (`src/ops/backends/registry.ts`): the `js`
+ * Runs are dispatched through the backend registry (`src/ops/backends/backendRegistry.ts`): the `js`
  * backend runs the kernel through `compileJs`, the `gpu` backend through gpu.js.
  */
 export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelSpec<P, S>): NeuronModel<P, S> => {
@@ -246,8 +271,8 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     return v;
   };
 
-  const kernelValues = (p: ParamsOf<P>): number[] => {
-    const values = spec.kernelParams?.(p) ?? (p as Readonly<Record<string, number>>);
+  const kernelValues = (p: ParamsOf<P>, dt: number): number[] => {
+    const values = spec.kernelParams?.(p, dt) ?? (p as Readonly<Record<string, number>>);
     return kernel.params.map((name) => {
       const v = values[name];
       if (typeof v !== 'number') throw new Error(`${id}: kernel parameter ${name} has no numeric value`);
@@ -389,7 +414,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
       kernelState: kernelStateIdx,
       input: xs,
       state: s,
-      params: kernelValues(params).map(round),
+      params: kernelValues(params, dt).map(round),
       dt: round(dt),
       record,
       recurrent: rec,
@@ -417,6 +442,8 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const where = `${id}.run`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
+    const badStep = spec.checkStep?.(params, dt);
+    if (badStep !== undefined) throw new SpikeflowError(where, badStep.argument, badStep.message);
     if (options === null || typeof options !== 'object')
       throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
     const unknown = Object.keys(options).filter((k) => k !== 'record' && k !== 'backend');
@@ -432,6 +459,8 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const where = `${id}.step`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
+    const badStep = spec.checkStep?.(params, dt);
+    if (badStep !== undefined) throw new SpikeflowError(where, badStep.argument, badStep.message);
     if (options === null || typeof options !== 'object')
       throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
     const unknown = Object.keys(options).filter((k) => k !== 'backend');
@@ -457,6 +486,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     kernel,
     recurrent: recurrent !== undefined,
     parameters,
+    kernelValues,
     initialState,
     step,
     run,

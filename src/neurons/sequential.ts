@@ -5,7 +5,7 @@
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
-import { type LinearParameters, linear, relu } from '../ops/linear.js';
+import { type LinearOptions, type LinearParameters, linear, relu } from '../ops/linear.js';
 import type { Tensor } from '../ops/tensor.js';
 import type { NeuronModel, NeuronState, ParamSpecs, ParamValue, RunOptions } from './model.js';
 
@@ -47,8 +47,12 @@ export const neuron = <P extends ParamSpecs, S extends string>(
 export const stateless = (name: string, f: (xs: Tensor) => Tensor): Layer<undefined> =>
   Object.freeze({ name, run: (xs: Tensor) => [f(xs), undefined] as const });
 
-/** A linear map `y = x Wᵀ + b` over the last dimension as a layer (torch's `nn.Linear`). */
-export const linearLayer = (p: LinearParameters): Layer<undefined> => stateless('Linear', linear(p));
+/**
+ * A linear map `y = x Wᵀ + b` over the last dimension as a layer (torch's `nn.Linear`): the
+ * registry-dispatched {@link linear} op, on the backend of `options.backend` (default `auto`).
+ * @throws SpikeflowError for bad options; at run time as {@link linear}
+ */
+export const linearLayer = (p: LinearParameters, options: LinearOptions = {}): Layer<undefined> => stateless('Linear', linear(p, options));
 
 /** ReLU as a layer. */
 export const reluLayer: Layer<undefined> = stateless('ReLU', relu);

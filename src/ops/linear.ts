@@ -1,7 +1,12 @@
 /**
- * The linear map `y = x Wᵀ + b` over the last dimension (torch's `nn.Linear`), and ReLU.
+ * The linear map `y = x Wᵀ + b` over the last dimension (torch's `nn.Linear`), dispatched through
+ * the backend registry, and ReLU.
  * @module
  */
+// The js backend is always registered: importing it here makes `linear` usable on its own.
+import './backends/builtin.js';
+import { type BackendChoice, checkBackendChoice, type LinearRequest, resolveBackend, tagExecution } from './backends/backendRegistry.js';
+import { isDeviceTensor } from './backends/device.js';
 import { orThrow, SpikeflowError, show } from './errors.js';
 import { seededGenerator, uniforms } from './random.js';
 import {
@@ -13,8 +18,8 @@ import {
   isTensor,
   type NestedArray,
   showShape,
+  sizeOf,
   type Tensor,
-  type TensorData,
   tensor,
 } from './tensor.js';
 
@@ -25,62 +30,6 @@ export interface LinearParameters {
   /** Bias `[outFeatures]`, or undefined for no bias. */
   readonly bias?: Tensor | undefined;
 }
-
-/**
- * Raw dense product over rows: `out[r, o] = (Σ_k x[r, k]·W[o, k]) + b[o]`, summing k in
- * increasing order (the order torch's CPU `linear` uses for the small sizes of the reference
- * traces). Writes `out`; no allocation.
- * @param x - `[rows, K]` row-major
- * @param w - `[O, K]` row-major
- * @param bias - `[O]` or undefined
- * @param out - `[rows, O]`, written
- */
-export const matmulInto = (
-  x: TensorData,
-  rows: number,
-  K: number,
-  w: TensorData,
-  O: number,
-  bias: TensorData | undefined,
-  out: TensorData,
-): void => {
-  for (let r = 0; r < rows; r++) {
-    const xo = r * K;
-    const oo = r * O;
-    for (let o = 0; o < O; o++) {
-      const wo = o * K;
-      let acc = 0;
-      for (let k = 0; k < K; k++) acc += (x[xo + k] as number) * (w[wo + k] as number);
-      out[oo + o] = bias === undefined ? acc : acc + (bias[o] as number);
-    }
-  }
-};
-
-/** Float32 variant of {@link matmulInto}: rounds every product and sum to float32 as torch does. */
-const matmulInto32 = (
-  x: TensorData,
-  rows: number,
-  K: number,
-  w: TensorData,
-  O: number,
-  bias: TensorData | undefined,
-  out: TensorData,
-): void => {
-  const f = Math.fround;
-  for (let r = 0; r < rows; r++) {
-    const xo = r * K;
-    const oo = r * O;
-    for (let o = 0; o < O; o++) {
-      const wo = o * K;
-      let acc = 0;
-      for (let k = 0; k < K; k++) acc = f(acc + f((x[xo + k] as number) * (w[wo + k] as number)));
-      out[oo + o] = bias === undefined ? acc : f(acc + (bias[o] as number));
-    }
-  }
-};
-
-/** Dispatches to the float32 or float64 dense product. */
-export const matmulFor = (dtype: DType): typeof matmulInto => (dtype === 'float32' ? matmulInto32 : matmulInto);
 
 const toTensor = (where: string, argument: string, v: Tensor | NestedArray, dtype?: DType): Tensor => {
   if (v !== null && typeof v === 'object' && 'data' in (v as object)) return orThrow(where)(isTensor(argument, v));
@@ -150,26 +99,58 @@ export const linearInit = (inFeatures: number, outFeatures: number, options: Lin
   return Object.freeze({ weight, bias: fromTypedArray(b, [outFeatures]) });
 };
 
+/** Options of {@link linear}. */
+export interface LinearOptions {
+  /** Backend (default `auto`: the best registered one that can run it); what ran: `executionOf(y)`. */
+  readonly backend?: BackendChoice;
+}
+
 /**
- * Applies `y = x Wᵀ + b` over the last dimension: `[..., in] → [..., out]`.
+ * Applies `y = x Wᵀ + b` over the last dimension: `[..., in] → [..., out]`, dispatched through
+ * the backend registry: on `js` a dense product in torch's summation order; on `gpu` (after
+ * `import 'spikeflow/gpu'`) a gpu.js kernel whose result stays on the device, so that a following
+ * neuron layer on the same backend reads it there. Each returned function is one layer: on `gpu`
+ * its previous result is retired when it runs again.
  * Source: torch.nn.functional.linear.
+ * @example
+ * ```ts
+ * import { linear, linearParameters, tensor } from 'spikeflow';
+ * const y = linear(linearParameters([[1, 2], [3, 4]], [0.5, -0.5]))(tensor([[1, 1]]));
+ * // y: [[3.5, 6.5]]
+ * ```
  * @param p - weights from {@link linearParameters} or {@link linearInit}
+ * @param options - `{ backend }` (default `auto`)
  * @returns a function of `x` `[..., in]` returning a new tensor `[..., out]` of x's dtype
- * @throws SpikeflowError when the last dimension of `x` differs from `in`, dtypes differ, or `x` is not finite
+ * @throws SpikeflowError for bad options (at construction); when the last dimension of `x` differs
+ *   from `in`, dtypes differ, `x` is not finite, or the chosen backend cannot run it (at call)
  */
-export const linear =
-  (p: LinearParameters) =>
-  (x: Tensor): Tensor => {
-    const where = 'linear';
-    orThrow(where)(isTensor('input', x));
-    const dtype = dtypeOf(x);
-    const [O, K] = checkLinearInput(where, p, x.shape, dtype);
-    orThrow(where)(finiteTensor('input', x));
-    const rows = x.data.length / K;
-    const out = allocate(dtype, rows * O);
-    matmulFor(dtype)(x.data, rows, K, p.weight.data, O, p.bias?.data, out);
-    return fromTypedArray(out, [...x.shape.slice(0, -1), O]);
+export const linear = (p: LinearParameters, options: LinearOptions = {}): ((x: Tensor) => Tensor) => {
+  const where = 'linear';
+  if (options === null || typeof options !== 'object') {
+    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
+  }
+  const unknown = Object.keys(options).filter((k) => k !== 'backend');
+  if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected backend`);
+  const backend = checkBackendChoice(where, options.backend);
+  const owner = {};
+  return (x: Tensor): Tensor => {
+    const device = isDeviceTensor(x);
+    if (!device) orThrow(where)(isTensor('input', x));
+    const [O, K] = checkLinearInput(where, p, x.shape, device ? 'float32' : dtypeOf(x));
+    if (!device) orThrow(where)(finiteTensor('input', x));
+    const request: LinearRequest = { where, x, weight: p.weight, bias: p.bias, rows: sizeOf(x.shape) / K, K, O, owner };
+    const chosen = resolveBackend(where, backend, 'linear', request);
+    const { out, executed } = chosen.kernel.run(request, chosen.backend);
+    const d = chosen.backend.describe();
+    return tagExecution(out, {
+      backend: chosen.backend.name,
+      device: executed?.device ?? d.device,
+      requested: chosen.requested,
+      renderer: d.renderer,
+      note: executed?.note ?? chosen.note,
+    });
   };
+};
 
 /**
  * Checks an input of a linear map against its weights `[out, in]`: shape `[..., in]` and the

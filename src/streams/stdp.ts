@@ -4,7 +4,7 @@
  */
 import { type OperatorFunction, scan } from 'rxjs';
 import { orThrow, SpikeflowError, show } from '../ops/errors.js';
-import { type STDPParametersInput, type STDPState, stdpStepLinear } from '../ops/plasticity/stdp.js';
+import { type STDPParametersInput, type STDPState, stdpStepLinear } from '../ops/plasticity/stdpLinear.js';
 import { fromTypedArray, isTensor, sameShape, showShape, type Tensor } from '../ops/tensor.js';
 import { checkOptions } from './internal.js';
 
@@ -36,7 +36,7 @@ const where = 'stdp';
 
 /**
  * Learns a linear layer's weights from streamed spike pairs: for every step of every chunk,
- * Norse's `stdp_step_linear` (see `src/ops/plasticity/stdp.ts`); emits the weights and traces after
+ * Norse's `stdp_step_linear` (see `src/ops/plasticity/stdpLinear.ts`); emits the weights and traces after
  * each chunk. Weights and traces are held in `scan` per subscription, so any chunking of the same
  * spikes gives the same weights (bit for bit) as stepping one step at a time.
  * Source: Norse `norse/torch/functional/stdp.py` (`stdp_step_linear`).

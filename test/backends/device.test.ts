@@ -6,14 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif, lifKernel } from '../../src/neurons/lif.js';
+// Registers the gpu backend and its kernels, as `import 'spikeflow/gpu'` does.
+import '../../src/gpu.js';
+import { executionOf } from '../../src/ops/backends/backendRegistry.js';
 import { deviceGroupOf, isDeviceTensor } from '../../src/ops/backends/device.js';
 import { createGpuBackend, neuronKernelSource } from '../../src/ops/backends/gpu.js';
 import { BITS_PER_WORD, type NeuronLayout, planNeuron } from '../../src/ops/backends/layout.js';
-import { linearOp } from '../../src/ops/backends/linearOp.js';
-import { executionOf } from '../../src/ops/backends/registry.js';
 import { SpikeflowError } from '../../src/ops/errors.js';
 import { lowerRounding } from '../../src/ops/kernel.js';
-import { linearParameters } from '../../src/ops/linear.js';
+import { linear, linearParameters } from '../../src/ops/linear.js';
 import { fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
 import { loadTrace, seq } from '../golden.js';
 import { distance, TOLERANCE } from './cases.js';
@@ -90,7 +91,7 @@ describe('LIF → Linear → LI on the device end to end', () => {
       const w = linearParameters(tr.linear_weight as number[][], tr.linear_bias as number[], 'float32');
       const gpu = createGpuBackend({ mode: 'cpu' });
       const layers = (backend: 'js' | typeof gpu) =>
-        [lif.run({}, tr.dt, { backend }), linearOp(w, { backend }), li.run({}, tr.dt, { backend, record: true })] as const;
+        [lif.run({}, tr.dt, { backend }), linear(w, { backend }), li.run({}, tr.dt, { backend, record: true })] as const;
       const [l1, lin, l2] = layers(gpu);
       const [z] = l1(seq(tr.input, 'float32'));
       const before = gpu.transfers();
@@ -121,7 +122,7 @@ describe('LIF → Linear → LI on the device end to end', () => {
 
   it("a linear layer's previous result stays readable after the layer runs again", () => {
     const gpu = createGpuBackend({ mode: 'cpu' });
-    const lin = linearOp(linearParameters([[1, -1]], [0.5], 'float32'), { backend: gpu });
+    const lin = linear(linearParameters([[1, -1]], [0.5], 'float32'), { backend: gpu });
     const y1 = lin(fromTypedArray(new Float32Array([1, 2, 4, 8]), [2, 2]));
     lin(fromTypedArray(new Float32Array([0, 0, 0, 0]), [2, 2]));
     expect(deviceGroupOf(y1)?.onDevice).toBe(false);

@@ -7,8 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { NeuronModel, NeuronState } from '../../src/neurons/model.js';
+// Registers the gpu backend and its kernels, as `import 'spikeflow/gpu'` does.
+import '../../src/gpu.js';
+import { type BackendChoice, executionOf } from '../../src/ops/backends/backendRegistry.js';
 import { createGpuBackend } from '../../src/ops/backends/gpu.js';
-import { type BackendChoice, executionOf } from '../../src/ops/backends/registry.js';
 import { SpikeflowError } from '../../src/ops/errors.js';
 import { concat, slice, type Tensor } from '../../src/ops/tensor.js';
 import { seq } from '../golden.js';

@@ -5,11 +5,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif } from '../../src/neurons/lif.js';
-import { gpuBackend } from '../../src/ops/backends/builtin.js';
-import { createGpuBackend } from '../../src/ops/backends/gpu.js';
-import { gpuJs } from '../../src/ops/backends/gpujs.js';
-import { jsNeuronRun } from '../../src/ops/backends/js.js';
-import { linearOp } from '../../src/ops/backends/linearOp.js';
 import {
   backendNames,
   executionOf,
@@ -18,9 +13,13 @@ import {
   registerKernel,
   resolveBackend,
   unregisterBackend,
-} from '../../src/ops/backends/registry.js';
+} from '../../src/ops/backends/backendRegistry.js';
+import { createGpuBackend } from '../../src/ops/backends/gpu.js';
+import { gpuBackend } from '../../src/ops/backends/gpuBackend.js';
+import { gpuJs } from '../../src/ops/backends/gpujs.js';
+import { jsNeuronRun } from '../../src/ops/backends/js.js';
 import { SpikeflowError } from '../../src/ops/errors.js';
-import { linearParameters } from '../../src/ops/linear.js';
+import { linear, linearParameters } from '../../src/ops/linear.js';
 import { fromTypedArray, type Tensor, tensor } from '../../src/ops/tensor.js';
 
 /** A [T, 1, N] ramp input that makes some neurons spike. */
@@ -128,9 +127,7 @@ describe('backend registry', () => {
       const [one] = lif.run({}, 0.001)(input(1, 2));
       expect(executionOf(one)?.backend).not.toBe('double');
       expect(executionOf(one)?.note).toContain('double skipped (only chunks of 2 steps or more)');
-      expect(() => linearOp(linearParameters([[1]]), { backend: 'double' })(tensor([[1]]))).toThrow(
-        /backend "double" has no linear kernel/,
-      );
+      expect(() => linear(linearParameters([[1]]), { backend: 'double' })(tensor([[1]]))).toThrow(/backend "double" has no linear kernel/);
     } finally {
       unregisterBackend('double');
     }
@@ -153,7 +150,7 @@ describe('backend registry', () => {
     expect(r.note).toBeUndefined();
   });
 
-  it('linearOp computes x Wᵀ + b on js and on gpu.js, and reports where', () => {
+  it('linear computes x Wᵀ + b on js and on gpu.js, and reports where', () => {
     // Hand-derived: [1, 2, 3]·[[1, 0, −1], [0.5, 0.5, 0.5]]ᵀ + [0.25, −1] = [−2 + 0.25, 3 − 1].
     const p = linearParameters(
       [
@@ -164,13 +161,13 @@ describe('backend registry', () => {
     );
     const x = tensor([[[1, 2, 3]]]);
     for (const backend of ['js', createGpuBackend({ mode: 'cpu' })] as const) {
-      const y = linearOp(p, { backend })(x);
+      const y = linear(p, { backend })(x);
       expect(y.shape).toEqual([1, 1, 2]);
       expect(Array.from(y.data)).toEqual([-1.75, 2]);
       expect(executionOf(y)?.backend).toBe(typeof backend === 'string' ? 'js' : 'gpu');
     }
-    expect(() => linearOp(p, { backend: 'js' })(tensor([[1, 2]]))).toThrow(/input shape \[1, 2\] does not end in 3/);
-    expect(() => linearOp(p, { weights: 1 } as never)).toThrow(/unknown option "weights"; expected backend/);
+    expect(() => linear(p, { backend: 'js' })(tensor([[1, 2]]))).toThrow(/input shape \[1, 2\] does not end in 3/);
+    expect(() => linear(p, { weights: 1 } as never)).toThrow(/unknown option "weights"; expected backend/);
   });
 
   it('LI (non-binary output) on gpu equals js', () => {

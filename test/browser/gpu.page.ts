@@ -4,10 +4,9 @@
  * (created minus deleted) before gpu.js creates its contexts.
  */
 import { models } from '../../src/neurons/registry.js';
-import { gpuBackend } from '../../src/ops/backends/builtin.js';
-import { linearOp } from '../../src/ops/backends/linearOp.js';
-import { executionOf } from '../../src/ops/backends/registry.js';
-import { linearParameters } from '../../src/ops/linear.js';
+import { executionOf } from '../../src/ops/backends/backendRegistry.js';
+import { gpuBackend } from '../../src/ops/backends/gpuBackend.js';
+import { linear, linearParameters } from '../../src/ops/linear.js';
 import { concat, fromTypedArray, slice, type Tensor } from '../../src/ops/tensor.js';
 
 const counts = { created: 0, deleted: 0 };
@@ -86,7 +85,7 @@ const api = {
   network: (input: number[][], weight: number[][], bias: number[], dt: number, chunks: number, probe: number, backend: 'js' | 'gpu') => {
     const w = linearParameters(weight, bias, 'float32');
     const l1 = models.LIF?.run({}, dt, { backend });
-    const lin = linearOp(w, { backend });
+    const lin = linear(w, { backend });
     const l2 = models.LI?.run({}, dt, { backend, record: true });
     if (l1 === undefined || l2 === undefined) throw new Error('LIF and LI are registered');
     const xs = chunkOf(input);

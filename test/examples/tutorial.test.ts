@@ -10,9 +10,16 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 
-/** Runs one tutorial script with Node + tsx and returns its stdout lines. */
+/**
+ * Runs one tutorial script with Node + tsx and returns its stdout lines. The scripts import
+ * `spikeflow` by name; the `spikeflow-source` condition resolves the entries to the sources.
+ */
 const script = async (name: string): Promise<string[]> => {
-  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', resolve(root, 'examples/tutorial', name)], { cwd: root });
+  const { stdout, stderr } = await run(
+    process.execPath,
+    ['--conditions=spikeflow-source', '--import', 'tsx', resolve(root, 'examples/tutorial', name)],
+    { cwd: root },
+  );
   expect(stderr).toBe('');
   return stdout.trimEnd().split('\n');
 };

@@ -1,21 +1,13 @@
 /**
- * Registers the built-in backends: `js` (priority 0, always usable) and `gpu` (priority 100,
- * chosen by `auto` only on a hardware WebGL2/headless-gl context). Importing this module (the ops
- * and models do) is enough; other backends register themselves the same way.
+ * Registers the one built-in backend, `js` (priority 0, always usable, the reference). The core
+ * imports this module; every other backend registers itself when its entry is imported
+ * (`spikeflow/threads`, `spikeflow/gpu`; `spikeflow/node` imports the threads entry).
  * @module
  */
-import { createGpuBackend, type GpuBackend, gpuLinear, gpuNeuronRun } from './gpu.js';
-import { jsBackend, jsLinear, jsNeuronRun } from './js.js';
-import { registerBackend, registerKernel } from './registry.js';
-// The `threads` backend (worker threads over shared memory, WebAssembly SIMD) registers itself.
-import './threadsBackend.js';
 
-/** The registry's `gpu` backend: gpu.js in its best mode here (`createGpuBackend()`). */
-export const gpuBackend: GpuBackend = createGpuBackend();
+import { registerBackend, registerKernel } from './backendRegistry.js';
+import { jsBackend, jsLinear, jsNeuronRun } from './js.js';
 
 registerBackend(jsBackend);
 registerKernel(jsNeuronRun);
 registerKernel(jsLinear);
-registerBackend(gpuBackend);
-registerKernel(gpuNeuronRun);
-registerKernel(gpuLinear);

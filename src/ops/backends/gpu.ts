@@ -25,9 +25,6 @@
 import { SpikeflowError, show } from '../errors.js';
 import { lowerRounding, type NeuronKernel } from '../kernel.js';
 import { fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
-import { DeviceGroup, type DeviceStorage, deviceGroupOf } from './device.js';
-import { type GpuJsInstance, type GpuJsKernel, type GpuJsKernelClass, gpuJs } from './gpujs.js';
-import { BITS_PER_WORD, floatSlot, type NeuronLayout, planNeuron } from './layout.js';
 import type {
   Backend,
   BackendDescription,
@@ -36,7 +33,10 @@ import type {
   LinearResult,
   NeuronRunRequest,
   NeuronRunResult,
-} from './registry.js';
+} from './backendRegistry.js';
+import { DeviceGroup, type DeviceStorage, deviceGroupOf } from './device.js';
+import { type GpuJsInstance, type GpuJsKernel, type GpuJsKernelClass, gpuJs } from './gpujs.js';
+import { BITS_PER_WORD, floatSlot, type NeuronLayout, planNeuron } from './layout.js';
 
 /** gpu.js modes the gpu backend can be asked for; `auto` takes the best GL context present, else `cpu`. */
 export type GpuMode = 'auto' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu';

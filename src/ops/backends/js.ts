@@ -7,9 +7,9 @@
  * @module
  */
 import { compileJs } from '../kernel.js';
-import { matmulFor } from '../linear.js';
+import { matmulFor } from '../matmul.js';
 import { allocate, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
-import type { Backend, KernelConfig, LinearRequest, LinearResult, NeuronRunRequest, NeuronRunResult } from './registry.js';
+import type { Backend, KernelConfig, LinearRequest, LinearResult, NeuronRunRequest, NeuronRunResult } from './backendRegistry.js';
 
 /** The `js` backend instance (always available, lowest priority for `auto`). */
 export const jsBackend: Backend = Object.freeze({

@@ -428,7 +428,7 @@ export const compileThreaded = (kernel: NeuronKernel, dtype: DType, recording: b
 // ---------------------------------------------------------------------------------------------
 // The linear map on threads.
 
-/** A threaded linear map: `(x, rows, K, w, O, bias, out)` as `matmulInto` in `src/ops/linear.ts`. */
+/** A threaded linear map: `(x, rows, K, w, O, bias, out)` as `matmulInto` in `src/ops/matmul.ts`. */
 export type ThreadedLinear = ((
   x: TensorData,
   rows: number,
@@ -461,7 +461,7 @@ const transposeOf = (w: TensorData, O: number, K: number, dtype: DType): { id: n
 /**
  * Compiles the event-driven linear map `y = x Wᵀ + b` for the threads engine: rows of `x` split
  * across threads, each skipping the zero entries of its rows (see `linearWasmKernel`). Equal, bit
- * for bit, to `matmulFor(dtype)` of `src/ops/linear.ts` for finite inputs and weights. `Wᵀ` is
+ * for bit, to `matmulFor(dtype)` of `src/ops/matmul.ts` for finite inputs and weights. `Wᵀ` is
  * computed once per weight array (weights are immutable) and kept while the array lives.
  * @param dtype - element type of x, W, b and the output
  * @param options - most threads, least work per thread (here in inputs scanned: rows·K)

@@ -22,7 +22,7 @@ import {
   type NeuronRunResult,
   registerBackend,
   registerKernel,
-} from './registry.js';
+} from './backendRegistry.js';
 import {
   allocateShared,
   checkThreadsOptions,

@@ -780,7 +780,7 @@ const linearCache = new Map<DType, WasmKernel>();
  * A wasm SIMD module for `y = x Wᵀ + b` over rows of `x` that skips the zero entries of `x` (the
  * silent inputs of a spike raster): for every nonzero `x[r, k]` it adds `x[r, k]·Wᵀ[k, :]` to
  * the row's accumulators, `lanes` outputs at a time, in increasing `k`. Each output therefore sums
- * the same products in the same order as the dense `js` product (`matmulInto` in `src/ops/linear.ts`), one
+ * the same products in the same order as the dense `js` product (`matmulInto` in `src/ops/matmul.ts`), one
  * rounding per operation in float32; a skipped term `0·w` (w finite) would add ±0 to an
  * accumulator that is never −0, which changes nothing — so results are equal bit for bit.
  *

@@ -127,7 +127,7 @@ export const expFilter = (p: ExpFilterParameters, dt = 0.001) => {
       orThrow(where)(finiteTensor('state', s));
     }
     const b = weights.bias === undefined ? undefined : castTo(weights.bias, dtype);
-    const y = linear({ weight: castTo(weights.weight, dtype), bias: b })(x);
+    const y = linear({ weight: castTo(weights.weight, dtype), bias: b }, { backend: 'js' })(x);
     const T = x.shape[0] as number;
     const M = y.data.length / Math.max(T, 1);
     const round = rounderFor(dtype);

@@ -1,0 +1,338 @@
+/**
+ * Populations: `N` neurons of one model (a built-in Norse model or any `defineModel` model) with
+ * per-neuron parameters, initial state drawn from seeded distributions, a refractory period in
+ * seconds and named synaptic input ports with their own dynamics.
+ *
+ * A population runs through its own generated loop (one per population, compiled once with
+ * `new Function`, as the models' `js` backend does): per neuron and step
+ * ```
+ * for each port:   s ← s + in(t)                       (the weights that arrive at this step)
+ *                  current:      x += s,        s ← s·e^{−dt/τ}
+ *                  conductance:  x += s·(E − v), s ← s·e^{−dt/τ}
+ *                  delta:        v += in(t)     (dropped while refractory, as NEST's iaf_psc_delta)
+ * if refractory:   counter −1, no update, no spike (the model's state is held, e.g. v at v_reset)
+ * else:            the model's own update with input x (plus external currents), e.g. LIF
+ *                  on a spike: counter ← round(t_ref/dt) − 1, the spike index is recorded
+ * ```
+ * so a neuron that spikes at step s can spike again at step s + round(t_ref/dt) at the earliest
+ * (Brian2's `refractory` with `(unless refractory)`).
+ * Parameters that are per neuron (lists, tensors or distributions) must be parameters the model's
+ * kernel reads by the same name (e.g. `tauMemInv`, `vTh`); the others are scalars as for the model.
+ * @module
+ */
+import type { NeuronModel, ParamValue } from '../neurons/model.js';
+import { SpikeflowError, show } from '../ops/errors.js';
+import { lowerRounding } from '../ops/kernel.js';
+import { isDistribution, listOf, resolveValues, type Values } from './distributions.js';
+import type { RngState } from './random.js';
+
+/** A synaptic input port: how the weights of arriving spikes act on the neuron. */
+export type PortSpec =
+  /** Exponential current (in the model's input units): jumps by the weight, decays with `tau` seconds. */
+  | { readonly kind: 'current'; readonly tau: number }
+  /** Exponential conductance (relative to the leak): drives `g·(reversal − v)`, decays with `tau` seconds. */
+  | { readonly kind: 'conductance'; readonly tau: number; readonly reversal: number }
+  /** Delta synapse: the weight is added to a state variable (default the voltage) at once. */
+  | { readonly kind: 'delta'; readonly target?: string };
+
+const positiveSeconds = (where: string, argument: string, v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new SpikeflowError(where, argument, `${argument} must be a time constant > 0 in seconds, received ${show(v)}`);
+  }
+  return v;
+};
+
+/**
+ * A current-based exponential synapse port: `I` jumps by each arriving weight and decays as
+ * `dI/dt = −I/τ`; the model receives `I` as input (CUBA's `ge`, `gi` in Brian2's `CUBA.py`).
+ * @param tau - time constant in seconds (> 0)
+ * @throws SpikeflowError when `tau` is not > 0
+ */
+export const currentPort = (tau: number): PortSpec => Object.freeze({ kind: 'current', tau: positiveSeconds('currentPort', 'tau', tau) });
+
+/**
+ * A conductance-based exponential synapse port: `g` (relative to the leak conductance) jumps by
+ * each arriving weight, decays as `dg/dt = −g/τ`, and the model receives `g·(reversal − v)` (COBA).
+ * @param tau - time constant in seconds (> 0)
+ * @param reversal - reversal potential, in the units of the model's voltage
+ * @throws SpikeflowError when `tau` is not > 0 or `reversal` is not finite
+ */
+export const conductancePort = (tau: number, reversal: number): PortSpec => {
+  positiveSeconds('conductancePort', 'tau', tau);
+  if (typeof reversal !== 'number' || !Number.isFinite(reversal)) {
+    throw new SpikeflowError('conductancePort', 'reversal', `reversal must be a finite potential, received ${show(reversal)}`);
+  }
+  return Object.freeze({ kind: 'conductance', tau, reversal });
+};
+
+/**
+ * A delta synapse port: each arriving weight is added to `target` (default the population's
+ * voltage) before the step's update (Brunel 2000's `J` jumps).
+ * @param target - a state variable of the model
+ */
+export const deltaPort = (target?: string): PortSpec => Object.freeze(target === undefined ? { kind: 'delta' } : { kind: 'delta', target });
+
+/** Options of {@link population}. */
+export interface PopulationOptions {
+  /**
+   * Model parameters (spikeflow names): scalars as the model accepts them, or per neuron — a list
+   * of `N` numbers, a tensor of `N` values or a distribution ({@link uniformDist}, {@link normalDist}).
+   */
+  readonly params?: Readonly<Record<string, ParamValue | Values>>;
+  /**
+   * Initial state per variable (default the model's initial state) or per current/conductance
+   * port (default 0): a number, `N` values or a distribution.
+   */
+  readonly init?: Readonly<Record<string, Values>>;
+  /** Refractory period in seconds (default 0: none). */
+  readonly refractory?: number;
+  /** Synaptic input ports by name (default none: only external currents). */
+  readonly ports?: Readonly<Record<string, PortSpec>>;
+  /** State variable that conductance and delta ports act on (default `v`). */
+  readonly voltage?: string;
+}
+
+/** A population description; built into a network by `spikingNetwork`. */
+export interface Population {
+  readonly kind: 'population';
+  readonly model: NeuronModel;
+  readonly n: number;
+  readonly options: PopulationOptions;
+}
+
+/**
+ * A population of `n` neurons of `model`.
+ * @param model - a spiking model (output `z`), feed-forward: `lif`, `lifRefrac`, `pointLif`, a `defineModel` model
+ * @param n - number of neurons (positive integer)
+ * @param options - parameters, initial state, refractory period, ports (see {@link PopulationOptions})
+ * @throws SpikeflowError for a non-spiking or recurrent model, a bad size or bad options
+ */
+export const population = (model: NeuronModel, n: number, options: PopulationOptions = {}): Population => {
+  const where = 'population';
+  if (model === null || typeof model !== 'object' || typeof model.kernel !== 'object') {
+    throw new SpikeflowError(where, 'model', `model must be a neuron model (e.g. pointLif, lif), received ${show(model)}`);
+  }
+  if (model.outputName !== 'z')
+    throw new SpikeflowError(
+      where,
+      'model',
+      `${model.name} does not spike (its output is ${model.outputName}); a population needs a spiking model`,
+    );
+  if (model.recurrent) {
+    throw new SpikeflowError(
+      where,
+      'model',
+      `${model.name} has its own weight matrices; use its feed-forward model and projections instead`,
+    );
+  }
+  if (!Number.isInteger(n) || n <= 0) throw new SpikeflowError(where, 'n', `n must be a positive integer, received ${show(n)}`);
+  if (options === null || typeof options !== 'object')
+    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
+  const allowed = ['params', 'init', 'refractory', 'ports', 'voltage'];
+  const unknown = Object.keys(options).find((k) => !allowed.includes(k));
+  if (unknown !== undefined)
+    throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown)}; expected ${allowed.join(', ')}`);
+  if (
+    options.refractory !== undefined &&
+    (typeof options.refractory !== 'number' || !Number.isFinite(options.refractory) || options.refractory < 0)
+  ) {
+    throw new SpikeflowError(where, 'refractory', `refractory must be a period >= 0 in seconds, received ${show(options.refractory)}`);
+  }
+  const voltage = options.voltage ?? 'v';
+  for (const [name, port] of Object.entries(options.ports ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new SpikeflowError(where, 'ports', `port name ${JSON.stringify(name)} must be an identifier`);
+    if (port === null || typeof port !== 'object' || !['current', 'conductance', 'delta'].includes((port as PortSpec).kind)) {
+      throw new SpikeflowError(
+        where,
+        `ports.${name}`,
+        `ports.${name} must be currentPort(τ), conductancePort(τ, E) or deltaPort(), received ${show(port)}`,
+      );
+    }
+    const target = port.kind === 'delta' ? (port.target ?? voltage) : port.kind === 'conductance' ? voltage : undefined;
+    if (target !== undefined && !model.kernel.state.includes(target)) {
+      throw new SpikeflowError(
+        where,
+        `ports.${name}`,
+        `ports.${name} acts on ${JSON.stringify(target)}, which is not a state variable of ${model.name} (${model.kernel.state.join(', ')})`,
+      );
+    }
+  }
+  const portNames = Object.entries(options.ports ?? {})
+    .filter(([, p]) => p.kind !== 'delta')
+    .map(([name]) => name);
+  for (const key of Object.keys(options.init ?? {})) {
+    if (!model.kernel.state.includes(key) && !portNames.includes(key)) {
+      throw new SpikeflowError(
+        where,
+        `init.${key}`,
+        `init.${key}: ${JSON.stringify(key)} is neither a state variable of ${model.name} (${model.kernel.state.join(', ')}) nor a current/conductance port`,
+      );
+    }
+  }
+  return Object.freeze({ kind: 'population', model, n, options });
+};
+
+/** A population compiled for a network: values resolved, loop generated. */
+export interface CompiledPopulation {
+  readonly name: string;
+  readonly n: number;
+  readonly model: NeuronModel;
+  /** Kernel parameter values: a number, or `N` values per neuron. */
+  readonly params: readonly (number | Float32Array)[];
+  /** Port names in order, with their compiled form. */
+  readonly ports: readonly { readonly name: string; readonly spec: PortSpec; readonly decay: number; readonly init: Float32Array }[];
+  /** Steps a spike keeps the neuron still after the spiking step (`round(t_ref/dt) − 1`, or 0). */
+  readonly refSteps: number;
+  /** Initial values of the kernel state, kernel order. */
+  readonly init: readonly Float32Array[];
+  /** The generated step (see module docs); returns the number of spikes written to `spk`. */
+  readonly step: (c: PopulationCall) => number;
+}
+
+/** Arguments of one step of a population's generated loop (arrays are updated in place). */
+export interface PopulationCall {
+  N: number;
+  dt: number;
+  refSteps: number;
+  st: Float32Array[];
+  ref: Float32Array;
+  p: readonly (number | Float32Array)[];
+  ps: Float32Array[];
+  rb: Float32Array[];
+  ro: number[];
+  decay: number[];
+  rev: number[];
+  ext: Float32Array;
+  spk: Int32Array;
+}
+
+const perNeuron = (v: unknown): boolean => isDistribution(v) || listOf('population', 'params', v) !== undefined;
+
+const loopSource = (
+  name: string,
+  model: NeuronModel,
+  perNeuronParams: readonly boolean[],
+  ports: readonly PortSpec[],
+  voltage: string,
+): string => {
+  const k = model.kernel;
+  const body = lowerRounding(k.body, 'float32');
+  const state = k.state;
+  const lines: string[] = [];
+  const decl = [
+    'const $N = $c.N, dt = $c.dt, $ref = $c.ref, $ext = $c.ext, $spk = $c.spk;',
+    ...state.map((s, j) => `const $s_${s} = $c.st[${j}];`),
+    ...k.params.map((p, j) => (perNeuronParams[j] ? `const $pa_${p} = $c.p[${j}];` : `const ${p} = $c.p[${j}];`)),
+    ...ports.map(
+      (_, j) =>
+        `const $ps${j} = $c.ps[${j}], $rb${j} = $c.rb[${j}], $ro${j} = $c.ro[${j}], $d${j} = $c.decay[${j}], $E${j} = $c.rev[${j}];`,
+    ),
+  ];
+  const input = k.inputs[0] as string;
+  lines.push('let $x = $ext[$n];');
+  ports.forEach((p, j) => {
+    if (p.kind === 'delta') {
+      lines.push(`const $in${j} = $rb${j}[$ro${j} + $n]; $rb${j}[$ro${j} + $n] = 0;`);
+    } else {
+      lines.push(`const $g${j} = $ps${j}[$n] + $rb${j}[$ro${j} + $n]; $rb${j}[$ro${j} + $n] = 0; $ps${j}[$n] = $g${j} * $d${j};`);
+      lines.push(p.kind === 'current' ? `$x += $g${j};` : `$x += $g${j} * ($E${j} - $s_${voltage}[$n]);`);
+    }
+  });
+  lines.push('if ($ref[$n] > 0) { $ref[$n] -= 1; continue; }');
+  lines.push(...state.map((s) => `let ${s} = $s_${s}[$n];`));
+  ports.forEach((p, j) => {
+    if (p.kind === 'delta') lines.push(`${p.target ?? voltage} += $in${j};`);
+  });
+  lines.push(...k.params.map((p, j) => (perNeuronParams[j] ? `const ${p} = $pa_${p}[$n];` : '')).filter((l) => l !== ''));
+  lines.push(`const ${input} = $x;`);
+  lines.push(...k.inputs.slice(1).map((i) => `const ${i} = 0;`));
+  lines.push(`{ ${body}`);
+  lines.push(...state.map((s) => `$s_${s}[$n] = ${s};`));
+  lines.push(`if (${k.output} > 0) { $ref[$n] = $c.refSteps; $spk[$count++] = $n; } }`);
+  return `"use strict";
+const $fround = Math.fround;
+return function population_${name.replace(/[^A-Za-z0-9_]/g, '_')}($c) {
+  ${decl.join('\n  ')}
+  let $count = 0;
+  for (let $n = 0; $n < $N; $n++) {
+    ${lines.join('\n    ')}
+  }
+  return $count;
+};`;
+};
+
+const sourceCache = new Map<string, (c: PopulationCall) => number>();
+
+/**
+ * Compiles a population for a network: validates and resolves parameters (scalars through the
+ * model's own validation, per-neuron values drawn or copied), the initial state, the ports, and
+ * generates the loop.
+ * @throws SpikeflowError for parameters that cannot be per neuron, bad values, bad initial state
+ */
+export const compilePopulation = (name: string, pop: Population, dt: number, rng: RngState): CompiledPopulation => {
+  const where = `population ${name}`;
+  const { model, n, options } = pop;
+  const given = options.params ?? {};
+  const scalars: Record<string, ParamValue> = {};
+  const arrays: Record<string, Values> = {};
+  for (const [key, v] of Object.entries(given)) {
+    if (perNeuron(v)) {
+      if (!model.kernel.params.includes(key)) {
+        throw new SpikeflowError(
+          where,
+          `params.${key}`,
+          `params.${key} cannot be per neuron: ${model.name}'s update reads ${model.kernel.params.join(', ')} (give ${key} as a single value)`,
+        );
+      }
+      arrays[key] = v as Values;
+    } else scalars[key] = v as ParamValue;
+  }
+  const validated = model.parameters(scalars as never);
+  const values = model.kernelValues(validated, dt);
+  const params = model.kernel.params.map((p, j) => {
+    const v = arrays[p];
+    if (v === undefined) return Math.fround(values[j] as number);
+    const spec = model.specs[p];
+    const check =
+      spec?.kind === 'number' && spec.range === 'positive'
+        ? (x: number) => (x > 0 ? undefined : 'must be > 0')
+        : spec?.kind === 'number' && spec.range === 'nonNegative'
+          ? (x: number) => (x >= 0 ? undefined : 'must be >= 0')
+          : undefined;
+    return resolveValues(where, `params.${p}`, v, n, rng, check);
+  });
+  const init0 = model.initialState([n], scalars as never, 'float32');
+  const init = model.kernel.state.map((s) => {
+    const v = options.init?.[s];
+    if (v === undefined) return new Float32Array((init0 as Record<string, { data: Float32Array }>)[s]?.data ?? new Float32Array(n));
+    return resolveValues(where, `init.${s}`, v, n, rng);
+  });
+  const portEntries = Object.entries(options.ports ?? {});
+  const ports = portEntries.map(([pname, spec]) => {
+    const v = options.init?.[pname];
+    return {
+      name: pname,
+      spec,
+      decay: spec.kind === 'delta' ? 0 : Math.exp(-dt / spec.tau),
+      init: v === undefined || spec.kind === 'delta' ? new Float32Array(n) : resolveValues(where, `init.${pname}`, v, n, rng),
+    };
+  });
+  const refractory = options.refractory ?? 0;
+  const refSteps = Math.max(0, Math.round(refractory / dt) - 1);
+  const perNeuronFlags = params.map((p) => typeof p !== 'number');
+  const voltage = options.voltage ?? 'v';
+  const src = loopSource(
+    name,
+    model,
+    perNeuronFlags,
+    portEntries.map(([, s]) => s),
+    voltage,
+  );
+  let step = sourceCache.get(src);
+  if (step === undefined) {
+    step = new Function(src)() as (c: PopulationCall) => number;
+    sourceCache.set(src, step);
+  }
+  return { name, n, model, params, ports, refSteps, init, step };
+};

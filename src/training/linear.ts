@@ -1,0 +1,163 @@
+/**
+ * A linear map `y = x Wᵀ + b` (torch's `nn.Linear`) as a differentiable layer. Inputs that are
+ * mostly zero (spikes) cost their nonzeros only: the forward pass and the weight gradient skip
+ * zero inputs, summing the remaining terms in increasing input order (as `linear` does).
+ * Backward: `∂W[o, k] += Σ_{t,b} ḡy[o]·x[k]`, `∂b[o] += Σ ḡy[o]`, `ḡx[k] = Σ_o ḡy[o]·W[o, k]`.
+ * Memory: the tape holds a reference to the input (no copy).
+ * @module
+ */
+import { SpikeflowError, show } from '../ops/errors.js';
+import { type LinearParameters, linearInit } from '../ops/linear.js';
+import { allocate, type DType, dtypeOf, fromTypedArray, type TensorData } from '../ops/tensor.js';
+import type { TrainableLayer } from './layer.js';
+
+/** Options of {@link trainableLinear}. */
+export interface TrainableLinearOptions {
+  /** Seed of the initialisation when sizes are given (default 0; torch's uniform `±1/√in`). */
+  readonly seed?: number;
+  /** Create a bias (default true). */
+  readonly bias?: boolean;
+  /** dtype of the weights (default: the given tensor's, else `float32`). The input must have this dtype. */
+  readonly dtype?: DType;
+  /** Scale the seeded initial weights by this factor (default 1). */
+  readonly gain?: number;
+}
+
+interface LinearTape {
+  readonly rows: number;
+  readonly T: number;
+  readonly B: number;
+  readonly x: TensorData;
+}
+
+/**
+ * A trainable linear layer with parameters `weight` `[out, in]` and `bias` `[out]`.
+ * @param init - weights (`linearParameters`/`linearInit` result) or `[inFeatures, outFeatures]` for a seeded init
+ * @throws SpikeflowError for bad sizes or weights
+ */
+export const trainableLinear = (
+  init: LinearParameters | readonly [number, number],
+  options: TrainableLinearOptions = {},
+): TrainableLayer => {
+  const where = 'trainableLinear';
+  let p: LinearParameters;
+  if (Array.isArray(init)) {
+    const [inF, outF] = init as [number, number];
+    p = linearInit(inF, outF, { seed: options.seed ?? 0, bias: options.bias ?? true, dtype: options.dtype ?? 'float32' });
+  } else {
+    p = init as LinearParameters;
+    if (p === null || typeof p !== 'object' || p.weight?.shape?.length !== 2) {
+      throw new SpikeflowError(
+        where,
+        'init',
+        `init must be linear parameters { weight [out, in], bias? } or [in, out], received ${show(init)}`,
+      );
+    }
+  }
+  const [O, K] = p.weight.shape as [number, number];
+  const dtype = options.dtype ?? dtypeOf(p.weight);
+  const w = allocate(dtype, O * K);
+  w.set(p.weight.data);
+  const gain = options.gain ?? 1;
+  if (gain !== 1) for (let k = 0; k < w.length; k++) w[k] = w[k]! * gain;
+  const params: Record<string, TensorData> = { weight: w };
+  const paramShapes: Record<string, readonly number[]> = { weight: [O, K] };
+  const grads: Record<string, Float64Array> = { weight: new Float64Array(O * K) };
+  if (p.bias !== undefined) {
+    const b = allocate(dtype, O);
+    b.set(p.bias.data);
+    params.bias = b;
+    paramShapes.bias = [O];
+    grads.bias = new Float64Array(O);
+  }
+  const name = `Linear(${K}→${O})`;
+  // Transposed weights [K, O] for the input-major loops; rebuilt when the weights changed.
+  const wt = allocate(dtype, K * O);
+  const transpose = (): void => {
+    for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) wt[k * O + o] = w[o * K + k]!;
+  };
+  const outFeatures = (inF: number): number => {
+    if (inF !== K) throw new SpikeflowError(name, 'input', `input must have ${K} features, received ${inF}`);
+    return O;
+  };
+  const gwt = new Float64Array(K * O);
+  const layer: TrainableLayer = {
+    name,
+    params,
+    paramShapes,
+    grads,
+    outFeatures,
+    initialState: () => ({}),
+    forward: (xs, _state, fo) => {
+      if (xs?.shape?.length !== 3)
+        throw new SpikeflowError(name, 'xs', `input must be a tensor [T, batch, ${K}], received shape ${show(xs?.shape)}`);
+      const [T, B, F] = xs.shape as [number, number, number];
+      outFeatures(F);
+      if (dtypeOf(xs) !== dtype) throw new SpikeflowError(name, 'xs', `input dtype ${dtypeOf(xs)} does not match weight dtype ${dtype}`);
+      transpose();
+      const rows = T * B;
+      const x = xs.data;
+      const out = allocate(dtype, rows * O);
+      const acc = new Float64Array(O);
+      const bias = params.bias;
+      for (let r = 0; r < rows; r++) {
+        acc.fill(0);
+        const xo = r * K;
+        for (let k = 0; k < K; k++) {
+          const xk = x[xo + k]!;
+          if (xk === 0) continue;
+          const wo = k * O;
+          if (xk === 1) for (let o = 0; o < O; o++) acc[o] = acc[o]! + wt[wo + o]!;
+          else for (let o = 0; o < O; o++) acc[o] = acc[o]! + xk * wt[wo + o]!;
+        }
+        const oo = r * O;
+        if (bias === undefined) for (let o = 0; o < O; o++) out[oo + o] = acc[o]!;
+        else for (let o = 0; o < O; o++) out[oo + o] = acc[o]! + bias[o]!;
+      }
+      const tape: LinearTape | undefined = fo?.tape === false ? undefined : { rows, T, B, x };
+      return { out: fromTypedArray(out, [T, B, O]), state: {}, tape };
+    },
+    backward: (tapeU, gOut, _gState, needInput = true) => {
+      const tape = tapeU as LinearTape;
+      if (tape === undefined || tape === null || typeof tape !== 'object' || !('rows' in tape)) {
+        throw new SpikeflowError(`${name}.backward`, 'tape', 'tape must come from forward(..., { tape: true })');
+      }
+      const { rows, x } = tape;
+      if (gOut.length !== rows * O)
+        throw new SpikeflowError(`${name}.backward`, 'gOut', `gOut must hold ${rows * O} values, received ${gOut.length}`);
+      gwt.fill(0);
+      const gb = grads.bias;
+      for (let r = 0; r < rows; r++) {
+        const go = r * O;
+        if (gb !== undefined) for (let o = 0; o < O; o++) gb[o] = gb[o]! + gOut[go + o]!;
+        const xo = r * K;
+        for (let k = 0; k < K; k++) {
+          const xk = x[xo + k]!;
+          if (xk === 0) continue;
+          const wo = k * O;
+          if (xk === 1) for (let o = 0; o < O; o++) gwt[wo + o] = gwt[wo + o]! + gOut[go + o]!;
+          else for (let o = 0; o < O; o++) gwt[wo + o] = gwt[wo + o]! + xk * gOut[go + o]!;
+        }
+      }
+      const gw = grads.weight as Float64Array;
+      for (let k = 0; k < K; k++) for (let o = 0; o < O; o++) gw[o * K + k] = gw[o * K + k]! + gwt[k * O + o]!;
+      if (!needInput) return { gx: undefined, gState: {} };
+      const gx = new Float64Array(rows * K);
+      for (let r = 0; r < rows; r++) {
+        const go = r * O;
+        const xo = r * K;
+        for (let k = 0; k < K; k++) {
+          const wo = k * O;
+          let s = 0;
+          for (let o = 0; o < O; o++) s += gOut[go + o]! * wt[wo + o]!;
+          gx[xo + k] = s;
+        }
+      }
+      return { gx, gState: {} };
+    },
+    zeroGrad: () => {
+      for (const g of Object.values(grads)) g.fill(0);
+    },
+  };
+  return layer;
+};

@@ -1,0 +1,93 @@
+/**
+ * Layers in sequence as one differentiable layer (Norse's `SequentialState`, torch's
+ * `nn.Sequential`): the forward pass feeds each layer's output to the next; the backward pass runs
+ * the layers' backward passes in reverse order. Parameters, gradients and state variables are
+ * named `<index>.<name>` (torch's `state_dict` names, e.g. `1.weight`, `0.v`).
+ * @module
+ */
+import { SpikeflowError, show } from '../ops/errors.js';
+import type { DType, Tensor } from '../ops/tensor.js';
+import type { LayerState, StateGrad, TrainableLayer } from './layer.js';
+
+const split = <V>(rec: Readonly<Record<string, V>> | undefined, k: number): Record<string, V> | undefined => {
+  if (rec === undefined) return undefined;
+  const prefix = `${k}.`;
+  const out: Record<string, V> = {};
+  for (const [name, v] of Object.entries(rec)) if (name.startsWith(prefix)) out[name.slice(prefix.length)] = v;
+  return out;
+};
+
+/**
+ * Composes trainable layers.
+ * @param layers - at least one {@link TrainableLayer}
+ * @throws SpikeflowError for no layers or a value that is not a trainable layer
+ */
+export const trainableSequential = (...layers: readonly TrainableLayer[]): TrainableLayer => {
+  if (layers.length === 0) throw new SpikeflowError('trainableSequential', 'layers', 'expected at least one layer, received none');
+  layers.forEach((l, k) => {
+    if (l === null || typeof l !== 'object' || typeof l.forward !== 'function' || typeof l.backward !== 'function') {
+      throw new SpikeflowError('trainableSequential', `layers[${k}]`, `layers[${k}] must be a trainable layer, received ${show(l)}`);
+    }
+  });
+  const params: Record<string, Float32Array | Float64Array> = {};
+  const paramShapes: Record<string, readonly number[]> = {};
+  const grads: Record<string, Float64Array> = {};
+  layers.forEach((l, k) => {
+    for (const [n, v] of Object.entries(l.params)) params[`${k}.${n}`] = v;
+    for (const [n, v] of Object.entries(l.paramShapes)) paramShapes[`${k}.${n}`] = v;
+    for (const [n, v] of Object.entries(l.grads)) grads[`${k}.${n}`] = v;
+  });
+  const outFeatures = (inF: number): number => layers.reduce((f, l) => l.outFeatures(f), inF);
+  const initialState = (batch: number, inF: number, dtype: DType): LayerState => {
+    const s: Record<string, Float32Array | Float64Array> = {};
+    let f = inF;
+    layers.forEach((l, k) => {
+      for (const [n, v] of Object.entries(l.initialState(batch, f, dtype))) s[`${k}.${n}`] = v;
+      f = l.outFeatures(f);
+    });
+    return s;
+  };
+  return {
+    name: `Sequential(${layers.map((l) => l.name).join(', ')})`,
+    params,
+    paramShapes,
+    grads,
+    outFeatures,
+    initialState,
+    forward: (xs, state, options) => {
+      let x = xs;
+      const next: Record<string, Float32Array | Float64Array> = {};
+      const tapes: unknown[] = [];
+      const outs: { name: string; out: Tensor }[] = [];
+      layers.forEach((l, k) => {
+        const r = l.forward(x, split(state, k), options);
+        outs.push({ name: l.name, out: r.out });
+        for (const [n, v] of Object.entries(r.state)) next[`${k}.${n}`] = v;
+        tapes.push(r.tape);
+        x = r.out;
+      });
+      return { out: x, state: next, tape: options?.tape === false ? undefined : tapes, layers: outs };
+    },
+    backward: (tape, gOut, gState, needInput = true) => {
+      if (!Array.isArray(tape) || tape.length !== layers.length) {
+        throw new SpikeflowError('trainableSequential.backward', 'tape', 'tape must come from forward(..., { tape: true })');
+      }
+      let g: Float64Array | undefined = gOut;
+      const gs: Record<string, Float64Array> = {};
+      for (let k = layers.length - 1; k >= 0; k--) {
+        const r = (layers[k] as TrainableLayer).backward(
+          tape[k],
+          g as Float64Array,
+          split(gState, k) as StateGrad | undefined,
+          k > 0 || needInput,
+        );
+        for (const [n, v] of Object.entries(r.gState)) gs[`${k}.${n}`] = v;
+        g = r.gx;
+      }
+      return { gx: g, gState: gs };
+    },
+    zeroGrad: () => {
+      for (const l of layers) l.zeroGrad();
+    },
+  };
+};
