@@ -99,6 +99,9 @@ const pick = (t: Tensor, indices: readonly number[]): Tensor => {
   return fromTypedArray(out, [T, B, K]);
 };
 
+/** A frequency in few digits: `203` → `203`, `1650` → `1.7k`. */
+const hz = (f: number): string => (f >= 1000 ? `${+(f / 1000).toPrecision(2)}k` : String(Math.round(f)));
+
 const range = (n: number): number[] => Array.from({ length: n }, (_, k) => k);
 
 /** A number with few digits: `1234567` → `1 234 567`, `0.0123` → `0.0123`. */
@@ -177,7 +180,7 @@ export const runReport = (o: RunReportOptions): RunReport => {
           .yLabel('cochlea channel (centre Hz)')
           .channelLabels((c) => {
             const f = o.audio?.bands?.[c];
-            return f === undefined ? String(c) : f >= 1000 ? `${+(f / 1000).toPrecision(2)}k` : String(Math.round(f));
+            return f === undefined ? String(c) : hz(f);
           })
           .margin({ left: 64 })
           .title(`Cochlea envelopes, ${N} channels`)
@@ -198,6 +201,7 @@ export const runReport = (o: RunReportOptions): RunReport => {
     const spikes = { n: 0 };
     if (l.spiking) {
       const pixels = k === 0 && sensor !== undefined && l.size === N;
+      const bands = k === 0 && o.kind === 'audio' && l.size === N ? o.audio?.bands : undefined;
       return {
         l,
         spikes,
@@ -206,6 +210,7 @@ export const runReport = (o: RunReportOptions): RunReport => {
           dt,
           count: o.rasterNeurons ?? 48,
           ...(pixels ? { label: pixelLabel, what: 'pixel neurons' } : {}),
+          ...(bands !== undefined ? { label: (n: number) => `${n} (${hz(bands[n] ?? 0)})`, what: 'channel neurons' } : {}),
         }),
         rate: rate<Tensor>()
           .window(W)

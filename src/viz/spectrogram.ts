@@ -151,16 +151,23 @@ class SpectroStore implements Store {
       legend: [{ label: `${q > 0 && all.some((v) => v > top) ? '≥ ' : 'max '}${fmt(top)}`, color: color(top) }],
       attributes: { 'data-top': String(top), 'data-channels': String(N), 'data-columns': String(columns.length) },
       svg: (g) => {
-        const cells = columns.flatMap((c) => Array.from({ length: N }, (_, n) => cell(c, n)));
-        g.selectAll('rect.cell')
-          .data(cells)
-          .join('rect')
-          .attr('class', 'cell')
-          .attr('x', (c) => c.x)
-          .attr('y', (c) => c.y)
-          .attr('width', (c) => c.w)
-          .attr('height', (c) => c.h)
-          .attr('fill', (c) => c.fill);
+        // one path per colour of a 64-level scale: far fewer elements than one per cell
+        const levels = new Map<string, string[]>();
+        for (const c of columns) {
+          for (let n = 0; n < N; n++) {
+            const r = cell(c, n);
+            const fill = color((Math.round(Math.min(1, Math.max(0, (c.values[n] as number) / top)) * 64) / 64) * top);
+            const d = levels.get(fill) ?? [];
+            d.push(`M${r.x} ${r.y}h${px(r.w + 0.4)}v${px(r.h + 0.4)}h${px(-r.w - 0.4)}z`);
+            levels.set(fill, d);
+          }
+        }
+        g.selectAll('path.cells')
+          .data([...levels.entries()])
+          .join('path')
+          .attr('class', 'cells')
+          .attr('fill', ([fill]) => fill)
+          .attr('d', ([, d]) => d.join(''));
       },
       canvas: (ctx, dpr) => {
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);

@@ -112,7 +112,8 @@ describe('run report', () => {
     const wave = Array.from(doc.querySelectorAll('svg.traces')).find((s) => s.textContent?.includes('amplitude'));
     expect(wave).toBeDefined();
     expect(domainOf(wave as Element, 'x')).toEqual([50, 100]);
-    expect(doc.querySelector('svg.raster text.label.y')?.textContent).toBe('neurons');
+    expect(doc.querySelector('svg.raster text.label.y')?.textContent).toBe('channel neurons');
+    expect(tickLabels(doc.querySelector('svg.raster') as Element, 'y')).toEqual(['2 (1.6k)']);
   });
 
   it("rate with bin('auto') gives one bar per step for short runs and at most 100 for long ones", () => {
