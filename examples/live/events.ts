@@ -39,7 +39,9 @@ const charts = outputCharts({ raster: byId('raster'), rates: byId('rates'), widt
 const info = byId('source-info');
 const status = byId('status');
 
+const errorBox = byId('error');
 const useSource = (s: EventSource): void => {
+  errorBox.textContent = ''; // a new action: the last error is answered
   source = s;
   sourceStart = now;
   pool = pooling(s.width, s.height);
@@ -67,7 +69,13 @@ runLive({
     const T = step.spikes.shape[0] as number;
     charts.push(step.spikes, step.frame.dt);
     for (const z of step.spikes.data) spikeCount += z;
-    status.textContent = `t = ${(step.frame.time + T * step.frame.dt).toFixed(2)} s simulated, ${eventCount} events in, ${spikeCount} spikes out`;
+    const t = step.frame.time + T * step.frame.dt;
+    const lap = source.lap?.(t * 1e6 - sourceStart);
+    const replay =
+      lap === undefined || lap.duration === 0
+        ? ''
+        : `, recording lap ${lap.lap} (${(lap.duration / 1000).toFixed(1)} ms long, replayed in a loop with a 0.2 s gap)`;
+    status.textContent = `t = ${t.toFixed(2)} s simulated, ${eventCount} events in, ${spikeCount} spikes out${replay}`;
   },
 });
 
@@ -75,18 +83,29 @@ runLive({
 const select = byId<HTMLSelectElement>('source');
 const file = byId<HTMLInputElement>('file');
 let recording: EventSource | undefined;
+// Replay from the start: the same file, reopened.
+const replay = document.createElement('button');
+replay.type = 'button';
+replay.id = 'replay';
+replay.textContent = 'Replay from the start';
+replay.hidden = true;
+file.closest('label')?.after(replay);
+replay.addEventListener('click', () => file.dispatchEvent(new Event('change')));
 select.addEventListener('change', () => useSource(select.value === 'file' && recording !== undefined ? recording : synthetic));
 file.addEventListener('change', () => {
   const f = file.files?.[0];
   if (f === undefined) return;
+  errorBox.textContent = '';
   recordingSource(f)
     .then((r) => {
       recording = r;
       if (select.querySelector('option[value=file]') === null) select.append(new Option('recording', 'file'));
       select.value = 'file';
+      replay.hidden = false;
       useSource(r);
     })
     .catch((e: unknown) => {
-      byId('error').textContent = e instanceof Error ? e.message : String(e);
+      // stays until the next action (another file, another source)
+      errorBox.textContent = `Could not open ${f.name}: ${e instanceof Error ? e.message : String(e)}`;
     });
 });

@@ -6,7 +6,7 @@
 
 import type { RunResult } from 'spikeflow';
 import { raster, traces } from 'spikeflow/viz';
-import { byId, showOutput, tutorialRegion } from '../lib/page.js';
+import { byId, panelWidth, showOutput, tutorialRegion } from '../lib/page.js';
 import { tensorsAndShapes } from './01-tensors.js';
 import source1 from './01-tensors.ts?raw';
 import { linearAndRelu } from './02-linear-relu.js';
@@ -42,7 +42,7 @@ const chart = traces<RunResult>()
   .window(100)
   .yDomain([0, 1.05])
   .yLabel('membrane voltage v')
-  .width(760)
+  .width(panelWidth(byId('voltage-plot')))
   .height(280)
   .colors(['#2f6fde']);
 chart(byId('voltage-plot'));
@@ -61,7 +61,7 @@ const result = showOutput(byId('out-6'), (print) => scalingUp(print));
 if (result !== undefined) {
   raster()
     .window(result.spikes.shape[0]!)
-    .width(800)
+    .width(panelWidth(byId('raster')))
     .height(320)
     .title('100 neurons, currents 0 (bottom) to 0.5 (top)')(byId('raster'))
     .push(result.spikes)
