@@ -97,7 +97,9 @@ export const liveModels = (): Record<string, NeuronModel> =>
 export const numericParams = (model: NeuronModel): Record<string, number> =>
   Object.fromEntries(
     Object.entries(model.specs).flatMap(([name, spec]) =>
-      spec.kind === 'number' && name !== 'alpha' && spec.optional !== true ? [[name, spec.default]] : [],
+      // Optional parameters (Izhikevich's per-behaviour values, LIFRefrac's tauRef) are left to
+      // their defaults, except Norse's refractory step count, which the controls show.
+      spec.kind === 'number' && name !== 'alpha' && (spec.optional !== true || name === 'rhoReset') ? [[name, spec.default]] : [],
     ),
   );
 

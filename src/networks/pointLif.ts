@@ -31,7 +31,7 @@ export const pointLifKernel: NeuronKernel = {
   name: 'point_lif',
   inputs: ['x'],
   state: ['v'],
-  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', 'exact'],
+  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', 'scheme'],
   output: 'z',
   body: `
   ${leakFactorCode('kMem', 'tauMemInv')}

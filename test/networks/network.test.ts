@@ -24,7 +24,7 @@ import {
 } from '../../src/networks/index.js';
 import { fromTypedArray } from '../../src/ops/tensor.js';
 
-const small = (seed = 3) => brunelNetwork({ nE: 400, g: 5, nuExtOverNuThr: 2, seed });
+const small = (seed = 3) => brunelNetwork({ nE: 400, cE: 40, g: 5, nuExtOverNuThr: 2, seed });
 
 const concatSpikes = (chunks: readonly NetworkChunk[], pop: string) => {
   const i = chunks.flatMap((c) => Array.from(c.spikes[pop]?.i ?? []));
