@@ -19,6 +19,7 @@ import { lifLayer } from './05-lif-layer.js';
 import source5 from './05-lif-layer.ts?raw';
 import { scalingUp } from './06-scaling-up.js';
 import source6 from './06-scaling-up.ts?raw';
+import { exercises, runExercise } from './exercises.js';
 
 const sources = [source1, source2, source3, source4, source5, source6];
 sources.forEach((s, k) => {
@@ -66,4 +67,41 @@ if (result !== undefined) {
     .title('100 neurons, currents 0 (bottom) to 0.5 (top)')(byId('raster'))
     .push(result.spikes)
     .draw();
+}
+
+// The exercises: editable cells, each with Run (checks the answer) and Show answer.
+const cells = byId('exercise-cells');
+for (const exercise of exercises) {
+  const cell = document.createElement('div');
+  cell.className = 'exercise';
+  cell.dataset.exercise = exercise.id;
+  const title = document.createElement('h3');
+  title.textContent = exercise.title;
+  const prompt = document.createElement('p');
+  prompt.textContent = exercise.prompt;
+  const code = document.createElement('textarea');
+  code.className = 'code';
+  code.spellcheck = false;
+  code.rows = Math.max(3, exercise.answer.split('\n').length + 1);
+  code.value = exercise.starter;
+  code.setAttribute('aria-label', `${exercise.title}: code`);
+  const run = document.createElement('button');
+  run.type = 'button';
+  run.textContent = 'Run';
+  const show = document.createElement('button');
+  show.type = 'button';
+  show.textContent = 'Show answer';
+  const verdict = document.createElement('p');
+  verdict.className = 'check';
+  verdict.setAttribute('role', 'status');
+  run.addEventListener('click', () => {
+    const v = runExercise(exercise, code.value);
+    verdict.textContent = `${v.ok ? '✓' : '✗'} ${v.message}`;
+    verdict.dataset.state = v.ok ? 'right' : 'wrong';
+  });
+  show.addEventListener('click', () => {
+    code.value = exercise.answer;
+  });
+  cell.append(title, prompt, code, run, show, verdict);
+  cells.appendChild(cell);
 }

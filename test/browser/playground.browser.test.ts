@@ -164,6 +164,15 @@ if (executablePath === undefined) {
         );
         expect(chart / panel, id).toBeGreaterThan(0.95);
       }
+      // the exercises: editable cells whose check tells a wrong answer from a right one
+      const cell = page.locator('.exercise[data-exercise="tensor"]');
+      await cell.getByRole('button', { name: 'Run' }).click();
+      await expect(cell.locator('.check').getAttribute('data-state')).resolves.toBe('wrong');
+      await cell.locator('textarea').fill('return sf.tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);');
+      await cell.getByRole('button', { name: 'Run' }).click();
+      await expect(cell.locator('.check').getAttribute('data-state')).resolves.toBe('right');
+      await expect(cell.locator('.check').textContent()).resolves.toContain('shape [2, 2, 2]');
+      await expect(page.locator('.exercise').count()).resolves.toBe(5);
       const prose = await page.locator('main').textContent();
       expect(prose).not.toContain('red dots');
       expect(prose).toContain('blue vertical line');
