@@ -53,8 +53,8 @@ else:
     """
     P = NeuronGroup(n, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * ms, method="euler")
     P.v = "(randn() * 5 - 55) * mV"
-    P.ge = "randn() * 0.15 + 0.4"
-    P.gi = "randn() * 1.2 + 2"
+    P.ge = "randn() * 1.5 + 4"
+    P.gi = "randn() * 12 + 20"
     we, wi = 0.6, 6.7
     on_e, on_i = "ge += we", "gi += wi"
 nE = int(round(0.8 * n))

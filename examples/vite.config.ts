@@ -17,6 +17,8 @@ export const pages = [
   'live/events.html',
   'live/microphone.html',
   'live/motion.html',
+  'live/brunel.html',
+  'nir/index.html',
 ] as const;
 
 export default defineConfig({

@@ -43,10 +43,15 @@ export {
   registerKernel,
   unregisterBackend,
 } from './ops/backends/backendRegistry.js';
-// --- device-resident tensors (results kept on a device between layers) ---
-export { DeviceGroup, type DeviceStorage, deviceGroupOf, isDeviceTensor } from './ops/backends/device.js';
+
 // --- the reference backend ---
 export { jsBackend, jsLinear, jsNeuronRun } from './ops/backends/js.js';
 
+// --- device-resident tensors (results kept on a device between layers) ---
+export { DeviceGroup, type DeviceStorage, deviceGroupOf, isDeviceTensor } from './ops/backends/device.js';
+
 // --- the per-neuron update a neuron run executes ---
 export { type CompiledKernel, compileJs, type KernelCall, kernelSource, type NeuronKernel } from './ops/kernel.js';
+// --- kernel front end: lowering an update (intermediate form → js loop) ---
+export { type CompiledUpdate, compileUpdate, type PerNeuronMask, type UpdateCall, updateSource } from './ops/update/js.js';
+export { printBody, printExpr, type RoundingStyle } from './ops/update/print.js';

@@ -16,7 +16,122 @@
  * @packageDocumentation
  */
 
-export { binnedRate, isiCv, meanRate, mergeSpikes, rateSpectrum, type Spectrum, synchrony } from './networks/analysis.js';
+// --- tensors ---
+export {
+  at,
+  clone,
+  concat,
+  type DataOf,
+  type DType,
+  dtypeOf,
+  formatTensor,
+  fromTypedArray,
+  full,
+  type NestedArray,
+  reshape,
+  sameShape,
+  showShape,
+  sizeOf,
+  slice,
+  tensor,
+  type Tensor,
+  type TensorData,
+  toNested,
+  zeros,
+} from './ops/tensor.js';
+
+// --- errors ---
+export { SpikeflowError } from './ops/errors.js';
+
+// --- random numbers (seeded, replayable) ---
+export { type RandomGenerator, seededGenerator, uniforms } from './ops/random.js';
+
+// --- neuron models: defining them ---
+export {
+  defineModel,
+  type ModelSpec,
+  type NeuronModel,
+  type NeuronState,
+  type ParamsOf,
+  type ParamSpec,
+  type ParamSpecs,
+  type ParamValue,
+  type RecurrentSpec,
+  type RunOptions,
+  type RunResult,
+  type StepOptions,
+  SURROGATE_METHODS,
+} from './neurons/model.js';
+export { modelByName, models } from './neurons/registry.js';
+
+// --- the per-neuron update of `defineModel`: parsed once, transformed (differentiated), printed ---
+export { type DerivativeOptions, type DerivativeTarget, derivative } from './ops/update/derivative.js';
+export type { Expr, NeuronUpdate, Stmt, UpdateIR } from './ops/update/ir.js';
+export { irOf, UpdateSyntaxError } from './ops/update/parse.js';
+export { printUpdate } from './ops/update/print.js';
+export { type StraightLine, straightLine } from './ops/update/straight.js';
+
+// --- neuron models: Norse's families, each with its recurrent variant ---
+export { cobaLif, cobaLifBioParameters, type CobaLIFParameters, type CobaLIFState } from './neurons/cobaLif.js';
+export { iaf, type IAFParameters } from './neurons/iaf.js';
+export {
+  izhikevich,
+  IZHIKEVICH_BEHAVIORS,
+  type IzhikevichBehavior,
+  type IzhikevichBehaviorName,
+  izhikevichBehaviors,
+  izhikevichCustom,
+  type IzhikevichParameters,
+  IZHIKEVICH_UPDATE_ORDERS,
+  izhikevichRecurrent,
+  type IzhikevichRecurrentParameters,
+  type IzhikevichState,
+} from './neurons/izhikevich.js';
+export { li, type LIParameters } from './neurons/li.js';
+export { liBox, type LIBoxParameters } from './neurons/liBox.js';
+export { lif, type LIFParameters, lifRecurrent, type LIFRecurrentParameters, type LIFState } from './neurons/lif.js';
+export {
+  lifAdEx,
+  type LIFAdExParameters,
+  lifAdExRecurrent,
+  type LIFAdExRecurrentParameters,
+  type LIFAdExState,
+} from './neurons/lifAdEx.js';
+export {
+  lifAdExRefrac,
+  type LIFAdExRefracParameters,
+  lifAdExRefracRecurrent,
+  type LIFAdExRefracRecurrentParameters,
+} from './neurons/lifAdExRefrac.js';
+export { lifBox, type LIFBoxParameters } from './neurons/lifBox.js';
+export { lifEx, type LIFExParameters, lifExRecurrent, type LIFExRecurrentParameters, type LIFExState } from './neurons/lifEx.js';
+export {
+  IZHIKEVICH_NORSE_ORDER_HOLDS,
+  type IzhikevichProtocol,
+  izhikevichFigure1,
+  izhikevichFigure1Input,
+} from './neurons/izhikevichFigure1.js';
+export { INPUT_CONVENTIONS, INTEGRATIONS, RESET_METHODS } from './neurons/lifOptions.js';
+export { lifRefrac, type LIFRefracParameters, lifRefracRecurrent } from './neurons/lifRefrac.js';
+export { lsnn, type LSNNParameters, lsnnRecurrent, type LSNNRecurrentParameters, type LSNNState } from './neurons/lsnn.js';
+
+// --- layers and their composition ---
+export {
+  linear,
+  linearInit,
+  type LinearInitOptions,
+  type LinearOptions,
+  linearParameters,
+  type LinearParameters,
+  relu,
+} from './ops/linear.js';
+export { type Layer, linearLayer, neuron, reluLayer, sequential, type SequentialState, stateless } from './neurons/sequential.js';
+export { buildNetwork, type BuildNetworkOptions, type LayerSpec, type Network, type NetworkSpec } from './neurons/network.js';
+
+// --- convolution and pooling layers (NIR's Conv1d/Conv2d/SumPool2d/AvgPool2d/Flatten; NIR files: `spikeflow/nir`) ---
+export { type ConvPadding, type ConvParameters, conv1d, conv2d, convOutputShape } from './ops/conv.js';
+export { avgPool2d, flatten, type Pool2dParameters, pool2dOutputShape, sumPool2d } from './ops/pool.js';
+
 // --- networks: populations joined by sparse, delayed projections ---
 export {
   allToAll,
@@ -64,151 +179,85 @@ export {
   type Values,
   type VogelsAbbottOptions,
 } from './networks/index.js';
-export { isSpikingNetworkJson, spikingNetworkFromJson } from './networks/json.js';
-// --- neuron models: Norse's families ---
-export { type CobaLIFParameters, type CobaLIFState, cobaLif, cobaLifBioParameters } from './neurons/cobaLif.js';
-export { type IAFParameters, iaf } from './neurons/iaf.js';
+export { isSpikingNetworkJson, type JsonNetwork, spikingNetworkFromJson } from './networks/json.js';
 export {
-  IZHIKEVICH_BEHAVIORS,
-  type IzhikevichBehavior,
-  type IzhikevichBehaviorName,
-  type IzhikevichParameters,
-  type IzhikevichState,
-  izhikevich,
-  izhikevichBehaviors,
-  izhikevichCustom,
-} from './neurons/izhikevich.js';
-export { type IzhikevichRecurrentParameters, izhikevichRecurrent } from './neurons/izhikevichRecurrent.js';
-export { type LIParameters, li } from './neurons/li.js';
-export { type LIBoxParameters, liBox } from './neurons/liBox.js';
-export { type LIFParameters, type LIFState, lif } from './neurons/lif.js';
-export { type LIFAdExParameters, type LIFAdExState, lifAdEx } from './neurons/lifAdEx.js';
-export { type LIFAdExRecurrentParameters, lifAdExRecurrent } from './neurons/lifAdExRecurrent.js';
-export { type LIFAdExRefracParameters, lifAdExRefrac } from './neurons/lifAdExRefrac.js';
-export { type LIFAdExRefracRecurrentParameters, lifAdExRefracRecurrent } from './neurons/lifAdExRefracRecurrent.js';
-export { type LIFBoxParameters, lifBox } from './neurons/lifBox.js';
-export { type LIFExParameters, type LIFExState, lifEx } from './neurons/lifEx.js';
-export { type LIFExRecurrentParameters, lifExRecurrent } from './neurons/lifExRecurrent.js';
-export { INTEGRATIONS, RESET_METHODS } from './neurons/lifOptions.js';
-export { type LIFRecurrentParameters, lifRecurrent } from './neurons/lifRecurrent.js';
-export { type LIFRefracParameters, lifRefrac } from './neurons/lifRefrac.js';
-export { lifRefracRecurrent } from './neurons/lifRefracRecurrent.js';
-export { type LSNNParameters, type LSNNState, lsnn } from './neurons/lsnn.js';
-export { type LSNNRecurrentParameters, lsnnRecurrent } from './neurons/lsnnRecurrent.js';
-// --- neuron models: defining them ---
-export {
-  defineModel,
-  type ModelSpec,
-  type NeuronModel,
-  type NeuronState,
-  type ParamSpec,
-  type ParamSpecs,
-  type ParamsOf,
-  type ParamValue,
-  type RecurrentSpec,
-  type RunOptions,
-  type RunResult,
-  type StepOptions,
-  SURROGATE_METHODS,
-} from './neurons/model.js';
-export { type BuildNetworkOptions, buildNetwork, type LayerSpec, type Network, type NetworkSpec } from './neurons/network.js';
-export { modelByName, models } from './neurons/registry.js';
-export { type Layer, linearLayer, neuron, reluLayer, type SequentialState, sequential, stateless } from './neurons/sequential.js';
-// --- backends: which one ran, which are registered ---
-export { type BackendChoice, backendNames, type ExecutionInfo, executionOf } from './ops/backends/backendRegistry.js';
-// --- encoders: signals (audio, sensors) to spikes ---
-export { type Cochlea, type CochleaConfig, type CochleaParameters, type CochleaState, cochlea } from './ops/cochlea.js';
-// --- convolution and pooling layers (NIR's Conv1d/Conv2d/SumPool2d/AvgPool2d/Flatten; NIR files themselves: `spikeflow/nir`) ---
-export { type ConvPadding, type ConvParameters, conv1d, conv2d, convOutputShape } from './ops/conv.js';
-// --- decoders: spikes to values ---
-export { type ExpFilterParameters, expFilter, expFilterStep } from './ops/decoders/expFilter.js';
-export { type SpikesToTimesParameters, spikesToTimes } from './ops/decoders/spikesToTimes.js';
-export { sumDecode } from './ops/decoders/sumOverTime.js';
-export { type CochleaEnvelopesOptions, cochleaEnvelopes, monoSamples } from './ops/encoders/cochleaEnvelopes.js';
+  type BrunelRegime,
+  binnedRate,
+  classifyBrunel,
+  isiCv,
+  meanRate,
+  mergeSpikes,
+  rateSpectrum,
+  type Spectrum,
+  spikeTensor,
+  synchrony,
+} from './networks/analysis.js';
+export { pointLif } from './networks/pointLif.js';
+
 // --- encoders: values to spikes ---
 export {
-  type ConstantCurrentLifOptions,
   constantCurrentLifEncode,
+  type ConstantCurrentLifOptions,
   type LIFEncoderParameters,
-  type LIFEncoderParametersInput,
   lifEncoderParameters,
+  type LIFEncoderParametersInput,
 } from './ops/encoders/constantCurrentLif.js';
-export { type DeltaEncoder, type DeltaOptions, type DeltaState, deltaEncoder, deltaSpikes } from './ops/encoders/deltaSpikes.js';
-export { type LifSpikesOptions, lifSpikes } from './ops/encoders/lifSpikes.js';
 export {
-  type PoissonParameters,
-  type PoissonParametersInput,
   poissonEncode,
   poissonEncodeStep,
+  type PoissonParameters,
+  type PoissonParametersInput,
   signedPoissonEncode,
   signedPoissonEncodeStep,
 } from './ops/encoders/poisson.js';
-export { euclideanDistance, gaussianRbf, type PopulationEncodeOptions, populationEncode } from './ops/encoders/population.js';
+export { euclideanDistance, gaussianRbf, populationEncode, type PopulationEncodeOptions } from './ops/encoders/population.js';
 export { spikeLatencyEncode } from './ops/encoders/spikeLatency.js';
-export { type SpikeLatencyLifState, spikeLatencyLifEncode } from './ops/encoders/spikeLatencyLif.js';
-// --- errors ---
-export { SpikeflowError } from './ops/errors.js';
-// --- layers and their composition ---
-export {
-  type LinearInitOptions,
-  type LinearOptions,
-  type LinearParameters,
-  linear,
-  linearInit,
-  linearParameters,
-  relu,
-} from './ops/linear.js';
+export { spikeLatencyLifEncode, type SpikeLatencyLifState } from './ops/encoders/spikeLatencyLif.js';
+
+// --- encoders: signals (audio, sensors) to spikes ---
+export type { AudioBlock } from './ops/audio.js';
+export { cochlea, type Cochlea, type CochleaConfig, type CochleaParameters, type CochleaState } from './ops/cochlea.js';
+export { cochleaEnvelopes, type CochleaEnvelopesOptions, monoSamples } from './ops/encoders/cochleaEnvelopes.js';
+export { deltaEncoder, type DeltaEncoder, type DeltaOptions, deltaSpikes, type DeltaState } from './ops/encoders/deltaSpikes.js';
+export { lifSpikes, type LifSpikesOptions } from './ops/encoders/lifSpikes.js';
+
+// --- decoders: spikes to values ---
+export { expFilter, type ExpFilterParameters, expFilterStep } from './ops/decoders/expFilter.js';
+export { spikesToTimes, type SpikesToTimesParameters } from './ops/decoders/spikesToTimes.js';
+export { sumDecode } from './ops/decoders/sumOverTime.js';
+
 // --- plasticity ---
 export {
   STDP_ALGORITHMS,
+  stdpInitialState,
+  stdpParameters,
   type STDPParameters,
   type STDPParametersInput,
   type STDPState,
-  stdpInitialState,
-  stdpParameters,
   stdpStepLinear,
 } from './ops/plasticity/stdpLinear.js';
 export {
-  type StpRunOptions,
   stpRun,
+  type StpRunOptions,
   stpStep,
+  tsodyksMarkramInitialState,
   type TsodyksMarkramParameters,
+  tsodyksMarkramParameters,
   type TsodyksMarkramParametersInput,
   type TsodyksMarkramState,
-  tsodyksMarkramInitialState,
-  tsodyksMarkramParameters,
 } from './ops/plasticity/tsodyksMarkram.js';
-export { avgPool2d, flatten, type Pool2dParameters, pool2dOutputShape, sumPool2d } from './ops/pool.js';
-// --- random numbers (seeded, replayable) ---
-export { type RandomGenerator, seededGenerator, uniforms } from './ops/random.js';
-// --- tensors ---
-export {
-  at,
-  clone,
-  concat,
-  type DataOf,
-  type DType,
-  dtypeOf,
-  formatTensor,
-  fromTypedArray,
-  full,
-  type NestedArray,
-  reshape,
-  sameShape,
-  showShape,
-  sizeOf,
-  slice,
-  type Tensor,
-  type TensorData,
-  tensor,
-  toNested,
-  zeros,
-} from './ops/tensor.js';
+
+// --- streams: sources ---
+export { constantCurrent, type ConstantCurrentOptions } from './streams/constantCurrent.js';
+export { fromSteps, type FromStepsOptions, type StepValue } from './streams/fromSteps.js';
+export { fromTensor, type FromTensorOptions } from './streams/fromTensor.js';
+export { poissonSpikes, type PoissonSpikesOptions } from './streams/poissonSpikes.js';
+
 // --- streams: operators ---
 export {
+  binEvents,
   type BinEventsOptions,
   type BinPolicy,
-  binEvents,
   type CameraEvent,
   type ChannelEvent,
   type EventColumns,
@@ -219,16 +268,15 @@ export {
   type SensorEvent,
   type TimeUnit,
 } from './streams/binEvents.js';
-// --- streams: sources ---
-export { type ConstantCurrentOptions, constantCurrent } from './streams/constantCurrent.js';
-export { type FromStepsOptions, fromSteps, type StepValue } from './streams/fromSteps.js';
-export { type FromTensorOptions, fromTensor } from './streams/fromTensor.js';
-export { type LayerOptions, layer } from './streams/layer.js';
-export { type NetworkElement, network } from './streams/networkStream.js';
-export { type PoissonSpikesOptions, poissonSpikes } from './streams/poissonSpikes.js';
+export { layer, type LayerOptions } from './streams/layer.js';
+export { network, type NetworkElement } from './streams/networkStream.js';
+export { type ChunkFunction, type Layerlike, type LayerStep, scanLayer, type ScanLayerOptions } from './streams/scanLayer.js';
+export { type SpikePairChunk, stdp, type StdpOptions, type StdpUpdate } from './streams/stdp.js';
+
 // --- streams: clocks ---
-export { type LagPolicy, type RealTimeClockOptions, realTimeClock } from './streams/realTimeClock.js';
-export { type ChunkFunction, type Layerlike, type LayerStep, type ScanLayerOptions, scanLayer } from './streams/scanLayer.js';
-export { type SpikePairChunk, type StdpOptions, type StdpUpdate, stdp } from './streams/stdp.js';
+export { type LagPolicy, realTimeClock, type RealTimeClockOptions } from './streams/realTimeClock.js';
 export type { Clock, Tick } from './streams/tick.js';
-export { type VirtualClockOptions, virtualClock } from './streams/virtualClock.js';
+export { virtualClock, type VirtualClockOptions } from './streams/virtualClock.js';
+
+// --- backends: which one ran, which are registered ---
+export { type BackendChoice, backendNames, type ExecutionInfo, executionOf } from './ops/backends/backendRegistry.js';

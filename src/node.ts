@@ -7,7 +7,10 @@
  * @example
  * ```ts
  * import { eventFile, binEvents } from 'spikeflow/node';
- * const frames$ = eventFile('recording.raw').pipe(binEvents({ dt: 0.001, sensor: { width: 640, height: 480, polarities: 2 } }));
+ * // a Prophesee EVT 3.0 recording binned into steps of 1 ms: chunks [T, 1, 2, 480, 640]
+ * const frames$ = eventFile('recording.raw').pipe(
+ *   binEvents({ dt: 0.001, timeUnit: 'us', sensor: { width: 640, height: 480, polarities: 2 } }),
+ * );
  * ```
  * @packageDocumentation
  */

@@ -98,7 +98,7 @@ describe('Norse traces of LIFEx, LIFAdEx, LIFAdExRefrac, LSNN, Izhikevich, CobaL
     for (const m of ['LIFExRecurrent', 'LIFAdExRecurrent', 'LIFAdExRefracRecurrent', 'LSNNRecurrent', 'IzhikevichRecurrent']) {
       expect(seen.has(`${m}/default`), m).toBe(true);
     }
-    expect(files.length).toBe(51);
+    expect(files.length).toBe(54);
   });
 
   for (const file of files) {
@@ -125,14 +125,17 @@ describe('Norse traces of LIFEx, LIFAdEx, LIFAdExRefrac, LSNN, Izhikevich, CobaL
   it('starts from Norse initial state when no state is given', () => {
     for (const file of files) {
       const tr = loadTrace(file);
-      const init = tr.initial_state as Record<string, unknown>;
+      // Per-neuron traces start from Norse's own initial state, given explicitly: v = v_leak, i = 0, b = v_th.
+      const init = (tr.initial_state ?? { v: tr.params.v_leak, i: 0, b: tr.params.v_th }) as Record<string, unknown>;
       const model = family[tr.model] as NeuronModel;
       const p = paramsOf(tr);
       const state = model.initialState([1, (tr.outputs.z as number[][])[0]?.length as number], p as never, 'float64');
       for (const [key, value] of Object.entries(init)) {
         const want = [value].flat(3) as number[];
         const got = Array.from((state[camel(key)] as Tensor).data);
-        for (const g of got) expect(g, `${file} ${key}`).toBe(want[0]);
+        got.forEach((g, n) => {
+          expect(g, `${file} ${key}`).toBe(want[n % want.length]);
+        });
       }
     }
   });
@@ -206,7 +209,7 @@ describe('Izhikevich behaviours', () => {
 
   it('an override changes only the value given', () => {
     const p = izhikevich.parameters({ behavior: 'class_1_exc', d: 2 });
-    expect(resolveIzhikevich(p)).toEqual({ ...izhikevichBehaviors.class_1_exc, d: 2 });
+    expect(resolveIzhikevich(p as Parameters<typeof resolveIzhikevich>[0])).toEqual({ ...izhikevichBehaviors.class_1_exc, d: 2 });
     // By hand: v₁ = −60 + 0.25·(0.04·3600 − 4.1·60 + 108 − 6 + 200) = −10 (no spike);
     // v₂ = −10 + 0.25·(4 − 41 + 108 − 6 + 200) = 56.25 > 30: spike, v = c = −55, u jumps by d (2, not 6).
     const xs = fromTypedArray(Float64Array.from([200, 200]), [2, 1, 1]);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/program.js';
-import { type RunSummary, runJob } from '../src/cli/run.js';
+import { type RunSummary, runJob } from '../src/cli/run/index.js';
 import { loadTrace } from './golden.js';
 
 const shared = join(import.meta.dirname, '..', '..', 'shared', 'data');

@@ -41,7 +41,7 @@ export const voltageTrace = (current: number, steps = 100): VoltageTrace => {
   z.data.forEach((s, t) => {
     if (s === 1) spikes.push(t);
   });
-  return { v: recorded!.v.data as Float32Array, spikes, vTh: lif.parameters().vTh, run };
+  return { v: recorded!.v.data as Float32Array, spikes, vTh: lif.parameters().vTh as number, run };
 };
 // #endregion
 

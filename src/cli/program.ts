@@ -4,37 +4,38 @@
  *   summary on stdout and an HTML report;
  * - `simulate`: one model over recorded currents (JSON in, JSON out);
  * - `inspect`: what a recording holds.
- * Exit codes: 0 ok, 2 bad arguments or input (message on stderr).
+ * Exit codes: 0 ok; 2 bad arguments or input, a limit exceeded, an unusable output path (a message
+ * on stderr); 1 a bug in spikeflow (a message asking to report it).
  * @module
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { FormatError } from '../io/formats/formatError.js';
-import { SpikeflowError } from '../ops/errors.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { classify, UsageError } from './errors.js';
 import { formatInspect, inspect } from './inspect.js';
+import { countFlag, DEFAULT_LIMITS, type Limits, sizeFlag } from './limits.js';
 import { inspectNir, isNirPath } from './nir.js';
-import { formatRunSummary, runJob } from './run.js';
-import { simulate } from './simulate.js';
+import { prepareOutputFile } from './output.js';
+import { formatRunSummary, runJob } from './run/index.js';
+import { readJsonFile } from './run/source.js';
+import { simulateTensors, writeSimulateJson } from './simulate.js';
+
+export { UsageError } from './errors.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** An error the CLI reports with exit code 2 (bad arguments or input). */
-export class UsageError extends Error {}
-
-const readJson = (path: string, what: string): unknown => {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} file ${JSON.stringify(path)}: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${what} file ${JSON.stringify(path)} is not valid JSON: ${(e as Error).message}`);
-  }
-};
+/**
+ * A commander argument parser that refuses a repeated option (commander would keep the last one
+ * silently): `--input a --input b` is an error.
+ */
+const once =
+  <T>(parse: (value: string) => T) =>
+  (value: string, previous: unknown): T => {
+    if (previous !== undefined)
+      throw new InvalidArgumentError(`given more than once (${JSON.stringify(previous)}, then ${JSON.stringify(value)})`);
+    return parse(value);
+  };
+const text = (value: string): string => value;
 
 const positive =
   (unit: string) =>
@@ -47,6 +48,16 @@ const positive =
 const positiveFloat = positive(' (seconds)');
 const positiveFactor = positive('');
 
+const sensorFlag = (value: string): readonly [number, number] => {
+  const m = /^(\d+)x(\d+)$/i.exec(value.trim());
+  const w = Number(m?.[1]);
+  const h = Number(m?.[2]);
+  if (m === null || !(w >= 1 && w <= 65536 && h >= 1 && h <= 65536)) {
+    throw new InvalidArgumentError(`expected WIDTHxHEIGHT, each 1…65536 (e.g. 640x480), received ${JSON.stringify(value)}`);
+  }
+  return [w, h];
+};
+
 /** The commands; a first argument that is none of them (and no option) is an unknown command. */
 const COMMANDS = ['run', 'simulate', 'inspect', 'help'];
 
@@ -56,6 +67,36 @@ export interface Io {
   readonly stderr: (text: string) => void;
 }
 
+interface LimitFlags {
+  maxSteps?: number;
+  maxNeurons?: number;
+  maxNeuronSteps?: number;
+  maxMemory?: number;
+}
+
+const limitsOf = (o: LimitFlags): Limits => ({
+  maxSteps: o.maxSteps ?? DEFAULT_LIMITS.maxSteps,
+  maxNeurons: o.maxNeurons ?? DEFAULT_LIMITS.maxNeurons,
+  maxNeuronSteps: o.maxNeuronSteps ?? DEFAULT_LIMITS.maxNeuronSteps,
+  maxMemory: o.maxMemory ?? DEFAULT_LIMITS.maxMemory,
+});
+
+const withLimits = (c: Command, which: readonly (keyof LimitFlags)[]): Command => {
+  const all: Record<keyof LimitFlags, Option> = {
+    maxSteps: new Option('--max-steps <n>', `most simulation steps (default ${DEFAULT_LIMITS.maxSteps})`).argParser(once(countFlag)),
+    maxNeurons: new Option('--max-neurons <n>', `most neurons, and most input features (default ${DEFAULT_LIMITS.maxNeurons})`).argParser(
+      once(countFlag),
+    ),
+    maxNeuronSteps: new Option(
+      '--max-neuron-steps <n>',
+      `most neuron-steps, the run's work (default ${DEFAULT_LIMITS.maxNeuronSteps})`,
+    ).argParser(once(countFlag)),
+    maxMemory: new Option('--max-memory <size>', 'most memory the run may allocate, e.g. 512M, 4G (default 1G)').argParser(once(sizeFlag)),
+  };
+  for (const k of which) c.addOption(all[k]);
+  return c;
+};
+
 /** Builds the commander program. */
 export const buildProgram = (io: Io): Command => {
   const program = new Command('spikeflow')
@@ -64,88 +105,137 @@ export const buildProgram = (io: Io): Command => {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
-  program
+  const simulate = program
     .command('simulate')
     .description('run one neuron model over recorded input currents (JSON T×N or T×B×N) and write every state variable per step')
-    .requiredOption('--model <name>', 'Norse class name, case-insensitive (LIF, LIFRecurrent, LI, LIBox, LIFBox, IAF, LIFRefrac, …)')
-    .requiredOption('--input <file>', 'input currents: JSON array T×N or T×B×N (or an object with an "input" field)')
-    .option('--params <file>', "parameters JSON with spikeflow's names (Norse's in camelCase)")
-    .addOption(new Option('--dtype <dtype>', 'numeric type').choices(['float32', 'float64']).default('float32'))
-    .option('--dt <seconds>', 'time step in seconds', positiveFloat, 0.001)
-    .option('--out <file>', 'write the output JSON here instead of stdout')
-    .action((opts: { model: string; input: string; params?: string; dtype: 'float32' | 'float64'; dt: number; out?: string }) => {
-      const result = simulate({
-        model: opts.model,
-        input: readJson(opts.input, 'input'),
-        params: opts.params === undefined ? undefined : readJson(opts.params, 'params'),
-        dtype: opts.dtype,
-        dt: opts.dt,
-      });
-      const text = `${JSON.stringify(result)}\n`;
-      if (opts.out === undefined) io.stdout(text);
-      else writeFileSync(opts.out, text);
-    });
+    .requiredOption(
+      '--model <name>',
+      'Norse class name, case-insensitive (LIF, LIFRecurrent, LI, LIBox, LIFBox, IAF, LIFRefrac, …)',
+      once(text),
+    )
+    .requiredOption('--input <file>', 'input currents: JSON array T×N or T×B×N (or an object with an "input" field)', once(text))
+    .option('--params <file>', "parameters JSON with spikeflow's names (Norse's in camelCase)", once(text))
+    .addOption(new Option('--dtype <dtype>', 'numeric type (default float32)').choices(['float32', 'float64']))
+    .option('--dt <seconds>', 'time step in seconds (default 0.001)', once(positiveFloat))
+    .option('--out <file>', 'write the output JSON here instead of stdout (a new file unless --force)', once(text))
+    .option('--force', 'overwrite an existing --out file');
+  withLimits(simulate, ['maxMemory']).action(
+    (opts: {
+      model: string;
+      input: string;
+      params?: string;
+      dtype?: 'float32' | 'float64';
+      dt?: number;
+      out?: string;
+      force?: boolean;
+      maxMemory?: number;
+    }) => {
+      const limits = limitsOf(opts);
+      const out = opts.out === undefined ? undefined : prepareOutputFile(opts.out, opts.force === true);
+      try {
+        const result = simulateTensors({
+          model: opts.model,
+          input: readJsonFile(opts.input, 'input', '--input', limits),
+          params: opts.params === undefined ? undefined : readJsonFile(opts.params, 'params', '--params', limits),
+          dtype: opts.dtype ?? 'float32',
+          dt: opts.dt ?? 0.001,
+        });
+        if (out === undefined) {
+          writeSimulateJson(result, io.stdout);
+          io.stdout('\n');
+        } else {
+          const write = (t: string): void => {
+            const b = Buffer.from(t, 'utf8');
+            for (let off = 0; off < b.length; ) off += writeSync(out.fd, b, off, b.length - off);
+          };
+          writeSimulateJson(result, write);
+          write('\n');
+          out.close();
+        }
+      } catch (e) {
+        out?.discard();
+        throw e;
+      }
+    },
+  );
 
-  program
+  const run = program
     .command('run', { isDefault: true })
     .description(
       'run a network on an input (events, WAV, CSV, JSON currents; none: the built-in demo), print a summary and write an HTML report',
     )
-    .option('--input <file>', 'input recording: .bin/.raw/.dat/.aedat/.aedat4/.jsonl events, .wav audio, .csv time series, .json currents')
+    .option(
+      '--input <file>',
+      'input recording: .bin/.raw/.dat/.aedat/.aedat4/.jsonl events, .wav audio, .csv time series, .json currents',
+      once(text),
+    )
     .option(
       '--format <format>',
       'input format, overriding detection (nmnist, evt2, evt3, dat, aedat2, aedat3, aedat4, jsonl, wav, csv, json)',
+      once(text),
     )
-    .option('--model <name>', 'neuron model of the default network (Norse class name)', 'LIF')
-    .option('--network <file>', 'JSON network description, or a NIR graph (.nir), replacing the default network')
-    .addOption(new Option('--discretisation <scheme>', 'how a NIR network advances per dt').choices(['norse', 'exact']).default('norse'))
-    .option('--dt <seconds>', 'time step in seconds', positiveFloat, 0.001)
-    .option('--gain <factor>', 'input scale of the default network (default 1; audio 200)', positiveFactor)
-    .option('--out <dir>', 'folder for report.html and summary.json', 'spikeflow-out')
+    .option('--model <name>', 'neuron model of the default network (Norse class name; default LIF)', once(text))
+    .option('--network <file>', 'JSON network description, or a NIR graph (.nir), replacing the default network', once(text))
+    .addOption(new Option('--discretisation <scheme>', 'how a NIR network advances per dt (default norse)').choices(['norse', 'exact']))
+    .option('--dt <seconds>', 'time step in seconds (default 0.001)', once(positiveFloat))
+    .option('--gain <factor>', 'input scale of the default network (default 1; audio 200)', once(positiveFactor))
+    .option('--sensor <WxH>', 'sensor size of an event recording, overriding its header (events outside are errors)', once(sensorFlag))
+    .option('--out <dir>', 'folder for report.html and summary.json (default spikeflow-out)', once(text))
+    .option('--force', 'overwrite files in --out that spikeflow did not write')
     .option('--realtime', 'pace the simulation to wall-clock time')
     .option('--progress', 'always show a progress bar')
-    .option('--no-progress', 'never show a progress bar')
-    .action(
-      async (opts: {
+    .option('--no-progress', 'never show a progress bar');
+  withLimits(run, ['maxSteps', 'maxNeurons', 'maxNeuronSteps', 'maxMemory']).action(
+    async (
+      opts: {
         input?: string;
         format?: string;
-        model: string;
+        model?: string;
         network?: string;
-        dt: number;
+        dt?: number;
         gain?: number;
-        out: string;
+        sensor?: readonly [number, number];
+        out?: string;
+        force?: boolean;
         realtime?: boolean;
         progress?: boolean;
-        discretisation: 'norse' | 'exact';
-      }) => {
-        const summary = await runJob(
-          {
-            ...(opts.input === undefined ? {} : { input: opts.input }),
-            ...(opts.format === undefined ? {} : { format: opts.format }),
-            model: opts.model,
-            ...(opts.network === undefined ? {} : { network: opts.network }),
-            dt: opts.dt,
-            ...(opts.gain === undefined ? {} : { gain: opts.gain }),
-            out: opts.out,
-            realtime: opts.realtime === true,
-            ...(opts.progress === undefined ? {} : { progress: opts.progress }),
-            discretisation: opts.discretisation,
-          },
-          io.stderr,
-        );
-        io.stdout(formatRunSummary(summary));
-      },
-    );
+        discretisation?: 'norse' | 'exact';
+      } & LimitFlags,
+    ) => {
+      const summary = await runJob(
+        {
+          ...(opts.input === undefined ? {} : { input: opts.input }),
+          ...(opts.format === undefined ? {} : { format: opts.format }),
+          ...(opts.model === undefined ? {} : { model: opts.model }),
+          ...(opts.network === undefined ? {} : { network: opts.network }),
+          dt: opts.dt ?? 0.001,
+          ...(opts.gain === undefined ? {} : { gain: opts.gain }),
+          ...(opts.sensor === undefined ? {} : { sensor: opts.sensor }),
+          out: opts.out ?? 'spikeflow-out',
+          force: opts.force === true,
+          realtime: opts.realtime === true,
+          ...(opts.progress === undefined ? {} : { progress: opts.progress }),
+          ...(opts.discretisation === undefined ? {} : { discretisation: opts.discretisation }),
+          limits: limitsOf(opts),
+        },
+        io.stderr,
+      );
+      io.stdout(formatRunSummary(summary));
+    },
+  );
 
   program
     .command('inspect')
     .description(
       'show what a recording holds: format, event count, time range, sensor size, x/y ranges, polarities (audio: rate, channels, duration); for a .nir file, its graph',
     )
-    .argument('<file>', 'the recording')
-    .option('--format <format>', 'format, overriding detection')
+    .argument('<file>', 'the recording (or a .nir graph)')
+    .option('--format <format>', 'format, overriding detection', once(text))
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { format?: string; json?: boolean }) => {
+      if (statSync(file, { throwIfNoEntry: false })?.isDirectory() === true) {
+        throw new UsageError(`${JSON.stringify(file)} is a folder; inspect takes a recording file`, '<file>');
+      }
       if (isNirPath(file)) {
         io.stdout(await inspectNir(file, opts.json === true));
         return;
@@ -158,25 +248,22 @@ export const buildProgram = (io: Io): Command => {
 };
 
 /**
- * Runs the CLI with `argv` (without `node` and the script) and returns the exit code:
- * 0 ok, 2 bad arguments or input (the message goes to stderr).
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code: 0 ok, 2 bad
+ * arguments or input (the message goes to stderr), 1 a bug in spikeflow (with a request to report
+ * it). Never throws.
  */
 export const main = async (argv: readonly string[], io: Io): Promise<number> => {
-  const program = buildProgram(io);
-  const first = argv[0];
-  if (first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first)) {
-    io.stderr(`spikeflow: unknown command ${JSON.stringify(first)}; expected one of run, simulate, inspect (see spikeflow --help)\n`);
-    return 2;
-  }
   try {
+    const program = buildProgram(io);
+    const first = argv[0];
+    if (first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first)) {
+      throw new UsageError(`unknown command ${JSON.stringify(first)}; expected one of run, simulate, inspect (see spikeflow --help)`);
+    }
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SpikeflowError || e instanceof UsageError || e instanceof FormatError) {
-      io.stderr(`spikeflow: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    const { code, message } = classify(e);
+    if (message !== undefined) io.stderr(`spikeflow: ${message}\n`);
+    return code;
   }
 };

@@ -267,13 +267,21 @@ export interface BrunelRegime {
 
 /**
  * Places a run of Brunel's network in one of its four regimes from measured activity (Brunel
- * 2000, Fig. 8): synchronous regular (SR: synchronous, CV < 0.5), asynchronous irregular (AI:
- * synchrony below `syncThreshold`), synchronous irregular fast (SI fast: synchronous, population
- * oscillation above 100 Hz) or slow (SI slow: below 100 Hz).
+ * 2000, Fig. 8, whose population activity is flat in AI, oscillates near 1/(4·D) ≈ 170 Hz in SI
+ * fast and at 20–40 Hz in SI slow):
+ * - SR (synchronous regular): regular neurons (`cv < 0.5`) and strong synchrony (`χ ≥ 0.35`);
+ * - SI fast: synchrony `χ ≥ syncThreshold` with the rate spectrum's peak at 150 Hz or above;
+ * - SI slow: synchrony `χ ≥ syncThreshold` with the peak below 60 Hz;
+ * - AI (asynchronous irregular): otherwise.
+ * χ is expected over 2 ms bins ({@link synchrony} with `bin` = 2 ms / dt). In small networks
+ * (N_E ≈ 1000) finite-size fluctuations give AI a χ near 0.2 as well, and it is the lack of an
+ * oscillation in the SI bands that tells it from SI; the thresholds were read off runs of
+ * `brunelNetwork` at N_E 1000 (C_E 250, J 0.4 mV) and N_E 4000 (C_E 1000, J 0.1 mV).
  * @param m - mean rate (Hz), CV of ISIs, synchrony χ, population-rate spectral peak (Hz)
  */
 export const classifyBrunel = (m: { rate: number; cv: number; synchrony: number; peak: number }, syncThreshold = 0.2): BrunelRegime => {
   const synchronous = m.synchrony >= syncThreshold;
-  const regime = !synchronous ? 'AI' : m.cv < 0.5 ? 'SR' : m.peak > 100 ? 'SI fast' : 'SI slow';
-  return { regime, ...m };
+  const regime =
+    m.cv < 0.5 && m.synchrony >= 0.35 ? 'SR' : synchronous && m.peak >= 150 ? 'SI fast' : synchronous && m.peak < 60 ? 'SI slow' : 'AI';
+  return { regime, rate: m.rate, cv: m.cv, synchrony: m.synchrony, peak: m.peak };
 };

@@ -71,8 +71,8 @@ export const cubaNetwork = (o: VogelsAbbottOptions = {}): SpikingNetwork => {
  * COBA (Brette et al. 2007, benchmark 1): 4000 point LIF neurons (τ_m 20 ms, E_l −60 mV,
  * threshold −50 mV, reset −60 mV, refractory 5 ms), conductance synapses relative to the leak
  * (τ_e 5 ms, E_e 0 mV, w_e 0.6; τ_i 10 ms, E_i −80 mV, w_i 6.7), connection probability 2 %,
- * initial `v` normal(−55, 5) mV, g_e normal(0.4, 0.15), g_i normal(2, 1.2).
- * Source: Brette et al. (2007) Appendix B; Brian's `COBA.py` benchmark.
+ * initial `v` normal(−55, 5) mV, g_e normal(4, 1.5), g_i normal(20, 12) (relative, as the weights).
+ * Source: Brette et al. (2007) Appendix B; Brian's `COBA.py` benchmark (`P.ge = randn()*1.5 + 4`, `P.gi = randn()*12 + 20`).
  */
 export const cobaNetwork = (o: VogelsAbbottOptions = {}): SpikingNetwork => {
   const n = o.n ?? 4000;
@@ -80,7 +80,7 @@ export const cobaNetwork = (o: VogelsAbbottOptions = {}): SpikingNetwork => {
   const pop = (size: number) =>
     population(pointLif, size, {
       params: { tauMemInv: 1 / 0.02, vLeak: -60, vTh: -50, vReset: -60 },
-      init: { v: normalDist(-55, 5), ge: normalDist(0.4, 0.15), gi: normalDist(2, 1.2) },
+      init: { v: normalDist(-55, 5), ge: normalDist(4, 1.5), gi: normalDist(20, 12) },
       refractory: 0.005,
       ports: { ge: conductancePort(0.005, 0), gi: conductancePort(0.01, -80) },
     });

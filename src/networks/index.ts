@@ -3,10 +3,23 @@
  * run as fused chunks and as RxJS operators, with monitors and analysis helpers.
  * @module
  */
+export {
+  type BrunelRegime,
+  binnedRate,
+  classifyBrunel,
+  isiCv,
+  meanRate,
+  mergeSpikes,
+  rateSpectrum,
+  type Spectrum,
+  spikeTensor,
+  synchrony,
+} from './analysis.js';
 export { type BrunelOptions, brunelNetwork, cobaNetwork, cubaNetwork, type VogelsAbbottOptions } from './classic.js';
 export { allToAll, type ConnectRule, fixedInDegree, fixedOutDegree, fixedProbability, fromList, oneToOne } from './connect.js';
 export { type Distribution, normalDist, uniformDist, type Values } from './distributions.js';
 export { currentDrive, type Drive, poissonDrive, poissonInput, streamInput } from './drives.js';
+export { isSpikingNetworkJson, type JsonNetwork, spikingNetworkFromJson } from './json.js';
 export {
   type NetworkChunk,
   type NetworkInput,

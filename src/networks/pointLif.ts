@@ -3,7 +3,7 @@
  * integrates its input directly, with no synaptic current of its own, so synaptic dynamics come
  * from the population's ports (current, conductance or delta):
  * ```
- * v_d = v + (dt·τ_mem⁻¹)·((v_leak − v) + x)      (Euler; integration 'exact': factor 1 − e^{−dt·τ_mem⁻¹})
+ * v_d = v + (dt·τ_mem⁻¹)·((v_leak − v) + x)      (Euler; 'exponentialEuler' and 'exact', identical here: factor 1 − e^{−dt·τ_mem⁻¹})
  * z   = Θ(v_d − v_th)                          (strict, Brian2's `v > Vt`)
  * v'  = v_reset if z else v_d
  * ```
@@ -13,7 +13,7 @@
  * @module
  */
 
-import { integrationSpec, leakFactorCode, withOptionValues } from '../neurons/lifOptions.js';
+import { eulerStabilityCheck, integrationSpec, leakFactorCode, withOptionValues } from '../neurons/lifOptions.js';
 import { defineModel, type ParamSpecs } from '../neurons/model.js';
 import type { NeuronKernel } from '../ops/kernel.js';
 
@@ -54,4 +54,5 @@ export const pointLif = defineModel({
   state: ['v'],
   initialState: (p) => ({ v: p.vLeak }),
   outputName: 'z',
+  checkStep: eulerStabilityCheck((p) => ({ tauMemInv: p.tauMemInv })),
 });

@@ -217,7 +217,9 @@ const loopSource = (
   voltage: string,
 ): string => {
   const k = model.kernel;
-  const body = lowerRounding(k.body, 'float32');
+  // Math.exp through a one-entry cache: a decay factor of scalar parameters (e.g. LIF's exact
+  // integration) is computed once per step, not per neuron, with the same value bit for bit.
+  const body = lowerRounding(k.body, 'float32').replace(/(?<![\w$.])Math\.exp\(/g, '$exp(');
   const state = k.state;
   const lines: string[] = [];
   const decl = [
@@ -254,6 +256,8 @@ const loopSource = (
 const $fround = Math.fround;
 return function population_${name.replace(/[^A-Za-z0-9_]/g, '_')}($c) {
   ${decl.join('\n  ')}
+  let $ex = Number.NaN, $ey = Number.NaN;
+  const $exp = (a) => (a === $ex ? $ey : (($ex = a), ($ey = Math.exp(a))));
   let $count = 0;
   for (let $n = 0; $n < $N; $n++) {
     ${lines.join('\n    ')}

@@ -28,6 +28,7 @@
  * @module
  */
 import type { NeuronKernel } from '../ops/kernel.js';
+import { allowUnstableEulerSpec, eulerStabilityCheck } from './lifOptions.js';
 import { defineModel, type ParamsOf, surrogateParams } from './model.js';
 import { recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
@@ -101,6 +102,12 @@ export type IzhikevichBehaviorName = keyof typeof izhikevichBehaviors | 'custom'
 export const IZHIKEVICH_BEHAVIORS = [...Object.keys(izhikevichBehaviors), 'custom'] as readonly IzhikevichBehaviorName[];
 
 const tonic = izhikevichBehaviors.tonic_spiking;
+
+/**
+ * Update orders: `norse` (both variables from the old state, Norse's forward Euler; default) and
+ * `izhikevich` (the order of Izhikevich's own `figure1.m`: `u` is updated from the new `v`).
+ */
+export const IZHIKEVICH_UPDATE_ORDERS = ['norse', 'izhikevich'] as const;
 const optional = (value: number, range: 'finite' | 'positive' = 'finite') =>
   ({ kind: 'number', default: value, range, optional: true }) as const;
 
@@ -111,6 +118,13 @@ const optional = (value: number, range: 'finite' | 'positive' = 'finite') =>
  * `v = vRest`, `u = uRest·b`). With `behavior: 'custom'`, `a`, `b`, `c`, `d`, `vRest`, `uRest`
  * are required and the rest take Norse's `IzhikevichParameters` defaults (sq 0.04, mn 5,
  * bias 140, vTh 30, tauInv 250). `method`, `alpha`: surrogate gradient, no effect on values.
+ *
+ * Beyond Norse (defaults give Norse's update bit for bit):
+ * - `updateOrder`: `'norse'` (default) or `'izhikevich'` (`u` from the new `v`, as `figure1.m`)
+ * - `uLeak` (default 1), `uOffset` (default 0): the recovery equation in the general form
+ *   `du/dt = τ⁻¹·a·(b·(v − uOffset) − uLeak·u)`; Norse's is `uLeak = 1`, `uOffset = 0`, and
+ *   `figure1.m`'s accommodation (R) is `uLeak = 0`, `uOffset = −65` (`u += τ·a·b·(v + 65)`)
+ * - `allowUnstableEuler` (default false): `dt·tauInv ≥ 1` or `dt·tauInv·|a| ≥ 1` throws unless true
  */
 export const izhikevichParameterSpecs = {
   behavior: { kind: 'enum', default: 'tonic_spiking', options: IZHIKEVICH_BEHAVIORS },
@@ -126,6 +140,10 @@ export const izhikevichParameterSpecs = {
   vRest: optional(tonic.vRest),
   uRest: optional(tonic.uRest),
   ...surrogateParams,
+  updateOrder: { kind: 'enum', default: 'norse', options: IZHIKEVICH_UPDATE_ORDERS },
+  uLeak: { kind: 'number', default: 1, range: 'finite' },
+  uOffset: { kind: 'number', default: 0, range: 'finite' },
+  ...allowUnstableEulerSpec,
 } as const;
 
 /** Validated Izhikevich parameters (unresolved: overrides not given are `undefined`). */
@@ -183,20 +201,37 @@ export const izhikevichCustom = (values: {
 }): { behavior: 'custom' } & typeof values => ({ ...values, behavior: 'custom' });
 
 /** Kernel parameters of the Izhikevich update. */
-export const izhikevichKernelParams = ['a', 'b', 'c', 'd', 'sq', 'mn', 'bias', 'vTh', 'tauInv'] as const;
+export const izhikevichKernelParams = ['a', 'b', 'c', 'd', 'sq', 'mn', 'bias', 'vTh', 'tauInv', 'uLeak', 'uOffset', 'updateOrder'] as const;
 
 /** Numeric kernel parameters from validated parameters. */
-export const izhikevichKernelValues = (p: IzhikevichParameters): Readonly<Record<string, number>> => ({ ...resolveIzhikevich(p) });
+export const izhikevichKernelValues = (p: IzhikevichParameters): Readonly<Record<string, number>> => ({
+  ...resolveIzhikevich(p),
+  uLeak: p.uLeak,
+  uOffset: p.uOffset,
+  updateOrder: IZHIKEVICH_UPDATE_ORDERS.indexOf(p.updateOrder),
+});
+
+/** Forward Euler's stability check: `dt·tauInv < 1` and `dt·tauInv·|a| < 1` (see `lifOptions.ts`). */
+export const izhikevichStability = eulerStabilityCheck((p) => {
+  const r = resolveIzhikevich(p as IzhikevichParameters);
+  return { tauInv: r.tauInv, 'tauInv·|a|': r.tauInv * Math.abs(r.a) };
+});
 
 /** The input-free part of `dv/dt`: defines `drive = (((sq·v²) + mn·v) + bias) − u`. */
 export const izhikevichDrive = `
   const drive = R(R(R(R(sq * R(v * v)) + R(mn * v)) + bias) - u);
 `;
 
-/** The Izhikevich update given `total` (drive plus input currents): assigns the new `v`, `u`, defines `z`. */
+/**
+ * The Izhikevich update given `total` (drive plus input currents): assigns the new `v`, `u`,
+ * defines `z`. The recovery variable reads the old `v` (Norse's order) or the new one
+ * (`updateOrder` 1, `figure1.m`'s order); with `uLeak = 1`, `uOffset = 0` its bracket is Norse's
+ * `b·v − u` exactly (`v − 0` and `1·u` are exact in floating point).
+ */
 export const izhikevichFire = `
   const vDec = R(v + R(R(tauInv * dt) * total));
-  const uDec = R(u + R(R(R(tauInv * dt) * a) * R(R(b * v) - u)));
+  const vU = updateOrder > 0.5 ? vDec : v;
+  const uDec = R(u + R(R(R(tauInv * dt) * a) * R(R(b * R(vU - uOffset)) - R(uLeak * u))));
   const z = R(vDec - vTh) > 0 ? 1 : 0;
   v = R(R(R(1 - z) * vDec) + R(z * c));
   u = R(R(R(1 - z) * uDec) + R(z * R(uDec + d)));
@@ -230,6 +265,7 @@ export const izhikevich = defineModel({
   initialState: izhikevichInitialState,
   outputName: 'z',
   check: checkIzhikevich,
+  checkStep: izhikevichStability,
 });
 
 /** State of an Izhikevich layer: membrane voltage `v` and recovery variable `u`, each `[batch, N]`. */
@@ -280,4 +316,5 @@ export const izhikevichRecurrent = defineModel({
   outputName: 'z',
   check: checkIzhikevich,
   recurrent: recurrentWiring,
+  checkStep: izhikevichStability,
 });

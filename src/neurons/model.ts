@@ -36,6 +36,8 @@ import {
   type TensorData,
   tensor,
 } from '../ops/tensor.js';
+import { irOf } from '../ops/update/parse.js';
+import { checkBroadcast, collect, type ElementRecords, elementRecords, expandTo, type PerElement, tensorParameter } from './perNeuron.js';
 
 /** Description of one parameter: its kind, Norse's default and the allowed range. */
 export type ParamSpec =
@@ -74,6 +76,15 @@ export type ParamsOf<S extends ParamSpecs> = {
         : S[K] extends { kind: 'boolean' }
           ? boolean
           : Tensor;
+};
+
+/**
+ * Validated parameters as `parameters()` returns them: as {@link ParamsOf}, except that a numeric
+ * parameter may be a per-neuron tensor (float64) that broadcasts against the state shape
+ * (see `perNeuron.ts`).
+ */
+export type ParamValues<S extends ParamSpecs> = {
+  readonly [K in keyof S]: S[K] extends { kind: 'number' } ? ParamsOf<S>[K] | Tensor : ParamsOf<S>[K];
 };
 
 /** A neuron layer's state: one tensor per state variable, all of the same shape and dtype. */
@@ -159,10 +170,14 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
   /** Whether the model has input and recurrent weights. */
   readonly recurrent: boolean;
   /**
-   * Validates parameters and fills Norse's defaults.
-   * @throws SpikeflowError for unknown names, non-finite numbers, out-of-range values
+   * Validates parameters and fills Norse's defaults. Any numeric parameter may be a tensor (or
+   * nested arrays) of per-neuron values that broadcasts against the state shape, as in Norse
+   * (e.g. `vTh` of shape `[N]` or `[B, N]` for a `[B, N]` layer); it is returned as a float64
+   * tensor. Every element is checked (finite, in range) and cross-parameter checks run per neuron.
+   * @throws SpikeflowError for unknown names, non-finite numbers, out-of-range values (naming the
+   *   parameter and, for a tensor, the element), per-neuron parameters that do not broadcast together
    */
-  readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamsOf<P>;
+  readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamValues<P>;
   /**
    * The numeric values of the kernel's `params` (in `kernel.params` order) for validated
    * parameters and step `dt` (seconds), as the backends receive them (unrounded); populations of
@@ -221,7 +236,11 @@ export const surrogateParams = {
 const isTensorLike = (v: unknown): v is Tensor =>
   v !== null && typeof v === 'object' && 'data' in (v as object) && 'shape' in (v as object);
 
-const validateParams = <P extends ParamSpecs>(where: string, specs: P, p: Partial<Record<string, ParamValue>> | undefined): ParamsOf<P> => {
+const validateParams = <P extends ParamSpecs>(
+  where: string,
+  specs: P,
+  p: Partial<Record<string, ParamValue>> | undefined,
+): ParamValues<P> => {
   const given = parameterRecord(where, Object.keys(specs), p);
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(specs)) {
@@ -235,11 +254,13 @@ const validateParams = <P extends ParamSpecs>(where: string, specs: P, p: Partia
       out[key] = t;
     } else if (spec.kind === 'number' && v === undefined && spec.optional === true) {
       out[key] = undefined;
+    } else if (spec.kind === 'number' && (isTensorLike(v) || Array.isArray(v))) {
+      out[key] = tensorParameter(where, key, spec.range, v as Tensor | NestedArray);
     } else {
       out[key] = scalarParameter(where, key, spec, v);
     }
   }
-  return Object.freeze(out) as ParamsOf<P>;
+  return Object.freeze(out) as ParamValues<P>;
 };
 
 const castTo = (t: Tensor, dtype: DType): TensorData => {
@@ -256,6 +277,8 @@ const castTo = (t: Tensor, dtype: DType): TensorData => {
  */
 export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelSpec<P, S>): NeuronModel<P, S> => {
   const { kernel, id } = spec;
+  // The kernel front end parses and checks the update once, here: a mistake fails at definition.
+  irOf(kernel);
   const kernelStateIdx = kernel.state.map((name) => {
     const k = (spec.state as readonly string[]).indexOf(name);
     if (k < 0) throw new Error(`${id}: kernel state ${name} is not a model state variable`);
@@ -263,11 +286,99 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
   });
   const recurrent = spec.recurrent;
 
-  const parameters = (p?: Partial<Record<keyof P, ParamValue>>): ParamsOf<P> => {
+  const numericKeys = Object.keys(spec.parameters).filter((k) => spec.parameters[k]?.kind === 'number');
+
+  /**
+   * What a validated record gives the initial state, per element of its per-neuron parameters
+   * (its scalar records), and per time step the kernel values (cached by `dt`).
+   */
+  interface Derived {
+    readonly elements: ElementRecords<ParamsOf<P>> | undefined;
+    readonly records: readonly ParamsOf<P>[];
+    readonly initial: Readonly<Record<string, PerElement>>;
+    readonly byDt: Map<number, { readonly kernel: readonly PerElement[]; readonly expanded: Map<string, RunValues> }>;
+  }
+  type RunValues = { readonly params: number[]; readonly arrays: (TensorData | undefined)[] | undefined };
+  const derivedOf = new WeakMap<object, Derived>();
+
+  /** Why an element's record is rejected, with the element named when parameters are per neuron. */
+  const elementError = (where: string, d: Derived, e: number, bad: { argument: string; message: string }): SpikeflowError =>
+    new SpikeflowError(
+      where,
+      bad.argument,
+      `${bad.message}${d.elements === undefined ? '' : ` (per-neuron parameters, element ${e} of shape ${showShape(d.elements.shape)})`}`,
+    );
+
+  /** Derives (once per validated record) the element records and the initial state, running `check` per element. */
+  const derive = (where: string, v: ParamValues<P>): Derived => {
+    const have = derivedOf.get(v);
+    if (have !== undefined) return have;
+    const elements = elementRecords(where, v as unknown as ParamsOf<P>, numericKeys);
+    const records = elements?.records ?? [v as unknown as ParamsOf<P>];
+    const d: Derived = { elements, records, initial: {}, byDt: new Map() };
+    const initialRows: Record<string, number[]> = Object.fromEntries(spec.state.map((n) => [n, []]));
+    records.forEach((r, e) => {
+      const bad = spec.check?.(r);
+      if (bad !== undefined) throw elementError(where, d, e, bad);
+      const init = spec.initialState(r);
+      for (const n of spec.state) (initialRows[n] as number[]).push(init[n]);
+    });
+    const out: Derived = { ...d, initial: Object.fromEntries(spec.state.map((n) => [n, collect(initialRows[n] as number[])])) };
+    derivedOf.set(v, out);
+    return out;
+  };
+
+  /** The kernel values for a time step, per element (running `checkStep` per element), cached by `dt`. */
+  const forDt = (where: string, d: Derived, dt: number) => {
+    let k = d.byDt.get(dt);
+    if (k === undefined) {
+      const rows: number[][] = kernel.params.map(() => []);
+      d.records.forEach((r, e) => {
+        const bad = spec.checkStep?.(r, dt);
+        if (bad !== undefined) throw elementError(where, d, e, bad);
+        kernelValues(r, dt).forEach((x, j) => {
+          (rows[j] as number[]).push(x);
+        });
+      });
+      if (d.byDt.size > 8) d.byDt.clear();
+      k = { kernel: rows.map(collect), expanded: new Map() };
+      d.byDt.set(dt, k);
+    }
+    return k;
+  };
+
+  /** Checks that every per-neuron parameter broadcasts to the state shape. */
+  const checkShapes = (where: string, d: Derived, stateShape: readonly number[]): void => {
+    for (const [key, t] of d.elements?.tensors ?? []) checkBroadcast(where, key, t.shape, stateShape);
+  };
+
+  /** A per-element value over the state shape: a number, or `[M]` values in the dtype. */
+  const valueFor = (d: Derived, x: PerElement, stateShape: readonly number[], dtype: DType): number | TensorData =>
+    typeof x === 'number' ? x : expandTo(x, (d.elements as ElementRecords<ParamsOf<P>>).shape, stateShape, dtype);
+
+  /** Kernel parameter values for a run: scalars rounded to the dtype, per-neuron ones as `[M]` arrays. */
+  const runValues = (where: string, d: Derived, dt: number, stateShape: readonly number[], dtype: DType): RunValues => {
+    const k = forDt(where, d, dt);
+    const key = `${dtype}|${stateShape.join(',')}`;
+    let r = k.expanded.get(key);
+    if (r === undefined) {
+      const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+      const values = k.kernel.map((x) => valueFor(d, x, stateShape, dtype));
+      const perNeuron = values.some((x) => typeof x !== 'number');
+      r = {
+        params: values.map((x) => (typeof x === 'number' ? round(x) : 0)),
+        arrays: perNeuron ? values.map((x) => (typeof x === 'number' ? undefined : x)) : undefined,
+      };
+      if (k.expanded.size > 16) k.expanded.clear();
+      k.expanded.set(key, r);
+    }
+    return r;
+  };
+
+  const parameters = (p?: Partial<Record<keyof P, ParamValue>>): ParamValues<P> => {
     const where = `${id}.parameters`;
     const v = validateParams(where, spec.parameters, p as Partial<Record<string, ParamValue>>);
-    const bad = spec.check?.(v);
-    if (bad !== undefined) throw new SpikeflowError(where, bad.argument, bad.message);
+    derive(where, v);
     return v;
   };
 
@@ -280,16 +391,21 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     });
   };
 
-  const makeInitial = (where: string, shape: readonly number[], p: ParamsOf<P>, dtype: DType): NeuronState<S> => {
+  const makeInitial = (where: string, shape: readonly number[], p: ParamValues<P>, dtype: DType): NeuronState<S> => {
     if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
       throw new SpikeflowError(where, 'shape', `shape must be an array of non-negative integers, received ${show(shape)}`);
     }
-    const init = spec.initialState(p);
+    const derived = derive(where, p);
+    checkShapes(where, derived, shape);
     const n = sizeOf(shape);
     const state: Record<string, Tensor> = {};
     for (const name of spec.state) {
-      const d = allocate(dtype, n);
-      d.fill(init[name]);
+      const x = valueFor(derived, derived.initial[name] as PerElement, shape, dtype);
+      let d: TensorData;
+      if (typeof x === 'number') {
+        d = allocate(dtype, n);
+        d.fill(x);
+      } else d = x;
       state[name] = fromTypedArray(d, shape);
     }
     return Object.freeze(state) as NeuronState<S>;
@@ -347,7 +463,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
 
   const runImpl = (
     where: string,
-    params: ParamsOf<P>,
+    params: ParamValues<P>,
     dt: number,
     record: boolean,
     backend: BackendChoice | undefined,
@@ -402,6 +518,9 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     checkState(where, s, stateShape, dtype);
 
     const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+    const derived = derive(where, params);
+    checkShapes(where, derived, stateShape);
+    const values = runValues(where, derived, dt, stateShape, dtype);
     const request: NeuronRunRequest = {
       where,
       kernel,
@@ -414,7 +533,8 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
       kernelState: kernelStateIdx,
       input: xs,
       state: s,
-      params: kernelValues(params, dt).map(round),
+      params: values.params,
+      paramArrays: values.arrays,
       dt: round(dt),
       record,
       recurrent: rec,
@@ -442,8 +562,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const where = `${id}.run`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
-    const badStep = spec.checkStep?.(params, dt);
-    if (badStep !== undefined) throw new SpikeflowError(where, badStep.argument, badStep.message);
+    forDt(where, derive(where, params), dt);
     if (options === null || typeof options !== 'object')
       throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
     const unknown = Object.keys(options).filter((k) => k !== 'record' && k !== 'backend');
@@ -459,8 +578,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const where = `${id}.step`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
-    const badStep = spec.checkStep?.(params, dt);
-    if (badStep !== undefined) throw new SpikeflowError(where, badStep.argument, badStep.message);
+    forDt(where, derive(where, params), dt);
     if (options === null || typeof options !== 'object')
       throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
     const unknown = Object.keys(options).filter((k) => k !== 'backend');

@@ -56,13 +56,18 @@ export const orThrow =
     );
 
 /** Formats a value for an error message (numbers as written, arrays as `[a, b]`). */
-export const show = (value: unknown): string => {
+export const show = (value: unknown, depth = 0): string => {
   if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+  if (Array.isArray(value)) {
+    // Bounded: a message never grows with the input (deeply nested or huge arrays).
+    if (depth >= 4) return `[…${value.length} items]`;
+    const head = value.slice(0, 32).map((v) => show(v, depth + 1));
+    return `[${head.join(', ')}${value.length > 32 ? `, … (${value.length} items)` : ''}]`;
+  }
   if (value === null || value === undefined) return String(value);
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as Float64Array).length})`;
-  if (typeof value === 'object') return `object with keys ${show(Object.keys(value as object))}`;
+  if (typeof value === 'object') return `object with keys ${show(Object.keys(value as object), depth + 1)}`;
   return String(value);
 };
 

@@ -324,6 +324,31 @@ if (executablePath === undefined) {
       await motion.close();
     });
 
+    it('runs the Brunel network live, measures its regime, and follows the g slider', async () => {
+      const { page, errors, close } = await open('live/brunel.html');
+      await page.waitForFunction(
+        () => Number(document.querySelector('#raster svg.spikeflow')?.getAttribute('data-marks') ?? 0) > 0,
+        undefined,
+        {
+          timeout: 30_000,
+        },
+      );
+      await page
+        .locator('#status')
+        .filter({ hasText: /→ (SR|AI|SI fast|SI slow)/ })
+        .waitFor({ timeout: 30_000 });
+      await page.locator('#g').evaluate((el: HTMLInputElement) => {
+        el.value = '3';
+        el.dispatchEvent(new Event('input'));
+      });
+      await expect(page.locator('#g-value').textContent()).resolves.toBe('3.0');
+      const before = await page.locator('#status').textContent();
+      await page.waitForFunction((b) => document.querySelector('#status')?.textContent !== b, before, { timeout: 15_000 });
+      await page.screenshot({ path: join(artifacts, 'brunel-live.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      await close();
+    });
+
     it('replays an uploaded N-MNIST recording, decoded in the browser', async () => {
       const { page, errors, close } = await open('live/events.html');
       // a vertical edge sweeping across the 34×34 sensor, 2 ms per column, repeated: ON events only

@@ -5,7 +5,10 @@
  * ```ts
  * import { binEvents } from 'spikeflow';
  * import { webcam } from 'spikeflow/browser';
- * const frames$ = webcam({ width: 64, height: 48 }).pipe(binEvents({ dt: 0.01, sensor: { width: 64, height: 48, polarities: 2 } }));
+ * // frame differences of a 64 × 48 webcam as events (µs), binned into steps of 10 ms
+ * const frames$ = webcam({ size: [64, 48] }).pipe(
+ *   binEvents({ dt: 0.01, timeUnit: 'us', sensor: { width: 64, height: 48, polarities: 2 } }),
+ * );
  * ```
  * @packageDocumentation
  */ export { type DeviceMotionOptions, deviceMotion, MOTION_CHANNELS } from './deviceMotion.js';

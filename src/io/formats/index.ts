@@ -9,7 +9,7 @@
  * ```ts
  * import { decodeEvents } from 'spikeflow/formats';
  * const bytes = new TextEncoder().encode('{"t":0,"x":1,"y":2,"p":1}\n');
- * const { format, events } = decodeEvents(bytes, { format: 'jsonl', sensorSize: [4, 4] });
+ * const { events } = decodeEvents(bytes, 'jsonl'); // events.x[0] === 1, events.t[0] === 0 (µs)
  * ```
  * @packageDocumentation
  */

@@ -11,6 +11,7 @@
  * @module
  */
 import * as wavefileModule from 'wavefile';
+import type { AudioBlock } from '../../ops/audio.js';
 import { FormatError } from './formatError.js';
 
 /** What a WAV header says. */
@@ -31,17 +32,7 @@ export interface WavInfo {
   readonly duration: number | undefined;
 }
 
-/** A block of consecutive audio frames. */
-export interface AudioBlock {
-  /** Sample rate, Hz. */
-  readonly sampleRate: number;
-  /** Index of the block's first frame in the recording. */
-  readonly start: number;
-  /** Number of frames (samples per channel). */
-  readonly frames: number;
-  /** One array of `frames` samples per channel, in [-1, 1) for integer encodings. */
-  readonly channels: readonly Float32Array[];
-}
+export type { AudioBlock };
 
 /** An incremental WAV decoder: `push` bytes in order, `end` at the end of the file. */
 export interface WavDecoder {

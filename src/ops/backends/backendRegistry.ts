@@ -117,8 +117,13 @@ export interface NeuronRunRequest {
   readonly input: Tensor;
   /** Initial state (validated; may be a device-resident state of a backend). */
   readonly state: Readonly<Record<string, Tensor>>;
-  /** Kernel parameter values in `kernel.params` order, rounded to the dtype. */
+  /** Kernel parameter values in `kernel.params` order, rounded to the dtype (0 where per-neuron). */
   readonly params: readonly number[];
+  /**
+   * Per-neuron kernel parameters: entry `j` is the `[M]` values (in the run's dtype) of
+   * `kernel.params[j]` when it differs per neuron, else undefined. Absent when every parameter is a scalar.
+   */
+  readonly paramArrays?: readonly (TensorData | undefined)[] | undefined;
   /** Time step in seconds, rounded to the dtype. */
   readonly dt: number;
   /** Whether to return every state variable after every step. */
@@ -318,7 +323,12 @@ export const tagExecution = <T extends object>(value: T, info: ExecutionInfo): T
 /**
  * What computed a result: pass an output tensor, a state record or a recorded-states record
  * returned by a neuron run or a linear op. Undefined for values spikeflow did not compute.
- * @example executionOf(lif.run({}, 0.001, { backend: 'auto' })(xs)[0]) // { backend: 'js', device: 'cpu', ... }
+ * @example
+ * ```ts
+ * import { executionOf, lif, zeros } from 'spikeflow';
+ * const [z] = lif.run({}, 0.001, { backend: 'auto' })(zeros([10, 1, 4]));
+ * console.log(executionOf(z)); // { backend: 'js', device: 'cpu', requested: 'auto', note: 'auto chose js', … }
+ * ```
  */
 export const executionOf = (value: unknown): ExecutionInfo | undefined =>
   value !== null && typeof value === 'object' ? executions.get(value as object) : undefined;

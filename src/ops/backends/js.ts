@@ -1,14 +1,15 @@
 /**
  * The `js` backend: plain TypeScript loops over typed arrays, the reference of every other
  * backend and the default on CPUs. The neuron kernel is the fused loop {@link compileJs}
- * generates from the model's {@link NeuronKernel} text; the linear kernel is
+ * generates from the model's per-neuron update; the linear kernel is
  * {@link matmulFor}'s dense product. Runs float32 (every marked operation rounded with
  * `Math.fround`, as torch's float32 kernels) and float64.
  * @module
  */
-import { compileJs } from '../kernel.js';
+
 import { matmulFor } from '../matmul.js';
 import { allocate, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
+import { compileUpdate } from '../update/js.js';
 import type { Backend, KernelConfig, LinearRequest, LinearResult, NeuronRunRequest, NeuronRunResult } from './backendRegistry.js';
 
 /** The `js` backend instance (always available, lowest priority for `auto`). */
@@ -30,11 +31,17 @@ const runNeuron = (r: NeuronRunRequest): NeuronRunResult => {
   const out = allocate(dtype, T * M);
   const rec = r.record ? stateNames.map(() => allocate(dtype, T * M)) : undefined;
   const krec = rec === undefined ? undefined : kernelState.map((k) => rec[k] as TensorData);
-  const compiled = compileJs(kernel, dtype, r.record);
+  const paramArrays = r.paramArrays;
+  const compiled = compileUpdate(
+    kernel,
+    dtype,
+    r.record,
+    paramArrays?.map((a) => a !== undefined),
+  );
   const xs = r.input.data;
 
   if (recurrent === undefined) {
-    compiled({ T, M, inputs: [xs], out, state: kstate, record: krec, params: r.params, dt: r.dt });
+    compiled({ T, M, inputs: [xs], out, state: kstate, record: krec, params: r.params, paramArrays, dt: r.dt });
   } else {
     const { hidden, inputs } = recurrent;
     const rows = M / hidden;
@@ -55,6 +62,7 @@ const runNeuron = (r: NeuronRunRequest): NeuronRunResult => {
         state: kstate,
         record: krec?.map((a) => a.subarray(t * M, (t + 1) * M)),
         params: r.params,
+        paramArrays,
         dt: r.dt,
       });
       z.set(o);

@@ -13,6 +13,7 @@
  */
 import type { NeuronKernel } from '../kernel.js';
 import { type DType, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
+import { maskKey, type PerNeuronMask } from '../update/js.js';
 import {
   type Backend,
   type KernelConfig,
@@ -66,7 +67,13 @@ const plainOrShared =
 /** Compiled kernels per backend instance (its options) and kernel, dtype and recording. */
 const compiledKernels = new WeakMap<Backend, WeakMap<NeuronKernel, Map<string, ThreadedKernel>>>();
 
-const compiledFor = (backend: Backend, kernel: NeuronKernel, dtype: DType, record: boolean): ThreadedKernel => {
+const compiledFor = (
+  backend: Backend,
+  kernel: NeuronKernel,
+  dtype: DType,
+  record: boolean,
+  mask: PerNeuronMask | undefined,
+): ThreadedKernel => {
   let byKernel = compiledKernels.get(backend);
   if (byKernel === undefined) {
     byKernel = new WeakMap();
@@ -77,10 +84,10 @@ const compiledFor = (backend: Backend, kernel: NeuronKernel, dtype: DType, recor
     byKey = new Map();
     byKernel.set(kernel, byKey);
   }
-  const key = `${dtype}:${record}`;
+  const key = `${dtype}:${record}:${maskKey(mask)}`;
   let k = byKey.get(key);
   if (k === undefined) {
-    k = compileThreaded(kernel, dtype, record, (backend as ThreadsBackend).options ?? {});
+    k = compileThreaded(kernel, dtype, record, (backend as ThreadsBackend).options ?? {}, mask);
     byKey.set(key, k);
   }
   return k;
@@ -88,7 +95,8 @@ const compiledFor = (backend: Backend, kernel: NeuronKernel, dtype: DType, recor
 
 const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
   const { kernel, dtype, T, M, stateShape, stateNames, kernelState } = r;
-  const compiled = compiledFor(backend, kernel, dtype, r.record);
+  const mask = r.paramArrays?.map((a) => a !== undefined);
+  const compiled = compiledFor(backend, kernel, dtype, r.record, mask);
   const plan = compiled.plan(T, M);
   const alloc = plainOrShared(plan.threads > 1);
   const scratch = stateNames.map((name) => {
@@ -106,6 +114,7 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
     state: kernelState.map((k) => scratch[k] as TensorData),
     record: rec === undefined ? undefined : kernelState.map((k) => rec[k] as TensorData),
     params: r.params,
+    paramArrays: r.paramArrays,
     dt: r.dt,
   });
   const record = (arrays: readonly TensorData[], shape: readonly number[]): Readonly<Record<string, Tensor>> =>

@@ -4,7 +4,7 @@
  * @module
  */
 import { filter, map, type OperatorFunction, scan } from 'rxjs';
-import type { AudioBlock } from '../../io/formats/wav.js';
+import type { AudioBlock } from '../audio.js';
 import { type Cochlea, type CochleaParameters, type CochleaState, cochlea } from '../cochlea.js';
 import { SpikeflowError, show } from '../errors.js';
 import type { Tensor } from '../tensor.js';

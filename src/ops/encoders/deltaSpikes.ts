@@ -1,16 +1,26 @@
 /**
- * `deltaSpikes`: send-on-delta (threshold-crossing) spike encoding of sampled signals, e.g.
- * cochlea envelopes or sensor channels. Per feature, a reference level `r` (initially `initial`)
- * follows the signal: at each step
+ * `deltaSpikes`: delta (threshold-crossing) spike encoding of sampled signals, e.g. cochlea
+ * envelopes or sensor channels. Per feature, a reference level `r` (initially `initial`) is
+ * compared with each sample `x`:
  * ```
- * x − r ≥ θ   →  ON spike,  r ← x
- * x − r ≤ −θ  →  OFF spike, r ← x
+ * x − r ≥ θ   →  ON spike
+ * x − r ≤ −θ  →  OFF spike
  * ```
- * so a feature emits at most one spike per step, ON in the first `N` outputs and OFF in the last
- * `N`: `[T, batch, N]` becomes `[T, batch, 2N]` of 0/1 in the input's dtype. The encoder is pure
- * (`run(xs, state) → [spikes, state]`), so chunking the input does not change the spikes.
+ * and then updated according to `reference`:
+ * - `'lastSpike'` (default): `r ← x` only when a spike is sent — send-on-delta (Miśkowicz 2006),
+ *   the rule of event cameras: slow drifts accumulate until they cross θ. For
+ *   `[1, 2, 2.9, 3, 3.9]`, θ = 1: ON = `[1, 1, 0, 1, 0]` (3 − 2 ≥ 1).
+ * - `'previousSample'`: `r ← x` at every step — the difference of successive samples, snnTorch's
+ *   `spikegen.delta` (`padding=False`: the sample before the first is `initial` = 0; its
+ *   `padding=True` is `initial` equal to the first sample). Slow drifts never spike. For
+ *   `[1, 2, 2.9, 3, 3.9]`, θ = 1: ON = `[1, 1, 0, 0, 0]`.
+ *
+ * A feature emits at most one spike per step, ON in the first `N` outputs and OFF in the last `N`
+ * (snnTorch's `off_spike=True` puts −1 in the same channel instead): `[T, batch, N]` becomes
+ * `[T, batch, 2N]` of 0/1 in the input's dtype. The encoder is pure (`run(xs, state) → [spikes,
+ * state]`), so chunking the input does not change the spikes.
  * Source: M. Miśkowicz, "Send-on-delta concept: an event-based data reporting strategy", Sensors
- * 2006; the delta modulation of event-based sensors (Tonic's and snnTorch's `delta` encoders).
+ * 2006; snnTorch `snntorch.spikegen.delta` (`'previousSample'`).
  * @module
  */
 import { map, type OperatorFunction, scan } from 'rxjs';
@@ -26,6 +36,11 @@ export interface DeltaState {
 export interface DeltaOptions {
   /** Reference level before the first step (default 0). */
   readonly initial?: number;
+  /**
+   * When the reference level follows the signal (default `'lastSpike'`): at each spike
+   * (send-on-delta) or at every sample (`'previousSample'`, snnTorch's `spikegen.delta`).
+   */
+  readonly reference?: 'lastSpike' | 'previousSample';
 }
 
 /** A send-on-delta encoder: a pure `run` over chunks `[T, batch, N]`. */
@@ -33,6 +48,8 @@ export interface DeltaEncoder {
   readonly name: 'delta';
   /** Threshold θ (> 0). */
   readonly threshold: number;
+  /** When the reference level follows the signal: `'lastSpike'` or `'previousSample'`. */
+  readonly reference: 'lastSpike' | 'previousSample';
   /**
    * Encodes a chunk.
    * @param xs - `[T, batch, N]` finite values
@@ -45,8 +62,8 @@ export interface DeltaEncoder {
 /**
  * A send-on-delta encoder (see the module docs).
  * @param threshold - θ > 0, in the signal's units
- * @param options - `initial` reference level (default 0)
- * @throws SpikeflowError for a non-positive threshold; `run` throws for a chunk that is not `[T, batch, N]`
+ * @param options - `initial` reference level (default 0), `reference` (`'lastSpike'` default, `'previousSample'`)
+ * @throws SpikeflowError for a non-positive threshold, an unknown `reference`; `run` throws for a chunk that is not `[T, batch, N]`
  *   with finite values, or a state of the wrong size
  */
 export const deltaEncoder = (threshold: number, options: DeltaOptions = {}): DeltaEncoder => {
@@ -56,6 +73,11 @@ export const deltaEncoder = (threshold: number, options: DeltaOptions = {}): Del
   }
   const initial = options.initial ?? 0;
   if (!Number.isFinite(initial)) throw new SpikeflowError(where, 'initial', `initial must be a finite number, received ${show(initial)}`);
+  const reference = options.reference ?? 'lastSpike';
+  if (reference !== 'lastSpike' && reference !== 'previousSample') {
+    throw new SpikeflowError(where, 'reference', `reference must be "lastSpike" or "previousSample", received ${show(reference)}`);
+  }
+  const everySample = reference === 'previousSample';
   const run = (xs: Tensor, state?: DeltaState): readonly [Tensor, DeltaState] => {
     orThrow('deltaEncoder.run')(isTensor('xs', xs));
     if (xs.shape.length !== 3)
@@ -85,20 +107,20 @@ export const deltaEncoder = (threshold: number, options: DeltaOptions = {}): Del
           } else if (d <= -threshold) {
             out[(t * B + b) * 2 * N + N + n] = 1;
             ref[k] = x;
-          }
+          } else if (everySample) ref[k] = x;
         }
       }
     }
     return [fromTypedArray(out, [T, B, 2 * N]), Object.freeze({ reference: ref })];
   };
-  return Object.freeze({ name: 'delta' as const, threshold, run });
+  return Object.freeze({ name: 'delta' as const, threshold, reference, run });
 };
 
 /**
  * Send-on-delta encoding as an RxJS operator over chunks `[T, batch, N]` → spikes `[T, batch, 2N]`
  * (state threaded by `scan`, so any chunking gives the same spikes).
  * @param threshold - θ > 0
- * @param options - `initial` reference level
+ * @param options - `initial` reference level, `reference` (`'lastSpike'` default, `'previousSample'`)
  */
 export const deltaSpikes = (threshold: number, options: DeltaOptions = {}): OperatorFunction<Tensor, Tensor> => {
   const encoder = deltaEncoder(threshold, options);

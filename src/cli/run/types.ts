@@ -1,0 +1,63 @@
+/**
+ * Options and results of `spikeflow run`.
+ * @module
+ */
+import type { NirDiscretisation } from '../../nir/runtime.js';
+import type { Limits } from '../limits.js';
+
+/** Options of {@link runJob} (the flags of `spikeflow run`). */
+export interface RunJobOptions {
+  /** Input file; undefined runs the built-in demo. */
+  readonly input?: string;
+  /** Input format overriding detection (`nmnist`, `evt2`, `evt3`, `dat`, `aedat2`, `aedat3`, `aedat4`, `jsonl`, `wav`, `csv`, `json`). */
+  readonly format?: string;
+  /** Neuron model of the default network (Norse class name, default `LIF`); not with `network`. */
+  readonly model?: string;
+  /** Path of a JSON network description (see `src/neurons/network.ts`), replacing the default network. */
+  readonly network?: string;
+  /** Time step in seconds (> 0, default 0.001). */
+  readonly dt?: number;
+  /** Input scale of the default network (default 1; audio 200). */
+  readonly gain?: number;
+  /** Sensor `[width, height]` of an event recording, overriding the header; events outside it are errors. */
+  readonly sensor?: readonly [number, number];
+  /** Output folder for `report.html` and `summary.json` (default `spikeflow-out`). */
+  readonly out?: string;
+  /** Overwrite files in `out` that spikeflow did not write. */
+  readonly force?: boolean;
+  /** Pace the simulation to wall-clock time. */
+  readonly realtime?: boolean;
+  /** Show a progress bar (default: when stderr is a terminal and the run is long). */
+  readonly progress?: boolean;
+  /** How a NIR network (`--network model.nir`) advances: `'norse'` (forward Euler, default) or `'exact'`. */
+  readonly discretisation?: NirDiscretisation;
+  /** Cost limits (defaults: {@link DEFAULT_LIMITS}). */
+  readonly limits?: Partial<Limits>;
+}
+
+/** Spikes and rates of one layer of a run. */
+export interface LayerSummary {
+  readonly name: string;
+  readonly size: number;
+  /** Spikes emitted (spiking layers), or null for non-spiking layers. */
+  readonly spikes: number | null;
+  /** Mean rate per neuron, Hz (spiking layers), or null. */
+  readonly meanRateHz: number | null;
+}
+
+/** What `spikeflow run` reports (also written to `summary.json`). */
+export interface RunSummary {
+  readonly input: string | null;
+  readonly kind: 'demo' | 'events' | 'audio' | 'timeseries' | 'currents';
+  readonly steps: number;
+  readonly dt: number;
+  readonly simulatedSeconds: number;
+  readonly layers: readonly LayerSummary[];
+  /** Wall-clock seconds of the simulation (reading, binning and all layers; not the report). */
+  readonly wallSeconds: number;
+  /** Wall-clock seconds spent drawing and writing the report. */
+  readonly reportSeconds: number;
+  /** Neuron-steps of all neuron layers per wall-clock second. */
+  readonly neuronStepsPerSecond: number;
+  readonly report: string;
+}

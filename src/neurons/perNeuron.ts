@@ -1,0 +1,202 @@
+/**
+ * Per-neuron parameters (as in Norse, where any parameter may be a tensor): a numeric parameter
+ * given as a tensor (or nested arrays) holds one value per neuron and broadcasts against the
+ * state shape `[batch, ...features]` by NumPy's rule — shapes aligned at their last dimension,
+ * each dimension equal to the state's or 1 — so `vTh` of shape `[N]`, `[1, N]` or `[B, N]` gives
+ * every neuron of a `[B, N]` layer its own threshold. A 0-d tensor is a scalar.
+ *
+ * The model's own functions (derived kernel values, initial state, cross-parameter checks) see
+ * scalars only: they run once per element of the parameters' joint shape, and a derived value
+ * that comes out the same for every element stays a scalar (so a layer whose parameters are all
+ * scalars computes exactly what it did before, bit for bit). Values that differ per neuron reach
+ * the backends as `[M]` arrays (`paramArrays` of the request).
+ * @module
+ */
+import { finiteNumber, nonNegativeNumber, orThrow, positiveNumber, SpikeflowError, show } from '../ops/errors.js';
+import {
+  allocate,
+  type DType,
+  fromTypedArray,
+  type NestedArray,
+  showShape,
+  sizeOf,
+  type Tensor,
+  type TensorData,
+  tensor,
+} from '../ops/tensor.js';
+
+/** Range of a numeric parameter. */
+export type NumberRange = 'finite' | 'positive' | 'nonNegative';
+
+const isTensorLike = (v: unknown): v is Tensor =>
+  v !== null && typeof v === 'object' && 'data' in (v as object) && 'shape' in (v as object);
+
+/** Multi-index of flat element `e` of `shape`, as text (`[1, 2]`). */
+const indexText = (e: number, shape: readonly number[]): string => {
+  const idx: number[] = [];
+  let r = e;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d] as number;
+    idx.unshift(r % n);
+    r = Math.floor(r / n);
+  }
+  return `[${idx.join(', ')}]`;
+};
+
+/**
+ * A numeric parameter given as a tensor or nested arrays: validated element by element (finite,
+ * and in `range`) and returned as a float64 tensor — or as a number when it is 0-d.
+ * @throws SpikeflowError naming `key` and the first bad element, e.g. `tauMemInv[2] must be > 0, received 0`
+ */
+export const tensorParameter = (where: string, key: string, range: NumberRange, value: Tensor | NestedArray): number | Tensor => {
+  let t: Tensor;
+  if (isTensorLike(value)) {
+    if (!Array.isArray(value.shape) || !(value.data instanceof Float32Array || value.data instanceof Float64Array)) {
+      throw new SpikeflowError(where, key, `${key} must be a number or a tensor, received ${show(value)}`);
+    }
+    const d = new Float64Array(value.data.length);
+    d.set(value.data);
+    t = fromTypedArray(d, value.shape);
+  } else {
+    try {
+      t = tensor(value, 'float64');
+    } catch (e) {
+      throw new SpikeflowError(where, key, `${key} must be a number, a tensor or nested arrays of numbers: ${(e as Error).message}`);
+    }
+  }
+  if (sizeOf(t.shape) !== t.data.length) {
+    throw new SpikeflowError(where, key, `${key} has shape ${showShape(t.shape)} but ${t.data.length} values`);
+  }
+  const check = range === 'positive' ? positiveNumber : range === 'nonNegative' ? nonNegativeNumber : finiteNumber;
+  for (let e = 0; e < t.data.length; e++) {
+    const name = `${key}${indexText(e, t.shape)}`;
+    try {
+      orThrow(where)(check(name, t.data[e]));
+    } catch (err) {
+      throw new SpikeflowError(where, key, (err as SpikeflowError).message.replace(/^[^:]*: /, ''));
+    }
+  }
+  return t.shape.length === 0 ? (t.data[0] as number) : Object.freeze(t);
+};
+
+/**
+ * The joint shape of per-neuron parameters (NumPy broadcasting).
+ * @throws SpikeflowError when two of them do not broadcast together
+ */
+export const jointShape = (where: string, tensors: readonly (readonly [string, Tensor])[]): number[] => {
+  const rank = Math.max(0, ...tensors.map(([, t]) => t.shape.length));
+  const shape = Array<number>(rank).fill(1);
+  const from = new Array<string>(rank).fill('');
+  for (const [key, t] of tensors) {
+    const off = rank - t.shape.length;
+    t.shape.forEach((n, d) => {
+      const have = shape[off + d] as number;
+      if (n === 1 || n === have) return;
+      if (have !== 1) {
+        throw new SpikeflowError(
+          where,
+          key,
+          `${key} has shape ${showShape(t.shape)}, which does not broadcast with ${from[off + d]} (dimension ${d - t.shape.length} is ${n}, not ${have} or 1)`,
+        );
+      }
+      shape[off + d] = n;
+      from[off + d] = `${key} ${showShape(t.shape)}`;
+    });
+  }
+  return shape;
+};
+
+/** Flat offsets into `t` for every element of `shape` (which `t` broadcasts to). */
+const broadcastOffsets = (tShape: readonly number[], shape: readonly number[]): Int32Array => {
+  const n = sizeOf(shape);
+  const out = new Int32Array(n);
+  const off = shape.length - tShape.length;
+  const strides = shape.map(() => 0);
+  let s = 1;
+  for (let d = tShape.length - 1; d >= 0; d--) {
+    const size = tShape[d] as number;
+    strides[off + d] = size === 1 ? 0 : s;
+    s *= size;
+  }
+  for (let e = 0; e < n; e++) {
+    let r = e;
+    let o = 0;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const size = shape[d] as number;
+      o += (r % size) * (strides[d] as number);
+      r = Math.floor(r / size);
+    }
+    out[e] = o;
+  }
+  return out;
+};
+
+/**
+ * Checks that a per-neuron parameter broadcasts to the state shape.
+ * @throws SpikeflowError naming the parameter, its shape and the state shape
+ */
+export const checkBroadcast = (where: string, key: string, shape: readonly number[], stateShape: readonly number[]): void => {
+  const off = stateShape.length - shape.length;
+  const ok = off >= 0 && shape.every((n, d) => n === 1 || n === stateShape[off + d]);
+  if (!ok) {
+    throw new SpikeflowError(
+      where,
+      key,
+      `parameter ${key} has shape ${showShape(shape)}, which does not broadcast to the state shape ${showShape(stateShape)} (expected its last dimensions to equal the state's or be 1)`,
+    );
+  }
+};
+
+/** Values derived per element of the joint shape: a number where every element agrees, else one value per element. */
+export type PerElement = number | Float64Array;
+
+/** The scalar records of every element of the joint shape, and a way to collect values derived from them. */
+export interface ElementRecords<R> {
+  /** Joint shape of the per-neuron parameters. */
+  readonly shape: readonly number[];
+  /** The per-neuron parameters by name. */
+  readonly tensors: readonly (readonly [string, Tensor])[];
+  /** One scalar record per element (the parameters with each tensor replaced by the element's value). */
+  readonly records: readonly R[];
+}
+
+/**
+ * Splits a validated record with per-neuron tensors into one scalar record per element.
+ * @param numeric - names of the numeric parameters (only those may hold per-neuron tensors)
+ * @throws SpikeflowError when the per-neuron parameters do not broadcast together
+ */
+export const elementRecords = <R>(where: string, params: R, numeric: readonly string[]): ElementRecords<R> | undefined => {
+  const tensors = numeric.flatMap((k) => {
+    const v = (params as Record<string, unknown>)[k];
+    return isTensorLike(v) ? [[k, v] as const] : [];
+  });
+  if (tensors.length === 0) return undefined;
+  const shape = jointShape(where, tensors);
+  const offsets = tensors.map(([, t]) => broadcastOffsets(t.shape, shape));
+  const records = Array.from({ length: sizeOf(shape) }, (_, e) => {
+    const r: Record<string, unknown> = { ...(params as Record<string, unknown>) };
+    tensors.forEach(([k, t], j) => {
+      r[k] = t.data[(offsets[j] as Int32Array)[e] as number];
+    });
+    return r as R;
+  });
+  return { shape, tensors, records };
+};
+
+/** Collects a value derived per element: a number when every element gives the same (same bits), else the array. */
+export const collect = (values: readonly number[]): PerElement => {
+  const first = values[0] as number;
+  if (values.every((v) => Object.is(v, first))) return first;
+  return Float64Array.from(values);
+};
+
+/**
+ * Expands a per-element array over the joint shape to the state shape (`[M]` in the dtype: float32
+ * rounds each value, as a scalar parameter is rounded).
+ */
+export const expandTo = (values: Float64Array, shape: readonly number[], stateShape: readonly number[], dtype: DType): TensorData => {
+  const offsets = broadcastOffsets(shape, stateShape);
+  const out = allocate(dtype, offsets.length);
+  for (let e = 0; e < offsets.length; e++) out[e] = values[offsets[e] as number] as number;
+  return out;
+};

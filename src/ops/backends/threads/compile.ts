@@ -1,0 +1,141 @@
+/**
+ * A fused neuron run split across worker threads by neuron range: neurons of a feed-forward layer
+ * are independent within a step, so `M` neurons split into contiguous ranges, one per thread,
+ * and every thread runs all `T` steps of its range. The main thread takes the first range itself
+ * and joins the workers with `Atomics.wait`, so a run stays synchronous. Each thread runs the same
+ * engine (`engine.ts`): the update's wasm SIMD translation (`../wasm/`) when there is one, else
+ * the `js` loop text — so results are bit for bit the `js` backend's, whatever the number of
+ * threads.
+ * @module
+ */
+import { SpikeflowError } from '../../errors.js';
+import type { DType, TensorData } from '../../tensor.js';
+import type { NeuronUpdate } from '../../update/ir.js';
+import { type CompiledUpdate, maskKey, type PerNeuronMask, type UpdateCall, updateSource } from '../../update/js.js';
+import { compileWasmUpdate } from '../wasm/codegen.js';
+import { createEngine, type EngineSpec } from './engine.js';
+import { checkThreadsOptions, hardwareThreads, planThreads, type ThreadsOptions, type ThreadsPlan } from './plan.js';
+import { type EngineEntry, isShared, MAX_WORKERS, poolOf, splitRanges } from './pool.js';
+
+/** An update compiled by {@link compileThreaded}: a {@link CompiledUpdate} that also tells its plan. */
+export interface ThreadedKernel extends CompiledUpdate {
+  /** The plan for `T` steps of `M` neurons. */
+  readonly plan: (T: number, M: number) => ThreadsPlan;
+  /** `wasm` or `js`. */
+  readonly engine: 'wasm' | 'js';
+  /** Why the wasm translation was not used, when it was not. */
+  readonly wasmUnsupported?: string | undefined;
+}
+
+const engines = new WeakMap<NeuronUpdate, Map<string, EngineEntry>>();
+let nextEngineId = 1;
+
+/** A fresh engine identity (workers compile each engine once). */
+export const newEngineId = (): number => nextEngineId++;
+
+/** Neurons per block and elements per tile of the wasm path (see `engine.ts`). */
+export const BLOCK_WIDTH = 8192;
+export const TILE_ELEMENTS = 32768;
+
+const engineFor = (
+  update: NeuronUpdate,
+  dtype: DType,
+  recording: boolean,
+  kind: 'auto' | 'wasm' | 'js',
+  mask: PerNeuronMask | undefined,
+) => {
+  let byKey = engines.get(update);
+  if (byKey === undefined) {
+    byKey = new Map();
+    engines.set(update, byKey);
+  }
+  const wasm = kind === 'js' ? undefined : compileWasmUpdate(update, dtype, recording, mask);
+  const unsupported = wasm !== undefined && 'unsupported' in wasm ? wasm.unsupported : undefined;
+  if (kind === 'wasm' && unsupported !== undefined) {
+    throw new SpikeflowError('compileThreaded', 'engine', `engine "wasm" cannot run kernel ${update.name}: ${unsupported}`);
+  }
+  const useWasm = wasm !== undefined && unsupported === undefined;
+  const key = `${dtype}:${recording}:${useWasm ? 'wasm' : 'js'}:${maskKey(mask)}`;
+  let entry = byKey.get(key);
+  if (entry === undefined) {
+    const spec: EngineSpec = {
+      jsSource: updateSource(update, dtype, recording, mask),
+      wasm: useWasm ? (wasm as Exclude<typeof wasm, { unsupported: string } | undefined>) : undefined,
+      nIn: update.inputs.length,
+      nState: update.state.length,
+      recording,
+      perNeuron: (mask ?? []).flatMap((m, j) => (m ? [j] : [])),
+      blockWidth: BLOCK_WIDTH,
+      tileElements: TILE_ELEMENTS,
+    };
+    entry = { id: newEngineId(), spec, main: createEngine(spec) };
+    byKey.set(key, entry);
+  }
+  return { entry, unsupported: kind === 'js' ? 'engine "js" was asked for' : unsupported };
+};
+
+/**
+ * Compiles an update for the multi-threaded engine. The result is a {@link CompiledUpdate}: it
+ * runs `call` (all neurons, or `[call.lo, call.hi)`) on as many threads as {@link planThreads}
+ * allows, each running the wasm SIMD translation of the update when there is one, else the `js`
+ * loop. Equal, bit for bit, to `compileUpdate(update, dtype, recording, perNeuron)` on the same call.
+ * @param update - the per-neuron update
+ * @param dtype - `float32` or `float64`
+ * @param recording - whether calls carry per-step state records
+ * @param options - threads, least work per thread, engine
+ * @param perNeuron - which parameters are per-neuron arrays (default none)
+ * @throws SpikeflowError for invalid options, or `engine: 'wasm'` on an update that does not translate
+ */
+export const compileThreaded = (
+  update: NeuronUpdate,
+  dtype: DType,
+  recording: boolean,
+  options: ThreadsOptions = {},
+  perNeuron?: PerNeuronMask,
+): ThreadedKernel => {
+  const { maxThreads, minWork, minWidth, kind } = checkThreadsOptions('compileThreaded', options);
+  const { entry, unsupported } = engineFor(update, dtype, recording, kind, perNeuron);
+  const engine = entry.main.kind;
+  const allowed = Math.min(maxThreads, hardwareThreads() >= 2 ? MAX_WORKERS + 1 : 1);
+
+  const plan = (T: number, M: number): ThreadsPlan => {
+    const p = planThreads(T, M, allowed, minWork, minWidth);
+    return { threads: p.threads, engine, reason: p.reason };
+  };
+
+  const run = (call: UpdateCall): void => {
+    const lo = call.lo ?? 0;
+    const hi = call.hi ?? call.M;
+    const { threads } = planThreads(call.T, hi - lo, allowed, minWork, minWidth);
+    if (threads === 1) {
+      entry.main.runRange(call, lo, hi);
+      return;
+    }
+    const p = poolOf();
+    // Share every array; stage the ones that are not shared already.
+    const back: (() => void)[] = [];
+    const partial = lo !== 0 || hi !== call.M;
+    const share = (role: string, a: TensorData, copyIn: boolean, copyOut: boolean): TensorData => {
+      if (isShared(a)) return a;
+      const s = p.stage(role, dtype, a.length);
+      if (copyIn) s.set(a);
+      if (copyOut) back.push(() => a.set(s));
+      return s;
+    };
+    const shared: UpdateCall = {
+      T: call.T,
+      M: call.M,
+      inputs: call.inputs.map((a, j) => share(`in${j}`, a, true, false)),
+      out: share('out', call.out, partial, true),
+      state: call.state.map((a, j) => share(`state${j}`, a, true, true)),
+      record: call.record?.map((a, j) => share(`record${j}`, a, partial, true)),
+      params: call.params,
+      paramArrays: call.paramArrays?.map((a, j) => (a === undefined ? undefined : share(`param${j}`, a, true, false))),
+      dt: call.dt,
+    };
+    p.run(entry, shared, splitRanges(lo, hi, threads));
+    for (const f of back) f();
+  };
+
+  return Object.assign(run, { plan, engine, wasmUnsupported: unsupported });
+};

@@ -1,0 +1,231 @@
+/**
+ * The code every thread of the `threads` backend runs: {@link createEngine} compiles an update
+ * (the `js` loop text of `src/ops/update/js.ts`, and the wasm SIMD module when there is one) and
+ * returns `runRange(call, lo, hi)`: neurons `[lo, hi)` of an {@link UpdateCall} over all `T`
+ * steps. The wasm path copies tiles (a block of neurons × a few steps) into the module's memory,
+ * runs them, and copies the results back; blocks keep the state in L1/L2 cache.
+ *
+ * The main thread calls these functions directly; workers evaluate their text (`worker.ts`), so
+ * every function here is self-contained: it uses nothing from outside its own body but globals
+ * (`Math`, `WebAssembly`, typed arrays, `Function`).
+ * @module
+ */
+import type { UpdateCall } from '../../update/js.js';
+
+/** The wasm part of an engine: a module with its lane layout (see `src/ops/backends/wasm/`). */
+export interface EngineWasm {
+  readonly bytes: Uint8Array;
+  readonly lanes: number;
+  readonly bytesPerElement: number;
+  readonly imports: readonly string[];
+}
+
+/** What {@link createEngine} compiles (structured-cloned to the workers). */
+export interface EngineSpec {
+  /** `neuron` (default): an update; `linear`: the event-driven linear map (`wasm/linear.ts`). */
+  readonly kind?: 'neuron' | 'linear';
+  /** `updateSource(update, dtype, recording, perNeuron)`. */
+  readonly jsSource: string;
+  /** The wasm module, when the update translates. */
+  readonly wasm?: EngineWasm | undefined;
+  /** Inputs and state variables of the update. */
+  readonly nIn: number;
+  readonly nState: number;
+  /** Whether calls carry per-step records. */
+  readonly recording: boolean;
+  /** Indices (in `update.params`) of the per-neuron parameters. */
+  readonly perNeuron: readonly number[];
+  /** Neurons per block of the wasm path. */
+  readonly blockWidth: number;
+  /** Elements per array per tile of the wasm path. */
+  readonly tileElements: number;
+}
+
+/** A call of the linear engine: rows of `y = x Wᵀ + b` (`wt` = Wᵀ `[K, O]`, `wtId` its identity). */
+export interface LinearCall {
+  readonly x: Float32Array | Float64Array;
+  readonly out: Float32Array | Float64Array;
+  readonly K: number;
+  readonly O: number;
+  readonly wt: Float32Array | Float64Array;
+  readonly wtId: number;
+  readonly bias?: Float32Array | Float64Array | undefined;
+}
+
+/** A compiled engine: runs neurons (or rows) `[lo, hi)` of a call. */
+export interface Engine {
+  readonly runRange: (call: UpdateCall | LinearCall, lo: number, hi: number) => void;
+  /** `wasm` or `js`. */
+  readonly kind: 'wasm' | 'js';
+}
+
+type Floats = Float32Array | Float64Array;
+type WasmExports = { run: (...args: number[]) => void; memory: WebAssembly.Memory };
+
+/** Compiles an engine (see the module docs). Self-contained: workers evaluate its text. */
+export function createEngine(spec: EngineSpec): Engine {
+  const instantiate = (w: EngineWasm, math: Record<string, unknown>) => {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(w.bytes as Uint8Array<ArrayBuffer>), { math } as WebAssembly.Imports);
+    const ex = instance.exports as unknown as WasmExports;
+    const Arr = w.bytesPerElement === 4 ? Float32Array : Float64Array;
+    const mem = { view: new Arr(ex.memory.buffer) as Floats };
+    const ensure = (elements: number): void => {
+      const bytes = elements * w.bytesPerElement;
+      if (bytes > ex.memory.buffer.byteLength) {
+        ex.memory.grow(Math.ceil((bytes - ex.memory.buffer.byteLength) / 65536));
+        mem.view = new Arr(ex.memory.buffer);
+      }
+    };
+    return { run: ex.run, mem, ensure };
+  };
+
+  if (spec.kind === 'linear') {
+    const w = spec.wasm as EngineWasm;
+    const { run, mem, ensure } = instantiate(w, {});
+    const L = w.lanes;
+    const E = w.bytesPerElement;
+    let loaded = -1;
+    return {
+      kind: 'wasm',
+      runRange(c, lo, hi) {
+        const call = c as LinearCall;
+        if (hi <= lo) return;
+        const K = call.K;
+        const O = call.O;
+        const wtLen = K * O + L;
+        const biasOff = wtLen;
+        const biasLen = O + L;
+        const tr = Math.max(1, Math.min(hi - lo, Math.floor(spec.tileElements / Math.max(K, O, 1))));
+        const xOff = biasOff + biasLen;
+        const outOff = xOff + tr * K + L;
+        ensure(outOff + tr * O + L);
+        if (loaded !== call.wtId) {
+          mem.view.set(call.wt, 0);
+          loaded = call.wtId;
+        }
+        const hasBias = call.bias === undefined || call.bias === null ? 0 : 1;
+        if (call.bias !== undefined && call.bias !== null) mem.view.set(call.bias, biasOff);
+        const V = Math.ceil(O / L);
+        for (let r = lo; r < hi; r += tr) {
+          const n = Math.min(tr, hi - r);
+          mem.view.set(call.x.subarray(r * K, (r + n) * K), xOff);
+          run(n, K, O, V, xOff * E, 0, biasOff * E, outOff * E, hasBias);
+          call.out.set(mem.view.subarray(outOff, outOff + n * O), r * O);
+        }
+      },
+    };
+  }
+
+  const js = new Function(spec.jsSource)() as (call: UpdateCall) => void;
+  const w = spec.wasm;
+  if (w === undefined || w === null) {
+    return {
+      kind: 'js',
+      runRange(c, lo, hi) {
+        const call = c as UpdateCall;
+        js({ ...call, lo, hi });
+      },
+    };
+  }
+  const math: Record<string, unknown> = {};
+  for (const f of w.imports) math[f] = (Math as unknown as Record<string, unknown>)[f];
+  const { run, mem, ensure } = instantiate(w, math);
+  const L = w.lanes;
+  const E = w.bytesPerElement;
+  const nIn = spec.nIn;
+  const nState = spec.nState;
+  const nRec = spec.recording ? spec.nState : 0;
+  const pn = spec.perNeuron;
+  // run(T, V, S, ...inputs, out, ...state, ...record, ...perNeuron, ...params, dt): arguments reused call to call.
+  const args: number[] = [];
+  return {
+    kind: 'wasm',
+    runRange(c, lo, hi) {
+      const call = c as UpdateCall;
+      const T = call.T;
+      const M = call.M;
+      if (hi <= lo || T === 0) return;
+      const ins = call.inputs;
+      const out = call.out;
+      const st = call.state;
+      const rec = call.record as readonly Floats[];
+      const pa = call.paramArrays as readonly (Floats | undefined)[];
+      // Rows of the whole layer are contiguous when one block covers them: one copy per tile.
+      const whole = lo === 0 && hi === M && M <= spec.blockWidth * 4;
+      const bw = whole ? M : Math.min(spec.blockWidth, hi - lo);
+      const tb = Math.max(1, Math.min(T, Math.floor(spec.tileElements / bw)));
+      const vec = Math.ceil(bw / L) * L;
+      const tile = tb * bw + L;
+      // Layout (elements): inputs, out, records (tiles), then states and per-neuron params (vec each).
+      const inOff: number[] = [];
+      const recOff: number[] = [];
+      const stOff: number[] = [];
+      const pnOff: number[] = [];
+      let p = 0;
+      for (let j = 0; j < nIn; j++) {
+        inOff.push(p);
+        p += tile;
+      }
+      const outOff = p;
+      p += tile;
+      for (let j = 0; j < nRec; j++) {
+        recOff.push(p);
+        p += tile;
+      }
+      for (let j = 0; j < nState; j++) {
+        stOff.push(p);
+        p += vec;
+      }
+      for (let j = 0; j < pn.length; j++) {
+        pnOff.push(p);
+        p += vec;
+      }
+      ensure(p);
+      const view = mem.view;
+      args.length = 0;
+      args.push(0, 0, 0);
+      for (let j = 0; j < nIn; j++) args.push((inOff[j] as number) * E);
+      args.push(outOff * E);
+      for (let j = 0; j < nState; j++) args.push((stOff[j] as number) * E);
+      for (let j = 0; j < nRec; j++) args.push((recOff[j] as number) * E);
+      for (let j = 0; j < pn.length; j++) args.push((pnOff[j] as number) * E);
+      for (let j = 0; j < call.params.length; j++) args.push(call.params[j] as number);
+      args.push(call.dt);
+      for (let n0 = lo; n0 < hi; n0 += bw) {
+        const wdt = Math.min(bw, hi - n0);
+        for (let j = 0; j < nState; j++) view.set((st[j] as Floats).subarray(n0, n0 + wdt), stOff[j] as number);
+        for (let j = 0; j < pn.length; j++) view.set((pa[pn[j] as number] as Floats).subarray(n0, n0 + wdt), pnOff[j] as number);
+        args[1] = Math.ceil(wdt / L);
+        args[2] = wdt * E;
+        for (let t0 = 0; t0 < T; t0 += tb) {
+          const rows = Math.min(tb, T - t0);
+          if (wdt === M) {
+            for (let j = 0; j < nIn; j++) view.set((ins[j] as Floats).subarray(t0 * M, (t0 + rows) * M), inOff[j] as number);
+          } else {
+            for (let t = 0; t < rows; t++) {
+              const src = (t0 + t) * M + n0;
+              for (let j = 0; j < nIn; j++) view.set((ins[j] as Floats).subarray(src, src + wdt), (inOff[j] as number) + t * wdt);
+            }
+          }
+          args[0] = rows;
+          run(...args);
+          if (wdt === M) {
+            out.set(view.subarray(outOff, outOff + rows * M), t0 * M);
+            for (let j = 0; j < nRec; j++)
+              (rec[j] as Floats).set(view.subarray(recOff[j] as number, (recOff[j] as number) + rows * M), t0 * M);
+          } else {
+            for (let t = 0; t < rows; t++) {
+              const dst = (t0 + t) * M + n0;
+              out.set(view.subarray(outOff + t * wdt, outOff + (t + 1) * wdt), dst);
+              for (let j = 0; j < nRec; j++) {
+                const r0 = (recOff[j] as number) + t * wdt;
+                (rec[j] as Floats).set(view.subarray(r0, r0 + wdt), dst);
+              }
+            }
+          }
+        }
+        for (let j = 0; j < nState; j++) (st[j] as Floats).set(view.subarray(stOff[j] as number, (stOff[j] as number) + wdt), n0);
+      }
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The event-driven linear map `y = x Wᵀ + b` on threads: rows of `x` split across threads, each
+ * skipping the zero entries of its rows (see `../wasm/linear.ts`).
+ * @module
+ */
+import type { DType, TensorData } from '../../tensor.js';
+import { linearWasmModule } from '../wasm/linear.js';
+import { BLOCK_WIDTH, newEngineId, TILE_ELEMENTS } from './compile.js';
+import { createEngine, type EngineSpec, type LinearCall } from './engine.js';
+import { checkThreadsOptions, hardwareThreads, type ThreadsOptions } from './plan.js';
+import { allocateShared, type EngineEntry, isShared, MAX_WORKERS, poolOf } from './pool.js';
+
+/** A threaded linear map: `(x, rows, K, w, O, bias, out)` as `matmulInto` in `src/ops/matmul.ts`. */
+export type ThreadedLinear = ((
+  x: TensorData,
+  rows: number,
+  K: number,
+  w: TensorData,
+  O: number,
+  bias: TensorData | undefined,
+  out: TensorData,
+) => void) & {
+  /** Threads a product of `rows` rows of `K` inputs uses, and why. */
+  readonly plan: (rows: number, K: number) => { threads: number; reason: string };
+};
+
+const linearEngines = new Map<DType, EngineEntry>();
+const transposed = new WeakMap<TensorData, { id: number; wt: TensorData }>();
+let nextWeightId = 1;
+
+/** Wᵀ `[K, O]` of a weight `[O, K]`, in shared memory, computed once per weight array. */
+const transposeOf = (w: TensorData, O: number, K: number, dtype: DType): { id: number; wt: TensorData } => {
+  let t = transposed.get(w);
+  if (t === undefined || t.wt.length !== O * K) {
+    const wt = allocateShared(dtype, O * K);
+    for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) wt[k * O + o] = w[o * K + k] as number;
+    t = { id: nextWeightId++, wt };
+    transposed.set(w, t);
+  }
+  return t;
+};
+
+/**
+ * Compiles the event-driven linear map `y = x Wᵀ + b` for the threads engine: rows of `x` split
+ * across threads, each skipping the zero entries of its rows (see `linearWasmKernel`). Equal, bit
+ * for bit, to `matmulFor(dtype)` of `src/ops/matmul.ts` for finite inputs and weights. `Wᵀ` is
+ * computed once per weight array (weights are immutable) and kept while the array lives.
+ * @param dtype - element type of x, W, b and the output
+ * @param options - most threads, least work per thread (here in inputs scanned: rows·K)
+ * @throws SpikeflowError for invalid options
+ */
+export const compileThreadedLinear = (dtype: DType, options: ThreadsOptions = {}): ThreadedLinear => {
+  const { maxThreads, minWork } = checkThreadsOptions('compileThreadedLinear', options);
+  let entry = linearEngines.get(dtype);
+  if (entry === undefined) {
+    const spec: EngineSpec = {
+      kind: 'linear',
+      jsSource: '',
+      wasm: linearWasmModule(dtype),
+      nIn: 1,
+      nState: 0,
+      recording: false,
+      perNeuron: [],
+      blockWidth: BLOCK_WIDTH,
+      tileElements: TILE_ELEMENTS * 4,
+    };
+    entry = { id: newEngineId(), spec, main: createEngine(spec) };
+    linearEngines.set(dtype, entry);
+  }
+  const e = entry;
+  const allowed = Math.min(maxThreads, hardwareThreads() >= 2 ? MAX_WORKERS + 1 : 1);
+  const plan = (rows: number, K: number) => {
+    const byWork = Math.floor((rows * K) / minWork);
+    const threads = Math.max(1, Math.min(allowed, byWork, rows));
+    return { threads, reason: `${threads} thread(s) for ${rows} rows of ${K} inputs` };
+  };
+  const run = (x: TensorData, rows: number, K: number, w: TensorData, O: number, bias: TensorData | undefined, out: TensorData): void => {
+    const { id, wt } = transposeOf(w, O, K, dtype);
+    const { threads } = plan(rows, K);
+    const call = { x, out, K, O, wt, wtId: id, bias };
+    if (threads === 1) {
+      e.main.runRange(call as LinearCall, 0, rows);
+      return;
+    }
+    const p = poolOf();
+    const xs = isShared(x) ? x : p.stage('linear.x', dtype, x.length);
+    if (xs !== x) xs.set(x);
+    const os = isShared(out) ? out : p.stage('linear.out', dtype, out.length);
+    const step = Math.ceil(rows / threads);
+    const ranges: [number, number][] = [];
+    for (let a = 0; a < rows; a += step) ranges.push([a, Math.min(a + step, rows)]);
+    p.run(e, { ...call, x: xs, out: os }, ranges);
+    if (os !== out) out.set(os);
+  };
+  return Object.assign(run, { plan });
+};

@@ -1,0 +1,182 @@
+/**
+ * The worker pool of the `threads` backend: workers started on demand (`worker.ts`), jobs posted
+ * to them over message ports, a synchronous fork-join over a shared control word, and reusable
+ * shared staging buffers.
+ * @module
+ */
+import { SpikeflowError } from '../../errors.js';
+import type { DType, TensorData } from '../../tensor.js';
+import type { UpdateCall } from '../../update/js.js';
+import type { Engine, EngineSpec } from './engine.js';
+import { type WorkerThreads, workerThreads } from './plan.js';
+import { workerSource } from './worker.js';
+
+/** A compiled engine with its identity (workers compile each engine once, on first use). */
+export interface EngineEntry {
+  readonly id: number;
+  readonly spec: EngineSpec;
+  readonly main: Engine;
+}
+
+interface PoolWorker {
+  readonly worker: import('node:worker_threads').Worker;
+  readonly port: import('node:worker_threads').MessagePort;
+  readonly engines: Set<number>;
+}
+
+/** Most worker threads. */
+export const MAX_WORKERS = 64;
+const PENDING = 0;
+const genIndex = (k: number) => 1 + 2 * k;
+const errIndex = (k: number) => 2 + 2 * k;
+
+/** The workers, their control words and the staging buffers (one per process, see {@link poolOf}). */
+export class Pool {
+  readonly control = new Int32Array(new SharedArrayBuffer(4 * (1 + 2 * MAX_WORKERS)));
+  readonly workers: PoolWorker[] = [];
+  private readonly staging = new Map<string, SharedArrayBuffer>();
+
+  constructor(private readonly wt: WorkerThreads) {}
+
+  ensure(count: number): void {
+    while (this.workers.length < Math.min(count, MAX_WORKERS)) {
+      const index = this.workers.length;
+      const { port1, port2 } = new this.wt.MessageChannel();
+      const worker = new this.wt.Worker(workerSource(), {
+        eval: true,
+        // The engine is plain JavaScript: no loader flags (tsx, test runners) are inherited.
+        execArgv: [],
+        workerData: { control: this.control, port: port2, genIndex: genIndex(index), errIndex: errIndex(index) },
+        transferList: [port2],
+      });
+      worker.unref();
+      port1.unref();
+      this.workers.push({ worker, port: port1, engines: new Set() });
+    }
+  }
+
+  /** A shared array of at least `length` elements for a staging role (reused; large ones are not kept). */
+  stage(role: string, dtype: DType, length: number): TensorData {
+    const bytes = length * (dtype === 'float64' ? 8 : 4);
+    let sab = this.staging.get(role);
+    if (sab === undefined || sab.byteLength < bytes) {
+      sab = new SharedArrayBuffer(Math.max(bytes, 8));
+      if (bytes <= STAGING_KEEP_BYTES) this.staging.set(role, sab);
+    }
+    return dtype === 'float64' ? new Float64Array(sab, 0, length) : new Float32Array(sab, 0, length);
+  }
+
+  /**
+   * Runs ranges[0] on the main thread and ranges[k] on worker k−1; returns when all are done.
+   * `call` is posted to the workers: its arrays must be shared (others would be copied).
+   */
+  run(entry: EngineEntry, call: object, ranges: readonly (readonly [number, number])[]): void {
+    const n = ranges.length - 1;
+    const large = sharedBytes(call) >= LARGE_JOB_BYTES;
+    this.ensure(n);
+    const c = this.control;
+    Atomics.store(c, PENDING, n);
+    for (let k = 0; k < n; k++) {
+      const w = this.workers[k] as PoolWorker;
+      if (!w.engines.has(entry.id)) {
+        w.port.postMessage({ type: 'engine', id: entry.id, spec: entry.spec });
+        w.engines.add(entry.id);
+      }
+      const [lo, hi] = ranges[k + 1] as readonly [number, number];
+      w.port.postMessage({ type: 'job', engine: entry.id, call, lo, hi, large });
+      Atomics.add(c, genIndex(k), 1);
+      Atomics.notify(c, genIndex(k));
+    }
+    let mainError: unknown;
+    try {
+      const [lo, hi] = ranges[0] as readonly [number, number];
+      entry.main.runRange(call as UpdateCall, lo, hi);
+    } catch (e) {
+      mainError = e;
+    }
+    for (let v = Atomics.load(c, PENDING); v !== 0; v = Atomics.load(c, PENDING)) Atomics.wait(c, PENDING, v);
+    // Collect (and clear) every worker's failure, so the next run starts clean.
+    let workerError: SpikeflowError | undefined;
+    for (let k = 0; k < n; k++) {
+      if (Atomics.load(c, errIndex(k)) !== 0) {
+        Atomics.store(c, errIndex(k), 0);
+        const w = this.workers[k] as PoolWorker;
+        const m = this.wt.receiveMessageOnPort(w.port)?.message as { message?: string } | undefined;
+        workerError ??= new SpikeflowError('threads', 'kernel', `worker ${k + 1} failed: ${m?.message ?? 'unknown error'}`);
+      }
+    }
+    if (mainError !== undefined) throw mainError;
+    if (workerError !== undefined) throw workerError;
+  }
+
+  async terminate(): Promise<void> {
+    const ws = this.workers.splice(0);
+    ws.forEach((_, k) => {
+      Atomics.store(this.control, genIndex(k), -1);
+      Atomics.notify(this.control, genIndex(k));
+    });
+    await Promise.all(ws.map((w) => w.worker.terminate()));
+    for (const w of ws) w.port.close();
+    this.staging.clear();
+  }
+}
+
+/** Jobs over buffers of this many bytes or more make the workers collect their garbage afterwards (see `worker.ts`). */
+const LARGE_JOB_BYTES = 8 * 1024 * 1024;
+
+/** Bytes of the shared arrays a job's call refers to (arrays directly or in arrays of the call). */
+const sharedBytes = (call: object): number => {
+  let bytes = 0;
+  for (const v of Object.values(call)) {
+    if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+    else if (Array.isArray(v)) for (const a of v) if (ArrayBuffer.isView(a)) bytes += a.byteLength;
+  }
+  return bytes;
+};
+
+/** Staging buffers up to this size are kept for reuse; larger ones are allocated per run. */
+const STAGING_KEEP_BYTES = 64 * 1024 * 1024;
+
+let pool: Pool | undefined;
+
+/** The process's pool, started on first use (needs worker threads). */
+export const poolOf = (): Pool => {
+  pool ??= new Pool(workerThreads() as WorkerThreads);
+  return pool;
+};
+
+/** Number of worker threads currently started (the main thread not counted). */
+export const activeWorkers = (): number => pool?.workers.length ?? 0;
+
+/**
+ * Terminates the worker threads (they are started again on demand). Workers never keep a process
+ * alive (they are unref'd), but tests and embedders can release them explicitly.
+ */
+export const terminateThreads = async (): Promise<void> => {
+  const p = pool;
+  pool = undefined;
+  await p?.terminate();
+};
+
+/** Whether an array lives in a `SharedArrayBuffer` (threads read it without a copy). */
+export const isShared = (a: TensorData): boolean => typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+
+/**
+ * Allocates zeroed storage backed by a `SharedArrayBuffer` (an ordinary array where shared memory
+ * is unavailable), so threads read and write it without copies.
+ * @param dtype - element type
+ * @param length - number of elements
+ */
+export const allocateShared = (dtype: DType, length: number): TensorData => {
+  if (typeof SharedArrayBuffer === 'undefined') return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+  const sab = new SharedArrayBuffer(length * (dtype === 'float64' ? 8 : 4));
+  return dtype === 'float64' ? new Float64Array(sab) : new Float32Array(sab);
+};
+
+/** Splits `[lo, hi)` into `threads` contiguous ranges starting on multiples of 16 neurons. */
+export const splitRanges = (lo: number, hi: number, threads: number): [number, number][] => {
+  const step = Math.ceil((hi - lo) / threads / 16) * 16;
+  const ranges: [number, number][] = [];
+  for (let a = lo; a < hi; a += step) ranges.push([a, Math.min(a + step, hi)]);
+  return ranges;
+};
