@@ -164,6 +164,12 @@ if (executablePath === undefined) {
         );
         expect(chart / panel, id).toBeGreaterThan(0.95);
       }
+      // the illustrations, drawn with spikeflow's traces: LI under constant and sawtooth input (two lines, no spikes), and the state step by step
+      await expect(page.locator('#li-voltage svg.traces path.trace').count()).resolves.toBe(2);
+      await expect(page.locator('#li-voltage svg.traces line.spike').count()).resolves.toBe(0);
+      await expect(page.locator('#li-input g.legend text').allTextContents()).resolves.toEqual(['constant 0.1', 'sawtooth −0.1…0.1']);
+      await expect(page.locator('#state-plot svg.traces path.trace').count()).resolves.toBe(2);
+      expect(await page.locator('#state-plot svg.traces line.spike').count()).toBeGreaterThan(0);
       // the exercises: editable cells whose check tells a wrong answer from a right one
       const cell = page.locator('.exercise[data-exercise="tensor"]');
       await cell.getByRole('button', { name: 'Run' }).click();
