@@ -25,11 +25,21 @@ let now = 0; // simulated µs at the end of the last frame
 let eventCount = 0;
 let spikeCount = 0;
 
-/** One frame's events as a `[1, 1, 2, H, W]` tensor (channel 0 OFF, 1 ON), the heatmap's input. */
+/**
+ * One frame's events as a `[1, 1, 2, h, w]` tensor (channel 0 OFF, 1 ON) of blocks of `k×k` pixels,
+ * the heatmap's input: a frame of a megapixel sensor is pooled to at most 160 blocks a side, so a
+ * frame costs what its events cost, not what the sensor's pixels do (the axes stay in pixels).
+ */
+const blockSide = (width: number, height: number): number => Math.max(1, Math.ceil(Math.max(width, height) / 160));
 const eventFrame = (events: EventBatch, width: number, height: number): Tensor => {
-  const data = new Float32Array(2 * width * height);
-  for (let k = 0; k < events.length; k++) data[(events.p[k]! > 0 ? width * height : 0) + events.y[k]! * width + events.x[k]!]! += 1;
-  return fromTypedArray(data, [1, 1, 2, height, width]);
+  const k = blockSide(width, height);
+  const w = Math.ceil(width / k);
+  const h = Math.ceil(height / k);
+  const data = new Float32Array(2 * w * h);
+  for (let e = 0; e < events.length; e++) {
+    data[(events.p[e]! > 0 ? w * h : 0) + Math.floor(events.y[e]! / k) * w + Math.floor(events.x[e]! / k)]! += 1;
+  }
+  return fromTypedArray(data, [1, 1, 2, h, w]);
 };
 
 // The heatmap sums the last 8 frames (about 130 ms at 60 frames per second).
@@ -46,7 +56,7 @@ const useSource = (s: EventSource): void => {
   sourceStart = now;
   pool = pooling(s.width, s.height);
   info.textContent = `${s.label} → ${pool.cols}×${pool.rows} = ${pool.neurons} neurons (${pool.pool}×${pool.pool} pixels each)`;
-  heat.clear();
+  heat.clear().pixels(blockSide(s.width, s.height));
 };
 useSource(synthetic);
 
