@@ -27,7 +27,7 @@ describe('spikeflow train', () => {
   it('trains, learns above chance, writes parameters that reproduce the reported accuracy', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spikeflow-train-'));
     const out = join(dir, 'params.json');
-    const options = { trainSize: 1000, testSize: 200, epochs: 3, hidden: 32, steps: 10, out, progress: false } as const;
+    const options = { trainSize: 1000, testSize: 200, epochs: 3, hidden: 32, steps: 10, rate: 0.5, out, progress: false } as const;
     const lines: string[] = [];
     const s = await runTrain(options, (l) => lines.push(l), digits);
     expect(lines[0]).toMatch(/^MNIST: 1000 train \/ 200 test digits/);
