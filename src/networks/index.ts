@@ -44,3 +44,4 @@ export {
 } from './population.js';
 export { type Projection, type ProjectionOptions, projection } from './projection.js';
 export { type NetworkStep, type RunNetworkOptions, runNetwork } from './runNetwork.js';
+export { type SpikeRecord, spikeMonitor } from './spikeMonitor.js';

@@ -315,7 +315,8 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
    */
   interface Derived {
     readonly elements: ElementRecords<ParamsOf<P>> | undefined;
-    readonly records: readonly ParamsOf<P>[];
+    /** Calls `f` with each element's scalar record (one object refilled: not to be kept). */
+    readonly forEach: (f: (record: ParamsOf<P>, element: number) => void) => void;
     readonly initial: Readonly<Record<string, PerElement>>;
     readonly byDt: Map<number, { readonly kernel: readonly PerElement[]; readonly expanded: Map<string, RunValues> }>;
   }
@@ -335,10 +336,10 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const have = derivedOf.get(v);
     if (have !== undefined) return have;
     const elements = elementRecords(where, v as unknown as ParamsOf<P>, numericKeys);
-    const records = elements?.records ?? [v as unknown as ParamsOf<P>];
-    const d: Derived = { elements, records, initial: {}, byDt: new Map() };
+    const forEach = elements?.forEach ?? ((f: (record: ParamsOf<P>, element: number) => void) => f(v as unknown as ParamsOf<P>, 0));
+    const d: Derived = { elements, forEach, initial: {}, byDt: new Map() };
     const initialRows: Record<string, number[]> = Object.fromEntries(spec.state.map((n) => [n, []]));
-    records.forEach((r, e) => {
+    forEach((r, e) => {
       const bad = spec.check?.(r);
       if (bad !== undefined) throw elementError(where, d, e, bad);
       const init = spec.initialState(r);
@@ -354,7 +355,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     let k = d.byDt.get(dt);
     if (k === undefined) {
       const rows: number[][] = kernel.params.map(() => []);
-      d.records.forEach((r, e) => {
+      d.forEach((r, e) => {
         const bad = spec.checkStep?.(r, dt);
         if (bad !== undefined) throw elementError(where, d, e, bad);
         kernelValues(r, dt).forEach((x, j) => {

@@ -1,4 +1,4 @@
-import { firstValueFrom, from, toArray } from 'rxjs';
+import { firstValueFrom, from, map, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   allToAll,
@@ -19,12 +19,13 @@ import {
   population,
   projection,
   runNetwork,
+  spikeMonitor,
   spikingNetwork,
   streamInput,
 } from '../../src/networks/index.js';
 import { fromTypedArray } from '../../src/ops/tensor.js';
 
-const small = (seed = 3) => brunelNetwork({ nE: 400, cE: 40, g: 5, nuExtOverNuThr: 2, seed });
+const small = (seed = 3) => brunelNetwork({ nE: 400, cE: 100, j: 1, g: 5, nuExtOverNuThr: 2, seed });
 
 const concatSpikes = (chunks: readonly NetworkChunk[], pop: string) => {
   const i = chunks.flatMap((c) => Array.from(c.spikes[pop]?.i ?? []));
@@ -68,6 +69,25 @@ describe('spikingNetwork runs', () => {
     const c = small(4).run(300)[0];
     expect(Array.from(a.spikes.E?.i ?? [])).toEqual(Array.from(b.spikes.E?.i ?? []));
     expect(Array.from(a.spikes.E?.i ?? [])).not.toEqual(Array.from(c.spikes.E?.i ?? []));
+  });
+
+  it('spikeMonitor keeps the latest max spikes of a stream and counts the dropped ones', async () => {
+    const net = small();
+    const [whole] = net.run(300);
+    const all = Array.from(whole.spikes.E?.i ?? []);
+    expect(all.length).toBeGreaterThan(60);
+    const records = await firstValueFrom(
+      from([100, 100, 100]).pipe(
+        runNetwork(net),
+        spikeMonitor('E', 50),
+        map((r) => ({ total: r.total, dropped: r.dropped, i: Array.from(r.spikes().i) })),
+        toArray(),
+      ),
+    );
+    const last = records[2];
+    expect(last?.total).toBe(all.length);
+    expect(last?.dropped).toBe(all.length - 50);
+    expect(last?.i).toEqual(all.slice(-50));
   });
 
   it('runNetwork over chunks equals one run', async () => {
