@@ -52,6 +52,7 @@ export {
   type ModelSpec,
   type NeuronModel,
   type NeuronState,
+  type ParamsInput,
   type ParamsOf,
   type ParamSpec,
   type ParamSpecs,
@@ -129,8 +130,8 @@ export { type Layer, linearLayer, neuron, reluLayer, sequential, type Sequential
 export { buildNetwork, type BuildNetworkOptions, type LayerSpec, type Network, type NetworkSpec } from './neurons/network.js';
 
 // --- convolution and pooling layers (NIR's Conv1d/Conv2d/SumPool2d/AvgPool2d/Flatten; NIR files: `spikeflow/nir`) ---
-export { type ConvPadding, type ConvParameters, conv1d, conv2d, convOutputShape } from './ops/conv.js';
-export { avgPool2d, flatten, type Pool2dParameters, pool2dOutputShape, sumPool2d } from './ops/pool.js';
+export { type ConvPadding, type ConvParameters, conv1d, conv2d, convLayer, convOutputShape } from './ops/conv.js';
+export { avgPool2d, flatten, flattenLayer, type Pool2dParameters, pool2dOutputShape, poolLayer, sumPool2d } from './ops/pool.js';
 
 // --- networks: populations joined by sparse, delayed projections ---
 export {

@@ -1,6 +1,8 @@
 /** Bad input gets a clear error naming the argument, the expected and the received value. */
 import { describe, it } from 'vitest';
 import { iaf } from '../src/neurons/iaf.js';
+import { izhikevich } from '../src/neurons/izhikevich.js';
+import { li } from '../src/neurons/li.js';
 import { lif, lifRecurrent } from '../src/neurons/lif.js';
 import { lifBox } from '../src/neurons/lifBox.js';
 import { lifRefrac } from '../src/neurons/lifRefrac.js';
@@ -85,7 +87,7 @@ describe('neuron models reject bad input', () => {
 
   it('unknown enum values and options', () => {
     expectSpikeflowError(
-      () => lifBox.parameters({ resetMethod: 'zero' }),
+      () => lifBox.parameters({ resetMethod: 'zero' as never }),
       'resetMethod must be one of "value", "subtract", "none", received "zero"',
     );
     expectSpikeflowError(() => lif.run({}, 0.001, { recrod: true } as never), 'unknown option "recrod"; expected record');
@@ -134,5 +136,26 @@ describe('tensors and linear maps reject bad input', () => {
     expectSpikeflowError(() => sequential(), 'sequential: expected at least one layer, received none');
     const net = sequential(linearLayer(linearInit(2, 2)));
     expectSpikeflowError(() => net.run(zeros([1, 1, 2]), [1, 2] as never), 'state must be an array of 1 layer states');
+  });
+
+  it('points at the common mistakes: a model where a layer belongs, a tensor where parameters belong', () => {
+    expectSpikeflowError(
+      () => sequential(lif as never, li as never),
+      'sequential: layers[0] is the neuron model LIF, not a layer: wrap it as neuron(lif, params?, dt?)',
+      'layers[0]',
+    );
+    expectSpikeflowError(
+      () => lif.run(zeros([2, 1, 3]) as never),
+      'received a tensor of shape [2, 1, 3]; a model takes parameters first and the input after: lif.run(params, dt)(xs)',
+      'p',
+    );
+  });
+
+  it('checks parameter names and enum values in the type system too', () => {
+    // each line is a compile error (npm run typecheck fails if it is not) and a run-time error
+    // @ts-expect-error vth is not a parameter of lif (vTh is)
+    expectSpikeflowError(() => lif.run({ vth: 1 }, 0.001), 'unknown parameter "vth"');
+    // @ts-expect-error no such Izhikevich behaviour
+    expectSpikeflowError(() => izhikevich.run({ behavior: 'tonic_spikingg' }, 0.001), 'behavior must be one of');
   });
 });

@@ -130,9 +130,16 @@ describe('spikeflow run', () => {
     expect(s.layers[0]?.size).toBe(2 * 34 * 34);
     expect(s.layers[0]?.spikes).toBeGreaterThan(0);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
-    expect(html).toContain('Input events per pixel');
-    expect(html).toContain('Output spikes per neuron');
-    expect((html.match(/<rect/g) ?? []).length).toBeGreaterThan(50);
+    expect(html).toContain('<title>spikeflow run: sample_nmnist.bin</title>');
+    expect(html).not.toContain(shared);
+    expect(html).toContain('Input events over time');
+    expect(html).toContain('LIF: output spikes over time');
+    expect(html).toMatch(/<th>events<\/th><td>\d[\d ]*<\/td>/);
+    // frames at the sensor's aspect (34 × 34: a square plot area), axes in pixels 0–34
+    const tag = /<svg [^>]*class="spikeflow heatmap"[^>]*>/.exec(html)?.[0] ?? '';
+    const size = (name: string): number => Number(new RegExp(` ${name}="(\\d+)"`).exec(tag)?.[1]);
+    expect(size('height') - 68).toBe(size('width') - 48);
+    expect(html).toContain('data-domain="0,34"');
   });
 
   it('errors when an event format decodes no events from the file', async () => {

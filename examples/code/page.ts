@@ -32,6 +32,41 @@ interface Located {
 }
 
 const PARAMS = ['sf', 'd3'] as const;
+
+/** Edit distance of two short names (for "did you mean"). */
+const distance = (a: string, b: string): number => {
+  const row = Array.from({ length: b.length + 1 }, (_, k) => k);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row[j]!;
+      row[j] = next;
+    }
+  }
+  return row[b.length]!;
+};
+
+/**
+ * \`sf\` as the code sees it: reading a name spikeflow does not export (a typo such as \`sf.lifx\`)
+ * throws at once, at the line of the typo, naming the closest exports.
+ */
+const sfChecked: Record<string, unknown> = new Proxy(sf as Record<string, unknown>, {
+  get(target, key) {
+    if (typeof key === 'string' && !(key in target) && key !== 'then') {
+      const names = Object.keys(target);
+      const near = names
+        .map((n) => [n, distance(key.toLowerCase(), n.toLowerCase())] as const)
+        .filter(([, d]) => d <= Math.max(1, Math.floor(key.length / 3)))
+        .sort((a, b) => a[1] - b[1])
+        .slice(0, 3)
+        .map(([n]) => `sf.${n}`);
+      throw new ReferenceError(`sf.${key} is not part of spikeflow${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`);
+    }
+    return Reflect.get(target, key);
+  },
+});
 /** Names the evaluated code in stack traces, so its frames can be told from the library's. */
 const SOURCE_URL = '\n//# sourceURL=spikeflow-pipeline.js';
 
@@ -52,14 +87,22 @@ const headerLines = (() => {
   return 2;
 })();
 
-/** Locates an error thrown by the user's code (line from its stack), else the whole first line. */
-const locate = (view: EditorView, e: unknown): Located => {
+/**
+ * Locates an error thrown by the user's code: the line of its first frame in the code's stack;
+ * for an error raised inside spikeflow with no frame of the code (e.g. the network's run), the
+ * line that defines `fallback` (\`network\` or \`input\`); else line 1.
+ */
+const locate = (view: EditorView, e: unknown, fallback?: string): Located => {
   const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   const doc = view.state.doc;
   const line = stackLine(e instanceof Error ? e.stack : undefined);
-  const n = line === undefined ? 1 : Math.min(doc.lines, Math.max(1, line - headerLines));
-  const l = doc.line(n);
-  return { message: line === undefined ? message : `${message} (line ${n})`, from: l.from, to: l.to };
+  let n = line === undefined ? undefined : Math.min(doc.lines, Math.max(1, line - headerLines));
+  if (n === undefined && fallback !== undefined) {
+    const re = new RegExp(`\\b(const|let|var)\\s+${fallback}\\b|\\b${fallback}\\s*[:=]`);
+    for (let k = 1; k <= doc.lines && n === undefined; k++) if (re.test(doc.line(k).text)) n = k;
+  }
+  const l = doc.line(n ?? 1);
+  return { message: n === undefined ? message : `${message} (line ${n})`, from: l.from, to: l.to };
 };
 
 /** Syntax errors: positions from the JavaScript parser, message from the engine. */
@@ -93,7 +136,7 @@ const evaluate = (view: EditorView): Program | Located => {
   }
   let p: Partial<Program>;
   try {
-    p = (f(sf, d3) ?? {}) as Partial<Program>;
+    p = (f(sfChecked, d3) ?? {}) as Partial<Program>;
   } catch (e) {
     return locate(view, e);
   }
@@ -133,6 +176,13 @@ const view = new EditorView({
   ],
 });
 
+/** The status line: what runs now, in words that stay true. */
+let running: string | undefined; // description of the version that runs, if any
+const setStatus = (text: string, state: 'running' | 'stale' | 'stopped'): void => {
+  status.textContent = text;
+  status.dataset.state = state;
+};
+
 const showError = (err: Located): void => {
   const diagnostic: Diagnostic = { from: err.from, to: err.to, severity: 'error', message: err.message, source: 'spikeflow' };
   view.dispatch(setDiagnostics(view.state, [diagnostic]));
@@ -157,13 +207,17 @@ function rebuild(): void {
   const result = evaluate(view);
   if ('message' in result) {
     showError(result);
+    if (running !== undefined && program !== undefined) {
+      setStatus(`${running} — the code in the editor has an error and does not run; the plots show the last version that worked`, 'stale');
+    } else setStatus('stopped: the code has an error; fix it to run', 'stopped');
     return;
   }
   clearError();
   program = result;
   version += 1;
   clock$.next({ ...clock$.value, dt: result.dt });
-  status.textContent = `running version ${version}: ${result.network.name}, ${result.neurons} neurons, dt ${result.dt * 1000} ms`;
+  running = `running version ${version}: ${result.network.name}, ${result.neurons} neurons, dt ${result.dt * 1000} ms`;
+  setStatus(running, 'running');
 }
 
 const inputChunk = (p: Program, first: number, steps: number): Tensor => {
@@ -191,9 +245,12 @@ simulationFrames(clock$).subscribe((frame) => {
     stateKey = key;
     charts.push(out, frame.dt);
   } catch (e) {
-    // A runtime error: mark it, stop this program until the next edit.
+    // A runtime error: mark it, stop this program until the next edit, and say so.
     program = undefined;
-    showError(locate(view, e));
+    const err = locate(view, e, /input\(|returned \d+ values/.test(String(e)) ? 'input' : 'network');
+    showError(err);
+    setStatus(`stopped: version ${version} failed at step ${frame.firstStep} (${err.message}); edit the code to run again`, 'stopped');
+    running = undefined;
   }
 });
 

@@ -11,6 +11,8 @@ export interface EventSource {
   readonly width: number;
   readonly height: number;
   between(t0: number, t1: number): EventBatch;
+  /** For recordings: which lap of the loop time `t` (µs since the start of the replay) falls in, from 1, and the recording's length in µs. */
+  lap?(t: number): { readonly lap: number; readonly duration: number };
 }
 
 /** How events map to neurons: `pool × pool` pixels per neuron, `cols × rows` neurons. */

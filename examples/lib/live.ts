@@ -156,7 +156,7 @@ export interface RunLiveOptions {
   readonly input: (frame: Frame) => Tensor;
   /** Draws a simulated chunk. */
   readonly draw: (step: Step) => void;
-  /** Where errors are shown (cleared when the next chunk succeeds). */
+  /** Where errors are shown (a loop error is cleared when the next chunk succeeds; others stay until the page clears them). */
   readonly error: HTMLElement;
 }
 
@@ -168,18 +168,22 @@ export interface RunLiveOptions {
 export const runLive = (o: RunLiveOptions): Subscription => {
   // simulated time continues across restarts after an error
   let resume = { step: 0, time: 0 };
+  let shown = ''; // the loop's own error message, the only one it clears
+
   return defer(() => simulationFrames(o.settings$, 2000, resume))
     .pipe(
       map((frame) => ({ frame, input: o.input(frame) })),
       throughModel(o.settings$),
       tap((step) => {
         resume = { step: step.frame.firstStep + step.frame.steps, time: step.frame.time + step.frame.steps * step.frame.dt };
-        if (o.error.textContent !== '') o.error.textContent = '';
+        if (shown !== '' && o.error.textContent === shown) o.error.textContent = '';
+        shown = '';
         o.draw(step);
       }),
       retry({
         delay: (e: unknown) => {
-          o.error.textContent = `${e instanceof Error ? e.message : String(e)} — change a control to try again.`;
+          shown = `${e instanceof Error ? e.message : String(e)} — change a control to try again.`;
+          o.error.textContent = shown;
           return o.settings$.pipe(skip(1));
         },
       }),

@@ -34,3 +34,10 @@ export const showOutput = <R>(target: HTMLElement, f: (print: (line: string) => 
     return undefined;
   }
 };
+
+/** The width a chart needs to fill `panel`: its content box (client width less its padding), at least `min` CSS pixels. */
+export const panelWidth = (panel: HTMLElement, min = 320): number => {
+  const style = getComputedStyle(panel);
+  const inner = panel.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight);
+  return Math.max(min, Math.floor(inner));
+};

@@ -25,11 +25,21 @@ let now = 0; // simulated µs at the end of the last frame
 let eventCount = 0;
 let spikeCount = 0;
 
-/** One frame's events as a `[1, 1, 2, H, W]` tensor (channel 0 OFF, 1 ON), the heatmap's input. */
+/**
+ * One frame's events as a `[1, 1, 2, h, w]` tensor (channel 0 OFF, 1 ON) of blocks of `k×k` pixels,
+ * the heatmap's input: a frame of a megapixel sensor is pooled to at most 160 blocks a side, so a
+ * frame costs what its events cost, not what the sensor's pixels do (the axes stay in pixels).
+ */
+const blockSide = (width: number, height: number): number => Math.max(1, Math.ceil(Math.max(width, height) / 160));
 const eventFrame = (events: EventBatch, width: number, height: number): Tensor => {
-  const data = new Float32Array(2 * width * height);
-  for (let k = 0; k < events.length; k++) data[(events.p[k]! > 0 ? width * height : 0) + events.y[k]! * width + events.x[k]!]! += 1;
-  return fromTypedArray(data, [1, 1, 2, height, width]);
+  const k = blockSide(width, height);
+  const w = Math.ceil(width / k);
+  const h = Math.ceil(height / k);
+  const data = new Float32Array(2 * w * h);
+  for (let e = 0; e < events.length; e++) {
+    data[(events.p[e]! > 0 ? w * h : 0) + Math.floor(events.y[e]! / k) * w + Math.floor(events.x[e]! / k)]! += 1;
+  }
+  return fromTypedArray(data, [1, 1, 2, h, w]);
 };
 
 // The heatmap sums the last 8 frames (about 130 ms at 60 frames per second).
@@ -39,12 +49,14 @@ const charts = outputCharts({ raster: byId('raster'), rates: byId('rates'), widt
 const info = byId('source-info');
 const status = byId('status');
 
+const errorBox = byId('error');
 const useSource = (s: EventSource): void => {
+  errorBox.textContent = ''; // a new action: the last error is answered
   source = s;
   sourceStart = now;
   pool = pooling(s.width, s.height);
   info.textContent = `${s.label} → ${pool.cols}×${pool.rows} = ${pool.neurons} neurons (${pool.pool}×${pool.pool} pixels each)`;
-  heat.clear();
+  heat.clear().pixels(blockSide(s.width, s.height));
 };
 useSource(synthetic);
 
@@ -67,7 +79,13 @@ runLive({
     const T = step.spikes.shape[0] as number;
     charts.push(step.spikes, step.frame.dt);
     for (const z of step.spikes.data) spikeCount += z;
-    status.textContent = `t = ${(step.frame.time + T * step.frame.dt).toFixed(2)} s simulated, ${eventCount} events in, ${spikeCount} spikes out`;
+    const t = step.frame.time + T * step.frame.dt;
+    const lap = source.lap?.(t * 1e6 - sourceStart);
+    const replay =
+      lap === undefined || lap.duration === 0
+        ? ''
+        : `, recording lap ${lap.lap} (${(lap.duration / 1000).toFixed(1)} ms long, replayed in a loop with a 0.2 s gap)`;
+    status.textContent = `t = ${t.toFixed(2)} s simulated, ${eventCount} events in, ${spikeCount} spikes out${replay}`;
   },
 });
 
@@ -75,18 +93,29 @@ runLive({
 const select = byId<HTMLSelectElement>('source');
 const file = byId<HTMLInputElement>('file');
 let recording: EventSource | undefined;
+// Replay from the start: the same file, reopened.
+const replay = document.createElement('button');
+replay.type = 'button';
+replay.id = 'replay';
+replay.textContent = 'Replay from the start';
+replay.hidden = true;
+file.closest('label')?.after(replay);
+replay.addEventListener('click', () => file.dispatchEvent(new Event('change')));
 select.addEventListener('change', () => useSource(select.value === 'file' && recording !== undefined ? recording : synthetic));
 file.addEventListener('change', () => {
   const f = file.files?.[0];
   if (f === undefined) return;
+  errorBox.textContent = '';
   recordingSource(f)
     .then((r) => {
       recording = r;
       if (select.querySelector('option[value=file]') === null) select.append(new Option('recording', 'file'));
       select.value = 'file';
+      replay.hidden = false;
       useSource(r);
     })
     .catch((e: unknown) => {
-      byId('error').textContent = e instanceof Error ? e.message : String(e);
+      // stays until the next action (another file, another source)
+      errorBox.textContent = `Could not open ${f.name}: ${e instanceof Error ? e.message : String(e)}`;
     });
 });

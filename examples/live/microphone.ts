@@ -9,11 +9,11 @@
  * consumes as many steps as it simulates; the queue is capped at 50 ms so the delay stays short.
  * @module
  */
-import { type Cochlea, type CochleaState, cochlea, fromTypedArray } from 'spikeflow';
+import { type Cochlea, type CochleaState, cochlea, fromTypedArray, type Tensor } from 'spikeflow';
+import { spectrogram } from 'spikeflow/viz';
 import { controlBar } from '../lib/controls.js';
 import { outputCharts, runLive } from '../lib/live.js';
 import { byId } from '../lib/page.js';
-import { levelBars } from '../lib/plots.js';
 
 const CHANNELS = 32;
 const MAX_QUEUE_SECONDS = 0.05;
@@ -61,8 +61,25 @@ const envelopesFor = (dt: number): void => {
   pendingSamples = [];
 };
 
+/** What a running source holds, released by {@link stop}. */
+let running: { ctx: AudioContext; stream?: MediaStream } | undefined;
+
+/** Stops the source: closes the audio graph and releases the microphone. */
+const stop = async (): Promise<void> => {
+  const r = running;
+  running = undefined;
+  if (r === undefined) return;
+  for (const track of r.stream?.getTracks() ?? []) track.stop();
+  await r.ctx.close();
+  sampleRate = 0;
+  pendingSamples = [];
+  steps = [];
+  last = new Float32Array(CHANNELS);
+};
+
 const start = async (kind: 'microphone' | 'chirp'): Promise<string> => {
   const ctx = new AudioContext();
+  running = { ctx };
   if (ctx.audioWorklet === undefined) throw new Error('this page needs AudioWorklet (a secure context: https or localhost)');
   const url = URL.createObjectURL(new Blob([CAPTURE], { type: 'text/javascript' }));
   await ctx.audioWorklet.addModule(url);
@@ -74,6 +91,7 @@ const start = async (kind: 'microphone' | 'chirp'): Promise<string> => {
   capture.connect(mute).connect(ctx.destination); // pulled by the graph, never heard
   if (kind === 'microphone') {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    running = { ctx, stream };
     ctx.createMediaStreamSource(stream).connect(capture);
   } else {
     const osc = ctx.createOscillator();
@@ -100,6 +118,20 @@ const chirp = document.createElement('button');
 chirp.type = 'button';
 chirp.textContent = 'Use a test chirp';
 button.after(chirp);
+const stopButton = document.createElement('button');
+stopButton.type = 'button';
+stopButton.id = 'stop';
+stopButton.textContent = 'Stop';
+stopButton.disabled = true;
+chirp.after(stopButton);
+stopButton.addEventListener('click', () => {
+  stopButton.disabled = true;
+  void stop().then(() => {
+    button.disabled = false;
+    chirp.disabled = false;
+    info.textContent = 'Stopped. The microphone is released; press a button to start again.';
+  });
+});
 for (const [b, kind] of [
   [button, 'microphone'],
   [chirp, 'chirp'],
@@ -107,11 +139,14 @@ for (const [b, kind] of [
   b.addEventListener('click', () => {
     button.disabled = true;
     chirp.disabled = true;
+    byId('error').textContent = '';
     start(kind)
       .then((text) => {
         info.textContent = text;
+        stopButton.disabled = false;
       })
       .catch((e: unknown) => {
+        void stop();
         button.disabled = false;
         chirp.disabled = false;
         byId('error').textContent = `Could not start: ${e instanceof Error ? e.message : String(e)}`;
@@ -121,7 +156,10 @@ for (const [b, kind] of [
 
 const settings$ = controlBar(byId('controls'), { gain: 2, maxGain: 8 });
 const charts = outputCharts({ raster: byId('raster'), rates: byId('rates'), width: 520 });
-const bandBars = levelBars(byId<HTMLCanvasElement>('bands'));
+// The filter bank's channels over time (spikeflow's spectrogram sink): axes and labels even before any sound.
+const bands = spectrogram<Tensor>().renderer('canvas').window(300).width(360).height(300).yLabel('band').title('cochlea envelopes (√)');
+bands(byId('bands'));
+let bandsDt = 0;
 
 runLive({
   settings$,
@@ -137,8 +175,13 @@ runLive({
       last = steps.shift() ?? last; // hold the last envelope when audio runs late
       for (let c = 0; c < CHANNELS; c++) xs[t * CHANNELS + c] = Math.sqrt(last[c]!);
     }
-    bandBars.draw(last.map(Math.sqrt));
-    return fromTypedArray(xs, [frame.steps, 1, CHANNELS]);
+    const input = fromTypedArray(xs, [frame.steps, 1, CHANNELS]);
+    if (bandsDt !== frame.dt) {
+      bands.clear().dt(frame.dt);
+      bandsDt = frame.dt;
+    }
+    bands.push(input);
+    return input;
   },
   draw: (step) => {
     const T = step.spikes.shape[0] as number;

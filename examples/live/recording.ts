@@ -100,6 +100,11 @@ export const recordingSource = async (file: File): Promise<EventSource> => {
     label: `${file.name} (${format}, ${width}×${height})`,
     width,
     height,
+    lap: (t: number) => {
+      // laps are the recording's duration plus the gap (known once the first lap is decoded)
+      const period = ended || lapShift > 0 ? duration + LOOP_GAP_US : Number.POSITIVE_INFINITY;
+      return { lap: 1 + Math.floor(t / period), duration };
+    },
     between(t0: number, t1: number): EventBatch {
       if (failure !== undefined) throw failure;
       fill(t1 + READ_AHEAD_US);

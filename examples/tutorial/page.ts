@@ -6,7 +6,7 @@
 
 import type { RunResult } from 'spikeflow';
 import { raster, traces } from 'spikeflow/viz';
-import { byId, showOutput, tutorialRegion } from '../lib/page.js';
+import { byId, panelWidth, showOutput, tutorialRegion } from '../lib/page.js';
 import { tensorsAndShapes } from './01-tensors.js';
 import source1 from './01-tensors.ts?raw';
 import { linearAndRelu } from './02-linear-relu.js';
@@ -19,6 +19,8 @@ import { lifLayer } from './05-lif-layer.js';
 import source5 from './05-lif-layer.ts?raw';
 import { scalingUp } from './06-scaling-up.js';
 import source6 from './06-scaling-up.ts?raw';
+import { exercises, runExercise } from './exercises.js';
+import { drawLi, drawState } from './illustrations.js';
 
 const sources = [source1, source2, source3, source4, source5, source6];
 sources.forEach((s, k) => {
@@ -28,6 +30,8 @@ sources.forEach((s, k) => {
 showOutput(byId('out-1'), tensorsAndShapes);
 showOutput(byId('out-2'), linearAndRelu);
 showOutput(byId('out-3'), lifStepByStep);
+drawLi(byId('li-input'), byId('li-voltage'), panelWidth(byId('li-input')));
+drawState(byId('state-plot'), panelWidth(byId('state-plot')));
 showOutput(byId('out-5'), lifLayer);
 
 // Step 4: the slider redraws the voltage of one LIF neuron on every input event.
@@ -42,7 +46,7 @@ const chart = traces<RunResult>()
   .window(100)
   .yDomain([0, 1.05])
   .yLabel('membrane voltage v')
-  .width(760)
+  .width(panelWidth(byId('voltage-plot')))
   .height(280)
   .colors(['#2f6fde']);
 chart(byId('voltage-plot'));
@@ -61,9 +65,46 @@ const result = showOutput(byId('out-6'), (print) => scalingUp(print));
 if (result !== undefined) {
   raster()
     .window(result.spikes.shape[0]!)
-    .width(800)
+    .width(panelWidth(byId('raster')))
     .height(320)
     .title('100 neurons, currents 0 (bottom) to 0.5 (top)')(byId('raster'))
     .push(result.spikes)
     .draw();
+}
+
+// The exercises: editable cells, each with Run (checks the answer) and Show answer.
+const cells = byId('exercise-cells');
+for (const exercise of exercises) {
+  const cell = document.createElement('div');
+  cell.className = 'exercise';
+  cell.dataset.exercise = exercise.id;
+  const title = document.createElement('h3');
+  title.textContent = exercise.title;
+  const prompt = document.createElement('p');
+  prompt.textContent = exercise.prompt;
+  const code = document.createElement('textarea');
+  code.className = 'code';
+  code.spellcheck = false;
+  code.rows = Math.max(3, exercise.answer.split('\n').length + 1);
+  code.value = exercise.starter;
+  code.setAttribute('aria-label', `${exercise.title}: code`);
+  const run = document.createElement('button');
+  run.type = 'button';
+  run.textContent = 'Run';
+  const show = document.createElement('button');
+  show.type = 'button';
+  show.textContent = 'Show answer';
+  const verdict = document.createElement('p');
+  verdict.className = 'check';
+  verdict.setAttribute('role', 'status');
+  run.addEventListener('click', () => {
+    const v = runExercise(exercise, code.value);
+    verdict.textContent = `${v.ok ? '✓' : '✗'} ${v.message}`;
+    verdict.dataset.state = v.ok ? 'right' : 'wrong';
+  });
+  show.addEventListener('click', () => {
+    code.value = exercise.answer;
+  });
+  cell.append(title, prompt, code, run, show, verdict);
+  cells.appendChild(cell);
 }

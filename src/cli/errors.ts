@@ -61,7 +61,7 @@ export const classify = (e: unknown): { readonly code: 0 | 1 | 2; readonly messa
     const sys = e as NodeJS.ErrnoException;
     if (typeof sys.code === 'string' && USER_CODES.has(sys.code)) return { code: 2, message: cap(sys.message) };
     // csv-parse's errors carry a CSV_* code (e.g. CSV_INVALID_OPENING_QUOTE).
-    if (e.name === 'CsvError' || (typeof sys.code === 'string' && sys.code.startsWith('CSV_'))) {
+    if (e.name === 'CsvError' || e.constructor.name === 'CsvError' || (typeof sys.code === 'string' && sys.code.startsWith('CSV_'))) {
       return { code: 2, message: `CSV input is malformed: ${cap(e.message)}` };
     }
     if (e instanceof SyntaxError && /JSON/.test(e.message)) return { code: 2, message: `invalid JSON: ${cap(e.message)}` };

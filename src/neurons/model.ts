@@ -78,6 +78,22 @@ export type ParamsOf<S extends ParamSpecs> = {
           : Tensor;
 };
 
+/** What a caller may give for one parameter of a spec (distributes over a union of specs). */
+export type ParamInputOf<T> = T extends { kind: 'number' }
+  ? number | Tensor | NestedArray
+  : T extends { kind: 'enum'; options: readonly (infer O)[] }
+    ? O
+    : T extends { kind: 'boolean' }
+      ? boolean
+      : Tensor | NestedArray;
+
+/**
+ * The parameters a caller gives a model (any subset; the rest take Norse's defaults), checked by
+ * the type system: an unknown name (`lif.run({ vth: 1 })`) or an enum value that does not exist
+ * (`izhikevich.run({ behavior: 'tonic_spikingg' })`) is a compile error, as it is a run-time one.
+ */
+export type ParamsInput<S extends ParamSpecs> = { readonly [K in keyof S]?: ParamInputOf<S[K]> };
+
 /**
  * Validated parameters as `parameters()` returns them: as {@link ParamsOf}, except that a numeric
  * parameter may be a per-neuron tensor (float64) that broadcasts against the state shape
@@ -177,7 +193,7 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    * @throws SpikeflowError for unknown names, non-finite numbers, out-of-range values (naming the
    *   parameter and, for a tensor, the element), per-neuron parameters that do not broadcast together
    */
-  readonly parameters: (p?: Partial<Record<keyof P, ParamValue>>) => ParamValues<P>;
+  readonly parameters: (p?: ParamsInput<P>) => ParamValues<P>;
   /**
    * The numeric values of the kernel's `params` (in `kernel.params` order) for validated
    * parameters and step `dt` (seconds), as the backends receive them (unrounded); populations of
@@ -188,14 +204,14 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    * Norse's initial state for a layer of the given shape (`[batch, N]`).
    * @throws SpikeflowError for invalid parameters or shapes
    */
-  readonly initialState: (shape: readonly number[], p?: Partial<Record<keyof P, ParamValue>>, dtype?: DType) => NeuronState<S>;
+  readonly initialState: (shape: readonly number[], p?: ParamsInput<P>, dtype?: DType) => NeuronState<S>;
   /**
    * One time step: `step(p, dt, options?)(x, state?) → [out, state]`; x is `[batch, ...]` (for
    * recurrent models `[batch, inputs]`), `state` defaults to the initial state.
    * @throws SpikeflowError on shape/dtype mismatch, non-finite input or state, `dt <= 0`, bad parameters, a backend that cannot run it
    */
   readonly step: (
-    p?: Partial<Record<keyof P, ParamValue>>,
+    p?: ParamsInput<P>,
     dt?: number,
     options?: StepOptions,
   ) => (x: Tensor, state?: NeuronState<S>) => readonly [Tensor, NeuronState<S>];
@@ -206,11 +222,7 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    * read) and is consumed by the next run it is passed to; see `src/ops/backends/device.ts`.
    * @throws SpikeflowError as {@link NeuronModel.step}
    */
-  readonly run: (
-    p?: Partial<Record<keyof P, ParamValue>>,
-    dt?: number,
-    options?: RunOptions,
-  ) => (xs: Tensor, state?: NeuronState<S>) => RunResult<S>;
+  readonly run: (p?: ParamsInput<P>, dt?: number, options?: RunOptions) => (xs: Tensor, state?: NeuronState<S>) => RunResult<S>;
 }
 
 /** Norse's surrogate-gradient methods; they only shape gradients, never the forward pass. */
@@ -241,6 +253,15 @@ const validateParams = <P extends ParamSpecs>(
   specs: P,
   p: Partial<Record<string, ParamValue>> | undefined,
 ): ParamValues<P> => {
+  if (isTensorLike(p)) {
+    const model = where.split('.')[0];
+    throw new SpikeflowError(
+      where,
+      'p',
+      `expected parameters (an object such as { vTh: 1 }), received a tensor of shape [${p.shape.join(', ')}]; ` +
+        `a model takes parameters first and the input after: ${model}.run(params, dt)(xs) or ${model}.step(params, dt)(x, state)`,
+    );
+  }
   const given = parameterRecord(where, Object.keys(specs), p);
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(specs)) {
@@ -294,7 +315,8 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
    */
   interface Derived {
     readonly elements: ElementRecords<ParamsOf<P>> | undefined;
-    readonly records: readonly ParamsOf<P>[];
+    /** Calls `f` with each element's scalar record (one object refilled: not to be kept). */
+    readonly forEach: (f: (record: ParamsOf<P>, element: number) => void) => void;
     readonly initial: Readonly<Record<string, PerElement>>;
     readonly byDt: Map<number, { readonly kernel: readonly PerElement[]; readonly expanded: Map<string, RunValues> }>;
   }
@@ -314,10 +336,10 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const have = derivedOf.get(v);
     if (have !== undefined) return have;
     const elements = elementRecords(where, v as unknown as ParamsOf<P>, numericKeys);
-    const records = elements?.records ?? [v as unknown as ParamsOf<P>];
-    const d: Derived = { elements, records, initial: {}, byDt: new Map() };
+    const forEach = elements?.forEach ?? ((f: (record: ParamsOf<P>, element: number) => void) => f(v as unknown as ParamsOf<P>, 0));
+    const d: Derived = { elements, forEach, initial: {}, byDt: new Map() };
     const initialRows: Record<string, number[]> = Object.fromEntries(spec.state.map((n) => [n, []]));
-    records.forEach((r, e) => {
+    forEach((r, e) => {
       const bad = spec.check?.(r);
       if (bad !== undefined) throw elementError(where, d, e, bad);
       const init = spec.initialState(r);
@@ -333,7 +355,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     let k = d.byDt.get(dt);
     if (k === undefined) {
       const rows: number[][] = kernel.params.map(() => []);
-      d.records.forEach((r, e) => {
+      d.forEach((r, e) => {
         const bad = spec.checkStep?.(r, dt);
         if (bad !== undefined) throw elementError(where, d, e, bad);
         kernelValues(r, dt).forEach((x, j) => {
@@ -375,7 +397,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     return r;
   };
 
-  const parameters = (p?: Partial<Record<keyof P, ParamValue>>): ParamValues<P> => {
+  const parameters = (p?: ParamsInput<P>): ParamValues<P> => {
     const where = `${id}.parameters`;
     const v = validateParams(where, spec.parameters, p as Partial<Record<string, ParamValue>>);
     derive(where, v);
@@ -411,7 +433,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     return Object.freeze(state) as NeuronState<S>;
   };
 
-  const initialState = (shape: readonly number[], p?: Partial<Record<keyof P, ParamValue>>, dtype: DType = 'float32'): NeuronState<S> => {
+  const initialState = (shape: readonly number[], p?: ParamsInput<P>, dtype: DType = 'float32'): NeuronState<S> => {
     const params = parameters(p);
     if (recurrent !== undefined) {
       const rows = (params as unknown as Record<string, Tensor>).recurrentWeights?.shape[0];
@@ -558,7 +580,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     return [result.out, next, result.recorded as NeuronState<S>];
   };
 
-  const run = (p?: Partial<Record<keyof P, ParamValue>>, dt = 0.001, options: RunOptions = {}) => {
+  const run = (p?: ParamsInput<P>, dt = 0.001, options: RunOptions = {}) => {
     const where = `${id}.run`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
@@ -574,7 +596,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
       runImpl(where, params, dt, options.record === true, backend, owner, xs, state);
   };
 
-  const step = (p?: Partial<Record<keyof P, ParamValue>>, dt = 0.001, options: StepOptions = {}) => {
+  const step = (p?: ParamsInput<P>, dt = 0.001, options: StepOptions = {}) => {
     const where = `${id}.step`;
     const params = parameters(p);
     orThrow(where)(checkDt(dt));

@@ -150,18 +150,24 @@ export const checkBroadcast = (where: string, key: string, shape: readonly numbe
 /** Values derived per element of the joint shape: a number where every element agrees, else one value per element. */
 export type PerElement = number | Float64Array;
 
-/** The scalar records of every element of the joint shape, and a way to collect values derived from them. */
+/** The elements of the per-neuron parameters' joint shape, each seen as a scalar record. */
 export interface ElementRecords<R> {
   /** Joint shape of the per-neuron parameters. */
   readonly shape: readonly number[];
   /** The per-neuron parameters by name. */
   readonly tensors: readonly (readonly [string, Tensor])[];
-  /** One scalar record per element (the parameters with each tensor replaced by the element's value). */
-  readonly records: readonly R[];
+  /** Number of elements. */
+  readonly count: number;
+  /**
+   * Calls `f` with the scalar record of each element in turn (the parameters with each tensor
+   * replaced by the element's value). The record is one object refilled per element: `f` must
+   * not keep it (so a million neurons cost no million objects).
+   */
+  readonly forEach: (f: (record: R, element: number) => void) => void;
 }
 
 /**
- * Splits a validated record with per-neuron tensors into one scalar record per element.
+ * Views a validated record with per-neuron tensors as one scalar record per element.
  * @param numeric - names of the numeric parameters (only those may hold per-neuron tensors)
  * @throws SpikeflowError when the per-neuron parameters do not broadcast together
  */
@@ -173,14 +179,17 @@ export const elementRecords = <R>(where: string, params: R, numeric: readonly st
   if (tensors.length === 0) return undefined;
   const shape = jointShape(where, tensors);
   const offsets = tensors.map(([, t]) => broadcastOffsets(t.shape, shape));
-  const records = Array.from({ length: sizeOf(shape) }, (_, e) => {
+  const count = sizeOf(shape);
+  const forEach = (f: (record: R, element: number) => void): void => {
     const r: Record<string, unknown> = { ...(params as Record<string, unknown>) };
-    tensors.forEach(([k, t], j) => {
-      r[k] = t.data[(offsets[j] as Int32Array)[e] as number];
-    });
-    return r as R;
-  });
-  return { shape, tensors, records };
+    for (let e = 0; e < count; e++) {
+      tensors.forEach(([k, t], j) => {
+        r[k] = t.data[(offsets[j] as Int32Array)[e] as number];
+      });
+      f(r as R, e);
+    }
+  };
+  return { shape, tensors, count, forEach };
 };
 
 /** Collects a value derived per element: a number when every element gives the same (same bits), else the array. */

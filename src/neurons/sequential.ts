@@ -7,7 +7,7 @@
 import { SpikeflowError, show } from '../ops/errors.js';
 import { type LinearOptions, type LinearParameters, linear, relu } from '../ops/linear.js';
 import type { Tensor } from '../ops/tensor.js';
-import type { NeuronModel, NeuronState, ParamSpecs, ParamValue, RunOptions } from './model.js';
+import type { NeuronModel, NeuronState, ParamSpecs, ParamsInput, RunOptions } from './model.js';
 
 /**
  * A layer over chunks: `run(xs, state?) → [outs, state, recorded?]` with `xs` `[T, batch, ...]`.
@@ -31,7 +31,7 @@ export interface Layer<S = unknown> {
  */
 export const neuron = <P extends ParamSpecs, S extends string>(
   model: NeuronModel<P, S>,
-  p?: Partial<Record<keyof P, ParamValue>>,
+  p?: ParamsInput<P>,
   dt = 0.001,
   options: RunOptions = {},
 ): Layer<NeuronState<S>> => {
@@ -70,6 +70,14 @@ export type SequentialState = readonly unknown[];
 export const sequential = (...layers: readonly Layer<unknown>[]): Layer<SequentialState> => {
   if (layers.length === 0) throw new SpikeflowError('sequential', 'layers', 'expected at least one layer, received none');
   layers.forEach((l, k) => {
+    const model = l as unknown as Partial<NeuronModel>;
+    if (l !== null && typeof l === 'object' && typeof model.initialState === 'function' && typeof model.parameters === 'function') {
+      throw new SpikeflowError(
+        'sequential',
+        `layers[${k}]`,
+        `layers[${k}] is the neuron model ${model.name ?? ''}, not a layer: wrap it as neuron(${model.id ?? 'model'}, params?, dt?)`,
+      );
+    }
     if (l === null || typeof l !== 'object' || typeof l.run !== 'function') {
       throw new SpikeflowError('sequential', `layers[${k}]`, `layers[${k}] must be a layer { name, run }, received ${show(l)}`);
     }

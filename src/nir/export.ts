@@ -11,6 +11,7 @@
  * @module
  */
 
+import { lif } from '../neurons/lif.js';
 import type { NeuronModel, ParamValue } from '../neurons/model.js';
 import type { NetworkSpec } from '../neurons/network.js';
 import { modelByName } from '../neurons/registry.js';
@@ -82,7 +83,10 @@ const neuronNode = (part: Extract<NirPart, { kind: 'neuron' }>, shape: readonly 
   const m = part.model;
   // per-neuron values (tensors, arrays) are taken as given; the rest is validated by the model
   const given = part.params ?? {};
-  const scalars = Object.fromEntries(Object.entries(given).filter(([, v]) => typeof v !== 'object' || v === null));
+  const weightKeys = ['inputWeights', 'recurrentWeights'];
+  const scalars = Object.fromEntries(
+    Object.entries(given).filter(([k, v]) => typeof v !== 'object' || v === null || weightKeys.includes(k)),
+  );
   const p = {
     ...(m.parameters(scalars as never) as Record<string, unknown>),
     ...Object.fromEntries(Object.entries(given).filter(([k]) => !(k in scalars))),
@@ -97,7 +101,16 @@ const neuronNode = (part: Extract<NirPart, { kind: 'neuron' }>, shape: readonly 
       `${label}: NIR resets to v_reset; resetMethod ${show(p.resetMethod)} cannot be expressed (use 'value')`,
     );
   }
+  if ('inputConvention' in p && p.inputConvention !== 'jump') {
+    throw new SpikeflowError(
+      where,
+      'inputConvention',
+      `${label}: the NIR mapping follows Norse's 'jump' input convention; inputConvention ${show(p.inputConvention)} cannot be expressed`,
+    );
+  }
   switch (m.id) {
+    case 'lifRecurrent':
+      return recurrentSubgraph(neuronNode({ ...part, model: lif as NeuronModel, params: withoutWeights(given) }, shape), p, n);
     case 'lif':
       return {
         type: 'CubaLIF',
@@ -134,6 +147,39 @@ const neuronNode = (part: Extract<NirPart, { kind: 'neuron' }>, shape: readonly 
     default:
       throw new SpikeflowError(where, 'model', `${label} has no NIR equivalent; NIR-expressible models: LIF, LI, LIFBox, LIBox, IAF`);
   }
+};
+
+const withoutWeights = (params: Readonly<Record<string, ParamValue>>): Record<string, ParamValue> =>
+  Object.fromEntries(Object.entries(params).filter(([k]) => !['inputWeights', 'recurrentWeights', 'autapses'].includes(k)));
+
+/**
+ * A recurrent layer (Norse's `LIFRecurrent`) as a nested graph, as snnTorch exports its recurrent
+ * layers: `input → w_in (Linear) → neuron → output`, plus `neuron → w_rec (Linear) → neuron` (a
+ * recurrent edge: the previous step's spikes). The diagonal of `W_rec` is zeroed unless `autapses`.
+ */
+const recurrentSubgraph = (cell: NirNode, p: Record<string, unknown>, n: number): NirGraph => {
+  const wIn = p.inputWeights as Tensor;
+  const wRec = p.recurrentWeights as Tensor;
+  const inputs = wIn.shape[1] as number;
+  const rec = new Float32Array(wRec.data);
+  if (p.autapses !== true) for (let k = 0; k < n; k++) rec[k * n + k] = 0;
+  return {
+    type: 'NIRGraph',
+    nodes: {
+      input: { type: 'Input', shape: [inputs] },
+      w_in: { type: 'Linear', weight: fromTypedArray(Float32Array.from(wIn.data), [n, inputs]) },
+      lif: cell,
+      w_rec: { type: 'Linear', weight: fromTypedArray(rec, [n, n]) },
+      output: { type: 'Output', shape: [n] },
+    },
+    edges: [
+      ['input', 'w_in'],
+      ['w_in', 'lif'],
+      ['lif', 'w_rec'],
+      ['w_rec', 'lif'],
+      ['lif', 'output'],
+    ],
+  };
 };
 
 /**
@@ -181,10 +227,25 @@ export const toNir = (parts: readonly NirPart[], options: ToNirOptions): NirGrap
         next = [...shape.slice(0, -1), o];
         break;
       }
-      case 'neuron':
-        node = neuronNode(part, shape);
-        next = shape;
+      case 'neuron': {
+        if (part.model.recurrent) {
+          const w = part.params?.inputWeights as Tensor | undefined;
+          const rows = w?.shape?.[0];
+          if (rows === undefined || w?.shape?.[1] !== sizeOf(shape)) {
+            throw new SpikeflowError(
+              where,
+              `${arg}.params.inputWeights`,
+              `${arg}: inputWeights must be [N, ${sizeOf(shape)}] for the input ${showShape(shape)}, received ${show(w)}`,
+            );
+          }
+          node = neuronNode(part, [rows]);
+          next = [rows];
+        } else {
+          node = neuronNode(part, shape);
+          next = shape;
+        }
         break;
+      }
       case 'conv1d':
       case 'conv2d': {
         const dims = part.kind === 'conv1d' ? 1 : 2;

@@ -221,3 +221,16 @@ export const conv2d =
   (p: ConvParameters) =>
   (x: Tensor): Tensor =>
     conv2dCore('conv2d', x, p, 2);
+
+/**
+ * Convolution as a stateless layer over chunks (`{ name, run }`, the shape of `Layer` in
+ * `neurons/sequential.ts`), for `sequential(...)` and the stream operators: a chunk
+ * `[T, batch, C, ...]` maps to `[T, batch, C_out, ...]`, state `undefined`.
+ * @param p - as {@link conv1d} / {@link conv2d}
+ * @param dims - 1 or 2 spatial dimensions (default 2)
+ * @throws SpikeflowError (at run) as {@link conv2d}
+ */
+export const convLayer = (p: ConvParameters, dims: 1 | 2 = 2) => {
+  const f = dims === 1 ? conv1d(p) : conv2d(p);
+  return Object.freeze({ name: dims === 1 ? 'Conv1d' : 'Conv2d', run: (xs: Tensor) => [f(xs), undefined] as const });
+};

@@ -148,3 +148,18 @@ export const flatten =
     const lead = x.shape.slice(0, x.shape.length - rank);
     return fromTypedArray(x.data, [...lead, ...flattenShape(x.shape.slice(x.shape.length - rank), startDim, endDim)]);
   };
+
+/**
+ * Pooling or flattening as a stateless layer over chunks (`{ name, run }`, the shape of `Layer`):
+ * `poolLayer('sum', p)`, `poolLayer('avg', p)` map `[T, batch, C, H, W]`; `flattenLayer()` merges
+ * every feature dimension of `[T, batch, ...]` into one.
+ * @throws SpikeflowError (at run) as {@link sumPool2d} / {@link avgPool2d}
+ */
+export const poolLayer = (kind: 'sum' | 'avg', p: Pool2dParameters) => {
+  const f = kind === 'sum' ? sumPool2d(p) : avgPool2d(p);
+  return Object.freeze({ name: kind === 'sum' ? 'SumPool2d' : 'AvgPool2d', run: (xs: Tensor) => [f(xs), undefined] as const });
+};
+
+/** Flattens the features of chunks `[T, batch, ...features]` to `[T, batch, N]` as a stateless layer. */
+export const flattenLayer = () =>
+  Object.freeze({ name: 'Flatten', run: (xs: Tensor) => [flatten(0, -1, xs.shape.length - 2)(xs), undefined] as const });

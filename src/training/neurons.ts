@@ -24,7 +24,7 @@
  * @module
  */
 
-import type { NeuronModel, ParamSpecs, ParamValue } from '../neurons/model.js';
+import type { NeuronModel, ParamSpecs, ParamsInput, ParamValue } from '../neurons/model.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { matmulInto } from '../ops/matmul.js';
 import { type SurrogateGradient, surrogateGradient } from '../ops/surrogates.js';
@@ -75,7 +75,7 @@ const matrix = (v: unknown, name: string): { data: Float64Array; shape: [number,
  */
 export const trainable = <P extends ParamSpecs, S extends string>(
   model: NeuronModel<P, S>,
-  p?: Partial<Record<keyof P, ParamValue>>,
+  p?: ParamsInput<P>,
   dt = 0.001,
   options: TrainableOptions = {},
 ): TrainableLayer => {

@@ -84,6 +84,12 @@ export class ChunkWindow {
     this.trim();
   }
 
+  /** Counts `steps` steps as received without data (they are drawn empty). The caller has validated `steps`. */
+  skip(steps: number): void {
+    this.total += steps;
+    this.trim();
+  }
+
   /** Drops queued chunks that lie entirely before the window. */
   private trim(): void {
     const start = this.total - this.window;

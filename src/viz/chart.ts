@@ -16,7 +16,9 @@
  * shown in ms (default), s or steps. Chunks are `[T, batch, ...features]` (time first).
  * @module
  */
+
 import { type MonoTypeOperatorFunction, type Observer, tap } from 'rxjs';
+import { SpikeflowError, show } from '../ops/errors.js';
 import type { BufferStats } from './buffer.js';
 import { ChartData } from './data.js';
 import { drawingOf, renderStandalone } from './figure.js';
@@ -97,6 +99,14 @@ export const makeChart = <D>(kind: ChartKind, value: Picker<D>): ChartCore<D> =>
   Object.assign(chart, {
     push: (datum: D) => {
       push(datum);
+      return chart;
+    },
+    advance: (steps: unknown) => {
+      if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0) {
+        throw new SpikeflowError(where, 'steps', `steps must be a non-negative integer, received ${show(steps)}`);
+      }
+      data.win.skip(steps);
+      redraw();
       return chart;
     },
     clear: () => {

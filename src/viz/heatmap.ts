@@ -9,8 +9,12 @@
  *
  * Colours: when every pixel is ≥ 0, a sequential scale (default inferno) over `[0, max]`; when
  * any is negative (OFF events, signed ±1 events), a diverging scale (default blue–white–red,
- * ON red) over `[-m, m]`, `m` the largest magnitude. `.max(v)` fixes `max` / `m`.
- * Row 0 is at the top (image convention); x is the column, y the row, both in pixels of the frame.
+ * ON red) over `[-m, m]`, `m` the largest magnitude. `.clip(q)` makes the scale robust: `max` / `m`
+ * is then the `q`-quantile of the non-zero magnitudes (e.g. 0.99), so that a few hot pixels do
+ * not wash the picture out; larger values saturate (the legend says `≥`). `.max(v)` fixes it.
+ * Row 0 is at the top (image convention); x is the column, y the row, both in pixels of the
+ * sensor: a cell covers `.pixels()` × `.pixels()` sensor pixels (1 by default; more for a frame
+ * pooled into blocks), and the axes count sensor pixels either way.
  * One mark per non-zero pixel. Memory: the events of `window` steps (at most `window·C·H·W`).
  * @module
  */
@@ -42,6 +46,12 @@ export interface Heatmap<D = StreamChunk> extends Chart<D, Heatmap<D>> {
   /** Fixed top of the colour scale (> 0), or undefined for the data's maximum (default). */
   max(): number | undefined;
   max(v: number | undefined): Heatmap<D>;
+  /** Quantile in (0, 1] of the non-zero magnitudes taken as the top of the colour scale (robust scale), or undefined for the maximum (default). */
+  clip(): number | undefined;
+  clip(q: number | undefined): Heatmap<D>;
+  /** Sensor pixels per cell side (a positive integer, default 1): axes are labelled in sensor pixels. */
+  pixels(): number;
+  pixels(k: number): Heatmap<D>;
 }
 
 interface HeatStyle {
@@ -49,7 +59,21 @@ interface HeatStyle {
   interpolator: ColorInterpolator;
   diverging: ColorInterpolator;
   max: number | undefined;
+  clip: number | undefined;
+  pixels: number;
 }
+
+/** The `q`-quantile of the non-zero magnitudes of `values` (0 when all are 0). */
+export const magnitudeQuantile = (values: ArrayLike<number>, q: number): number => {
+  const mags: number[] = [];
+  for (let k = 0; k < values.length; k++) {
+    const v = Math.abs(values[k] as number);
+    if (v !== 0) mags.push(v);
+  }
+  if (mags.length === 0) return 0;
+  mags.sort((a, b) => a - b);
+  return mags[Math.min(mags.length - 1, Math.max(0, Math.ceil(q * mags.length) - 1))] as number;
+};
 
 /** The `[C, H, W]` layout of a feature shape. */
 const layoutOf = (features: readonly number[], frame: readonly number[] | undefined): [number, number, number] => {
@@ -197,13 +221,22 @@ class HeatStore implements Store {
       if (v > hi) hi = v;
     }
     const signed = lo < 0;
-    const top = this.style.max ?? (signed ? Math.max(-lo, hi) : hi);
+    const peak = signed ? Math.max(-lo, hi) : hi;
+    const clip = this.style.clip;
+    const top = this.style.max ?? (clip === undefined ? peak : magnitudeQuantile(values, clip));
     const m = top > 0 ? top : 1;
+    const clipped = peak > m;
+    const k = this.style.pixels;
+    const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(3));
     const interpolate = signed ? this.style.diverging : this.style.interpolator;
     const t = (v: number): number => Math.min(1, Math.max(0, signed ? (v + m) / (2 * m) : v / m));
     const colorOf = (v: number): string => interpolate(t(v));
-    const x = scaleLinear().domain([0, W]).range([0, width]);
-    const y = scaleLinear().domain([0, H]).range([0, height]);
+    const x = scaleLinear()
+      .domain([0, W * k])
+      .range([0, width]);
+    const y = scaleLinear()
+      .domain([0, H * k])
+      .range([0, height]);
     const cells: { x: number; y: number; w: number; h: number; fill: string; value: number }[] = [];
     const collect = (): void => {
       for (let p = 0; p < values.length; p++) {
@@ -211,7 +244,14 @@ class HeatStore implements Store {
         if (v === 0) continue;
         const r = Math.floor(p / W);
         const c = p % W;
-        cells.push({ x: px(x(c)), y: px(y(r)), w: px(x(c + 1) - x(c)), h: px(y(r + 1) - y(r)), fill: colorOf(v), value: v });
+        cells.push({
+          x: px(x(c * k)),
+          y: px(y(r * k)),
+          w: px(x((c + 1) * k) - x(c * k)),
+          h: px(y((r + 1) * k) - y(r * k)),
+          fill: colorOf(v),
+          value: v,
+        });
       }
     };
     const intTicks = (n: number, room: number): number[] => ticks(0, n, Math.max(2, Math.floor(room / 40))).filter(Number.isInteger);
@@ -220,16 +260,22 @@ class HeatStore implements Store {
       y,
       xLabel: 'x (pixel)',
       yLabel: 'y (pixel)',
-      xTicks: intTicks(W, width),
-      yTicks: intTicks(H, height),
+      xTicks: intTicks(W * k, width),
+      yTicks: intTicks(H * k, height),
       marks: active,
       legend: signed
         ? [
-            { label: `ON ${m}`, color: colorOf(m) },
-            { label: `OFF ${m}`, color: colorOf(-m) },
+            { label: `ON ${clipped ? '≥ ' : ''}${fmt(m)}`, color: colorOf(m) },
+            { label: `OFF ${clipped ? '≥ ' : ''}${fmt(m)}`, color: colorOf(-m) },
           ]
-        : [{ label: `max ${m}`, color: colorOf(m) }],
-      attributes: { 'data-max': String(m), 'data-signed': String(signed), 'data-frame': `${H}x${W}` },
+        : [{ label: `${clipped ? '≥ ' : 'max '}${fmt(m)}`, color: colorOf(m) }],
+      attributes: {
+        'data-max': String(m),
+        'data-peak': String(peak),
+        'data-signed': String(signed),
+        'data-frame': `${H}x${W}`,
+        'data-pixels': String(k),
+      },
       svg: (g) => {
         collect();
         g.selectAll('rect.background')
@@ -239,8 +285,9 @@ class HeatStore implements Store {
           .attr('width', px(width))
           .attr('height', px(height))
           .attr('fill', (c) => c);
+        const dense = cells.length > this.settings.svgLimit;
         g.selectAll('rect.cell')
-          .data(cells)
+          .data(dense ? [] : cells)
           .join('rect')
           .attr('class', 'cell')
           .attr('x', (c) => c.x)
@@ -249,6 +296,25 @@ class HeatStore implements Store {
           .attr('height', (c) => c.h)
           .attr('fill', (c) => c.fill)
           .attr('data-value', (c) => c.value);
+        // Many cells: one path per colour of a 64-level scale (an element per cell would make the
+        // SVG large and slow to build), `data-cells` counting the cells of each path.
+        const levels = new Map<string, { d: string[]; n: number }>();
+        if (dense) {
+          for (const c of cells) {
+            const fill = colorOf(Math.sign(c.value) * (Math.round(Math.min(1, Math.abs(c.value) / m) * 64) / 64) * m);
+            const level = levels.get(fill) ?? { d: [], n: 0 };
+            level.d.push(`M${c.x} ${c.y}h${c.w}v${c.h}h${-c.w}z`);
+            level.n++;
+            levels.set(fill, level);
+          }
+        }
+        g.selectAll('path.cells')
+          .data([...levels.entries()])
+          .join('path')
+          .attr('class', 'cells')
+          .attr('fill', ([fill]) => fill)
+          .attr('d', ([, l]) => l.d.join(''))
+          .attr('data-cells', ([, l]) => l.n);
       },
       canvas: (ctx) => {
         const img = new ImageData(W, H);
@@ -284,6 +350,8 @@ export const heatmap = <D = StreamChunk>(): Heatmap<D> => {
     interpolator: interpolateInferno,
     diverging: (t) => interpolateRdBu(1 - t),
     max: undefined,
+    clip: undefined,
+    pixels: 1,
   };
   const kind: ChartKind = {
     name: 'heatmap',
@@ -332,6 +400,24 @@ export const heatmap = <D = StreamChunk>(): Heatmap<D> => {
           throw new SpikeflowError('heatmap', 'max', `max must be a finite number > 0 or undefined, received ${show(v)}`);
         }
         style.max = v as number | undefined;
+      },
+    ),
+    clip: setter(
+      () => style.clip,
+      (v) => {
+        if (v !== undefined && !(typeof v === 'number' && v > 0 && v <= 1)) {
+          throw new SpikeflowError('heatmap', 'clip', `clip must be a quantile in (0, 1] or undefined, received ${show(v)}`);
+        }
+        style.clip = v as number | undefined;
+      },
+    ),
+    pixels: setter(
+      () => style.pixels,
+      (v) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+          throw new SpikeflowError('heatmap', 'pixels', `pixels must be a positive integer, received ${show(v)}`);
+        }
+        style.pixels = v;
       },
     ),
   });

@@ -16,7 +16,7 @@ import { scaleLinear, ticks } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { sizeOf, type Tensor } from '../ops/tensor.js';
 import { makeChart } from './chart.js';
-import { checkColor } from './checks.js';
+import { checkColor, checkString } from './checks.js';
 import { pickOutput } from './data.js';
 import { packColor, px } from './render.js';
 import { timeScale } from './time.js';
@@ -46,6 +46,16 @@ export interface Raster<D = StreamChunk> extends Chart<D, Raster<D>> {
   /** Legend entries (default: the colour function's `legend`, if any). */
   legend(): readonly LegendEntry[] | undefined;
   legend(entries: readonly LegendEntry[] | undefined): Raster<D>;
+  /** Y axis label (default `neuron`). */
+  yLabel(): string;
+  yLabel(label: string): Raster<D>;
+  /**
+   * Tick labels of the rows: row `k` (the `k`-th feature of the chunks) is labelled
+   * `rowLabels(k)`, e.g. the neuron's index in its layer when the chunks hold a selection of
+   * neurons, or its pixel. Undefined (default) labels rows by index.
+   */
+  rowLabels(): ((row: number) => string) | undefined;
+  rowLabels(f: ((row: number) => string) | undefined): Raster<D>;
 }
 
 interface RasterStyle {
@@ -53,6 +63,8 @@ interface RasterStyle {
   legend: readonly LegendEntry[] | undefined;
   /** Bumped when the colours change (invalidates the canvas strip). */
   version: number;
+  yLabel: string;
+  rowLabels: ((row: number) => string) | undefined;
 }
 
 const EMPTY_I = new Int32Array(0);
@@ -236,7 +248,8 @@ class RasterStore implements Store {
     const steps = Math.max(1, span.end - span.start);
     const cellW = width / steps;
     const cellH = height / N;
-    const r = Math.min(3, Math.max(0.5, Math.min(cellW, cellH) / 2));
+    // At least 1.25 px, so that a spike of a long window stays visible as a dot.
+    const r = Math.min(3, Math.max(1.25, Math.min(cellW, cellH) / 2));
     const color = this.style.color;
     const [from, to] = this.held(span.start, span.end);
     let count = 0;
@@ -244,13 +257,19 @@ class RasterStore implements Store {
       const slot = step % this.capacity;
       if (this.stepOf[slot] === step) count += (this.index[slot] as Int32Array).length;
     }
-    const yTicks = ticks(0, N - 1, Math.min(N, Math.max(2, Math.floor(height / 30)))).filter(Number.isInteger);
+    const labels = this.style.rowLabels;
+    const room = Math.max(2, Math.floor(height / (labels === undefined ? 30 : 14)));
+    const yTicks =
+      labels !== undefined && N <= room
+        ? Array.from({ length: N }, (_, k) => k)
+        : ticks(0, N - 1, Math.min(N, room)).filter(Number.isInteger);
     return {
       x,
       y,
       xLabel: time.label,
-      yLabel: 'neuron',
+      yLabel: this.style.yLabel,
       yTicks,
+      ...(labels === undefined ? {} : { yFormat: labels }),
       marks: count,
       legend: this.style.legend ?? (typeof color === 'function' ? color.legend : undefined),
       attributes: { 'data-neurons': String(this.neurons) },
@@ -281,7 +300,7 @@ class RasterStore implements Store {
  * `[T, batch, ...]` tensors of a consistent shape; drawing for non-finite spikes.
  */
 export const raster = <D = StreamChunk>(): Raster<D> => {
-  const style: RasterStyle = { color: '#222', legend: undefined, version: 0 };
+  const style: RasterStyle = { color: '#222', legend: undefined, version: 0, yLabel: 'neuron', rowLabels: undefined };
   const kind: ChartKind = {
     name: 'raster',
     allowAllBatches: false,
@@ -307,6 +326,21 @@ export const raster = <D = StreamChunk>(): Raster<D> => {
       () => style.legend,
       (v) => {
         style.legend = v as readonly LegendEntry[] | undefined;
+      },
+    ),
+    yLabel: core.setter(
+      () => style.yLabel,
+      (v) => {
+        style.yLabel = checkString('raster', 'yLabel', v);
+      },
+    ),
+    rowLabels: core.setter(
+      () => style.rowLabels,
+      (v) => {
+        if (v !== undefined && typeof v !== 'function') {
+          throw new SpikeflowError('raster', 'rowLabels', `rowLabels must be a function of the row or undefined, received ${show(v)}`);
+        }
+        style.rowLabels = v as ((row: number) => string) | undefined;
       },
     ),
   });

@@ -9,6 +9,9 @@
  * `count / (neurons · trials · steps · dt)`, where `steps` is the number of steps the bin has
  * received so far (the newest bin is drawn only as wide as the steps it holds, and its rate is
  * not diluted by steps still to come). In `count` a bar is the raw count.
+ * With `.bin('auto')` the store keeps one count per step of the window and each drawing groups
+ * the steps it spans into at most {@link AUTO_BARS} bins (a 9-step recording gets 9 bars, a
+ * 100 000-step one bins of 1 000): memory `window + 1` counts.
  * The x domain starts at the first held bin's start; the y domain is `[0, max]` (`[0, 1]` when
  * every bar is 0). One mark (`rect.bar`) per bin. Memory: `window / bin + 1` bins.
  * @module
@@ -31,9 +34,9 @@ export interface Rate<D = StreamChunk> extends Chart<D, Rate<D>> {
   /** Picks the spike tensor from a stream element (default: the tensor, or `[0]` of a run result). */
   value(): Picker<D>;
   value<E = D>(pick: Picker<E>): Rate<E>;
-  /** Bin width in steps (a positive integer, default 10). Setting it clears the chart. */
-  bin(): number;
-  bin(steps: number): Rate<D>;
+  /** Bin width in steps (a positive integer, default 10), or `auto` (at most {@link AUTO_BARS} bars over the span drawn). Setting it clears the chart. */
+  bin(): number | 'auto';
+  bin(steps: number | 'auto'): Rate<D>;
   /** `Hz` (default, mean rate per neuron and trial) or `count`. */
   unit(): RateUnit;
   unit(u: RateUnit): Rate<D>;
@@ -45,8 +48,11 @@ export interface Rate<D = StreamChunk> extends Chart<D, Rate<D>> {
   color(c: string): Rate<D>;
 }
 
+/** Most bars a rate plot with `bin('auto')` draws. */
+export const AUTO_BARS = 100;
+
 interface RateStyle {
-  bin: number;
+  bin: number | 'auto';
   unit: RateUnit;
   neurons: readonly number[] | undefined;
   color: string;
@@ -65,8 +71,8 @@ class RateStore implements Store {
     private readonly settings: ChartSettings,
     private readonly style: RateStyle,
   ) {
-    this.binSize = style.bin;
-    this.bins = Math.ceil(settings.window / style.bin) + 1;
+    this.binSize = style.bin === 'auto' ? 1 : style.bin;
+    this.bins = Math.ceil(settings.window / this.binSize) + 1;
     this.counts = new Float64Array(this.bins);
     this.steps = new Float64Array(this.bins);
     this.binOf = new Float64Array(this.bins).fill(-1);
@@ -134,18 +140,27 @@ class RateStore implements Store {
 
   draw(req: DrawRequest): Drawing {
     const { span, time, width, height } = req;
-    const bin = this.binSize;
+    const stored = this.binSize;
+    // auto: group the per-step counts of the span into at most AUTO_BARS bins
+    const bin =
+      this.style.bin === 'auto' ? Math.max(1, Math.ceil(Math.max(1, Math.min(span.end, this.received) - span.start) / AUTO_BARS)) : stored;
     const start = Math.floor(span.start / bin) * bin;
     const end = req.domain === 'window' ? start + this.settings.window : Math.max(span.end, start + 1);
     const shown = { start, end, received: span.received };
     const x = timeScale(shown, time, width);
     const dtSeconds = this.settings.dt;
     const bars: { j: number; value: number }[] = [];
+    const per = bin / stored;
     for (let j = start / bin; j * bin < Math.min(end, this.received); j++) {
-      const slot = j % this.bins;
-      if (this.binOf[slot] !== j) continue;
-      const c = this.counts[slot] as number;
-      const n = this.steps[slot] as number;
+      let c = 0;
+      let n = 0;
+      for (let i = j * per; i < (j + 1) * per; i++) {
+        const slot = i % this.bins;
+        if (this.binOf[slot] !== i) continue;
+        c += this.counts[slot] as number;
+        n += this.steps[slot] as number;
+      }
+      if (n === 0) continue;
       bars.push({ j, value: this.style.unit === 'count' ? c : c / (this.units * n * dtSeconds) });
     }
     let top = 0;
@@ -214,8 +229,8 @@ export const rate = <D = StreamChunk>(): Rate<D> => {
     bin: setter(
       () => style.bin,
       (v) => {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-          throw new SpikeflowError('rate', 'bin', `bin must be a positive integer number of steps, received ${show(v)}`);
+        if (v !== 'auto' && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) {
+          throw new SpikeflowError('rate', 'bin', `bin must be a positive integer number of steps or 'auto', received ${show(v)}`);
         }
         style.bin = v;
       },

@@ -7,7 +7,7 @@
 import { axisBottom, axisLeft, color as d3color, type Selection, select } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { SVG_NS } from './document.js';
-import type { Drawing, Margin } from './types.js';
+import type { Drawing, LegendEntry, Margin } from './types.js';
 
 /** Options of {@link renderChrome}. */
 export interface ChromeOptions {
@@ -76,6 +76,7 @@ export const renderChrome = (svg: Selection<SVGSVGElement, unknown, null, undefi
   if (d.xTicks !== undefined) xAxis.tickValues(d.xTicks);
   const yAxis = axisLeft(d.y).ticks(yTickCount);
   if (d.yTicks !== undefined) yAxis.tickValues(d.yTicks);
+  if (d.yFormat !== undefined) yAxis.tickFormat((v) => (d.yFormat as (v: number) => string)(Number(v)));
   child<SVGGElement>(plotNode, 'g', 'axis x')
     .attr('transform', `translate(0,${ph})`)
     .attr('data-domain', d.x.domain().join(','))
@@ -91,37 +92,35 @@ export const renderChrome = (svg: Selection<SVGSVGElement, unknown, null, undefi
     .attr('transform', `translate(14,${m.top + ph / 2}) rotate(-90)`)
     .attr('text-anchor', 'middle')
     .text(d.yLabel);
+  const top = Math.max(12, m.top - 10);
   child<SVGTextElement>(root, 'text', 'title')
-    .attr('x', m.left + pw / 2)
-    .attr('y', Math.max(12, m.top - 10))
-    .attr('text-anchor', 'middle')
+    .attr('x', m.left)
+    .attr('y', top)
+    .attr('text-anchor', 'start')
     .attr('font-size', 12)
     .attr('font-weight', 'bold')
     .text(o.title);
 
-  const legend = child<SVGGElement>(plotNode, 'g', 'legend').attr('transform', `translate(${pw - 8},6)`);
-  const longest = Math.max(0, ...(d.legend ?? []).map((e) => e.label.length));
-  legend
-    .selectAll('rect.legend-background')
-    .data(d.legend !== undefined && d.legend.length > 0 ? [d.legend.length] : [])
-    .join((enter) => enter.insert('rect', ':first-child'))
-    .attr('class', 'legend-background')
-    .attr('x', -36 - longest * 6)
-    .attr('y', -8)
-    .attr('width', 36 + longest * 6 + 4)
-    .attr('height', (n) => n * 14 + 2)
-    .attr('fill', 'white')
-    .attr('fill-opacity', 0.8);
-  const entries = legend
-    .selectAll<SVGGElement, unknown>('g.entry')
-    .data(d.legend ?? [])
+  // The legend sits in the top margin, right-aligned in a row, so that it never covers data.
+  const items = d.legend ?? [];
+  const widths = items.map((e) => 26 + e.label.length * 6);
+  const offsets: number[] = [];
+  let x = 0;
+  for (let k = items.length - 1; k >= 0; k--) {
+    x += widths[k] as number;
+    offsets[k] = -x;
+  }
+  const entries = child<SVGGElement>(root, 'g', 'legend')
+    .attr('transform', `translate(${m.left + pw},${top - 4})`)
+    .selectAll<SVGGElement, LegendEntry>('g.entry')
+    .data(items)
     .join((enter) => {
       const g = enter.append('g').attr('class', 'entry');
-      g.append('line').attr('x1', -28).attr('x2', -12).attr('stroke-width', 2);
-      g.append('text').attr('x', -32).attr('dy', '0.32em').attr('text-anchor', 'end');
+      g.append('line').attr('x1', 0).attr('x2', 14).attr('stroke-width', 3);
+      g.append('text').attr('x', 18).attr('dy', '0.32em').attr('text-anchor', 'start');
       return g;
     })
-    .attr('transform', (_, k) => `translate(0,${k * 14})`);
+    .attr('transform', (_, k) => `translate(${offsets[k]},0)`);
   entries.select('line').attr('stroke', (e) => e.color);
   entries.select('text').text((e) => e.label);
 

@@ -35,7 +35,14 @@ export interface Report {
    * @throws SpikeflowError when `figure` is neither
    */
   add(figure: Figure | string, options?: FigureOptions): Report;
-  /** Number of figures added. */
+  /**
+   * Adds a row of figures side by side (wrapping on narrow pages), e.g. small multiples.
+   * @throws SpikeflowError when an entry is not a chart or an SVG string
+   */
+  row(figures: readonly (Figure | string)[], options?: FigureOptions): Report;
+  /** Adds a table of `[name, value]` rows (text, escaped), e.g. a run's summary. */
+  table(rows: readonly (readonly [string, string])[], options?: FigureOptions): Report;
+  /** Number of sections (figures, rows and tables) added. */
   size(): number;
   /** The report as a standalone HTML document (`<!DOCTYPE html>...`). */
   toHTML(): string;
@@ -46,6 +53,9 @@ const CSS = [
   'h1{font-size:1.5em}h2{font-size:1.1em;margin:1.6em 0 .4em}',
   'figure{margin:0}figure svg{max-width:100%;height:auto}',
   'figcaption{color:#555;font-size:.9em;margin-top:.3em}',
+  '.row{display:flex;flex-wrap:wrap;gap:4px}.row svg{flex:0 0 auto}',
+  'table.summary{border-collapse:collapse;font-size:.9em}table.summary th{text-align:left;font-weight:600;padding:2px 16px 2px 0;vertical-align:top}',
+  'table.summary td{padding:2px 0;font-variant-numeric:tabular-nums}',
   '.description{color:#444}',
 ].join('');
 
@@ -80,7 +90,18 @@ const sanitize = (root: Element): void => {
 export const report = (): Report => {
   let title = 'spikeflow report';
   let description = '';
-  const figures: { figure: Figure | string; options: FigureOptions }[] = [];
+  type Section =
+    | { kind: 'figure'; figures: readonly (Figure | string)[]; options: FigureOptions }
+    | { kind: 'row'; figures: readonly (Figure | string)[]; options: FigureOptions }
+    | { kind: 'table'; rows: readonly (readonly [string, string])[]; options: FigureOptions };
+  const figures: Section[] = [];
+  const checkFigure = (figure: unknown): Figure | string => {
+    const ok = typeof figure === 'string' || (figure !== null && typeof figure === 'object') || typeof figure === 'function';
+    if (!ok || (typeof figure !== 'string' && typeof (figure as Figure).toSVG !== 'function')) {
+      throw new SpikeflowError('report', 'figure', `figure must be a chart (with toSVG) or an SVG string, received ${show(figure)}`);
+    }
+    return figure as Figure | string;
+  };
   const self: Report = {
     title: ((...args: unknown[]) => {
       if (args.length === 0) return title;
@@ -97,11 +118,15 @@ export const report = (): Report => {
       return self;
     }) as Report['description'],
     add: (figure, options = {}) => {
-      const ok = typeof figure === 'string' || (figure !== null && typeof figure === 'object') || typeof figure === 'function';
-      if (!ok || (typeof figure !== 'string' && typeof (figure as Figure).toSVG !== 'function')) {
-        throw new SpikeflowError('report', 'figure', `figure must be a chart (with toSVG) or an SVG string, received ${show(figure)}`);
-      }
-      figures.push({ figure, options });
+      figures.push({ kind: 'figure', figures: [checkFigure(figure)], options });
+      return self;
+    },
+    row: (list, options = {}) => {
+      figures.push({ kind: 'row', figures: list.map(checkFigure), options });
+      return self;
+    },
+    table: (rows, options = {}) => {
+      figures.push({ kind: 'table', rows: rows.map(([k, v]) => [String(k), String(v)] as const), options });
       return self;
     },
     size: () => figures.length,
@@ -126,17 +151,38 @@ export const report = (): Report => {
         p.textContent = description;
         body.appendChild(p);
       }
-      for (const { figure, options } of figures) {
+      for (const item of figures) {
+        const { options } = item;
         const section = document.createElement('section');
-        section.className = 'figure';
+        section.className = item.kind;
         if (options.title !== undefined) {
           const h2 = document.createElement('h2');
           h2.textContent = options.title;
           section.appendChild(h2);
         }
         const fig = document.createElement('figure');
-        fig.innerHTML = typeof figure === 'string' ? figure : figure.toSVG();
-        sanitize(fig);
+        if (item.kind === 'table') {
+          const table = document.createElement('table');
+          table.className = 'summary';
+          for (const [k, v] of item.rows) {
+            const tr = document.createElement('tr');
+            const th = document.createElement('th');
+            th.textContent = k;
+            const td = document.createElement('td');
+            td.textContent = v;
+            tr.append(th, td);
+            table.appendChild(tr);
+          }
+          fig.appendChild(table);
+        } else {
+          const holder = item.kind === 'row' ? document.createElement('div') : fig;
+          if (item.kind === 'row') {
+            holder.className = 'row';
+            fig.appendChild(holder);
+          }
+          holder.innerHTML = item.figures.map((f) => (typeof f === 'string' ? f : f.toSVG())).join('');
+          sanitize(holder);
+        }
         if (options.caption !== undefined) {
           const caption = document.createElement('figcaption');
           caption.textContent = options.caption;

@@ -78,6 +78,8 @@ export interface Drawing {
   /** Explicit tick values (e.g. integer neuron indices); d3's defaults otherwise. */
   readonly xTicks?: readonly number[];
   readonly yTicks?: readonly number[];
+  /** Formats the y tick values (d3's default otherwise). */
+  readonly yFormat?: (value: number) => string;
   /** Number of marks the drawing makes (spikes, samples, cells, bars). */
   readonly marks: number;
   readonly legend?: readonly LegendEntry[];
@@ -171,6 +173,12 @@ export interface Chart<D, Self> {
    *   shape differs from earlier chunks, or the batch index is out of range
    */
   push(datum: D): Self;
+  /**
+   * Advances the chart's clock by `steps` steps without data, as if empty chunks had arrived:
+   * e.g. to draw the last window of a long run at its own times, feeding only that window.
+   * @throws SpikeflowError when `steps` is not a non-negative integer
+   */
+  advance(steps: number): Self;
   /** Forgets all data (and any recorded error). */
   clear(): Self;
   /**

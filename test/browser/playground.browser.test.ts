@@ -153,6 +153,37 @@ if (executablePath === undefined) {
       // step 6's raster holds every spike of the 60 neurons above 0.2 (and none of the 40 below)
       expect(await chartMarks(page, '#raster')).toBeGreaterThan(60);
       await page.screenshot({ path: join(artifacts, 'tutorial.png'), fullPage: true });
+      // the charts fill their panels, and the text names the marks the plot draws
+      for (const id of ['#voltage-plot', '#raster']) {
+        const [panel, chart] = await page.evaluate(
+          (sel) => [
+            document.querySelector(sel)!.clientWidth,
+            (document.querySelector(`${sel} svg.spikeflow`) as SVGSVGElement).getBoundingClientRect().width,
+          ],
+          id,
+        );
+        expect(chart / panel, id).toBeGreaterThan(0.95);
+      }
+      // the illustrations, drawn with spikeflow's traces: LI under constant and sawtooth input (two lines, no spikes), and the state step by step
+      await expect(page.locator('#li-voltage svg.traces path.trace').count()).resolves.toBe(2);
+      await expect(page.locator('#li-voltage svg.traces line.spike').count()).resolves.toBe(0);
+      await expect(page.locator('#li-input g.legend text').allTextContents()).resolves.toEqual(['constant 0.1', 'sawtooth −0.1…0.1']);
+      await expect(page.locator('#state-plot svg.traces path.trace').count()).resolves.toBe(2);
+      expect(await page.locator('#state-plot svg.traces line.spike').count()).toBeGreaterThan(0);
+      // the exercises: editable cells whose check tells a wrong answer from a right one
+      const cell = page.locator('.exercise[data-exercise="tensor"]');
+      await cell.getByRole('button', { name: 'Run' }).click();
+      await expect(cell.locator('.check').getAttribute('data-state')).resolves.toBe('wrong');
+      await cell.locator('textarea').fill('return sf.tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);');
+      await cell.getByRole('button', { name: 'Run' }).click();
+      await expect(cell.locator('.check').getAttribute('data-state')).resolves.toBe('right');
+      await expect(cell.locator('.check').textContent()).resolves.toContain('shape [2, 2, 2]');
+      await expect(page.locator('.exercise').count()).resolves.toBe(5);
+      const prose = await page.locator('main').textContent();
+      expect(prose).not.toContain('red dots');
+      expect(prose).toContain('blue vertical line');
+      await page.locator('#current').fill('0.4');
+      await expect(page.locator('#voltage-plot line.spike').first().getAttribute('stroke')).resolves.toBe('#2f6fde');
       expect(errors).toEqual([]);
       await close();
     });
@@ -272,7 +303,15 @@ if (executablePath === undefined) {
           timeout: 15_000,
         },
       );
+      // the filter bank is a spectrogram with axes, and it draws the chirp
+      await expect(mic.page.locator('#bands svg.spikeflow.spectrogram g.axis.y g.tick').count()).resolves.toBeGreaterThan(2);
+      await mic.page.waitForFunction(() => Number(document.querySelector('#bands svg.spikeflow')?.getAttribute('data-marks') ?? 0) > 0);
       await mic.page.screenshot({ path: join(artifacts, 'microphone-chirp.png'), fullPage: true });
+      // Stop releases the source and the buttons start it again
+      await mic.page.getByRole('button', { name: 'Stop' }).click();
+      await mic.page.locator('#source-info').filter({ hasText: 'Stopped' }).waitFor();
+      await expect(mic.page.getByRole('button', { name: 'Use a test chirp' }).isEnabled()).resolves.toBe(true);
+      await expect(mic.page.getByRole('button', { name: 'Stop' }).isDisabled()).resolves.toBe(true);
       expect(mic.errors).toEqual([]);
       await mic.close();
 
@@ -334,7 +373,18 @@ if (executablePath === undefined) {
       );
       expect(await chartMarks(page, '#heatmap')).toBeGreaterThan(5);
       expect(await drawnPixels(page, '#heatmap canvas')).toBeGreaterThan(5);
+      // the 0.3 s recording loops: the status counts the laps, and events keep arriving on the second
+      await page
+        .locator('#status')
+        .filter({ hasText: /recording lap [2-9]/ })
+        .waitFor({ timeout: 10_000 });
+      await expect(page.locator('#replay').isVisible()).resolves.toBe(true);
       await page.screenshot({ path: join(artifacts, 'events-nmnist.png'), fullPage: true });
+      // a file that holds no events: the error stays on the page (until the next action)
+      await page.locator('#file').setInputFiles({ name: 'empty.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(0) });
+      await page.locator('#error').filter({ hasText: 'Could not open empty.bin' }).waitFor();
+      await page.waitForTimeout(1000);
+      await expect(page.locator('#error').textContent()).resolves.toContain('Could not open empty.bin');
       expect(errors).toEqual([]);
       await close();
     });
@@ -380,6 +430,27 @@ if (executablePath === undefined) {
       await page.keyboard.press('Delete');
       await page.locator('#status').filter({ hasText: 'running version 3' }).waitFor();
       await expect(page.locator('#error').textContent()).resolves.toBe('');
+
+      // a typo in a spikeflow name: a pointed message at the line of the typo, and a status that says the edit does not run
+      const lines = await page.locator('#editor .cm-line').allTextContents();
+      const networkLine = lines.findIndex((l) => l.includes('sf.neuron(sf.lif,')) + 1;
+      expect(networkLine).toBeGreaterThan(0);
+      await page
+        .locator('#editor .cm-line')
+        .nth(networkLine - 1)
+        .click();
+      await page.keyboard.press('End');
+      const text = lines[networkLine - 1]!;
+      const at = text.indexOf('sf.lif,') + 'sf.lif'.length;
+      for (let k = 0; k < text.length - at; k++) await page.keyboard.press('ArrowLeft');
+      await page.keyboard.type('x', { delay: 10 });
+      await page.keyboard.press('Escape');
+      await page.locator('#error').filter({ hasText: 'sf.lifx is not part of spikeflow; did you mean sf.lif' }).waitFor();
+      await expect(page.locator('#error').textContent()).resolves.toContain(`(line ${networkLine})`);
+      await expect(page.locator('#editor .cm-lintRange-error').first().textContent()).resolves.toContain('sf.lifx');
+      await expect(page.locator('#status').getAttribute('data-state')).resolves.toBe('stale');
+      await expect(page.locator('#status').textContent()).resolves.toContain('has an error and does not run');
+      await page.screenshot({ path: join(artifacts, 'code-typo.png'), fullPage: true });
       expect(errors).toEqual([]);
       await close();
     });

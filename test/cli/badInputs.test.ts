@@ -165,6 +165,12 @@ const table: readonly (readonly [string, readonly string[], 0 | 2, RegExp])[] = 
   ['a folder as input (EISDIR)', ['--input', dir, '--out', out('m')], 2, /is a folder/],
   ['a missing input', ['--input', join(dir, 'missing.json'), '--out', out('n')], 2, /cannot read input file/],
   ['a CSV syntax error', ['--input', file('quote.csv', 't,a\n0,"x\n1,2\n'), '--out', out('o')], 2, /CSV|quote/i],
+  [
+    'a CSV whose first cell opens a quote mid-field (found by the fuzz suite)',
+    ['inspect', file('opening.csv', Uint8Array.from([0x1f, 0x84, 0x1d, 0x4f, 0x71, 0x9d, 0x57, 0x22, 0x71, 0xe3]))],
+    2,
+    /csv.*Invalid Opening Quote/i,
+  ],
   ['an empty CSV', ['--input', file('empty.csv', ''), '--out', out('p')], 2, /no data rows|empty|no rows/i],
   ['a header-only CSV', ['--input', file('header.csv', 't,a,b\n'), '--out', out('q')], 2, /no data rows/],
   ['deeply nested JSON (run)', ['--input', file('deep.json', nested(100_000)), '--out', out('r')], 2, /input/],

@@ -288,3 +288,30 @@ describe('refractory period in seconds (tauRef) beside steps (rhoReset)', () => 
     expect(() => asModel(lifRefrac).run({ tauRef: 0 }, 0.001)).not.toThrow();
   });
 });
+
+describe('the options with per-neuron parameters', () => {
+  it('tauRef, exact integration and the stability check apply per neuron', () => {
+    const xs = fromTypedArray(new Float64Array(120).fill(5), [60, 1, 2]);
+    const [both] = asModel(lifRefrac).run({ tauRef: tensor([[0.002, 0.005]], 'float64') } as never, 0.001)(xs);
+    const one = (tauRef: number) =>
+      asModel(lifRefrac).run({ tauRef } as never, 0.001)(fromTypedArray(new Float64Array(60).fill(5), [60, 1, 1]))[0];
+    const a = Array.from(one(0.002).data);
+    const b = Array.from(one(0.005).data);
+    expect(Array.from(both.data)).toEqual(a.flatMap((z, k) => [z, b[k] as number]));
+    const [, s] = asModel(lif).run(
+      { integration: 'exact', tauSynInv: tensor([[200, 100]], 'float64'), vTh: 1e9 } as never,
+      0.001,
+    )(
+      fromTypedArray(
+        Float64Array.from({ length: 20 }, (_, k) => (k < 2 ? 1 : 0)),
+        [10, 1, 2],
+      ),
+    );
+    expect(Math.abs(((s.v as Tensor).data[0] as number) - pulseV(0.01, 200, 100))).toBeLessThan(1e-12);
+    expect(Math.abs(((s.v as Tensor).data[1] as number) - pulseV(0.01, 100, 100))).toBeLessThan(1e-12);
+    expectSpikeflowError(
+      () => asModel(lif).run({ tauSynInv: tensor([[200, 2000]], 'float64') } as never, 0.001)(xs),
+      /dt·tauSynInv = 2 ≥ 1/,
+    );
+  });
+});

@@ -1,8 +1,9 @@
 /** Convolution and pooling layers against torch 1.13 (`test/fixtures/nir/conv_pool.json`, made by `make_fixtures.py`). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { conv1d, conv2d } from '../../src/ops/conv.js';
-import { avgPool2d, flatten, sumPool2d } from '../../src/ops/pool.js';
+import { sequential } from '../../src/neurons/sequential.js';
+import { conv1d, conv2d, convLayer } from '../../src/ops/conv.js';
+import { avgPool2d, flatten, flattenLayer, poolLayer, sumPool2d } from '../../src/ops/pool.js';
 import { fromTypedArray, type Tensor, tensor } from '../../src/ops/tensor.js';
 import { expectArgumentError } from '../expect.js';
 
@@ -95,5 +96,20 @@ describe('conv and pool layers match torch', () => {
         ),
       'padding',
     );
+  });
+});
+
+describe('conv and pool as layers', () => {
+  it('compose with sequential over chunks [T, batch, C, H, W] and equal the ops applied step by step', () => {
+    const c = fixture.cases.find((q) => q.op === 'conv2d') as Case;
+    const weight = toTensor(c.weight as T);
+    const bias = toTensor(c.bias as T);
+    const x = toTensor(c.x); // [2, 3, 7, 6] → as a chunk of T = 2 steps, batch 1
+    const chunk = fromTypedArray(x.data, [2, 1, 3, 7, 6]);
+    const net = sequential(convLayer({ weight, bias }), poolLayer('sum', { kernelSize: 2 }), flattenLayer());
+    const [y] = net.run(chunk);
+    const byStep = flatten(0, -1, 3)(sumPool2d({ kernelSize: 2 })(conv2d({ weight, bias })(x)));
+    expect(y.shape).toEqual([2, 1, 4 * 2 * 2]);
+    expect(Array.from(y.data)).toEqual(Array.from(byStep.data));
   });
 });

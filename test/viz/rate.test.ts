@@ -62,7 +62,7 @@ describe('rate (PSTH) → SVG', () => {
   });
 
   it('rejects bad input with clear errors', () => {
-    expect(() => rate().bin(0)).toThrow(/rate: bin must be a positive integer number of steps, received 0/);
+    expect(() => rate().bin(0)).toThrow(/rate: bin must be a positive integer number of steps or 'auto', received 0/);
     expect(() => rate().unit('kHz' as 'Hz')).toThrow(/unit must be 'Hz' or 'count'/);
     expect(() =>
       rate()

@@ -137,7 +137,7 @@ const execute = async (
     throw e;
   }
   const { layers, cost } = plan;
-  const charts = runCharts(layers, source.features, dt);
+  const charts = runCharts(layers, source, dt, options.gain ?? (source.kind === 'audio' ? 200 : 1));
 
   const total = source.totalSteps;
   const showBar =
@@ -197,7 +197,8 @@ const execute = async (
   }
 
   const reportStarted = performance.now();
-  const reportPath = ctx.out('report.html', charts.html(`spikeflow run: ${source.title}`, source.kind === 'demo', dt));
+  const neuronStepsNow = charts.probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined ? p.size * steps : 0), 0);
+  const reportPath = ctx.out('report.html', charts.html({ wallSeconds: wall, neuronStepsPerSecond: wall > 0 ? neuronStepsNow / wall : 0 }));
   const reportSeconds = (performance.now() - reportStarted) / 1000;
   const { probes } = charts;
   const neuronSteps = probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined ? p.size * steps : 0), 0);

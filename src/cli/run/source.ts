@@ -10,19 +10,21 @@
  * @module
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
-import { map, Observable, type OperatorFunction } from 'rxjs';
+import { basename, extname } from 'node:path';
+import { map, Observable, type OperatorFunction, tap } from 'rxjs';
 import type { CsvBlock } from '../../io/formats/csvBlock.js';
 import { detectFormat, isEventFormat, SNIFF_BYTES } from '../../io/formats/detect.js';
 import type { EventBatch, EventFormat } from '../../io/formats/events.js';
 import { readCsvFile } from '../../io/node/csvFile.js';
 import { openEventFile } from '../../io/node/eventFile.js';
 import { openWavFile } from '../../io/node/wavFile.js';
-import { cochleaEnvelopes } from '../../ops/encoders/cochleaEnvelopes.js';
+import { cochlea } from '../../ops/cochlea.js';
+import { cochleaEnvelopes, monoSamples } from '../../ops/encoders/cochleaEnvelopes.js';
 import { SpikeflowError, show } from '../../ops/errors.js';
 import { fromTypedArray, type Tensor } from '../../ops/tensor.js';
 import { binEvents } from '../../streams/binEvents.js';
 import { fromTensor } from '../../streams/fromTensor.js';
+import type { RunReportOptions } from '../../viz/runReport.js';
 import { UsageError } from '../errors.js';
 import { bytes, checkNeurons, checkSteps, checkWork, type Limits } from '../limits.js';
 import { eventGridFor } from '../nir.js';
@@ -51,6 +53,10 @@ export interface Source {
   /** Steps, when known before reading. */
   readonly totalSteps?: number;
   readonly title: string;
+  /** What the report says of the input: its file name (not its path), recording facts, the quantity of a value, audio. */
+  readonly describe: Pick<RunReportOptions, 'name' | 'recording' | 'quantity' | 'audio'>;
+  /** Audio: set to receive the mono samples as they are read (the report's waveform). */
+  onSamples?: (samples: Float32Array) => void;
   /** The chunks `[T, 1, ...features]`, float32; subscribe once. */
   readonly chunks: (ctx: ChunkContext) => Observable<Tensor>;
   /** Releases the file if `chunks` was never subscribed (after a refused run). */
@@ -217,6 +223,11 @@ export const openSource = async (options: SourceOptions): Promise<Source> => {
       features: [64],
       totalSteps: steps,
       title: 'built-in demo',
+      describe: {
+        name: 'built-in demo',
+        recording: [['signal', '64 sinusoids 0.15 + 0.15·sin(2π f t), f = 1–8 Hz']],
+        quantity: 'input current',
+      },
       chunks: ({ chunkSteps }) => fromTensor(demoSignal(steps, dt), { chunk: chunkSteps }),
       close: none,
     };
@@ -242,6 +253,11 @@ export const openSource = async (options: SourceOptions): Promise<Source> => {
       features: xs.shape.slice(2),
       totalSteps: T,
       title: path,
+      describe: {
+        name: basename(path),
+        recording: [['format', 'JSON currents']],
+        quantity: `input current${gain === 1 ? '' : ` × ${gain}`}`,
+      },
       chunks: ({ chunkSteps }) => fromTensor(scaled, { chunk: chunkSteps }),
       close: none,
     };
@@ -268,6 +284,11 @@ export const openSource = async (options: SourceOptions): Promise<Source> => {
       kind: 'timeseries',
       features: [head.channels.length],
       title: path,
+      describe: {
+        name: basename(path),
+        recording: [['format', `CSV, ${head.channels.length} channels`]],
+        quantity: `input value${gain === 1 ? '' : ` × ${gain}`}`,
+      },
       chunks: ({ gate, neurons }) =>
         gated(all(), gate).pipe(checked(gain, 'CSV value'), stepGuard(limits, neurons, `the CSV input ${JSON.stringify(path)}`)),
       close: async () => {
@@ -298,14 +319,29 @@ export const openSource = async (options: SourceOptions): Promise<Source> => {
       );
     }
     if (totalSteps !== undefined) checkSteps(limits, totalSteps, `the audio (${JSON.stringify(path)} at dt ${dt} s)`);
-    return {
+    const audio: Source = {
       kind: 'audio',
       features: [channels],
       ...(totalSteps === undefined ? {} : { totalSteps }),
       title: `${path} (${sampleRate} Hz, cochlea ${channels} channels, hop ${hop} samples)`,
-      chunks: ({ gate }) => gated(reader, gate).pipe(cochleaEnvelopes({ channels, hop }), checked(gain, 'audio envelope')),
+      describe: {
+        name: basename(path),
+        recording: [
+          ['format', `WAV, ${sampleRate} Hz`],
+          ['front end', `cochlea, ${channels} channels, one envelope step per ${hop} samples, gain ${gain}`],
+        ],
+        quantity: 'cochlea envelope',
+        audio: { sampleRate, hop, bands: Array.from(cochlea({ channels, sampleRate }).centres) },
+      },
+      chunks: ({ gate }) =>
+        gated(reader, gate).pipe(
+          tap((block) => audio.onSamples?.(monoSamples(block, 'mix'))),
+          cochleaEnvelopes({ channels, hop }),
+          checked(gain, 'audio envelope'),
+        ),
       close: () => reader.close(),
     };
+    return audio;
   }
 
   if (!isEventFormat(format)) throw new SpikeflowError('run', 'format', `no reader for format ${show(format)}`);
@@ -381,6 +417,14 @@ const openEvents = async (path: string, format: EventFormat, options: SourceOpti
     kind: 'events',
     features: [polarities, height, width],
     title: `${path} (${format}, ${sensorWidth}×${sensorHeight})`,
+    describe: {
+      name: basename(path),
+      recording: [
+        ['format', format],
+        ['sensor', `${sensorWidth} × ${sensorHeight} px${stated === undefined ? ' (from the events)' : ''}`],
+      ],
+      quantity: 'events',
+    },
     chunks: ({ chunkSteps, gate, neurons }) => {
       let t0: number | undefined;
       const what = `the events of ${JSON.stringify(path)}`;

@@ -11,7 +11,7 @@
  * @module
  */
 import { Readable } from 'node:stream';
-import { type CsvError, parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import type { Observable } from 'rxjs';
 import { SpikeflowError, show } from '../../ops/errors.js';
 import { allocate, type DType, fromTypedArray } from '../../ops/tensor.js';
@@ -159,9 +159,10 @@ export async function* readCsvFile(path: string, options: CsvFileOptions = {}): 
     }
   } catch (e) {
     if (e instanceof FormatError || e instanceof SpikeflowError) throw e;
-    const err = e as CsvError;
-    if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-      const kind = err.code === 'CSV_QUOTE_NOT_CLOSED' ? 'truncated' : 'corrupt';
+    // csv-parse's codes: CSV_* in some versions, bare (INVALID_OPENING_QUOTE) in others.
+    if (e instanceof CsvError || (e as Error).name === 'CsvError') {
+      const err = e as CsvError;
+      const kind = /QUOTE_NOT_CLOSED$/.test(String(err.code)) ? 'truncated' : 'corrupt';
       fail(kind, `csv-parse: ${err.message}`);
     }
     throw e;

@@ -6,7 +6,7 @@
  */
 import { map, type OperatorFunction, scan } from 'rxjs';
 import { type LIFState, lif } from '../../neurons/lif.js';
-import type { ParamValue } from '../../neurons/model.js';
+import type { ParamsInput } from '../../neurons/model.js';
 import { SpikeflowError, show } from '../errors.js';
 import { allocate, dtypeOf, fromTypedArray, type Tensor } from '../tensor.js';
 
@@ -17,7 +17,7 @@ export interface LifSpikesOptions {
   /** Factor applied to the input before it enters the neurons as current (default 1). */
   readonly gain?: number;
   /** LIF parameters (Norse's names in camelCase, Norse's defaults). */
-  readonly p?: Partial<Record<'tauSynInv' | 'tauMemInv' | 'vLeak' | 'vTh' | 'vReset' | 'method' | 'alpha', ParamValue>>;
+  readonly p?: Pick<ParamsInput<typeof lif.specs>, 'tauSynInv' | 'tauMemInv' | 'vLeak' | 'vTh' | 'vReset' | 'method' | 'alpha'>;
 }
 
 /**

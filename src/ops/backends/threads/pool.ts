@@ -35,6 +35,8 @@ export class Pool {
   readonly control = new Int32Array(new SharedArrayBuffer(4 * (1 + 2 * MAX_WORKERS)));
   readonly workers: PoolWorker[] = [];
   private readonly staging = new Map<string, SharedArrayBuffer>();
+  /** Bytes of shared buffers handed to the workers since they last collected their garbage. */
+  private sinceCollect = 0;
 
   constructor(private readonly wt: WorkerThreads) {}
 
@@ -72,7 +74,13 @@ export class Pool {
    */
   run(entry: EngineEntry, call: object, ranges: readonly (readonly [number, number])[]): void {
     const n = ranges.length - 1;
-    const large = sharedBytes(call) >= LARGE_JOB_BYTES;
+    // Every job hands the workers new handles on its shared buffers, which they free only when
+    // they collect garbage: have them collect once the buffers handed over since their last
+    // collection reach COLLECT_EVERY_BYTES (one large job, or many small ones), so what they hold
+    // is bounded whatever the run sizes.
+    this.sinceCollect += sharedBytes(call);
+    const large = this.sinceCollect >= COLLECT_EVERY_BYTES;
+    if (large) this.sinceCollect = 0;
     this.ensure(n);
     const c = this.control;
     Atomics.store(c, PENDING, n);
@@ -121,8 +129,13 @@ export class Pool {
   }
 }
 
-/** Jobs over buffers of this many bytes or more make the workers collect their garbage afterwards (see `worker.ts`). */
-const LARGE_JOB_BYTES = 8 * 1024 * 1024;
+/**
+ * The workers collect their garbage (see `worker.ts`) after jobs whose shared buffers, summed
+ * since their last collection, reach this many bytes: at most this much (plus one job) of dropped
+ * results stays held by worker handles. Counting per job only (the former rule, ≥ 8 MB per job)
+ * let runs of 3 MB results each pile up to gigabytes (issue 14: 10 000 runs at N = 1e5, T = 8).
+ */
+const COLLECT_EVERY_BYTES = 32 * 1024 * 1024;
 
 /** Bytes of the shared arrays a job's call refers to (arrays directly or in arrays of the call). */
 const sharedBytes = (call: object): number => {

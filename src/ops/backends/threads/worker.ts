@@ -20,7 +20,7 @@
  * and a shared buffer is freed only when every thread holding a handle has collected it. A worker
  * blocked in `Atomics.wait` allocates almost nothing, so its heap would never be collected and
  * it would keep every output it ever wrote alive (gigabytes per run of a large layer). After a
- * `large` job (buffers of 8 MB or more) the worker therefore runs a garbage collection of its own
+ * `large` job (flagged by the pool once 32 MB of buffers were handed over) the worker therefore runs a garbage collection of its own
  * (a small heap: well under a millisecond), after signalling completion. The collector is reached
  * the way Node's documentation shows (`v8.setFlagsFromString('--expose-gc')` then
  * `vm.runInNewContext('gc')`); the flag is process-wide but only gives contexts created later a
