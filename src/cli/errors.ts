@@ -44,6 +44,7 @@ const USER_CODES = new Set([
   'EIO',
   'ENXIO',
   'ECONNREFUSED',
+  'EPIPE',
 ]);
 
 const cap = (text: string, n = 500): string => (text.length > n ? `${text.slice(0, n)}… (${text.length - n} more characters)` : text);

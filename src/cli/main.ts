@@ -1,8 +1,18 @@
 /**
- * Entry point of the `spikeflow` executable (`bin/spikeflow.js`, `npm start`).
+ * Entry point of the `spikeflow` executable (`bin/spikeflow.js`, `npm start`). Errors that escape
+ * `main` (a stream failing after its run returned) still go through the CLI's one error path.
  * @module
  */
+import { classify } from './errors.js';
 import { main } from './program.js';
+
+const fail = (e: unknown): void => {
+  const { code, message } = classify(e);
+  if (message !== undefined) process.stderr.write(`spikeflow: ${message}\n`);
+  process.exit(code === 0 ? 1 : code);
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
 
 const code = await main(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),

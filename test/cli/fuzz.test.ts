@@ -5,8 +5,9 @@
  * files. The property: the CLI answers every case with exit 0, or exit 2 and a one-line reason on
  * stderr — never exit 1 (a bug), a thrown error, a stack trace, or output left half-written.
  *
- * `FUZZ_SEED` and `FUZZ_MS` (default 10 000 ms per property) replay or lengthen a campaign; a
- * failure prints the seed and the shrunk case.
+ * `FUZZ_SEED` replays a campaign, `FUZZ_RUNS` multiplies its cases (60 `run`, 300 `simulate`, 300
+ * `inspect`), `FUZZ_MS` bounds each property's time (default 60 s); a failure prints the seed and
+ * the shrunk case.
  */
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,10 @@ import { main } from '../../src/cli/program.js';
 import { encodeEvt2, encodeEvt3, encodeNmnist } from '../io/formatEncoders.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
-const BUDGET_MS = Number(process.env.FUZZ_MS ?? 10_000);
+/** Upper bound of each property's time, ms: a slow machine runs fewer cases rather than hanging. */
+const BUDGET_MS = Number(process.env.FUZZ_MS ?? 60_000);
+/** Cases per property (`FUZZ_RUNS` scales them). */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1);
 
 const dir = mkdtempSync(join(tmpdir(), 'spikeflow-fuzz-'));
 let counter = 0;
@@ -44,7 +48,8 @@ const seen: Record<string, Record<number, number>> = {};
 
 /** The property every case must satisfy. */
 const answered = (r: { code: number; out: string; err: string }, command: string): void => {
-  const counts = (seen[command] ??= {});
+  const counts = seen[command] ?? {};
+  seen[command] = counts;
   counts[r.code] = (counts[r.code] ?? 0) + 1;
   if (process.env.FUZZ_SHOW) console.log(command, r.code, r.err.slice(0, 200));
   if (r.code === 0) return;
@@ -189,7 +194,13 @@ const simulateArgs = fc
   ]);
 
 describe('fuzzing the CLI (fast-check, seeded, time-bounded)', () => {
-  const options = { seed: SEED, numRuns: 100_000, interruptAfterTimeLimit: BUDGET_MS, endOnFailure: true, markInterruptAsFailure: false };
+  const options = (numRuns: number) => ({
+    seed: SEED,
+    numRuns: Math.max(1, Math.round(numRuns * RUNS)),
+    interruptAfterTimeLimit: BUDGET_MS,
+    endOnFailure: true,
+    markInterruptAsFailure: false,
+  });
 
   it(
     'spikeflow run: every argument list and input file ends in exit 0 or a clear exit 2',
@@ -200,10 +211,9 @@ describe('fuzzing the CLI (fast-check, seeded, time-bounded)', () => {
           cases++;
           answered(await run(argv), 'run');
         }),
-        options,
+        options(60),
       );
-      expect(cases).toBeGreaterThan(10);
-      expect(Object.keys(seen.run ?? {}).sort()).toEqual(['0', '2']);
+      expect(cases).toBeGreaterThan(0);
     },
     BUDGET_MS + 60_000,
   );
@@ -217,10 +227,9 @@ describe('fuzzing the CLI (fast-check, seeded, time-bounded)', () => {
           cases++;
           answered(await run(argv), 'simulate');
         }),
-        options,
+        options(300),
       );
-      expect(cases).toBeGreaterThan(10);
-      expect(Object.keys(seen.simulate ?? {}).sort()).toEqual(['0', '2']);
+      expect(cases).toBeGreaterThan(0);
     },
     BUDGET_MS + 60_000,
   );
@@ -234,9 +243,9 @@ describe('fuzzing the CLI (fast-check, seeded, time-bounded)', () => {
           cases++;
           answered(await run(['inspect', file]), 'inspect');
         }),
-        { ...options, interruptAfterTimeLimit: Math.min(BUDGET_MS, 10_000) },
+        options(300),
       );
-      expect(cases).toBeGreaterThan(10);
+      expect(cases).toBeGreaterThan(0);
     },
     BUDGET_MS + 60_000,
   );

@@ -197,11 +197,11 @@ const execute = async (
   }
 
   const reportStarted = performance.now();
-  const neuronStepsNow = charts.probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined ? p.size * steps : 0), 0);
+  const neuronStepsNow = charts.probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined || p.spiking ? p.size * steps : 0), 0);
   const reportPath = ctx.out('report.html', charts.html({ wallSeconds: wall, neuronStepsPerSecond: wall > 0 ? neuronStepsNow / wall : 0 }));
   const reportSeconds = (performance.now() - reportStarted) / 1000;
   const { probes } = charts;
-  const neuronSteps = probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined ? p.size * steps : 0), 0);
+  const neuronSteps = probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined || p.spiking ? p.size * steps : 0), 0);
   const summary: RunSummary = {
     input: options.input ?? null,
     kind: source.kind,
@@ -233,7 +233,7 @@ export const formatRunSummary = (s: RunSummary): string => {
       (l) =>
         `  ${l.name}(${l.size}): ${l.spikes === null ? 'no spikes (non-spiking layer)' : `${l.spikes} spikes, mean rate ${(l.meanRateHz ?? 0).toFixed(2)} Hz`}`,
     ),
-    `  wall time: ${s.wallSeconds.toFixed(3)} s, ${(s.neuronStepsPerSecond / 1e6).toFixed(2)} M neuron-steps/s`,
+    `  wall time: ${s.wallSeconds.toFixed(3)} s, ${(s.neuronStepsPerSecond / 1e6).toPrecision(3)} M neuron-steps/s`,
     `  report: ${s.report} (drawn in ${s.reportSeconds.toFixed(2)} s)`,
   ];
   return `${lines.join('\n')}\n`;

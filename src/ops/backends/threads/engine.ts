@@ -208,7 +208,7 @@ export function createEngine(spec: EngineSpec): Engine {
             }
           }
           args[0] = rows;
-          run(...args);
+          run.apply(null, args);
           if (wdt === M) {
             out.set(view.subarray(outOff, outOff + rows * M), t0 * M);
             for (let j = 0; j < nRec; j++)
