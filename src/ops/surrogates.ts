@@ -11,7 +11,7 @@
  * | `tent`       | alias of `triangle`                                       | — |
  * | `tanh`       | `1 − tanh²(α·x)`                                          | `threshold.py` `HeaviTanh` |
  * | `logistic`   | `1 − tanh²(α·x)` (Norse's `Logistic` backward; our forward stays deterministic) | `threshold.py` `Logistic` |
- * | `circ`       | `2α·(1 / (2·√(α² + x²)) − x² / (2·(α² + x²)^{3/2}))`       | `threshold.py` `HeaviCirc` |
+ * | `circ`       | `2α·(1 / (2·√(α² + x²)) − x² / (2·(α² + x²)^{3/2}))` = `(α/√(α² + x²))³` | `threshold.py` `HeaviCirc` |
  * | `heavi_erfc` | `2·e^{−(α·x)²} / √π` (√π rounded to float32, as Norse)                                      | `threshold.py` `HeaviErfc` |
  * | `sigmoid`    | `α·s(αx)·(1 − s(αx))`, `s` the logistic sigmoid (snnTorch's `sigmoid`), computed as `α·e^{−|αx|}/(1 + e^{−|αx|})²` so that it never overflows | snnTorch `surrogate.sigmoid` |
  * | `heaviside`  | `0` (no gradient flows through the threshold, as torch's `gt`) | `heaviside.py` |
@@ -74,10 +74,11 @@ export const surrogateGradient = (method: string, alpha: number): SurrogateGradi
         return 1 - t * t;
       };
     case 'circ':
+      // Norse's 2α·(1/(2√s) − x²/(2·s^{3/2})), s = α² + x², equals (α/√s)³; this form stays finite
+      // where x² overflows
       return (x) => {
-        const x2 = x * x;
-        const s = a * a + x2;
-        return (-(x2 / (2 * s ** 1.5)) + 1 / (2 * Math.sqrt(s))) * 2 * a;
+        const r = a / Math.sqrt(a * a + x * x);
+        return r * r * r;
       };
     case 'heavi_erfc':
       return (x) => {
