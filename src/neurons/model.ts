@@ -18,7 +18,6 @@ import {
   tagExecution,
 } from '../ops/backends/backendRegistry.js';
 import { isDeviceTensor } from '../ops/backends/device.js';
-import { parameterRecord, scalarParameter } from '../ops/encoders/parameters.js';
 import { checkDt, invalid, orThrow, SpikeflowError, show } from '../ops/errors.js';
 import type { NeuronKernel } from '../ops/kernel.js';
 import {
@@ -37,6 +36,7 @@ import {
   tensor,
 } from '../ops/tensor.js';
 import { irOf } from '../ops/update/parse.js';
+import { parameterRecord, scalarParameter } from '../ops/validate.js';
 import { checkBroadcast, collect, type ElementRecords, elementRecords, expandTo, type PerElement, tensorParameter } from './perNeuron.js';
 
 /** Description of one parameter: its kind, Norse's default and the allowed range. */

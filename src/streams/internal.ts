@@ -7,6 +7,7 @@ import type { Observer } from 'rxjs';
 import type { Layer } from '../neurons/sequential.js';
 import { orThrow, SpikeflowError, show } from '../ops/errors.js';
 import { clone, type DType, dtypeOf, full, isTensor, type NestedArray, sameShape, showShape, type Tensor, tensor } from '../ops/tensor.js';
+import { checkOption } from '../ops/validate.js';
 
 /** Steps per chunk when a source is given neither `chunk` nor `clock`. */
 export const DEFAULT_CHUNK = 100;
@@ -71,29 +72,10 @@ export const stepTensor = (where: string, argument: string, value: unknown, dtyp
   return t;
 };
 
+export { checkOption, checkOptions } from '../ops/validate.js';
+
 /** Checks a `dtype` option (default `float32`). */
 export const checkDtype = (where: string, dtype: unknown): DType => checkOption(where, 'dtype', dtype ?? 'float32', ['float32', 'float64']);
-
-/** Throws unless `value` is one of `options` (strings). */
-export const checkOption = <T extends string>(where: string, argument: string, value: unknown, options: readonly T[]): T => {
-  if (typeof value === 'string' && (options as readonly string[]).includes(value)) return value as T;
-  throw new SpikeflowError(
-    where,
-    argument,
-    `${argument} must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}, received ${show(value)}`,
-  );
-};
-
-/** Throws unless the options argument is an object whose keys are all in `known`. */
-export const checkOptions = (where: string, options: unknown, known: readonly string[]): void => {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-  }
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected one of ${known.join(', ')}`);
-  }
-};
 
 /** Where a stream reports side information (probes, statistics): a callback or a partial observer. */
 export type Sink<A> = ((value: A) => void) | Partial<Observer<A>>;

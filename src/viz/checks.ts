@@ -7,13 +7,7 @@ import { color as d3color } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
 import type { AttachTarget } from './types.js';
 
-/** A positive integer (e.g. a window in steps). */
-export const checkPositiveInteger = (where: string, argument: string, v: unknown): number => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new SpikeflowError(where, argument, `${argument} must be a positive integer, received ${show(v)}`);
-  }
-  return v;
-};
+export { checkOption, checkPositiveInteger } from '../ops/validate.js';
 
 /** A finite number > 0 (e.g. a width in pixels, a time step in seconds). */
 export const checkPositive = (where: string, argument: string, v: unknown): number => {
@@ -21,14 +15,6 @@ export const checkPositive = (where: string, argument: string, v: unknown): numb
     throw new SpikeflowError(where, argument, `${argument} must be a finite number > 0, received ${show(v)}`);
   }
   return v;
-};
-
-/** One of a fixed set of strings. */
-export const checkOption = <T extends string>(where: string, argument: string, v: unknown, options: readonly T[]): T => {
-  if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) {
-    throw new SpikeflowError(where, argument, `${argument} must be one of ${options.map((o) => `'${o}'`).join(', ')}, received ${show(v)}`);
-  }
-  return v as T;
 };
 
 /** A string (titles, labels). */

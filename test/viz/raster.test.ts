@@ -166,7 +166,7 @@ describe('raster → SVG', () => {
     expect(() => raster().window(0)).toThrow(SpikeflowError);
     expect(() => raster().window(2.5)).toThrow(/window must be a positive integer, received 2.5/);
     expect(() => raster().color('not-a-colour')).toThrow(/color must be a CSS colour/);
-    expect(() => raster().timeUnit('h' as 'ms')).toThrow(/timeUnit must be one of 'ms', 's', 'step', received "h"/);
+    expect(() => raster().timeUnit('h' as 'ms')).toThrow(/timeUnit must be one of "ms", "s", "step", received "h"/);
     expect(() => raster().batch('all')).toThrow(/batch must be a non-negative integer/);
     expect(() => raster().push({} as never)).toThrow(/chunk must be a tensor/);
   });

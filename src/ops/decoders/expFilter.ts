@@ -12,7 +12,6 @@
  * @module
  */
 
-import { checkKnownKeys, rounderFor } from '../encoders/parameters.js';
 import { checkDt, finiteNumber, orThrow, positiveNumber, SpikeflowError, show } from '../errors.js';
 import { linear, linearParameters } from '../linear.js';
 import {
@@ -28,6 +27,7 @@ import {
   showShape,
   type Tensor,
 } from '../tensor.js';
+import { checkKnownKeys, rounderFor } from '../validate.js';
 
 /**
  * The smoothing factor `α = exp(−dt·τ_filter⁻¹)` (Norse computes it with Python's `math.exp`).

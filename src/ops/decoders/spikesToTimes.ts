@@ -11,9 +11,9 @@
  * @module
  */
 
-import { checkCount, checkKnownKeys, rounderFor } from '../encoders/parameters.js';
 import { checkDt, orThrow, SpikeflowError, show } from '../errors.js';
 import { allocate, dtypeOf, fromTypedArray, isTensor, showShape, sizeOf, stridesOf, type Tensor } from '../tensor.js';
+import { checkCount, checkKnownKeys, rounderFor } from '../validate.js';
 
 /** Parameters of {@link spikesToTimes} (Norse's `SpikesToTimesDecoder` arguments in camelCase). */
 export interface SpikesToTimesParameters {

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { rounderFor } from '../encoders/parameters.js';
 import { orThrow, SpikeflowError, show } from '../errors.js';
 import { allocate, dtypeOf, finiteTensor, fromTypedArray, isTensor, showShape, sizeOf, type Tensor } from '../tensor.js';
+import { rounderFor } from '../validate.js';
 
 /**
  * Sums `xs` over `dimension`, adding the slices in increasing index order (exact for spike

@@ -30,7 +30,7 @@ import {
   type Tensor,
   type TensorData,
 } from '../tensor.js';
-import { checkCount, rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from './parameters.js';
+import { checkCount, rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
 
 /** Norse's surrogate-gradient methods; they shape gradients only, never the values computed here. */
 const METHODS = ['super', 'heaviside', 'tanh', 'tent', 'circ', 'logistic', 'triangle', 'adjoint'] as const;

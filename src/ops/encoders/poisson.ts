@@ -27,7 +27,7 @@
 import { checkDt, invalid, orThrow, SpikeflowError, show } from '../errors.js';
 import { uniforms as drawUniforms, type RandomGenerator } from '../random.js';
 import { allocate, dtypeOf, fromTypedArray, isTensor, sameShape, showShape, sizeOf, stridesOf, type Tensor } from '../tensor.js';
-import { checkCount, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from './parameters.js';
+import { checkCount, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
 
 /** `fMax`: maximal firing rate in Hz (>= 0). Default 100 Hz (Norse's sequence encoders). */
 export const poissonParameterSpecs = {

@@ -17,7 +17,7 @@
  */
 import { finiteNumber, orThrow, positiveNumber, SpikeflowError, show } from '../errors.js';
 import { allocate, dtypeOf, finiteTensor, fromTypedArray, isTensor, type Tensor } from '../tensor.js';
-import { checkCount, rounderFor } from './parameters.js';
+import { checkCount, rounderFor } from '../validate.js';
 
 /**
  * Norse's `gaussian_rbf`: a Gaussian radial basis kernel of a (squared) distance,

@@ -10,7 +10,7 @@
  */
 import { orThrow, SpikeflowError } from '../errors.js';
 import { allocate, dtypeOf, finiteTensor, fromTypedArray, isTensor, sameShape, showShape, sizeOf, type Tensor } from '../tensor.js';
-import { rounderFor } from './parameters.js';
+import { rounderFor } from '../validate.js';
 
 /**
  * Keeps only the first spike of every neuron.

@@ -15,6 +15,7 @@
 import { checkDt, orThrow, SpikeflowError, show } from '../errors.js';
 import type { NeuronKernel } from '../kernel.js';
 import { allocate, dtypeOf, fromTypedArray, sizeOf, type Tensor } from '../tensor.js';
+import { checkCount, scalarParameters } from '../validate.js';
 import {
   checkCurrentAndState,
   type LIFEncoderParametersInput,
@@ -24,7 +25,6 @@ import {
   lifEncoderParameterSpecs,
   runConstantInput,
 } from './constantCurrentLif.js';
-import { checkCount, scalarParameters } from './parameters.js';
 
 /** The per-neuron spike-latency LIF step: input current `x`, state `v` and `mask`, output `zFirst`. */
 export const spikeLatencyLifKernel: NeuronKernel = {

@@ -25,9 +25,9 @@
  * @module
  */
 
-import { rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../encoders/parameters.js';
 import { checkDt, orThrow, SpikeflowError, show } from '../errors.js';
 import { allocate, type DType, dtypeOf, finiteTensor, fromTypedArray, isTensor, showShape, type Tensor } from '../tensor.js';
+import { rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
 
 /** The four weight-dependence rules of Norse's `STDPParameters.stdp_algorithm`. */
 export const STDP_ALGORITHMS = ['additive', 'additive_step', 'multiplicative_pow', 'multiplicative_relu'] as const;

@@ -13,7 +13,6 @@
  * @module
  */
 
-import { rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../encoders/parameters.js';
 import { checkDt, orThrow, SpikeflowError, show } from '../errors.js';
 import { compileJs, type NeuronKernel } from '../kernel.js';
 import {
@@ -28,6 +27,7 @@ import {
   sizeOf,
   type Tensor,
 } from '../tensor.js';
+import { rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
 
 /**
  * Norse's `TsodyksMakramParameters` in camelCase (mechanically: `U` stays `U`) with its defaults:

@@ -1,12 +1,15 @@
 /**
- * Validation of the small parameter records used by encoders, decoders and plasticity rules:
- * Norse's field names in camelCase, Norse's defaults, unknown names rejected.
+ * The argument checks shared across spikeflow, in one place: option records (unknown names
+ * rejected), one-of-a-set strings, positive integers and counts, and the small parameter records
+ * used by encoders, decoders and plasticity rules (Norse's field names in camelCase, Norse's
+ * defaults, unknown names rejected). Each check returns the checked value or throws a
+ * {@link SpikeflowError} naming the function, the argument, what was expected and what arrived.
  *
  * (`src/ops` cannot import the neuron layer's parameter machinery; instead the neuron layer's
  * validation, `src/neurons/model.ts`, builds on {@link parameterRecord} and {@link scalarParameter}.)
  * @module
  */
-import { finiteNumber, nonNegativeNumber, orThrow, positiveNumber, SpikeflowError, show } from '../errors.js';
+import { finiteNumber, nonNegativeNumber, orThrow, positiveNumber, SpikeflowError, show } from './errors.js';
 
 /** One parameter: a number with a range, one of a set of strings, or a boolean; with Norse's default. */
 export type ScalarParamSpec =
@@ -66,16 +69,7 @@ export const scalarParameter = (where: string, key: string, spec: ScalarParamSpe
     const check = spec.range === 'positive' ? positiveNumber : spec.range === 'nonNegative' ? nonNegativeNumber : finiteNumber;
     return orThrow(where)(check(key, value));
   }
-  if (spec.kind === 'enum') {
-    if (typeof value !== 'string' || !spec.options.includes(value)) {
-      throw new SpikeflowError(
-        where,
-        key,
-        `${key} must be one of ${spec.options.map((o) => JSON.stringify(o)).join(', ')}, received ${show(value)}`,
-      );
-    }
-    return value;
-  }
+  if (spec.kind === 'enum') return checkOption(where, key, value, spec.options);
   if (typeof value !== 'boolean') throw new SpikeflowError(where, key, `${key} must be true or false, received ${show(value)}`);
   return value;
 };
@@ -108,3 +102,44 @@ export const checkCount = (where: string, argument: string, value: unknown, min 
 
 /** Rounding of one operation's result for a dtype: `Math.fround` for float32, identity for float64. */
 export const rounderFor = (dtype: 'float32' | 'float64'): ((x: number) => number) => (dtype === 'float32' ? Math.fround : (x) => x);
+
+/**
+ * Checks an options record: an object (or undefined, read as `{}`) whose keys are all in `known`.
+ * @returns the record (`{}` for undefined)
+ * @throws SpikeflowError for argument `options` when it is not an object or has an unknown key
+ */
+export const checkOptions = <O extends object>(where: string, options: O | undefined, known: readonly string[]): O => {
+  const o = options ?? ({} as O);
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(o)}`);
+  }
+  const unknown = Object.keys(o).filter((k) => !known.includes(k));
+  if (unknown.length > 0) {
+    throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected one of ${known.join(', ')}`);
+  }
+  return o;
+};
+
+/**
+ * Checks that `value` is one of the strings `options`.
+ * @throws SpikeflowError naming `argument` and listing the options (quoted as JSON) otherwise
+ */
+export const checkOption = <T extends string>(where: string, argument: string, value: unknown, options: readonly T[]): T => {
+  if (typeof value === 'string' && (options as readonly string[]).includes(value)) return value as T;
+  throw new SpikeflowError(
+    where,
+    argument,
+    `${argument} must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}, received ${show(value)}`,
+  );
+};
+
+/**
+ * Checks a positive integer (a size, a count of steps, a batch).
+ * @throws SpikeflowError `<argument> must be a positive integer, received <value>` otherwise
+ */
+export const checkPositiveInteger = (where: string, argument: string, value: unknown): number => {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new SpikeflowError(where, argument, `${argument} must be a positive integer, received ${show(value)}`);
+  }
+  return value;
+};
