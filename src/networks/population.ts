@@ -23,6 +23,7 @@
 import type { NeuronModel, ParamValue } from '../neurons/model.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { lowerRounding } from '../ops/kernel.js';
+import { checkOptions, checkPositiveInteger } from '../ops/validate.js';
 import { isDistribution, listOf, resolveValues, type Values } from './distributions.js';
 import type { RngState } from './random.js';
 
@@ -125,13 +126,8 @@ export const population = (model: NeuronModel, n: number, options: PopulationOpt
       `${model.name} has its own weight matrices; use its feed-forward model and projections instead`,
     );
   }
-  if (!Number.isInteger(n) || n <= 0) throw new SpikeflowError(where, 'n', `n must be a positive integer, received ${show(n)}`);
-  if (options === null || typeof options !== 'object')
-    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-  const allowed = ['params', 'init', 'refractory', 'ports', 'voltage'];
-  const unknown = Object.keys(options).find((k) => !allowed.includes(k));
-  if (unknown !== undefined)
-    throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown)}; expected ${allowed.join(', ')}`);
+  checkPositiveInteger(where, 'n', n);
+  checkOptions(where, options, ['params', 'init', 'refractory', 'ports', 'voltage']);
   if (
     options.refractory !== undefined &&
     (typeof options.refractory !== 'number' || !Number.isFinite(options.refractory) || options.refractory < 0)

@@ -10,6 +10,7 @@
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
+import { checkOptions } from '../ops/validate.js';
 import { buildCsr, type ConnectRule } from './connect.js';
 import { isDistribution, listOf, resolveValues, type Values } from './distributions.js';
 import type { RngState } from './random.js';
@@ -50,12 +51,7 @@ export const projection = (from: string, to: string, options: ProjectionOptions)
   if (typeof from !== 'string' || from === '')
     throw new SpikeflowError(where, 'from', `from must be a population name, received ${show(from)}`);
   if (typeof to !== 'string' || to === '') throw new SpikeflowError(where, 'to', `to must be a population name, received ${show(to)}`);
-  if (options === null || typeof options !== 'object')
-    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-  const allowed = ['connect', 'port', 'weight', 'delay', 'autapses', 'seed'];
-  const unknown = Object.keys(options).find((k) => !allowed.includes(k));
-  if (unknown !== undefined)
-    throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown)}; expected ${allowed.join(', ')}`);
+  checkOptions(where, options, ['connect', 'port', 'weight', 'delay', 'autapses', 'seed']);
   if (typeof options.port !== 'string')
     throw new SpikeflowError(where, 'port', `port must be the name of a port of ${to}, received ${show(options.port)}`);
   if (options.connect === null || typeof options.connect !== 'object') {

@@ -36,7 +36,7 @@ import {
   tensor,
 } from '../ops/tensor.js';
 import { irOf } from '../ops/update/parse.js';
-import { parameterRecord, scalarParameter } from '../ops/validate.js';
+import { checkOptions, parameterRecord, scalarParameter } from '../ops/validate.js';
 import { checkBroadcast, collect, type ElementRecords, elementRecords, expandTo, type PerElement, tensorParameter } from './perNeuron.js';
 
 /** Description of one parameter: its kind, Norse's default and the allowed range. */
@@ -585,11 +585,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
     forDt(where, derive(where, params), dt);
-    if (options === null || typeof options !== 'object')
-      throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-    const unknown = Object.keys(options).filter((k) => k !== 'record' && k !== 'backend');
-    if (unknown.length > 0)
-      throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected record, backend`);
+    checkOptions(where, options, ['record', 'backend']);
     const backend = checkBackendChoice(where, options.backend);
     const owner = {};
     return (xs: Tensor, state?: NeuronState<S>): RunResult<S> =>
@@ -601,10 +597,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
     forDt(where, derive(where, params), dt);
-    if (options === null || typeof options !== 'object')
-      throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-    const unknown = Object.keys(options).filter((k) => k !== 'backend');
-    if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected backend`);
+    checkOptions(where, options, ['backend']);
     const backend = checkBackendChoice(where, options.backend);
     const owner = {};
     return (x: Tensor, state?: NeuronState<S>): readonly [Tensor, NeuronState<S>] => {

@@ -32,6 +32,7 @@ import { conv1d, conv2d, convOutputShape } from '../ops/conv.js';
 import { checkDt, orThrow, SpikeflowError, show } from '../ops/errors.js';
 import { avgPool2d, flattenShape, pool2dOutputShape, sumPool2d } from '../ops/pool.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, showShape, sizeOf, type Tensor, type TensorData } from '../ops/tensor.js';
+import { checkOptions } from '../ops/validate.js';
 import type { NirGraph, NirNode } from './graph.js';
 import { assertSupported } from './graph.js';
 
@@ -554,11 +555,7 @@ export const compileNir = (graph: NirGraph, options: NirRunOptions = {}): NirPro
   if (graph === null || typeof graph !== 'object' || graph.type !== 'NIRGraph') {
     throw new SpikeflowError('compileNir', 'graph', `expected a NIR graph { type: 'NIRGraph', nodes, edges }, received ${show(graph)}`);
   }
-  for (const k of Object.keys(options)) {
-    if (!['dt', 'discretisation', 'dtype', 'record'].includes(k)) {
-      throw new SpikeflowError('compileNir', 'options', `unknown option '${k}' (expected dt, discretisation, dtype, record)`);
-    }
-  }
+  checkOptions('compileNir', options, ['dt', 'discretisation', 'dtype', 'record']);
   assertSupported(graph);
   const dt = orThrow('compileNir')(checkDt(options.dt ?? 0.001));
   const disc = options.discretisation ?? 'norse';

@@ -22,6 +22,7 @@ import {
   type Tensor,
   tensor,
 } from './tensor.js';
+import { checkOptions } from './validate.js';
 
 /** Weights of a linear map: `weight` `[out, in]`, optional `bias` `[out]`. */
 export interface LinearParameters {
@@ -126,11 +127,7 @@ export interface LinearOptions {
  */
 export const linear = (p: LinearParameters, options: LinearOptions = {}): ((x: Tensor) => Tensor) => {
   const where = 'linear';
-  if (options === null || typeof options !== 'object') {
-    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-  }
-  const unknown = Object.keys(options).filter((k) => k !== 'backend');
-  if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected backend`);
+  checkOptions(where, options, ['backend']);
   const backend = checkBackendChoice(where, options.backend);
   const owner = {};
   return (x: Tensor): Tensor => {

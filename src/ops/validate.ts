@@ -115,7 +115,7 @@ export const checkOptions = <O extends object>(where: string, options: O | undef
   }
   const unknown = Object.keys(o).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
-    throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected one of ${known.join(', ')}`);
+    throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected ${known.join(', ')}`);
   }
   return o;
 };

@@ -271,7 +271,7 @@ describe('layer: errors', () => {
       'network: elements[1] must be a layer { name, run } (e.g. neuron(lif)) or an operator, received 3',
     );
     expect(() => layer(neuron(lif), { probe: 5 as never })).toThrow('layer: probe must be a function or an observer { next }, received 5');
-    expect(() => scanLayer(neuron(lif), { initial: 1 } as never)).toThrow('scanLayer: unknown option "initial"; expected one of state');
+    expect(() => scanLayer(neuron(lif), { initial: 1 } as never)).toThrow('scanLayer: unknown option "initial"; expected state');
   });
 });
 

@@ -15,6 +15,7 @@
  * @module
  */
 import { SpikeflowError, show } from '../../ops/errors.js';
+import { checkOptions } from '../../ops/validate.js';
 import { FormatError, type FormatErrorKind } from './formatError.js';
 
 /** Event file formats with a decoder. `jsonl` is one JSON event per line (live sources). */
@@ -228,14 +229,7 @@ export interface CommonOptions {
 
 /** Validates {@link EventDecoderOptions} (and rejects unknown option names). */
 export const checkDecoderOptions = (where: string, options: EventDecoderOptions, extra: readonly string[] = []): CommonOptions => {
-  if (options === null || typeof options !== 'object') {
-    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-  }
-  const known = ['sensorSize', 'invalidEvents', 'maxHeaderBytes', ...extra];
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    throw new SpikeflowError(where, 'options', `unknown option ${show(unknown[0])}; known options are ${known.join(', ')}`);
-  }
+  checkOptions(where, options, ['sensorSize', 'invalidEvents', 'maxHeaderBytes', ...extra]);
   const { sensorSize, invalidEvents = 'error', maxHeaderBytes = 16 << 20 } = options;
   if (sensorSize !== undefined && sensorSize !== null) {
     const ok = Array.isArray(sensorSize) && sensorSize.length === 2 && sensorSize.every((s) => Number.isInteger(s) && s > 0 && s <= 65536);

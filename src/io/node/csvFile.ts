@@ -15,6 +15,7 @@ import { CsvError, parse } from 'csv-parse';
 import type { Observable } from 'rxjs';
 import { SpikeflowError, show } from '../../ops/errors.js';
 import { allocate, type DType, fromTypedArray } from '../../ops/tensor.js';
+import { checkOptions } from '../../ops/validate.js';
 import { fromAsyncGenerator } from '../decodeStream.js';
 import type { CsvBlock } from '../formats/csvBlock.js';
 import { FormatError } from '../formats/formatError.js';
@@ -40,12 +41,8 @@ export interface CsvFileOptions {
 
 const KNOWN = ['timeColumn', 'columns', 'header', 'delimiter', 'blockRows', 'dtype', 'chunkBytes'];
 
-const checkOptions = (where: string, options: CsvFileOptions) => {
-  if (options === null || typeof options !== 'object')
-    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-  const unknown = Object.keys(options).filter((k) => !KNOWN.includes(k));
-  if (unknown.length > 0)
-    throw new SpikeflowError(where, 'options', `unknown option ${show(unknown[0])}; known options are ${KNOWN.join(', ')}`);
+const checkCsvOptions = (where: string, options: CsvFileOptions) => {
+  checkOptions(where, options, KNOWN);
   const { header = true, delimiter = ',', blockRows = 1024, dtype = 'float32', chunkBytes = 256 * 1024 } = options;
   if (typeof header !== 'boolean') throw new SpikeflowError(where, 'header', `header must be a boolean, received ${show(header)}`);
   if (typeof delimiter !== 'string' || delimiter.length === 0)
@@ -66,7 +63,7 @@ const checkOptions = (where: string, options: CsvFileOptions) => {
  */
 export async function* readCsvFile(path: string, options: CsvFileOptions = {}): AsyncGenerator<CsvBlock, void, undefined> {
   const where = 'readCsvFile';
-  const { header, delimiter, blockRows, dtype, chunkBytes } = checkOptions(where, options);
+  const { header, delimiter, blockRows, dtype, chunkBytes } = checkCsvOptions(where, options);
   const parser = parse({ info: true, delimiter, trim: true, skip_empty_lines: true, comment: '#', relax_column_count: true });
   const source = Readable.from(fileChunks(where, path, chunkBytes));
   source.on('error', (e) => parser.destroy(e));
@@ -180,6 +177,6 @@ export async function* readCsvFile(path: string, options: CsvFileOptions = {}): 
  * @param options - as for {@link readCsvFile}
  */
 export const csvFile = (path: string, options: CsvFileOptions = {}): Observable<CsvBlock> => {
-  checkOptions('csvFile', options);
+  checkCsvOptions('csvFile', options);
   return fromAsyncGenerator(() => readCsvFile(path, options));
 };

@@ -5,6 +5,7 @@
  */
 import type { Observable } from 'rxjs';
 import { SpikeflowError, show } from '../../ops/errors.js';
+import { checkOptions } from '../../ops/validate.js';
 import { fromAsyncGenerator } from '../decodeStream.js';
 import { type AudioBlock, type WavInfo, wavDecoder } from '../formats/wav.js';
 import { checkChunkBytes, fileChunks } from './fileChunks.js';
@@ -25,11 +26,8 @@ export interface WavFileReader extends AsyncIterable<AudioBlock> {
   close(): Promise<void>;
 }
 
-const checkOptions = (where: string, options: WavFileOptions): number => {
-  if (options === null || typeof options !== 'object')
-    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-  const unknown = Object.keys(options).filter((k) => k !== 'chunkBytes');
-  if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${show(unknown[0])}; known options are chunkBytes`);
+const checkWavOptions = (where: string, options: WavFileOptions): number => {
+  checkOptions(where, options, ['chunkBytes']);
   return checkChunkBytes(where, options.chunkBytes ?? 256 * 1024);
 };
 
@@ -41,7 +39,7 @@ const checkOptions = (where: string, options: WavFileOptions): number => {
  *   supported WAV file or is truncated
  */
 export const openWavFile = async (path: string, options: WavFileOptions = {}): Promise<WavFileReader> => {
-  const chunkBytes = checkOptions('openWavFile', options);
+  const chunkBytes = checkWavOptions('openWavFile', options);
   const chunks = fileChunks('openWavFile', path, chunkBytes);
   const decoder = wavDecoder();
   const pending: AudioBlock[] = [];
@@ -97,7 +95,7 @@ export const openWavFile = async (path: string, options: WavFileOptions = {}): P
  * @param options - `chunkBytes`
  */
 export const wavFile = (path: string, options: WavFileOptions = {}): Observable<AudioBlock> => {
-  checkOptions('wavFile', options);
+  checkWavOptions('wavFile', options);
   return fromAsyncGenerator(async function* () {
     const reader = await openWavFile(path, options);
     try {

@@ -15,7 +15,7 @@
  * `norse/torch/functional/encode.py` (`constant_current_lif_encode`), commit 065a3b45.
  * @module
  */
-import { checkDt, orThrow, SpikeflowError, show } from '../errors.js';
+import { checkDt, orThrow, SpikeflowError } from '../errors.js';
 import { compileJs, type NeuronKernel } from '../kernel.js';
 import {
   allocate,
@@ -30,7 +30,7 @@ import {
   type Tensor,
   type TensorData,
 } from '../tensor.js';
-import { checkCount, rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
+import { checkCount, checkOptions, rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
 
 /** Norse's surrogate-gradient methods; they shape gradients only, never the values computed here. */
 const METHODS = ['super', 'heaviside', 'tanh', 'tent', 'circ', 'logistic', 'triangle', 'adjoint'] as const;
@@ -209,11 +209,7 @@ export const constantCurrentLifEncode = (
   const T = checkCount(where, 'seqLength', seqLength);
   const params = scalarParameters(where, lifEncoderParameterSpecs, p);
   orThrow(where)(checkDt(dt));
-  if (options === null || typeof options !== 'object') {
-    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-  }
-  const unknown = Object.keys(options).filter((k) => k !== 'record');
-  if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected record`);
+  checkOptions(where, options, ['record']);
   const record = options.record === true;
   return (currents: Tensor, v?: Tensor): readonly [Tensor, Tensor, Tensor?] => {
     const x = checkCurrentAndState(where, currents, 'v', v);

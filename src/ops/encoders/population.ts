@@ -17,7 +17,7 @@
  */
 import { finiteNumber, orThrow, positiveNumber, SpikeflowError, show } from '../errors.js';
 import { allocate, dtypeOf, finiteTensor, fromTypedArray, isTensor, type Tensor } from '../tensor.js';
-import { checkCount, rounderFor } from '../validate.js';
+import { checkCount, checkOptions, rounderFor } from '../validate.js';
 
 /**
  * Norse's `gaussian_rbf`: a Gaussian radial basis kernel of a (squared) distance,
@@ -74,14 +74,7 @@ export const populationEncode = (x: Tensor, outFeatures: number, options: Popula
   orThrow(where)(isTensor('input', x));
   orThrow(where)(finiteTensor('input', x));
   const n = checkCount(where, 'outFeatures', outFeatures, 1);
-  if (options === null || typeof options !== 'object') {
-    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-  }
-  const known = ['scale', 'kernel', 'distanceFunction'];
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected one of ${known.join(', ')}`);
-  }
+  checkOptions(where, options, ['scale', 'kernel', 'distanceFunction']);
   const kernel = options.kernel ?? gaussianRbf(1);
   const distance = options.distanceFunction ?? euclideanDistance;
   if (typeof kernel !== 'function') throw new SpikeflowError(where, 'kernel', `kernel must be a function, received ${show(kernel)}`);

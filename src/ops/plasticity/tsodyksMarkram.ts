@@ -27,7 +27,7 @@ import {
   sizeOf,
   type Tensor,
 } from '../tensor.js';
-import { rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
+import { checkOptions, rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
 
 /**
  * Norse's `TsodyksMakramParameters` in camelCase (mechanically: `U` stays `U`) with its defaults:
@@ -210,10 +210,6 @@ export const stpRun = (p?: TsodyksMarkramParametersInput, dt = 0.001, options: S
   const where = 'stpRun';
   const params = tsodyksMarkramParameters(p);
   orThrow(where)(checkDt(dt));
-  if (options === null || typeof options !== 'object') {
-    throw new SpikeflowError(where, 'options', `options must be an object, received ${show(options)}`);
-  }
-  const unknown = Object.keys(options).filter((k) => k !== 'record');
-  if (unknown.length > 0) throw new SpikeflowError(where, 'options', `unknown option ${JSON.stringify(unknown[0])}; expected record`);
+  checkOptions(where, options, ['record']);
   return (zs: Tensor, state?: TsodyksMarkramState) => runImpl(where, params, dt, options.record === true, zs, state);
 };
