@@ -6,13 +6,9 @@
  */
 import { SpikeflowError, show } from '../ops/errors.js';
 import { fromTypedArray, type Tensor } from '../ops/tensor.js';
+import { checkPositiveInteger } from '../ops/validate.js';
 import type { NetworkChunk, SpikeList } from './network.js';
 
-const checkCount = (where: string, argument: string, v: unknown): number => {
-  if (!Number.isInteger(v) || (v as number) <= 0)
-    throw new SpikeflowError(where, argument, `${argument} must be a positive integer, received ${show(v)}`);
-  return v as number;
-};
 const checkPositive = (where: string, argument: string, v: unknown): number => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
     throw new SpikeflowError(where, argument, `${argument} must be > 0, received ${show(v)}`);
@@ -54,7 +50,7 @@ export const mergeSpikes = (chunks: readonly NetworkChunk[], pop: string): Spike
  * @param duration - seconds observed (> 0)
  */
 export const meanRate = (spikes: SpikeList, n: number, duration: number): number =>
-  spikes.i.length / (checkCount('meanRate', 'n', n) * checkPositive('meanRate', 'duration', duration));
+  spikes.i.length / (checkPositiveInteger('meanRate', 'n', n) * checkPositive('meanRate', 'duration', duration));
 
 /**
  * Coefficient of variation of the inter-spike intervals, averaged over the neurons with at least
@@ -63,7 +59,7 @@ export const meanRate = (spikes: SpikeList, n: number, duration: number): number
  * qualifies.
  */
 export const isiCv = (spikes: SpikeList, n: number, minSpikes = 3): number => {
-  checkCount('isiCv', 'n', n);
+  checkPositiveInteger('isiCv', 'n', n);
   const last = new Float64Array(n).fill(-1);
   const count = new Float64Array(n);
   const sum = new Float64Array(n);
@@ -97,9 +93,9 @@ export const isiCv = (spikes: SpikeList, n: number, minSpikes = 3): number => {
  * spikes in the bin / (n · bin · dt).
  */
 export const binnedRate = (spikes: SpikeList, n: number, dt: number, bin: number, start: number, steps: number): Float64Array => {
-  checkCount('binnedRate', 'n', n);
+  checkPositiveInteger('binnedRate', 'n', n);
   checkPositive('binnedRate', 'dt', dt);
-  checkCount('binnedRate', 'bin', bin);
+  checkPositiveInteger('binnedRate', 'bin', bin);
   const bins = Math.floor(steps / bin);
   const out = new Float64Array(bins);
   for (let k = 0; k < spikes.step.length; k++) {
@@ -118,9 +114,9 @@ export const binnedRate = (spikes: SpikeList, n: number, dt: number, bin: number
  * first `sample` neurons (default all).
  */
 export const synchrony = (spikes: SpikeList, n: number, bin: number, start: number, steps: number, sample = n): number => {
-  checkCount('synchrony', 'n', n);
-  checkCount('synchrony', 'bin', bin);
-  const m = Math.min(n, checkCount('synchrony', 'sample', sample));
+  checkPositiveInteger('synchrony', 'n', n);
+  checkPositiveInteger('synchrony', 'bin', bin);
+  const m = Math.min(n, checkPositiveInteger('synchrony', 'sample', sample));
   const bins = Math.floor(steps / bin);
   if (bins < 2) return Number.NaN;
   const counts = new Float64Array(m * bins);
@@ -250,7 +246,7 @@ export const spikeTensor = (chunk: NetworkChunk, pop: string, n: number): Tensor
       'pop',
       `no population ${JSON.stringify(pop)} in the chunk (populations: ${Object.keys(chunk.spikes).join(', ')})`,
     );
-  checkCount('spikeTensor', 'n', n);
+  checkPositiveInteger('spikeTensor', 'n', n);
   const d = new Float32Array(chunk.steps * n);
   for (let k = 0; k < s.i.length; k++) d[((s.step[k] as number) - chunk.start) * n + (s.i[k] as number)] = 1;
   return fromTypedArray(d, [chunk.steps, 1, n]);

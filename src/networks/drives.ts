@@ -4,6 +4,7 @@
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
+import { checkPositiveInteger } from '../ops/validate.js';
 import { listOf } from './distributions.js';
 
 /** A drive; see the factories. */
@@ -41,10 +42,6 @@ const weightOf = (where: string, v: unknown): number => {
     throw new SpikeflowError(where, 'weight', `weight must be a finite number, received ${show(v)}`);
   return v;
 };
-const countOf = (where: string, v: unknown): number => {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new SpikeflowError(where, 'n', `n must be a positive integer, received ${show(v)}`);
-  return v as number;
-};
 const targetOf = (where: string, to: unknown): string => {
   if (typeof to !== 'string' || to === '') throw new SpikeflowError(where, 'to', `to must be a population name, received ${show(to)}`);
   return to;
@@ -72,7 +69,7 @@ export const poissonDrive = (
     port: portOf(where, options?.port),
     rate: rateOf(where, options.rate),
     weight: weightOf(where, options.weight),
-    n: options.n === undefined ? 1 : countOf(where, options.n),
+    n: options.n === undefined ? 1 : checkPositiveInteger(where, 'n', options.n),
   });
 };
 
@@ -94,7 +91,7 @@ export const poissonInput = (
     port: portOf(where, options?.port),
     rate: rateOf(where, options.rate),
     weight: weightOf(where, options.weight),
-    n: countOf(where, options.n),
+    n: checkPositiveInteger(where, 'n', options.n),
   });
 };
 

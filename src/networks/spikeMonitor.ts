@@ -3,7 +3,8 @@
  * @module
  */
 import { map, type OperatorFunction, scan } from 'rxjs';
-import { SpikeflowError, show } from '../ops/errors.js';
+import { SpikeflowError } from '../ops/errors.js';
+import { checkPositiveInteger } from '../ops/validate.js';
 import type { NetworkChunk, SpikeList } from './network.js';
 import type { NetworkStep } from './runNetwork.js';
 
@@ -29,8 +30,7 @@ export interface SpikeRecord {
  * @throws SpikeflowError (at construction) for a bad `max`; (in the stream) for a chunk without `pop`
  */
 export const spikeMonitor = (pop: string, max = 1_000_000): OperatorFunction<NetworkStep | NetworkChunk, SpikeRecord> => {
-  if (!Number.isInteger(max) || max <= 0)
-    throw new SpikeflowError('spikeMonitor', 'max', `max must be a positive integer, received ${show(max)}`);
+  checkPositiveInteger('spikeMonitor', 'max', max);
   return (source) => {
     const i = new Int32Array(max);
     const step = new Int32Array(max);

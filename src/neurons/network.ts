@@ -18,6 +18,7 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import { linearInit } from '../ops/linear.js';
 import { seededGenerator, uniforms } from '../ops/random.js';
 import { fromTypedArray, type Tensor } from '../ops/tensor.js';
+import { checkPositiveInteger } from '../ops/validate.js';
 import type { NeuronModel } from './model.js';
 import { modelByName } from './registry.js';
 import { type Layer, linearLayer, neuron, reluLayer, type SequentialState, sequential } from './sequential.js';
@@ -63,13 +64,6 @@ const normalMatrix = (rows: number, cols: number, seed: number, scale: number): 
   return fromTypedArray(d, [rows, cols]);
 };
 
-const positiveInt = (where: string, argument: string, v: unknown): number => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new SpikeflowError(where, argument, `${argument} must be a positive integer, received ${show(v)}`);
-  }
-  return v;
-};
-
 /** Options of {@link buildNetwork}. */
 export interface BuildNetworkOptions {
   /** Build the first spiking neuron layer with `record: true` (its voltages for plots). Default false. */
@@ -88,7 +82,7 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, o
   if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.layers) || spec.layers.length === 0) {
     throw new SpikeflowError(where, 'layers', `a network needs a non-empty "layers" array, received ${show(spec)}`);
   }
-  positiveInt(where, 'inputSize', inputSize);
+  checkPositiveInteger(where, 'inputSize', inputSize);
   let size = inputSize;
   const info: { layer: Layer; name: string; size: number; model?: NeuronModel }[] = [];
   let recorded = options.recordFirst !== true;
@@ -107,7 +101,7 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, o
     const seed = l.seed ?? k;
     const type = l.type.toLowerCase();
     if (type === 'linear') {
-      const out = positiveInt(where, `${arg}.out`, l.out);
+      const out = checkPositiveInteger(where, `${arg}.out`, l.out);
       info.push({ layer: linearLayer(linearInit(size, out, { seed, bias: l.bias ?? true, dtype: 'float32' })), name: 'Linear', size: out });
       size = out;
     } else if (type === 'relu') {
@@ -128,7 +122,7 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, o
       }
       const params: Record<string, unknown> = { ...(l.params ?? {}) };
       if (model.recurrent) {
-        const hidden = positiveInt(where, `${arg}.size`, l.size);
+        const hidden = checkPositiveInteger(where, `${arg}.size`, l.size);
         const scale = Math.sqrt(2 / hidden);
         params.inputWeights ??= normalMatrix(hidden, size, seed, scale);
         params.recurrentWeights ??= normalMatrix(hidden, hidden, seed + 0.5e6, scale);

@@ -32,7 +32,7 @@ import { conv1d, conv2d, convOutputShape } from '../ops/conv.js';
 import { checkDt, orThrow, SpikeflowError, show } from '../ops/errors.js';
 import { avgPool2d, flattenShape, pool2dOutputShape, sumPool2d } from '../ops/pool.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, showShape, sizeOf, type Tensor, type TensorData } from '../ops/tensor.js';
-import { checkOptions } from '../ops/validate.js';
+import { checkOptions, checkPositiveInteger } from '../ops/validate.js';
 import type { NirGraph, NirNode } from './graph.js';
 import { assertSupported } from './graph.js';
 
@@ -581,8 +581,7 @@ export const compileNir = (graph: NirGraph, options: NirRunOptions = {}): NirPro
   const outputNames = outputs.map((k) => (units[k] as Unit).name);
 
   const initialState = (batch: number): NirState => {
-    if (!Number.isInteger(batch) || batch < 1)
-      throw new SpikeflowError('compileNir.initialState', 'batch', `batch must be a positive integer, received ${show(batch)}`);
+    checkPositiveInteger('compileNir.initialState', 'batch', batch);
     const nodes: Record<string, Record<string, TensorData>> = {};
     const last: Record<string, TensorData> = {};
     units.forEach((u, k) => {

@@ -15,6 +15,7 @@
  */
 import { SpikeflowError, show } from './errors.js';
 import { allocate, dtypeOf, fromTypedArray, showShape, sizeOf, type Tensor } from './tensor.js';
+import { checkPositiveInteger } from './validate.js';
 
 /** Padding of a convolution: a number per spatial dimension, `'same'` or `'valid'`. */
 export type ConvPadding = number | readonly number[] | 'same' | 'valid';
@@ -118,9 +119,7 @@ const geometry = (where: string, p: ConvParameters, channels: number, dims: numb
       `weight must have ${dims + 2} dimensions [C_out, C_in/groups, ...kernel], received shape ${showShape(w.shape)}`,
     );
   }
-  const groups = p.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new SpikeflowError(where, 'groups', `groups must be a positive integer, received ${show(groups)}`);
+  const groups = checkPositiveInteger(where, 'groups', p.groups ?? 1);
   const cOut = w.shape[0] as number;
   if (cOut % groups !== 0) throw new SpikeflowError(where, 'groups', `groups ${groups} must divide C_out ${cOut}`);
   if (channels !== (w.shape[1] as number) * groups) {

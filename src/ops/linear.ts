@@ -7,7 +7,7 @@
 import './backends/builtin.js';
 import { type BackendChoice, checkBackendChoice, type LinearRequest, resolveBackend, tagExecution } from './backends/backendRegistry.js';
 import { isDeviceTensor } from './backends/device.js';
-import { orThrow, SpikeflowError, show } from './errors.js';
+import { orThrow, SpikeflowError } from './errors.js';
 import { seededGenerator, uniforms } from './random.js';
 import {
   allocate,
@@ -22,7 +22,7 @@ import {
   type Tensor,
   tensor,
 } from './tensor.js';
-import { checkOptions } from './validate.js';
+import { checkOptions, checkPositiveInteger } from './validate.js';
 
 /** Weights of a linear map: `weight` `[out, in]`, optional `bias` `[out]`. */
 export interface LinearParameters {
@@ -83,9 +83,7 @@ export const linearInit = (inFeatures: number, outFeatures: number, options: Lin
     ['inFeatures', inFeatures],
     ['outFeatures', outFeatures],
   ] as const) {
-    if (!Number.isInteger(v) || v <= 0) {
-      throw new SpikeflowError('linearInit', name, `${name} must be a positive integer, received ${show(v)}`);
-    }
+    checkPositiveInteger('linearInit', name, v);
   }
   const dtype = options.dtype ?? 'float32';
   const bound = 1 / Math.sqrt(inFeatures);

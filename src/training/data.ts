@@ -8,6 +8,7 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { fromTypedArray, type Tensor } from '../ops/tensor.js';
+import { checkPositiveInteger } from '../ops/validate.js';
 
 /** A mutable seeded uniform generator on [0, 1) (32 bits; pure-rand's xoroshiro128+ advanced in place). */
 export interface Uniform {
@@ -85,7 +86,7 @@ export const encodeBatch = (
 ): Tensor => {
   const where = 'encodeBatch';
   const { T, encoding } = options;
-  if (!Number.isInteger(T) || T <= 0) throw new SpikeflowError(where, 'T', `T must be a positive integer, received ${show(T)}`);
+  checkPositiveInteger(where, 'T', T);
   if (!(ENCODINGS as readonly string[]).includes(encoding))
     throw new SpikeflowError(where, 'encoding', `encoding must be one of ${ENCODINGS.join(', ')}, received ${show(encoding)}`);
   const rate = options.rate ?? 0.5;

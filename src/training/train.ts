@@ -16,6 +16,7 @@
 import { Observable } from 'rxjs';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { concat, fromTypedArray, slice, type Tensor } from '../ops/tensor.js';
+import { checkPositiveInteger } from '../ops/validate.js';
 import type { LayerState, StateGrad, TrainableLayer } from './layer.js';
 import { type ClassificationLoss, maxOverTimeCrossEntropy } from './losses.js';
 import type { LearningRateSchedule, Optimizer } from './optimizers.js';
@@ -195,10 +196,8 @@ export const evaluate = (
  */
 export const train = (options: TrainOptions): Observable<TrainProgress> => {
   const { net, optimizer, epochs, batchSize } = options;
-  if (!Number.isInteger(epochs) || epochs <= 0)
-    throw new SpikeflowError('train', 'epochs', `epochs must be a positive integer, received ${show(epochs)}`);
-  if (!Number.isInteger(batchSize) || batchSize <= 0)
-    throw new SpikeflowError('train', 'batchSize', `batchSize must be a positive integer, received ${show(batchSize)}`);
+  checkPositiveInteger('train', 'epochs', epochs);
+  checkPositiveInteger('train', 'batchSize', batchSize);
   const loss = options.loss ?? maxOverTimeCrossEntropy;
   return new Observable<TrainProgress>((subscriber) => {
     const start = performance.now();

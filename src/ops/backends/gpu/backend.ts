@@ -3,6 +3,7 @@
  * @module
  */
 import { SpikeflowError, show } from '../../errors.js';
+import { checkPositiveInteger } from '../../validate.js';
 import type { Backend, BackendDescription } from '../backendRegistry.js';
 import { GPU_MODES, type GpuMode } from './modes.js';
 import { describe, type GpuBackendOptions, internals, type State, stateOf } from './state.js';
@@ -40,9 +41,7 @@ const validateOptions = (options: GpuBackendOptions): void => {
   }
   for (const key of ['maxOutputs', 'maxInputFloats'] as const) {
     const v = options[key];
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
-      throw new SpikeflowError('createGpuBackend', key, `${key} must be a positive integer, received ${show(v)}`);
-    }
+    if (v !== undefined) checkPositiveInteger('createGpuBackend', key, v);
   }
 };
 
