@@ -17,9 +17,10 @@
 import { SpikeflowError, show } from '../errors.js';
 import type { NeuronKernel } from '../kernel.js';
 import type { DType, Tensor, TensorData } from '../tensor.js';
+import type { ConvRequest, MapResult, PoolRequest } from './convRequest.js';
 
-/** The kernels an op can ask a backend for. */
-export type KernelName = 'neuronRun' | 'linear';
+/** The kernels an op can ask a backend for (`conv`, `pool`: see `convRequest.ts`). */
+export type KernelName = 'neuronRun' | 'linear' | 'conv' | 'pool';
 
 /**
  * A compute backend. Its kernels are registered separately under its `name`
@@ -188,6 +189,8 @@ export interface LinearRequest {
 export interface KernelSignatures {
   neuronRun: { request: NeuronRunRequest; result: NeuronRunResult };
   linear: { request: LinearRequest; result: LinearResult };
+  conv: { request: ConvRequest; result: MapResult };
+  pool: { request: PoolRequest; result: MapResult };
 }
 
 /** A kernel: a backend's implementation of one op. */

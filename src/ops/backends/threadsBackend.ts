@@ -24,6 +24,7 @@ import {
   registerBackend,
   registerKernel,
 } from './backendRegistry.js';
+import { threadsConv, threadsPool } from './threads/conv.js';
 import {
   allocateShared,
   checkThreadsOptions,
@@ -167,3 +168,5 @@ export const threadsLinear: KernelConfig<'linear'> = {
 registerBackend(threadsBackend);
 registerKernel(threadsNeuronRun);
 registerKernel(threadsLinear);
+registerKernel(threadsConv);
+registerKernel(threadsPool);
