@@ -136,6 +136,13 @@ export interface NeuronRunRequest {
    * buffers between chunks key them by it, and retire a layer's buffers when it runs again.
    */
   readonly owner: object;
+  /**
+   * Where to write the output (`T·M` elements of `dtype`, sharing no memory with the input): given
+   * by the caller or kept by the run function (see `src/neurons/runOutput.ts`). A kernel that
+   * writes there returns it as its output's `data`; one that does not is copied there afterwards.
+   * Absent: the kernel allocates the output.
+   */
+  readonly out?: TensorData | undefined;
 }
 
 /** What a kernel reports it executed on, when that can differ from its backend's description (gpu.js fallbacks). */

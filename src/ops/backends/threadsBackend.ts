@@ -105,7 +105,7 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
     d.set((r.state[name] as Tensor).data);
     return d;
   });
-  const out = alloc(dtype, T * M);
+  const out = r.out ?? alloc(dtype, T * M);
   const rec = r.record ? stateNames.map(() => alloc(dtype, T * M)) : undefined;
   compiled({
     T,

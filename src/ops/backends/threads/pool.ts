@@ -174,17 +174,7 @@ export const terminateThreads = async (): Promise<void> => {
 /** Whether an array lives in a `SharedArrayBuffer` (threads read it without a copy). */
 export const isShared = (a: TensorData): boolean => typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 
-/**
- * Allocates zeroed storage backed by a `SharedArrayBuffer` (an ordinary array where shared memory
- * is unavailable), so threads read and write it without copies.
- * @param dtype - element type
- * @param length - number of elements
- */
-export const allocateShared = (dtype: DType, length: number): TensorData => {
-  if (typeof SharedArrayBuffer === 'undefined') return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
-  const sab = new SharedArrayBuffer(length * (dtype === 'float64' ? 8 : 4));
-  return dtype === 'float64' ? new Float64Array(sab) : new Float32Array(sab);
-};
+export { allocateShared } from '../../tensor.js';
 
 /** Splits `[lo, hi)` into `threads` contiguous ranges starting on multiples of 16 neurons. */
 export const splitRanges = (lo: number, hi: number, threads: number): [number, number][] => {
