@@ -157,6 +157,9 @@ export const eventFrames = (options: EventFramesOptions): EventFrames => {
           .height(ph + margin.top + margin.bottom)
           .margin(margin)
           .title(`${ms(from)}–${ms(to)} ms`)
+          // past 400 lit blocks a frame is a path per colour level, not a rect per block: small multiples of a
+          // megapixel sensor would otherwise hold tens of thousands of elements (seconds to build and to parse)
+          .svgLimit(400)
           .toSVG(fromTypedArray(Float32Array.from(f), [1, 1, size]));
       });
     },

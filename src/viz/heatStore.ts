@@ -7,6 +7,7 @@
 import { scaleLinear, ticks } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { showShape, sizeOf, type Tensor } from '../ops/tensor.js';
+import { SVG_NS } from './document.js';
 import { packColor, px } from './render.js';
 import type { ChartSettings, Drawing, DrawRequest, Store } from './types.js';
 
@@ -282,35 +283,31 @@ export class HeatStore implements Store {
           .attr('height', px(height))
           .attr('fill', (c) => c);
         const dense = cells.length > this.settings.svgLimit;
-        g.selectAll('rect.cell')
-          .data(dense ? [] : cells)
-          .join('rect')
-          .attr('class', 'cell')
-          .attr('x', (c) => c.x)
-          .attr('y', (c) => c.y)
-          .attr('width', (c) => c.w)
-          .attr('height', (c) => c.h)
-          .attr('fill', (c) => c.fill)
-          .attr('data-value', (c) => c.value);
+        // The cells are built as plain elements, not a d3 join: a join orders its nodes, which in
+        // linkedom's DOM costs a walk of the document per node (seconds for a few thousand cells).
+        g.selectAll('rect.cell, path.cells').remove();
+        const node = g.node() as SVGGElement;
+        const doc = node.ownerDocument;
+        const add = (tag: string, attributes: Record<string, string | number>): void => {
+          const el = doc.createElementNS(SVG_NS, tag);
+          for (const key in attributes) el.setAttribute(key, String(attributes[key]));
+          node.appendChild(el);
+        };
+        if (!dense) {
+          for (const c of cells) add('rect', { class: 'cell', x: c.x, y: c.y, width: c.w, height: c.h, fill: c.fill, 'data-value': c.value });
+          return;
+        }
         // Many cells: one path per colour of a 64-level scale (an element per cell would make the
         // SVG large and slow to build), `data-cells` counting the cells of each path.
         const levels = new Map<string, { d: string[]; n: number }>();
-        if (dense) {
-          for (const c of cells) {
-            const fill = colorOf(Math.sign(c.value) * (Math.round(Math.min(1, Math.abs(c.value) / m) * 64) / 64) * m);
-            const level = levels.get(fill) ?? { d: [], n: 0 };
-            level.d.push(`M${c.x} ${c.y}h${c.w}v${c.h}h${-c.w}z`);
-            level.n++;
-            levels.set(fill, level);
-          }
+        for (const c of cells) {
+          const fill = colorOf(Math.sign(c.value) * (Math.round(Math.min(1, Math.abs(c.value) / m) * 64) / 64) * m);
+          const level = levels.get(fill) ?? { d: [], n: 0 };
+          level.d.push(`M${c.x} ${c.y}h${c.w}v${c.h}h${-c.w}z`);
+          level.n++;
+          levels.set(fill, level);
         }
-        g.selectAll('path.cells')
-          .data([...levels.entries()])
-          .join('path')
-          .attr('class', 'cells')
-          .attr('fill', ([fill]) => fill)
-          .attr('d', ([, l]) => l.d.join(''))
-          .attr('data-cells', ([, l]) => l.n);
+        for (const [fill, l] of levels) add('path', { class: 'cells', fill, d: l.d.join(''), 'data-cells': l.n });
       },
       canvas: (ctx) => {
         // a frame allocates nothing: the image, its canvas and the colour table are kept
