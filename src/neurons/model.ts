@@ -34,6 +34,7 @@ import type {
   RunResult,
   StepOptions,
 } from './modelTypes.js';
+import { checkOutputPolicy, keptOutput, type RunCallOptions } from './runOutput.js';
 
 export type {
   ModelSpec,
@@ -130,10 +131,15 @@ export const defineModel = <P extends ParamSpecs, S extends string>(description:
 
   const run = (p?: ParamsInput<P>, dt = 0.001, options: RunOptions = {}) => {
     const where = `${id}.run`;
-    const { params, backend, owner } = bind(where, p, dt, options, ['record', 'backend']);
+    const { params, backend, owner } = bind(where, p, dt, options, ['record', 'backend', 'outputs']);
     const record = options.record === true;
-    return (xs: Tensor, state?: NeuronState<S>): RunResult<S> =>
-      runModel(core, updateState, { where, params, dt, record, backend, owner, xs, state });
+    const kept = checkOutputPolicy(where, options.outputs) === 'reuse' ? keptOutput() : undefined;
+    return (xs: Tensor, state?: NeuronState<S>, call?: RunCallOptions): RunResult<S> => {
+      if (call !== undefined) checkOptions(where, call, ['out']);
+      const out = call?.out;
+      const outFor = out !== undefined ? () => out : kept;
+      return runModel(core, updateState, { where, params, dt, record, backend, owner, xs, state, outFor });
+    };
   };
 
   const step = (p?: ParamsInput<P>, dt = 0.001, options: StepOptions = {}) => {

@@ -1,7 +1,7 @@
 /**
  * One fused run of a model over a chunk `[T, ...]`: checks the input (and, for recurrent models,
  * the weights against it), takes the initial state when none is given, builds the backend
- * request (update param values per dtype and state shape), dispatches it through the backend
+ * request (update param values per dtype and state shape; the caller's output array, if any), dispatches it through the backend
  * registry and tags the results with what ran (`executionOf`).
  * @module
  */
@@ -13,6 +13,7 @@ import {
   type DType,
   dtypeOf,
   finiteTensor,
+  fromTypedArray,
   isTensor,
   sameShape,
   showShape,
@@ -23,6 +24,7 @@ import {
 import type { ModelCore } from './modelDerived.js';
 import { checkState, initialStateOf } from './modelState.js';
 import type { NeuronState, ParamSpecs, ParamValues, RecurrentSpec, RunResult } from './modelTypes.js';
+import { checkOut } from './runOutput.js';
 
 /** One run's arguments, bound by `run`/`step` (`params`, `dt`, options) and by the call (`xs`, `state`). */
 export interface RunCall<P extends ParamSpecs, S extends string> {
@@ -42,6 +44,8 @@ export interface RunCall<P extends ParamSpecs, S extends string> {
   readonly xs: Tensor;
   /** State to start from; Norse's initial state when undefined. */
   readonly state: NeuronState<S> | undefined;
+  /** The array the outputs go into (`[T·M]` in the run's dtype), if the caller gives one (see `runOutput.ts`). */
+  readonly outFor?: ((dtype: DType, length: number) => TensorData | undefined) | undefined;
 }
 
 const castTo = (t: Tensor, dtype: DType): TensorData => {
@@ -130,13 +134,16 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   const derived = core.derive(where, params);
   core.checkShapes(where, derived, stateShape);
   const values = core.runValues(where, derived, dt, stateShape, dtype);
+  const M = sizeOf(stateShape);
+  const given = call.outFor?.(dtype, T * M);
+  const out = given === undefined ? undefined : checkOut(where, given, dtype, T * M, deviceInput ? undefined : xs.data);
   const request: NeuronRunRequest = {
     where,
     kernel: spec.update,
     binaryOutput: spec.outputName === 'z',
     dtype,
     T,
-    M: sizeOf(stateShape),
+    M,
     stateShape,
     stateNames: spec.state,
     kernelState: updateState,
@@ -148,9 +155,16 @@ export const runModel = <P extends ParamSpecs, S extends string>(
     record: call.record,
     recurrent: wiring?.request,
     owner: call.owner,
+    out,
   };
   const chosen = resolveBackend(where, call.backend, 'neuronRun', request);
-  const result = chosen.kernel.run(request, chosen.backend);
+  const ran = chosen.kernel.run(request, chosen.backend);
+  // A backend that does not write into `out` itself: copy its output there.
+  let result = ran;
+  if (out !== undefined && ran.out.data !== out) {
+    out.set(ran.out.data);
+    result = { ...ran, out: fromTypedArray(out, [T, ...stateShape]) };
+  }
   const d = chosen.backend.describe();
   const info = Object.freeze({
     backend: chosen.backend.name,

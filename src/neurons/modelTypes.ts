@@ -7,6 +7,7 @@
 import type { BackendChoice } from '../ops/backends/backendRegistry.js';
 import type { DType, NestedArray, Tensor } from '../ops/tensor.js';
 import type { NeuronUpdate } from '../ops/update/ir.js';
+import type { OutputPolicy, RunCallOptions } from './runOutput.js';
 
 /** Description of one parameter: its kind, Norse's default and the allowed range. */
 export type ParamSpec =
@@ -90,6 +91,14 @@ export interface StepOptions {
 export interface RunOptions extends StepOptions {
   /** Also return every state variable after every step, each `[T, ...stateShape]` (default false). */
   readonly record?: boolean;
+  /**
+   * Where outputs go (see `runOutput.ts`): `fresh` (default) — every call returns a new output the
+   * caller owns; `reuse` — the run function keeps one output array (in shared memory) and writes
+   * every call's output into it, so a call's output is valid until the next call of the same run
+   * function (no fresh memory per call: large layers run several times faster). A call's own
+   * `out` (`run(xs, state, { out })`) takes precedence.
+   */
+  readonly outputs?: OutputPolicy;
 }
 
 /**
@@ -210,7 +219,11 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    * read) and is consumed by the next run it is passed to; see `src/ops/backends/device.ts`.
    * @throws SpikeflowError as {@link NeuronModel.step}
    */
-  readonly run: (p?: ParamsInput<P>, dt?: number, options?: RunOptions) => (xs: Tensor, state?: NeuronState<S>) => RunResult<S>;
+  readonly run: (
+    p?: ParamsInput<P>,
+    dt?: number,
+    options?: RunOptions,
+  ) => (xs: Tensor, state?: NeuronState<S>, call?: RunCallOptions) => RunResult<S>;
 }
 
 /** Norse's surrogate-gradient methods; they only shape gradients, never the forward pass. */

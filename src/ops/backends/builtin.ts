@@ -7,7 +7,10 @@
 
 import { registerBackend, registerKernel } from './backendRegistry.js';
 import { jsBackend, jsLinear, jsNeuronRun } from './js.js';
+import { jsConv, jsPool } from './jsConv.js';
 
 registerBackend(jsBackend);
 registerKernel(jsNeuronRun);
 registerKernel(jsLinear);
+registerKernel(jsConv);
+registerKernel(jsPool);
