@@ -7,7 +7,9 @@
 
 import { registerBackend, registerKernel } from './backendRegistry.js';
 import { jsBackend, jsLinear, jsNeuronRun } from './js.js';
+import { jsPopulationRun } from './population.js';
 
 registerBackend(jsBackend);
 registerKernel(jsNeuronRun);
 registerKernel(jsLinear);
+registerKernel(jsPopulationRun);
