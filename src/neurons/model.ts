@@ -38,6 +38,7 @@ import {
 import { irOf } from '../ops/update/parse.js';
 import { checkOptions, parameterRecord, scalarParameter } from '../ops/validate.js';
 import { checkBroadcast, collect, type ElementRecords, elementRecords, expandTo, type PerElement, tensorParameter } from './perNeuron.js';
+import { checkOut, checkOutputPolicy, keptOutput, type OutputPolicy, type RunCallOptions } from './runOutput.js';
 
 /** Description of one parameter: its kind, Norse's default and the allowed range. */
 export type ParamSpec =
@@ -121,6 +122,14 @@ export interface StepOptions {
 export interface RunOptions extends StepOptions {
   /** Also return every state variable after every step, each `[T, ...stateShape]` (default false). */
   readonly record?: boolean;
+  /**
+   * Where outputs go (see `runOutput.ts`): `fresh` (default) — every call returns a new output the
+   * caller owns; `reuse` — the run function keeps one output array (in shared memory) and writes
+   * every call's output into it, so a call's output is valid until the next call of the same run
+   * function (no fresh memory per call: large layers run several times faster). A call's own
+   * `out` (`run(xs, state, { out })`) takes precedence.
+   */
+  readonly outputs?: OutputPolicy;
 }
 
 /**
@@ -222,7 +231,11 @@ export interface NeuronModel<P extends ParamSpecs = ParamSpecs, S extends string
    * read) and is consumed by the next run it is passed to; see `src/ops/backends/device.ts`.
    * @throws SpikeflowError as {@link NeuronModel.step}
    */
-  readonly run: (p?: ParamsInput<P>, dt?: number, options?: RunOptions) => (xs: Tensor, state?: NeuronState<S>) => RunResult<S>;
+  readonly run: (
+    p?: ParamsInput<P>,
+    dt?: number,
+    options?: RunOptions,
+  ) => (xs: Tensor, state?: NeuronState<S>, call?: RunCallOptions) => RunResult<S>;
 }
 
 /** Norse's surrogate-gradient methods; they only shape gradients, never the forward pass. */
@@ -492,6 +505,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     owner: object,
     xs: Tensor,
     state: NeuronState<S> | undefined,
+    outFor?: (dtype: DType, length: number) => TensorData | undefined,
   ): RunResult<S> => {
     // A device-resident input (e.g. a linear map's result on the gpu backend) is float32 and is
     // checked without copying it back; the backend that made it reads it in place.
@@ -543,13 +557,16 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const derived = derive(where, params);
     checkShapes(where, derived, stateShape);
     const values = runValues(where, derived, dt, stateShape, dtype);
+    const M = sizeOf(stateShape);
+    const given = outFor?.(dtype, T * M);
+    const out = given === undefined ? undefined : checkOut(where, given, dtype, T * M, deviceInput ? undefined : xs.data);
     const request: NeuronRunRequest = {
       where,
       kernel,
       binaryOutput: spec.outputName === 'z',
       dtype,
       T,
-      M: sizeOf(stateShape),
+      M,
       stateShape,
       stateNames: spec.state,
       kernelState: kernelStateIdx,
@@ -561,9 +578,16 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
       record,
       recurrent: rec,
       owner,
+      out,
     };
     const chosen = resolveBackend(where, backend, 'neuronRun', request);
-    const result = chosen.kernel.run(request, chosen.backend);
+    const ran = chosen.kernel.run(request, chosen.backend);
+    // A backend that does not write into `out` itself: copy its output there.
+    let result = ran;
+    if (out !== undefined && ran.out.data !== out) {
+      out.set(ran.out.data);
+      result = { ...ran, out: fromTypedArray(out, [T, ...stateShape]) };
+    }
     const d = chosen.backend.describe();
     const info = Object.freeze({
       backend: chosen.backend.name,
@@ -585,11 +609,16 @@ export const defineModel = <P extends ParamSpecs, S extends string>(spec: ModelS
     const params = parameters(p);
     orThrow(where)(checkDt(dt));
     forDt(where, derive(where, params), dt);
-    checkOptions(where, options, ['record', 'backend']);
+    checkOptions(where, options, ['record', 'backend', 'outputs']);
     const backend = checkBackendChoice(where, options.backend);
+    const kept = checkOutputPolicy(where, options.outputs) === 'reuse' ? keptOutput() : undefined;
     const owner = {};
-    return (xs: Tensor, state?: NeuronState<S>): RunResult<S> =>
-      runImpl(where, params, dt, options.record === true, backend, owner, xs, state);
+    return (xs: Tensor, state?: NeuronState<S>, call?: RunCallOptions): RunResult<S> => {
+      if (call !== undefined) checkOptions(where, call, ['out']);
+      const out = call?.out;
+      const outFor = out !== undefined ? () => out : kept;
+      return runImpl(where, params, dt, options.record === true, backend, owner, xs, state, outFor);
+    };
   };
 
   const step = (p?: ParamsInput<P>, dt = 0.001, options: StepOptions = {}) => {

@@ -17,9 +17,10 @@
 import { SpikeflowError, show } from '../errors.js';
 import type { NeuronKernel } from '../kernel.js';
 import type { DType, Tensor, TensorData } from '../tensor.js';
+import type { ConvRequest, MapResult, PoolRequest } from './convRequest.js';
 
-/** The kernels an op can ask a backend for. */
-export type KernelName = 'neuronRun' | 'linear' | 'populationRun';
+/** The kernels an op can ask a backend for (`conv`, `pool`: see `convRequest.ts`; `populationRun`: networks). */
+export type KernelName = 'neuronRun' | 'linear' | 'conv' | 'pool' | 'populationRun';
 
 /**
  * A compute backend. Its kernels are registered separately under its `name`
@@ -135,6 +136,13 @@ export interface NeuronRunRequest {
    * buffers between chunks key them by it, and retire a layer's buffers when it runs again.
    */
   readonly owner: object;
+  /**
+   * Where to write the output (`T·M` elements of `dtype`, sharing no memory with the input): given
+   * by the caller or kept by the run function (see `src/neurons/runOutput.ts`). A kernel that
+   * writes there returns it as its output's `data`; one that does not is copied there afterwards.
+   * Absent: the kernel allocates the output.
+   */
+  readonly out?: TensorData | undefined;
 }
 
 /** What a kernel reports it executed on, when that can differ from its backend's description (gpu.js fallbacks). */
@@ -235,6 +243,8 @@ export interface PopulationRuntime {
 export interface KernelSignatures {
   neuronRun: { request: NeuronRunRequest; result: NeuronRunResult };
   linear: { request: LinearRequest; result: LinearResult };
+  conv: { request: ConvRequest; result: MapResult };
+  pool: { request: PoolRequest; result: MapResult };
   populationRun: { request: PopulationRunRequest; result: PopulationRuntime };
 }
 

@@ -24,6 +24,7 @@ import {
   registerBackend,
   registerKernel,
 } from './backendRegistry.js';
+import { threadsConv, threadsPool } from './threads/conv.js';
 import {
   allocateShared,
   checkThreadsOptions,
@@ -105,7 +106,7 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
     d.set((r.state[name] as Tensor).data);
     return d;
   });
-  const out = alloc(dtype, T * M);
+  const out = r.out ?? alloc(dtype, T * M);
   const rec = r.record ? stateNames.map(() => alloc(dtype, T * M)) : undefined;
   compiled({
     T,
@@ -168,4 +169,6 @@ export const threadsLinear: KernelConfig<'linear'> = {
 registerBackend(threadsBackend);
 registerKernel(threadsNeuronRun);
 registerKernel(threadsLinear);
+registerKernel(threadsConv);
+registerKernel(threadsPool);
 registerKernel(wasmPopulationRun);
