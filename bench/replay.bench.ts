@@ -3,7 +3,7 @@
  * Chromium, for each real recording in ../shared/data/events: the page is served by Vite, the file
  * uploaded, and animation frames counted over a few seconds of replay.
  *
- * `npm run bench:replay [-- --seconds 4 --profile]`; `--profile` also writes a CPU profile per
+ * `npm run bench:replay [-- --seconds 4 --profile --trace --root <checkout>]`; `--profile` also writes a CPU profile per
  * recording (test-artifacts/replay/<name>.cpuprofile) and prints the functions with most self time.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +18,8 @@ const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 4) || 4;
 const profile = args.includes('--profile');
 const trace = args.includes('--trace');
 const data = resolve(root, '../shared/data/events');
+/** `--root <dir>`: serve the playground of another checkout (e.g. an older commit, for a before/after pair in one run). */
+const served = args.includes('--root') ? resolve(args[args.indexOf('--root') + 1] as string) : root;
 const recordings = ['evt2_sample.raw', 'evt3_sample.raw', 'sample_nmnist.bin'];
 
 interface ProfileNode {
@@ -72,7 +74,7 @@ const mainThread = (t: { traceEvents: TraceEvent[] }): string => {
 const main = async () => {
   const cacheDir = await mkdtemp(join(tmpdir(), 'spikeflow-vite-'));
   const vite = await createServer({
-    configFile: resolve(root, 'examples/vite.config.ts'),
+    configFile: resolve(served, 'examples/vite.config.ts'),
     cacheDir,
     logLevel: 'error',
     server: { port: 0, host: '127.0.0.1' },
