@@ -294,7 +294,8 @@ export class HeatStore implements Store {
           node.appendChild(el);
         };
         if (!dense) {
-          for (const c of cells) add('rect', { class: 'cell', x: c.x, y: c.y, width: c.w, height: c.h, fill: c.fill, 'data-value': c.value });
+          for (const c of cells)
+            add('rect', { class: 'cell', x: c.x, y: c.y, width: c.w, height: c.h, fill: c.fill, 'data-value': c.value });
           return;
         }
         // Many cells: one path per colour of a 64-level scale (an element per cell would make the
