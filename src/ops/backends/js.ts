@@ -30,7 +30,7 @@ const runNeuron = (r: NeuronRunRequest): NeuronRunResult => {
     return d;
   });
   const kstate = kernelState.map((k) => scratch[k] as TensorData);
-  const out = allocate(dtype, T * M);
+  const out = r.out ?? allocate(dtype, T * M);
   const rec = r.record ? stateNames.map(() => allocate(dtype, T * M)) : undefined;
   const krec = rec === undefined ? undefined : kernelState.map((k) => rec[k] as TensorData);
   const paramArrays = r.paramArrays;

@@ -84,8 +84,10 @@ export const compileThreadedLinear = (dtype: DType, options: ThreadsOptions = {}
   const allowed = Math.min(maxThreads, hardwareThreads() >= 2 ? MAX_WORKERS + 1 : 1);
   const plan = (rows: number, K: number) => {
     const byWork = Math.floor((rows * K) / minWork);
-    const threads = Math.max(1, Math.min(allowed, byWork, rows));
-    return { threads, reason: `${threads} thread(s) for ${rows} rows of ${K} inputs` };
+    const planned = Math.max(1, Math.min(allowed, byWork, rows));
+    const threads = planned > 1 ? poolOf().ready(planned) : 1;
+    const starting = threads < planned ? ` (${planned} planned, web workers starting)` : '';
+    return { threads, reason: `${threads} thread(s) for ${rows} rows of ${K} inputs${starting}` };
   };
   // One shared flag per compiled map (runs are synchronous: never two at once).
   const spikes = new Int32Array(new SharedArrayBuffer(4));
