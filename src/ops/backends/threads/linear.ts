@@ -89,8 +89,9 @@ export const compileThreadedLinear = (dtype: DType, options: ThreadsOptions = {}
     const starting = threads < planned ? ` (${planned} planned, web workers starting)` : '';
     return { threads, reason: `${threads} thread(s) for ${rows} rows of ${K} inputs${starting}` };
   };
-  // One shared flag per compiled map (runs are synchronous: never two at once).
-  const spikes = new Int32Array(new SharedArrayBuffer(4));
+  // One shared flag per compiled map (runs are synchronous: never two at once); a plain array
+  // where SharedArrayBuffer is missing (pages without cross-origin isolation run one thread).
+  const spikes = new Int32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
   const run = (
     x: TensorData,
     rows: number,
@@ -117,7 +118,7 @@ export const compileThreadedLinear = (dtype: DType, options: ThreadsOptions = {}
     for (let a = 0; a < rows; a += step) ranges.push([a, Math.min(a + step, rows)]);
     p.run(e, { ...call, x: xs, out: os }, ranges);
     if (os !== out) out.set(os);
-    return Atomics.load(spikes, 0) === 1;
+    return spikes[0] === 1;
   };
   return Object.assign(run, { plan });
 };
