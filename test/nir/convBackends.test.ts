@@ -28,7 +28,15 @@ const values = (n: number, seed: number, spikes: boolean, dtype: DType = 'float3
   return a;
 };
 const t = (shape: number[], seed: number, spikes: boolean, dtype: DType = 'float32'): Tensor =>
-  fromTypedArray(values(shape.reduce((a, b) => a * b, 1), seed, spikes, dtype), shape);
+  fromTypedArray(
+    values(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      spikes,
+      dtype,
+    ),
+    shape,
+  );
 
 const same = (a: Tensor, b: Tensor) => {
   expect(a.shape).toEqual(b.shape);
