@@ -20,16 +20,8 @@
  */
 import type { ByteBuffer } from 'flatbuffers';
 import { SpikeflowError, show } from '../../ops/errors.js';
-import {
-  ascii,
-  ChunkedDecoder,
-  type CommonOptions,
-  checkDecoderOptions,
-  type EventDecoder,
-  type EventDecoderOptions,
-  type ParsedHeader,
-  sizeFrom,
-} from './events.js';
+import { ascii, ChunkedDecoder, type CommonOptions, checkDecoderOptions, type ParsedHeader, sizeFrom } from './chunkedDecoder.js';
+import type { EventDecoder, EventDecoderOptions } from './events.js';
 import { formatLibrary } from './libraries.js';
 
 /** The AEDAT 4.0 version line. */
