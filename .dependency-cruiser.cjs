@@ -68,6 +68,18 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'format-libraries-load-lazily',
+      severity: 'error',
+      comment:
+        'Format-only libraries load at their first use (src/io/formats/libraries.ts, dynamic import or require), ' +
+        'so that importing spikeflow/node does not load them; only the spikeflow/formats entry (eager.ts) imports them statically.',
+      from: { path: '^src/', pathNot: '^src/(io/formats/eager|viz/nodeDocument)\\.ts$' },
+      to: {
+        path: 'node_modules/(ws|csv-parse|wavefile|fzstd|lz4js|flatbuffers|linkedom)/',
+        dependencyTypesNot: ['dynamic-import', 'type-only'],
+      },
+    },
+    {
       name: 'nothing-imports-the-cli',
       severity: 'error',
       comment: 'The CLI is a program on top of the library.',

@@ -1,7 +1,9 @@
 /**
  * spikeflow for Node (`spikeflow/node`): everything of the browser-safe core (`spikeflow`) and of
  * the file formats (`spikeflow/formats`), plus the I/O that uses Node's file system, streams and
- * sockets (event, WAV and CSV files, stdin, WebSocket). Importing it registers the `threads`
+ * sockets (event, WAV and CSV files, stdin, WebSocket). The libraries that only some formats need
+ * (flatbuffers, fzstd, lz4js, wavefile, csv-parse, ws) load at their first use, not with this
+ * entry. Importing it registers the `threads`
  * backend (worker threads over shared memory, WebAssembly SIMD), which `auto` then prefers to
  * `js` where it applies. Browsers use `spikeflow`; plots are in `spikeflow/viz`.
  * @example
@@ -20,7 +22,7 @@ import './ops/backends/threadsBackend.js';
 
 // --- the core and the file formats (curated in their own entries) ---
 export * from './index.js';
-export * from './io/formats/index.js';
+export * from './io/formats/decoders.js';
 
 // --- Node I/O: files, stdin, sockets ---
 export { type AudioSpikesOptions, audioSpikes } from './io/node/audioSpikes.js';

@@ -15,15 +15,8 @@
  * @module
  */
 import { SpikeflowError, show } from '../../ops/errors.js';
-import {
-  ChunkedDecoder,
-  type CommonOptions,
-  checkDecoderOptions,
-  type EventDecoder,
-  type EventDecoderOptions,
-  type ParsedHeader,
-  readMarkedLines,
-} from './events.js';
+import { ChunkedDecoder, type CommonOptions, checkDecoderOptions, type ParsedHeader, readMarkedLines } from './chunkedDecoder.js';
+import type { EventDecoder, EventDecoderOptions } from './events.js';
 
 /** Address layouts of jAER chip classes. */
 export type AedatChipLayout = 'dvs128' | 'davis';

@@ -18,15 +18,9 @@
  * `events/common.h` and `events/polarity.h`.
  * @module
  */
-import {
-  ChunkedDecoder,
-  checkDecoderOptions,
-  type EventDecoder,
-  type EventDecoderOptions,
-  type ParsedHeader,
-  readMarkedLines,
-  sizeFrom,
-} from './events.js';
+
+import { ChunkedDecoder, checkDecoderOptions, type ParsedHeader, readMarkedLines, sizeFrom } from './chunkedDecoder.js';
+import type { EventDecoder, EventDecoderOptions } from './events.js';
 
 /** Bytes of an AEDAT 3 packet header. */
 export const AEDAT3_PACKET_HEADER_BYTES = 28;

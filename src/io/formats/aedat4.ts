@@ -12,26 +12,17 @@
  *
  * FlatBuffers are read with the `flatbuffers` package's `ByteBuffer`, with every offset checked
  * against the buffer first (its accessors are unchecked); frames are decompressed with `lz4js` and
- * `fzstd`, never beyond `maxPacketBytes`.
+ * `fzstd`, never beyond `maxPacketBytes`. These libraries (and linkedom's `DOMParser` for the XML)
+ * load at their first use (`libraries.ts`).
  * Source: iniVation, "AEDAT 4.0" file-format page (docs.inivation.com); the FlatBuffers schemas
  * `IOHeader.fbs` and `events.fbs` of dv-processing.
  * @module
  */
-import { ByteBuffer } from 'flatbuffers';
-import { Decompress } from 'fzstd';
-import { DOMParser } from 'linkedom';
-import * as lz4 from 'lz4js';
+import type { ByteBuffer } from 'flatbuffers';
 import { SpikeflowError, show } from '../../ops/errors.js';
-import {
-  ascii,
-  ChunkedDecoder,
-  type CommonOptions,
-  checkDecoderOptions,
-  type EventDecoder,
-  type EventDecoderOptions,
-  type ParsedHeader,
-  sizeFrom,
-} from './events.js';
+import { ascii, ChunkedDecoder, type CommonOptions, checkDecoderOptions, type ParsedHeader, sizeFrom } from './chunkedDecoder.js';
+import type { EventDecoder, EventDecoderOptions } from './events.js';
+import { formatLibrary } from './libraries.js';
 
 /** The AEDAT 4.0 version line. */
 export const AEDAT4_MAGIC = '#!AER-DAT4.0\r\n';
@@ -61,6 +52,7 @@ export interface Aedat4DecoderOptions extends EventDecoderOptions {
 
 /** Parses the IOHeader's XML `infoNode` into its streams (`outInfo/<id>` nodes). */
 export const parseAedat4Streams = (xml: string): Aedat4Stream[] => {
+  const { DOMParser } = formatLibrary('parseAedat4Streams', 'linkedom');
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
   const outInfo = doc.querySelector('node[name="outInfo"]');
   if (outInfo === null) return [];
@@ -97,6 +89,7 @@ export const lz4DecompressFrame = (src: Uint8Array, limit: number): Uint8Array |
   const u32 = (k: number): number =>
     ((src[k] as number) | ((src[k + 1] as number) << 8) | ((src[k + 2] as number) << 16) | ((src[k + 3] as number) << 24)) >>> 0;
   if (src.length < 7 || u32(0) !== 0x184d2204) return 'not an LZ4 frame (bad magic number)';
+  const { decompressBlock } = formatLibrary('aedat4Decoder', 'lz4js');
   const flg = src[4] as number;
   if (flg >> 6 !== 1) return `unsupported LZ4 frame version ${flg >> 6}`;
   const maxBlock = LZ4_BLOCK_MAX[((src[5] as number) >> 4) & 7];
@@ -125,7 +118,7 @@ export const lz4DecompressFrame = (src: Uint8Array, limit: number): Uint8Array |
       out.set(src.subarray(i, i + size), n);
       n += size;
     } else {
-      const end = lz4.decompressBlock(src, out, i, size, n);
+      const end = decompressBlock(src, out, i, size, n);
       if (!(Number.isInteger(end) && end >= n && end <= out.length)) return 'corrupt LZ4 block';
       n = end;
     }
@@ -188,6 +181,7 @@ class Aedat4Decoder extends ChunkedDecoder {
     }
     const header = bytes.slice(m + 4, m + 4 + size);
     const fail: Fail = (message) => this.fail('corrupt', m + 4, `invalid IOHeader: ${message}`);
+    const { ByteBuffer } = formatLibrary('aedat4Decoder', 'flatbuffers');
     const bb = new ByteBuffer(header);
     const table = root(bb, 0, 'IOHE', fail);
     const c = fieldOffset(bb, table, 0, fail);
@@ -254,6 +248,7 @@ class Aedat4Decoder extends ChunkedDecoder {
     const chunks: Uint8Array[] = [];
     let total = 0;
     try {
+      const { Decompress } = formatLibrary('aedat4Decoder', 'fzstd');
       const z = new Decompress((data) => {
         total += data.length;
         if (total > limit) throw new Error(`decompressed size exceeds maxPacketBytes ${limit}`);
@@ -276,6 +271,7 @@ class Aedat4Decoder extends ChunkedDecoder {
     const buf = this.decompress(body, at);
     const fail: Fail = (message) => this.fail('corrupt', at, `invalid event packet: ${message}`);
     if (buf.length < 4) fail(`decompressed packet of ${buf.length} bytes has no size prefix`);
+    const { ByteBuffer } = formatLibrary('aedat4Decoder', 'flatbuffers');
     const bb = new ByteBuffer(buf);
     const size = bb.readUint32(0);
     if (size + 4 > buf.length) fail(`size prefix ${size} exceeds the ${buf.length - 4} bytes that follow`);

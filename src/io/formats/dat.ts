@@ -10,7 +10,9 @@
  * Source: Prophesee, "DAT File Format" (docs.prophesee.ai), and Prophesee's `dat_events_tools.py`.
  * @module
  */
-import { ChunkedDecoder, checkDecoderOptions, type EventDecoder, type EventDecoderOptions, type ParsedHeader } from './events.js';
+
+import { ChunkedDecoder, checkDecoderOptions, type ParsedHeader } from './chunkedDecoder.js';
+import type { EventDecoder, EventDecoderOptions } from './events.js';
 import { parsePropheseeHeader } from './propheseeHeader.js';
 
 /** Bytes per `.dat` event. */

@@ -13,7 +13,9 @@
  * Source: Prophesee, "EVT 2.0 Format" (docs.prophesee.ai), OpenEB `evt2_decoder.h`.
  * @module
  */
-import { ChunkedDecoder, checkDecoderOptions, type EventDecoder, type EventDecoderOptions, type ParsedHeader } from './events.js';
+
+import { ChunkedDecoder, checkDecoderOptions, type ParsedHeader } from './chunkedDecoder.js';
+import type { EventDecoder, EventDecoderOptions } from './events.js';
 import { parsePropheseeHeader } from './propheseeHeader.js';
 
 const TIME_RANGE = 2 ** 34;

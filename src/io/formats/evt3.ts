@@ -21,7 +21,9 @@
  * wrap and the handling of words before the first time base.
  * @module
  */
-import { ChunkedDecoder, checkDecoderOptions, type EventDecoder, type EventDecoderOptions, type ParsedHeader } from './events.js';
+
+import { ChunkedDecoder, checkDecoderOptions, type ParsedHeader } from './chunkedDecoder.js';
+import type { EventDecoder, EventDecoderOptions } from './events.js';
 import { parsePropheseeHeader } from './propheseeHeader.js';
 
 const TIME_RANGE = 2 ** 24;

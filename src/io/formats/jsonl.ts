@@ -5,7 +5,9 @@
  * needs no newline. A line that is not such an event is an error with the byte offset of the line.
  * @module
  */
-import { ChunkedDecoder, checkDecoderOptions, type EventDecoder, type EventDecoderOptions, type ParsedHeader } from './events.js';
+
+import { ChunkedDecoder, checkDecoderOptions, type ParsedHeader } from './chunkedDecoder.js';
+import type { EventDecoder, EventDecoderOptions } from './events.js';
 
 /** Longest line accepted, bytes. */
 const MAX_LINE_BYTES = 1 << 20;

@@ -11,7 +11,9 @@
  * Source: Orchard's reader `eventvision.py` (`read_dataset`), as used by Tonic's `read_mnist_file`.
  * @module
  */
-import { ChunkedDecoder, checkDecoderOptions, type EventDecoder, type EventDecoderOptions, type ParsedHeader } from './events.js';
+
+import { ChunkedDecoder, checkDecoderOptions, type ParsedHeader } from './chunkedDecoder.js';
+import type { EventDecoder, EventDecoderOptions } from './events.js';
 
 /** Bytes per N-MNIST record. */
 export const NMNIST_RECORD_BYTES = 5;

@@ -7,7 +7,7 @@
  * (`hal_psee_plugins` `psee_raw_file_header.cpp` and `system_id.h`).
  * @module
  */
-import { readMarkedLines, sizeFrom } from './events.js';
+import { readMarkedLines, sizeFrom } from './chunkedDecoder.js';
 
 /** Sensor geometry [width, height] of Prophesee systems, by `system_ID` (OpenEB's table). */
 export const PROPHESEE_SYSTEM_GEOMETRY: Readonly<Record<number, readonly [number, number]>> = {

@@ -10,9 +10,9 @@
  * Source: Microsoft/IBM RIFF WAVE specification (1991) and the WAVE_FORMAT_EXTENSIBLE note.
  * @module
  */
-import * as wavefileModule from 'wavefile';
 import type { AudioBlock } from '../../ops/audio.js';
 import { FormatError } from './formatError.js';
+import { formatLibrary } from './libraries.js';
 
 /** What a WAV header says. */
 export interface WavInfo {
@@ -50,11 +50,6 @@ export interface WavDecoder {
 }
 
 const MAX_HEADER = 16 << 20;
-
-/** `WaveFile` whether `wavefile` resolves to its CommonJS build (Node: default export) or its ES module (bundlers: named export). */
-const WaveFile: typeof wavefileModule.WaveFile =
-  (wavefileModule as { WaveFile?: typeof wavefileModule.WaveFile }).WaveFile ??
-  (wavefileModule as unknown as { default: { WaveFile: typeof wavefileModule.WaveFile } }).default.WaveFile;
 
 const u32 = (b: Uint8Array, k: number): number =>
   ((b[k] as number) | ((b[k + 1] as number) << 8) | ((b[k + 2] as number) << 16) | ((b[k + 3] as number) << 24)) >>> 0;
@@ -97,6 +92,7 @@ class Wav implements WavDecoder {
       }
       k += 8 + size + (size & 1);
     }
+    const { WaveFile } = formatLibrary('wavDecoder', 'wavefile');
     const w = new WaveFile();
     try {
       w.fromBuffer(b.subarray(0, k + 8), false);

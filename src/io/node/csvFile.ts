@@ -11,7 +11,7 @@
  * @module
  */
 import { Readable } from 'node:stream';
-import { CsvError, parse } from 'csv-parse';
+import type { CsvError } from 'csv-parse';
 import type { Observable } from 'rxjs';
 import { SpikeflowError, show } from '../../ops/errors.js';
 import { allocate, type DType, fromTypedArray } from '../../ops/tensor.js';
@@ -64,6 +64,8 @@ const checkCsvOptions = (where: string, options: CsvFileOptions) => {
 export async function* readCsvFile(path: string, options: CsvFileOptions = {}): AsyncGenerator<CsvBlock, void, undefined> {
   const where = 'readCsvFile';
   const { header, delimiter, blockRows, dtype, chunkBytes } = checkCsvOptions(where, options);
+  // csv-parse loads at the first CSV read, not with spikeflow/node.
+  const { parse } = await import('csv-parse');
   const parser = parse({ info: true, delimiter, trim: true, skip_empty_lines: true, comment: '#', relax_column_count: true });
   const source = Readable.from(fileChunks(where, path, chunkBytes));
   source.on('error', (e) => parser.destroy(e));
@@ -157,7 +159,7 @@ export async function* readCsvFile(path: string, options: CsvFileOptions = {}): 
   } catch (e) {
     if (e instanceof FormatError || e instanceof SpikeflowError) throw e;
     // csv-parse's codes: CSV_* in some versions, bare (INVALID_OPENING_QUOTE) in others.
-    if (e instanceof CsvError || (e as Error).name === 'CsvError') {
+    if ((e as Error).name === 'CsvError') {
       const err = e as CsvError;
       const kind = /QUOTE_NOT_CLOSED$/.test(String(err.code)) ? 'truncated' : 'corrupt';
       fail(kind, `csv-parse: ${err.message}`);

@@ -9,8 +9,10 @@
  * ```
  * @module
  */
+
+import { createRequire } from 'node:module';
 import { Observable } from 'rxjs';
-import { WebSocket } from 'ws';
+import type * as Ws from 'ws';
 import { SpikeflowError, show } from '../../ops/errors.js';
 import { eventBatches } from '../decodeStream.js';
 import { type AnyEventDecoderOptions, eventDecoder, isEventFormat } from '../formats/detect.js';
@@ -157,6 +159,13 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
 
 const NEWLINE = new Uint8Array([0x0a]);
 
+let webSocketClass: typeof Ws.WebSocket | undefined;
+/** The `ws` package's client, loaded at the first WebSocket (not with spikeflow/node). */
+const loadWebSocket = (): typeof Ws.WebSocket => {
+  webSocketClass ??= (createRequire(import.meta.url)('ws') as typeof Ws).WebSocket;
+  return webSocketClass;
+};
+
 /**
  * Events received over a WebSocket (client, `ws` package). Text messages are JSON lines (a newline
  * is added when a message lacks one); binary messages are consecutive pieces of one byte stream in
@@ -181,6 +190,7 @@ export const webSocketEvents = (url: string, options: WebSocketEventOptions = {}
   }
   return new Observable<EventBatch>((subscriber) => {
     const decoder = eventDecoder(format, rest);
+    const WebSocket = loadWebSocket();
     const socket = new WebSocket(url, protocols === undefined ? undefined : [protocols].flat(), { maxPayload: maxMessageBytes });
     socket.binaryType = 'nodebuffer';
     let timer: ReturnType<typeof setTimeout> | undefined;
