@@ -22,8 +22,12 @@ import { type AsmInstance, assemble, forLoop, instantiate, simdAvailable, T, w }
 /** Bytes of row data (inputs, gradients) per chunk. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
 const UNROLL = 8; // f64x2 accumulators of dx: 16 inputs per block
+const KB = 16; // inputs per block of fwd and dw
 
-/** `target[a, :] += x[r, k]·src[b, :]` over nonzero x: dw (a = k, b = r) or fwd (a = r, b = k). */
+/**
+ * `target[a, :] += x[r, k]·src[b, :]` over nonzero x: dw (a = k, b = r) or fwd (a = r, b = k);
+ * for each (a, ·) the terms still come in increasing r (dw) or k (fwd).
+ */
 const scatterRows = (fname: 'dw' | 'fwd') => {
   // params: R, K, Op, pSrc, pX, pTarget
   const [R, K, Op, pSrc, pX, pTgt] = [0, 1, 2, 3, 4, 5];
@@ -54,49 +58,66 @@ const scatterRows = (fname: 'dw' | 'fwd') => {
   ]);
   // dw: src row r (fixed per r), target row k; fwd: src row k, target row r (fixed per r)
   const [fixedLocal, fixedBase, movingLocal, movingBase] = fname === 'dw' ? [ps, pSrc, pt, pTgt] : [pt, pTgt, ps, pSrc];
-  const code = forLoop(r, w.i32(0), w.get(R), 1, [
-    ...w.get(pX),
-    ...w.get(r),
+  // Blocks of KB inputs: their rows of Wᵀ / ∂Wᵀ stay in L1 while every row r passes over them.
+  const [kb, kEnd] = [16, 17];
+  const code = forLoop(kb, w.i32(0), w.get(K), KB, [
+    ...w.get(kb),
+    ...w.i32(KB),
+    ...w.add,
     ...w.get(K),
-    ...w.mul,
-    ...w.i32(8),
-    ...w.mul,
+    ...w.get(kb),
+    ...w.i32(KB),
     ...w.add,
-    ...w.set(px),
-    ...w.get(fixedBase),
-    ...w.get(r),
-    ...rowBytes,
-    ...w.mul,
-    ...w.add,
-    ...w.set(fixedLocal),
-    ...forLoop(k, w.i32(0), w.get(K), 1, [
-      ...w.get(px),
-      ...w.f64Load(),
-      ...w.tee(xk),
-      ...w.f64(0),
-      ...w.fNe,
-      ...w.if,
-      ...w.get(xk),
-      ...w.splat,
-      ...w.set(xs),
-      ...w.get(movingBase),
-      ...w.get(k),
+    ...w.get(K),
+    ...w.ltS,
+    ...w.select,
+    ...w.set(kEnd),
+    ...forLoop(r, w.i32(0), w.get(R), 1, [
+      ...w.get(pX),
+      ...w.get(r),
+      ...w.get(K),
+      ...w.mul,
+      ...w.get(kb),
+      ...w.add,
+      ...w.i32(8),
+      ...w.mul,
+      ...w.add,
+      ...w.set(px),
+      ...w.get(fixedBase),
+      ...w.get(r),
       ...rowBytes,
       ...w.mul,
       ...w.add,
-      ...w.set(movingLocal),
-      ...axpy,
-      ...w.end,
-      ...w.get(px),
-      ...w.i32(8),
-      ...w.add,
-      ...w.set(px),
+      ...w.set(fixedLocal),
+      ...forLoop(k, w.get(kb), w.get(kEnd), 1, [
+        ...w.get(px),
+        ...w.f64Load(),
+        ...w.tee(xk),
+        ...w.f64(0),
+        ...w.fNe,
+        ...w.if,
+        ...w.get(xk),
+        ...w.splat,
+        ...w.set(xs),
+        ...w.get(movingBase),
+        ...w.get(k),
+        ...rowBytes,
+        ...w.mul,
+        ...w.add,
+        ...w.set(movingLocal),
+        ...axpy,
+        ...w.end,
+        ...w.get(px),
+        ...w.i32(8),
+        ...w.add,
+        ...w.set(px),
+      ]),
     ]),
   ]);
   return {
     name: fname,
     params: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32],
-    locals: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.v128, T.f64, T.i32, T.i32],
+    locals: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.v128, T.f64, T.i32, T.i32, T.i32, T.i32],
     code,
   };
 };
@@ -215,7 +236,11 @@ export const linearForwardWasm = (
   const outOff = xOff + n * K;
   m.ensure((outOff + n * Op) * 8);
   const v = m.f64();
-  for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) v[wtOff + k * Op + o] = wt[o * K + k]!;
+  // k outer: contiguous writes, reads from O rows whose cache lines serve consecutive k
+  for (let k = 0; k < K; k++) {
+    const a = wtOff + k * Op;
+    for (let o = 0; o < O; o++) v[a + o] = wt[o * K + k]!;
+  }
   if (Op !== O) for (let k = 0; k < K; k++) v.fill(0, wtOff + k * Op + O, wtOff + (k + 1) * Op);
   for (let r0 = 0; r0 < rows; r0 += n) {
     const c = Math.min(n, rows - r0);
@@ -291,9 +316,9 @@ export const linearBackwardWasm = (
       else for (let r = 0; r < c; r++) gx.set(vE.subarray(d0 + r * Kp, d0 + r * Kp + K), (r0 + r) * K);
     }
   }
-  for (let o = 0; o < O; o++) {
-    const d = o * K;
-    for (let k = 0; k < K; k++) gw[d + k] = gw[d + k]! + v[gwtOff + k * Op + o]!;
+  for (let k = 0; k < K; k++) {
+    const a = gwtOff + k * Op;
+    for (let o = 0; o < O; o++) gw[o * K + k] = gw[o * K + k]! + v[a + o]!;
   }
   if (gb !== undefined)
     for (let r = 0; r < rows; r++) {
