@@ -340,3 +340,7 @@ export {
   type Uniform,
   uniformSource,
 } from './training/index.js';
+
+// --- perf: shared memory and output reuse (the `threads` backend reads shared tensors in place) ---
+export { SHARED_FROM_BYTES, sharedTensor } from './ops/tensor.js';
+export type { OutputPolicy, RunCallOptions } from './neurons/runOutput.js';

@@ -37,9 +37,53 @@ export const dtypeOf = (t: { readonly data: TensorData }): DType => (t.data inst
 /** Number of elements of a shape (product of its sizes; 1 for a scalar shape `[]`). */
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** Allocates zeroed storage of `length` elements of `dtype`. */
+/**
+ * Storage of at least this many bytes is allocated in shared memory (a `SharedArrayBuffer`) by
+ * {@link allocate} where worker threads exist (Node): the `threads` backend then reads and writes
+ * it in place instead of copying it (1 MiB: smaller arrays cost less to copy than to share).
+ */
+export const SHARED_FROM_BYTES = 1 << 20;
+
+/** Whether this runtime offers shared memory to worker threads (Node, Deno, Bun; not a page, whose workers are the browser backends' business). */
+const sharedByDefault =
+  typeof SharedArrayBuffer === 'function' &&
+  typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
+
+/**
+ * Allocates zeroed storage in shared memory (a `SharedArrayBuffer`, which worker threads read and
+ * write without copies), or ordinary storage where `SharedArrayBuffer` does not exist (a page
+ * without cross-origin isolation).
+ * @param dtype - `float32` or `float64`
+ * @param length - number of elements (integer ≥ 0)
+ */
+export const allocateShared = (dtype: DType, length: number): TensorData => {
+  if (typeof SharedArrayBuffer !== 'function') return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+  const sab = new SharedArrayBuffer(length * (dtype === 'float64' ? 8 : 4));
+  return dtype === 'float64' ? new Float64Array(sab) : new Float32Array(sab);
+};
+
+/**
+ * Allocates zeroed storage of `length` elements of `dtype`: in shared memory from
+ * {@link SHARED_FROM_BYTES} on where worker threads exist (so tensors made by spikeflow —
+ * `zeros`, `tensor`, encoders, layer outputs — reach the `threads` backend without a copy),
+ * else an ordinary typed array. Either way a `Float32Array` or `Float64Array`.
+ */
 export const allocate = (dtype: DType, length: number): TensorData =>
-  dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+  sharedByDefault && length * (dtype === 'float64' ? 8 : 4) >= SHARED_FROM_BYTES
+    ? allocateShared(dtype, length)
+    : dtype === 'float64'
+      ? new Float64Array(length)
+      : new Float32Array(length);
+
+/**
+ * A tensor of zeros in shared memory ({@link allocateShared}), whatever its size: fill it (you
+ * own it until you hand it on) and pass it to a `threads` run, which reads it in place.
+ * @param shape - sizes, e.g. `[T, batch, N]`
+ * @param dtype - `float32` (default) or `float64`
+ * @throws SpikeflowError when the shape is not non-negative integers
+ */
+export const sharedTensor = (shape: readonly number[], dtype: DType = 'float32'): Tensor =>
+  fromTypedArray(allocateShared(dtype, sizeOf(checkShape('sharedTensor', shape))), shape);
 
 /** True when two shapes are equal element by element. */
 export const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((s, k) => s === b[k]);

@@ -1,0 +1,80 @@
+/**
+ * Where a fused run writes its output `[T, ...stateShape]`: a fresh array per call (the default),
+ * an array the caller gives per call (`run(xs, state, { out })`), or one array the run function
+ * keeps and overwrites call after call (`run(p, dt, { outputs: 'reuse' })`).
+ *
+ * Why: a fresh output of a large layer is fresh memory, and on Linux every 4 KiB page of fresh
+ * memory faults in on first write (the kernel zeroes it); at `N = 1e5`, `T = 1000` that is 10⁵
+ * faults per call, which cost more than the neuron update itself. An output written into memory
+ * that was written before faults nothing and is not zeroed first.
+ *
+ * Ownership rule: spikeflow never writes into an array the caller holds, except the `out` the
+ * caller hands to a call (for that call only), and the kept array of a run function built with
+ * `outputs: 'reuse'` (which the caller agreed to share: each call's output is valid until the
+ * next call of the same run function — read it, copy it or pass it on before then).
+ * @module
+ */
+import { SpikeflowError, show } from '../ops/errors.js';
+import { allocateShared, type DType, dtypeOf, type TensorData } from '../ops/tensor.js';
+
+/** Options of one call of a fused run: `run(xs, state, { out })`. */
+export interface RunCallOptions {
+  /**
+   * The array the output is written into: a `Float32Array`/`Float64Array` of the input's dtype and
+   * exactly `T·M` elements (`M` = elements of one step of the state), sharing no memory with the
+   * input. The returned output tensor wraps it (no copy). For the `threads` backend, an array in
+   * shared memory (`sharedTensor`) is written in place; another one through a
+   * staging copy. Its contents are unspecified if the call throws.
+   */
+  readonly out?: TensorData;
+}
+
+/** Where outputs of a run function go: `fresh` (default) or `reuse` (see the module docs). */
+export type OutputPolicy = 'fresh' | 'reuse';
+
+/**
+ * Validates a run's output policy.
+ * @throws SpikeflowError naming `outputs` when it is neither `fresh` nor `reuse`
+ */
+export const checkOutputPolicy = (where: string, outputs: unknown): OutputPolicy => {
+  if (outputs === undefined || outputs === 'fresh') return 'fresh';
+  if (outputs === 'reuse') return 'reuse';
+  throw new SpikeflowError(where, 'outputs', `outputs must be "fresh" or "reuse", received ${show(outputs)}`);
+};
+
+/**
+ * Validates a caller's `out` for a run of `length = T·M` elements of `dtype` over `input`.
+ * @throws SpikeflowError naming `out` when it is not a Float32Array/Float64Array, has another
+ *   dtype or length, or shares memory with the input
+ */
+export const checkOut = (where: string, out: unknown, dtype: DType, length: number, input: TensorData | undefined): TensorData => {
+  if (!(out instanceof Float32Array || out instanceof Float64Array)) {
+    throw new SpikeflowError(where, 'out', `out must be a Float32Array or Float64Array, received ${show(out)}`);
+  }
+  if (dtypeOf({ data: out }) !== dtype) {
+    throw new SpikeflowError(where, 'out', `out has dtype ${dtypeOf({ data: out })} but the input has dtype ${dtype}`);
+  }
+  if (out.length !== length) {
+    throw new SpikeflowError(where, 'out', `out must have T·M = ${length} elements, received ${out.length}`);
+  }
+  if (input !== undefined && out.buffer === input.buffer) {
+    const a = out.byteOffset;
+    const b = input.byteOffset;
+    if (a < b + input.byteLength && b < a + out.byteLength) {
+      throw new SpikeflowError(where, 'out', 'out must not share memory with the input');
+    }
+  }
+  return out;
+};
+
+/**
+ * The output array a `reuse` run function keeps: grown (never shrunk) to the largest call, in
+ * shared memory so that the `threads` backend writes it in place.
+ */
+export const keptOutput = (): ((dtype: DType, length: number) => TensorData) => {
+  let kept: TensorData | undefined;
+  return (dtype, length) => {
+    if (kept === undefined || dtypeOf({ data: kept }) !== dtype || kept.length < length) kept = allocateShared(dtype, length);
+    return kept.length === length ? kept : kept.subarray(0, length);
+  };
+};
