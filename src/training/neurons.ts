@@ -118,6 +118,14 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   const spiking = kind === 'lif' || kind === 'box' || kind === 'lsnn';
   const sg = spiking ? surrogateGradient(String(v.method), Number(v.alpha)) : () => 0;
   const resetMethod = String(v.resetMethod ?? 'value');
+  // The adjoints below are those of Norse's forward Euler; the models' 'exponentialEuler' and
+  // 'exact' integrations update differently (see lifOptions.ts), so they are refused, not approximated.
+  if (v.integration !== undefined && v.integration !== 'euler')
+    throw new SpikeflowError(
+      where,
+      'integration',
+      `trainable supports integration 'euler' (Norse's), received ${show(v.integration)}; the backward pass of ${show(v.integration)} is not derived yet`,
+    );
   const perNeuronKeys = Object.entries(v)
     .filter(([k, x]) => typeof x === 'object' && x !== null && k !== 'inputWeights' && k !== 'recurrentWeights')
     .map(([k]) => k);
@@ -156,7 +164,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     kind,
     rec,
     p: num,
-    exact: v.integration === 'exact',
+    exact: false, // forward Euler only (see above); the exact-decay branches wait for the derived integrations
     reset: ['value', 'subtract', 'none'].indexOf(resetMethod),
     sg,
     method: String(v.method),
