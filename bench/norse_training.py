@@ -1,7 +1,7 @@
 """Norse's forward + backward (BPTT through its surrogate gradients) on the sizes of
 bench/training.bench.ts, for a side-by-side run. float32, T steps, batch B, default LIFParameters
 (SuperSpike, alpha 100), input uniform in [0, 0.6) with requires_grad, loss = z.sum() (LIF) or
-the LI output's sum (LIF -> Linear(N, 100) -> LI); median of `runs` runs after one warm-up. Also
+the LI output's sum (LIF -> Linear(N, 100) -> LI); median of `runs` runs after `warmup` warm-up runs. Also
 the bytes autograd saves for backward per neuron-step (torch.autograd.graph.saved_tensors_hooks).
 Run: PYTHONPATH=/work/norse:/work/shared/tools /usr/bin/python3 bench/norse_training.py
 Prints one JSON object on stdout.
@@ -19,8 +19,9 @@ import norse.torch as nt
 norse_shims.adapt()
 
 
-def median_seconds(fn, runs):
-    fn()
+def median_seconds(fn, runs, warmup):
+    for _ in range(warmup):
+        fn()
     times = []
     cpu = []
     for _ in range(runs):
@@ -36,7 +37,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--configs", default="1000x1,1000x32,10000x1,10000x32,100000x1")
     parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args()
     torch.manual_seed(0)
     T = args.steps
@@ -70,7 +72,7 @@ def main():
                 fn()
             saved[name] = total[0] / (T * b * (n + (100 if name == "stack" else 0)))
         for name, fn, neurons in (("lif", run_lif, n), ("stack", run_stack, n + 100)):
-            s, all_s, cpu = median_seconds(fn, args.runs)
+            s, all_s, cpu = median_seconds(fn, args.runs, args.warmup)
             rows.append({"case": name, "N": n, "B": b, "T": T, "neuronStepsPerSecond": T * b * neurons / s, "neuronStepsPerCpuSecond": T * b * neurons / cpu, "seconds": all_s, "savedBytesPerNeuronStep": saved[name]})
         del x
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": rows}))

@@ -3,7 +3,7 @@
  * of LIF(N) → Linear(N → 100) → LI(100), at N = 1e3, 1e4, 1e5, batch 1 and 32, T = 100, float32,
  * default LIF parameters (SuperSpike, α 100), input uniform in [0, 0.6), loss = Σz (LIF) or
  * Σ LI output (stack): spikeflow's `trainable` layers and Norse's autograd (bench/norse_training.py)
- * in the same run, median of 3 timed runs after one warm-up each. Also the tape bytes per
+ * in the same run, median of 5 timed runs after 3 warm-up runs each (JIT, WebAssembly tier-up). Also the tape bytes per
  * neuron-step (what the forward pass keeps for the backward pass) on both sides.
  *
  * `N = 1e5, batch 32` (3.2e8 neuron-steps per run) is left out: Norse's autograd would keep
@@ -28,12 +28,13 @@ import { trainableSequential } from '../src/training/sequential.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const program = new Command()
   .option('--configs <list>', 'NxB list', '1e3x1,1e3x32,1e4x1,1e4x32,1e5x1')
-  .option('--runs <n>', 'timed runs', (v) => Number(v), 3)
+  .option('--runs <n>', 'timed runs', (v) => Number(v), 5)
+  .option('--warmup <n>', 'untimed runs before (JIT and WebAssembly tier-up, allocator)', (v) => Number(v), 3)
   .option('--steps <T>', 'time steps', (v) => Number(v), 100)
   .option('--no-norse', 'skip Norse')
   .option('--out <dir>', 'results directory', 'bench/results')
   .parse();
-const opts = program.opts<{ configs: string; runs: number; steps: number; norse: boolean; out: string }>();
+const opts = program.opts<{ configs: string; runs: number; warmup: number; steps: number; norse: boolean; out: string }>();
 const T = opts.steps;
 const configs = opts.configs.split(',').map((c) => c.split('x').map(Number) as [number, number]);
 
@@ -42,9 +43,9 @@ const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)] as number;
 };
 
-/** Wall and CPU seconds (user + system of this process) of each timed run, after one warm-up. */
+/** Wall and CPU seconds (user + system of this process) of each timed run, after the warm-up runs. */
 const time = (fn: () => void, runs: number): { wall: number[]; cpu: number[] } => {
-  fn();
+  for (let k = 0; k < opts.warmup; k++) fn();
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let k = 0; k < runs; k++) {
@@ -130,6 +131,8 @@ if (opts.norse) {
       configs.map(([n, b]) => `${n}x${b}`).join(','),
       '--runs',
       String(opts.runs),
+      '--warmup',
+      String(opts.warmup),
       '--steps',
       String(T),
     ],
@@ -174,7 +177,7 @@ const md = [
   '',
   `Machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}; load average ${load0.toFixed(1)} before, ${load1.toFixed(1)} after.` +
     (norseInfo ? ` Norse 065a3b45 on torch ${norseInfo.torch}, ${norseInfo.threads} thread(s).` : ''),
-  `T = ${T}, float32, median of ${opts.runs} runs after a warm-up; neuron-steps/s = T·B·(neurons) / time, by wall time and by CPU time of the process (the latter is what an idle core would give on a loaded machine).`,
+  `T = ${T}, float32, median of ${opts.runs} runs after ${opts.warmup} warm-up runs (both sides); neuron-steps/s = T·B·(neurons) / time, by wall time and by CPU time of the process (the latter is what an idle core would give on a loaded machine).`,
   '',
   '| case | N | batch | spikeflow (wall) | Norse (wall) | ratio | spikeflow (CPU) | Norse (CPU) | ratio (CPU) | tape B/neuron-step (spikeflow) | saved B/neuron-step (Norse) |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

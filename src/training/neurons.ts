@@ -31,6 +31,7 @@ import { type SurrogateGradient, surrogateGradient } from '../ops/surrogates.js'
 import { allocate, type DType, dtypeOf, fromTypedArray, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
 import { lifBackwardWasm, lifForwardWasm, lifWasmAvailable } from './kernels/lifGrad.js';
 import type { BackwardResult, ForwardOptions, ForwardResult, LayerState, StateGrad, TrainableLayer } from './layer.js';
+import { perNeuronLayer } from './perNeuron.js';
 
 /** Models {@link trainable} supports (Norse class names). */
 export const TRAINABLE_MODELS = ['LIF', 'LI', 'LIFBox', 'LIBox', 'LSNN', 'LIFRecurrent', 'LSNNRecurrent'] as const;
@@ -46,6 +47,14 @@ export interface TrainableOptions {
    * bit for bit. Other models and settings always run the `js` loops.
    */
   readonly kernel?: 'wasm' | 'js';
+  /**
+   * LIF and LI: neuron parameters to train, e.g. `['tauMemInv']`: each becomes a parameter `[N]`
+   * in `params` (one value per neuron, updated by the optimisers) with its gradient in `grads`
+   * (see `perNeuron.ts`). Parameters given as tensors `[N]` are per-neuron without this option.
+   */
+  readonly train?: readonly string[];
+  /** Neurons N of a layer with `train` whose parameters are all scalars. */
+  readonly features?: number;
 }
 
 type Num = Record<string, number>;
@@ -109,11 +118,53 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   const spiking = kind === 'lif' || kind === 'box' || kind === 'lsnn';
   const sg = spiking ? surrogateGradient(String(v.method), Number(v.alpha)) : () => 0;
   const resetMethod = String(v.resetMethod ?? 'value');
+  // The adjoints below are those of Norse's forward Euler; the models' 'exponentialEuler' and
+  // 'exact' integrations update differently (see lifOptions.ts), so they are refused, not approximated.
+  if (v.integration !== undefined && v.integration !== 'euler')
+    throw new SpikeflowError(
+      where,
+      'integration',
+      `trainable supports integration 'euler' (Norse's), received ${show(v.integration)}; the backward pass of ${show(v.integration)} is not derived yet`,
+    );
+  const perNeuronKeys = Object.entries(v)
+    .filter(([k, x]) => typeof x === 'object' && x !== null && k !== 'inputWeights' && k !== 'recurrentWeights')
+    .map(([k]) => k);
+  const train = options.train ?? [];
+  if (!Array.isArray(train))
+    throw new SpikeflowError(where, 'options.train', `options.train must be an array of parameter names, received ${show(train)}`);
+  if (perNeuronKeys.length > 0 || train.length > 0) {
+    if ((kind !== 'lif' && kind !== 'li') || rec)
+      throw new SpikeflowError(
+        where,
+        perNeuronKeys[0] ?? 'options.train',
+        `per-neuron and trained neuron parameters are available for LIF and LI, received ${model.name} with ${perNeuronKeys.length > 0 ? `per-neuron ${perNeuronKeys.join(', ')}` : 'options.train'}`,
+      );
+    if (v.integration !== undefined && v.integration !== 'euler')
+      throw new SpikeflowError(
+        where,
+        'integration',
+        `per-neuron and trained parameters need integration 'euler', received ${show(v.integration)}`,
+      );
+    const f = options.features;
+    if (f !== undefined && (!Number.isInteger(f) || f < 1))
+      throw new SpikeflowError(where, 'options.features', `options.features must be an integer ≥ 1, received ${show(f)}`);
+    return perNeuronLayer({
+      name: model.name,
+      kind,
+      values: v,
+      dt,
+      reset: ['value', 'subtract', 'none'].indexOf(resetMethod),
+      sg,
+      train,
+      features: f,
+      paramGrads: options.paramGrads === true,
+    });
+  }
   const cfgBase = {
     kind,
     rec,
     p: num,
-    exact: v.integration === 'exact',
+    exact: false, // forward Euler only (see above); the exact-decay branches wait for the derived integrations
     reset: ['value', 'subtract', 'none'].indexOf(resetMethod),
     sg,
     method: String(v.method),

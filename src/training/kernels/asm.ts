@@ -35,6 +35,8 @@ export const w = {
   fAbs: [0x99],
   select: [0x1b],
   f64Load: (offset = 0) => [0x2b, ...mem(3, offset)],
+  /** f32.load then f64.promote_f32. */
+  f32LoadPromote: (offset = 0) => [0x2a, ...mem(2, offset), 0xbb],
   f64Store: (offset = 0) => [0x39, ...mem(3, offset)],
   vLoad: (offset = 0) => simd(0x00, ...mem(3, offset)),
   vStore: (offset = 0) => simd(0x0b, ...mem(3, offset)),

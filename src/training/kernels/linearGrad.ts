@@ -22,8 +22,12 @@ import { type AsmInstance, assemble, forLoop, instantiate, simdAvailable, T, w }
 /** Bytes of row data (inputs, gradients) per chunk. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
 const UNROLL = 8; // f64x2 accumulators of dx: 16 inputs per block
+const KB = 16; // inputs per block of fwd and dw
 
-/** `target[a, :] += x[r, k]·src[b, :]` over nonzero x: dw (a = k, b = r) or fwd (a = r, b = k). */
+/**
+ * `target[a, :] += x[r, k]·src[b, :]` over nonzero x: dw (a = k, b = r) or fwd (a = r, b = k);
+ * for each (a, ·) the terms still come in increasing r (dw) or k (fwd).
+ */
 const scatterRows = (fname: 'dw' | 'fwd') => {
   // params: R, K, Op, pSrc, pX, pTarget
   const [R, K, Op, pSrc, pX, pTgt] = [0, 1, 2, 3, 4, 5];
@@ -54,49 +58,66 @@ const scatterRows = (fname: 'dw' | 'fwd') => {
   ]);
   // dw: src row r (fixed per r), target row k; fwd: src row k, target row r (fixed per r)
   const [fixedLocal, fixedBase, movingLocal, movingBase] = fname === 'dw' ? [ps, pSrc, pt, pTgt] : [pt, pTgt, ps, pSrc];
-  const code = forLoop(r, w.i32(0), w.get(R), 1, [
-    ...w.get(pX),
-    ...w.get(r),
+  // Blocks of KB inputs: their rows of Wᵀ / ∂Wᵀ stay in L1 while every row r passes over them.
+  const [kb, kEnd] = [16, 17];
+  const code = forLoop(kb, w.i32(0), w.get(K), KB, [
+    ...w.get(kb),
+    ...w.i32(KB),
+    ...w.add,
     ...w.get(K),
-    ...w.mul,
-    ...w.i32(8),
-    ...w.mul,
+    ...w.get(kb),
+    ...w.i32(KB),
     ...w.add,
-    ...w.set(px),
-    ...w.get(fixedBase),
-    ...w.get(r),
-    ...rowBytes,
-    ...w.mul,
-    ...w.add,
-    ...w.set(fixedLocal),
-    ...forLoop(k, w.i32(0), w.get(K), 1, [
-      ...w.get(px),
-      ...w.f64Load(),
-      ...w.tee(xk),
-      ...w.f64(0),
-      ...w.fNe,
-      ...w.if,
-      ...w.get(xk),
-      ...w.splat,
-      ...w.set(xs),
-      ...w.get(movingBase),
-      ...w.get(k),
+    ...w.get(K),
+    ...w.ltS,
+    ...w.select,
+    ...w.set(kEnd),
+    ...forLoop(r, w.i32(0), w.get(R), 1, [
+      ...w.get(pX),
+      ...w.get(r),
+      ...w.get(K),
+      ...w.mul,
+      ...w.get(kb),
+      ...w.add,
+      ...w.i32(8),
+      ...w.mul,
+      ...w.add,
+      ...w.set(px),
+      ...w.get(fixedBase),
+      ...w.get(r),
       ...rowBytes,
       ...w.mul,
       ...w.add,
-      ...w.set(movingLocal),
-      ...axpy,
-      ...w.end,
-      ...w.get(px),
-      ...w.i32(8),
-      ...w.add,
-      ...w.set(px),
+      ...w.set(fixedLocal),
+      ...forLoop(k, w.get(kb), w.get(kEnd), 1, [
+        ...w.get(px),
+        ...w.f64Load(),
+        ...w.tee(xk),
+        ...w.f64(0),
+        ...w.fNe,
+        ...w.if,
+        ...w.get(xk),
+        ...w.splat,
+        ...w.set(xs),
+        ...w.get(movingBase),
+        ...w.get(k),
+        ...rowBytes,
+        ...w.mul,
+        ...w.add,
+        ...w.set(movingLocal),
+        ...axpy,
+        ...w.end,
+        ...w.get(px),
+        ...w.i32(8),
+        ...w.add,
+        ...w.set(px),
+      ]),
     ]),
   ]);
   return {
     name: fname,
     params: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32],
-    locals: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.v128, T.f64, T.i32, T.i32],
+    locals: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.v128, T.f64, T.i32, T.i32, T.i32, T.i32],
     code,
   };
 };
@@ -175,14 +196,63 @@ const denseDx = (f32: boolean) => {
   };
 };
 
+/**
+ * Transpositions (scalar, float64 out): `tw32`/`tw64`(K, O, Op, pW, pWt): Wᵀ[k, o] = W[o, k] from a
+ * float32 / float64 `W` `[O, K]` into `[K, Op]`; `tg`(K, O, Op, pGwt, pOut): out[o, k] = ∂Wᵀ[k, o].
+ */
+const transpose = (fname: 'tw32' | 'tw64' | 'tg') => {
+  const [K, O, Op, pSrc, pDst] = [0, 1, 2, 3, 4];
+  const [k, o, a] = [5, 6, 7];
+  const load = fname === 'tw32' ? w.f32LoadPromote() : w.f64Load();
+  const E = fname === 'tw32' ? 4 : 8;
+  // tw: read src[o·K + k] (E bytes), write dst[k·Op + o]; tg: read src[k·Op + o], write dst[o·K + k]
+  const [srcIdx, dstIdx] =
+    fname === 'tg'
+      ? [
+          [...w.get(k), ...w.get(Op), ...w.mul, ...w.get(o), ...w.add],
+          [...w.get(o), ...w.get(K), ...w.mul, ...w.get(k), ...w.add],
+        ]
+      : [
+          [...w.get(o), ...w.get(K), ...w.mul, ...w.get(k), ...w.add],
+          [...w.get(k), ...w.get(Op), ...w.mul, ...w.get(o), ...w.add],
+        ];
+  const code = forLoop(k, w.i32(0), w.get(K), 1, [
+    ...forLoop(o, w.i32(0), w.get(O), 1, [
+      ...w.get(pDst),
+      ...dstIdx,
+      ...w.i32(8),
+      ...w.mul,
+      ...w.add,
+      ...w.set(a),
+      ...w.get(a),
+      ...w.get(pSrc),
+      ...srcIdx,
+      ...w.i32(E),
+      ...w.mul,
+      ...w.add,
+      ...load,
+      ...w.f64Store(),
+    ]),
+  ]);
+  return { name: fname, params: [T.i32, T.i32, T.i32, T.i32, T.i32], locals: [T.i32, T.i32, T.i32], code };
+};
+
 let bytes: Uint8Array | undefined;
 /** The module's bytes (exports `fwd`, `dw`, `dx`, `memory`). */
 export const linearGradModule = (): Uint8Array => {
-  bytes ??= assemble([scatterRows('fwd'), scatterRows('dw'), denseDx(false), denseDx(true)]);
+  bytes ??= assemble([
+    scatterRows('fwd'),
+    scatterRows('dw'),
+    denseDx(false),
+    denseDx(true),
+    transpose('tw32'),
+    transpose('tw64'),
+    transpose('tg'),
+  ]);
   return bytes;
 };
 
-type Fn = 'fwd' | 'dw' | 'dx' | 'dx32';
+type Fn = 'fwd' | 'dw' | 'dx' | 'dx32' | 'tw32' | 'tw64' | 'tg';
 let instance: AsmInstance<Fn> | null | undefined;
 const kernel = (): AsmInstance<Fn> | null => {
   if (instance === undefined) instance = simdAvailable(linearGradModule()) ? instantiate(linearGradModule()) : null;
@@ -213,9 +283,13 @@ export const linearForwardWasm = (
   const wtOff = 0;
   const xOff = K * Op;
   const outOff = xOff + n * K;
-  m.ensure((outOff + n * Op) * 8);
+  // W copied as is after the chunk, transposed (and promoted) into Wᵀ [K, Op] by the module
+  const f32w = wt instanceof Float32Array;
+  const wRawB = (outOff + n * Op) * 8;
+  m.ensure(wRawB + O * K * (f32w ? 4 : 8));
   const v = m.f64();
-  for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) v[wtOff + k * Op + o] = wt[o * K + k]!;
+  (f32w ? m.f32() : v).set(wt, wRawB / (f32w ? 4 : 8));
+  m.fn[f32w ? 'tw32' : 'tw64'](K, O, Op, wRawB, wtOff * 8);
   if (Op !== O) for (let k = 0; k < K; k++) v.fill(0, wtOff + k * Op + O, wtOff + (k + 1) * Op);
   for (let r0 = 0; r0 < rows; r0 += n) {
     const c = Math.min(n, rows - r0);
@@ -291,10 +365,13 @@ export const linearBackwardWasm = (
       else for (let r = 0; r < c; r++) gx.set(vE.subarray(d0 + r * Kp, d0 + r * Kp + K), (r0 + r) * K);
     }
   }
-  for (let o = 0; o < O; o++) {
-    const d = o * K;
-    for (let k = 0; k < K; k++) gw[d + k] = gw[d + k]! + v[gwtOff + k * Op + o]!;
-  }
+  // ∂W [O, K] = (∂Wᵀ)ᵀ by the module, then added in order
+  const tmpB = Math.ceil((dxB + (dxOn ? n * Kp * E : 0)) / 8) * 8;
+  m.ensure(tmpB + O * K * 8);
+  m.fn.tg(K, O, Op, gwtB, tmpB);
+  const vt = m.f64();
+  const t0 = tmpB / 8;
+  for (let q = 0; q < O * K; q++) gw[q] = gw[q]! + vt[t0 + q]!;
   if (gb !== undefined)
     for (let r = 0; r < rows; r++) {
       const a = r * O;
