@@ -14,12 +14,12 @@ import { withOptionValues } from '../src/neurons/lifOptions.js';
 import { lsnn } from '../src/neurons/lsnn.js';
 import type { NeuronModel } from '../src/neurons/model.js';
 import { models } from '../src/neurons/registry.js';
-import { neuron, sequential, stateless } from '../src/neurons/sequential.js';
+import { linearLayer, neuron, sequential } from '../src/neurons/sequential.js';
 import { type Backend, executionOf } from '../src/ops/backends/backendRegistry.js';
 import { allocateShared, compileThreaded, type ThreadsOptions } from '../src/ops/backends/threads.js';
 import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { compileJs } from '../src/ops/kernel.js';
-import { linear, linearInit } from '../src/ops/linear.js';
+import { linearInit } from '../src/ops/linear.js';
 import { seededGenerator, uniforms } from '../src/ops/random.js';
 import { fromTypedArray, type Tensor } from '../src/ops/tensor.js';
 import type { Row } from './report.js';
@@ -236,7 +236,6 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
 
 /** LIF → Linear(N → N/10) → LI as one sequential network. */
 export const lifLinearLiCase = async (ctx: CaseContext, sizes: readonly number[]): Promise<Row[]> => {
-  const { getKernel } = await import('../src/ops/backends/backendRegistry.js');
   const rows: Row[] = [];
   const T = ctx.T;
   const threads = createThreadsBackend(ctx.threads);
@@ -244,13 +243,9 @@ export const lifLinearLiCase = async (ctx: CaseContext, sizes: readonly number[]
     const xs = uniformInput(T, N, 0.6, true);
     const w = linearInit(N, N / 10, { seed: 1 });
     for (const backend of ['threads', 'js'] as const) {
+      // As the README writes it: sequential(neuron(lif), linearLayer(...), neuron(li)), one backend for every layer.
       const b = backend === 'js' ? 'js' : threads;
-      const linearBackend = backend === 'threads' && getKernel('linear', 'threads') !== undefined ? threads : 'js';
-      const net = sequential(
-        neuron(lif, {}, DT, { backend: b }),
-        stateless('Linear', linear(w, { backend: linearBackend })),
-        neuron(li, {}, DT, { backend: b }),
-      );
+      const net = sequential(neuron(lif, {}, DT, { backend: b }), linearLayer(w, { backend: b }), neuron(li, {}, DT, { backend: b }));
       let ran = '';
       const t = await measure(
         () => {

@@ -19,6 +19,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { binnedRate, isiCv, meanRate, mergeSpikes, rateSpectrum } from '../src/networks/analysis.js';
 import { cobaNetwork, cubaNetwork } from '../src/networks/classic.js';
 import type { NetworkChunk, SpikingNetwork } from '../src/networks/network.js';
+// Registers the threads backend: its populationRun kernel (WebAssembly SIMD) is what `auto` takes.
+import '../src/threads.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

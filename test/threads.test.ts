@@ -272,20 +272,22 @@ describe('compileThreadedLinear', () => {
     K: fc.integer({ min: 1, max: 90 }),
     O: fc.integer({ min: 1, max: 40 }),
     density: fc.constantFrom(0, 0.1, 0.5, 1),
+    binary: fc.boolean(),
     seed: fc.integer(),
     bias: fc.boolean(),
   });
   for (const dtype of ['float32', 'float64'] as const) {
     it(`equals the js product bit for bit in ${dtype}, skipping zero inputs (spikes and dense values, 1–3 threads)`, () => {
       fc.assert(
-        fc.property(case_, fc.integer({ min: 1, max: 3 }), ({ rows, K, O, density, seed, bias }, threads) => {
+        fc.property(case_, fc.integer({ min: 1, max: 3 }), ({ rows, K, O, density, binary, seed, bias }, threads) => {
           let s = seed >>> 0;
           const next = () => {
             s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
             return s / 2 ** 32;
           };
           // Inputs: zeros, spikes (1) and arbitrary values, as a raster feeding a linear map holds.
-          const x = arrayOf(dtype, rows * K).map(() => (next() < density ? (next() < 0.5 ? 1 : next() * 4 - 2) : 0));
+          // Spikes only (the kernel then adds weights without multiplying) or mixed values.
+          const x = arrayOf(dtype, rows * K).map(() => (next() < density ? (binary || next() < 0.5 ? 1 : next() * 4 - 2) : 0));
           const w = arrayOf(dtype, O * K).map(() => next() - 0.5);
           const b = bias ? arrayOf(dtype, O).map(() => next() * 2 - 1) : undefined;
           const expected = arrayOf(dtype, rows * O);
@@ -298,6 +300,36 @@ describe('compileThreadedLinear', () => {
       );
     });
   }
+
+  it('equals the js product bit for bit over several chunks of inputs and blocks of rows', () => {
+    // K > 1024 (float32) / 512 (float64) inputs: three chunks; 1700·2500 > 2^22 inputs: two blocks of rows.
+    const cases = [
+      ['float64', 40, 2500],
+      ['float32', 40, 2500],
+      ['float32', 1700, 2500],
+    ] as const;
+    for (const [dtype, rows, K] of cases) {
+      const O = 21;
+      let s = 7;
+      const next = () => {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        return s / 2 ** 32;
+      };
+      const x = arrayOf(dtype, rows * K);
+      for (let k = 0; k < x.length; k++) x[k] = next() < 0.09 ? 1 : 0;
+      x[3] = 0.25; // one value that is not a spike: the multiplying path
+      const w = arrayOf(dtype, O * K);
+      for (let k = 0; k < w.length; k++) w[k] = next() - 0.5;
+      const b = arrayOf(dtype, O).map(() => next() - 0.5);
+      const expected = arrayOf(dtype, rows * O);
+      matmulFor(dtype)(x, rows, K, w, O, b, expected);
+      for (const threads of [1, 2]) {
+        const got = arrayOf(dtype, rows * O);
+        compileThreadedLinear(dtype, { threads, minNeuronStepsPerThread: 1 })(x, rows, K, w, O, b, got);
+        expect(firstDifference(expected, got)).toBe(-1);
+      }
+    }
+  });
 
   it('sums a hand-computed spike product', () => {
     // Two steps, three inputs, two outputs: y = x Wᵀ + b.

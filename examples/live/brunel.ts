@@ -12,6 +12,8 @@ import { binnedRate, brunelNetwork, classifyBrunel, isiCv, meanRate, rateSpectru
 import { fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
 import { raster, rate } from '../../src/viz/index.js';
 import { byId } from '../lib/page.js';
+// The threads backend: the populations step as WebAssembly SIMD in the page (`auto` takes it).
+import '../../src/threads.js';
 
 const dt = 1e-4;
 const SHOWN = 300;

@@ -19,6 +19,8 @@ import {
 } from '../../src/index.js';
 import { fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
 import { raster, rate, report } from '../../src/viz/index.js';
+// The threads backend (WebAssembly SIMD population steps): what networks' `auto` takes once registered.
+import '../../src/threads.js';
 
 /** Spikes of the first `shown` neurons of E, then of I, as `[T, 1, shown·2]` for the raster. */
 const shownSpikes = (c: NetworkChunk, shown: number): Tensor => {

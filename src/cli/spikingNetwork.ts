@@ -13,6 +13,8 @@ import type { NeuronModel } from '../neurons/model.js';
 import type { Layer } from '../neurons/sequential.js';
 import { SpikeflowError } from '../ops/errors.js';
 import { fromTypedArray, type Tensor } from '../ops/tensor.js';
+// Networks' `auto` takes the threads backend's WebAssembly SIMD population steps once registered.
+import '../threads.js';
 
 export { isSpikingNetworkJson } from '../networks/json.js';
 

@@ -27,6 +27,8 @@ export interface VogelsAbbottOptions {
   readonly seed?: number;
   /** State monitors (see {@link SpikingNetworkSpec.monitors}). */
   readonly monitors?: Parameters<typeof spikingNetwork>[0]['monitors'];
+  /** Backend (see {@link SpikingNetworkSpec.backend}; default `auto`). */
+  readonly backend?: string;
 }
 
 const vaProjections = (n: number, o: VogelsAbbottOptions, we: number, wi: number) => {
@@ -64,6 +66,7 @@ export const cubaNetwork = (o: VogelsAbbottOptions = {}): SpikingNetwork => {
     populations: { E: pop(nE), I: pop(n - nE) },
     projections,
     ...(o.monitors === undefined ? {} : { monitors: o.monitors }),
+    ...(o.backend === undefined ? {} : { backend: o.backend }),
   });
 };
 
@@ -90,6 +93,7 @@ export const cobaNetwork = (o: VogelsAbbottOptions = {}): SpikingNetwork => {
     populations: { E: pop(nE), I: pop(n - nE) },
     projections,
     ...(o.monitors === undefined ? {} : { monitors: o.monitors }),
+    ...(o.backend === undefined ? {} : { backend: o.backend }),
   });
 };
 
@@ -115,6 +119,8 @@ export interface BrunelOptions {
   readonly dt?: number;
   /** Seed (default 1). */
   readonly seed?: number;
+  /** Backend (see {@link SpikingNetworkSpec.backend}; default `auto`). */
+  readonly backend?: string;
 }
 
 /**
@@ -156,5 +162,6 @@ export const brunelNetwork = (o: BrunelOptions = {}): SpikingNetwork => {
       projection('I', to, { connect: fixedInDegree(cI), port: 'syn', weight: -g * J, delay }),
     ]),
     drives: (['E', 'I'] as const).map((to) => poissonInput(to, { port: 'syn', n: cE, rate: nuExt, weight: J })),
+    ...(o.backend === undefined ? {} : { backend: o.backend }),
   });
 };

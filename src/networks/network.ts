@@ -10,15 +10,29 @@
  * drives, the step count) is a frozen record; `run` copies it, runs the chunk and returns the new
  * state, so a run split into chunks of any sizes gives, bit for bit, the spikes and the state of
  * one run over the whole span; the same seed gives the same network and the same run.
- * Runs on the `js` backend (generated plain-JavaScript loops); other backends are refused.
+ * Each population's step is one update (`populationUpdate.ts`) run by the backend's
+ * `populationRun` kernel: the kernel front end's js loop (`js`) or its WebAssembly SIMD
+ * translation (`threads`, what `auto` takes where registered), bit for bit the same; the chunk
+ * loop is in `networkRun.ts`, the event-driven propagation and the drives in `propagate.ts`.
  * @module
  */
+import '../ops/backends/builtin.js';
+import {
+  type BackendChoice,
+  checkBackendChoice,
+  type PopulationRunRequest,
+  type Resolved,
+  resolveBackend,
+} from '../ops/backends/backendRegistry.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { fromTypedArray, type Tensor } from '../ops/tensor.js';
 import type { Drive } from './drives.js';
-import { type CompiledPopulation, compilePopulation, type Population, type PopulationCall } from './population.js';
+import { type CompiledMonitor, type NetworkParts, type RuntimeCache, runChunk } from './networkRun.js';
+import type { NetworkChunk, NetworkState, PopulationState } from './networkTypes.js';
+import { type CompiledPopulation, compilePopulation, type Population } from './population.js';
 import { type CompiledProjection, compileProjection, type Projection } from './projection.js';
-import { binomialSample, poissonSample, type RngState, rngState } from './random.js';
+import type { CompiledDrive } from './propagate.js';
+import { rngState } from './random.js';
 
 /** A state monitor: variables (model state or port names) of chosen neurons, each step. */
 export interface StateMonitorSpec {
@@ -42,54 +56,19 @@ export interface SpikingNetworkSpec {
   readonly drives?: readonly Drive[];
   /** State monitors by population name (default none). */
   readonly monitors?: Readonly<Record<string, StateMonitorSpec>>;
-  /** Backend: `js` (default, also what `auto` gives). Networks run on `js` only for now. */
-  readonly backend?: string;
+  /**
+   * Backend of the populations' steps (the `populationRun` kernel; default `auto`): `js` runs each
+   * population's update as the kernel front end's js loop; `threads` (registered by importing
+   * `spikeflow/threads` or `spikeflow/node`) as its WebAssembly SIMD translation (4 float32
+   * lanes, on the calling thread: a step is too short to hand to worker threads), or the js loop
+   * for an update that does not translate (see {@link SpikingNetwork.engines}); `auto` takes
+   * `threads` when registered, else `js`. The same bits on both. `gpu` has no `populationRun`
+   * kernel (a step is a few microseconds per population, less than one gpu.js kernel launch).
+   */
+  readonly backend?: BackendChoice;
 }
 
-/** Spikes of one population in one chunk: neuron index and step (absolute, from the network's start) of each spike, in time order. */
-export interface SpikeList {
-  readonly i: Int32Array;
-  readonly step: Int32Array;
-}
-
-/** What a chunk produces. */
-export interface NetworkChunk {
-  /** Absolute index of the chunk's first step. */
-  readonly start: number;
-  /** Steps in the chunk. */
-  readonly steps: number;
-  /** Time step in seconds. */
-  readonly dt: number;
-  /** Spikes per population. */
-  readonly spikes: Readonly<Record<string, SpikeList>>;
-  /** Population rate per step in Hz (spikes / (N·dt)), per population. */
-  readonly rate: Readonly<Record<string, Float32Array>>;
-  /** Monitored variables per population: each `[T, k]` for the k monitored neurons. */
-  readonly state: Readonly<Record<string, Readonly<Record<string, Tensor>>>>;
-  /** Synaptic events (spikes × fan-out) delivered in the chunk. */
-  readonly events: number;
-}
-
-/** State of one population. */
-export interface PopulationState {
-  /** Model state variables, each `[N]`. */
-  readonly state: Readonly<Record<string, Tensor>>;
-  /** Port states (current or conductance), each `[N]`. */
-  readonly ports: Readonly<Record<string, Tensor>>;
-  /** Steps each neuron stays refractory, `[N]`. */
-  readonly refractory: Tensor;
-  /** Ring buffer of each port: `[L, N]`, the weights arriving in each of the next `L` steps. */
-  readonly buffers: Readonly<Record<string, Tensor>>;
-}
-
-/** State of a network (frozen; never changed by a run). */
-export interface NetworkState {
-  /** Steps run so far. */
-  readonly step: number;
-  readonly populations: Readonly<Record<string, PopulationState>>;
-  /** Generator state of each drive (empty for drives that draw nothing). */
-  readonly rng: readonly Uint32Array[];
-}
+export type { NetworkChunk, NetworkState, PopulationState, SpikeList } from './networkTypes.js';
 
 /** Inputs of a chunk: a number of steps, or the stream inputs by name (each `[T, N]` or `[T, 1, N]`). */
 export type NetworkInput = number | Readonly<Record<string, Tensor>>;
@@ -110,6 +89,14 @@ export interface ProjectionInfo {
 /** A built network. */
 export interface SpikingNetwork {
   readonly dt: number;
+  /** The backend that runs its populations' steps (`js`, or `threads` where registered: what `auto` gives). */
+  readonly backend: string;
+  /**
+   * How each population's step runs: `wasm simd` (the update's WebAssembly SIMD translation, on
+   * the calling thread), `js loop`, or `js loop (why)` where `threads` could not translate it;
+   * bit for bit the same results.
+   */
+  readonly engines: Readonly<Record<string, string>>;
   /** Population names and sizes, in order. */
   readonly populations: readonly { readonly name: string; readonly n: number }[];
   readonly projections: readonly ProjectionInfo[];
@@ -122,12 +109,6 @@ export interface SpikingNetwork {
    * @throws SpikeflowError for a bad step count, missing or extra inputs, bad shapes, a state of another network
    */
   readonly run: (input: NetworkInput, state?: NetworkState) => readonly [NetworkChunk, NetworkState];
-}
-
-interface CompiledDrive {
-  readonly drive: Drive;
-  readonly pop: number;
-  readonly port: number;
 }
 
 const STREAMS = { connect: 1000, population: 4000, drive: 5000 };
@@ -151,13 +132,7 @@ export const spikingNetwork = (spec: SpikingNetworkSpec): SpikingNetwork => {
   const seed = spec.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isFinite(seed))
     throw new SpikeflowError(where, 'seed', `seed must be a finite number, received ${show(seed)}`);
-  if (spec.backend !== undefined && spec.backend !== 'js' && spec.backend !== 'auto') {
-    throw new SpikeflowError(
-      where,
-      'backend',
-      `networks run on the js backend only (threads and gpu run single models, not networks yet); received ${show(spec.backend)}`,
-    );
-  }
+  checkBackendChoice(where, spec.backend);
   if (spec.populations === null || typeof spec.populations !== 'object' || Object.keys(spec.populations).length === 0) {
     throw new SpikeflowError(
       where,
@@ -281,6 +256,32 @@ export const spikingNetwork = (spec: SpikingNetworkSpec): SpikingNetwork => {
   });
   for (const key of Object.keys(spec.monitors ?? {})) popIndex(`monitors.${key}`, key);
 
+  // The backend of each population's step: js (the update's js loop), threads (its wasm SIMD translation), auto.
+  const requests: PopulationRunRequest[] = pops.map((c, k) => ({
+    update: c.update,
+    n: c.n,
+    params: c.updateParams,
+    paramArrays: c.updateParamArrays,
+    ringLength: ringLength[k] as number[],
+    dt,
+  }));
+  const resolved = requests.map((r) => resolveBackend(where, spec.backend, 'populationRun', r));
+  const parts: NetworkParts = {
+    dt,
+    pops,
+    projs,
+    drives,
+    ringLength,
+    monitors: monitors as (CompiledMonitor | undefined)[],
+    runtime: (k) => {
+      const r = resolved[k] as Resolved<'populationRun'>;
+      return r.kernel.run(requests[k] as PopulationRunRequest, r.backend);
+    },
+  };
+  // The runtimes are made once here and reused chunk after chunk (a nested run makes its own).
+  const runtimes = pops.map((_, k) => parts.runtime(k));
+  const cache: RuntimeCache = { runtimes, busy: false };
+
   const initialState = (): NetworkState => {
     const populations: Record<string, PopulationState> = {};
     pops.forEach((c, k) => {
@@ -399,122 +400,7 @@ export const spikingNetwork = (spec: SpikingNetworkSpec): SpikingNetwork => {
     }
     const s0 = state ?? initialState();
     if (state !== undefined) checkState(state);
-
-    // Scratch copies: the caller's state is never changed.
-    const calls: PopulationCall[] = pops.map((c) => {
-      const ps = s0.populations[c.name] as PopulationState;
-      return {
-        N: c.n,
-        dt,
-        refSteps: c.refSteps,
-        st: c.model.kernel.state.map((v) => new Float32Array((ps.state[v] as Tensor).data)),
-        ref: new Float32Array(ps.refractory.data),
-        p: c.params,
-        ps: c.ports.map((p) => (p.spec.kind === 'delta' ? new Float32Array(0) : new Float32Array((ps.ports[p.name] as Tensor).data))),
-        rb: c.ports.map((p) => new Float32Array((ps.buffers[p.name] as Tensor).data)),
-        ro: c.ports.map(() => 0),
-        decay: c.ports.map((p) => p.decay),
-        rev: c.ports.map((p) => (p.spec.kind === 'conductance' ? p.spec.reversal : 0)),
-        ext: new Float32Array(c.n),
-        spk: new Int32Array(c.n),
-      };
-    });
-    const rngs: RngState[] = s0.rng.map((r) => new Uint32Array(r));
-    const counts = new Int32Array(pops.length);
-    const spikeI = pops.map(() => new GrowList());
-    const spikeStep = pops.map(() => new GrowList());
-    const rates = pops.map(() => new Float32Array(T));
-    const recorded = monitors.map((m) => (m === undefined ? undefined : m.vars.map(() => new Float32Array(T * m.indices.length))));
-    const extUsed = pops.map((_, k) => drives.some((d) => d.pop === k && d.port < 0));
-    let events = 0;
-
-    for (let t = 0; t < T; t++) {
-      const g = s0.step + t;
-      pops.forEach((c, k) => {
-        const call = calls[k] as PopulationCall;
-        for (let j = 0; j < c.ports.length; j++) call.ro[j] = (g % ((ringLength[k] as number[])[j] as number)) * c.n;
-        if (extUsed[k]) call.ext.fill(0);
-      });
-      for (let k = 0; k < drives.length; k++)
-        applyDrive(drives[k] as CompiledDrive, calls, rngs[k] as RngState, streams[k], t, g, dt, pops);
-      for (let k = 0; k < pops.length; k++) {
-        const call = calls[k] as PopulationCall;
-        const count = (pops[k] as CompiledPopulation).step(call);
-        counts[k] = count;
-        rates[k]![t] = count / (call.N * dt);
-        const li = spikeI[k] as GrowList;
-        const ls = spikeStep[k] as GrowList;
-        for (let q = 0; q < count; q++) {
-          li.push(call.spk[q] as number);
-          ls.push(g);
-        }
-        const m = monitors[k];
-        if (m !== undefined) {
-          const rec = recorded[k] as Float32Array[];
-          const K = m.indices.length;
-          m.vars.forEach((v, j) => {
-            const src = v.state >= 0 ? (call.st[v.state] as Float32Array) : (call.ps[v.port] as Float32Array);
-            const dst = rec[j] as Float32Array;
-            for (let q = 0; q < K; q++) dst[t * K + q] = src[m.indices[q] as number] as number;
-          });
-        }
-      }
-      for (const pr of projs) {
-        const count = counts[pr.from] as number;
-        if (count === 0) continue;
-        const spk = (calls[pr.from] as PopulationCall).spk;
-        const post = calls[pr.to] as PopulationCall;
-        const buf = post.rb[pr.port] as Float32Array;
-        const L = (ringLength[pr.to] as number[])[pr.port] as number;
-        events += propagate(pr, spk, count, buf, L, post.N, g);
-      }
-    }
-
-    const spikes: Record<string, SpikeList> = {};
-    const rate: Record<string, Float32Array> = {};
-    const monitored: Record<string, Record<string, Tensor>> = {};
-    const populations: Record<string, PopulationState> = {};
-    pops.forEach((c, k) => {
-      spikes[c.name] = Object.freeze({ i: (spikeI[k] as GrowList).copy(), step: (spikeStep[k] as GrowList).copy() });
-      rate[c.name] = rates[k] as Float32Array;
-      const m = monitors[k];
-      if (m !== undefined) {
-        const rec: Record<string, Tensor> = {};
-        m.vars.forEach((v, j) => {
-          rec[v.name] = fromTypedArray((recorded[k] as Float32Array[])[j] as Float32Array, [T, m.indices.length]);
-        });
-        monitored[c.name] = Object.freeze(rec);
-      }
-      const call = calls[k] as PopulationCall;
-      const st: Record<string, Tensor> = {};
-      c.model.kernel.state.forEach((v, j) => {
-        st[v] = fromTypedArray(call.st[j] as Float32Array, [c.n]);
-      });
-      const ports: Record<string, Tensor> = {};
-      const buffers: Record<string, Tensor> = {};
-      c.ports.forEach((p, j) => {
-        if (p.spec.kind !== 'delta') ports[p.name] = fromTypedArray(call.ps[j] as Float32Array, [c.n]);
-        const L = (ringLength[k] as number[])[j] as number;
-        buffers[p.name] = fromTypedArray(call.rb[j] as Float32Array, [L, c.n]);
-      });
-      populations[c.name] = Object.freeze({
-        state: Object.freeze(st),
-        ports: Object.freeze(ports),
-        refractory: fromTypedArray(call.ref, [c.n]),
-        buffers: Object.freeze(buffers),
-      });
-    });
-    const chunk: NetworkChunk = Object.freeze({
-      start: s0.step,
-      steps: T,
-      dt,
-      spikes: Object.freeze(spikes),
-      rate: Object.freeze(rate),
-      state: Object.freeze(monitored),
-      events,
-    });
-    const next: NetworkState = Object.freeze({ step: s0.step + T, populations: Object.freeze(populations), rng: Object.freeze(rngs) });
-    return [chunk, next];
+    return runChunk(parts, cache, T, streams, s0);
   };
 
   const projections: ProjectionInfo[] = projs.map((pr, k) => {
@@ -540,140 +426,12 @@ export const spikingNetwork = (spec: SpikingNetworkSpec): SpikingNetwork => {
 
   return Object.freeze({
     dt,
+    backend: (resolved[0] as Resolved<'populationRun'>).backend.name,
+    engines: Object.freeze(Object.fromEntries(pops.map((c, k) => [c.name, (runtimes[k] as { engine: string }).engine]))),
     populations: Object.freeze(pops.map((c) => Object.freeze({ name: c.name, n: c.n }))),
     projections: Object.freeze(projections),
     inputs: Object.freeze(inputs),
     initialState,
     run,
   });
-};
-
-/** Growable int32 list for a chunk's spikes. */
-class GrowList {
-  data = new Int32Array(256);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
-  copy(): Int32Array {
-    return this.data.slice(0, this.length);
-  }
-}
-
-/** Adds the step's spikes of a projection's pre population into the ring buffer; returns the events delivered. */
-const propagate = (pr: CompiledProjection, spk: Int32Array, count: number, buf: Float32Array, L: number, N: number, g: number): number => {
-  const { ptr, idx, weights, delays } = pr;
-  let events = 0;
-  if (delays === undefined) {
-    const base = ((g + pr.delaySteps) % L) * N;
-    if (weights === undefined) {
-      const w = pr.weight;
-      for (let q = 0; q < count; q++) {
-        const i = spk[q] as number;
-        const end = ptr[i + 1] as number;
-        const startRow = ptr[i] as number;
-        events += end - startRow;
-        for (let s = startRow; s < end; s++) {
-          const at = base + (idx[s] as number);
-          buf[at] = (buf[at] as number) + w;
-        }
-      }
-    } else {
-      for (let q = 0; q < count; q++) {
-        const i = spk[q] as number;
-        const end = ptr[i + 1] as number;
-        const startRow = ptr[i] as number;
-        events += end - startRow;
-        for (let s = startRow; s < end; s++) {
-          const at = base + (idx[s] as number);
-          buf[at] = (buf[at] as number) + (weights[s] as number);
-        }
-      }
-    }
-    return events;
-  }
-  const w = pr.weight;
-  for (let q = 0; q < count; q++) {
-    const i = spk[q] as number;
-    const end = ptr[i + 1] as number;
-    const startRow = ptr[i] as number;
-    events += end - startRow;
-    for (let s = startRow; s < end; s++) {
-      const at = ((g + (delays[s] as number)) % L) * N + (idx[s] as number);
-      buf[at] = (buf[at] as number) + (weights === undefined ? w : (weights[s] as number));
-    }
-  }
-  return events;
-};
-
-const applyDrive = (
-  d: CompiledDrive,
-  calls: PopulationCall[],
-  rng: RngState,
-  stream: Float32Array | Float64Array | undefined,
-  t: number,
-  g: number,
-  dt: number,
-  pops: CompiledPopulation[],
-): void => {
-  const call = calls[d.pop] as PopulationCall;
-  const N = call.N;
-  const drive = d.drive;
-  if (drive.kind === 'poisson' || drive.kind === 'binomial') {
-    const buf = call.rb[d.port] as Float32Array;
-    const off = call.ro[d.port] as number;
-    const w = drive.weight;
-    if (drive.kind === 'poisson') {
-      const lambda = drive.n * drive.rate * dt;
-      const e = Math.exp(-lambda);
-      for (let n = 0; n < N; n++) {
-        const c = poissonSample(rng, lambda, e);
-        if (c > 0) buf[off + n] = (buf[off + n] as number) + c * w;
-      }
-    } else {
-      const p = drive.rate * dt;
-      const q0 = (1 - p) ** drive.n;
-      for (let n = 0; n < N; n++) {
-        const c = binomialSample(rng, drive.n, p, q0);
-        if (c > 0) buf[off + n] = (buf[off + n] as number) + c * w;
-      }
-    }
-    return;
-  }
-  if (drive.kind === 'current') {
-    const v = typeof drive.value === 'function' ? drive.value(g * dt) : drive.value;
-    const ext = call.ext;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v))
-        throw new SpikeflowError(
-          'spikingNetwork.run',
-          'currentDrive',
-          `the current of ${pops[d.pop]?.name} at t = ${g * dt} s is not finite: ${show(v)}`,
-        );
-      for (let n = 0; n < N; n++) ext[n] = (ext[n] as number) + v;
-    } else {
-      if (v === null || typeof v !== 'object' || v.length !== N)
-        throw new SpikeflowError(
-          'spikingNetwork.run',
-          'currentDrive',
-          `the current of ${pops[d.pop]?.name} must be a number or ${N} values, received ${show(v)}`,
-        );
-      for (let n = 0; n < N; n++) ext[n] = (ext[n] as number) + (v[n] as number);
-    }
-    return;
-  }
-  const data = stream as Float32Array | Float64Array;
-  if (d.port < 0) {
-    const ext = call.ext;
-    for (let n = 0; n < N; n++) ext[n] = (ext[n] as number) + (data[t * N + n] as number);
-  } else {
-    const buf = call.rb[d.port] as Float32Array;
-    const off = call.ro[d.port] as number;
-    for (let n = 0; n < N; n++) buf[off + n] = (buf[off + n] as number) + (data[t * N + n] as number);
-  }
 };

@@ -3,11 +3,11 @@
  * per-neuron parameters, initial state drawn from seeded distributions, a refractory period in
  * seconds and named synaptic input ports with their own dynamics.
  *
- * A population runs through its own generated loop (one per population, compiled once with
- * `new Function`, as the models' `js` backend does): per neuron and step
+ * A population's step is one per-neuron update in the kernel language (`populationUpdate.ts`),
+ * which the kernel front end lowers to the `js` loop or to WebAssembly SIMD: per neuron and step
  * ```
  * for each port:   s ← s + in(t)                       (the weights that arrive at this step)
- *                  current:      x += s,        s ← s·e^{−dt/τ}
+ *                  current:      x += s,        s ← s·e^{−dt/τ}  (each operation rounded to float32)
  *                  conductance:  x += s·(E − v), s ← s·e^{−dt/τ}
  *                  delta:        v += in(t)     (dropped while refractory, as NEST's iaf_psc_delta)
  * if refractory:   counter −1, no update, no spike (the model's state is held, e.g. v at v_reset)
@@ -22,19 +22,13 @@
  */
 import type { NeuronModel, ParamValue } from '../neurons/model.js';
 import { SpikeflowError, show } from '../ops/errors.js';
-import { lowerRounding } from '../ops/kernel.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
 import { checkOptions, checkPositiveInteger } from '../ops/validate.js';
 import { isDistribution, listOf, resolveValues, type Values } from './distributions.js';
+import { type PopulationUpdateLayout, type PortSpec, populationUpdate } from './populationUpdate.js';
 import type { RngState } from './random.js';
 
-/** A synaptic input port: how the weights of arriving spikes act on the neuron. */
-export type PortSpec =
-  /** Exponential current (in the model's input units): jumps by the weight, decays with `tau` seconds. */
-  | { readonly kind: 'current'; readonly tau: number }
-  /** Exponential conductance (relative to the leak): drives `g·(reversal − v)`, decays with `tau` seconds. */
-  | { readonly kind: 'conductance'; readonly tau: number; readonly reversal: number }
-  /** Delta synapse: the weight is added to a state variable (default the voltage) at once. */
-  | { readonly kind: 'delta'; readonly target?: string };
+export type { PortSpec } from './populationUpdate.js';
 
 const positiveSeconds = (where: string, argument: string, v: unknown): number => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
@@ -169,7 +163,7 @@ export const population = (model: NeuronModel, n: number, options: PopulationOpt
   return Object.freeze({ kind: 'population', model, n, options });
 };
 
-/** A population compiled for a network: values resolved, loop generated. */
+/** A population compiled for a network: values resolved, update generated. */
 export interface CompiledPopulation {
   readonly name: string;
   readonly n: number;
@@ -182,87 +176,16 @@ export interface CompiledPopulation {
   readonly refSteps: number;
   /** Initial values of the kernel state, kernel order. */
   readonly init: readonly Float32Array[];
-  /** The generated step (see module docs); returns the number of spikes written to `spk`. */
-  readonly step: (c: PopulationCall) => number;
-}
-
-/** Arguments of one step of a population's generated loop (arrays are updated in place). */
-export interface PopulationCall {
-  N: number;
-  dt: number;
-  refSteps: number;
-  st: Float32Array[];
-  ref: Float32Array;
-  p: readonly (number | Float32Array)[];
-  ps: Float32Array[];
-  rb: Float32Array[];
-  ro: number[];
-  decay: number[];
-  rev: number[];
-  ext: Float32Array;
-  spk: Int32Array;
+  /** The population's per-neuron update (see `populationUpdate.ts`) and where its parts are. */
+  readonly update: NeuronUpdate;
+  readonly layout: PopulationUpdateLayout;
+  /** Values of `update.params` (float32; 0 where per neuron). */
+  readonly updateParams: readonly number[];
+  /** Per-neuron values of `update.params` by index (undefined for scalars). */
+  readonly updateParamArrays: readonly (Float32Array | undefined)[];
 }
 
 const perNeuron = (v: unknown): boolean => isDistribution(v) || listOf('population', 'params', v) !== undefined;
-
-const loopSource = (
-  name: string,
-  model: NeuronModel,
-  perNeuronParams: readonly boolean[],
-  ports: readonly PortSpec[],
-  voltage: string,
-): string => {
-  const k = model.kernel;
-  // Math.exp through a one-entry cache: a decay factor of scalar parameters (e.g. LIF's exact
-  // integration) is computed once per step, not per neuron, with the same value bit for bit.
-  const body = lowerRounding(k.body, 'float32').replace(/(?<![\w$.])Math\.exp\(/g, '$exp(');
-  const state = k.state;
-  const lines: string[] = [];
-  const decl = [
-    'const $N = $c.N, dt = $c.dt, $ref = $c.ref, $ext = $c.ext, $spk = $c.spk;',
-    ...state.map((s, j) => `const $s_${s} = $c.st[${j}];`),
-    ...k.params.map((p, j) => (perNeuronParams[j] ? `const $pa_${p} = $c.p[${j}];` : `const ${p} = $c.p[${j}];`)),
-    ...ports.map(
-      (_, j) =>
-        `const $ps${j} = $c.ps[${j}], $rb${j} = $c.rb[${j}], $ro${j} = $c.ro[${j}], $d${j} = $c.decay[${j}], $E${j} = $c.rev[${j}];`,
-    ),
-  ];
-  const input = k.inputs[0] as string;
-  lines.push('let $x = $ext[$n];');
-  ports.forEach((p, j) => {
-    if (p.kind === 'delta') {
-      lines.push(`const $in${j} = $rb${j}[$ro${j} + $n]; $rb${j}[$ro${j} + $n] = 0;`);
-    } else {
-      lines.push(`const $g${j} = $ps${j}[$n] + $rb${j}[$ro${j} + $n]; $rb${j}[$ro${j} + $n] = 0; $ps${j}[$n] = $g${j} * $d${j};`);
-      lines.push(p.kind === 'current' ? `$x += $g${j};` : `$x += $g${j} * ($E${j} - $s_${voltage}[$n]);`);
-    }
-  });
-  lines.push('if ($ref[$n] > 0) { $ref[$n] -= 1; continue; }');
-  lines.push(...state.map((s) => `let ${s} = $s_${s}[$n];`));
-  ports.forEach((p, j) => {
-    if (p.kind === 'delta') lines.push(`${p.target ?? voltage} += $in${j};`);
-  });
-  lines.push(...k.params.map((p, j) => (perNeuronParams[j] ? `const ${p} = $pa_${p}[$n];` : '')).filter((l) => l !== ''));
-  lines.push(`const ${input} = $x;`);
-  lines.push(...k.inputs.slice(1).map((i) => `const ${i} = 0;`));
-  lines.push(`{ ${body}`);
-  lines.push(...state.map((s) => `$s_${s}[$n] = ${s};`));
-  lines.push(`if (${k.output} > 0) { $ref[$n] = $c.refSteps; $spk[$count++] = $n; } }`);
-  return `"use strict";
-const $fround = Math.fround;
-return function population_${name.replace(/[^A-Za-z0-9_]/g, '_')}($c) {
-  ${decl.join('\n  ')}
-  let $ex = Number.NaN, $ey = Number.NaN;
-  const $exp = (a) => (a === $ex ? $ey : (($ex = a), ($ey = Math.exp(a))));
-  let $count = 0;
-  for (let $n = 0; $n < $N; $n++) {
-    ${lines.join('\n    ')}
-  }
-  return $count;
-};`;
-};
-
-const sourceCache = new Map<string, (c: PopulationCall) => number>();
 
 /**
  * Compiles a population for a network: validates and resolves parameters (scalars through the
@@ -320,19 +243,15 @@ export const compilePopulation = (name: string, pop: Population, dt: number, rng
   });
   const refractory = options.refractory ?? 0;
   const refSteps = Math.max(0, Math.round(refractory / dt) - 1);
-  const perNeuronFlags = params.map((p) => typeof p !== 'number');
-  const voltage = options.voltage ?? 'v';
-  const src = loopSource(
-    name,
-    model,
-    perNeuronFlags,
-    portEntries.map(([, s]) => s),
-    voltage,
-  );
-  let step = sourceCache.get(src);
-  if (step === undefined) {
-    step = new Function(src)() as (c: PopulationCall) => number;
-    sourceCache.set(src, step);
-  }
-  return { name, n, model, params, ports, refSteps, init, step };
+  const { update, layout } = populationUpdate(model, ports, options.voltage ?? 'v');
+  const updateParams = [
+    ...params.map((p) => (typeof p === 'number' ? p : 0)),
+    ...ports.flatMap((p) => [Math.fround(p.decay), Math.fround(p.spec.kind === 'conductance' ? p.spec.reversal : 0)]),
+    refSteps,
+  ];
+  const updateParamArrays = update.params.map((_, j) => {
+    const p = params[j];
+    return p === undefined || typeof p === 'number' ? undefined : p;
+  });
+  return { name, n, model, params, ports, refSteps, init, update, layout, updateParams, updateParamArrays };
 };

@@ -9,13 +9,17 @@
  * formula); `padding: 'same'` keeps `L` (stride 1 only, as torch), `'valid'` is padding 0.
  * Any leading dimensions (`[batch, C, H, W]`, or a chunk `[T, batch, C, H, W]`) are folded into the
  * batch, so one call maps a whole chunk. Float32 inputs are accumulated with float32 rounding after
- * every operation; float64 inputs in float64.
+ * every operation; float64 inputs in float64. The arithmetic is a backend's `conv` kernel
+ * (`backends/jsConv.ts` the reference; threads and gpu in their own files).
  * Source: torch `nn.Conv2d` documentation; NIR `nir.Conv2d` (`nir/ir/conv.py`).
  * @module
  */
+import './backends/builtin.js';
+import { type BackendChoice, checkBackendChoice, type KernelSignatures, resolveBackend, tagExecution } from './backends/backendRegistry.js';
+import type { ConvRequest } from './backends/convRequest.js';
 import { SpikeflowError, show } from './errors.js';
-import { allocate, dtypeOf, fromTypedArray, showShape, sizeOf, type Tensor } from './tensor.js';
-import { checkPositiveInteger } from './validate.js';
+import { allocate, type DType, dtypeOf, fromTypedArray, showShape, sizeOf, type Tensor } from './tensor.js';
+import { checkOptions, checkPositiveInteger } from './validate.js';
 
 /** Padding of a convolution: a number per spatial dimension, `'same'` or `'valid'`. */
 export type ConvPadding = number | readonly number[] | 'same' | 'valid';
@@ -138,8 +142,36 @@ const geometry = (where: string, p: ConvParameters, channels: number, dims: numb
   return { stride, padding, dilation };
 };
 
-/** The 2-d kernel shared by conv1d (as height 1) and conv2d. */
-const conv2dCore = (where: string, x: Tensor, p: ConvParameters, dims: 1 | 2): Tensor => {
+/** Options of the convolution and pooling ops. */
+export interface MapOptions {
+  /** Backend (default `auto`: the best registered one that can run it); what ran: `executionOf(y)`. */
+  readonly backend?: BackendChoice;
+}
+
+/**
+ * Runs a validated conv/pool request on the chosen backend and tags the result with what ran.
+ * @throws SpikeflowError (argument `backend`) when the chosen backend cannot run it
+ */
+export const dispatchMap = <K extends 'conv' | 'pool'>(
+  where: string,
+  backend: BackendChoice,
+  kernel: K,
+  request: KernelSignatures[K]['request'],
+): Tensor => {
+  const chosen = resolveBackend(where, backend, kernel, request);
+  const { out, executed } = chosen.kernel.run(request, chosen.backend);
+  const d = chosen.backend.describe();
+  return tagExecution(out, {
+    backend: chosen.backend.name,
+    device: executed?.device ?? d.device,
+    requested: chosen.requested,
+    renderer: d.renderer,
+    note: executed?.note ?? chosen.note,
+  });
+};
+
+/** Validates `x` against `p` and resolves the 2-d geometry (1-d as height 1); `outShape` keeps x's leading dimensions. */
+export const convRequestOf = (where: string, x: Tensor, p: ConvParameters, dims: 1 | 2, owner: object): ConvRequest => {
   const rank = dims + 1;
   if (x.shape.length < rank) {
     throw new SpikeflowError(where, 'x', `x must be [..., C, ${dims === 1 ? 'L' : 'H, W'}], received shape ${showShape(x.shape)}`);
@@ -149,56 +181,49 @@ const conv2dCore = (where: string, x: Tensor, p: ConvParameters, dims: 1 | 2): T
   const spatial = x.shape.slice(x.shape.length - dims);
   const outShape = convOutputShape(where, p, C, spatial);
   const g = geometry(where, p, C, dims);
-  const H = dims === 2 ? (spatial[0] as number) : 1;
-  const W = spatial[dims - 1] as number;
-  const Ho = dims === 2 ? (outShape[1] as number) : 1;
-  const Wo = outShape[dims] as number;
-  const kH = dims === 2 ? (p.weight.shape[2] as number) : 1;
-  const kW = p.weight.shape[dims + 1] as number;
-  const [sH, sW] = dims === 2 ? [g.stride[0] as number, g.stride[1] as number] : [1, g.stride[0] as number];
-  const [pH, pW] = dims === 2 ? [g.padding[0] as number, g.padding[1] as number] : [0, g.padding[0] as number];
-  const [dH, dW] = dims === 2 ? [g.dilation[0] as number, g.dilation[1] as number] : [1, g.dilation[0] as number];
-  const cOut = outShape[0] as number;
-  const groups = p.groups ?? 1;
-  const cInG = p.weight.shape[1] as number;
-  const cOutG = cOut / groups;
-  const N = sizeOf(lead);
+  const two = dims === 2;
   const dtype = dtypeOf(x);
-  const f32 = dtype === 'float32';
-  const R = f32 ? Math.fround : (v: number) => v;
-  const out = allocate(dtype, N * cOut * Ho * Wo);
-  const xd = x.data;
-  const wd = p.weight.data;
-  const bd = p.bias?.data;
-  for (let n = 0; n < N; n++) {
-    const xn = n * C * H * W;
-    for (let o = 0; o < cOut; o++) {
-      const c0 = Math.floor(o / cOutG) * cInG;
-      const on = (n * cOut + o) * Ho * Wo;
-      for (let i = 0; i < Ho; i++) {
-        for (let j = 0; j < Wo; j++) {
-          let acc = 0;
-          for (let c = 0; c < cInG; c++) {
-            const xc = xn + (c0 + c) * H * W;
-            const wc = (o * cInG + c) * kH * kW;
-            for (let a = 0; a < kH; a++) {
-              const y = i * sH - pH + a * dH;
-              if (y < 0 || y >= H) continue;
-              for (let b = 0; b < kW; b++) {
-                const xx = j * sW - pW + b * dW;
-                if (xx < 0 || xx >= W) continue;
-                const xv = xd[xc + y * W + xx] as number;
-                // zeros (most of a spike map) add nothing: skipping them is exact
-                if (xv !== 0) acc = R(acc + R(xv * (wd[wc + a * kW + b] as number)));
-              }
-            }
-          }
-          out[on + i * Wo + j] = bd === undefined ? acc : R(acc + (bd[o] as number));
-        }
-      }
-    }
-  }
-  return fromTypedArray(out, [...lead, ...outShape]);
+  return {
+    where,
+    x,
+    weight: castTo(p.weight, dtype),
+    bias: p.bias === undefined ? undefined : castTo(p.bias, dtype),
+    outShape: [...lead, ...outShape],
+    owner,
+    geometry: {
+      N: sizeOf(lead),
+      C,
+      H: two ? (spatial[0] as number) : 1,
+      W: spatial[dims - 1] as number,
+      cOut: outShape[0] as number,
+      Ho: two ? (outShape[1] as number) : 1,
+      Wo: outShape[dims] as number,
+      groups: p.groups ?? 1,
+      kH: two ? (p.weight.shape[2] as number) : 1,
+      kW: p.weight.shape[dims + 1] as number,
+      sH: two ? (g.stride[0] as number) : 1,
+      sW: g.stride[dims - 1] as number,
+      pH: two ? (g.padding[0] as number) : 0,
+      pW: g.padding[dims - 1] as number,
+      dH: two ? (g.dilation[0] as number) : 1,
+      dW: g.dilation[dims - 1] as number,
+    },
+  };
+};
+
+/** `t` in `dtype` (itself when it already is; the weights of a float32 file in a float64 run are widened exactly). */
+const castTo = (t: Tensor, dtype: DType): Tensor => {
+  if (dtypeOf(t) === dtype) return t;
+  const d = allocate(dtype, t.data.length);
+  d.set(t.data);
+  return fromTypedArray(d, t.shape);
+};
+
+const convOp = (where: string, p: ConvParameters, dims: 1 | 2, options: MapOptions): ((x: Tensor) => Tensor) => {
+  checkOptions(where, options, ['backend']);
+  const backend = checkBackendChoice(where, options.backend);
+  const owner = {};
+  return (x) => dispatchMap(where, backend, 'conv', convRequestOf(where, x, p, dims, owner));
 };
 
 /**
@@ -206,20 +231,14 @@ const conv2dCore = (where: string, x: Tensor, p: ConvParameters, dims: 1 | 2): T
  * @param p - `weight` `[C_out, C_in/groups, K]`, optional `bias`, `stride`, `padding`, `dilation`, `groups`
  * @throws SpikeflowError naming the argument for mismatched channels, bad geometry or a kernel larger than the padded input
  */
-export const conv1d =
-  (p: ConvParameters) =>
-  (x: Tensor): Tensor =>
-    conv2dCore('conv1d', x, p, 1);
+export const conv1d = (p: ConvParameters, options: MapOptions = {}): ((x: Tensor) => Tensor) => convOp('conv1d', p, 1, options);
 
 /**
  * 2-d convolution (torch's `nn.Conv2d`): `x` `[..., C_in, H, W]` → `[..., C_out, H_out, W_out]`.
  * @param p - `weight` `[C_out, C_in/groups, K_h, K_w]`, optional `bias`, `stride`, `padding`, `dilation`, `groups`
  * @throws SpikeflowError naming the argument for mismatched channels, bad geometry or a kernel larger than the padded input
  */
-export const conv2d =
-  (p: ConvParameters) =>
-  (x: Tensor): Tensor =>
-    conv2dCore('conv2d', x, p, 2);
+export const conv2d = (p: ConvParameters, options: MapOptions = {}): ((x: Tensor) => Tensor) => convOp('conv2d', p, 2, options);
 
 /**
  * Convolution as a stateless layer over chunks (`{ name, run }`, the shape of `Layer` in
@@ -227,9 +246,10 @@ export const conv2d =
  * `[T, batch, C, ...]` maps to `[T, batch, C_out, ...]`, state `undefined`.
  * @param p - as {@link conv1d} / {@link conv2d}
  * @param dims - 1 or 2 spatial dimensions (default 2)
+ * @param options - `{ backend }` as {@link conv2d}
  * @throws SpikeflowError (at run) as {@link conv2d}
  */
-export const convLayer = (p: ConvParameters, dims: 1 | 2 = 2) => {
-  const f = dims === 1 ? conv1d(p) : conv2d(p);
+export const convLayer = (p: ConvParameters, dims: 1 | 2 = 2, options: MapOptions = {}) => {
+  const f = dims === 1 ? conv1d(p, options) : conv2d(p, options);
   return Object.freeze({ name: dims === 1 ? 'Conv1d' : 'Conv2d', run: (xs: Tensor) => [f(xs), undefined] as const });
 };

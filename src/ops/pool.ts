@@ -8,11 +8,17 @@
  * ```
  * Output size: `⌊(L + 2·pad − K) / stride⌋ + 1`. Leading dimensions (`[batch, C, H, W]` or
  * `[T, batch, C, H, W]`) are folded into the batch. Float32 sums round after every addition.
+ * The arithmetic is a backend's `pool` kernel (`backends/jsConv.ts` the reference).
  * Source: torch `nn.AvgPool2d` documentation; NIR `nir/ir/pooling.py`.
  * @module
  */
+
+import { checkBackendChoice } from './backends/backendRegistry.js';
+import type { PoolRequest } from './backends/convRequest.js';
+import { dispatchMap, type MapOptions } from './conv.js';
 import { SpikeflowError, show } from './errors.js';
-import { allocate, dtypeOf, fromTypedArray, showShape, sizeOf, type Tensor } from './tensor.js';
+import { fromTypedArray, showShape, sizeOf, type Tensor } from './tensor.js';
+import { checkOptions } from './validate.js';
 
 /** Parameters of 2-d pooling. */
 export interface Pool2dParameters {
@@ -65,55 +71,57 @@ export const pool2dOutputShape = (where: string, p: Pool2dParameters, input: rea
   return [input[0] as number, ...out];
 };
 
-const pool2d =
-  (where: string, p: Pool2dParameters, average: boolean) =>
-  (x: Tensor): Tensor => {
-    if (x.shape.length < 3) throw new SpikeflowError(where, 'x', `x must be [..., C, H, W], received shape ${showShape(x.shape)}`);
-    const lead = x.shape.slice(0, -3);
-    const [C, H, W] = x.shape.slice(-3) as [number, number, number];
-    const [, Ho, Wo] = pool2dOutputShape(where, p, [C, H, W]) as [number, number, number];
-    const { kernel, stride, padding } = resolve(where, p);
-    const dtype = dtypeOf(x);
-    const R = dtype === 'float32' ? Math.fround : (v: number) => v;
-    const area = kernel[0] * kernel[1];
-    const planes = sizeOf(lead) * C;
-    const out = allocate(dtype, planes * Ho * Wo);
-    const xd = x.data;
-    for (let n = 0; n < planes; n++) {
-      const xn = n * H * W;
-      const on = n * Ho * Wo;
-      for (let i = 0; i < Ho; i++) {
-        for (let j = 0; j < Wo; j++) {
-          let acc = 0;
-          for (let a = 0; a < kernel[0]; a++) {
-            const y = i * stride[0] - padding[0] + a;
-            if (y < 0 || y >= H) continue;
-            for (let b = 0; b < kernel[1]; b++) {
-              const xx = j * stride[1] - padding[1] + b;
-              if (xx < 0 || xx >= W) continue;
-              acc = R(acc + (xd[xn + y * W + xx] as number));
-            }
-          }
-          out[on + i * Wo + j] = average ? R(acc / area) : acc;
-        }
-      }
-    }
-    return fromTypedArray(out, [...lead, C, Ho, Wo]);
+/** Validates `x` `[..., C, H, W]` and resolves the pooling geometry (leading dimensions and channels folded into planes). */
+export const poolRequestOf = (where: string, x: Tensor, p: Pool2dParameters, average: boolean, owner: object): PoolRequest => {
+  if (x.shape.length < 3) throw new SpikeflowError(where, 'x', `x must be [..., C, H, W], received shape ${showShape(x.shape)}`);
+  const lead = x.shape.slice(0, -3);
+  const [C, H, W] = x.shape.slice(-3) as [number, number, number];
+  const [, Ho, Wo] = pool2dOutputShape(where, p, [C, H, W]) as [number, number, number];
+  const { kernel, stride, padding } = resolve(where, p);
+  return {
+    where,
+    x,
+    average,
+    owner,
+    outShape: [...lead, C, Ho, Wo],
+    geometry: {
+      planes: sizeOf(lead) * C,
+      H,
+      W,
+      Ho,
+      Wo,
+      kH: kernel[0],
+      kW: kernel[1],
+      sH: stride[0],
+      sW: stride[1],
+      pH: padding[0],
+      pW: padding[1],
+    },
   };
+};
+
+const pool2d = (where: string, p: Pool2dParameters, average: boolean, options: MapOptions): ((x: Tensor) => Tensor) => {
+  checkOptions(where, options, ['backend']);
+  const backend = checkBackendChoice(where, options.backend);
+  const owner = {};
+  return (x) => dispatchMap(where, backend, 'pool', poolRequestOf(where, x, p, average, owner));
+};
 
 /**
  * Sum pooling (NIR `SumPool2d`): `x` `[..., C, H, W]` → `[..., C, H_out, W_out]`, each output the
  * sum of its window.
+ * @param options - `{ backend }` (default `auto`; the `pool` kernel of js, threads or gpu)
  * @throws SpikeflowError for invalid kernel/stride/padding or an input smaller than the window
  */
-export const sumPool2d = (p: Pool2dParameters): ((x: Tensor) => Tensor) => pool2d('sumPool2d', p, false);
+export const sumPool2d = (p: Pool2dParameters, options: MapOptions = {}): ((x: Tensor) => Tensor) => pool2d('sumPool2d', p, false, options);
 
 /**
  * Average pooling (torch `nn.AvgPool2d`, NIR `AvgPool2d`): the window's sum divided by
  * `K_h·K_w` (padding counted).
+ * @param options - `{ backend }` (default `auto`; the `pool` kernel of js, threads or gpu)
  * @throws SpikeflowError for invalid kernel/stride/padding or an input smaller than the window
  */
-export const avgPool2d = (p: Pool2dParameters): ((x: Tensor) => Tensor) => pool2d('avgPool2d', p, true);
+export const avgPool2d = (p: Pool2dParameters, options: MapOptions = {}): ((x: Tensor) => Tensor) => pool2d('avgPool2d', p, true, options);
 
 /**
  * The shape after flattening dimensions `startDim..endDim` (inclusive; negative counts from the
@@ -153,10 +161,11 @@ export const flatten =
  * Pooling or flattening as a stateless layer over chunks (`{ name, run }`, the shape of `Layer`):
  * `poolLayer('sum', p)`, `poolLayer('avg', p)` map `[T, batch, C, H, W]`; `flattenLayer()` merges
  * every feature dimension of `[T, batch, ...]` into one.
+ * @param options - `{ backend }` as {@link sumPool2d}
  * @throws SpikeflowError (at run) as {@link sumPool2d} / {@link avgPool2d}
  */
-export const poolLayer = (kind: 'sum' | 'avg', p: Pool2dParameters) => {
-  const f = kind === 'sum' ? sumPool2d(p) : avgPool2d(p);
+export const poolLayer = (kind: 'sum' | 'avg', p: Pool2dParameters, options: MapOptions = {}) => {
+  const f = kind === 'sum' ? sumPool2d(p, options) : avgPool2d(p, options);
   return Object.freeze({ name: kind === 'sum' ? 'SumPool2d' : 'AvgPool2d', run: (xs: Tensor) => [f(xs), undefined] as const });
 };
 

@@ -9,6 +9,7 @@
 import { SpikeflowError, show } from '../ops/errors.js';
 import { type LinearParameters, linearInit } from '../ops/linear.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, type TensorData } from '../ops/tensor.js';
+import { linearBackwardWasm, linearForwardWasm, linearWasmAvailable } from './kernels/linearGrad.js';
 import type { TrainableLayer } from './layer.js';
 
 /** Options of {@link trainableLinear}. */
@@ -21,6 +22,12 @@ export interface TrainableLinearOptions {
   readonly dtype?: DType;
   /** Scale the seeded initial weights by this factor (default 1). */
   readonly gain?: number;
+  /**
+   * Kernels of the forward and backward passes: `wasm` (WebAssembly SIMD, `kernels/linearGrad.ts`;
+   * the default where WebAssembly SIMD is available) or `js` (plain loops). Both give equal results,
+   * bit for bit.
+   */
+  readonly kernel?: 'wasm' | 'js';
 }
 
 interface LinearTape {
@@ -72,7 +79,13 @@ export const trainableLinear = (
   }
   const name = `Linear(${K}→${O})`;
   // Transposed weights [K, O] for the input-major loops; rebuilt when the weights changed.
-  const wt = allocate(dtype, K * O);
+  const kernel = options.kernel ?? (linearWasmAvailable() ? 'wasm' : 'js');
+  if (kernel !== 'wasm' && kernel !== 'js')
+    throw new SpikeflowError(where, 'options.kernel', `options.kernel must be "wasm" or "js", received ${show(kernel)}`);
+  if (kernel === 'wasm' && !linearWasmAvailable())
+    throw new SpikeflowError(where, 'options.kernel', 'options.kernel "wasm" needs WebAssembly SIMD, unavailable here');
+  const useWasm = kernel === 'wasm';
+  const wt = useWasm ? allocate(dtype, 0) : allocate(dtype, K * O);
   const transpose = (): void => {
     for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) wt[k * O + o] = w[o * K + k]!;
   };
@@ -80,7 +93,7 @@ export const trainableLinear = (
     if (inF !== K) throw new SpikeflowError(name, 'input', `input must have ${K} features, received ${inF}`);
     return O;
   };
-  const gwt = new Float64Array(K * O);
+  const gwt = useWasm ? new Float64Array(0) : new Float64Array(K * O);
   const layer: TrainableLayer = {
     name,
     params,
@@ -94,10 +107,15 @@ export const trainableLinear = (
       const [T, B, F] = xs.shape as [number, number, number];
       outFeatures(F);
       if (dtypeOf(xs) !== dtype) throw new SpikeflowError(name, 'xs', `input dtype ${dtypeOf(xs)} does not match weight dtype ${dtype}`);
-      transpose();
       const rows = T * B;
       const x = xs.data;
       const out = allocate(dtype, rows * O);
+      const tape: LinearTape | undefined = fo?.tape === false ? undefined : { rows, T, B, x };
+      if (useWasm) {
+        linearForwardWasm(x, rows, K, w, O, params.bias, out);
+        return { out: fromTypedArray(out, [T, B, O]), state: {}, tape };
+      }
+      transpose();
       const acc = new Float64Array(O);
       const bias = params.bias;
       for (let r = 0; r < rows; r++) {
@@ -114,7 +132,6 @@ export const trainableLinear = (
         if (bias === undefined) for (let o = 0; o < O; o++) out[oo + o] = acc[o]!;
         else for (let o = 0; o < O; o++) out[oo + o] = acc[o]! + bias[o]!;
       }
-      const tape: LinearTape | undefined = fo?.tape === false ? undefined : { rows, T, B, x };
       return { out: fromTypedArray(out, [T, B, O]), state: {}, tape };
     },
     backward: (tapeU, gOut, _gState, needInput = true) => {
@@ -125,8 +142,14 @@ export const trainableLinear = (
       const { rows, x } = tape;
       if (gOut.length !== rows * O)
         throw new SpikeflowError(`${name}.backward`, 'gOut', `gOut must hold ${rows * O} values, received ${gOut.length}`);
-      gwt.fill(0);
       const gb = grads.bias;
+      if (useWasm) {
+        const gx = needInput ? new Float64Array(rows * K) : undefined;
+        linearBackwardWasm(gOut, x, rows, K, w, O, grads.weight as Float64Array, gb, gx);
+        return { gx, gState: {} };
+      }
+      transpose();
+      gwt.fill(0);
       for (let r = 0; r < rows; r++) {
         const go = r * O;
         if (gb !== undefined) for (let o = 0; o < O; o++) gb[o] = gb[o]! + gOut[go + o]!;

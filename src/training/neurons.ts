@@ -29,6 +29,7 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import { matmulInto } from '../ops/matmul.js';
 import { type SurrogateGradient, surrogateGradient } from '../ops/surrogates.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
+import { lifBackwardWasm, lifForwardWasm, lifWasmAvailable } from './kernels/lifGrad.js';
 import type { BackwardResult, ForwardOptions, ForwardResult, LayerState, StateGrad, TrainableLayer } from './layer.js';
 
 /** Models {@link trainable} supports (Norse class names). */
@@ -38,6 +39,13 @@ export const TRAINABLE_MODELS = ['LIF', 'LI', 'LIFBox', 'LIBox', 'LSNN', 'LIFRec
 export interface TrainableOptions {
   /** Also accumulate ∂loss/∂(each scalar neuron parameter) into `grads` (default false; costs one value per neuron-step of tape). */
   readonly paramGrads?: boolean;
+  /**
+   * Kernels of the common LIF layer (forward Euler, reset to `vReset`, not recurrent, an even
+   * number of neurons × batch; the backward pass with the `super` surrogate): `wasm`
+   * (WebAssembly SIMD, `kernels/lifGrad.ts`; the default where available) or `js`. Equal results,
+   * bit for bit. Other models and settings always run the `js` loops.
+   */
+  readonly kernel?: 'wasm' | 'js';
 }
 
 type Num = Record<string, number>;
@@ -54,6 +62,7 @@ interface Cfg {
   readonly method: string;
   readonly alpha: number;
   readonly dt: number;
+  readonly wasm: boolean;
 }
 
 const where = 'trainable';
@@ -140,7 +149,12 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   const paramGrads = options.paramGrads === true;
   const scalarNames = Object.keys(num).filter((k) => k !== 'alpha');
   if (paramGrads) for (const k of scalarNames) grads[k] = new Float64Array(1);
-  const cfg: Cfg = { ...cfgBase, n, nIn };
+  const kernel = options.kernel ?? (lifWasmAvailable() ? 'wasm' : 'js');
+  if (kernel !== 'wasm' && kernel !== 'js')
+    throw new SpikeflowError(where, 'options.kernel', `options.kernel must be "wasm" or "js", received ${show(kernel)}`);
+  if (kernel === 'wasm' && !lifWasmAvailable())
+    throw new SpikeflowError(where, 'options.kernel', 'options.kernel "wasm" needs WebAssembly SIMD, unavailable here');
+  const cfg: Cfg = { ...cfgBase, n, nIn, wasm: kernel === 'wasm' };
   const stateNames: string[] = kind === 'lif' || kind === 'li' ? ['v', 'i'] : kind === 'lsnn' ? ['v', 'i', 'b'] : ['v'];
   if (rec) stateNames.unshift('z');
   const init = model.initialState([1, rec ? (n as number) : 1], p) as Record<string, Tensor>;
@@ -245,7 +259,9 @@ const forward = (
   const vTh = p.vTh ?? 0;
   const vReset = p.vReset ?? 0;
   const beta = p.beta ?? 0;
-  if (kind === 'lif' && !c.rec && !exact && reset === 0 && ij === undefined) {
+  if (kind === 'lif' && !c.rec && !exact && reset === 0 && ij === undefined && c.wasm && BN % 2 === 0) {
+    lifForwardWasm(x, T, BN, v, i as TensorData, out, vd, { kMem, nSyn, cSyn: 0, vLeak, vTh, vReset, alpha: c.alpha });
+  } else if (kind === 'lif' && !c.rec && !exact && reset === 0 && ij === undefined) {
     // the common case (Norse's LIF) in one branch-free loop: same operations as below
     const iv = i as TensorData;
     for (let t = 0; t < T; t++) {
@@ -373,7 +389,10 @@ const backward = (
   const wrec = layer.params.recurrentWeights as Float64Array | undefined;
   const resetOf = (vDec: number, zk: number, th: number): number =>
     reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - th) : vDec;
-  if (kind === 'lif' && !rec && !paramGrads && reset === 0) {
+  if (kind === 'lif' && !rec && !paramGrads && reset === 0 && c.wasm && c.method === 'super' && BN % 2 === 0) {
+    const k0 = { kMem, nSyn: 0, cSyn, vLeak, vTh, vReset, alpha: c.alpha };
+    lifBackwardWasm(gOut, out, vd as TensorData, T, BN, gv, gi, gcur, k0);
+  } else if (kind === 'lif' && !rec && !paramGrads && reset === 0) {
     // the common case (Norse's LIF) without branches per neuron; same adjoint as below
     const superAlpha = c.method === 'super' ? c.alpha : -1;
     const kRest = 1 - kMem;

@@ -17,9 +17,13 @@
 import { SpikeflowError, show } from '../errors.js';
 import type { NeuronKernel } from '../kernel.js';
 import type { DType, Tensor, TensorData } from '../tensor.js';
+import type { ConvRequest, MapResult, PoolRequest } from './convRequest.js';
+import type { Executed } from './executed.js';
 
-/** The kernels an op can ask a backend for. */
-export type KernelName = 'neuronRun' | 'linear';
+export type { Executed } from './executed.js';
+
+/** The kernels an op can ask a backend for (`conv`, `pool`: see `convRequest.ts`; `populationRun`: networks). */
+export type KernelName = 'neuronRun' | 'linear' | 'conv' | 'pool' | 'populationRun';
 
 /**
  * A compute backend. Its kernels are registered separately under its `name`
@@ -144,14 +148,6 @@ export interface NeuronRunRequest {
   readonly out?: TensorData | undefined;
 }
 
-/** What a kernel reports it executed on, when that can differ from its backend's description (gpu.js fallbacks). */
-export interface Executed {
-  /** Device that ran, e.g. the gpu.js mode of the kernel that actually executed. */
-  readonly device: string;
-  /** Why it differs from the device asked for, when it does. */
-  readonly note?: string | undefined;
-}
-
 /** Result of a fused neuron run: outputs `[T, ...stateShape]`, final state, per-step states when recorded. */
 export interface NeuronRunResult {
   readonly out: Tensor;
@@ -191,10 +187,60 @@ export interface LinearRequest {
   readonly owner: object;
 }
 
+/**
+ * A request of the `populationRun` kernel: one population of a spiking network (`src/networks/`),
+ * its per-neuron update (model, ports and refractoriness as one update) stepped once per network
+ * step, float32. The kernel allocates the population's arrays (layout of {@link PopulationRuntime})
+ * and compiles its step.
+ */
+export interface PopulationRunRequest {
+  /** The population's update: inputs `$ext` then one per port; output 0/1 spikes. */
+  readonly update: NeuronKernel;
+  /** Number of neurons. */
+  readonly n: number;
+  /** Values of `update.params` (float32 values; entries of per-neuron parameters ignored). */
+  readonly params: readonly number[];
+  /** Per-neuron values `[n]` by parameter index (undefined for a scalar parameter). */
+  readonly paramArrays: readonly (Float32Array | undefined)[];
+  /** Ring-buffer length (steps) of each port, in the order of `update.inputs[1..]`. */
+  readonly ringLength: readonly number[];
+  /** Time step in seconds. */
+  readonly dt: number;
+}
+
+/**
+ * A population's arrays during a network run and its step (result of `populationRun`). Every
+ * per-neuron array has `stride = ⌈n/4⌉·4 + 4` elements (lanes past `n` are padding); the ring
+ * buffer of port `j` is `ringLength[j]` rows of `stride`, row `s mod L` holding the weights that
+ * arrive at step `s`.
+ */
+export interface PopulationRuntime {
+  /** How the step runs, e.g. `js loop`, `wasm simd`. */
+  readonly engine: string;
+  readonly n: number;
+  readonly stride: number;
+  /** External current of the step, `[stride]` (the caller zeroes it when drives write it). */
+  readonly ext: Float32Array;
+  /** The step's spikes (1 or 0 per neuron), `[stride]`. */
+  readonly out: Float32Array;
+  /** `out` seen as int32 (0 where no spike). */
+  readonly outBits: Int32Array;
+  /** State arrays in `update.state` order, each `[stride]`. */
+  readonly state: readonly Float32Array[];
+  /** Ring buffers per port, `[ringLength[j]·stride]`. */
+  readonly rings: readonly Float32Array[];
+  readonly ringLength: readonly number[];
+  /** Runs step `g`: reads ring row `g mod L` of every port, writes `out` and the state, then clears those rows. */
+  readonly step: (g: number) => void;
+}
+
 /** Request and result types of each kernel. */
 export interface KernelSignatures {
   neuronRun: { request: NeuronRunRequest; result: NeuronRunResult };
   linear: { request: LinearRequest; result: LinearResult };
+  conv: { request: ConvRequest; result: MapResult };
+  pool: { request: PoolRequest; result: MapResult };
+  populationRun: { request: PopulationRunRequest; result: PopulationRuntime };
 }
 
 /** A kernel: a backend's implementation of one op. */

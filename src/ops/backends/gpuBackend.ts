@@ -1,11 +1,12 @@
 /**
  * The registered `gpu` backend: gpu.js in its best mode here (`createGpuBackend()`), priority 100,
  * chosen by `auto` only on a hardware WebGL2/headless-gl context. Importing this module registers
- * it with its neuron-run and linear kernels (`spikeflow/gpu` does).
+ * it with its neuron-run, linear, conv and pool kernels (`spikeflow/gpu` does).
  * @module
  */
 
 import { registerBackend, registerKernel } from './backendRegistry.js';
+import { gpuConv, gpuPool } from './gpu/conv.js';
 import { createGpuBackend, type GpuBackend, gpuLinear, gpuNeuronRun } from './gpu.js';
 
 /** The registry's `gpu` backend: gpu.js in its best mode here (`createGpuBackend()`). */
@@ -14,3 +15,5 @@ export const gpuBackend: GpuBackend = createGpuBackend();
 registerBackend(gpuBackend);
 registerKernel(gpuNeuronRun);
 registerKernel(gpuLinear);
+registerKernel(gpuConv);
+registerKernel(gpuPool);

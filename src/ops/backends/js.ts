@@ -2,12 +2,14 @@
  * The `js` backend: plain TypeScript loops over typed arrays, the reference of every other
  * backend and the default on CPUs. The neuron kernel is the fused loop {@link compileJs}
  * generates from the model's per-neuron update; the linear kernel is
- * {@link matmulFor}'s dense product. Runs float32 (every marked operation rounded with
+ * {@link spikeMatmulFor}'s product, which adds only the rows of Wᵀ of nonzero inputs and equals
+ * {@link matmulFor}'s dense product bit for bit. Runs float32 (every marked operation rounded with
  * `Math.fround`, as torch's float32 kernels) and float64.
  * @module
  */
 
 import { matmulFor } from '../matmul.js';
+import { spikeMatmulFor } from '../spikeMatmul.js';
 import { allocate, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import { compileUpdate } from '../update/js.js';
 import type { Backend, KernelConfig, LinearRequest, LinearResult, NeuronRunRequest, NeuronRunResult } from './backendRegistry.js';
@@ -89,11 +91,11 @@ export const jsNeuronRun: KernelConfig<'neuronRun'> = {
 const runLinear = (r: LinearRequest): LinearResult => {
   const dtype = r.x.data instanceof Float64Array ? 'float64' : 'float32';
   const out = allocate(dtype, r.rows * r.O);
-  matmulFor(dtype)(r.x.data, r.rows, r.K, r.weight.data, r.O, r.bias?.data, out);
+  spikeMatmulFor(dtype)(r.x.data, r.rows, r.K, r.weight.data, r.O, r.bias?.data, out);
   return { out: fromTypedArray(out, [...r.x.shape.slice(0, -1), r.O]) };
 };
 
-/** The `js` linear map (torch's summation order, float32 rounding per operation). */
+/** The `js` linear map (torch's summation order, float32 rounding per operation; zero inputs skipped, same bits). */
 export const jsLinear: KernelConfig<'linear'> = {
   kernelName: 'linear',
   backendName: 'js',

@@ -3,7 +3,8 @@
  * (`plan.ts`), the worker pool (`pool.ts`), the code every thread runs (`engine.ts`,
  * `worker.ts`), fused neuron runs (`compile.ts`) and the linear map (`linear.ts`).
  * Small runs stay on the main thread (hand-off costs more than it saves); the chosen plan is
- * reported. Needs Node's `worker_threads`; elsewhere the engine runs single-threaded.
+ * reported. Node's `worker_threads`, or in a cross-origin isolated browser realm Web Workers
+ * (`threads/webPool.ts`); elsewhere the engine runs on the calling thread alone.
  * @module
  */
 export { compileThreaded, type ThreadedKernel } from './threads/compile.js';
@@ -18,3 +19,4 @@ export {
   type ThreadsPlan,
 } from './threads/plan.js';
 export { activeWorkers, allocateShared, terminateThreads } from './threads/pool.js';
+export { startThreads } from './threads/start.js';

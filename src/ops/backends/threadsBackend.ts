@@ -5,7 +5,7 @@
  *
  * Importing this module registers the backend (name `threads`, priority 50: `auto` prefers it to
  * `js` and leaves it to a hardware `gpu`) with two kernels: the fused neuron run and the linear
- * map (event-driven: zero inputs skipped). Outputs and states it returns live in
+ * map (event-driven: zero inputs skipped), and the network population step (`wasm/population.ts`). Outputs and states it returns live in
  * `SharedArrayBuffer`s when more than one thread ran, so a following `threads` layer reads them
  * without copying. Recurrent models are not split (their steps depend on every neuron's previous
  * spikes); `auto` runs them on `js`.
@@ -26,6 +26,7 @@ import {
   registerBackend,
   registerKernel,
 } from './backendRegistry.js';
+import { threadsConv, threadsPool } from './threads/conv.js';
 import {
   allocateShared,
   checkThreadsOptions,
@@ -34,6 +35,7 @@ import {
   type ThreadedKernel,
   type ThreadsOptions,
 } from './threads.js';
+import { wasmPopulationRun } from './wasm/population.js';
 
 /** A `threads` backend instance with its options. */
 export interface ThreadsBackend extends Backend {
@@ -176,3 +178,6 @@ export const threadsLinear: KernelConfig<'linear'> = {
 registerBackend(threadsBackend);
 registerKernel(threadsNeuronRun);
 registerKernel(threadsLinear);
+registerKernel(threadsConv);
+registerKernel(threadsPool);
+registerKernel(wasmPopulationRun);

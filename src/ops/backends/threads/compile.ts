@@ -102,18 +102,21 @@ export const compileThreaded = (
 
   const plan = (T: number, M: number): ThreadsPlan => {
     const p = planThreads(T, M, allowed, minWork, minWidth);
-    return { threads: p.threads, engine, reason: p.reason };
+    const ready = p.threads > 1 ? poolOf().ready(p.threads) : 1;
+    const reason = ready < p.threads ? `${p.reason}; ${ready} ready (web workers starting)` : p.reason;
+    return { threads: ready, engine, reason };
   };
 
   const run = (call: EngineCall): void => {
     const lo = call.lo ?? 0;
     const hi = call.hi ?? call.M;
-    const { threads } = planThreads(call.T, hi - lo, allowed, minWork, minWidth);
-    if (threads === 1) {
+    const planned = planThreads(call.T, hi - lo, allowed, minWork, minWidth).threads;
+    const p = planned > 1 ? poolOf() : undefined;
+    const threads = p === undefined ? 1 : p.ready(planned);
+    if (p === undefined || threads === 1) {
       entry.main.runRange(call, lo, hi);
       return;
     }
-    const p = poolOf();
     // Share every array; stage the ones that are not shared already.
     const back: (() => void)[] = [];
     const partial = lo !== 0 || hi !== call.M;

@@ -22,7 +22,7 @@ export interface EngineWasm {
 
 /** What {@link createEngine} compiles (structured-cloned to the workers). */
 export interface EngineSpec {
-  /** `neuron` (default): an update; `linear`: the event-driven linear map (`wasm/linear.ts`). */
+  /** `neuron` (default): an update; `linear`: the spike-driven linear map (`wasm/linear.ts`). */
   readonly kind?: 'neuron' | 'linear';
   /** `updateSource(update, dtype, recording, perNeuron)`. */
   readonly jsSource: string;
@@ -41,7 +41,10 @@ export interface EngineSpec {
   readonly tileElements: number;
 }
 
-/** A call of the linear engine: rows of `y = x Wᵀ + b` (`wt` = Wᵀ `[K, O]`, `wtId` its identity). */
+/**
+ * A call of the linear engine: rows of `y = x Wᵀ + b` (`wt` = Wᵀ in column tiles of `tw` outputs,
+ * `[⌈O/tw⌉, K, tw]` as `tileWeights` of `wasm/linear.ts` lays it out; `wtId` its identity).
+ */
 export interface LinearCall {
   readonly x: Float32Array | Float64Array;
   readonly out: Float32Array | Float64Array;
@@ -49,6 +52,9 @@ export interface LinearCall {
   readonly O: number;
   readonly wt: Float32Array | Float64Array;
   readonly wtId: number;
+  readonly tw: number;
+  /** Inputs per chunk: the weights of one column tile and chunk stay in cache while every row uses them. */
+  readonly kc: number;
   readonly bias?: Float32Array | Float64Array | undefined;
 }
 
@@ -90,9 +96,10 @@ export function createEngine(spec: EngineSpec): Engine {
   };
 
   if (spec.kind === 'linear') {
+    // The spike-driven linear map (`wasm/linear.ts`): Wᵀ in column tiles, loaded once per weight;
+    // rows in blocks of at most `tileElements` inputs.
     const w = spec.wasm as EngineWasm;
     const { run, mem, ensure } = instantiate(w, {});
-    const L = w.lanes;
     const E = w.bytesPerElement;
     let loaded = -1;
     return {
@@ -102,25 +109,30 @@ export function createEngine(spec: EngineSpec): Engine {
         if (hi <= lo) return;
         const K = call.K;
         const O = call.O;
-        const wtLen = K * O + L;
-        const biasOff = wtLen;
-        const biasLen = O + L;
-        const tr = Math.max(1, Math.min(hi - lo, Math.floor(spec.tileElements / Math.max(K, O, 1))));
-        const xOff = biasOff + biasLen;
-        const outOff = xOff + tr * K + L;
-        ensure(outOff + tr * O + L);
+        const TW = call.tw;
+        const J = Math.ceil(O / TW);
+        const P = J * TW;
+        const tr = Math.max(1, Math.min(hi - lo, Math.floor(spec.tileElements / Math.max(K, 1))));
+        const biasOff = J * K * TW;
+        const xOff = biasOff + P;
+        const outOff = xOff + tr * K;
+        const idxOff = outOff + tr * P;
+        const endsOff = idxOff + Math.ceil((tr * K * 4) / E);
+        const KC = call.kc;
+        ensure(endsOff + Math.ceil((tr * Math.ceil(K / KC) * 4) / E) + 1);
+        const view = mem.view;
         if (loaded !== call.wtId) {
-          mem.view.set(call.wt, 0);
+          view.set(call.wt, 0);
           loaded = call.wtId;
         }
         const hasBias = call.bias === undefined || call.bias === null ? 0 : 1;
-        if (call.bias !== undefined && call.bias !== null) mem.view.set(call.bias, biasOff);
-        const V = Math.ceil(O / L);
+        if (hasBias === 1) view.set(call.bias as Floats, biasOff);
         for (let r = lo; r < hi; r += tr) {
           const n = Math.min(tr, hi - r);
-          mem.view.set(call.x.subarray(r * K, (r + n) * K), xOff);
-          run(n, K, O, V, xOff * E, 0, biasOff * E, outOff * E, hasBias);
-          call.out.set(mem.view.subarray(outOff, outOff + n * O), r * O);
+          view.set(call.x.subarray(r * K, (r + n) * K), xOff);
+          run(n, K, J, xOff * E, 0, biasOff * E, outOff * E, hasBias, idxOff * E, endsOff * E, KC);
+          if (P === O) call.out.set(view.subarray(outOff, outOff + n * O), r * O);
+          else for (let q = 0; q < n; q++) call.out.set(view.subarray(outOff + q * P, outOff + q * P + O), (r + q) * O);
         }
       },
     };

@@ -1,11 +1,11 @@
 /**
- * The event-driven linear map `y = x Wᵀ + b` on threads: rows of `x` split across threads, each
- * skipping the zero entries of its rows (see `../wasm/linear.ts`).
+ * The spike-driven linear map `y = x Wᵀ + b` on threads: rows of `x` split across threads, each
+ * accumulating only the nonzero entries of its rows (see `../wasm/linear.ts`).
  * @module
  */
 import type { DType, TensorData } from '../../tensor.js';
-import { linearWasmModule } from '../wasm/linear.js';
-import { BLOCK_WIDTH, newEngineId, TILE_ELEMENTS } from './compile.js';
+import { linearTileWidth, linearWasmModule, tileWeights } from '../wasm/linear.js';
+import { BLOCK_WIDTH, newEngineId } from './compile.js';
 import { createEngine, type EngineSpec, type LinearCall } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, type ThreadsOptions } from './plan.js';
 import { allocateShared, type EngineEntry, isShared, MAX_WORKERS, poolOf } from './pool.js';
@@ -25,15 +25,24 @@ export type ThreadedLinear = ((
 };
 
 const linearEngines = new Map<DType, EngineEntry>();
+const chunkOf = (dtype: DType): number => Math.floor(CHUNK_BYTES / (linearTileWidth(dtype) * (dtype === 'float64' ? 8 : 4)));
 const transposed = new WeakMap<TensorData, { id: number; wt: TensorData }>();
 let nextWeightId = 1;
 
-/** Wᵀ `[K, O]` of a weight `[O, K]`, in shared memory, computed once per weight array. */
+/** Inputs per block of rows a thread copies into its module (2^22: 16 MiB in float32; its index lists as much). */
+const BLOCK_INPUTS = 1 << 22;
+
+/** Bytes of weights per column tile and chunk of inputs (one 64-byte line per input: 1024 inputs). */
+const CHUNK_BYTES = 1 << 16;
+
+/** Wᵀ of a weight `[O, K]` in column tiles (`tileWeights`), in shared memory, computed once per weight array. */
 const transposeOf = (w: TensorData, O: number, K: number, dtype: DType): { id: number; wt: TensorData } => {
+  const TW = linearTileWidth(dtype);
+  const size = Math.ceil(O / TW) * K * TW;
   let t = transposed.get(w);
-  if (t === undefined || t.wt.length !== O * K) {
-    const wt = allocateShared(dtype, O * K);
-    for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) wt[k * O + o] = w[o * K + k] as number;
+  if (t === undefined || t.wt.length !== size) {
+    const wt = allocateShared(dtype, size);
+    tileWeights(w, O, K, TW, wt);
     t = { id: nextWeightId++, wt };
     transposed.set(w, t);
   }
@@ -41,10 +50,11 @@ const transposeOf = (w: TensorData, O: number, K: number, dtype: DType): { id: n
 };
 
 /**
- * Compiles the event-driven linear map `y = x Wᵀ + b` for the threads engine: rows of `x` split
- * across threads, each skipping the zero entries of its rows (see `linearWasmKernel`). Equal, bit
- * for bit, to `matmulFor(dtype)` of `src/ops/matmul.ts` for finite inputs and weights. `Wᵀ` is
- * computed once per weight array (weights are immutable) and kept while the array lives.
+ * Compiles the spike-driven linear map `y = x Wᵀ + b` for the threads engine: rows of `x` split
+ * across threads, each accumulating only the nonzero entries of its rows in column tiles of the
+ * weights (see `linearWasmModule`). Equal, bit for bit, to `matmulFor(dtype)` of
+ * `src/ops/matmul.ts` for finite inputs and weights. The tiled `Wᵀ` is computed once per weight
+ * array (weights are immutable) and kept while the array lives.
  * @param dtype - element type of x, W, b and the output
  * @param options - most threads, least work per thread (here in inputs scanned: rows·K)
  * @throws SpikeflowError for invalid options
@@ -62,7 +72,7 @@ export const compileThreadedLinear = (dtype: DType, options: ThreadsOptions = {}
       recording: false,
       perNeuron: [],
       blockWidth: BLOCK_WIDTH,
-      tileElements: TILE_ELEMENTS * 4,
+      tileElements: BLOCK_INPUTS,
     };
     entry = { id: newEngineId(), spec, main: createEngine(spec) };
     linearEngines.set(dtype, entry);
@@ -71,13 +81,15 @@ export const compileThreadedLinear = (dtype: DType, options: ThreadsOptions = {}
   const allowed = Math.min(maxThreads, hardwareThreads() >= 2 ? MAX_WORKERS + 1 : 1);
   const plan = (rows: number, K: number) => {
     const byWork = Math.floor((rows * K) / minWork);
-    const threads = Math.max(1, Math.min(allowed, byWork, rows));
-    return { threads, reason: `${threads} thread(s) for ${rows} rows of ${K} inputs` };
+    const planned = Math.max(1, Math.min(allowed, byWork, rows));
+    const threads = planned > 1 ? poolOf().ready(planned) : 1;
+    const starting = threads < planned ? ` (${planned} planned, web workers starting)` : '';
+    return { threads, reason: `${threads} thread(s) for ${rows} rows of ${K} inputs${starting}` };
   };
   const run = (x: TensorData, rows: number, K: number, w: TensorData, O: number, bias: TensorData | undefined, out: TensorData): void => {
     const { id, wt } = transposeOf(w, O, K, dtype);
     const { threads } = plan(rows, K);
-    const call = { x, out, K, O, wt, wtId: id, bias };
+    const call = { x, out, K, O, wt, wtId: id, tw: linearTileWidth(dtype), kc: chunkOf(dtype), bias };
     if (threads === 1) {
       e.main.runRange(call as LinearCall, 0, rows);
       return;

@@ -22,11 +22,17 @@ export const builtin = <T>(id: string): T | undefined => {
 export const workerThreads = (): WorkerThreads | undefined => builtin<WorkerThreads>('node:worker_threads');
 
 /**
- * Threads this machine offers (`os.availableParallelism()`), or 1 where worker threads or
- * `SharedArrayBuffer` are unavailable.
+ * Threads this machine offers: in Node `os.availableParallelism()`; in a browser
+ * `navigator.hardwareConcurrency` where the realm is cross-origin isolated (web workers over
+ * `SharedArrayBuffer`, see `webPool.ts`); else 1.
  */
 export const hardwareThreads = (): number => {
-  if (workerThreads() === undefined || typeof SharedArrayBuffer === 'undefined') return 1;
+  if (workerThreads() === undefined) {
+    const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown; navigator?: { hardwareConcurrency?: number } };
+    const web = g.crossOriginIsolated === true && typeof g.Worker === 'function' && typeof SharedArrayBuffer === 'function';
+    return web ? Math.max(1, g.navigator?.hardwareConcurrency ?? 1) : 1;
+  }
+  if (typeof SharedArrayBuffer === 'undefined') return 1;
   const os = builtin<Os>('node:os');
   return Math.max(1, os?.availableParallelism?.() ?? os?.cpus().length ?? 1);
 };

@@ -9,6 +9,7 @@ import type { DType, TensorData } from '../../tensor.js';
 import type { UpdateCall } from '../../update/js.js';
 import type { Engine, EngineSpec } from './engine.js';
 import { type WorkerThreads, workerThreads } from './plan.js';
+import { terminateWebPool, webPool, webWorkerCount } from './webPool.js';
 import { workerSource } from './worker.js';
 
 /** A compiled engine with its identity (workers compile each engine once, on first use). */
@@ -30,8 +31,18 @@ const PENDING = 0;
 const genIndex = (k: number) => 1 + 2 * k;
 const errIndex = (k: number) => 2 + 2 * k;
 
+/** What the fused runs and the linear map use of a pool: Node's {@link Pool}, or a browser's `WebPool` (`webPool.ts`). */
+export interface ThreadPool {
+  /** Threads (the caller's included) that can run a job now, at most `threads` (a browser starts its workers asynchronously). */
+  ready(threads: number): number;
+  /** A shared array of at least `length` elements for a staging role. */
+  stage(role: string, dtype: DType, length: number): TensorData;
+  /** Runs ranges[0] on the calling thread and ranges[k] on worker k−1; returns when all are done. */
+  run(entry: EngineEntry, call: object, ranges: readonly (readonly [number, number])[]): void;
+}
+
 /** The workers, their control words and the staging buffers (one per process, see {@link poolOf}). */
-export class Pool {
+export class Pool implements ThreadPool {
   readonly control = new Int32Array(new SharedArrayBuffer(4 * (1 + 2 * MAX_WORKERS)));
   readonly workers: PoolWorker[] = [];
   private readonly staging = new Map<string, SharedArrayBuffer>();
@@ -39,6 +50,11 @@ export class Pool {
   private sinceCollect = 0;
 
   constructor(private readonly wt: WorkerThreads) {}
+
+  /** Node starts workers synchronously (in {@link Pool.run}): every thread asked for can run. */
+  ready(threads: number): number {
+    return Math.min(threads, MAX_WORKERS + 1);
+  }
 
   ensure(count: number): void {
     while (this.workers.length < Math.min(count, MAX_WORKERS)) {
@@ -152,14 +168,19 @@ const STAGING_KEEP_BYTES = 64 * 1024 * 1024;
 
 let pool: Pool | undefined;
 
-/** The process's pool, started on first use (needs worker threads). */
-export const poolOf = (): Pool => {
-  pool ??= new Pool(workerThreads() as WorkerThreads);
+/**
+ * The process's pool, started on first use: Node's worker threads, or in a browser the realm's
+ * web workers (`webPool.ts`; needs a cross-origin isolated page).
+ */
+export const poolOf = (): ThreadPool => {
+  const wt = workerThreads();
+  if (wt === undefined) return webPool(MAX_WORKERS);
+  pool ??= new Pool(wt);
   return pool;
 };
 
-/** Number of worker threads currently started (the main thread not counted). */
-export const activeWorkers = (): number => pool?.workers.length ?? 0;
+/** Number of worker threads (Node) or web workers (browsers) currently started (the main thread not counted). */
+export const activeWorkers = (): number => (pool?.workers.length ?? 0) + webWorkerCount();
 
 /**
  * Terminates the worker threads (they are started again on demand). Workers never keep a process
@@ -168,6 +189,7 @@ export const activeWorkers = (): number => pool?.workers.length ?? 0;
 export const terminateThreads = async (): Promise<void> => {
   const p = pool;
   pool = undefined;
+  terminateWebPool();
   await p?.terminate();
 };
 

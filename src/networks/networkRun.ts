@@ -1,0 +1,206 @@
+/**
+ * One chunk of a network run (the loop behind `spikingNetwork(...).run`): loads the state into
+ * each population's runtime (the backend's `populationRun` kernel), then per step applies the drives, runs every
+ * population's update (js loop or WebAssembly SIMD), collects the spikes, records the monitors
+ * and propagates the spikes through the projections (`propagate.ts`); at the end it copies the
+ * state out into a new frozen record. The caller's state is never changed.
+ * @module
+ */
+import type { PopulationRuntime } from '../ops/backends/backendRegistry.js';
+import { fromTypedArray, type Tensor } from '../ops/tensor.js';
+import type { NetworkChunk, NetworkState, PopulationState, SpikeList } from './networkTypes.js';
+import type { CompiledPopulation } from './population.js';
+import type { CompiledProjection } from './projection.js';
+import { applyDrive, type CompiledDrive, collectSpikes, propagate } from './propagate.js';
+import type { RngState } from './random.js';
+
+/** A compiled state monitor: variables (kernel state index or port index) and neuron indices. */
+export interface CompiledMonitor {
+  readonly vars: readonly { readonly name: string; readonly state: number; readonly port: number }[];
+  readonly indices: Int32Array;
+}
+
+/** Everything a chunk needs from the built network. */
+export interface NetworkParts {
+  readonly dt: number;
+  readonly pops: readonly CompiledPopulation[];
+  readonly projs: readonly CompiledProjection[];
+  readonly drives: readonly CompiledDrive[];
+  readonly ringLength: readonly (readonly number[])[];
+  readonly monitors: readonly (CompiledMonitor | undefined)[];
+  /** A new runtime (arrays and step) of population `k` on its backend. */
+  readonly runtime: (k: number) => PopulationRuntime;
+}
+
+/** Runtimes kept between chunks (a network's run is synchronous: one set is reused unless busy). */
+export interface RuntimeCache {
+  runtimes: PopulationRuntime[] | undefined;
+  busy: boolean;
+}
+
+/** Growable int32 list for a chunk's spikes. */
+class GrowList {
+  data = new Int32Array(256);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Int32Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+  copy(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+const makeRuntimes = (parts: NetworkParts): PopulationRuntime[] => parts.pops.map((_, k) => parts.runtime(k));
+
+const load = (c: CompiledPopulation, rt: PopulationRuntime, ps: PopulationState): void => {
+  const { layout } = c;
+  c.model.kernel.state.forEach((v, j) => {
+    (rt.state[j] as Float32Array).set((ps.state[v] as Tensor).data);
+  });
+  c.ports.forEach((p, j) => {
+    const at = layout.portState[j] as number;
+    if (at >= 0) (rt.state[at] as Float32Array).set((ps.ports[p.name] as Tensor).data);
+    const L = rt.ringLength[j] as number;
+    const src = (ps.buffers[p.name] as Tensor).data;
+    const ring = rt.rings[j] as Float32Array;
+    for (let r = 0; r < L; r++) ring.set(src.subarray(r * c.n, (r + 1) * c.n), r * rt.stride);
+  });
+  (rt.state[layout.refState] as Float32Array).set(ps.refractory.data);
+};
+
+const save = (c: CompiledPopulation, rt: PopulationRuntime): PopulationState => {
+  const { layout, n } = c;
+  const copy = (a: Float32Array) => fromTypedArray(a.slice(0, n), [n]);
+  const state: Record<string, Tensor> = {};
+  c.model.kernel.state.forEach((v, j) => {
+    state[v] = copy(rt.state[j] as Float32Array);
+  });
+  const ports: Record<string, Tensor> = {};
+  const buffers: Record<string, Tensor> = {};
+  c.ports.forEach((p, j) => {
+    const at = layout.portState[j] as number;
+    if (at >= 0) ports[p.name] = copy(rt.state[at] as Float32Array);
+    const L = rt.ringLength[j] as number;
+    const ring = rt.rings[j] as Float32Array;
+    const out = new Float32Array(L * n);
+    for (let r = 0; r < L; r++) out.set(ring.subarray(r * rt.stride, r * rt.stride + n), r * n);
+    buffers[p.name] = fromTypedArray(out, [L, n]);
+  });
+  return Object.freeze({
+    state: Object.freeze(state),
+    ports: Object.freeze(ports),
+    refractory: copy(rt.state[layout.refState] as Float32Array),
+    buffers: Object.freeze(buffers),
+  });
+};
+
+/**
+ * Runs `T` steps from state `s0` (validated by the caller) with the stream inputs `streams` (per
+ * drive, undefined for other drives).
+ */
+export const runChunk = (
+  parts: NetworkParts,
+  cache: RuntimeCache,
+  T: number,
+  streams: readonly (Float32Array | Float64Array | undefined)[],
+  s0: NetworkState,
+): readonly [NetworkChunk, NetworkState] => {
+  const { pops, projs, drives, monitors, dt } = parts;
+  const reuse = !cache.busy && cache.runtimes !== undefined;
+  const rts = reuse ? (cache.runtimes as PopulationRuntime[]) : makeRuntimes(parts);
+  if (!cache.busy) {
+    cache.runtimes = rts;
+    cache.busy = true;
+  }
+  try {
+    pops.forEach((c, k) => {
+      load(c, rts[k] as PopulationRuntime, s0.populations[c.name] as PopulationState);
+    });
+    const rngs: RngState[] = s0.rng.map((r) => new Uint32Array(r));
+    const spk = pops.map((c) => new Int32Array(c.n));
+    const counts = new Int32Array(pops.length);
+    const spikeI = pops.map(() => new GrowList());
+    const spikeStep = pops.map(() => new GrowList());
+    const rates = pops.map(() => new Float32Array(T));
+    const recorded = monitors.map((m) => (m === undefined ? undefined : m.vars.map(() => new Float32Array(T * m.indices.length))));
+    const extUsed = pops.map((_, k) => drives.some((d) => d.pop === k && d.port < 0));
+    let events = 0;
+
+    for (let t = 0; t < T; t++) {
+      const g = s0.step + t;
+      for (let k = 0; k < pops.length; k++) if (extUsed[k]) (rts[k] as PopulationRuntime).ext.fill(0);
+      for (let k = 0; k < drives.length; k++) {
+        const d = drives[k] as CompiledDrive;
+        applyDrive(d, rts[d.pop] as PopulationRuntime, (pops[d.pop] as CompiledPopulation).name, rngs[k] as RngState, streams[k], t, g, dt);
+      }
+      for (let k = 0; k < pops.length; k++) {
+        const rt = rts[k] as PopulationRuntime;
+        rt.step(g);
+        const s = spk[k] as Int32Array;
+        const count = collectSpikes(rt.outBits, rt.n, s);
+        counts[k] = count;
+        (rates[k] as Float32Array)[t] = count / (rt.n * dt);
+        const li = spikeI[k] as GrowList;
+        const ls = spikeStep[k] as GrowList;
+        for (let q = 0; q < count; q++) {
+          li.push(s[q] as number);
+          ls.push(g);
+        }
+        const m = monitors[k];
+        if (m !== undefined) {
+          const rec = recorded[k] as Float32Array[];
+          const K = m.indices.length;
+          const layout = (pops[k] as CompiledPopulation).layout;
+          m.vars.forEach((v, j) => {
+            const src = rt.state[v.state >= 0 ? v.state : (layout.portState[v.port] as number)] as Float32Array;
+            const dst = rec[j] as Float32Array;
+            for (let q = 0; q < K; q++) dst[t * K + q] = src[m.indices[q] as number] as number;
+          });
+        }
+      }
+      for (const pr of projs) {
+        const count = counts[pr.from] as number;
+        if (count === 0) continue;
+        const post = rts[pr.to] as PopulationRuntime;
+        const L = post.ringLength[pr.port] as number;
+        events += propagate(pr, spk[pr.from] as Int32Array, count, post.rings[pr.port] as Float32Array, L, post.stride, g);
+      }
+    }
+
+    const spikes: Record<string, SpikeList> = {};
+    const rate: Record<string, Float32Array> = {};
+    const monitored: Record<string, Record<string, Tensor>> = {};
+    const populations: Record<string, PopulationState> = {};
+    pops.forEach((c, k) => {
+      spikes[c.name] = Object.freeze({ i: (spikeI[k] as GrowList).copy(), step: (spikeStep[k] as GrowList).copy() });
+      rate[c.name] = rates[k] as Float32Array;
+      const m = monitors[k];
+      if (m !== undefined) {
+        const rec: Record<string, Tensor> = {};
+        m.vars.forEach((v, j) => {
+          rec[v.name] = fromTypedArray((recorded[k] as Float32Array[])[j] as Float32Array, [T, m.indices.length]);
+        });
+        monitored[c.name] = Object.freeze(rec);
+      }
+      populations[c.name] = save(c, rts[k] as PopulationRuntime);
+    });
+    const chunk: NetworkChunk = Object.freeze({
+      start: s0.step,
+      steps: T,
+      dt,
+      spikes: Object.freeze(spikes),
+      rate: Object.freeze(rate),
+      state: Object.freeze(monitored),
+      events,
+    });
+    const next: NetworkState = Object.freeze({ step: s0.step + T, populations: Object.freeze(populations), rng: Object.freeze(rngs) });
+    return [chunk, next];
+  } finally {
+    if (reuse || cache.runtimes === rts) cache.busy = false;
+  }
+};

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import '../../src/threads.js';
+import {
+  brunelNetwork,
+  cobaNetwork,
+  conductancePort,
+  cubaNetwork,
+  currentDrive,
+  currentPort,
+  fixedProbability,
+  type NetworkChunk,
+  type NetworkState,
+  normalDist,
+  pointLif,
+  population,
+  projection,
+  type SpikingNetwork,
+  spikingNetwork,
+  uniformDist,
+} from '../../src/networks/index.js';
+
+const bits = (s: NetworkState) =>
+  Object.values(s.populations).flatMap((p) => [
+    ...Object.values(p.state).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
+    ...Object.values(p.ports).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
+    ...Object.values(p.buffers).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
+    Array.from(p.refractory.data),
+  ]);
+
+const spikes = (c: NetworkChunk) => Object.values(c.spikes).map((s) => [Array.from(s.i), Array.from(s.step)]);
+
+/** Runs the network of `make(backend)` on js and threads, in two chunks, and compares everything bit for bit. */
+const sameOnBoth = (make: (backend: string) => SpikingNetwork, T: number) => {
+  const js = make('js');
+  const th = make('threads');
+  expect(Object.values(js.engines)).toEqual(Object.values(js.engines).map(() => 'js loop'));
+  expect(Object.values(th.engines)).toEqual(Object.values(th.engines).map(() => 'wasm simd'));
+  expect(th.backend).toBe('threads');
+  const [a1, sa] = js.run(Math.floor(T / 3));
+  const [a2, sa2] = js.run(T - Math.floor(T / 3), sa);
+  const [b1, sb] = th.run(Math.floor(T / 3));
+  // a state made by one backend continues on the other
+  const [b2, sb2] = th.run(T - Math.floor(T / 3), sa);
+  expect(spikes(b1)).toEqual(spikes(a1));
+  expect(bits(sb)).toEqual(bits(sa));
+  expect(spikes(b2)).toEqual(spikes(a2));
+  expect(bits(sb2)).toEqual(bits(sa2));
+  expect(b2.events).toBe(a2.events);
+  return { a1, a2, b1, b2 };
+};
+
+describe('networks on js and threads (WebAssembly SIMD) give the same bits', () => {
+  it('Brunel: delta ports, delays, binomial Poisson input, refractoriness', () => {
+    const { a1, a2 } = sameOnBoth((backend) => brunelNetwork({ nE: 400, cE: 100, j: 1, g: 5, nuExtOverNuThr: 2, seed: 2, backend }), 400);
+    expect((a1.spikes.E?.i.length ?? 0) + (a2.spikes.E?.i.length ?? 0)).toBeGreaterThan(200);
+  });
+
+  it('CUBA: two current ports with different τ, state monitors', () => {
+    const { a1, b1 } = sameOnBoth(
+      (backend) => cubaNetwork({ n: 1000, p: 0.05, seed: 4, backend, monitors: { E: { vars: ['v', 'ge', 'gi'], indices: [0, 5, 9] } } }),
+      600,
+    );
+    for (const v of ['v', 'ge', 'gi']) expect(Array.from(b1.state.E?.[v]?.data ?? [])).toEqual(Array.from(a1.state.E?.[v]?.data ?? []));
+    expect(a1.state.E?.v?.shape).toEqual([200, 3]);
+  });
+
+  it('COBA with per-neuron thresholds and leak, and an external current', () => {
+    const make = (backend: string) =>
+      spikingNetwork({
+        dt: 1e-4,
+        seed: 5,
+        backend,
+        populations: {
+          P: population(pointLif, 301, {
+            params: { tauMemInv: 50, vLeak: normalDist(-60, 1), vTh: normalDist(-50, 1), vReset: -60 },
+            init: { v: normalDist(-55, 5), ge: normalDist(4, 1.5), gi: normalDist(20, 12) },
+            refractory: 0.005,
+            ports: { ge: conductancePort(0.005, 0), gi: conductancePort(0.01, -80) },
+          }),
+        },
+        projections: [
+          projection('P', 'P', { connect: fixedProbability(0.1), port: 'ge', weight: normalDist(0.6, 0.1), delay: uniformDist(0, 0.003) }),
+          projection('P', 'P', { connect: fixedProbability(0.05), port: 'gi', weight: 3 }),
+        ],
+        drives: [currentDrive('P', (t: number) => 12 + 5 * Math.sin(2 * Math.PI * 10 * t))],
+      });
+    const { a1, a2 } = sameOnBoth(make, 900);
+    expect((a1.spikes.P?.i.length ?? 0) + (a2.spikes.P?.i.length ?? 0)).toBeGreaterThan(100);
+  });
+
+  it('COBA benchmark network and a current port alone', () => {
+    sameOnBoth((backend) => cobaNetwork({ n: 800, p: 0.05, seed: 6, backend }), 300);
+    sameOnBoth(
+      (backend) =>
+        spikingNetwork({
+          dt: 1e-4,
+          backend,
+          populations: { A: population(pointLif, 7, { ports: { e: currentPort(0.003) }, params: { vLeak: -45 } }) },
+          projections: [projection('A', 'A', { connect: fixedProbability(0.5), port: 'e', weight: 2, autapses: true })],
+        }),
+      500,
+    );
+  });
+
+  it('auto is threads once registered; an unknown backend is refused naming the registered ones', () => {
+    expect(cubaNetwork({ n: 100 }).backend).toBe('threads');
+    expect(() => cubaNetwork({ n: 100, backend: 'cuda' })).toThrow(
+      /backend must be "auto", one of "threads", "js" or a backend object, received "cuda"/,
+    );
+  });
+});

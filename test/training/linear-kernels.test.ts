@@ -1,0 +1,85 @@
+/**
+ * The WebAssembly SIMD kernels of the trainable linear map (`src/training/kernels/linearGrad.ts`)
+ * against the plain loops (`kernel: 'js'`): float64 outputs, ∂x, ∂W and ∂b equal bit for bit;
+ * float32 equal except ∂x, computed in float32 (as torch does), within float32 rounding of a
+ * sum of `O` products. Shapes cover the paddings (inputs not a multiple of 32, outputs not a
+ * multiple of 8), spike and analog inputs, several chunks of rows, and a layer without bias.
+ */
+import { describe, expect, it } from 'vitest';
+import { type DType, fromTypedArray } from '../../src/ops/tensor.js';
+import { uniformSource } from '../../src/training/data.js';
+import { CHUNK_BYTES, linearWasmAvailable } from '../../src/training/kernels/linearGrad.js';
+import { trainableLinear } from '../../src/training/linear.js';
+
+const run = (T: number, B: number, K: number, O: number, dtype: DType, kernel: 'js' | 'wasm', bias = true) => {
+  const rng = uniformSource(7);
+  const n = T * B * K;
+  const x = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const u = rng.next();
+    x[k] = u < 0.1 ? 1 : u < 0.15 ? rng.next() - 0.5 : 0;
+  }
+  const g = new Float64Array(T * B * O);
+  for (let k = 0; k < g.length; k++) g[k] = rng.next() - 0.5;
+  const l = trainableLinear([K, O], { seed: 2, dtype, kernel, bias });
+  const r = l.forward(fromTypedArray(x, [T, B, K]));
+  const b = l.backward(r.tape, g);
+  // a second backward accumulates into the same gradients
+  l.backward(r.tape, g, undefined, false);
+  return {
+    out: Array.from(r.out.data),
+    gx: Array.from(b.gx as Float64Array),
+    gw: Array.from(l.grads.weight as Float64Array),
+    gb: l.grads.bias,
+  };
+};
+
+/** Index of the first element that differs (Object.is), or -1. */
+const firstDiff = (a: readonly number[], b: readonly number[]): number => {
+  if (a.length !== b.length) return -2;
+  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return k;
+  return -1;
+};
+
+describe.runIf(linearWasmAvailable())('trainable linear: wasm kernels = js loops', () => {
+  const shapes: [number, number, number, number][] = [
+    [3, 2, 5, 3],
+    [7, 3, 37, 11],
+    [4, 2, 64, 16],
+    [5, 1, 33, 9],
+  ];
+  for (const [T, B, K, O] of shapes) {
+    it(`float64 [${T}, ${B}, ${K}] → ${O}: equal bit for bit`, () => {
+      const a = run(T, B, K, O, 'float64', 'js');
+      const w = run(T, B, K, O, 'float64', 'wasm');
+      expect(w.out).toEqual(a.out);
+      expect(w.gx).toEqual(a.gx);
+      expect(w.gw).toEqual(a.gw);
+      expect(Array.from(w.gb as Float64Array)).toEqual(Array.from(a.gb as Float64Array));
+    });
+    it(`float32 [${T}, ${B}, ${K}] → ${O}: equal, ∂x within float32 rounding`, () => {
+      const a = run(T, B, K, O, 'float32', 'js');
+      const w = run(T, B, K, O, 'float32', 'wasm');
+      expect(w.out).toEqual(a.out);
+      expect(w.gw).toEqual(a.gw);
+      const scale = Math.max(...a.gx.map(Math.abs));
+      const worst = Math.max(...a.gx.map((v, k) => Math.abs(v - (w.gx[k] as number))));
+      expect(scale).toBeGreaterThan(0.05);
+      expect(worst / scale).toBeLessThan(O * 2 ** -23);
+    });
+  }
+  it('several chunks of rows and no bias: equal bit for bit (float64)', () => {
+    const K = 700;
+    const rows = Math.ceil(CHUNK_BYTES / 8 / (K + 8 + K + 32)) * 2 + 3;
+    const a = run(rows, 1, K, 5, 'float64', 'js', false);
+    const w = run(rows, 1, K, 5, 'float64', 'wasm', false);
+    expect(a.gx.length).toBe(rows * K);
+    expect(firstDiff(w.out, a.out)).toBe(-1);
+    expect(firstDiff(w.gx, a.gx)).toBe(-1);
+    expect(firstDiff(w.gw, a.gw)).toBe(-1);
+    expect(w.gb).toBeUndefined();
+  });
+  it('rejects an unknown kernel', () => {
+    expect(() => trainableLinear([3, 2], { kernel: 'gpu' as 'js' })).toThrow(/options.kernel must be "wasm" or "js", received "gpu"/);
+  });
+});
