@@ -122,7 +122,6 @@ export const runModel = <P extends ParamSpecs, S extends string>(
     throw new SpikeflowError(where, 'input', `input must be [T, batch, ...] (time first), received shape ${showShape(xs.shape)}`);
   }
   const dtype = deviceInput ? 'float32' : dtypeOf(xs);
-  if (!deviceInput) orThrow(where)(finiteTensor('input', xs));
   const T = xs.shape[0] as number;
   const stepShape = xs.shape.slice(1);
   const wiring = spec.recurrent === undefined ? undefined : recurrentWiring(where, spec.recurrent, params, stepShape, dtype);
@@ -158,6 +157,8 @@ export const runModel = <P extends ParamSpecs, S extends string>(
     out,
   };
   const chosen = resolveBackend(where, call.backend, 'neuronRun', request);
+  // Backends that check the input during their own pass (threads: per tile, in wasm) spare this one.
+  if (!deviceInput && chosen.kernel.checksFiniteInput !== true) orThrow(where)(finiteTensor('input', xs));
   const ran = chosen.kernel.run(request, chosen.backend);
   // A backend that does not write into `out` itself: copy its output there.
   let result = ran;

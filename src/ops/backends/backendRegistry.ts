@@ -257,6 +257,11 @@ export interface KernelConfig<K extends KernelName = KernelName> {
   readonly supports: (request: KernelSignatures[K]['request'], backend: Backend) => true | string;
   /** Runs the request on the given backend instance. */
   readonly run: (request: KernelSignatures[K]['request'], backend: Backend) => KernelSignatures[K]['result'];
+  /**
+   * True when `run` itself rejects a non-finite input (with the error `finiteTensor` gives, before
+   * returning anything), so the caller skips its own pass over the input (`neuronRun` only).
+   */
+  readonly checksFiniteInput?: boolean;
 }
 
 const backends = new Map<string, Backend>();

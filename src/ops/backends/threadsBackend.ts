@@ -11,8 +11,10 @@
  * spikes); `auto` runs them on `js`.
  * @module
  */
+
+import { orThrow } from '../errors.js';
 import type { NeuronKernel } from '../kernel.js';
-import { type DType, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
+import { type DType, finiteTensor, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import { maskKey, type PerNeuronMask } from '../update/js.js';
 import {
   type Backend,
@@ -108,6 +110,10 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
   });
   const out = r.out ?? alloc(dtype, T * M);
   const rec = r.record ? stateNames.map(() => alloc(dtype, T * M)) : undefined;
+  // The wasm engine checks every input tile it copies in (one SIMD pass over data already in
+  // cache); the js loop does not, so its input is checked here first. Same error either way.
+  const nonFinite = plan.engine === 'wasm' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  if (nonFinite === undefined) orThrow(r.where)(finiteTensor('input', r.input));
   compiled({
     T,
     M,
@@ -118,7 +124,9 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
     params: r.params,
     paramArrays: r.paramArrays,
     dt: r.dt,
+    nonFinite,
   });
+  if (nonFinite !== undefined && Atomics.load(nonFinite, 0) !== 0) orThrow(r.where)(finiteTensor('input', r.input));
   const record = (arrays: readonly TensorData[], shape: readonly number[]): Readonly<Record<string, Tensor>> =>
     Object.freeze(Object.fromEntries(stateNames.map((name, k) => [name, fromTypedArray(arrays[k] as TensorData, shape)])));
   return {
@@ -141,6 +149,7 @@ export const threadsNeuronRun: KernelConfig<'neuronRun'> = {
   supports: (r) =>
     r.recurrent === undefined ? true : 'recurrent models are not split across threads (each step needs every neuron’s previous spikes)',
   run: (r, backend) => runNeuron(r, backend),
+  checksFiniteInput: true,
 };
 
 const runLinear = (r: LinearRequest, backend: Backend): LinearResult => {

@@ -11,14 +11,16 @@
 import { SpikeflowError } from '../../errors.js';
 import type { DType, TensorData } from '../../tensor.js';
 import type { NeuronUpdate } from '../../update/ir.js';
-import { type CompiledUpdate, maskKey, type PerNeuronMask, type UpdateCall, updateSource } from '../../update/js.js';
+import { type CompiledUpdate, maskKey, type PerNeuronMask, updateSource } from '../../update/js.js';
 import { compileWasmUpdate } from '../wasm/codegen.js';
-import { createEngine, type EngineSpec } from './engine.js';
+import { createEngine, type EngineCall, type EngineSpec } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, planThreads, type ThreadsOptions, type ThreadsPlan } from './plan.js';
 import { type EngineEntry, isShared, MAX_WORKERS, poolOf, splitRanges } from './pool.js';
 
 /** An update compiled by {@link compileThreaded}: a {@link CompiledUpdate} that also tells its plan. */
 export interface ThreadedKernel extends CompiledUpdate {
+  /** Runs a call; with `nonFinite`, the wasm engine flags a non-finite input there (see {@link EngineCall}). */
+  (call: EngineCall): void;
   /** The plan for `T` steps of `M` neurons. */
   readonly plan: (T: number, M: number) => ThreadsPlan;
   /** `wasm` or `js`. */
@@ -105,7 +107,7 @@ export const compileThreaded = (
     return { threads: ready, engine, reason };
   };
 
-  const run = (call: UpdateCall): void => {
+  const run = (call: EngineCall): void => {
     const lo = call.lo ?? 0;
     const hi = call.hi ?? call.M;
     const planned = planThreads(call.T, hi - lo, allowed, minWork, minWidth).threads;
@@ -125,7 +127,7 @@ export const compileThreaded = (
       if (copyOut) back.push(() => a.set(s));
       return s;
     };
-    const shared: UpdateCall = {
+    const shared: EngineCall = {
       T: call.T,
       M: call.M,
       inputs: call.inputs.map((a, j) => share(`in${j}`, a, true, false)),
@@ -135,6 +137,7 @@ export const compileThreaded = (
       params: call.params,
       paramArrays: call.paramArrays?.map((a, j) => (a === undefined ? undefined : share(`param${j}`, a, true, false))),
       dt: call.dt,
+      nonFinite: call.nonFinite,
     };
     p.run(entry, shared, splitRanges(lo, hi, threads));
     for (const f of back) f();

@@ -68,7 +68,17 @@ export interface Engine {
 }
 
 type Floats = Float32Array | Float64Array;
-type WasmExports = { run: (...args: number[]) => number; memory: WebAssembly.Memory };
+type WasmExports = { run: (...args: number[]) => number; finite: (p: number, n: number) => number; memory: WebAssembly.Memory };
+
+/**
+ * A neuron call of the engine: an {@link UpdateCall}, plus `nonFinite`, a shared flag the wasm path
+ * sets to 1 when an input tile it copies in holds a NaN or ±Infinity (it checks every tile with
+ * the module's `finite`, so the caller need not pass over the whole input first). The `js` path
+ * does not check.
+ */
+export interface EngineCall extends UpdateCall {
+  readonly nonFinite?: Int32Array | undefined;
+}
 
 /** Compiles an engine (see the module docs). Self-contained: workers evaluate its text. */
 export function createEngine(spec: EngineSpec): Engine {
@@ -84,7 +94,7 @@ export function createEngine(spec: EngineSpec): Engine {
         mem.view = new Arr(ex.memory.buffer);
       }
     };
-    return { run: ex.run, mem, ensure };
+    return { run: ex.run, finite: ex.finite, mem, ensure };
   };
 
   if (spec.kind === 'linear') {
@@ -144,7 +154,7 @@ export function createEngine(spec: EngineSpec): Engine {
   }
   const math: Record<string, unknown> = {};
   for (const f of w.imports) math[f] = (Math as unknown as Record<string, unknown>)[f];
-  const { run, mem, ensure } = instantiate(w, math);
+  const { run, finite, mem, ensure } = instantiate(w, math);
   const L = w.lanes;
   const E = w.bytesPerElement;
   const nIn = spec.nIn;
@@ -156,10 +166,11 @@ export function createEngine(spec: EngineSpec): Engine {
   return {
     kind: 'wasm',
     runRange(c, lo, hi) {
-      const call = c as UpdateCall;
+      const call = c as EngineCall;
       const T = call.T;
       const M = call.M;
       if (hi <= lo || T === 0) return;
+      const flag = call.nonFinite;
       const ins = call.inputs;
       const out = call.out;
       const st = call.state;
@@ -220,6 +231,20 @@ export function createEngine(spec: EngineSpec): Engine {
             for (let t = 0; t < rows; t++) {
               const src = (t0 + t) * M + n0;
               for (let j = 0; j < nIn; j++) view.set((ins[j] as Floats).subarray(src, src + wdt), (inOff[j] as number) + t * wdt);
+            }
+          }
+          if (flag !== undefined && flag !== null) {
+            // The tile just copied in: whole vectors in wasm, the last few elements here.
+            const count = rows * wdt;
+            const vectors = count - (count % L);
+            for (let j = 0; j < nIn; j++) {
+              const base = inOff[j] as number;
+              let ok = finite(base * E, vectors * E);
+              for (let k = base + vectors; k < base + count; k++) {
+                const x = view[k] as number;
+                if (x - x !== 0) ok = 0;
+              }
+              if (ok === 0) flag[0] = 1;
             }
           }
           args[0] = rows;

@@ -27,7 +27,7 @@ import type { NeuronUpdate, UpdateIR } from '../../update/ir.js';
 import type { PerNeuronMask } from '../../update/js.js';
 import { maskKey } from '../../update/js.js';
 import { irOf } from '../../update/parse.js';
-import { F32, F64, f32x4, f64x2, HEADER, I32, name, op, section, uleb, V128, vecOf, type WasmModule } from './encoding.js';
+import { F32, F64, f32x4, f64x2, HEADER, I32, name, op, section, simd, uleb, V128, vecOf, type WasmModule } from './encoding.js';
 import { buildGraph, IMPORTED_MATH, Unsupported, type Val } from './graph.js';
 
 /** Why an update was not translated. */
@@ -292,19 +292,80 @@ const generate = (ir: UpdateIR, dtype: DType, recording: boolean, perNeuron: Per
     ...vecOf([[F64]]),
   ]);
   const runType = [0x60, ...vecOf(paramTypes.map((t) => [t])), ...vecOf([])];
-  const types = section(1, vecOf([...mathTypes, runType]));
+  const finiteType = [0x60, ...vecOf([[I32], [I32]]), ...vecOf([[I32]])];
+  const types = section(1, vecOf([...mathTypes, runType, finiteType]));
   const importSec = section(2, vecOf(imports.map((fn, k) => [...name('math'), ...name(fn), 0x00, ...uleb(k)])));
-  const funcs = section(3, vecOf([uleb(imports.length)]));
+  const funcs = section(3, vecOf([uleb(imports.length), uleb(imports.length + 1)]));
   const memory = section(5, vecOf([[0x00, ...uleb(1)]]));
   const exportsSec = section(
     7,
     vecOf([
       [...name('run'), 0x00, ...uleb(imports.length)],
+      [...name('finite'), 0x00, ...uleb(imports.length + 1)],
       [...name('memory'), 0x02, 0],
     ]),
   );
-  const codeSec = section(10, vecOf([[...uleb(funcBody.length), ...funcBody]]));
+  const finiteBody = finiteFunction(L);
+  const codeSec = section(
+    10,
+    vecOf([
+      [...uleb(funcBody.length), ...funcBody],
+      [...uleb(finiteBody.length), ...finiteBody],
+    ]),
+  );
   // Imports are functions 0..k-1, `run` is function k.
   const bytes = new Uint8Array([...HEADER, ...types, ...importSec, ...funcs, ...memory, ...exportsSec, ...codeSec]);
   return Object.freeze({ bytes, lanes: L.lanes, bytesPerElement: L.bytes, imports: Object.freeze(imports) });
+};
+
+/**
+ * The body of the exported `finite(p, n) → i32`: 1 when the `n` bytes at `p` (a multiple of 16)
+ * hold only finite numbers, else 0. One SIMD pass: `acc += x − x` stays 0 for finite `x` and
+ * becomes NaN for the first NaN or ±Infinity; at the end, whether every lane of `acc` equals
+ * itself. The engine runs it on each input tile it copies in, in place of a separate pass over
+ * the whole input on the main thread.
+ */
+const finiteFunction = (L: typeof f32x4): number[] => {
+  const p = 0;
+  const n = 1;
+  const end = 2;
+  const acc = 3;
+  return [
+    ...vecOf([
+      [1, I32],
+      [1, V128],
+    ]),
+    ...op.vconst(L.constBytes(0)),
+    ...op.set(acc),
+    ...op.get(p),
+    ...op.get(n),
+    ...op.i32Add,
+    ...op.set(end),
+    ...op.block,
+    ...op.loop,
+    ...op.get(p),
+    ...op.get(end),
+    ...op.i32GeS,
+    ...op.brIf(1),
+    ...op.get(acc),
+    ...op.get(p),
+    ...op.load,
+    ...op.get(p),
+    ...op.load,
+    ...L.bin.sub,
+    ...L.bin.add,
+    ...op.set(acc),
+    ...op.get(p),
+    ...op.i32(16),
+    ...op.i32Add,
+    ...op.set(p),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.get(acc),
+    ...op.get(acc),
+    ...L.cmp.eq,
+    ...simd(0xa3), // i32x4.all_true
+    ...op.end,
+  ];
 };
