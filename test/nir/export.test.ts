@@ -121,6 +121,40 @@ describe('NIR export', () => {
     expect(z).toEqual(Array.from(own.data));
   });
 
+  it('a JSON network with a recurrent LIF layer (seeded weights) exports, round-trips and runs as buildNetwork runs it', async () => {
+    const spec = {
+      layers: [
+        { type: 'linear', out: 5, seed: 3 },
+        { type: 'LIFRecurrent', size: 7, seed: 9, params: { vTh: 0.3 } },
+        { type: 'linear', out: 3, seed: 4 },
+        { type: 'LIBox' },
+      ],
+    };
+    const xs = spikes(120, 2, 4, 13);
+    const net = buildNetwork(spec, 4, 0.001);
+    const [own, , recorded] = net.layer.run(xs);
+    const graph = await readNir(await writeNir(networkToNir(spec, 4)));
+    const sub = graph.nodes.lifRecurrent1 as NirGraph;
+    expect(sub.type).toBe('NIRGraph');
+    expect(sub.edges).toContainEqual(['lif', 'w_rec']);
+    expect(sub.edges).toContainEqual(['w_rec', 'lif']);
+    expect((sub.nodes.w_in as { weight: Tensor }).weight.shape).toEqual([7, 5]);
+    const r = compileNir(graph, { dt: 0.001, record: true }).run(xs);
+    // sequential records each unrecorded layer's output: [1] is the recurrent layer's spikes
+    const zOwn = Array.from((recorded as Tensor[])[1]?.data ?? []);
+    const z = Array.from(r.layers['lifRecurrent1.lif']?.data ?? []);
+    expect(z.length).toBe(120 * 2 * 7);
+    expect(z).toEqual(zOwn);
+    expect(z.filter((v) => v === 1).length).toBeGreaterThan(20);
+    let worst = 0;
+    own.data.forEach((v, k) => {
+      worst = Math.max(worst, Math.abs(v - (r.output.data[k] as number)));
+    });
+    expect(worst).toBeLessThan(1e-5);
+    // other recurrent models have no NIR form: named
+    expectArgumentError(() => networkToNir({ layers: [{ type: 'LSNNRecurrent', size: 3 }] }, 3), 'model', /LSNNRecurrent.*no NIR equivalent/);
+  });
+
   it('per-neuron parameters become per-neuron arrays; τ = 1/τ⁻¹ in float32', () => {
     const g = toNir([{ kind: 'neuron', model: lifBox, params: { tauMemInv: tensor([50, 100, 200]), vTh: 0.5 } }], { inputShape: [3] });
     const node = g.nodes.lifBox0 as Extract<NirGraph['nodes'][string], { type: 'LIF' }>;
