@@ -146,7 +146,11 @@ const neuronNode = (part: Extract<NirPart, { kind: 'neuron' }>, shape: readonly 
     case 'iaf':
       return { type: 'IF', r: ones(n, shape), vThreshold: arr('vTh'), vReset: arr('vReset') };
     default:
-      throw new SpikeflowError(where, 'model', `${label} has no NIR equivalent; NIR-expressible models: LIF, LI, LIFBox, LIBox, IAF, LIFRecurrent`);
+      throw new SpikeflowError(
+        where,
+        'model',
+        `${label} has no NIR equivalent; NIR-expressible models: LIF, LI, LIFBox, LIBox, IAF, LIFRecurrent`,
+      );
   }
 };
 

@@ -9,7 +9,7 @@ import { networkToNir, toNir } from '../../src/nir/export.js';
 import type { NirGraph } from '../../src/nir/graph.js';
 import { readNir, writeNir } from '../../src/nir/hdf5.js';
 import { compileNir } from '../../src/nir/runtime.js';
-import { fromTypedArray, tensor } from '../../src/ops/tensor.js';
+import { fromTypedArray, type Tensor, tensor } from '../../src/ops/tensor.js';
 import { expectArgumentError } from '../expect.js';
 
 /** Every dataset of an HDF5 file: path → dtype, shape, chunked (compressed) or not. */
@@ -152,7 +152,11 @@ describe('NIR export', () => {
     });
     expect(worst).toBeLessThan(1e-5);
     // other recurrent models have no NIR form: named
-    expectArgumentError(() => networkToNir({ layers: [{ type: 'LSNNRecurrent', size: 3 }] }, 3), 'model', /LSNNRecurrent.*no NIR equivalent/);
+    expectArgumentError(
+      () => networkToNir({ layers: [{ type: 'LSNNRecurrent', size: 3 }] }, 3),
+      'model',
+      /LSNNRecurrent.*no NIR equivalent/,
+    );
   });
 
   it('per-neuron parameters become per-neuron arrays; τ = 1/τ⁻¹ in float32', () => {
