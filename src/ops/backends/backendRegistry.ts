@@ -160,6 +160,12 @@ export interface NeuronRunResult {
 /** Result of a linear map: `[..., O]`. */
 export interface LinearResult {
   readonly out: Tensor;
+  /**
+   * True when the kernel found every input 0 or 1 (a spike raster, hence finite) while it read
+   * them: the op then skips its own pass checking that the input is finite. Otherwise the op
+   * checks after the kernel ran (and throws, discarding the output, when it is not).
+   */
+  readonly inputSpikes?: boolean | undefined;
   /** What executed (defaults to the backend's description). */
   readonly executed?: Executed | undefined;
 }
