@@ -64,6 +64,20 @@ const normalMatrix = (rows: number, cols: number, seed: number, scale: number): 
   return fromTypedArray(d, [rows, cols]);
 };
 
+/**
+ * The seeded weights {@link buildNetwork} gives a recurrent layer that has none of its own:
+ * normal draws scaled by `√(2/hidden)`, `inputWeights` `[hidden, inputs]` from `seed`,
+ * `recurrentWeights` `[hidden, hidden]` from `seed + 500000` (float64). Also used by NIR export,
+ * so that an exported JSON network holds the weights it runs with.
+ * @param hidden - the layer's size
+ * @param inputs - the size of its input
+ * @param seed - the layer's `seed` (default in a spec: its index)
+ */
+export const recurrentLayerWeights = (hidden: number, inputs: number, seed: number): { inputWeights: Tensor; recurrentWeights: Tensor } => {
+  const scale = Math.sqrt(2 / hidden);
+  return { inputWeights: normalMatrix(hidden, inputs, seed, scale), recurrentWeights: normalMatrix(hidden, hidden, seed + 0.5e6, scale) };
+};
+
 /** Options of {@link buildNetwork}. */
 export interface BuildNetworkOptions {
   /** Build the first spiking neuron layer with `record: true` (its voltages for plots). Default false. */
@@ -123,9 +137,9 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, o
       const params: Record<string, unknown> = { ...(l.params ?? {}) };
       if (model.recurrent) {
         const hidden = checkPositiveInteger(where, `${arg}.size`, l.size);
-        const scale = Math.sqrt(2 / hidden);
-        params.inputWeights ??= normalMatrix(hidden, size, seed, scale);
-        params.recurrentWeights ??= normalMatrix(hidden, hidden, seed + 0.5e6, scale);
+        const drawn = recurrentLayerWeights(hidden, size, seed);
+        params.inputWeights ??= drawn.inputWeights;
+        params.recurrentWeights ??= drawn.recurrentWeights;
         size = hidden;
       }
       const record = !recorded && model.outputName === 'z';

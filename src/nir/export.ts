@@ -13,13 +13,14 @@
 
 import { lif } from '../neurons/lif.js';
 import type { NeuronModel, ParamValue } from '../neurons/model.js';
-import type { NetworkSpec } from '../neurons/network.js';
+import { type NetworkSpec, recurrentLayerWeights } from '../neurons/network.js';
 import { modelByName } from '../neurons/registry.js';
 import { type ConvParameters, convOutputShape } from '../ops/conv.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { linearInit } from '../ops/linear.js';
 import { flattenShape, type Pool2dParameters, pool2dOutputShape } from '../ops/pool.js';
 import { fromTypedArray, isTensor, showShape, sizeOf, type Tensor } from '../ops/tensor.js';
+import { checkPositiveInteger } from '../ops/validate.js';
 import type { NirGraph, NirMetadata, NirNode } from './graph.js';
 
 /** One NIR-expressible part of a spikeflow network, in order from input to output. */
@@ -145,7 +146,11 @@ const neuronNode = (part: Extract<NirPart, { kind: 'neuron' }>, shape: readonly 
     case 'iaf':
       return { type: 'IF', r: ones(n, shape), vThreshold: arr('vTh'), vReset: arr('vReset') };
     default:
-      throw new SpikeflowError(where, 'model', `${label} has no NIR equivalent; NIR-expressible models: LIF, LI, LIFBox, LIBox, IAF`);
+      throw new SpikeflowError(
+        where,
+        'model',
+        `${label} has no NIR equivalent; NIR-expressible models: LIF, LI, LIFBox, LIBox, IAF, LIFRecurrent`,
+      );
   }
 };
 
@@ -323,11 +328,12 @@ export const toNir = (parts: readonly NirPart[], options: ToNirOptions): NirGrap
 
 /**
  * Exports a network description (the JSON of `spikeflow run --network`, {@link buildNetwork}) as a
- * NIR graph with the same seeded weights `buildNetwork` draws. Only feed-forward LIF, LI, LIFBox,
- * LIBox, IAF layers and linear maps are NIR-expressible.
+ * NIR graph with the same seeded weights `buildNetwork` draws. NIR-expressible: linear maps, LIF,
+ * LI, LIFBox, LIBox, IAF layers, and LIFRecurrent layers (`size`, optional `seed` or explicit
+ * `inputWeights`/`recurrentWeights`), which become nested graphs with a recurrent edge.
  * @param spec - the description
  * @param inputSize - size of the input
- * @throws SpikeflowError naming the first layer NIR cannot express (ReLU, recurrent and other models)
+ * @throws SpikeflowError naming the first layer NIR cannot express (ReLU, other recurrent and other models)
  */
 export const networkToNir = (spec: NetworkSpec, inputSize: number): NirGraph => {
   if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.layers) || spec.layers.length === 0) {
@@ -349,12 +355,16 @@ export const networkToNir = (spec: NetworkSpec, inputSize: number): NirGraph => 
     } catch {
       throw new SpikeflowError('networkToNir', `${arg}.type`, `${arg}.type ${show(l?.type)} has no NIR equivalent`);
     }
-    if (model.recurrent)
-      throw new SpikeflowError(
-        'networkToNir',
-        `${arg}.type`,
-        `${arg}: recurrent ${model.name} layers are not exported yet (NIR needs them as subgraphs)`,
-      );
+    if (model.recurrent) {
+      // the weights buildNetwork runs with: the layer's own, else the seeded draws
+      const hidden = checkPositiveInteger('networkToNir', `${arg}.size`, l.size);
+      const drawn = recurrentLayerWeights(hidden, size, l.seed ?? k);
+      const params: Record<string, unknown> = { ...(l.params ?? {}) };
+      params.inputWeights ??= drawn.inputWeights;
+      params.recurrentWeights ??= drawn.recurrentWeights;
+      size = hidden;
+      return { kind: 'neuron', model, params: params as never };
+    }
     return { kind: 'neuron', model, params: l.params as never };
   });
   return toNir(parts, { inputShape: [inputSize] });

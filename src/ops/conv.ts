@@ -15,11 +15,23 @@
  * @module
  */
 import './backends/builtin.js';
-import { type BackendChoice, checkBackendChoice, type KernelSignatures, resolveBackend, tagExecution } from './backends/backendRegistry.js';
+import {
+  type BackendChoice,
+  checkBackendChoice,
+  type KernelSignatures,
+  registerKernel,
+  resolveBackend,
+  tagExecution,
+} from './backends/backendRegistry.js';
 import type { ConvRequest } from './backends/convRequest.js';
+import { jsConv, jsPool } from './backends/jsConv.js';
 import { SpikeflowError, show } from './errors.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, showShape, sizeOf, type Tensor } from './tensor.js';
 import { checkOptions, checkPositiveInteger } from './validate.js';
+
+// the js conv/pool kernels register with the ops that use them (the core bundle stays without them)
+registerKernel(jsConv);
+registerKernel(jsPool);
 
 /** Padding of a convolution: a number per spatial dimension, `'same'` or `'valid'`. */
 export type ConvPadding = number | readonly number[] | 'same' | 'valid';

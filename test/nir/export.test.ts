@@ -9,7 +9,7 @@ import { networkToNir, toNir } from '../../src/nir/export.js';
 import type { NirGraph } from '../../src/nir/graph.js';
 import { readNir, writeNir } from '../../src/nir/hdf5.js';
 import { compileNir } from '../../src/nir/runtime.js';
-import { fromTypedArray, tensor } from '../../src/ops/tensor.js';
+import { fromTypedArray, type Tensor, tensor } from '../../src/ops/tensor.js';
 import { expectArgumentError } from '../expect.js';
 
 /** Every dataset of an HDF5 file: path → dtype, shape, chunked (compressed) or not. */
@@ -119,6 +119,44 @@ describe('NIR export', () => {
     expect(z.filter((v) => v === 1).length).toBeGreaterThan(20);
     // the recurrent current enters as (i + W_in·x) + W_rec·z in Norse and i + (W_in·x + W_rec·z) here: float32 rounding may differ, spikes agree
     expect(z).toEqual(Array.from(own.data));
+  });
+
+  it('a JSON network with a recurrent LIF layer (seeded weights) exports, round-trips and runs as buildNetwork runs it', async () => {
+    const spec = {
+      layers: [
+        { type: 'linear', out: 5, seed: 3 },
+        { type: 'LIFRecurrent', size: 7, seed: 9, params: { vTh: 0.3 } },
+        { type: 'linear', out: 3, seed: 4 },
+        { type: 'LIBox' },
+      ],
+    };
+    const xs = spikes(120, 2, 4, 13);
+    const net = buildNetwork(spec, 4, 0.001);
+    const [own, , recorded] = net.layer.run(xs);
+    const graph = await readNir(await writeNir(networkToNir(spec, 4)));
+    const sub = graph.nodes.lifRecurrent1 as NirGraph;
+    expect(sub.type).toBe('NIRGraph');
+    expect(sub.edges).toContainEqual(['lif', 'w_rec']);
+    expect(sub.edges).toContainEqual(['w_rec', 'lif']);
+    expect((sub.nodes.w_in as { weight: Tensor }).weight.shape).toEqual([7, 5]);
+    const r = compileNir(graph, { dt: 0.001, record: true }).run(xs);
+    // sequential records each unrecorded layer's output: [1] is the recurrent layer's spikes
+    const zOwn = Array.from((recorded as Tensor[])[1]?.data ?? []);
+    const z = Array.from(r.layers['lifRecurrent1.lif']?.data ?? []);
+    expect(z.length).toBe(120 * 2 * 7);
+    expect(z).toEqual(zOwn);
+    expect(z.filter((v) => v === 1).length).toBeGreaterThan(20);
+    let worst = 0;
+    own.data.forEach((v, k) => {
+      worst = Math.max(worst, Math.abs(v - (r.output.data[k] as number)));
+    });
+    expect(worst).toBeLessThan(1e-5);
+    // other recurrent models have no NIR form: named
+    expectArgumentError(
+      () => networkToNir({ layers: [{ type: 'LSNNRecurrent', size: 3 }] }, 3),
+      'model',
+      /LSNNRecurrent.*no NIR equivalent/,
+    );
   });
 
   it('per-neuron parameters become per-neuron arrays; τ = 1/τ⁻¹ in float32', () => {

@@ -7,12 +7,10 @@
 
 import { registerBackend, registerKernel } from './backendRegistry.js';
 import { jsBackend, jsLinear, jsNeuronRun } from './js.js';
-import { jsConv, jsPool } from './jsConv.js';
 import { jsPopulationRun } from './population.js';
 
 registerBackend(jsBackend);
 registerKernel(jsNeuronRun);
 registerKernel(jsLinear);
-registerKernel(jsConv);
-registerKernel(jsPool);
+
 registerKernel(jsPopulationRun);
