@@ -10,7 +10,7 @@ import { normalDist, uniformDist } from './distributions.js';
 import { poissonInput } from './drives.js';
 import { type SpikingNetwork, spikingNetwork } from './network.js';
 import { pointLif } from './pointLif.js';
-import { conductancePort, currentPort, deltaPort, population } from './population.js';
+import { conductancePort, currentPort, deltaPort, type PortDecay, population } from './population.js';
 import { projection } from './projection.js';
 
 /** Options shared by the CUBA and COBA builders. */
@@ -29,6 +29,13 @@ export interface VogelsAbbottOptions {
   readonly monitors?: Parameters<typeof spikingNetwork>[0]['monitors'];
   /** Backend (see {@link SpikingNetworkSpec.backend}; default `auto`). */
   readonly backend?: string;
+  /**
+   * How the synaptic ports decay (default `exact`; see `PortDecay`): `euler` is what Brian2's
+   * `method='euler'` does (COBA in `bench/brian_networks.py`). COBA with these weights is
+   * bistable: from the same initial state and synapses, `exact` recovers from the initial burst
+   * and sustains ~20 Hz, `euler` falls silent (as Brian2's run does).
+   */
+  readonly synapseDecay?: PortDecay;
 }
 
 const vaProjections = (n: number, o: VogelsAbbottOptions, we: number, wi: number) => {
@@ -58,7 +65,7 @@ export const cubaNetwork = (o: VogelsAbbottOptions = {}): SpikingNetwork => {
       params: { tauMemInv: 1 / 0.02, vLeak: -49, vTh: -50, vReset: -60, integration: 'exact' },
       init: { v: uniformDist(-60, -50) },
       refractory: 0.005,
-      ports: { ge: currentPort(0.005), gi: currentPort(0.01) },
+      ports: { ge: currentPort(0.005, o.synapseDecay), gi: currentPort(0.01, o.synapseDecay) },
     });
   return spikingNetwork({
     dt: o.dt ?? 1e-4,
@@ -85,7 +92,7 @@ export const cobaNetwork = (o: VogelsAbbottOptions = {}): SpikingNetwork => {
       params: { tauMemInv: 1 / 0.02, vLeak: -60, vTh: -50, vReset: -60 },
       init: { v: normalDist(-55, 5), ge: normalDist(4, 1.5), gi: normalDist(20, 12) },
       refractory: 0.005,
-      ports: { ge: conductancePort(0.005, 0), gi: conductancePort(0.01, -80) },
+      ports: { ge: conductancePort(0.005, 0, o.synapseDecay), gi: conductancePort(0.01, -80, o.synapseDecay) },
     });
   return spikingNetwork({
     dt: o.dt ?? 1e-4,
