@@ -14,12 +14,12 @@ import { withOptionValues } from '../src/neurons/lifOptions.js';
 import { lsnn } from '../src/neurons/lsnn.js';
 import type { NeuronModel } from '../src/neurons/model.js';
 import { models } from '../src/neurons/registry.js';
-import { neuron, sequential, stateless } from '../src/neurons/sequential.js';
+import { linearLayer, neuron, sequential } from '../src/neurons/sequential.js';
 import { type Backend, executionOf } from '../src/ops/backends/backendRegistry.js';
 import { allocateShared, compileThreaded, type ThreadsOptions } from '../src/ops/backends/threads.js';
 import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { compileJs } from '../src/ops/kernel.js';
-import { linear, linearInit } from '../src/ops/linear.js';
+import { linearInit } from '../src/ops/linear.js';
 import { seededGenerator, uniforms } from '../src/ops/random.js';
 import { fromTypedArray, type Tensor } from '../src/ops/tensor.js';
 import type { Row } from './report.js';
@@ -150,13 +150,48 @@ export const lifCase = async (ctx: CaseContext, sizes: readonly number[]): Promi
   return rows;
 };
 
-/** The same LIF layer through the stream operator `layer` (src/streams/layer.ts), chunks of 100 steps. */
-export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]): Promise<Row[]> => {
-  const here = fileURLToPath(new URL('../src/streams/', import.meta.url));
-  if (!existsSync(`${here}layer.ts`) || !existsSync(`${here}fromTensor.ts`)) {
-    ctx.log('lif-stream: src/streams/layer.ts or fromTensor.ts is missing, case skipped');
-    return [];
+/**
+ * Times configurations alternately: one untimed warm-up each, then `runs` rounds in which every
+ * configuration runs once (garbage collected before each run, outside the timing), so that all
+ * see the same load. Median, MAD, min, max per configuration.
+ */
+export const alternate = async (fns: readonly (() => unknown)[], runs: number) => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const times = fns.map(() => [] as number[]);
+  for (const f of fns) {
+    gc?.();
+    await f();
   }
+  for (let r = 0; r < runs; r++) {
+    for (const [k, f] of fns.entries()) {
+      gc?.();
+      const t0 = performance.now();
+      await f();
+      times[k]?.push(performance.now() - t0);
+    }
+  }
+  return times.map((ts) => {
+    const s = [...ts].sort((a, b) => a - b);
+    const med = (xs: number[]) =>
+      xs.length % 2 ? (xs[xs.length >> 1] as number) : ((xs[xs.length / 2 - 1] as number) + (xs[xs.length / 2] as number)) / 2;
+    const m = med(s);
+    return {
+      medianMs: m,
+      madMs: med(s.map((x) => Math.abs(x - m)).sort((a, b) => a - b)),
+      minMs: s[0] as number,
+      maxMs: s.at(-1) as number,
+      runs: s.length,
+    };
+  });
+};
+
+/**
+ * The same LIF layer through the stream operator `layer` (src/streams/layer.ts) over
+ * `fromTensor(xs, { chunk: 100 })`, beside the fused `lif.run` over the whole input, alternately,
+ * with fresh outputs (the default) and with `outputs: 'reuse'`; each stream row's note gives its
+ * ratio to the fused run of the same output policy.
+ */
+export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]): Promise<Row[]> => {
   const { layer } = await import('../src/streams/layer.js');
   const { fromTensor } = await import('../src/streams/fromTensor.js');
   const rows: Row[] = [];
@@ -164,26 +199,36 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
   const threads = createThreadsBackend(ctx.threads);
   for (const N of largestFirst(sizes, ctx.maxN)) {
     const xs = uniformInput(T, N, 0.6, true);
-    for (const backend of ['threads', 'js'] as const) {
-      if (backend === 'js' && N >= ctx.jsMaxN) continue;
-      const op = layer(neuron(lif, {}, DT, { backend: backend === 'js' ? 'js' : threads }));
+    for (const outputs of ['fresh', 'reuse'] as const) {
+      const options = { backend: threads as Backend, outputs };
+      const op = layer(neuron(lif, {}, DT, options));
+      const fused = lif.run({}, DT, options);
       let ran = '';
-      const t = await measure(async () => {
-        const last = await lastValueFrom(fromTensor(xs, { chunk: 100 }).pipe(op));
-        ran = ranOf(last);
-      }, ctx.runs);
-      const row: Row = {
-        case: 'lif-stream',
-        level: 'fromTensor → layer, chunk 100',
-        N,
-        T,
-        backend,
-        ran,
+      const [tf, ts] = await alternate(
+        [
+          () => {
+            ran = ranOf(fused(xs)[0]);
+          },
+          () => lastValueFrom(fromTensor(xs, { chunk: 100 }).pipe(op)),
+        ],
+        ctx.runs,
+      );
+      const f = tf as Awaited<ReturnType<typeof measure>>;
+      const t = ts as Awaited<ReturnType<typeof measure>>;
+      const base = { case: 'lif-stream', N, T, backend: 'threads', ran } as const;
+      const fusedRate = (T * N) / (f.medianMs / 1000);
+      const streamRate = (T * N) / (t.medianMs / 1000);
+      rows.push({ ...base, level: `lif.run fused, outputs ${outputs}`, ...f, neuronStepsPerSecond: fusedRate });
+      rows.push({
+        ...base,
+        level: `fromTensor → layer, chunk 100, outputs ${outputs}`,
         ...t,
-        neuronStepsPerSecond: (T * N) / (t.medianMs / 1000),
-      };
-      rows.push(row);
-      ctx.log(`lif-stream N=${N} ${backend}: ${t.medianMs.toFixed(1)} ms (${ran})`);
+        neuronStepsPerSecond: streamRate,
+        note: `${((100 * streamRate) / fusedRate).toFixed(0)} % of the fused run (alternated with it)`,
+      });
+      ctx.log(
+        `lif-stream N=${N} outputs ${outputs}: fused ${f.medianMs.toFixed(1)} ms, stream ${t.medianMs.toFixed(1)} ms (${((100 * streamRate) / fusedRate).toFixed(0)} %)`,
+      );
     }
   }
   return rows;
@@ -191,7 +236,6 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
 
 /** LIF → Linear(N → N/10) → LI as one sequential network. */
 export const lifLinearLiCase = async (ctx: CaseContext, sizes: readonly number[]): Promise<Row[]> => {
-  const { getKernel } = await import('../src/ops/backends/backendRegistry.js');
   const rows: Row[] = [];
   const T = ctx.T;
   const threads = createThreadsBackend(ctx.threads);
@@ -199,13 +243,9 @@ export const lifLinearLiCase = async (ctx: CaseContext, sizes: readonly number[]
     const xs = uniformInput(T, N, 0.6, true);
     const w = linearInit(N, N / 10, { seed: 1 });
     for (const backend of ['threads', 'js'] as const) {
+      // As the README writes it: sequential(neuron(lif), linearLayer(...), neuron(li)), one backend for every layer.
       const b = backend === 'js' ? 'js' : threads;
-      const linearBackend = backend === 'threads' && getKernel('linear', 'threads') !== undefined ? threads : 'js';
-      const net = sequential(
-        neuron(lif, {}, DT, { backend: b }),
-        stateless('Linear', linear(w, { backend: linearBackend })),
-        neuron(li, {}, DT, { backend: b }),
-      );
+      const net = sequential(neuron(lif, {}, DT, { backend: b }), linearLayer(w, { backend: b }), neuron(li, {}, DT, { backend: b }));
       let ran = '';
       const t = await measure(
         () => {

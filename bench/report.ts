@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, hostname, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { type SideBySide, sideBySideMarkdown } from './sideBySide.js';
 
 /** One measured configuration. */
 export interface Row {
@@ -126,6 +127,7 @@ export const markdown = (report: {
   readonly machine: ReturnType<typeof machine>;
   readonly machineAfter: ReturnType<typeof machine>['loadAverage'];
   readonly norse: NorseReference;
+  readonly sideBySide?: SideBySide | undefined;
   readonly rows: readonly Row[];
   readonly memory: readonly { model: string; stateVariables: string; float32: number; float64: number }[];
   readonly options: Record<string, unknown>;
@@ -140,15 +142,16 @@ export const markdown = (report: {
       '(other processes share the cores when this is above ~0.5; figures are then lower and noisier).',
   );
   out.push('', `Norse reference: ${report.norse.source} — ${report.norse.detail}.`, '');
+  if (report.sideBySide !== undefined) out.push(...sideBySideMarkdown(report.sideBySide));
   out.push(
-    `Memory allocator: ${String(report.options.malloc ?? 'glibc defaults')} (as for the anchors: freed memory is kept, so outputs reuse pages).`,
+    `Memory allocator of the other cases (run in the bench's own process): ${String(report.options.malloc ?? 'glibc defaults')}.`,
     '',
   );
   out.push('Times are the median of the runs (one warm-up run first), ± the median absolute deviation, and [min–max].', '');
 
   const lif = report.rows.filter((r) => r.case === 'lif' || r.case === 'lif-stream');
   if (lif.length > 0) {
-    out.push('## LIF layer, batch 1, T = 1000, float32 (input uniform in [0, 0.6))', '');
+    out.push(`## LIF layer, batch 1, T = ${lif[0]?.T ?? 1000}, float32 (input uniform in [0, 0.6))`, '');
     out.push('| case | N | backend | what ran | median ms ± MAD [min–max] | neuron-steps/s | × Norse best | × Norse LIF seq | note |');
     out.push('| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | --- |');
     for (const r of lif) {

@@ -29,14 +29,14 @@
  * Source: Norse `norse/torch/functional/coba_lif.py` (`coba_lif_feed_forward_step`).
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
 import {
   decayCode,
   eulerStabilityCheck,
   integrationSpec,
   largest,
   noExactIntegration,
-  optionKernelParams,
+  optionUpdateParams,
   resetCode,
   resetMethodSpec,
   withOptionValues,
@@ -86,11 +86,11 @@ export const cobaLifBioParameters = Object.freeze({
 });
 
 /** The per-neuron CobaLIF update (input `x`, state `v`, `gE`, `gI`, output `z`). */
-export const cobaLifKernel: NeuronKernel = {
+export const cobaLifUpdate: NeuronUpdate = {
   name: 'coba_lif',
   inputs: ['x'],
   state: ['v', 'gE', 'gI'],
-  params: ['tauSynExcInv', 'tauSynInhInv', 'cMInv', 'gL', 'eRevI', 'eRevE', 'vRest', 'vReset', 'vThresh', ...optionKernelParams],
+  params: ['tauSynExcInv', 'tauSynInhInv', 'cMInv', 'gL', 'eRevI', 'eRevE', 'vRest', 'vReset', 'vThresh', ...optionUpdateParams],
   output: 'z',
   body: `
   const gEJ = R(gE + (x > 0 ? x : 0));
@@ -118,8 +118,8 @@ export const cobaLif = defineModel({
   name: 'CobaLIF',
   id: 'cobaLif',
   parameters: cobaLifParameterSpecs,
-  kernel: cobaLifKernel,
-  kernelParams: withOptionValues,
+  update: cobaLifUpdate,
+  updateParams: withOptionValues,
   state: ['v', 'gE', 'gI'],
   initialState: (p) => ({ v: p.vRest, gE: 0, gI: 0 }),
   outputName: 'z',

@@ -8,7 +8,7 @@
  * Source: Norse `functional/iaf.py`.
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
 import { INPUT_CONVENTIONS, inputConventionSpec } from './lifOptions.js';
 import { defineModel, type ParamsOf, surrogateParams } from './model.js';
 
@@ -24,7 +24,7 @@ export const iafParameterSpecs = {
 export type IAFParameters = ParamsOf<typeof iafParameterSpecs>;
 
 /** The per-neuron IAF update (input `x`, state `v`, output `z`). */
-export const iafKernel: NeuronKernel = {
+export const iafUpdate: NeuronUpdate = {
   name: 'iaf',
   inputs: ['x'],
   state: ['v'],
@@ -42,9 +42,9 @@ export const iaf = defineModel({
   name: 'IAF',
   id: 'iaf',
   parameters: iafParameterSpecs,
-  kernel: iafKernel,
+  update: iafUpdate,
   state: ['v'],
-  kernelParams: (p) => ({ vTh: p.vTh, vReset: p.vReset, currentInput: INPUT_CONVENTIONS.indexOf(p.inputConvention) }),
+  updateParams: (p) => ({ vTh: p.vTh, vReset: p.vReset, currentInput: INPUT_CONVENTIONS.indexOf(p.inputConvention) }),
   initialState: (p) => ({ v: p.vReset }),
   outputName: 'z',
 });

@@ -27,10 +27,10 @@
  * The family also holds its recurrent variant `IzhikevichRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
 import { allowUnstableEulerSpec, eulerStabilityCheck } from './lifOptions.js';
 import { defineModel, type ParamsOf, surrogateParams } from './model.js';
-import { recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
+import { recurrentUpdate, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /** One Izhikevich behaviour: Norse's `IzhikevichParameters` values and its initial state. */
 export interface IzhikevichBehavior {
@@ -200,11 +200,11 @@ export const izhikevichCustom = (values: {
   tauInv?: number;
 }): { behavior: 'custom' } & typeof values => ({ ...values, behavior: 'custom' });
 
-/** Kernel parameters of the Izhikevich update. */
-export const izhikevichKernelParams = ['a', 'b', 'c', 'd', 'sq', 'mn', 'bias', 'vTh', 'tauInv', 'uLeak', 'uOffset', 'updateOrder'] as const;
+/** Update parameters of the Izhikevich update. */
+export const izhikevichUpdateParams = ['a', 'b', 'c', 'd', 'sq', 'mn', 'bias', 'vTh', 'tauInv', 'uLeak', 'uOffset', 'updateOrder'] as const;
 
-/** Numeric kernel parameters from validated parameters. */
-export const izhikevichKernelValues = (p: IzhikevichParameters): Readonly<Record<string, number>> => ({
+/** Numeric update parameters from validated parameters. */
+export const izhikevichUpdateValues = (p: IzhikevichParameters): Readonly<Record<string, number>> => ({
   ...resolveIzhikevich(p),
   uLeak: p.uLeak,
   uOffset: p.uOffset,
@@ -238,11 +238,11 @@ export const izhikevichFire = `
 `;
 
 /** The per-neuron Izhikevich update (input `x`, state `v`, `u`, output `z`). */
-export const izhikevichKernel: NeuronKernel = {
+export const izhikevichUpdate: NeuronUpdate = {
   name: 'izhikevich',
   inputs: ['x'],
   state: ['v', 'u'],
-  params: izhikevichKernelParams,
+  params: izhikevichUpdateParams,
   output: 'z',
   body: `
   ${izhikevichDrive}
@@ -259,8 +259,8 @@ export const izhikevich = defineModel({
   name: 'Izhikevich',
   id: 'izhikevich',
   parameters: izhikevichParameterSpecs,
-  kernel: izhikevichKernel,
-  kernelParams: izhikevichKernelValues,
+  update: izhikevichUpdate,
+  updateParams: izhikevichUpdateValues,
   state: ['v', 'u'],
   initialState: izhikevichInitialState,
   outputName: 'z',
@@ -294,9 +294,9 @@ export const izhikevichRecurrentParameterSpecs = { ...izhikevichParameterSpecs, 
 export type IzhikevichRecurrentParameters = ParamsOf<typeof izhikevichRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent Izhikevich update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
-export const izhikevichRecurrentKernel: NeuronKernel = recurrentKernel(
+export const izhikevichRecurrentUpdate: NeuronUpdate = recurrentUpdate(
   'izhikevich_recurrent',
-  izhikevichKernel,
+  izhikevichUpdate,
   `
   ${izhikevichDrive}
   const total = R(R(drive + xa) + xb);
@@ -309,8 +309,8 @@ export const izhikevichRecurrent = defineModel({
   name: 'IzhikevichRecurrent',
   id: 'izhikevichRecurrent',
   parameters: izhikevichRecurrentParameterSpecs,
-  kernel: izhikevichRecurrentKernel,
-  kernelParams: izhikevichKernelValues,
+  update: izhikevichRecurrentUpdate,
+  updateParams: izhikevichUpdateValues,
   state: ['z', 'v', 'u'],
   initialState: (p) => ({ z: 0, ...izhikevichInitialState(p) }),
   outputName: 'z',

@@ -5,4 +5,4 @@
  */
 
 export type { IzhikevichRecurrentParameters } from './izhikevich.js';
-export { izhikevichRecurrent, izhikevichRecurrentKernel, izhikevichRecurrentParameterSpecs } from './izhikevich.js';
+export { izhikevichRecurrent, izhikevichRecurrentParameterSpecs, izhikevichRecurrentUpdate } from './izhikevich.js';

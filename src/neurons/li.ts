@@ -15,9 +15,9 @@
  * (above) or `'current'`; `allowUnstableEuler`. Source: Norse `functional/leaky_integrator.py`.
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
 import { lifInputJump, lifStability } from './lif.js';
-import { inputConventionSpec, integrationSpec, lifLinearCode, optionKernelParams, withOptionValues } from './lifOptions.js';
+import { inputConventionSpec, integrationSpec, lifLinearCode, optionUpdateParams, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /**
@@ -37,11 +37,11 @@ export const liParameterSpecs = {
 export type LIParameters = ParamsOf<typeof liParameterSpecs>;
 
 /** The per-neuron LI update (input `x`, state `v`, `i`, output `v`). */
-export const liKernel: NeuronKernel = {
+export const liUpdate: NeuronUpdate = {
   name: 'li',
   inputs: ['x'],
   state: ['v', 'i'],
-  params: ['tauSynInv', 'tauMemInv', 'vLeak', ...optionKernelParams],
+  params: ['tauSynInv', 'tauMemInv', 'vLeak', ...optionUpdateParams],
   output: 'v',
   body: `
   ${lifInputJump}
@@ -56,8 +56,8 @@ export const li = defineModel({
   name: 'LI',
   id: 'li',
   parameters: liParameterSpecs,
-  kernel: liKernel,
-  kernelParams: withOptionValues,
+  update: liUpdate,
+  updateParams: withOptionValues,
   state: ['v', 'i'],
   initialState: (p) => ({ v: p.vLeak, i: 0 }),
   outputName: 'out',

@@ -10,8 +10,8 @@
  * `v' = (x + v_leak) + (v − x − v_leak)·e^{−dt·τ_mem⁻¹}`), `allowUnstableEuler`. Source: Norse `functional/leaky_integrator_box.py`.
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
-import { eulerStabilityCheck, integrationSpec, optionKernelParams, withOptionValues } from './lifOptions.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
+import { eulerStabilityCheck, integrationSpec, optionUpdateParams, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
 
 /** Norse's `LIBoxParameters`: `tauMemInv` (100 1/s, > 0), `vLeak` (0). */
@@ -22,7 +22,7 @@ export const liBoxParameterSpecs = {
 } as const;
 
 /**
- * Kernel code of the box models' voltage step, declaring `vDec`: Norse's forward Euler
+ * Update code of the box models' voltage step, declaring `vDec`: Norse's forward Euler
  * `v + (dt·τ_mem⁻¹)·drive` with the model's own `drive` expression (Norse's operand order), or
  * (exponential Euler and exact, which coincide here because the drive's target `x + v_leak` is
  * constant over the step) `(x + v_leak) + (v − (x + v_leak))·e^{−dt·τ_mem⁻¹}`.
@@ -40,11 +40,11 @@ export const boxStability = eulerStabilityCheck((p) => ({ tauMemInv: p.tauMemInv
 export type LIBoxParameters = ParamsOf<typeof liBoxParameterSpecs>;
 
 /** The per-neuron LIBox update (input `x`, state `v`, output `v`). */
-export const liBoxKernel: NeuronKernel = {
+export const liBoxUpdate: NeuronUpdate = {
   name: 'li_box',
   inputs: ['x'],
   state: ['v'],
-  params: ['tauMemInv', 'vLeak', ...optionKernelParams],
+  params: ['tauMemInv', 'vLeak', ...optionUpdateParams],
   output: 'v',
   body: `
   ${boxStepCode('R(R(vLeak - v) + x)')}
@@ -57,9 +57,9 @@ export const liBox = defineModel({
   name: 'LIBox',
   id: 'liBox',
   parameters: liBoxParameterSpecs,
-  kernel: liBoxKernel,
+  update: liBoxUpdate,
   state: ['v'],
-  kernelParams: withOptionValues,
+  updateParams: withOptionValues,
   initialState: (p) => ({ v: p.vLeak }),
   outputName: 'out',
   checkStep: boxStability,

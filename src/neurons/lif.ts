@@ -23,20 +23,20 @@
  * The family also holds its recurrent variant `LIFRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
 import {
   eulerStabilityCheck,
   inputConventionSpec,
   inputCurrentCode,
   integrationSpec,
   lifLinearCode,
-  optionKernelParams,
+  optionUpdateParams,
   resetCode,
   resetMethodSpec,
   withOptionValues,
 } from './lifOptions.js';
 import { defineModel, type ParamSpecs, type ParamsOf, surrogateParams } from './model.js';
-import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
+import { recurrentCurrentJump, recurrentUpdate, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * LIF's inverse time constants with Norse's defaults, a fragment the LIF family spreads into its
@@ -98,11 +98,11 @@ export const lifIntegrateAndFire = `
   ${resetCode('vNew', 'vDec', 'vTh', 'vReset')}
 `;
 
-/** Kernel parameters of the LIF update (the options as `resetMode`, `exact`; see {@link withOptionValues}). */
-export const lifKernelParams = ['tauSynInv', 'tauMemInv', 'vLeak', 'vTh', 'vReset', ...optionKernelParams] as const;
+/** Update parameters of the LIF update (the options as `resetMode`, `exact`; see {@link withOptionValues}). */
+export const lifUpdateParams = ['tauSynInv', 'tauMemInv', 'vLeak', 'vTh', 'vReset', ...optionUpdateParams] as const;
 
 /**
- * Kernel code of the feed-forward current jump, declaring `iJ` (`i + x` in Norse's convention)
+ * Update code of the feed-forward current jump, declaring `iJ` (`i + x` in Norse's convention)
  * and `iHeld` (the held input current of `inputConvention: 'current'` with `'exact'`).
  */
 export const lifInputJump = inputCurrentCode('iJ', 'iHeld', 'i', 'x', 'tauSynInv');
@@ -114,11 +114,11 @@ export const lifInputJump = inputCurrentCode('iJ', 'iHeld', 'i', 'x', 'tauSynInv
 export const lifStability = eulerStabilityCheck((p) => ({ tauSynInv: p.tauSynInv, tauMemInv: p.tauMemInv }));
 
 /** The per-neuron LIF update (input `x`, state `v`, `i`, output `z`). */
-export const lifKernel: NeuronKernel = {
+export const lifUpdate: NeuronUpdate = {
   name: 'lif',
   inputs: ['x'],
   state: ['v', 'i'],
-  params: lifKernelParams,
+  params: lifUpdateParams,
   output: 'z',
   body: `
   ${lifInputJump}
@@ -127,6 +127,9 @@ export const lifKernel: NeuronKernel = {
   i = iDec;
 `,
 };
+
+/** @deprecated the former name of {@link lifUpdate} */
+export const lifKernel = lifUpdate;
 
 /**
  * The LIF model: `lif.run(p, dt)(xs, state?)` over `xs` `[T, batch, N]` returns spikes
@@ -137,8 +140,8 @@ export const lif = defineModel({
   name: 'LIF',
   id: 'lif',
   parameters: lifParameterSpecs,
-  kernel: lifKernel,
-  kernelParams: withOptionValues,
+  update: lifUpdate,
+  updateParams: withOptionValues,
   state: ['v', 'i'],
   initialState: (p) => ({ v: p.vLeak, i: 0 }),
   outputName: 'z',
@@ -171,9 +174,9 @@ export const lifRecurrentParameterSpecs = { ...lifParameterSpecs, ...recurrentWe
 export type LIFRecurrentParameters = ParamsOf<typeof lifRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent LIF update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
-export const lifRecurrentKernel: NeuronKernel = recurrentKernel(
+export const lifRecurrentUpdate: NeuronUpdate = recurrentUpdate(
   'lif_recurrent',
-  lifKernel,
+  lifUpdate,
   `
   ${recurrentCurrentJump}
   ${lifIntegrateAndFire}
@@ -187,8 +190,8 @@ export const lifRecurrent = defineModel({
   name: 'LIFRecurrent',
   id: 'lifRecurrent',
   parameters: lifRecurrentParameterSpecs,
-  kernel: lifRecurrentKernel,
-  kernelParams: withOptionValues,
+  update: lifRecurrentUpdate,
+  updateParams: withOptionValues,
   state: ['z', 'v', 'i'],
   initialState: (p) => ({ z: 0, v: p.vLeak, i: 0 }),
   outputName: 'z',

@@ -25,11 +25,11 @@
  * The family also holds its recurrent variant `LIFAdExRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
-import { lifInputJump, lifKernelParams, lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
+import { lifInputJump, lifOptionSpecs, lifTimeConstantSpecs, lifUpdateParams, lifVoltageSpecs } from './lif.js';
 import { eulerStabilityCheck, leakFactorCode, noExactIntegration, resetCode, synapticDecayCode, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
-import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
+import { recurrentCurrentJump, recurrentUpdate, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * Norse's `LIFAdExParameters` in camelCase with Norse's defaults (after PyNN's `EIF_cond_exp_isfa_ista`):
@@ -55,8 +55,8 @@ export const lifAdExParameterSpecs = {
 /** Validated LIFAdEx parameters (Norse's `LIFAdExParameters`). */
 export type LIFAdExParameters = ParamsOf<typeof lifAdExParameterSpecs>;
 
-/** Kernel parameters of the LIFAdEx update. */
-export const lifAdExKernelParams = ['adaptationCurrent', 'adaptationSpike', 'deltaT', 'tauAdaInv', ...lifKernelParams] as const;
+/** Update parameters of the LIFAdEx update. */
+export const lifAdExUpdateParams = ['adaptationCurrent', 'adaptationSpike', 'deltaT', 'tauAdaInv', ...lifUpdateParams] as const;
 
 /**
  * The LIFAdEx update after the current jump `iJ` has been computed (shared by the feed-forward,
@@ -82,11 +82,11 @@ export const checkLifAdEx = noExactIntegration('LIFAdEx', 'the exponential term 
 export const lifAdExStability = eulerStabilityCheck((p) => ({ tauSynInv: p.tauSynInv, tauMemInv: p.tauMemInv, tauAdaInv: p.tauAdaInv }));
 
 /** The per-neuron LIFAdEx update (input `x`, state `v`, `i`, `a`, output `z`). */
-export const lifAdExKernel: NeuronKernel = {
+export const lifAdExUpdate: NeuronUpdate = {
   name: 'lif_adex',
   inputs: ['x'],
   state: ['v', 'i', 'a'],
-  params: lifAdExKernelParams,
+  params: lifAdExUpdateParams,
   output: 'z',
   body: `
   ${lifInputJump}
@@ -105,8 +105,8 @@ export const lifAdEx = defineModel({
   name: 'LIFAdEx',
   id: 'lifAdEx',
   parameters: lifAdExParameterSpecs,
-  kernel: lifAdExKernel,
-  kernelParams: withOptionValues,
+  update: lifAdExUpdate,
+  updateParams: withOptionValues,
   check: checkLifAdEx,
   checkStep: lifAdExStability,
   state: ['v', 'i', 'a'],
@@ -139,9 +139,9 @@ export const lifAdExRecurrentParameterSpecs = { ...lifAdExParameterSpecs, ...rec
 export type LIFAdExRecurrentParameters = ParamsOf<typeof lifAdExRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent LIFAdEx update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
-export const lifAdExRecurrentKernel: NeuronKernel = recurrentKernel(
+export const lifAdExRecurrentUpdate: NeuronUpdate = recurrentUpdate(
   'lif_adex_recurrent',
-  lifAdExKernel,
+  lifAdExUpdate,
   `
   ${recurrentCurrentJump}
   ${lifAdExIntegrateAndFire}
@@ -156,8 +156,8 @@ export const lifAdExRecurrent = defineModel({
   name: 'LIFAdExRecurrent',
   id: 'lifAdExRecurrent',
   parameters: lifAdExRecurrentParameterSpecs,
-  kernel: lifAdExRecurrentKernel,
-  kernelParams: withOptionValues,
+  update: lifAdExRecurrentUpdate,
+  updateParams: withOptionValues,
   check: checkLifAdEx,
   checkStep: lifAdExStability,
   state: ['z', 'v', 'i', 'a'],

@@ -5,4 +5,4 @@
  */
 
 export type { LIFAdExRecurrentParameters } from './lifAdEx.js';
-export { lifAdExRecurrent, lifAdExRecurrentKernel, lifAdExRecurrentParameterSpecs } from './lifAdEx.js';
+export { lifAdExRecurrent, lifAdExRecurrentParameterSpecs, lifAdExRecurrentUpdate } from './lifAdEx.js';

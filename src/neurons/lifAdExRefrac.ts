@@ -20,13 +20,13 @@
  * The family also holds its recurrent variant `LIFAdExRefracRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
 import { lifInputJump } from './lif.js';
-import { checkLifAdEx, lifAdExIntegrateAndFire, lifAdExKernelParams, lifAdExParameterSpecs, lifAdExStability } from './lifAdEx.js';
+import { checkLifAdEx, lifAdExIntegrateAndFire, lifAdExParameterSpecs, lifAdExStability, lifAdExUpdateParams } from './lifAdEx.js';
 import { allChecks, type Rejection } from './lifOptions.js';
-import { checkRefractory, checkRefractoryStep, refractoryCode, refractoryKernelValues, refractorySpecs } from './lifRefrac.js';
+import { checkRefractory, checkRefractoryStep, refractoryCode, refractorySpecs, refractoryUpdateValues } from './lifRefrac.js';
 import { defineModel, type ParamsOf } from './model.js';
-import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
+import { recurrentCurrentJump, recurrentUpdate, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /** LIFAdExRefrac parameters: LIFAdEx's (flattened from `.lif_adex`) plus `rhoReset` (steps, ≥ 0, default 5). */
 export const lifAdExRefracParameterSpecs = {
@@ -45,19 +45,19 @@ export const lifAdExRefracStepCheck = (p: Readonly<Record<string, unknown>>, dt:
 export type LIFAdExRefracParameters = ParamsOf<typeof lifAdExRefracParameterSpecs>;
 
 /** The refractory LIFAdEx update after the current jump `iJ` (shared with LIFAdExRefracRecurrent). */
-export const lifAdExRefracUpdate = `${refractoryCode(lifAdExIntegrateAndFire)}  a = aNew;
+export const lifAdExRefracCode = `${refractoryCode(lifAdExIntegrateAndFire)}  a = aNew;
 `;
 
 /** The per-neuron LIFAdExRefrac update (input `x`, state `v`, `i`, `a`, `rho`, output `zOut`). */
-export const lifAdExRefracKernel: NeuronKernel = {
+export const lifAdExRefracUpdate: NeuronUpdate = {
   name: 'lif_adex_refrac',
   inputs: ['x'],
   state: ['v', 'i', 'a', 'rho'],
-  params: [...lifAdExKernelParams, 'rhoReset'],
+  params: [...lifAdExUpdateParams, 'rhoReset'],
   output: 'zOut',
   body: `
   ${lifInputJump}
-  ${lifAdExRefracUpdate}
+  ${lifAdExRefracCode}
 `,
 };
 
@@ -66,8 +66,8 @@ export const lifAdExRefrac = defineModel({
   name: 'LIFAdExRefrac',
   id: 'lifAdExRefrac',
   parameters: lifAdExRefracParameterSpecs,
-  kernel: lifAdExRefracKernel,
-  kernelParams: refractoryKernelValues,
+  update: lifAdExRefracUpdate,
+  updateParams: refractoryUpdateValues,
   check: checkLifAdExRefrac,
   checkStep: lifAdExRefracStepCheck,
   state: ['v', 'i', 'a', 'rho'],
@@ -93,12 +93,12 @@ export const lifAdExRefracRecurrentParameterSpecs = { ...lifAdExRefracParameterS
 export type LIFAdExRefracRecurrentParameters = ParamsOf<typeof lifAdExRefracRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent LIFAdExRefrac update (inputs `xa` = x·W_inᵀ, `xb` = z·W_recᵀ). */
-export const lifAdExRefracRecurrentKernel: NeuronKernel = recurrentKernel(
+export const lifAdExRefracRecurrentUpdate: NeuronUpdate = recurrentUpdate(
   'lif_adex_refrac_recurrent',
-  lifAdExRefracKernel,
+  lifAdExRefracUpdate,
   `
   ${recurrentCurrentJump}
-  ${lifAdExRefracUpdate}
+  ${lifAdExRefracCode}
 `,
 );
 
@@ -107,8 +107,8 @@ export const lifAdExRefracRecurrent = defineModel({
   name: 'LIFAdExRefracRecurrent',
   id: 'lifAdExRefracRecurrent',
   parameters: lifAdExRefracRecurrentParameterSpecs,
-  kernel: lifAdExRefracRecurrentKernel,
-  kernelParams: refractoryKernelValues,
+  update: lifAdExRefracRecurrentUpdate,
+  updateParams: refractoryUpdateValues,
   check: checkLifAdExRefrac,
   checkStep: lifAdExRefracStepCheck,
   state: ['z', 'v', 'i', 'a', 'rho'],

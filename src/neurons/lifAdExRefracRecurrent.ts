@@ -5,4 +5,4 @@
  */
 
 export type { LIFAdExRefracRecurrentParameters } from './lifAdExRefrac.js';
-export { lifAdExRefracRecurrent, lifAdExRefracRecurrentKernel, lifAdExRefracRecurrentParameterSpecs } from './lifAdExRefrac.js';
+export { lifAdExRefracRecurrent, lifAdExRefracRecurrentParameterSpecs, lifAdExRefracRecurrentUpdate } from './lifAdExRefrac.js';

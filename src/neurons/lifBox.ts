@@ -12,10 +12,10 @@
  * `v_d = (x + v_leak) + (v − x − v_leak)·e^{−dt·τ_mem⁻¹}`), `allowUnstableEuler`. Source: Norse `functional/lif_box.py`, `functional/reset.py`.
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
 import { boxStability, boxStepCode } from './liBox.js';
 import { lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
-import { integrationSpec, optionKernelParams, resetCode, resetMethodSpec, withOptionValues } from './lifOptions.js';
+import { integrationSpec, optionUpdateParams, resetCode, resetMethodSpec, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf, surrogateParams } from './model.js';
 
 /**
@@ -36,11 +36,11 @@ export const lifBoxParameterSpecs = {
 export type LIFBoxParameters = ParamsOf<typeof lifBoxParameterSpecs>;
 
 /** The per-neuron LIFBox update (input `x`, state `v`, output `z`). */
-export const lifBoxKernel: NeuronKernel = {
+export const lifBoxUpdate: NeuronUpdate = {
   name: 'lif_box',
   inputs: ['x'],
   state: ['v'],
-  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', ...optionKernelParams],
+  params: ['tauMemInv', 'vLeak', 'vTh', 'vReset', ...optionUpdateParams],
   output: 'z',
   body: `
   ${boxStepCode('R(R(x + vLeak) - v)')}
@@ -55,8 +55,8 @@ export const lifBox = defineModel({
   name: 'LIFBox',
   id: 'lifBox',
   parameters: lifBoxParameterSpecs,
-  kernel: lifBoxKernel,
-  kernelParams: withOptionValues,
+  update: lifBoxUpdate,
+  updateParams: withOptionValues,
   state: ['v'],
   initialState: (p) => ({ v: p.vLeak }),
   outputName: 'z',

@@ -24,11 +24,11 @@
  * The family also holds its recurrent variant `LIFExRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
-import { lifInputJump, lifKernelParams, lifOptionSpecs, lifStability, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
+import { lifInputJump, lifOptionSpecs, lifStability, lifTimeConstantSpecs, lifUpdateParams, lifVoltageSpecs } from './lif.js';
 import { leakFactorCode, noExactIntegration, resetCode, synapticDecayCode, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
-import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
+import { recurrentCurrentJump, recurrentUpdate, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * Norse's `LIFExParameters` in camelCase with Norse's defaults (`dt` is passed separately, seconds).
@@ -48,8 +48,8 @@ export const lifExParameterSpecs = {
 /** Validated LIFEx parameters (Norse's `LIFExParameters`). */
 export type LIFExParameters = ParamsOf<typeof lifExParameterSpecs>;
 
-/** Kernel parameters of the LIFEx update. */
-export const lifExKernelParams = ['deltaT', ...lifKernelParams] as const;
+/** Update parameters of the LIFEx update. */
+export const lifExUpdateParams = ['deltaT', ...lifUpdateParams] as const;
 
 /**
  * The LIFEx update after the current jump `iJ` has been computed (shared with LIFExRecurrent):
@@ -68,11 +68,11 @@ export const lifExIntegrateAndFire = `
 export const checkLifEx = noExactIntegration('LIFEx', 'the exponential term Δ_T·exp((v − v_th)/Δ_T) is nonlinear in v');
 
 /** The per-neuron LIFEx update (input `x`, state `v`, `i`, output `z`). */
-export const lifExKernel: NeuronKernel = {
+export const lifExUpdate: NeuronUpdate = {
   name: 'lif_ex',
   inputs: ['x'],
   state: ['v', 'i'],
-  params: lifExKernelParams,
+  params: lifExUpdateParams,
   output: 'z',
   body: `
   ${lifInputJump}
@@ -90,8 +90,8 @@ export const lifEx = defineModel({
   name: 'LIFEx',
   id: 'lifEx',
   parameters: lifExParameterSpecs,
-  kernel: lifExKernel,
-  kernelParams: withOptionValues,
+  update: lifExUpdate,
+  updateParams: withOptionValues,
   check: checkLifEx,
   checkStep: lifStability,
   state: ['v', 'i'],
@@ -124,9 +124,9 @@ export const lifExRecurrentParameterSpecs = { ...lifExParameterSpecs, ...recurre
 export type LIFExRecurrentParameters = ParamsOf<typeof lifExRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent LIFEx update: inputs `xa` (= x·W_inᵀ) and `xb` (= z·W_recᵀ). */
-export const lifExRecurrentKernel: NeuronKernel = recurrentKernel(
+export const lifExRecurrentUpdate: NeuronUpdate = recurrentUpdate(
   'lif_ex_recurrent',
-  lifExKernel,
+  lifExUpdate,
   `
   ${recurrentCurrentJump}
   ${lifExIntegrateAndFire}
@@ -140,8 +140,8 @@ export const lifExRecurrent = defineModel({
   name: 'LIFExRecurrent',
   id: 'lifExRecurrent',
   parameters: lifExRecurrentParameterSpecs,
-  kernel: lifExRecurrentKernel,
-  kernelParams: withOptionValues,
+  update: lifExRecurrentUpdate,
+  updateParams: withOptionValues,
   check: checkLifEx,
   checkStep: lifStability,
   state: ['z', 'v', 'i'],

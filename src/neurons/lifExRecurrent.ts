@@ -5,4 +5,4 @@
  */
 
 export type { LIFExRecurrentParameters } from './lifEx.js';
-export { lifExRecurrent, lifExRecurrentKernel, lifExRecurrentParameterSpecs } from './lifEx.js';
+export { lifExRecurrent, lifExRecurrentParameterSpecs, lifExRecurrentUpdate } from './lifEx.js';

@@ -67,13 +67,13 @@ export const integrationSpec = {
 export const inputConventionSpec = { inputConvention: { kind: 'enum', default: 'jump', options: INPUT_CONVENTIONS } } as const;
 
 /**
- * Kernel parameters the options become: `resetMode` (0 value, 1 subtract, 2 none), `scheme`
+ * Update parameters the options become: `resetMode` (0 value, 1 subtract, 2 none), `scheme`
  * (0 euler, 1 exponential Euler, 2 exact) and `currentInput` (0 jump, 1 current).
  */
-export const optionKernelParams = ['resetMode', 'scheme', 'currentInput'] as const;
+export const optionUpdateParams = ['resetMode', 'scheme', 'currentInput'] as const;
 
 /**
- * Kernel parameter values of validated parameters: every numeric parameter as is, plus
+ * Update parameter values of validated parameters: every numeric parameter as is, plus
  * `resetMode`, `scheme` and `currentInput` from the options (absent options take their defaults).
  */
 export const withOptionValues = (p: Readonly<Record<string, ParamValue | undefined>>): Readonly<Record<string, number>> => {
@@ -154,7 +154,7 @@ export const eulerStabilityCheck =
 export const allowUnstableEulerSpec = { allowUnstableEuler: { kind: 'boolean', default: false } } as const satisfies ParamSpecs;
 
 /**
- * Kernel code for the reset: declares `out` from the pre-reset voltage `vd`, the spike `z`, the
+ * Update code for the reset: declares `out` from the pre-reset voltage `vd`, the spike `z`, the
  * threshold expression `th` and the reset value `reset` (with `resetMode` in scope).
  */
 export const resetCode = (out: string, vd: string, th: string, reset: string): string => `
@@ -162,7 +162,7 @@ export const resetCode = (out: string, vd: string, th: string, reset: string): s
 `;
 
 /**
- * Kernel code for the step factor of a linear leak with inverse time constant `tauInv`: declares
+ * Update code for the step factor of a linear leak with inverse time constant `tauInv`: declares
  * `k` = `dt·τ⁻¹` (Euler, Norse's rounding) or `1 − e^{−dt·τ⁻¹}` (exponential Euler and exact),
  * with `scheme` in scope.
  */
@@ -171,7 +171,7 @@ export const leakFactorCode = (k: string, tauInv: string): string => `
 `;
 
 /**
- * Kernel code for a pure decay of `x` with inverse time constant `tauInv`: declares `out` =
+ * Update code for a pure decay of `x` with inverse time constant `tauInv`: declares `out` =
  * `x + (−dt·τ⁻¹)·x` (Euler, Norse's operand order) or `x·e^{−dt·τ⁻¹}` (exponential Euler, exact).
  */
 export const decayCode = (out: string, x: string, tauInv: string): string => `
@@ -179,7 +179,7 @@ export const decayCode = (out: string, x: string, tauInv: string): string => `
 `;
 
 /**
- * Kernel code of the input reaching the synaptic current (see `inputConvention` in the module
+ * Update code of the input reaching the synaptic current (see `inputConvention` in the module
  * docs): declares `out`, the current after the step's jump (`i + x` in Norse's convention), and
  * `held`, the input current held over the step (non-zero only for `'current'` with `'exact'`).
  * `tauInv` names the synaptic inverse time constant; `currentInput` and `scheme` are in scope.
@@ -190,7 +190,7 @@ export const inputCurrentCode = (out: string, held: string, i: string, x: string
 `;
 
 /**
- * Kernel code of the synaptic current's step, declaring `iDec` from the current after the jump
+ * Update code of the synaptic current's step, declaring `iDec` from the current after the jump
  * `iJ` and the held input current `iHeld`: forward Euler `i_j + (−dt·τ_syn⁻¹)·i_j` (Norse's
  * operations), or (exponential Euler and exact) the exact `iHeld + (i_j − iHeld)·e^{−dt·τ_syn⁻¹}`.
  */
@@ -199,7 +199,7 @@ export const synapticDecayCode = `
 `;
 
 /**
- * Kernel code of the LIF family's linear subsystem over one step: from `v`, the current `iJ`
+ * Update code of the LIF family's linear subsystem over one step: from `v`, the current `iJ`
  * after the jump and the held input current `iHeld`, declares `vDec` and `iDec` — forward Euler
  * (Norse's operations), exponential Euler, or the exact joint solution (see the module docs).
  * Parameters `tauSynInv`, `tauMemInv`, `vLeak` and `scheme` are in scope.

@@ -5,5 +5,5 @@
  */
 
 export type { LIFRecurrentParameters } from './lif.js';
-export { lifRecurrent, lifRecurrentKernel, lifRecurrentParameterSpecs } from './lif.js';
-export { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
+export { lifRecurrent, lifRecurrentParameterSpecs, lifRecurrentUpdate } from './lif.js';
+export { recurrentCurrentJump, recurrentUpdate, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';

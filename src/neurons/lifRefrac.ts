@@ -16,11 +16,11 @@
  * The family also holds its recurrent variant `LIFRefracRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
-import { lifInputJump, lifIntegrateAndFire, lifKernelParams, lifParameterSpecs, lifStability } from './lif.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
+import { lifInputJump, lifIntegrateAndFire, lifParameterSpecs, lifStability, lifUpdateParams } from './lif.js';
 import { type Rejection, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
-import { recurrentCurrentJump, recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
+import { recurrentCurrentJump, recurrentUpdate, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * The refractory period, in steps (Norse's `rho_reset`) or in seconds (`tauRef`, beyond Norse);
@@ -72,8 +72,8 @@ export const checkRefractoryStep = (p: Readonly<Record<string, unknown>>, dt: nu
 export const refractorySteps = (p: Readonly<Record<string, unknown>>, dt: number): number =>
   typeof p.tauRef === 'number' ? Math.floor(p.tauRef / dt + 0.5) : typeof p.rhoReset === 'number' ? p.rhoReset : 5;
 
-/** Kernel parameter values of the refractory models: the options, and `rhoReset` in steps for this `dt`. */
-export const refractoryKernelValues = (p: Readonly<Record<string, unknown>>, dt: number): Readonly<Record<string, number>> => ({
+/** Update parameter values of the refractory models: the options, and `rhoReset` in steps for this `dt`. */
+export const refractoryUpdateValues = (p: Readonly<Record<string, unknown>>, dt: number): Readonly<Record<string, number>> => ({
   ...withOptionValues(p as never),
   rhoReset: refractorySteps(p, dt),
 });
@@ -92,7 +92,7 @@ export const lifRefracStepCheck = (p: Readonly<Record<string, unknown>>, dt: num
 export type LIFRefracParameters = ParamsOf<typeof lifRefracParameterSpecs>;
 
 /**
- * Kernel code of an absolute refractory period around an integrate-and-fire block (Norse's
+ * Update code of an absolute refractory period around an integrate-and-fire block (Norse's
  * `compute_refractory_update`): `integrateAndFire` must define `vNew`, `z` and `iDec` from the
  * current jump `iJ`; the code then masks the voltage and the spike with `m = Θ(ρ)`, updates `rho`
  * (with `rhoReset` in scope) and assigns `v` and `i`. Shared by the LIF and LIFAdEx refractory models.
@@ -109,18 +109,18 @@ export const refractoryCode = (integrateAndFire: string): string => `
 `;
 
 /** The refractory part of the update, after the current jump `iJ` (shared with LIFRefracRecurrent). */
-export const lifRefracUpdate = refractoryCode(lifIntegrateAndFire);
+export const lifRefracCode = refractoryCode(lifIntegrateAndFire);
 
 /** The per-neuron LIFRefrac update (input `x`, state `v`, `i`, `rho`, output `zOut`). */
-export const lifRefracKernel: NeuronKernel = {
+export const lifRefracUpdate: NeuronUpdate = {
   name: 'lif_refrac',
   inputs: ['x'],
   state: ['v', 'i', 'rho'],
-  params: [...lifKernelParams, 'rhoReset'],
+  params: [...lifUpdateParams, 'rhoReset'],
   output: 'zOut',
   body: `
   ${lifInputJump}
-  ${lifRefracUpdate}
+  ${lifRefracCode}
 `,
 };
 
@@ -129,8 +129,8 @@ export const lifRefrac = defineModel({
   name: 'LIFRefrac',
   id: 'lifRefrac',
   parameters: lifRefracParameterSpecs,
-  kernel: lifRefracKernel,
-  kernelParams: refractoryKernelValues,
+  update: lifRefracUpdate,
+  updateParams: refractoryUpdateValues,
   check: checkRefractory,
   checkStep: lifRefracStepCheck,
   state: ['v', 'i', 'rho'],
@@ -149,12 +149,12 @@ export const lifRefrac = defineModel({
  */
 
 /** The per-neuron recurrent LIFRefrac update (inputs `xa` = x·W_inᵀ, `xb` = z·W_recᵀ). */
-export const lifRefracRecurrentKernel: NeuronKernel = recurrentKernel(
+export const lifRefracRecurrentUpdate: NeuronUpdate = recurrentUpdate(
   'lif_refrac_recurrent',
-  lifRefracKernel,
+  lifRefracUpdate,
   `
   ${recurrentCurrentJump}
-  ${lifRefracUpdate}
+  ${lifRefracCode}
 `,
 );
 
@@ -163,8 +163,8 @@ export const lifRefracRecurrent = defineModel({
   name: 'LIFRefracRecurrent',
   id: 'lifRefracRecurrent',
   parameters: { ...lifRefracParameterSpecs, ...recurrentWeightSpecs },
-  kernel: lifRefracRecurrentKernel,
-  kernelParams: refractoryKernelValues,
+  update: lifRefracRecurrentUpdate,
+  updateParams: refractoryUpdateValues,
   check: checkRefractory,
   checkStep: lifRefracStepCheck,
   state: ['z', 'v', 'i', 'rho'],

@@ -3,4 +3,4 @@
  * file, as Norse); this module only re-exports it and will be removed.
  * @module
  */
-export { lifRefracRecurrent, lifRefracRecurrentKernel } from './lifRefrac.js';
+export { lifRefracRecurrent, lifRefracRecurrentUpdate } from './lifRefrac.js';

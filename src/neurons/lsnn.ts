@@ -27,11 +27,11 @@
  * The family also holds its recurrent variant `LSNNRecurrent` (section below; wiring in `recurrent.ts`).
  * @module
  */
-import type { NeuronKernel } from '../ops/kernel.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
 import { lifOptionSpecs, lifTimeConstantSpecs, lifVoltageSpecs } from './lif.js';
-import { eulerStabilityCheck, leakFactorCode, lifLinearCode, optionKernelParams, resetCode, withOptionValues } from './lifOptions.js';
+import { eulerStabilityCheck, leakFactorCode, lifLinearCode, optionUpdateParams, resetCode, withOptionValues } from './lifOptions.js';
 import { defineModel, type ParamsOf } from './model.js';
-import { recurrentKernel, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
+import { recurrentUpdate, recurrentWeightSpecs, recurrentWiring } from './recurrent.js';
 
 /**
  * Norse's `LSNNParameters` in camelCase with Norse's defaults:
@@ -56,8 +56,8 @@ export const lsnnParameterSpecs = {
 /** Validated LSNN parameters (Norse's `LSNNParameters`). */
 export type LSNNParameters = ParamsOf<typeof lsnnParameterSpecs>;
 
-/** Kernel parameters of the LSNN update. */
-export const lsnnKernelParams = ['tauSynInv', 'tauMemInv', 'tauAdaptInv', 'vLeak', 'vTh', 'vReset', 'beta', ...optionKernelParams] as const;
+/** Update parameters of the LSNN update. */
+export const lsnnUpdateParams = ['tauSynInv', 'tauMemInv', 'tauAdaptInv', 'vLeak', 'vTh', 'vReset', 'beta', ...optionUpdateParams] as const;
 
 /**
  * The LSNN update before the input jump (shared with LSNNRecurrent): defines `vDec`, `iDec`,
@@ -75,7 +75,7 @@ export const lsnnIntegrateAndFire = `
 `;
 
 /**
- * Kernel code of LSNN's input, which reaches the current last (after `lsnnIntegrateAndFire`):
+ * Update code of LSNN's input, which reaches the current last (after `lsnnIntegrateAndFire`):
  * assigns `i` from `iDec` and the input `x` — Norse's jump `i' = i_d + x`, or in the `'current'`
  * convention `i' = i_d + (dt·τ_syn⁻¹)·x` (euler), `i_d + (1 − e^{−dt·τ_syn⁻¹})·x` (exponential
  * Euler: exact for `i`), `i_d` (exact: `iHeld = x` already entered `v` and `i` over the step).
@@ -86,7 +86,7 @@ export const lsnnInputCode = (x: string): string => `
     : R(iDec + ${x});
 `;
 
-/** Kernel code of the held input current of LSNN (`x` with `'current'` and `'exact'`, else 0). */
+/** Update code of the held input current of LSNN (`x` with `'current'` and `'exact'`, else 0). */
 export const lsnnHeldCode = (x: string): string => `
   const iHeld = currentInput > 0.5 ? (scheme > 1.5 ? ${x} : 0) : 0;
 `;
@@ -95,11 +95,11 @@ export const lsnnHeldCode = (x: string): string => `
 export const lsnnStability = eulerStabilityCheck((p) => ({ tauSynInv: p.tauSynInv, tauMemInv: p.tauMemInv, tauAdaptInv: p.tauAdaptInv }));
 
 /** The per-neuron LSNN update (input `x`, state `v`, `i`, `b`, output `z`). */
-export const lsnnKernel: NeuronKernel = {
+export const lsnnUpdate: NeuronUpdate = {
   name: 'lsnn',
   inputs: ['x'],
   state: ['v', 'i', 'b'],
-  params: lsnnKernelParams,
+  params: lsnnUpdateParams,
   output: 'z',
   body: `
   ${lsnnHeldCode('x')}
@@ -116,8 +116,8 @@ export const lsnn = defineModel({
   name: 'LSNN',
   id: 'lsnn',
   parameters: lsnnParameterSpecs,
-  kernel: lsnnKernel,
-  kernelParams: withOptionValues,
+  update: lsnnUpdate,
+  updateParams: withOptionValues,
   checkStep: lsnnStability,
   state: ['v', 'i', 'b'],
   initialState: (p) => ({ v: p.vLeak, i: 0, b: p.vTh }),
@@ -150,9 +150,9 @@ export const lsnnRecurrentParameterSpecs = { ...lsnnParameterSpecs, ...recurrent
 export type LSNNRecurrentParameters = ParamsOf<typeof lsnnRecurrentParameterSpecs>;
 
 /** The per-neuron recurrent LSNN update: inputs `xa` (= x·W_inᵀ) and `xb` (= z_{t−1}·W_recᵀ). */
-export const lsnnRecurrentKernel: NeuronKernel = recurrentKernel(
+export const lsnnRecurrentUpdate: NeuronUpdate = recurrentUpdate(
   'lsnn_recurrent',
-  lsnnKernel,
+  lsnnUpdate,
   `
   ${lsnnHeldCode('xa')}
   ${lsnnIntegrateAndFire}
@@ -166,8 +166,8 @@ export const lsnnRecurrent = defineModel({
   name: 'LSNNRecurrent',
   id: 'lsnnRecurrent',
   parameters: lsnnRecurrentParameterSpecs,
-  kernel: lsnnRecurrentKernel,
-  kernelParams: withOptionValues,
+  update: lsnnRecurrentUpdate,
+  updateParams: withOptionValues,
   checkStep: lsnnStability,
   state: ['z', 'v', 'i', 'b'],
   initialState: (p) => ({ z: 0, v: p.vLeak, i: 0, b: p.vTh }),

@@ -5,4 +5,4 @@
  */
 
 export type { LSNNRecurrentParameters } from './lsnn.js';
-export { lsnnRecurrent, lsnnRecurrentKernel, lsnnRecurrentParameterSpecs } from './lsnn.js';
+export { lsnnRecurrent, lsnnRecurrentParameterSpecs, lsnnRecurrentUpdate } from './lsnn.js';

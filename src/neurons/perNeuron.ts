@@ -5,14 +5,15 @@
  * each dimension equal to the state's or 1 — so `vTh` of shape `[N]`, `[1, N]` or `[B, N]` gives
  * every neuron of a `[B, N]` layer its own threshold. A 0-d tensor is a scalar.
  *
- * The model's own functions (derived kernel values, initial state, cross-parameter checks) see
+ * The model's own functions (derived update values, initial state, cross-parameter checks) see
  * scalars only: they run once per element of the parameters' joint shape, and a derived value
  * that comes out the same for every element stays a scalar (so a layer whose parameters are all
  * scalars computes exactly what it did before, bit for bit). Values that differ per neuron reach
  * the backends as `[M]` arrays (`paramArrays` of the request).
  * @module
  */
-import { finiteNumber, nonNegativeNumber, orThrow, positiveNumber, SpikeflowError, show } from '../ops/errors.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { SpikeflowError, show } from '../ops/errors.js';
 import {
   allocate,
   type DType,
@@ -24,6 +25,7 @@ import {
   type TensorData,
   tensor,
 } from '../ops/tensor.js';
+import { orThrowAll, problem, rangeCheck, type Validated } from '../ops/validate.js';
 
 /** Range of a numeric parameter. */
 export type NumberRange = 'finite' | 'positive' | 'nonNegative';
@@ -45,14 +47,14 @@ const indexText = (e: number, shape: readonly number[]): string => {
 
 /**
  * A numeric parameter given as a tensor or nested arrays: validated element by element (finite,
- * and in `range`) and returned as a float64 tensor — or as a number when it is 0-d.
- * @throws SpikeflowError naming `key` and the first bad element, e.g. `tauMemInv[2] must be > 0, received 0`
+ * and in `range`) and returned as a float64 tensor — or as a number when it is 0-d. The problem,
+ * if any, names `key` and the first bad element, e.g. `tauMemInv[2] must be > 0, received 0`.
  */
-export const tensorParameter = (where: string, key: string, range: NumberRange, value: Tensor | NestedArray): number | Tensor => {
+export const tensorParameterV = (key: string, range: NumberRange, value: Tensor | NestedArray): Validated<number | Tensor> => {
   let t: Tensor;
   if (isTensorLike(value)) {
     if (!Array.isArray(value.shape) || !(value.data instanceof Float32Array || value.data instanceof Float64Array)) {
-      throw new SpikeflowError(where, key, `${key} must be a number or a tensor, received ${show(value)}`);
+      return problem(key, `${key} must be a number or a tensor, received ${show(value)}`);
     }
     const d = new Float64Array(value.data.length);
     d.set(value.data);
@@ -61,23 +63,24 @@ export const tensorParameter = (where: string, key: string, range: NumberRange, 
     try {
       t = tensor(value, 'float64');
     } catch (e) {
-      throw new SpikeflowError(where, key, `${key} must be a number, a tensor or nested arrays of numbers: ${(e as Error).message}`);
+      return problem(key, `${key} must be a number, a tensor or nested arrays of numbers: ${(e as Error).message}`);
     }
   }
-  if (sizeOf(t.shape) !== t.data.length) {
-    throw new SpikeflowError(where, key, `${key} has shape ${showShape(t.shape)} but ${t.data.length} values`);
-  }
-  const check = range === 'positive' ? positiveNumber : range === 'nonNegative' ? nonNegativeNumber : finiteNumber;
+  if (sizeOf(t.shape) !== t.data.length) return problem(key, `${key} has shape ${showShape(t.shape)} but ${t.data.length} values`);
+  const check = rangeCheck(range);
   for (let e = 0; e < t.data.length; e++) {
-    const name = `${key}${indexText(e, t.shape)}`;
-    try {
-      orThrow(where)(check(name, t.data[e]));
-    } catch (err) {
-      throw new SpikeflowError(where, key, (err as SpikeflowError).message.replace(/^[^:]*: /, ''));
-    }
+    const bad = check(`${key}${indexText(e, t.shape)}`, t.data[e]);
+    if (E.isLeft(bad)) return problem(key, bad.left.message);
   }
-  return t.shape.length === 0 ? (t.data[0] as number) : Object.freeze(t);
+  return E.right(t.shape.length === 0 ? (t.data[0] as number) : Object.freeze(t));
 };
+
+/**
+ * A numeric parameter given as a tensor or nested arrays, validated (see {@link tensorParameterV}).
+ * @throws SpikeflowError naming `key` and the first bad element, e.g. `tauMemInv[2] must be > 0, received 0`
+ */
+export const tensorParameter = (where: string, key: string, range: NumberRange, value: Tensor | NestedArray): number | Tensor =>
+  orThrowAll(where)(tensorParameterV(key, range, value));
 
 /**
  * The joint shape of per-neuron parameters (NumPy broadcasting).

@@ -10,15 +10,35 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 
+/** A failed check: argument name plus the message (without the `where:` prefix). */
+export interface Invalid {
+  /** Name of the rejected argument (or parameter), e.g. `tauMemInv`. */
+  readonly argument: string;
+  /** What was expected and what was received, e.g. `tauMemInv must be > 0, received -1`. */
+  readonly message: string;
+}
+
+/** The message of several problems found together: `2 problems: (1) …; (2) …`. */
+const problemsMessage = (problems: readonly Invalid[]): string =>
+  problems.length === 1
+    ? (problems[0] as Invalid).message
+    : `${problems.length} problems: ${problems.map((p, k) => `(${k + 1}) ${p.message}`).join('; ')}`;
+
 /**
  * The error every spikeflow validation throws (and every stream errors with).
  * `where` is the function that rejected the value (e.g. `lif.step`), `argument` the argument.
+ * When one call had several bad arguments (e.g. two parameters of a record), all of them are
+ * reported together: the message lists each (`lif.run: 2 problems: (1) tauMemInv must be > 0,
+ * received -1; (2) vTh must be a finite number, received NaN`), `argument` names the first and
+ * `problems` holds every one.
  */
 export class SpikeflowError extends Error {
   /** Function that rejected the input, e.g. `lif.run`. */
   readonly where: string;
-  /** Argument that was rejected, e.g. `dt` or `input`. */
+  /** Argument that was rejected (the first one when there are several), e.g. `dt` or `input`. */
   readonly argument: string;
+  /** Every problem found, in argument order (one for a single bad argument). */
+  readonly problems: readonly Invalid[];
   /**
    * @param where - function that rejected the input
    * @param argument - name of the rejected argument
@@ -29,13 +49,20 @@ export class SpikeflowError extends Error {
     this.name = 'SpikeflowError';
     this.where = where;
     this.argument = argument;
+    this.problems = [{ argument, message }];
   }
-}
 
-/** A failed check: argument name plus the message (without the `where:` prefix). */
-export interface Invalid {
-  readonly argument: string;
-  readonly message: string;
+  /**
+   * One error for every problem found in one call (at least one): the message lists each.
+   * @param where - function that rejected the input
+   * @param problems - the problems, in argument order
+   */
+  static of(where: string, problems: readonly Invalid[]): SpikeflowError {
+    const first = problems[0] ?? { argument: 'arguments', message: 'invalid arguments' };
+    const e = new SpikeflowError(where, first.argument, problemsMessage(problems.length === 0 ? [first] : problems));
+    (e as { problems: readonly Invalid[] }).problems = Object.freeze(problems.length === 0 ? [first] : [...problems]);
+    return e;
+  }
 }
 
 /** Result of a check: `Right(value)` or `Left(Invalid)`. */

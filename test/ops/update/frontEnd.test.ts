@@ -4,10 +4,11 @@
  * derivative against hand-derived values and finite differences.
  */
 import { describe, expect, it } from 'vitest';
-import { lif, lifKernel } from '../../../src/neurons/lif.js';
-import { lifAdExKernel } from '../../../src/neurons/lifAdEx.js';
+import { lif, lifUpdate } from '../../../src/neurons/lif.js';
+import { lifAdExUpdate } from '../../../src/neurons/lifAdEx.js';
 import { defineModel } from '../../../src/neurons/model.js';
 import { models } from '../../../src/neurons/registry.js';
+import { tensor } from '../../../src/ops/tensor.js';
 import { derivative } from '../../../src/ops/update/derivative.js';
 import type { NeuronUpdate } from '../../../src/ops/update/ir.js';
 import { irOf, parseUpdate, UpdateSyntaxError } from '../../../src/ops/update/parse.js';
@@ -71,20 +72,40 @@ describe('parse', () => {
         name: 'Bad',
         id: 'bad',
         parameters: { a: { kind: 'number', default: 1, range: 'finite' } },
-        kernel: update('v = v + b;'),
+        update: update('v = v + b;'),
         state: ['v'],
         initialState: () => ({ v: 0 }),
         outputName: 'out',
       }),
     ).toThrow(/k: unknown name b/);
   });
+
+  it('still accepts the former field names kernel and kernelParams (deprecated), as aliases of update and updateParams', () => {
+    const k = update('v = v + a;');
+    const m = defineModel({
+      name: 'Old',
+      id: 'old',
+      parameters: { a: { kind: 'number', default: 1, range: 'finite' } },
+      kernel: k,
+      kernelParams: (p) => ({ a: 2 * p.a }),
+      state: ['v'],
+      initialState: () => ({ v: 0 }),
+      outputName: 'out',
+    });
+    expect(m.update).toBe(k);
+    expect(m.kernel).toBe(m.update);
+    expect(m.updateValues(m.parameters({ a: 3 }) as { a: number }, 0.001)).toEqual([6]);
+    expect(m.kernelValues).toBe(m.updateValues);
+    const [out] = m.run({ a: 3 }, 0.001)(tensor([[[0]], [[0]]], 'float64'));
+    expect(Array.from(out.data)).toEqual([6, 12]);
+  });
 });
 
 describe('print', () => {
   it('prints every model so that the text parses back to the same intermediate form', () => {
     for (const m of Object.values(models)) {
-      const ir = irOf(m.kernel);
-      const again = parseUpdate({ ...m.kernel, body: printBody(ir, 'marker') });
+      const ir = irOf(m.update);
+      const again = parseUpdate({ ...m.update, body: printBody(ir, 'marker') });
       expect(again.body).toEqual(ir.body);
     }
   });
@@ -113,7 +134,7 @@ describe('straight-line form and derivative', () => {
   };
 
   it('computes what the model computes (LIF, one step, float64)', () => {
-    const sl = straightLine(irOf(lifKernel));
+    const sl = straightLine(irOf(lifUpdate));
     const { state, output } = evaluate(sl, lifValues);
     const [out, next] = lif.step({}, 0.001)(
       { shape: [1, 1], data: new Float64Array([0.3]) },
@@ -124,7 +145,7 @@ describe('straight-line form and derivative', () => {
   });
 
   it("gives LIF's hand-derived Jacobian below threshold: ∂v'/∂v = 1 − dt/τ_mem, ∂v'/∂x = dt/τ_mem, ∂i'/∂i = 1 − dt/τ_syn", () => {
-    const sl = straightLine(irOf(lifKernel));
+    const sl = straightLine(irOf(lifUpdate));
     const at = (name: string, role: 'state' | 'input') => evaluate(derivative(sl, { role, name }), lifValues).state;
     expect(at('v', 'state')[0]).toBeCloseTo(0.9, 15);
     expect(at('x', 'input')[0]).toBeCloseTo(0.1, 15);
@@ -140,7 +161,7 @@ describe('straight-line form and derivative', () => {
   });
 
   it('matches central finite differences for LIFAdEx (exp, parameters as targets)', () => {
-    const sl = straightLine(irOf(lifAdExKernel));
+    const sl = straightLine(irOf(lifAdExUpdate));
     const values: Record<string, number> = {
       x: 0.4,
       v: 0.3,

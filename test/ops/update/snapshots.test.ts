@@ -13,7 +13,7 @@ import { printUpdate } from '../../../src/ops/update/print.js';
 describe('snapshots of the expanded updates (test/kernels/)', () => {
   for (const [name, model] of Object.entries(models)) {
     it(`${name}`, async () => {
-      const k = model.kernel;
+      const k = model.update;
       const header = [
         `// ${name} (spikeflow \`${model.id}\`): the per-neuron update, fully expanded.`,
         '// Generated from the model definition by test/ops/update/snapshots.test.ts; do not edit (npm run kernels:update).',

@@ -1,0 +1,166 @@
+/**
+ * `npm run bench:browser`: LIF throughput in headless Chromium (Debian's package, driven by
+ * playwright-core), per backend, in two pages served side by side by one local server:
+ * - `plain`: no special headers (no `SharedArrayBuffer`): `threads` runs the WebAssembly SIMD
+ *   kernel on the page's main thread;
+ * - `isolated`: `Cross-Origin-Opener-Policy: same-origin` + `Cross-Origin-Embedder-Policy:
+ *   require-corp`: `threads` runs on the main thread plus Web Workers over shared memory.
+ * Backends: `js` (the reference loop), `threads`, and `gpu` (gpu.js WebGL2 — SwiftShader, a CPU
+ * rasterizer, without a GPU; Chromium launched with SwiftShader's flags).
+ *
+ * Rows: `lif.run` over the whole `[T, 1, N]` float32 input at once, default parameters, input
+ * uniform in [0, 0.6) (the setting of issue 19's targets and of `npm run bench`): median of
+ * `--runs` runs after one warm-up, the public API with validation and output allocation included
+ * (in the isolated page with the input in ordinary memory, copied into shared memory per run,
+ * and in shared memory from the start); the `threads` kernel alone (preallocated buffers); and
+ * for every backend chunks of 100 steps threaded through the state (`measureLif`, within a time
+ * budget: what a stream does). The machine's load average is printed before and after: figures
+ * on a loaded machine are pessimistic.
+ *
+ * Usage: `npm run bench:browser -- [--sizes 1e4,1e5] [--steps 1000] [--runs 5] [--budget 10]
+ * [--backends js,threads,gpu] [--json out.json]`.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { iifeBundle } from '../test/browser/bundle.js';
+import { CHROMIUM_MISSING, findChromium, launchChromium, SWIFTSHADER_ARGS } from '../test/browser/chromium.js';
+import { pageLoading, servePages } from '../test/browser/server.js';
+import type { RunMeasurement } from './backends.page.js';
+import type { LifMeasurement } from './lifMeasure.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1e4,1e5' },
+    steps: { type: 'string', default: '1000' },
+    runs: { type: 'string', default: '5' },
+    budget: { type: 'string', default: '10' },
+    backends: { type: 'string', default: 'js,threads,gpu' },
+    json: { type: 'string' },
+  },
+});
+const sizes = String(args.sizes).split(',').map(Number);
+const T = Number(args.steps);
+const runs = Number(args.runs);
+const budgetMs = Number(args.budget) * 1000;
+const backends = String(args.backends).split(',');
+
+const fmt = (r: number): string => (r >= 1e9 ? `${(r / 1e9).toFixed(2)} G` : `${(r / 1e6).toFixed(1)} M`);
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+const chromiumPath = findChromium();
+if (chromiumPath === undefined) {
+  console.log(`browser bench not run: ${CHROMIUM_MISSING}`);
+  process.exit(1);
+}
+
+interface Row {
+  readonly page: string;
+  readonly N: number;
+  readonly backend: string;
+  readonly level: string;
+  readonly rate: number;
+  readonly ms: number;
+  readonly note: string;
+}
+const rows: Row[] = [];
+const show = (r: Row): void => {
+  rows.push(r);
+  console.log(`| ${r.page} | ${r.N.toExponential(0)} | ${r.backend} | ${r.level} | ${fmt(r.rate)} | ${r.ms.toFixed(1)} | ${r.note} |`);
+};
+
+const code = await iifeBundle(join(here, 'backends.page.ts'), 'spikeflowBench');
+const server = await servePages({ 'index.html': pageLoading('bench.js'), 'bench.js': { body: code, type: 'text/javascript' } });
+const browser = await launchChromium([...SWIFTSHADER_ARGS, '--js-flags=--max-old-space-size=8192'], chromiumPath);
+
+type Api = Record<string, (...a: unknown[]) => unknown>;
+const api = <R>(page: Page, fn: string, ...a: unknown[]): Promise<R> =>
+  page.evaluate(
+    ([f, x]) =>
+      ((globalThis as unknown as { spikeflowBench: Api }).spikeflowBench[f as string] as (...b: unknown[]) => unknown)(...(x as unknown[])),
+    [fn, a] as const,
+  ) as Promise<R>;
+
+console.log(`spikeflow browser bench, ${new Date().toISOString()}`);
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average before: ${load()}`);
+console.log(
+  `LIF float32, batch 1, input uniform [0, 0.6), T = ${T}; median of ${runs} runs after one warm-up; chunked rows: chunks of 100 within ${budgetMs / 1000} s`,
+);
+
+try {
+  const pages: Record<string, Page> = {};
+  for (const kind of ['plain', 'isolated'] as const) {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(600_000);
+    await page.goto(`${server.origin}/${kind}/`);
+    const env = await api<{ isolated: boolean; hardwareThreads: number; userAgent: string }>(page, 'env');
+    const threads = await api<number>(page, 'start');
+    console.log(`${kind} page: crossOriginIsolated ${env.isolated}, threads ready ${threads} of ${env.hardwareThreads}; ${env.userAgent}`);
+    if (kind === 'plain')
+      console.log(
+        `gpu backend: ${JSON.stringify(await api(page, 'describe'))}; auto may pick it: ${String(await api(page, 'autoSelectable'))}`,
+      );
+    pages[kind] = page;
+  }
+  console.log('| page | N | backend | measured | neuron-steps/s | ms (median run; mean chunk) | what ran |');
+  console.log('| --- | ---: | --- | --- | ---: | ---: | --- |');
+  for (const N of sizes) {
+    for (const kind of ['plain', 'isolated'] as const) {
+      const page = pages[kind] as Page;
+      console.log(`| ${kind} | ${N.toExponential(0)} | auto picks ${await api<string>(page, 'autoPick', N)} | | | | |`);
+      for (const backend of backends) {
+        if (backend === 'gpu') continue; // chunked rows only: a whole run on SwiftShader takes minutes at N = 1e5
+        const inputs = kind === 'isolated' && backend === 'threads' ? [false, true] : [false];
+        for (const shared of inputs) {
+          const m = await api<RunMeasurement>(page, 'measureRun', N, T, runs, backend, shared);
+          const where = shared ? 'input in shared memory' : 'input in ordinary memory';
+          show({
+            page: kind,
+            N,
+            backend,
+            level: `lif.run T=${T} (${where})`,
+            rate: m.rate,
+            ms: m.medianMs,
+            note: `${m.note}; ${(m.spikeFraction * 100).toFixed(1)} % spike`,
+          });
+        }
+        if (backend === 'threads') {
+          const k = await api<RunMeasurement>(page, 'measureKernel', N, T, runs);
+          show({ page: kind, N, backend, level: `kernel alone T=${T}`, rate: k.rate, ms: k.medianMs, note: k.note });
+        }
+      }
+      for (const backend of backends) {
+        try {
+          const m = await api<LifMeasurement>(page, 'measure', N, T, 100, budgetMs, backend);
+          const device = `${m.info?.device ?? '?'}${m.info?.renderer ? ` (${m.info.renderer.replace(/^ANGLE \(|\)$/g, '').slice(0, 50)})` : ''}`;
+          const steps = m.warmupOnly ? 'first chunk only, incl. compile' : `${m.steps} steps`;
+          show({
+            page: kind,
+            N,
+            backend,
+            level: `chunks of 100 (${steps})`,
+            rate: m.rate,
+            ms: (m.seconds * 1000) / Math.max(1, m.steps / 100),
+            note: `${device}; ${m.info?.note ?? ''}`,
+          });
+        } catch (e) {
+          console.log(
+            `| ${kind} | ${N.toExponential(0)} | ${backend} | chunks of 100 | failed: ${String(e).split('\n')[0]?.slice(0, 120)} | | |`,
+          );
+        }
+      }
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+console.log(`load average after: ${load()}`);
+if (args.json) writeFileSync(String(args.json), `${JSON.stringify(rows, null, 2)}\n`);

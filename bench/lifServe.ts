@@ -1,0 +1,79 @@
+/**
+ * spikeflow's side of the side-by-side LIF benchmark (bench/sideBySide.ts starts it, once per
+ * allocator setting, next to bench/norse_lif.py --serve). Reads one JSON request per line on
+ * stdin, answers one JSON line on stdout:
+ *
+ * - `{ "cmd": "measure", "N": 1e5, "T": 1000, "which": "fresh" | "reuse", "warm": true }`: times one
+ *   `lif.run` call (after an untimed one when `warm`) of `[T, 1, N]` float32 input uniform in
+ *   [0, 0.6) made by spikeflow (so in shared memory, as every tensor spikeflow makes from 1 MiB
+ *   on); `fresh`: the default (a new output per call, the caller owns it); `reuse`: the run
+ *   function built with `outputs: 'reuse'` (one output array written call after call). Backend
+ *   `auto` (threads once registered, as `spikeflow/node` registers it). Answers `{ seconds, ran, spikes }`.
+ * - `{ "cmd": "free" }`: drops the input and the run functions (and collects garbage).
+ * @module
+ */
+import { createInterface } from 'node:readline';
+import '../src/ops/backends/builtin.js';
+import '../src/ops/backends/threadsBackend.js';
+import { lif } from '../src/neurons/lif.js';
+import { executionOf } from '../src/ops/backends/backendRegistry.js';
+import { terminateThreads } from '../src/ops/backends/threads.js';
+import type { Tensor } from '../src/ops/tensor.js';
+import { uniformInput } from './cases.js';
+
+type Request = { cmd: 'measure'; N: number; T: number; which: 'fresh' | 'reuse'; warm?: boolean } | { cmd: 'free' } | { cmd: 'exit' };
+
+const gc = (globalThis as { gc?: () => void }).gc;
+let input: { N: number; T: number; xs: Tensor } | undefined;
+const runs = new Map<string, ReturnType<typeof lif.run>>();
+
+const measure = (r: Extract<Request, { cmd: 'measure' }>) => {
+  if (input === undefined || input.N !== r.N || input.T !== r.T) {
+    input = undefined;
+    runs.clear();
+    gc?.();
+    input = { N: r.N, T: r.T, xs: uniformInput(r.T, r.N, 0.6, true) };
+  }
+  let run = runs.get(r.which);
+  if (run === undefined) {
+    run = lif.run({}, 0.001, r.which === 'reuse' ? { outputs: 'reuse' } : {});
+    runs.set(r.which, run);
+  }
+  const xs = input.xs;
+  if (r.warm === true) run(xs);
+  // The previous call's garbage (a fresh output: up to gigabytes) is collected outside the timing,
+  // as Python frees Norse's tensors as soon as they are dropped.
+  gc?.();
+  const t0 = performance.now();
+  const [z] = run(xs);
+  const seconds = (performance.now() - t0) / 1000;
+  let spikes = 0;
+  const d = z.data;
+  for (let k = 0; k < d.length; k += 97) spikes += d[k] as number;
+  const e = executionOf(z);
+  return { seconds, ran: e === undefined ? 'unknown' : `${e.backend}: ${e.note ?? ''}`, spikes: spikes / Math.ceil(d.length / 97) };
+};
+
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  const r = JSON.parse(line) as Request;
+  let reply: unknown;
+  try {
+    if (r.cmd === 'measure') reply = measure(r);
+    else if (r.cmd === 'free') {
+      input = undefined;
+      runs.clear();
+      gc?.();
+      reply = { freed: true };
+    } else {
+      lines.close();
+      return;
+    }
+  } catch (e) {
+    reply = { error: String((e as Error)?.stack ?? e) };
+  }
+  process.stdout.write(`${JSON.stringify(reply)}\n`);
+});
+lines.on('close', () => {
+  void terminateThreads();
+});

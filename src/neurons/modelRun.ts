@@ -1,0 +1,182 @@
+/**
+ * One fused run of a model over a chunk `[T, ...]`: checks the input (and, for recurrent models,
+ * the weights against it), takes the initial state when none is given, builds the backend
+ * request (update param values per dtype and state shape; the caller's output array, if any), dispatches it through the backend
+ * registry and tags the results with what ran (`executionOf`).
+ * @module
+ */
+import { type BackendChoice, type NeuronRunRequest, resolveBackend, tagExecution } from '../ops/backends/backendRegistry.js';
+import { isDeviceTensor } from '../ops/backends/device.js';
+import { orThrow, SpikeflowError } from '../ops/errors.js';
+import {
+  allocate,
+  type DType,
+  dtypeOf,
+  finiteTensor,
+  fromTypedArray,
+  isTensor,
+  sameShape,
+  showShape,
+  sizeOf,
+  type Tensor,
+  type TensorData,
+} from '../ops/tensor.js';
+import type { ModelCore } from './modelDerived.js';
+import { checkState, initialStateOf } from './modelState.js';
+import type { NeuronState, ParamSpecs, ParamValues, RecurrentSpec, RunResult } from './modelTypes.js';
+import { checkOut } from './runOutput.js';
+
+/** One run's arguments, bound by `run`/`step` (`params`, `dt`, options) and by the call (`xs`, `state`). */
+export interface RunCall<P extends ParamSpecs, S extends string> {
+  /** Function name for messages, e.g. `lif.run`. */
+  readonly where: string;
+  /** Validated parameters. */
+  readonly params: ParamValues<P>;
+  /** Time step (seconds). */
+  readonly dt: number;
+  /** Whether to record every state variable per step. */
+  readonly record: boolean;
+  /** The caller's backend choice (checked). */
+  readonly backend: BackendChoice | undefined;
+  /** Identity of the `run`/`step` closure (backends cache per owner). */
+  readonly owner: object;
+  /** Input `[T, batch, ...]`. */
+  readonly xs: Tensor;
+  /** State to start from; Norse's initial state when undefined. */
+  readonly state: NeuronState<S> | undefined;
+  /** The array the outputs go into (`[T·M]` in the run's dtype), if the caller gives one (see `runOutput.ts`). */
+  readonly outFor?: ((dtype: DType, length: number) => TensorData | undefined) | undefined;
+}
+
+const castTo = (t: Tensor, dtype: DType): TensorData => {
+  if (dtypeOf(t) === dtype) return t.data;
+  const d = allocate(dtype, t.data.length);
+  d.set(t.data);
+  return d;
+};
+
+/**
+ * The recurrent wiring of a run: the input step shape checked against `inputWeights`, the
+ * recurrent weights in the dtype (diagonal zeroed without autapses), and the state shape.
+ * @throws SpikeflowError when the input does not end in the weights' input size or the recurrent
+ *   weights are not `[hidden, hidden]`
+ */
+const recurrentWiring = (
+  where: string,
+  recurrent: RecurrentSpec,
+  params: object,
+  stepShape: readonly number[],
+  dtype: DType,
+): { readonly stateShape: readonly number[]; readonly request: NeuronRunRequest['recurrent'] } => {
+  const pw = params as { inputWeights: Tensor; recurrentWeights: Tensor; autapses: boolean };
+  const [hidden, inputs] = pw.inputWeights.shape as [number, number];
+  if (stepShape[stepShape.length - 1] !== inputs) {
+    throw new SpikeflowError(
+      where,
+      'input',
+      `input step shape ${showShape(stepShape)} must end in ${inputs} (inputWeights shape ${showShape(pw.inputWeights.shape)})`,
+    );
+  }
+  if (!sameShape(pw.recurrentWeights.shape, [hidden, hidden])) {
+    throw new SpikeflowError(
+      where,
+      'recurrentWeights',
+      `recurrentWeights must have shape [${hidden}, ${hidden}], received ${showShape(pw.recurrentWeights.shape)}`,
+    );
+  }
+  const wr = allocate(dtype, hidden * hidden);
+  wr.set(pw.recurrentWeights.data);
+  if (!pw.autapses) for (let k = 0; k < hidden; k++) wr[k * hidden + k] = 0;
+  return {
+    stateShape: [...stepShape.slice(0, -1), hidden],
+    request: {
+      inputCurrent: recurrent.inputCurrent,
+      recurrentCurrent: recurrent.recurrentCurrent,
+      inputWeights: castTo(pw.inputWeights, dtype),
+      recurrentWeights: wr,
+      inputs,
+      hidden,
+    },
+  };
+};
+
+/**
+ * Runs a model over a chunk (see the module comment).
+ * @param core - the model's derivations
+ * @param updateState - for each state variable of the update, its index in the model's state
+ * @throws SpikeflowError for an input that is not a finite `[T, batch, ...]` tensor, a state that
+ *   does not fit, weights that do not fit the input, a backend that cannot run the request
+ */
+export const runModel = <P extends ParamSpecs, S extends string>(
+  core: ModelCore<P, S>,
+  updateState: readonly number[],
+  call: RunCall<P, S>,
+): RunResult<S> => {
+  const { spec } = core;
+  const { where, params, dt, xs } = call;
+  // A device-resident input (e.g. a linear map's result on the gpu backend) is float32 and is
+  // checked without copying it back; the backend that made it reads it in place.
+  const deviceInput = isDeviceTensor(xs);
+  if (!deviceInput) orThrow(where)(isTensor('input', xs));
+  if (xs.shape.length < 2) {
+    throw new SpikeflowError(where, 'input', `input must be [T, batch, ...] (time first), received shape ${showShape(xs.shape)}`);
+  }
+  const dtype = deviceInput ? 'float32' : dtypeOf(xs);
+  if (!deviceInput) orThrow(where)(finiteTensor('input', xs));
+  const T = xs.shape[0] as number;
+  const stepShape = xs.shape.slice(1);
+  const wiring = spec.recurrent === undefined ? undefined : recurrentWiring(where, spec.recurrent, params, stepShape, dtype);
+  const stateShape = wiring?.stateShape ?? stepShape;
+  const s = call.state ?? initialStateOf(core, where, stateShape, params, dtype);
+  checkState(where, spec.state, s, stateShape, dtype);
+
+  const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+  const derived = core.derive(where, params);
+  core.checkShapes(where, derived, stateShape);
+  const values = core.runValues(where, derived, dt, stateShape, dtype);
+  const M = sizeOf(stateShape);
+  const given = call.outFor?.(dtype, T * M);
+  const out = given === undefined ? undefined : checkOut(where, given, dtype, T * M, deviceInput ? undefined : xs.data);
+  const request: NeuronRunRequest = {
+    where,
+    kernel: spec.update,
+    binaryOutput: spec.outputName === 'z',
+    dtype,
+    T,
+    M,
+    stateShape,
+    stateNames: spec.state,
+    kernelState: updateState,
+    input: xs,
+    state: s,
+    params: values.params,
+    paramArrays: values.arrays,
+    dt: round(dt),
+    record: call.record,
+    recurrent: wiring?.request,
+    owner: call.owner,
+    out,
+  };
+  const chosen = resolveBackend(where, call.backend, 'neuronRun', request);
+  const ran = chosen.kernel.run(request, chosen.backend);
+  // A backend that does not write into `out` itself: copy its output there.
+  let result = ran;
+  if (out !== undefined && ran.out.data !== out) {
+    out.set(ran.out.data);
+    result = { ...ran, out: fromTypedArray(out, [T, ...stateShape]) };
+  }
+  const d = chosen.backend.describe();
+  const info = Object.freeze({
+    backend: chosen.backend.name,
+    device: result.executed?.device ?? d.device,
+    requested: chosen.requested,
+    renderer: d.renderer,
+    note: [chosen.note, result.executed?.note].filter((n) => n !== undefined && n !== '').join('; ') || undefined,
+  });
+  tagExecution(result.out, info);
+  tagExecution(result.state, info);
+  const next = result.state as NeuronState<S>;
+  if (result.recorded === undefined) return [result.out, next];
+  tagExecution(result.recorded, info);
+  return [result.out, next, result.recorded as NeuronState<S>];
+};

@@ -1,0 +1,95 @@
+/**
+ * A model's state: Norse's initial state for a layer shape (per-neuron initial values expanded
+ * over the shape) and the checks of a state a caller passes back (its variables, shapes, dtype,
+ * finite values; a device-resident state is checked without copying it back).
+ * @module
+ */
+import { isDeviceTensor } from '../ops/backends/device.js';
+import { orThrow, SpikeflowError, show } from '../ops/errors.js';
+import {
+  allocate,
+  type DType,
+  dtypeOf,
+  finiteTensor,
+  fromTypedArray,
+  isTensor,
+  sameShape,
+  showShape,
+  sizeOf,
+  type Tensor,
+  type TensorData,
+} from '../ops/tensor.js';
+import type { ModelCore } from './modelDerived.js';
+import type { NeuronState, ParamSpecs, ParamValues } from './modelTypes.js';
+import type { PerElement } from './perNeuron.js';
+
+/**
+ * Norse's initial state of a layer of `shape` for validated parameters, each variable a tensor of
+ * `shape` in `dtype`.
+ * @throws SpikeflowError when `shape` is not an array of non-negative integers, a per-neuron
+ *   parameter does not broadcast to it, or a cross-parameter check fails
+ */
+export const initialStateOf = <P extends ParamSpecs, S extends string>(
+  core: ModelCore<P, S>,
+  where: string,
+  shape: readonly number[],
+  p: ParamValues<P>,
+  dtype: DType,
+): NeuronState<S> => {
+  if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
+    throw new SpikeflowError(where, 'shape', `shape must be an array of non-negative integers, received ${show(shape)}`);
+  }
+  const derived = core.derive(where, p);
+  core.checkShapes(where, derived, shape);
+  const n = sizeOf(shape);
+  const state: Record<string, Tensor> = {};
+  for (const name of core.spec.state) {
+    const x = core.valueFor(derived, derived.initial[name] as PerElement, shape, dtype);
+    let d: TensorData;
+    if (typeof x === 'number') {
+      d = allocate(dtype, n);
+      d.fill(x);
+    } else d = x;
+    state[name] = fromTypedArray(d, shape);
+  }
+  return Object.freeze(state) as NeuronState<S>;
+};
+
+/**
+ * Checks a state passed to `step`/`run`: exactly the model's variables, each of `shape` and
+ * `dtype` with finite values.
+ * @throws SpikeflowError naming the state, the variable and what differs
+ */
+export const checkState = (where: string, names: readonly string[], state: NeuronState, shape: readonly number[], dtype: DType): void => {
+  if (state === null || typeof state !== 'object') {
+    throw new SpikeflowError(where, 'state', `state must be an object with ${names.join(', ')}, received ${show(state)}`);
+  }
+  const keys = Object.keys(state);
+  const missing = names.filter((n) => !keys.includes(n));
+  const extra = keys.filter((k) => !names.includes(k));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new SpikeflowError(where, 'state', `state must have exactly ${names.join(', ')}, received ${keys.join(', ') || 'none'}`);
+  }
+  for (const name of names) {
+    const device = isDeviceTensor(state[name]);
+    const t = device ? (state[name] as Tensor) : orThrow(where)(isTensor(`state.${name}`, state[name]));
+    if (!sameShape(t.shape, shape)) {
+      const what = where.endsWith('.step') ? 'input shape' : 'input step shape';
+      throw new SpikeflowError(
+        where,
+        'input',
+        `${what} ${showShape(shape)} does not match state shape ${showShape(t.shape)} (state.${name})`,
+      );
+    }
+    // A device-resident state (float32, produced by a backend) is checked without copying it back.
+    const stateDtype = device ? 'float32' : dtypeOf(t);
+    if (stateDtype !== dtype) {
+      throw new SpikeflowError(
+        where,
+        `state.${name}`,
+        `state.${name} has dtype ${stateDtype} but the input has dtype ${dtype}; mixed dtypes are not converted implicitly`,
+      );
+    }
+    if (!device) orThrow(where)(finiteTensor(`state.${name}`, t));
+  }
+};
