@@ -113,12 +113,13 @@ export interface BrunelOptions {
   /** Excitatory neurons (default 4000); N_I = N_E/4. */
   readonly nE?: number;
   /**
-   * Excitatory in-degree C_E (default 1000, Brunel's): every neuron receives C_E excitatory and
-   * C_I = C_E/4 inhibitory synapses (fixed in-degree) and C_ext = C_E external sources. With
-   * N_E = 4000 that is ε = 0.25; keep J·C_E = 100 mV (Brunel's) when scaling C_E down.
+   * Excitatory in-degree C_E (default ε·N_E with Brunel's ε = 0.1: 1000 at his N_E = 10 000, 400
+   * at 4000): every neuron receives C_E excitatory and C_I = C_E/4 inhibitory synapses (fixed
+   * in-degree) and C_ext = C_E external sources. Keep the network sparse: at N_E 4000 a C_E of
+   * 1000 (ε = 0.25) makes the AI point markedly more regular (CV 0.40 against 0.72 at ε = 0.1).
    */
   readonly cE?: number;
-  /** Synaptic efficacy J in mV (default 0.1). */
+  /** Synaptic efficacy J in mV (default 100/C_E, so that J·C_E = 100 mV as Brunel's 0.1 mV × 1000). */
   readonly j?: number;
   /** Transmission delay in seconds (default 1.5 ms). */
   readonly delay?: number;
@@ -131,7 +132,7 @@ export interface BrunelOptions {
 }
 
 /**
- * Brunel (2000) model A: N_E excitatory and N_E/4 inhibitory point neurons (τ 20 ms, θ 20 mV,
+ * Brunel (2000) model A (defaults: his ε = 0.1, J·C_E = 100 mV): N_E excitatory and N_E/4 inhibitory point neurons (τ 20 ms, θ 20 mV,
  * V_r 10 mV, τ_rp 2 ms, resting at 0), delta synapses (`v += J`, inhibitory `−g·J`) with fixed
  * in-degrees C_E, C_I = C_E/4 and delay D = 1.5 ms, and C_ext = C_E external Poisson
  * sources of ν_ext = (ν_ext/ν_thr)·θ/(J·C_E·τ) each (Brian2's `PoissonInput`). Regimes (Brunel's
@@ -141,9 +142,9 @@ export interface BrunelOptions {
 export const brunelNetwork = (o: BrunelOptions = {}): SpikingNetwork => {
   const nE = o.nE ?? 4000;
   const nI = Math.round(nE / 4);
-  const cE = o.cE ?? 1000;
+  const cE = o.cE ?? Math.max(1, Math.round(0.1 * nE));
   const cI = Math.round(cE / 4);
-  const J = o.j ?? 0.1;
+  const J = o.j ?? 100 / cE;
   const g = o.g ?? 5;
   const tau = 0.02;
   const theta = 20;
