@@ -106,7 +106,12 @@ export interface LinearOptions {
 
 /**
  * Applies `y = x Wᵀ + b` over the last dimension: `[..., in] → [..., out]`, dispatched through
- * the backend registry: on `js` a dense product in torch's summation order; on `gpu` (after
+ * the backend registry (`auto`: the best registered one — `threads` after `import 'spikeflow/node'`).
+ * On `js` and `threads` the product is spike-driven: only the nonzero inputs are accumulated (a
+ * spike raster is ~90 % zeros), in torch's summation order, so the result equals the dense
+ * product bit for bit; `threads` runs it in WebAssembly SIMD on worker threads. When every input
+ * is 0 or 1 the kernel says so and the pass checking that the input is finite is skipped;
+ * otherwise that check runs after the kernel (the output is discarded if it fails). On `gpu` (after
  * `import 'spikeflow/gpu'`) a gpu.js kernel whose result stays on the device, so that a following
  * neuron layer on the same backend reads it there. Each returned function is one layer: on `gpu`
  * its previous result is retired when it runs again.
@@ -132,10 +137,11 @@ export const linear = (p: LinearParameters, options: LinearOptions = {}): ((x: T
     const device = isDeviceTensor(x);
     if (!device) orThrow(where)(isTensor('input', x));
     const [O, K] = checkLinearInput(where, p, x.shape, device ? 'float32' : dtypeOf(x));
-    if (!device) orThrow(where)(finiteTensor('input', x));
     const request: LinearRequest = { where, x, weight: p.weight, bias: p.bias, rows: sizeOf(x.shape) / K, K, O, owner };
     const chosen = resolveBackend(where, backend, 'linear', request);
-    const { out, executed } = chosen.kernel.run(request, chosen.backend);
+    const { out, executed, inputSpikes } = chosen.kernel.run(request, chosen.backend);
+    // Spikes (0/1) are finite: a kernel that saw only spikes saves the pass over the input.
+    if (!device && inputSpikes !== true) orThrow(where)(finiteTensor('input', x));
     const d = chosen.backend.describe();
     return tagExecution(out, {
       backend: chosen.backend.name,

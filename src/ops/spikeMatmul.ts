@@ -28,12 +28,14 @@ const transposeOf = (w: TensorData, O: number, K: number): TensorData => {
  * the results are equal bit for bit. Wᵀ is kept per weight array (`O·K` more elements) while the
  * array lives. Writes `out`; allocates nothing else after the first call for a weight.
  * @param dtype - element type of every array
- * @returns `(x [rows, K], rows, K, w [O, K], O, bias [O] | undefined, out [rows, O]) => void`
+ * @returns `(x [rows, K], rows, K, w [O, K], O, bias [O] | undefined, out [rows, O]) => spikes`,
+ *   `spikes` true when every input was 0 or 1 (a spike raster, hence finite)
  */
 export const spikeMatmulFor =
   (dtype: DType) =>
-  (x: TensorData, rows: number, K: number, w: TensorData, O: number, bias: TensorData | undefined, out: TensorData): void => {
+  (x: TensorData, rows: number, K: number, w: TensorData, O: number, bias: TensorData | undefined, out: TensorData): boolean => {
     const wt = transposeOf(w, O, K);
+    let spikes = true;
     const f = Math.fround;
     const single = dtype === 'float32';
     for (let r = 0; r < rows; r++) {
@@ -44,6 +46,7 @@ export const spikeMatmulFor =
         const xv = x[xo + k] as number;
         if (xv === 0) continue;
         const base = k * O - oo;
+        if (xv !== 1) spikes = false;
         if (xv === 1) {
           // Typed-array stores round: float32 sums of two float32 values computed in float64 and
           // rounded once equal float32 sums.
@@ -56,4 +59,5 @@ export const spikeMatmulFor =
       }
       if (bias !== undefined) for (let o = 0; o < O; o++) out[oo + o] = (out[oo + o] as number) + (bias[o] as number);
     }
+    return spikes;
   };

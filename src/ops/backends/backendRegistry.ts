@@ -18,6 +18,9 @@ import { SpikeflowError, show } from '../errors.js';
 import type { NeuronKernel } from '../kernel.js';
 import type { DType, Tensor, TensorData } from '../tensor.js';
 import type { ConvRequest, MapResult, PoolRequest } from './convRequest.js';
+import type { Executed } from './executed.js';
+
+export type { Executed } from './executed.js';
 
 /** The kernels an op can ask a backend for (`conv`, `pool`: see `convRequest.ts`; `populationRun`: networks). */
 export type KernelName = 'neuronRun' | 'linear' | 'conv' | 'pool' | 'populationRun';
@@ -145,14 +148,6 @@ export interface NeuronRunRequest {
   readonly out?: TensorData | undefined;
 }
 
-/** What a kernel reports it executed on, when that can differ from its backend's description (gpu.js fallbacks). */
-export interface Executed {
-  /** Device that ran, e.g. the gpu.js mode of the kernel that actually executed. */
-  readonly device: string;
-  /** Why it differs from the device asked for, when it does. */
-  readonly note?: string | undefined;
-}
-
 /** Result of a fused neuron run: outputs `[T, ...stateShape]`, final state, per-step states when recorded. */
 export interface NeuronRunResult {
   readonly out: Tensor;
@@ -165,6 +160,12 @@ export interface NeuronRunResult {
 /** Result of a linear map: `[..., O]`. */
 export interface LinearResult {
   readonly out: Tensor;
+  /**
+   * True when the kernel found every input 0 or 1 (a spike raster, hence finite) while it read
+   * them: the op then skips its own pass checking that the input is finite. Otherwise the op
+   * checks after the kernel ran (and throws, discarding the output, when it is not).
+   */
+  readonly inputSpikes?: boolean | undefined;
   /** What executed (defaults to the backend's description). */
   readonly executed?: Executed | undefined;
 }

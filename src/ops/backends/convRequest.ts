@@ -5,7 +5,7 @@
  * @module
  */
 import type { Tensor } from '../tensor.js';
-import type { Executed } from './backendRegistry.js';
+import type { Executed } from './executed.js';
 
 /**
  * Resolved geometry of a 2-d convolution `x [N, C, H, W] → y [N, C_out, H_out, W_out]`

@@ -91,8 +91,8 @@ export const jsNeuronRun: KernelConfig<'neuronRun'> = {
 const runLinear = (r: LinearRequest): LinearResult => {
   const dtype = r.x.data instanceof Float64Array ? 'float64' : 'float32';
   const out = allocate(dtype, r.rows * r.O);
-  spikeMatmulFor(dtype)(r.x.data, r.rows, r.K, r.weight.data, r.O, r.bias?.data, out);
-  return { out: fromTypedArray(out, [...r.x.shape.slice(0, -1), r.O]) };
+  const inputSpikes = spikeMatmulFor(dtype)(r.x.data, r.rows, r.K, r.weight.data, r.O, r.bias?.data, out);
+  return { out: fromTypedArray(out, [...r.x.shape.slice(0, -1), r.O]), inputSpikes };
 };
 
 /** The `js` linear map (torch's summation order, float32 rounding per operation; zero inputs skipped, same bits). */

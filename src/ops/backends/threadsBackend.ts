@@ -148,10 +148,11 @@ const runLinear = (r: LinearRequest, backend: Backend): LinearResult => {
   const linear = compileThreadedLinear(dtype, (backend as ThreadsBackend).options ?? {});
   const plan = linear.plan(r.rows, r.K);
   const out = plainOrShared(plan.threads > 1)(dtype, r.rows * r.O);
-  linear(r.x.data, r.rows, r.K, r.weight.data, r.O, r.bias?.data, out);
+  const inputSpikes = linear(r.x.data, r.rows, r.K, r.weight.data, r.O, r.bias?.data, out);
   return {
     out: fromTypedArray(out, [...r.x.shape.slice(0, -1), r.O]),
-    executed: { device: 'cpu', note: `${plan.reason}; wasm simd, zero inputs skipped` },
+    inputSpikes,
+    executed: { device: 'cpu', note: `${plan.reason}; wasm simd, spike-driven (zero inputs skipped)` },
   };
 };
 

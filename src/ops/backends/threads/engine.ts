@@ -55,6 +55,8 @@ export interface LinearCall {
   readonly tw: number;
   /** Inputs per chunk: the weights of one column tile and chunk stay in cache while every row uses them. */
   readonly kc: number;
+  /** Shared flag: set to 1 by the caller, cleared by any block whose inputs are not all 0 or 1. */
+  readonly spikes: Int32Array;
   readonly bias?: Float32Array | Float64Array | undefined;
 }
 
@@ -66,7 +68,7 @@ export interface Engine {
 }
 
 type Floats = Float32Array | Float64Array;
-type WasmExports = { run: (...args: number[]) => void; memory: WebAssembly.Memory };
+type WasmExports = { run: (...args: number[]) => number; memory: WebAssembly.Memory };
 
 /** Compiles an engine (see the module docs). Self-contained: workers evaluate its text. */
 export function createEngine(spec: EngineSpec): Engine {
@@ -120,7 +122,8 @@ export function createEngine(spec: EngineSpec): Engine {
         for (let r = lo; r < hi; r += tr) {
           const n = Math.min(tr, hi - r);
           view.set(call.x.subarray(r * K, (r + n) * K), xOff);
-          run(n, K, J, xOff * E, 0, biasOff * E, outOff * E, hasBias, idxOff * E, endsOff * E, KC);
+          const ones = run(n, K, J, xOff * E, 0, biasOff * E, outOff * E, hasBias, idxOff * E, endsOff * E, KC);
+          if (ones === 0) call.spikes[0] = 0;
           if (P === O) call.out.set(view.subarray(outOff, outOff + n * O), r * O);
           else for (let q = 0; q < n; q++) call.out.set(view.subarray(outOff + q * P, outOff + q * P + O), (r + q) * O);
         }

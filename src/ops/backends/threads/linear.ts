@@ -10,7 +10,10 @@ import { createEngine, type EngineSpec, type LinearCall } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, type ThreadsOptions } from './plan.js';
 import { allocateShared, type EngineEntry, isShared, MAX_WORKERS, poolOf } from './pool.js';
 
-/** A threaded linear map: `(x, rows, K, w, O, bias, out)` as `matmulInto` in `src/ops/matmul.ts`. */
+/**
+ * A threaded linear map: `(x, rows, K, w, O, bias, out)` as `matmulInto` in `src/ops/matmul.ts`;
+ * returns whether every input was 0 or 1 (a spike raster, hence finite).
+ */
 export type ThreadedLinear = ((
   x: TensorData,
   rows: number,
@@ -19,7 +22,7 @@ export type ThreadedLinear = ((
   O: number,
   bias: TensorData | undefined,
   out: TensorData,
-) => void) & {
+) => boolean) & {
   /** Threads a product of `rows` rows of `K` inputs uses, and why. */
   readonly plan: (rows: number, K: number) => { threads: number; reason: string };
 };
@@ -86,13 +89,25 @@ export const compileThreadedLinear = (dtype: DType, options: ThreadsOptions = {}
     const starting = threads < planned ? ` (${planned} planned, web workers starting)` : '';
     return { threads, reason: `${threads} thread(s) for ${rows} rows of ${K} inputs${starting}` };
   };
-  const run = (x: TensorData, rows: number, K: number, w: TensorData, O: number, bias: TensorData | undefined, out: TensorData): void => {
+  // One shared flag per compiled map (runs are synchronous: never two at once); a plain array
+  // where SharedArrayBuffer is missing (pages without cross-origin isolation run one thread).
+  const spikes = new Int32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
+  const run = (
+    x: TensorData,
+    rows: number,
+    K: number,
+    w: TensorData,
+    O: number,
+    bias: TensorData | undefined,
+    out: TensorData,
+  ): boolean => {
     const { id, wt } = transposeOf(w, O, K, dtype);
     const { threads } = plan(rows, K);
-    const call = { x, out, K, O, wt, wtId: id, tw: linearTileWidth(dtype), kc: chunkOf(dtype), bias };
+    spikes[0] = 1;
+    const call = { x, out, K, O, wt, wtId: id, tw: linearTileWidth(dtype), kc: chunkOf(dtype), spikes, bias };
     if (threads === 1) {
       e.main.runRange(call as LinearCall, 0, rows);
-      return;
+      return spikes[0] === 1;
     }
     const p = poolOf();
     const xs = isShared(x) ? x : p.stage('linear.x', dtype, x.length);
@@ -103,6 +118,7 @@ export const compileThreadedLinear = (dtype: DType, options: ThreadsOptions = {}
     for (let a = 0; a < rows; a += step) ranges.push([a, Math.min(a + step, rows)]);
     p.run(e, { ...call, x: xs, out: os }, ranges);
     if (os !== out) out.set(os);
+    return spikes[0] === 1;
   };
   return Object.assign(run, { plan });
 };

@@ -58,7 +58,7 @@ const linearCache = new Map<DType, WasmModule>();
  * Exports `memory` and `run(rows, K, J, x, wt, bias, out, hasBias, idx, ends, KC)` (pointers in
  * bytes): `x` `[rows, K]`, `wt` tiled `[J, K, TW]`, `bias` `[J·TW]` (read when `hasBias` ≠ 0),
  * `out` `[rows, J·TW]` (padded rows), `idx` room for `rows·K` i32, `ends` room for
- * `⌈K/KC⌉·rows` i32.
+ * `⌈K/KC⌉·rows` i32. Returns 1 when every input of the block is 0 or 1 (spikes; finite), else 0.
  * @param dtype - `float32` or `float64`
  */
 export const linearWasmModule = (dtype: DType): WasmModule => {
@@ -311,14 +311,14 @@ export const linearWasmModule = (dtype: DType): WasmModule => {
       ]),
     ]),
   ]);
-  const code = [...chunks, ...gather, ...tiles];
+  const code = [...chunks, ...gather, ...tiles, ...op.get(lOnes)];
   const locals = [
     [...uleb(nI32), I32],
     [...uleb(A + 1), V128],
     [...uleb(1), L.scalar],
   ];
   const funcBody = [...vecOf(locals), ...code, ...op.end];
-  const runType = [0x60, ...vecOf(Array.from({ length: NP }, () => [I32])), ...vecOf([])];
+  const runType = [0x60, ...vecOf(Array.from({ length: NP }, () => [I32])), ...vecOf([[I32]])];
   const bytes = new Uint8Array([
     ...HEADER,
     ...section(1, vecOf([runType])),
