@@ -76,11 +76,12 @@ const api = {
 
   /**
    * `lif.run` over the whole `[T, 1, N]` input at once (the public API: validation, allocation of
-   * the output and state included): one warm-up run, then `runs` timed runs; the median.
+   * the output and state included; with `reuse` the run function keeps one output array,
+   * `outputs: 'reuse'`): one warm-up run, then `runs` timed runs; the median.
    */
-  measureRun: (N: number, T: number, runs: number, backend: BackendChoice, shared: boolean): RunMeasurement => {
+  measureRun: (N: number, T: number, runs: number, backend: BackendChoice, shared: boolean, reuse: boolean): RunMeasurement => {
     const xs = inputFor(T, N, shared);
-    const run = lif.run({}, 0.001, { backend });
+    const run = lif.run({}, 0.001, { backend, outputs: reuse ? 'reuse' : 'fresh' });
     const [warm] = run(xs);
     let spikes = 0;
     for (const v of warm.data) spikes += v;

@@ -11,8 +11,10 @@
  * Rows: `lif.run` over the whole `[T, 1, N]` float32 input at once, default parameters, input
  * uniform in [0, 0.6) (the setting of issue 19's targets and of `npm run bench`): median of
  * `--runs` runs after one warm-up, the public API with validation and output allocation included
- * (in the isolated page with the input in ordinary memory, copied into shared memory per run,
- * and in shared memory from the start); the `threads` kernel alone (preallocated buffers); and
+ * (fresh output arrays, the default, and `outputs: 'reuse'`, which keeps one output array per run
+ * function; in the isolated page also with the input in shared memory from the start,
+ * `sharedTensor`, instead of ordinary memory copied into shared memory per run); the `threads`
+ * kernel alone (preallocated buffers); and
  * for every backend chunks of 100 steps threaded through the state (`measureLif`, within a time
  * budget: what a stream does). The machine's load average is printed before and after: figures
  * on a loaded machine are pessimistic.
@@ -117,10 +119,23 @@ try {
       console.log(`| ${kind} | ${N.toExponential(0)} | auto picks ${await api<string>(page, 'autoPick', N)} | | | | |`);
       for (const backend of backends) {
         if (backend === 'gpu') continue; // chunked rows only: a whole run on SwiftShader takes minutes at N = 1e5
-        const inputs = kind === 'isolated' && backend === 'threads' ? [false, true] : [false];
-        for (const shared of inputs) {
-          const m = await api<RunMeasurement>(page, 'measureRun', N, T, runs, backend, shared);
-          const where = shared ? 'input in shared memory' : 'input in ordinary memory';
+        // threads: fresh outputs (default) and outputs: 'reuse'; in the isolated page also the input in shared memory (sharedTensor).
+        const variants: [boolean, boolean][] =
+          backend !== 'threads'
+            ? [[false, false]]
+            : kind === 'isolated'
+              ? [
+                  [false, false],
+                  [false, true],
+                  [true, true],
+                ]
+              : [
+                  [false, false],
+                  [false, true],
+                ];
+        for (const [shared, reuse] of variants) {
+          const m = await api<RunMeasurement>(page, 'measureRun', N, T, runs, backend, shared, reuse);
+          const where = `${shared ? 'input in shared memory' : 'input in ordinary memory'}, ${reuse ? "outputs: 'reuse'" : 'fresh outputs'}`;
           show({
             page: kind,
             N,

@@ -8,9 +8,8 @@
 import { fromTypedArray, type Tensor } from 'spikeflow';
 import { heatmap } from 'spikeflow/viz';
 import { controlBar } from '../lib/controls.js';
-import { binToCells, type EventSource, type Pooling, pooling } from '../lib/events.js';
+import { binRunsToCells, type EventRun, type EventSource, type Pooling, pooling, runLength, runsOf } from '../lib/events.js';
 import { outputCharts, runLive } from '../lib/live.js';
-import type { EventBatch } from '../lib/movingBar.js';
 import { movingBar } from '../lib/movingBar.js';
 import { byId } from '../lib/page.js';
 import { recordingSource } from './recording.js';
@@ -24,6 +23,7 @@ let sourceStart = 0; // simulated µs at which the current source started replay
 let now = 0; // simulated µs at the end of the last frame
 let eventCount = 0;
 let spikeCount = 0;
+let statusAt = Number.NEGATIVE_INFINITY; // wall ms of the last status line
 
 /**
  * One frame's events as a `[1, 1, 2, h, w]` tensor (channel 0 OFF, 1 ON) of blocks of `k×k` pixels,
@@ -31,13 +31,14 @@ let spikeCount = 0;
  * frame costs what its events cost, not what the sensor's pixels do (the axes stay in pixels).
  */
 const blockSide = (width: number, height: number): number => Math.max(1, Math.ceil(Math.max(width, height) / 160));
-const eventFrame = (events: EventBatch, width: number, height: number): Tensor => {
+const eventFrame = (runs: readonly EventRun[], width: number, height: number): Tensor => {
   const k = blockSide(width, height);
   const w = Math.ceil(width / k);
   const h = Math.ceil(height / k);
   const data = new Float32Array(2 * w * h);
-  for (let e = 0; e < events.length; e++) {
-    data[(events.p[e]! > 0 ? w * h : 0) + Math.floor(events.y[e]! / k) * w + Math.floor(events.x[e]! / k)]! += 1;
+  for (const { batch, from, to } of runs) {
+    const { x, y, p } = batch;
+    for (let e = from; e < to; e++) data[(p[e]! > 0 ? w * h : 0) + Math.floor(y[e]! / k) * w + Math.floor(x[e]! / k)]! += 1;
   }
   return fromTypedArray(data, [1, 1, 2, h, w]);
 };
@@ -70,15 +71,20 @@ runLive({
     const t0 = frame.time * 1e6 - sourceStart;
     const t1 = t0 + frame.steps * frame.dt * 1e6;
     now = (frame.time + frame.steps * frame.dt) * 1e6;
-    const events = source.between(t0, t1);
-    eventCount += events.length;
-    heat.push(eventFrame(events, source.width, source.height));
-    return fromTypedArray(binToCells(events, t0, frame.steps, frame.dt, pool), [frame.steps, 1, pool.neurons]);
+    // the events as views of the source's batches: a frame copies no events
+    const runs = runsOf(source, t0, t1);
+    eventCount += runLength(runs);
+    heat.push(eventFrame(runs, source.width, source.height));
+    return fromTypedArray(binRunsToCells(runs, t0, frame.steps, frame.dt, pool), [frame.steps, 1, pool.neurons]);
   },
   draw: (step) => {
     const T = step.spikes.shape[0] as number;
     charts.push(step.spikes, step.frame.dt);
     for (const z of step.spikes.data) spikeCount += z;
+    // the status line 4 times a second: a person cannot read it faster, and each change reflows the page
+    const wall = performance.now();
+    if (wall - statusAt < 250) return;
+    statusAt = wall;
     const t = step.frame.time + T * step.frame.dt;
     const lap = source.lap?.(t * 1e6 - sourceStart);
     const replay =

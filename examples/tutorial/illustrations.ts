@@ -1,11 +1,12 @@
 /**
  * The notebook's two illustrations, drawn with spikeflow's own sinks: how a leaky integrator (LI)
  * neuron behaves in time under a constant input of 0.1 and under a sawtooth input between −0.1 and
- * 0.1, and how state is carried from step to step (`[out, state] = step(x, state)`).
+ * 0.1, and how state is carried from step to step (`[out, state] = step(x, state)`): the step's
+ * state diagram (boxes and arrows labelled with Norse's equations) and the state plotted step by step.
  * @module
  */
 import { fromTypedArray, li, lif, type Tensor } from 'spikeflow';
-import { traces } from 'spikeflow/viz';
+import { stepDiagram, traces } from 'spikeflow/viz';
 
 /** Inputs `[T, 1, 2]`: neuron 0 a constant 0.1, neuron 1 a sawtooth rising from −0.1 to 0.1 every `period` steps. */
 export const liInputs = (T = 200, period = 50): Tensor => {
@@ -80,4 +81,17 @@ export const drawState = (host: HTMLElement, width: number): number => {
     .push(fromTypedArray(rows, [T, 1, 2]))
     .draw();
   return Array.from(spikes).reduce((a, b) => a + b, 0);
+};
+
+/**
+ * Draws the state diagram of LIF's step (`[z, state] = lif.step(p, dt)(x, state)`) into `host`:
+ * boxes for x, i, v (steps t and t+1) and z, arrows labelled with the update equations. The SVG
+ * scales to the panel's width.
+ */
+export const drawStateDiagram = (host: HTMLElement): SVGSVGElement => {
+  stepDiagram(lif)(host);
+  const svg = host.querySelector('svg.state-diagram') as SVGSVGElement;
+  svg.style.width = '100%';
+  svg.style.height = 'auto';
+  return svg;
 };

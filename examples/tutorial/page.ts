@@ -20,7 +20,7 @@ import source5 from './05-lif-layer.ts?raw';
 import { scalingUp } from './06-scaling-up.js';
 import source6 from './06-scaling-up.ts?raw';
 import { exercises, runExercise } from './exercises.js';
-import { drawLi, drawState } from './illustrations.js';
+import { drawLi, drawState, drawStateDiagram } from './illustrations.js';
 
 const sources = [source1, source2, source3, source4, source5, source6];
 sources.forEach((s, k) => {
@@ -31,6 +31,7 @@ showOutput(byId('out-1'), tensorsAndShapes);
 showOutput(byId('out-2'), linearAndRelu);
 showOutput(byId('out-3'), lifStepByStep);
 drawLi(byId('li-input'), byId('li-voltage'), panelWidth(byId('li-input')));
+drawStateDiagram(byId('state-diagram'));
 drawState(byId('state-plot'), panelWidth(byId('state-plot')));
 showOutput(byId('out-5'), lifLayer);
 

@@ -147,17 +147,22 @@ export const eventFrames = (options: EventFramesOptions): EventFrames => {
       return frames.map((f, i) => {
         const from = i * per;
         const to = Math.min(received, (i + 1) * per);
-        return heatmap<Tensor>()
-          .window(1)
-          .frame(C === 2 ? [2, h, w] : [h, w])
-          .pixels(k)
-          .clip(options.clip ?? 0.99)
-          .max(top > 0 ? top : undefined)
-          .width(width)
-          .height(ph + margin.top + margin.bottom)
-          .margin(margin)
-          .title(`${ms(from)}–${ms(to)} ms`)
-          .toSVG(fromTypedArray(Float32Array.from(f), [1, 1, size]));
+        return (
+          heatmap<Tensor>()
+            .window(1)
+            .frame(C === 2 ? [2, h, w] : [h, w])
+            .pixels(k)
+            .clip(options.clip ?? 0.99)
+            .max(top > 0 ? top : undefined)
+            .width(width)
+            .height(ph + margin.top + margin.bottom)
+            .margin(margin)
+            .title(`${ms(from)}–${ms(to)} ms`)
+            // past 400 lit blocks a frame is a path per colour level, not a rect per block: small multiples of a
+            // megapixel sensor would otherwise hold tens of thousands of elements (seconds to build and to parse)
+            .svgLimit(400)
+            .toSVG(fromTypedArray(Float32Array.from(f), [1, 1, size]))
+        );
       });
     },
   };

@@ -30,3 +30,11 @@ export type {
   StreamChunk,
   TimeDomain,
 } from './types.js';
+export {
+  type DiagramEdge,
+  type DiagramNode,
+  type DiagramNodeKind,
+  type StateDiagram,
+  stateDiagram,
+} from './stateDiagram.js';
+export { type SteppedModel, stepDiagram } from './stepDiagram.js';

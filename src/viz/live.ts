@@ -9,7 +9,7 @@ import { resolveTarget } from './checks.js';
 import type { ChartData } from './data.js';
 import { SVG_NS } from './document.js';
 import { chromeOf, drawingOf, plotSize } from './figure.js';
-import { renderChrome } from './render.js';
+import { type ChromeOptions, renderChrome } from './render.js';
 import type { AttachTarget, ChartSettings, Drawing } from './types.js';
 
 /** `requestAnimationFrame`, or undefined outside a browser. */
@@ -17,6 +17,27 @@ export const animationFrame = (): ((cb: () => void) => unknown) | undefined => {
   const r = (globalThis as { requestAnimationFrame?: (cb: () => void) => unknown }).requestAnimationFrame;
   return r === undefined ? undefined : (cb) => r.call(globalThis, cb);
 };
+
+/** Everything of a drawing and its chrome that the SVG shows, bar the marks, as a string: equal strings, equal SVGs. */
+const chromeKey = (d: Drawing, c: ChromeOptions): string =>
+  JSON.stringify([
+    d.x.domain(),
+    d.x.range(),
+    d.y.domain(),
+    d.y.range(),
+    d.xTicks,
+    d.yTicks,
+    d.xLabel,
+    d.yLabel,
+    d.legend,
+    d.attributes,
+    c.title,
+    c.error,
+    c.width,
+    c.height,
+    c.margin,
+    c.renderer,
+  ]);
 
 /** The live view of one chart; `data()` and `settings()` read the chart's current ones. */
 export class LiveView {
@@ -26,6 +47,12 @@ export class LiveView {
   private scheduled = false;
   /** Frames drawn so far (`data-frames` on the root). */
   private frames = 0;
+  /** The sizes last written to the root and canvas. */
+  private layout = '';
+  private ctx: CanvasRenderingContext2D | null | undefined;
+  /** What the SVG shows (see {@link chromeKey}) when the marks are on the canvas, else undefined. */
+  private chrome: string | undefined;
+  private yFormat: Drawing['yFormat'];
 
   /**
    * Appends the view to `target`.
@@ -102,18 +129,22 @@ export class LiveView {
     const useCanvas = settings.renderer === 'canvas' || (settings.renderer === 'auto' && drawing.marks > settings.svgLimit);
     const m = settings.margin;
     const { width: pw, height: ph } = plotSize(settings);
-    root.style.width = `${settings.width}px`;
-    root.style.height = `${settings.height}px`;
     const dpr = (globalThis as { devicePixelRatio?: number }).devicePixelRatio ?? 1;
-    const cw = Math.max(1, Math.round(pw * dpr));
-    const chh = Math.max(1, Math.round(ph * dpr));
-    if (canvas.width !== cw) canvas.width = cw;
-    if (canvas.height !== chh) canvas.height = chh;
-    canvas.style.left = `${m.left}px`;
-    canvas.style.top = `${m.top}px`;
-    canvas.style.width = `${pw}px`;
-    canvas.style.height = `${ph}px`;
-    const ctx = canvas.getContext('2d');
+    const layout = `${settings.width}x${settings.height}/${m.left},${m.top}/${dpr}`;
+    if (layout !== this.layout) {
+      // sizes are written when they change only: a write, even of the same value, costs a style pass
+      this.layout = layout;
+      root.style.width = `${settings.width}px`;
+      root.style.height = `${settings.height}px`;
+      canvas.width = Math.max(1, Math.round(pw * dpr));
+      canvas.height = Math.max(1, Math.round(ph * dpr));
+      canvas.style.left = `${m.left}px`;
+      canvas.style.top = `${m.top}px`;
+      canvas.style.width = `${pw}px`;
+      canvas.style.height = `${ph}px`;
+    }
+    this.ctx ??= canvas.getContext('2d');
+    const ctx = this.ctx;
     try {
       if (ctx !== null) {
         ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -121,9 +152,18 @@ export class LiveView {
         if (useCanvas) drawing.canvas(ctx, dpr);
         ctx.setTransform(1, 0, 0, 1, 0, 0);
       }
-      renderChrome(select(svg), drawing, chromeOf(this.kind, settings, data, !useCanvas, false, useCanvas ? 'canvas' : 'svg'));
+      const chrome = chromeOf(this.kind, settings, data, !useCanvas, false, useCanvas ? 'canvas' : 'svg');
+      // Marks on canvas and the same scales, labels and legend as the last frame: the SVG stays
+      // (a d3 axis redrawn every frame costs a style, layout and paint pass), bar its mark count.
+      const key = useCanvas ? chromeKey(drawing, chrome) : undefined;
+      if (key !== undefined && key === this.chrome && drawing.yFormat === this.yFormat)
+        svg.setAttribute('data-marks', String(drawing.marks));
+      else renderChrome(select(svg), drawing, chrome);
+      this.chrome = key;
+      this.yFormat = drawing.yFormat;
     } catch (e) {
       data.error = e;
+      this.chrome = undefined;
       renderChrome(select(svg), drawing, chromeOf(this.kind, settings, data, false, false, 'svg'));
     }
     root.dataset.renderer = useCanvas ? 'canvas' : 'svg';

@@ -82,7 +82,9 @@ class RasterStore implements Store {
   /** Slots of the ring holding a step (≤ window). */
   private filled = 0;
   /** The canvas strip of the live view (see `paint`). */
-  private strip: { key: string; image: Uint32Array; table: Uint32Array; rowOf: Int32Array; drawnTo: number; clearedTo: number } | undefined;
+  private strip:
+    | { key: string; image: Uint32Array; out: ImageData; table: Uint32Array; rowOf: Int32Array; drawnTo: number; clearedTo: number }
+    | undefined;
 
   constructor(
     private readonly settings: ChartSettings,
@@ -191,7 +193,15 @@ class RasterStore implements Store {
     if (strip === undefined || strip.key !== key || strip.drawnTo < from || strip.drawnTo > to) {
       const rowOf = new Int32Array(N);
       for (let n = 0; n < N; n++) rowOf[n] = Math.floor(((N - 1 - n) * H) / N);
-      strip = { key, image: new Uint32Array(W * H), table: this.colorTable(), rowOf, drawnTo: from, clearedTo: G(from) };
+      strip = {
+        key,
+        image: new Uint32Array(W * H),
+        out: ctx.createImageData(W, H),
+        table: this.colorTable(),
+        rowOf,
+        drawnTo: from,
+        clearedTo: G(from),
+      };
       this.strip = strip;
     }
     const { image, table, rowOf } = strip;
@@ -227,7 +237,7 @@ class RasterStore implements Store {
       }
     }
     strip.drawnTo = to;
-    const img = ctx.createImageData(W, H);
+    const img = strip.out; // kept with the strip: a frame allocates nothing
     const out = new Uint32Array(img.data.buffer, img.data.byteOffset, W * H);
     const g0 = G(span.start) % W;
     for (let r = 0; r < H; r++) {

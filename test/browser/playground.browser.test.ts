@@ -168,6 +168,17 @@ if (executablePath === undefined) {
       await expect(page.locator('#li-voltage svg.traces path.trace').count()).resolves.toBe(2);
       await expect(page.locator('#li-voltage svg.traces line.spike').count()).resolves.toBe(0);
       await expect(page.locator('#li-input g.legend text').allTextContents()).resolves.toEqual(['constant 0.1', 'sawtooth −0.1…0.1']);
+      // the state diagram of a LIF step: six boxes, six labelled arrows, inside its panel
+      await expect(page.locator('#state-diagram svg.state-diagram g.node').count()).resolves.toBe(6);
+      await expect(page.locator('#state-diagram svg.state-diagram g.edge text.label').allTextContents()).resolves.toContain(
+        'i′ = i − dt·τsyn⁻¹·i + x',
+      );
+      const [diagramWidth, diagramPanel] = await page.evaluate(() => [
+        document.querySelector('#state-diagram svg')!.getBoundingClientRect().width,
+        document.querySelector('#state-diagram')!.clientWidth,
+      ]);
+      expect(diagramWidth).toBeLessThanOrEqual(diagramPanel);
+      await page.locator('#state-diagram').screenshot({ path: join(artifacts, 'state-diagram.png') });
       await expect(page.locator('#state-plot svg.traces path.trace').count()).resolves.toBe(2);
       expect(await page.locator('#state-plot svg.traces line.spike').count()).toBeGreaterThan(0);
       // the exercises: editable cells whose check tells a wrong answer from a right one

@@ -31,6 +31,16 @@ interface WebPoolWorker {
   ready: boolean;
 }
 
+/**
+ * Pieces per thread of a job: threads take pieces from a shared counter, so that the threads that
+ * run (a loaded machine deschedules some) share the work; more pieces balance better, each costs
+ * a little (an atomic add and, for neuron runs, copying rows piecewise).
+ */
+export const PIECES_PER_THREAD = 4;
+
+/** Least neurons per piece of a neuron run (a piece's rows are copied one by one: narrow pieces cost per row). */
+export const MIN_PIECE_NEURONS = 2048;
+
 /** Staging buffers up to this size are kept for reuse; larger ones are allocated per run. */
 const STAGING_KEEP_BYTES = 64 * 1024 * 1024;
 
@@ -52,17 +62,23 @@ const mayBlock = (() => {
 
 /** The browser's pool of workers (one per realm, see {@link webPool}). */
 export class WebPool {
-  /** `[0]`: workers still running the current job; `[1 + k]`: 1 when worker k failed; last: scratch. */
+  /**
+   * `[0]`: workers still running the current job; `[1 + k]`: 1 when worker k failed;
+   * `[NEXT]`: the next piece of the current job to take; last: scratch.
+   */
   readonly control: Int32Array;
   /** Error text per worker, {@link ERROR_CHARS} code units each. */
   readonly errors: Uint16Array;
   readonly workers: WebPoolWorker[] = [];
+  /** Index of the piece counter in {@link WebPool.control}. */
+  private readonly next: number;
   private readonly staging = new Map<string, SharedArrayBuffer>();
   private starting: Promise<number> | undefined;
   private url: string | undefined;
 
   constructor(readonly maxWorkers: number) {
-    this.control = new Int32Array(new SharedArrayBuffer(4 * (2 + maxWorkers)));
+    this.control = new Int32Array(new SharedArrayBuffer(4 * (3 + maxWorkers)));
+    this.next = 1 + maxWorkers;
     this.errors = new Uint16Array(new SharedArrayBuffer(2 * ERROR_CHARS * maxWorkers));
   }
 
@@ -134,8 +150,11 @@ export class WebPool {
   }
 
   /**
-   * Runs ranges[0] on the calling thread and ranges[k] on worker k−1 (which must be ready);
-   * returns when all are done. `call`'s arrays must be shared (others would be copied).
+   * Runs `[ranges[0][0], ranges[last][1])` on the calling thread and `ranges.length − 1` workers
+   * (which must be ready), cut into {@link PIECES_PER_THREAD} pieces per thread (neuron runs: at
+   * least {@link MIN_PIECE_NEURONS} neurons each) that every thread
+   * takes from one shared counter (see `webWorker.ts`); returns when all are done. `call`'s arrays
+   * must be shared (others would be copied). Pieces start on multiples of 16 (whole SIMD vectors).
    * @throws SpikeflowError naming the worker that failed, with its error's text
    */
   run(entry: WebEngineEntry, call: object, ranges: readonly (readonly [number, number])[]): void {
@@ -143,7 +162,14 @@ export class WebPool {
     if (n > this.readyWorkers()) {
       throw new SpikeflowError('threads', 'ranges', `${n} worker(s) asked for, ${this.readyWorkers()} ready`);
     }
+    const lo = (ranges[0] as readonly [number, number])[0];
+    const hi = (ranges[n] as readonly [number, number])[1];
+    const least = entry.spec.kind === 'linear' ? 16 : MIN_PIECE_NEURONS;
+    const step = Math.max(least, Math.ceil((hi - lo) / ((n + 1) * PIECES_PER_THREAD) / 16) * 16);
+    const pieces: [number, number][] = [];
+    for (let a = lo; a < hi; a += step) pieces.push([a, Math.min(a + step, hi)]);
     const c = this.control;
+    Atomics.store(c, this.next, 0);
     Atomics.store(c, 0, n);
     for (let k = 0; k < n; k++) {
       const w = this.workers[k] as WebPoolWorker;
@@ -151,15 +177,17 @@ export class WebPool {
         w.worker.postMessage({ type: 'engine', id: entry.id, spec: entry.spec });
         w.engines.add(entry.id);
       }
-      const [lo, hi] = ranges[k + 1] as readonly [number, number];
-      w.worker.postMessage({ type: 'job', engine: entry.id, call, lo, hi });
+      w.worker.postMessage({ type: 'job', engine: entry.id, call, pieces, next: this.next });
     }
     let mainError: unknown;
     try {
-      const [lo, hi] = ranges[0] as readonly [number, number];
-      entry.main.runRange(call as Parameters<Engine['runRange']>[0], lo, hi);
+      for (let k = Atomics.add(c, this.next, 1); k < pieces.length; k = Atomics.add(c, this.next, 1)) {
+        const piece = pieces[k] as [number, number];
+        entry.main.runRange(call as Parameters<Engine['runRange']>[0], piece[0], piece[1]);
+      }
     } catch (e) {
       mainError = e;
+      Atomics.store(c, this.next, pieces.length); // the others stop taking pieces
     }
     const block = mayBlock(c);
     for (let v = Atomics.load(c, 0); v !== 0; v = Atomics.load(c, 0)) if (block) Atomics.wait(c, 0, v);

@@ -7,8 +7,11 @@
  *
  * Messages: `{ type: 'init', control, errors, index }` (the shared control word and error text,
  * this worker's slot); `{ type: 'engine', id, spec }` compiles an engine and keeps it;
- * `{ type: 'job', engine, call, lo, hi }` runs neurons (or rows) `[lo, hi)` of `call`, whose
- * arrays live in `SharedArrayBuffer`s. On failure the worker sets `control[1 + index]` to 1 and
+ * `{ type: 'job', engine, call, pieces, next }` runs pieces of `call` (neurons or rows `[lo, hi)`,
+ * whose arrays live in `SharedArrayBuffer`s), taking piece `k = Atomics.add(control, next, 1)`
+ * until none is left: every thread, the pool's included, takes pieces from the same counter, so a
+ * thread that starts late or runs slowly (a loaded machine) leaves its share to the others
+ * instead of making them wait. On failure the worker sets `control[1 + index]` to 1 and
  * writes the error's text (UTF-16 code units, 0-terminated) into its slot of `errors`; in every
  * case it then decrements `control[0]` (the workers still running) and notifies it.
  * @module
@@ -31,8 +34,8 @@ type Message =
       readonly type: 'job';
       readonly engine: number;
       readonly call: Parameters<Engine['runRange']>[0];
-      readonly lo: number;
-      readonly hi: number;
+      readonly pieces: readonly (readonly [number, number])[];
+      readonly next: number;
     };
 
 /**
@@ -71,7 +74,11 @@ export function webWorkerMain(scope: WebWorkerScope, make: typeof createEngine, 
         const engine = engines.get(msg.engine);
         if (engine === undefined) throw new Error(`engine ${msg.engine} was never sent`);
         if ('failed' in engine) throw engine.failed;
-        engine.runRange(msg.call, msg.lo, msg.hi);
+        const c = control as Int32Array;
+        for (let k = Atomics.add(c, msg.next, 1); k < msg.pieces.length; k = Atomics.add(c, msg.next, 1)) {
+          const piece = msg.pieces[k] as readonly [number, number];
+          engine.runRange(msg.call, piece[0], piece[1]);
+        }
       } catch (error) {
         fail(error);
       } finally {
