@@ -4,7 +4,7 @@ scaling runs with fixed in-degree, on Brian2's cython and numpy targets.
 Run with Debian's Python (brian2 2.5.1 + cython3): /usr/bin/python3 bench/brian_networks.py CASE TARGET
 CASE: cuba | coba | cuba-N (fixed in-degree 64 E + 16 I, N neurons); TARGET: cython | numpy.
 Prints one JSON line: build (s, network construction and connect), compile (s, code generation
-and compilation: a run of 0 ms), run (s, the simulated second), spikes, rate (Hz), cv, events.
+and compilation: a run of 0 ms), run (s, the simulated second), cpu (s, its process CPU time), spikes, rate (Hz), cv, events.
 Constants: Brian2's examples/CUBA.py; COBA from Brette et al. (2007) Appendix B (relative
 conductances we = 0.6, wi = 6.7). dt = 0.1 ms (Brian2's default), 1 s simulated.
 """
@@ -77,8 +77,10 @@ t1 = time.perf_counter()
 net.run(0 * ms)
 compile_s = time.perf_counter() - t1
 t2 = time.perf_counter()
+c2 = time.process_time()
 net.run(duration * second)
 run_s = time.perf_counter() - t2
+cpu_s = time.process_time() - c2
 
 i = np.asarray(M.i[:])
 t = np.asarray(M.t[:] / second)
@@ -104,6 +106,6 @@ out_degree = np.bincount(np.asarray(Ce.i[:]), minlength=n) + np.bincount(np.asar
 events = int(out_degree[i].sum())
 print(json.dumps({
     "case": case, "target": target, "n": n, "synapses": int(len(Ce) + len(Ci)),
-    "build": build, "compile": compile_s, "run": run_s, "spikes": spikes,
+    "build": build, "compile": compile_s, "run": run_s, "cpu": cpu_s, "spikes": spikes,
     "rate": spikes / (n * duration), "cv": float(np.mean(cvs)) if cvs else None, "peak": peak, "events": events,
 }))

@@ -16,6 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { binnedRate, isiCv, meanRate, mergeSpikes, rateSpectrum } from '../src/networks/analysis.js';
 import { cobaNetwork, cubaNetwork } from '../src/networks/classic.js';
 import type { NetworkChunk, SpikingNetwork } from '../src/networks/network.js';
@@ -36,6 +37,8 @@ interface Row {
   readonly build: number;
   readonly compile?: number;
   readonly run: number;
+  /** CPU seconds of the run (user + system; both sides run on one thread): robust to a loaded machine. */
+  readonly cpu: number;
   readonly rate: number;
   readonly cv: number | null;
   readonly peak: number;
@@ -51,14 +54,18 @@ const median = (xs: number[]): number => {
 
 const spikeflowCase = (name: string, n: number, duration: number, make: () => SpikingNetwork): Row => {
   const runs: number[] = [];
+  const cpus: number[] = [];
   const builds: number[] = [];
   let last: { chunk: NetworkChunk; net: SpikingNetwork } | undefined;
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
     const net = make();
     const t1 = performance.now();
+    const c0 = process.cpuUsage();
     const [chunk] = net.run(Math.round(duration / net.dt));
+    const c1 = process.cpuUsage(c0);
     const t2 = performance.now();
+    cpus.push((c1.user + c1.system) / 1e6);
     builds.push((t1 - t0) / 1000);
     runs.push((t2 - t1) / 1000);
     last = { chunk, net };
@@ -82,6 +89,7 @@ const spikeflowCase = (name: string, n: number, duration: number, make: () => Sp
     duration,
     build: median(builds),
     run: median(runs),
+    cpu: median(cpus),
     rate: meanRate(sorted, n, duration),
     cv: isiCv(sorted, n),
     peak: rateSpectrum(rate, 5 * net.dt).peak,
@@ -115,6 +123,7 @@ const brianCase = (name: string, target: string, duration: number): Row | undefi
     build: pick('build'),
     compile: Math.max(...results.map((x) => x.compile as number)),
     run: pick('run'),
+    cpu: pick('cpu'),
     rate: first.rate as number,
     cv: first.cv ?? null,
     peak: first.peak as number,
@@ -128,13 +137,14 @@ const log = (r: Row | undefined) => {
   if (r === undefined) return;
   rows.push(r);
   process.stdout.write(
-    `${r.case.padEnd(10)} ${r.tool.padEnd(15)} run ${r.run.toFixed(3)} s  build ${r.build.toFixed(3)} s${r.compile === undefined ? '' : `  compile ${r.compile.toFixed(2)} s`}  rate ${r.rate.toFixed(2)} Hz  cv ${r.cv?.toFixed(2)}  peak ${r.peak.toFixed(0)} Hz  ${(r.events / r.run / 1e6).toFixed(1)} M events/s\n`,
+    `${r.case.padEnd(10)} ${r.tool.padEnd(15)} run ${r.run.toFixed(3)} s  cpu ${r.cpu.toFixed(3)} s  build ${r.build.toFixed(3)} s${r.compile === undefined ? '' : `  compile ${r.compile.toFixed(2)} s`}  rate ${r.rate.toFixed(2)} Hz  cv ${r.cv?.toFixed(2)}  peak ${r.peak.toFixed(0)} Hz  ${(r.events / r.run / 1e6).toFixed(1)} M events/s\n`,
   );
 };
 
 for (const [name, make] of [
   ['cuba', () => cubaNetwork()],
-  ['coba', () => cobaNetwork()],
+  // Brian2's COBA integrates with method='euler', its conductances decaying by 1 − dt/τ per step: the same here.
+  ['coba', () => cobaNetwork({ synapseDecay: 'euler' })],
 ] as const) {
   log(spikeflowCase(name, 4000, 1, make));
   for (const t of targets) log(brianCase(name, t, 1));
@@ -147,12 +157,16 @@ for (const n of scaling) {
 }
 
 const md = [
-  '| case | tool | run (s per simulated s) | ratio to Brian2 cython | compile (s) | rate (Hz) | CV ISI | spectrum peak (Hz) | events/s | bytes/synapse |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  `Load average at the end: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(', ')} (${cpus().length} cores). Wall and CPU time per simulated second; ratios to Brian2 cython (< 1: spikeflow faster).`,
+  '',
+  '| case | tool | run (s per simulated s) | ratio | CPU (s per simulated s) | CPU ratio | compile (s) | rate (Hz) | CV ISI | spectrum peak (Hz) | events/s | bytes/synapse |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => {
     const ref = rows.find((q) => q.case === r.case && q.tool === 'brian2 cython');
     const perS = r.run / r.duration;
-    return `| ${r.case} | ${r.tool} | ${perS.toFixed(3)} | ${ref === undefined ? '' : (r.run / ref.run).toFixed(2)} | ${r.compile?.toFixed(1) ?? ''} | ${r.rate.toFixed(2)} | ${r.cv?.toFixed(2) ?? ''} | ${r.peak.toFixed(0)} | ${(r.events / r.run / 1e6).toFixed(1)} M | ${r.bytesPerSynapse?.toFixed(1) ?? ''} |`;
+    return `| ${r.case} | ${r.tool} | ${perS.toFixed(3)} | ${ref === undefined ? '' : (r.run / ref.run).toFixed(2)} | ${(r.cpu / r.duration).toFixed(3)} | ${ref === undefined ? '' : (r.cpu / ref.cpu).toFixed(2)} | ${r.compile?.toFixed(1) ?? ''} | ${r.rate.toFixed(2)} | ${r.cv?.toFixed(2) ?? ''} | ${r.peak.toFixed(0)} | ${(r.events / r.run / 1e6).toFixed(1)} M | ${r.bytesPerSynapse?.toFixed(1) ?? ''} |`;
   }),
 ].join('\n');
 process.stdout.write(`\n${md}\n`);

@@ -160,6 +160,7 @@ export {
   type Population,
   type PopulationOptions,
   type PopulationState,
+  type PortDecay,
   type PortSpec,
   type Projection,
   type ProjectionInfo,

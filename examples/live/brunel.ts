@@ -17,7 +17,7 @@ import '../../src/threads.js';
 
 const dt = 1e-4;
 const SHOWN = 300;
-const sizes = { small: { nE: 1000, cE: 250, j: 0.4 }, paper: { nE: 4000, cE: 1000, j: 0.1 } } as const;
+const sizes = { small: { nE: 1000, cE: 250, j: 0.4 }, paper: { nE: 4000, cE: 400, j: 0.25 } } as const;
 
 const gInput = byId<HTMLInputElement>('g');
 const nuInput = byId<HTMLInputElement>('nu');

@@ -8,7 +8,8 @@ import { brunelNetwork, classifyBrunel } from '../../src/index.js';
 import { outDir, runExample } from './common.js';
 
 const small = process.argv.includes('--small');
-const size = small ? { nE: 1000, cE: 250, j: 0.4 } : { nE: 4000, cE: 1000, j: 0.1 };
+// ε = 0.1 as Brunel's (C_E = N_E/10) and J·C_E = 100 mV, the builder's defaults.
+const size = small ? { nE: 1000, cE: 250, j: 0.4 } : { nE: 4000 };
 for (const [name, g, nu] of [
   ['SR', 3, 2],
   ['AI', 5, 2],

@@ -39,6 +39,7 @@ export {
   deltaPort,
   type Population,
   type PopulationOptions,
+  type PortDecay,
   type PortSpec,
   population,
 } from './population.js';

@@ -25,10 +25,10 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import type { NeuronUpdate } from '../ops/update/ir.js';
 import { checkOptions, checkPositiveInteger } from '../ops/validate.js';
 import { isDistribution, listOf, resolveValues, type Values } from './distributions.js';
-import { type PopulationUpdateLayout, type PortSpec, populationUpdate } from './populationUpdate.js';
+import { type PopulationUpdateLayout, type PortDecay, type PortSpec, populationUpdate } from './populationUpdate.js';
 import type { RngState } from './random.js';
 
-export type { PortSpec } from './populationUpdate.js';
+export type { PortDecay, PortSpec } from './populationUpdate.js';
 
 const positiveSeconds = (where: string, argument: string, v: unknown): number => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
@@ -37,27 +37,36 @@ const positiveSeconds = (where: string, argument: string, v: unknown): number =>
   return v;
 };
 
+const checkDecay = (where: string, decay: unknown): PortDecay => {
+  if (decay !== 'exact' && decay !== 'euler')
+    throw new SpikeflowError(where, 'decay', `decay must be "exact" or "euler", received ${show(decay)}`);
+  return decay;
+};
+
 /**
  * A current-based exponential synapse port: `I` jumps by each arriving weight and decays as
  * `dI/dt = −I/τ`; the model receives `I` as input (CUBA's `ge`, `gi` in Brian2's `CUBA.py`).
  * @param tau - time constant in seconds (> 0)
- * @throws SpikeflowError when `tau` is not > 0
+ * @param decay - `exact` (default, `e^{−dt/τ}` per step) or `euler` (`1 − dt/τ`, Brian2's `method='euler'`)
+ * @throws SpikeflowError when `tau` is not > 0 or `decay` is unknown
  */
-export const currentPort = (tau: number): PortSpec => Object.freeze({ kind: 'current', tau: positiveSeconds('currentPort', 'tau', tau) });
+export const currentPort = (tau: number, decay: PortDecay = 'exact'): PortSpec =>
+  Object.freeze({ kind: 'current', tau: positiveSeconds('currentPort', 'tau', tau), decay: checkDecay('currentPort', decay) });
 
 /**
  * A conductance-based exponential synapse port: `g` (relative to the leak conductance) jumps by
  * each arriving weight, decays as `dg/dt = −g/τ`, and the model receives `g·(reversal − v)` (COBA).
  * @param tau - time constant in seconds (> 0)
  * @param reversal - reversal potential, in the units of the model's voltage
- * @throws SpikeflowError when `tau` is not > 0 or `reversal` is not finite
+ * @param decay - `exact` (default, `e^{−dt/τ}` per step) or `euler` (`1 − dt/τ`, Brian2's `method='euler'`)
+ * @throws SpikeflowError when `tau` is not > 0, `reversal` is not finite or `decay` is unknown
  */
-export const conductancePort = (tau: number, reversal: number): PortSpec => {
+export const conductancePort = (tau: number, reversal: number, decay: PortDecay = 'exact'): PortSpec => {
   positiveSeconds('conductancePort', 'tau', tau);
   if (typeof reversal !== 'number' || !Number.isFinite(reversal)) {
     throw new SpikeflowError('conductancePort', 'reversal', `reversal must be a finite potential, received ${show(reversal)}`);
   }
-  return Object.freeze({ kind: 'conductance', tau, reversal });
+  return Object.freeze({ kind: 'conductance', tau, reversal, decay: checkDecay('conductancePort', decay) });
 };
 
 /**
@@ -237,7 +246,7 @@ export const compilePopulation = (name: string, pop: Population, dt: number, rng
     return {
       name: pname,
       spec,
-      decay: spec.kind === 'delta' ? 0 : Math.exp(-dt / spec.tau),
+      decay: spec.kind === 'delta' ? 0 : spec.decay === 'euler' ? 1 - dt / spec.tau : Math.exp(-dt / spec.tau),
       init: v === undefined || spec.kind === 'delta' ? new Float32Array(n) : resolveValues(where, `init.${pname}`, v, n, rng),
     };
   });

@@ -19,12 +19,19 @@
 import type { NeuronModel } from '../neurons/model.js';
 import type { NeuronUpdate } from '../ops/update/ir.js';
 
+/**
+ * How a port's state decays over a step: `exact` (default) multiplies by `e^{−dt/τ}`; `euler`
+ * by `1 − dt/τ`, as Brian2's `method='euler'` integrates `dg/dt = −g/τ` (the decay of a time
+ * constant `−dt/ln(1 − dt/τ)`, 1 % shorter at dt/τ = 0.02).
+ */
+export type PortDecay = 'exact' | 'euler';
+
 /** A synaptic input port: how the weights of arriving spikes act on the neuron. */
 export type PortSpec =
   /** Exponential current (in the model's input units): jumps by the weight, decays with `tau` seconds. */
-  | { readonly kind: 'current'; readonly tau: number }
+  | { readonly kind: 'current'; readonly tau: number; readonly decay?: PortDecay }
   /** Exponential conductance (relative to the leak): drives `g·(reversal − v)`, decays with `tau` seconds. */
-  | { readonly kind: 'conductance'; readonly tau: number; readonly reversal: number }
+  | { readonly kind: 'conductance'; readonly tau: number; readonly reversal: number; readonly decay?: PortDecay }
   /** Delta synapse: the weight is added to a state variable (default the voltage) at once. */
   | { readonly kind: 'delta'; readonly target?: string };
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   allToAll,
   brunelNetwork,
+  conductancePort,
   currentDrive,
   currentPort,
   deltaPort,
@@ -201,6 +202,26 @@ describe('neurons, ports, delays', () => {
     // The delta port acts at step 1: v jumps by 0.5 before the update.
     const v = c.state.B?.v?.data as Float32Array;
     expect((v[1] as number) - (v[0] as number)).toBeCloseTo(0.5 * (1 - dt * 50), 5);
+  });
+
+  it("a port with decay 'euler' decays by 1 − dt/τ per step (Brian2's method='euler'); a bad decay is named", () => {
+    const dt = 1e-4;
+    const net = spikingNetwork({
+      dt,
+      populations: {
+        A: population(pointLif, 1, { params: { vLeak: -60, vTh: -50 } }),
+        B: population(pointLif, 1, { params: { vTh: 100 }, ports: { g: conductancePort(0.01, 0, 'euler') } }),
+      },
+      projections: [projection('A', 'B', { connect: allToAll(), port: 'g', weight: 3 })],
+      drives: [currentDrive('A', (t) => (t < dt / 2 ? 1e5 : 0))],
+      monitors: { B: { vars: ['g'], indices: [0] } },
+    });
+    const g = net.run(30)[0].state.B?.g?.data as Float32Array;
+    // Arrives at step 1, recorded after that step's decay: 3·(1 − dt/τ)^(t)
+    expect(g[1]).toBeCloseTo(3 * (1 - dt / 0.01), 6);
+    expect(g[21]).toBeCloseTo(3 * (1 - dt / 0.01) ** 21, 5);
+    expect(g[21]).not.toBeCloseTo(3 * Math.exp((-21 * dt) / 0.01), 5);
+    expect(() => currentPort(0.005, 'rk4' as never)).toThrow(/currentPort: decay must be "exact" or "euler", received "rk4"/);
   });
 
   it('refractory period: under strong drive the inter-spike interval is round(t_ref/dt) steps', () => {
