@@ -13,7 +13,6 @@
  */
 import type { ByteBuffer } from 'flatbuffers';
 import type { Decompress } from 'fzstd';
-import type { WaveFile } from 'wavefile';
 import { SpikeflowError } from '../../ops/errors.js';
 
 /** The parts of each format library that the decoders use. */
@@ -28,8 +27,11 @@ export interface FormatLibraries {
   };
   /** An XML parser (the AEDAT 4 IOHeader's stream description). */
   readonly linkedom: { readonly DOMParser: new () => { parseFromString(text: string, type: string): Document } };
-  /** WAV `fmt ` chunk reader. */
-  readonly wavefile: { readonly WaveFile: typeof WaveFile };
+  /**
+   * WAV `fmt ` chunk reader (the part of wavefile's `WaveFile` the decoder uses; declared here so
+   * that spikeflow's published types do not depend on wavefile's own declarations).
+   */
+  readonly wavefile: { readonly WaveFile: new () => { fromBuffer(bytes: Uint8Array, samples?: boolean): void; fmt: object } };
 }
 
 /** Name of a format library. */
