@@ -112,7 +112,10 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
   const rec = r.record ? stateNames.map(() => alloc(dtype, T * M)) : undefined;
   // The wasm engine checks every input tile it copies in (one SIMD pass over data already in
   // cache); the js loop does not, so its input is checked here first. Same error either way.
-  const nonFinite = plan.engine === 'wasm' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  // Shared where it exists (workers set it); a page without cross-origin isolation runs one thread
+  // and has no SharedArrayBuffer, so the flag lives in ordinary memory there.
+  const flagBuffer = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(4) : new ArrayBuffer(4);
+  const nonFinite = plan.engine === 'wasm' ? new Int32Array(flagBuffer) : undefined;
   if (nonFinite === undefined) orThrow(r.where)(finiteTensor('input', r.input));
   compiled({
     T,
