@@ -48,7 +48,17 @@ const build = (): SpikingNetwork => {
 };
 
 const rasterChart = raster<Tensor>().renderer('canvas').window(5000).dt(dt).width(640).height(300).title(`spikes of ${SHOWN} E neurons`);
-const rateChart = rate<Tensor>().window(5000).bin(10).dt(dt).width(640).height(200).title('E population rate (1 ms bins)').color('#2f6fde');
+// The rate plot takes every E neuron, not only the SHOWN ones of the raster: it is fed one column
+// holding the fraction of E neurons that spiked at each step, so a 1 ms bar is the mean rate per E
+// neuron in Hz (`rate`'s Hz unit divides by neurons · steps · dt, and there is one "neuron").
+const rateChart = rate<Tensor>()
+  .window(5000)
+  .bin(10)
+  .dt(dt)
+  .width(640)
+  .height(200)
+  .title('E population rate, all E neurons (Hz, 1 ms bins)')
+  .color('#2f6fde');
 rasterChart(byId('raster'));
 rateChart(byId('rates'));
 
@@ -61,6 +71,18 @@ const shown = (c: NetworkChunk): Tensor => {
   for (let q = 0; q < s.i.length; q++)
     if ((s.i[q] as number) < SHOWN) d[((s.step[q] as number) - c.start) * SHOWN + (s.i[q] as number)] = 1;
   return fromTypedArray(d, [c.steps, 1, SHOWN]);
+};
+
+/** Fraction of the E population spiking at each step of a chunk, `[steps, 1, 1]`. */
+const eFraction = (c: NetworkChunk): Tensor => {
+  const n = net?.populations[0]?.n ?? 1;
+  const f = new Float32Array(c.steps);
+  const s = c.spikes.E as SpikeList;
+  for (let q = 0; q < s.step.length; q++) {
+    const k = (s.step[q] as number) - c.start;
+    f[k] = (f[k] ?? 0) + 1 / n;
+  }
+  return fromTypedArray(f, [c.steps, 1, 1]);
 };
 
 const measures = (): string => {
@@ -102,7 +124,7 @@ animationFrames()
         state = next;
         const t = shown(chunk);
         rasterChart.push(t);
-        rateChart.push(t);
+        rateChart.push(eFraction(chunk));
         recent.push(chunk);
         let kept = recent.reduce((a, c) => a + c.steps, 0);
         while (kept > 5000 && recent.length > 1) kept -= (recent.shift() as NetworkChunk).steps;

@@ -361,6 +361,9 @@ if (executablePath === undefined) {
       await expect(page.locator('#g-value').textContent()).resolves.toBe('3.0');
       const before = await page.locator('#status').textContent();
       await page.waitForFunction((b) => document.querySelector('#status')?.textContent !== b, before, { timeout: 15_000 });
+      // The rate plot draws the whole E population's mean rate per neuron (Hz, 1 ms bars).
+      const bars = await page.$$eval('#rates rect.bar', (rs) => rs.length);
+      expect(bars).toBeGreaterThan(0);
       await page.screenshot({ path: join(artifacts, 'brunel-live.png'), fullPage: true });
       expect(errors).toEqual([]);
       await close();
