@@ -9,6 +9,7 @@ import type { DType, TensorData } from '../../tensor.js';
 import type { UpdateCall } from '../../update/js.js';
 import type { Engine, EngineSpec } from './engine.js';
 import { type WorkerThreads, workerThreads } from './plan.js';
+import { stageShared } from './staging.js';
 import { terminateWebPool, webPool, webWorkerCount } from './webPool.js';
 import { workerSource } from './worker.js';
 
@@ -75,13 +76,7 @@ export class Pool implements ThreadPool {
 
   /** A shared array of at least `length` elements for a staging role (reused; large ones are not kept). */
   stage(role: string, dtype: DType, length: number): TensorData {
-    const bytes = length * (dtype === 'float64' ? 8 : 4);
-    let sab = this.staging.get(role);
-    if (sab === undefined || sab.byteLength < bytes) {
-      sab = new SharedArrayBuffer(Math.max(bytes, 8));
-      if (bytes <= STAGING_KEEP_BYTES) this.staging.set(role, sab);
-    }
-    return dtype === 'float64' ? new Float64Array(sab, 0, length) : new Float32Array(sab, 0, length);
+    return stageShared(this.staging, role, dtype, length);
   }
 
   /**
@@ -162,9 +157,6 @@ const sharedBytes = (call: object): number => {
   }
   return bytes;
 };
-
-/** Staging buffers up to this size are kept for reuse; larger ones are allocated per run. */
-const STAGING_KEEP_BYTES = 64 * 1024 * 1024;
 
 let pool: Pool | undefined;
 

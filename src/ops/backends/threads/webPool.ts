@@ -16,6 +16,7 @@
 import { SpikeflowError } from '../../errors.js';
 import type { DType, TensorData } from '../../tensor.js';
 import type { Engine, EngineSpec } from './engine.js';
+import { stageShared } from './staging.js';
 import { ERROR_CHARS, webWorkerSource } from './webWorker.js';
 
 /** A compiled engine with its identity (as `pool.ts`'s `EngineEntry`). */
@@ -40,9 +41,6 @@ export const PIECES_PER_THREAD = 4;
 
 /** Least neurons per piece of a neuron run (a piece's rows are copied one by one: narrow pieces cost per row). */
 export const MIN_PIECE_NEURONS = 2048;
-
-/** Staging buffers up to this size are kept for reuse; larger ones are allocated per run. */
-const STAGING_KEEP_BYTES = 64 * 1024 * 1024;
 
 /** Whether this thread may block in `Atomics.wait` (a worker may, a page's main thread may not). */
 const mayBlock = (() => {
@@ -140,13 +138,7 @@ export class WebPool {
 
   /** A shared array of at least `length` elements for a staging role (reused; large ones are not kept). */
   stage(role: string, dtype: DType, length: number): TensorData {
-    const bytes = length * (dtype === 'float64' ? 8 : 4);
-    let sab = this.staging.get(role);
-    if (sab === undefined || sab.byteLength < bytes) {
-      sab = new SharedArrayBuffer(Math.max(bytes, 8));
-      if (bytes <= STAGING_KEEP_BYTES) this.staging.set(role, sab);
-    }
-    return dtype === 'float64' ? new Float64Array(sab, 0, length) : new Float32Array(sab, 0, length);
+    return stageShared(this.staging, role, dtype, length);
   }
 
   /**

@@ -1,0 +1,24 @@
+/**
+ * Staging buffers of the threads backend's worker pools (Node's `pool.ts` and the browser's
+ * `webPool.ts`): shared arrays that an input in ordinary memory is copied into before a run.
+ * @module
+ */
+import type { DType, TensorData } from '../../tensor.js';
+
+/** Staging buffers up to this size are kept for reuse; larger ones are allocated per run. */
+const STAGING_KEEP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A shared array of at least `length` elements of `dtype` for a staging `role`: the buffer kept in
+ * `staging` for that role when it is large enough, else a new `SharedArrayBuffer` (kept for the
+ * role when at most {@link STAGING_KEEP_BYTES}). Contents are not cleared.
+ */
+export const stageShared = (staging: Map<string, SharedArrayBuffer>, role: string, dtype: DType, length: number): TensorData => {
+  const bytes = length * (dtype === 'float64' ? 8 : 4);
+  let sab = staging.get(role);
+  if (sab === undefined || sab.byteLength < bytes) {
+    sab = new SharedArrayBuffer(Math.max(bytes, 8));
+    if (bytes <= STAGING_KEEP_BYTES) staging.set(role, sab);
+  }
+  return dtype === 'float64' ? new Float64Array(sab, 0, length) : new Float32Array(sab, 0, length);
+};
