@@ -112,14 +112,14 @@ const neuronOp = (
       const arrays = arraysFor(batch);
       const request: NeuronRunRequest = {
         where,
-        kernel: update,
+        update,
         binaryOutput: update.output === 'z',
         dtype,
         T,
         M: batch * size,
         stateShape,
         stateNames: update.state,
-        kernelState: update.state.map((_, k) => k),
+        updateState: update.state.map((_, k) => k),
         input: fromTypedArray(x, [T, batch, size]),
         state: Object.fromEntries(update.state.map((s) => [s, fromTypedArray(st[s] as TensorData, stateShape)])),
         params: per.map((p, j) => (uniform[j] ? (p[0] as number) : 0)),

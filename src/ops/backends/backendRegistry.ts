@@ -15,8 +15,8 @@
  * @module
  */
 import { SpikeflowError, show } from '../errors.js';
-import type { NeuronKernel } from '../kernel.js';
 import type { DType, Tensor, TensorData } from '../tensor.js';
+import type { NeuronUpdate } from '../update/ir.js';
 import type { ConvRequest, MapResult, PoolRequest } from './convRequest.js';
 import type { Executed } from './executed.js';
 
@@ -96,13 +96,13 @@ export interface RecurrentRequest {
 /**
  * One fused neuron run over a chunk, already validated by the model (see
  * `src/neurons/model.ts`). Every kernel computes the same thing: `T` steps of `M` independent
- * neurons running `kernel`.
+ * neurons running `update`.
  */
 export interface NeuronRunRequest {
   /** Caller, for error messages (e.g. `lif.run`). */
   readonly where: string;
-  /** The per-neuron update. */
-  readonly kernel: NeuronKernel;
+  /** The per-neuron update (parsed and validated by the kernel front end, `src/ops/update/`). */
+  readonly update: NeuronUpdate;
   /** Whether the output is spikes (0/1), which backends may pack. */
   readonly binaryOutput: boolean;
   /** Element type of input, state and results. */
@@ -115,17 +115,17 @@ export interface NeuronRunRequest {
   readonly stateShape: readonly number[];
   /** Model state variables in the model's order. */
   readonly stateNames: readonly string[];
-  /** For each kernel state variable, its index in `stateNames`. */
-  readonly kernelState: readonly number[];
+  /** For each state variable of `update`, its index in `stateNames`. */
+  readonly updateState: readonly number[];
   /** Input chunk `[T, ...]` (for recurrent models `[T, batch, inputs]`). */
   readonly input: Tensor;
   /** Initial state (validated; may be a device-resident state of a backend). */
   readonly state: Readonly<Record<string, Tensor>>;
-  /** Kernel parameter values in `kernel.params` order, rounded to the dtype (0 where per-neuron). */
+  /** Parameter values in `update.params` order, rounded to the dtype (0 where per-neuron). */
   readonly params: readonly number[];
   /**
-   * Per-neuron kernel parameters: entry `j` is the `[M]` values (in the run's dtype) of
-   * `kernel.params[j]` when it differs per neuron, else undefined. Absent when every parameter is a scalar.
+   * Per-neuron parameters: entry `j` is the `[M]` values (in the run's dtype) of
+   * `update.params[j]` when it differs per neuron, else undefined. Absent when every parameter is a scalar.
    */
   readonly paramArrays?: readonly (TensorData | undefined)[] | undefined;
   /** Time step in seconds, rounded to the dtype. */
@@ -201,7 +201,7 @@ export interface LinearRequest {
  */
 export interface PopulationRunRequest {
   /** The population's update: inputs `$ext` then one per port; output 0/1 spikes. */
-  readonly update: NeuronKernel;
+  readonly update: NeuronUpdate;
   /** Number of neurons. */
   readonly n: number;
   /** Values of `update.params` (float32 values; entries of per-neuron parameters ignored). */

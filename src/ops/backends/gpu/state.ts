@@ -5,7 +5,7 @@
  */
 import { SpikeflowError, show } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import type { NeuronUpdate as NeuronKernel } from '../../update/ir.js';
+import type { NeuronUpdate } from '../../update/ir.js';
 import type { Backend, BackendDescription } from '../backendRegistry.js';
 import type { DeviceGroup, DeviceStorage } from '../device.js';
 import { type GpuJsInstance, type GpuJsKernel, gpuJs } from '../gpujs.js';
@@ -63,7 +63,7 @@ export interface State {
   gpu: GpuJsInstance | undefined;
   mode: Exclude<GpuMode, 'auto'> | undefined;
   description: BackendDescription | undefined;
-  readonly neuronKernels: WeakMap<NeuronKernel, Map<string, GpuJsKernel>>;
+  readonly neuronKernels: WeakMap<NeuronUpdate, Map<string, GpuJsKernel>>;
   readonly otherKernels: Map<string, GpuJsKernel>;
   readonly linearOutputs: WeakMap<object, DeviceGroup>;
   readonly neuronOutputs: WeakMap<object, OutputCopy>;
