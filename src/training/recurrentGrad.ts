@@ -6,6 +6,7 @@
  * ∂L/∂z_{t−1}[j] = Σ_n ḡcur_t[n]·W_rec[n, j]
  * ∂W_in[n, m] += Σ_t ḡcur_t[n]·x_t[m],   ∂W_rec[n, j] += Σ_t ḡcur_t[n]·z_{t−1}[j],   ∂x_t[m] = Σ_n ḡcur_t[n]·W_in[n, m]
  * ```
+ * (with separate gradients of the two currents where a model's update takes them apart, e.g. LSNN).
  * Source: Norse `norse/torch/module/snn.py` (`SNNRecurrentCell`), commit 065a3b45.
  * @module
  */
@@ -35,8 +36,10 @@ export const recurrentSpikeGrad = (gcur: Float64Array, o: number, B: number, N: 
 
 /** Arguments of {@link recurrentWeightGrads}. */
 export interface RecurrentGradArgs {
-  /** ∂loss/∂(input current) `[T, B, N]`. */
+  /** ∂loss/∂(input current `x·W_inᵀ`) `[T, B, N]`. */
   readonly gcur: Float64Array;
+  /** ∂loss/∂(recurrent current `z_{t−1}·W_recᵀ`) `[T, B, N]` (default `gcur`: both enter one sum, as in LIF). */
+  readonly grec?: Float64Array | undefined;
   /** The chunk's input `[T, B, nIn]`. */
   readonly x: TensorData;
   /** The chunk's spikes `[T, B, N]`. */
@@ -66,6 +69,7 @@ export interface RecurrentGradArgs {
  */
 export const recurrentWeightGrads = (a: RecurrentGradArgs): Float64Array | undefined => {
   const { gcur: g, x, out, z0, win, gWin, gWrec, T, B, N, nIn } = a;
+  const gr = a.grec ?? g;
   const gx = a.needInput ? new Float64Array(T * B * nIn) : undefined;
   for (let t = 0; t < T; t++) {
     for (let bb = 0; bb < B; bb++) {
@@ -75,17 +79,19 @@ export const recurrentWeightGrads = (a: RecurrentGradArgs): Float64Array | undef
       const zo = t > 0 ? ((t - 1) * B + bb) * N : bb * N;
       for (let nn = 0; nn < N; nn++) {
         const gn = g[go + nn]!;
-        if (gn === 0) continue;
         const wo = nn * nIn;
-        for (let m = 0; m < nIn; m++) {
-          const xm = x[xo + m]!;
-          if (xm !== 0) gWin[wo + m] = gWin[wo + m]! + gn * xm;
-          if (gx !== undefined) gx[xo + m] = gx[xo + m]! + gn * win[wo + m]!;
-        }
+        if (gn !== 0)
+          for (let m = 0; m < nIn; m++) {
+            const xm = x[xo + m]!;
+            if (xm !== 0) gWin[wo + m] = gWin[wo + m]! + gn * xm;
+            if (gx !== undefined) gx[xo + m] = gx[xo + m]! + gn * win[wo + m]!;
+          }
+        const gq = gr[go + nn]!;
+        if (gq === 0) continue;
         const ro = nn * N;
         for (let j = 0; j < N; j++) {
           const zj = zPrev[zo + j]!;
-          if (zj !== 0) gWrec[ro + j] = gWrec[ro + j]! + gn * zj;
+          if (zj !== 0) gWrec[ro + j] = gWrec[ro + j]! + gq * zj;
         }
       }
     }
