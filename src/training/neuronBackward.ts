@@ -22,6 +22,7 @@
 import { SpikeflowError } from '../ops/errors.js';
 import type { TensorData } from '../ops/tensor.js';
 import { lifBackwardWasm } from './kernels/lifGrad.js';
+import { giveScratch, takeScratch } from './kernels/scratch.js';
 import type { BackwardResult, StateGrad, TrainableLayer } from './layer.js';
 import type { NeuronConfig, NeuronTape } from './neuronTape.js';
 import { recurrentSpikeGrad, recurrentWeightGrads } from './recurrentGrad.js';
@@ -54,10 +55,17 @@ export const neuronBackward = (
   if (tape === undefined || tape === null || typeof tape !== 'object' || !('out' in tape)) {
     throw new SpikeflowError(`${layer.name}.backward`, 'tape', 'tape must come from forward(..., { tape: true })');
   }
+  if (tape.use.recycled)
+    throw new SpikeflowError(
+      `${layer.name}.backward`,
+      'tape',
+      'this tape was already used by a backward pass and its buffers were reused by a later forward pass: run backward before the next forward',
+    );
   const { T, B, N, out, vd, bd, ij, s0 } = tape;
   const BN = B * N;
   if (gOut.length !== T * BN)
     throw new SpikeflowError(`${layer.name}.backward`, 'gOut', `gOut must hold ${T * BN} values, received ${gOut.length}`);
+  tape.use.done = true;
   const { p, dt, reset, kind, sg, rec } = c;
   const detach = rec; // Norse's lif_step / lsnn_step detach z in the reset (and in LSNN's b update)
   const tauMemInv = p.tauMemInv as number;
@@ -73,7 +81,7 @@ export const neuronBackward = (
   const gb = Float64Array.from(gState?.b ?? new Float64Array(BN));
   const gzPrev = Float64Array.from(gState?.z ?? new Float64Array(BN));
   // ∂L/∂(input current) per step: the layer's gx for feed-forward models, the current jump's gradient for recurrent ones
-  const gcur = rec || needInput ? new Float64Array(T * BN) : undefined;
+  const gcur = rec || needInput ? takeScratch('float64', T * BN) : undefined; // written in full
   let gTauMem = 0;
   let gTauSyn = 0;
   let gTauAdapt = 0;
@@ -244,5 +252,6 @@ export const neuronBackward = (
     autapses,
     needInput,
   });
+  giveScratch(gcur);
   return { gx, gState: gStateOut };
 };

@@ -11,6 +11,7 @@
 import { matmulInto } from '../ops/matmul.js';
 import { allocate, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
 import { lifForwardWasm } from './kernels/lifGrad.js';
+import { takeScratch } from './kernels/scratch.js';
 import type { ForwardOptions, ForwardResult, LayerState, TrainableLayer } from './layer.js';
 import { checkInput, checkState, type NeuronConfig, type NeuronTape } from './neuronTape.js';
 
@@ -53,9 +54,10 @@ export const neuronForward = (
   if (b !== undefined) b.set(s0.b as TensorData);
   const z = c.rec ? allocate(dtype, BN) : undefined;
   if (z !== undefined) z.set(s0.z as TensorData);
-  const vd = record && kind !== 'li' && kind !== 'libox' ? allocate(dtype, T * BN) : undefined;
-  const bd = record && kind === 'lsnn' ? allocate(dtype, T * BN) : undefined;
-  const ij = record && paramGrads && (kind === 'lif' || kind === 'li' || kind === 'lsnn') ? allocate(dtype, T * BN) : undefined;
+  // written in full below (each step, each neuron)
+  const vd = record && kind !== 'li' && kind !== 'libox' ? takeScratch(dtype, T * BN) : undefined;
+  const bd = record && kind === 'lsnn' ? takeScratch(dtype, T * BN) : undefined;
+  const ij = record && paramGrads && (kind === 'lif' || kind === 'li' || kind === 'lsnn') ? takeScratch(dtype, T * BN) : undefined;
   // Input currents of the recurrent models: xa = x·W_inᵀ (all steps at once), xb = z_{t−1}·W_recᵀ per step.
   let xa: Float64Array | undefined;
   const xb = c.rec ? new Float64Array(BN) : undefined;
@@ -148,6 +150,8 @@ export const neuronForward = (
   if (z !== undefined) st.z = z;
   if (i !== undefined) st.i = i;
   if (b !== undefined) st.b = b;
-  const tape: NeuronTape | undefined = record ? { T, B, N, nIn: F, xs: x, out, s0, vd, bd, ij, dtype } : undefined;
+  const tape: NeuronTape | undefined = record
+    ? { T, B, N, nIn: F, xs: x, out, s0, vd, bd, ij, dtype, use: { done: false, recycled: false } }
+    : undefined;
   return { out: fromTypedArray(out, [T, B, N]), state: st, tape };
 };

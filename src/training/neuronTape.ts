@@ -8,6 +8,7 @@
 import { SpikeflowError, show } from '../ops/errors.js';
 import type { SurrogateGradient } from '../ops/surrogates.js';
 import type { DType, Tensor, TensorData } from '../ops/tensor.js';
+import { giveScratch } from './kernels/scratch.js';
 import type { LayerState } from './layer.js';
 
 /** Model families of the hand-written loops: LIF (and LIFRecurrent), LI, LIFBox, LIBox, LSNN (and LSNNRecurrent). */
@@ -67,7 +68,21 @@ export interface NeuronTape {
   readonly ij: TensorData | undefined;
   /** The dtype of the forward values. */
   readonly dtype: DType;
+  /** `done`: a backward pass ran over this tape; `recycled`: its buffers went to a later forward pass. */
+  readonly use: { done: boolean; recycled: boolean };
 }
+
+/**
+ * Gives a used tape's own buffers (`v_d`, `b_d`, current jumps) back to the scratch pool
+ * (`kernels/scratch.ts`); a later backward pass over it is refused.
+ * @param tape - a tape a backward pass has run over
+ */
+export const recycleTape = (tape: NeuronTape): void => {
+  tape.use.recycled = true;
+  giveScratch(tape.vd);
+  giveScratch(tape.bd);
+  giveScratch(tape.ij);
+};
 
 /**
  * Checks a layer input and returns its shape.
