@@ -11,7 +11,9 @@
  * Reported: run time per simulated second, ratio to Brian2 cython, mean rate, CV of ISIs, peak of
  * the population rate's spectrum (Hz), synaptic events per second and bytes per synapse.
  *
- * Run: `npm run bench:networks` (`-- --quick` for one rep, no numpy target and no 64k run).
+ * Run: `npm run bench:networks` (`-- --quick` for one rep, no numpy target and no 64k run;
+ * `-- --scaling=4000,16000,64000` picks the scaling sizes, `-- --scaling-only` skips CUBA/COBA, and
+ * `-- --targets=cython` picks Brian2's targets).
  * Results: `bench/results/networks-latest.{json,md}`.
  */
 import { spawnSync } from 'node:child_process';
@@ -26,8 +28,12 @@ import '../src/threads.js';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const reps = Number(args.find((a) => a.startsWith('--reps='))?.slice(7) ?? (quick ? 1 : 3));
-const targets = quick ? ['cython'] : ['cython', 'numpy'];
-const scaling = quick ? [4000, 16000] : [4000, 16000, 64000];
+const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const targets = option('targets')?.split(',') ?? (quick ? ['cython'] : ['cython', 'numpy']);
+const scaling = option('scaling')?.split(',').map(Number) ?? (quick ? [4000, 16000] : [4000, 16000, 64000]);
+const scalingOnly = args.includes('--scaling-only');
+for (const n of scaling)
+  if (!Number.isInteger(n) || n < 100) throw new Error(`--scaling: expected neuron counts (integers ≥ 100), received ${option('scaling')}`);
 
 interface Row {
   readonly tool: string;
@@ -146,6 +152,7 @@ for (const [name, make] of [
   // Brian2's COBA integrates with method='euler', its conductances decaying by 1 − dt/τ per step: the same here.
   ['coba', () => cobaNetwork({ synapseDecay: 'euler' })],
 ] as const) {
+  if (scalingOnly) break;
   log(spikeflowCase(name, 4000, 1, make));
   for (const t of targets) log(brianCase(name, t, 1));
 }
