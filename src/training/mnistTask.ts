@@ -52,7 +52,7 @@ export interface MnistOptions {
   readonly outputGain?: number;
   /**
    * Data augmentation: each training digit is moved by up to this many pixels in x and y (seeded,
-   * drawn anew at every epoch); test digits are never moved (default 0).
+   * drawn anew at every epoch); test digits are never moved (default 1).
    */
   readonly shift?: number;
 }
@@ -90,7 +90,7 @@ export const mnistTask = (digits: Digits, options: MnistOptions = {}): MnistTask
     lr: 2e-3,
     inputGain: 4,
     outputGain: 4,
-    shift: 0,
+    shift: 1,
     ...options,
   };
   const n = digits.labels.length;
@@ -104,7 +104,11 @@ export const mnistTask = (digits: Digits, options: MnistOptions = {}): MnistTask
   }
   const side = Math.round(Math.sqrt(F));
   if (o.shift !== 0 && side * side !== F) {
-    throw new SpikeflowError('mnistTask', 'shift', `shift needs square images (features = side²), received ${show(F)} features`);
+    throw new SpikeflowError(
+      'mnistTask',
+      'shift',
+      `shift needs square images (features = side²; give shift: 0 for other data), received ${show(F)} features`,
+    );
   }
   const split = seededPermutation(n, uniformSource(o.seed));
   const trainIdx = split.slice(0, o.trainSize);

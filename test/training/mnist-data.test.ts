@@ -75,7 +75,7 @@ describe("mnistTask's shift option", () => {
     images: Float32Array.from({ length: 40 * 784 }, () => (rng.next() < 0.2 ? rng.next() : 0)),
     labels: Int32Array.from({ length: 40 }, (_, k) => k % 10),
   };
-  const options = { trainSize: 30, testSize: 10, encoding: 'current', steps: 2 } as const;
+  const options = { trainSize: 30, testSize: 10, encoding: 'current', steps: 2, shift: 0 } as const;
 
   it('moves the training digits only: test batches equal those without shifts', () => {
     const plain = mnistTask(digits, options);
@@ -94,6 +94,8 @@ describe("mnistTask's shift option", () => {
   it('refuses shifts of features that are not a square image', () => {
     const flat = { images: new Float32Array(40 * 10), labels: digits.labels };
     expectArgumentError(() => mnistTask(flat, { ...options, shift: 1 }), 'shift', /received 10 features/);
+    // the default (1 px) too: such data asks for shift 0
+    expectArgumentError(() => mnistTask(flat, { trainSize: 30, testSize: 10 }), 'shift', /give shift: 0/);
     expect(() => mnistTask(flat, options)).not.toThrow();
   });
 });
