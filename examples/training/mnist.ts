@@ -105,6 +105,7 @@ const train = async (c: PageConfig): Promise<void> => {
   status.textContent = 'loading the digits…';
   try {
     digits ??= c.digits === undefined ? await loadPackageDigits() : await loadDigitSet(c.digits);
+    byId('digit-count').textContent = `${digits.labels.length} digits loaded`;
     const task = mnistTask(digits, {
       hidden: num('hidden'),
       steps: num('steps'),

