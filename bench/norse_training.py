@@ -1,5 +1,5 @@
 """Norse's forward + backward (BPTT through its surrogate gradients) on the sizes of
-bench/training.bench.ts, for a side-by-side run. float32, T steps, batch B, default LIFParameters
+bench/training.bench.ts, for a side-by-side run, on --threads torch threads (default 1). float32, T steps, batch B, default LIFParameters
 (SuperSpike, alpha 100), input uniform in [0, 0.6) with requires_grad, loss = z.sum() (LIF) or
 the LI output's sum (LIF -> Linear(N, 100) -> LI); median of `runs` runs after `warmup` warm-up runs. Also
 the bytes autograd saves for backward per neuron-step (torch.autograd.graph.saved_tensors_hooks).
@@ -39,7 +39,9 @@ def main():
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (torch.set_num_threads)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     T = args.steps
     rows = []

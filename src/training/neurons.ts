@@ -30,6 +30,7 @@ import { matmulInto } from '../ops/matmul.js';
 import { type SurrogateGradient, surrogateGradient } from '../ops/surrogates.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
 import { lifBackwardWasm, lifForwardWasm, lifWasmAvailable } from './kernels/lifGrad.js';
+import { giveScratch, takeScratch } from './kernels/scratch.js';
 import type { BackwardResult, ForwardOptions, ForwardResult, LayerState, StateGrad, TrainableLayer } from './layer.js';
 import { perNeuronLayer } from './perNeuron.js';
 
@@ -219,6 +220,8 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     for (const name of stateNames) s[name] = allocate(dtype, size).fill(init[name]?.data[0] as number);
     return s;
   };
+  // The last tape: once a backward pass has run over it, the next forward pass reuses its buffers.
+  let last: Tape | undefined;
   const layer: TrainableLayer = {
     name: model.name,
     params,
@@ -226,7 +229,12 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     grads,
     outFeatures,
     initialState,
-    forward: (xs, state, fo) => forward(cfg, layer, stateNames, paramGrads, xs, state, fo),
+    forward: (xs, state, fo) => {
+      if (last?.use.done === true) recycle(last);
+      const r = forward(cfg, layer, stateNames, paramGrads, xs, state, fo);
+      last = r.tape as Tape | undefined;
+      return r;
+    },
     backward: (tape, gOut, gState, needInput = true) => backward(cfg, layer, autapses, paramGrads, tape as Tape, gOut, gState, needInput),
     zeroGrad: () => {
       for (const g of Object.values(grads)) g.fill(0);
@@ -247,7 +255,17 @@ interface Tape {
   readonly bd: TensorData | undefined;
   readonly ij: TensorData | undefined;
   readonly dtype: DType;
+  /** `done`: a backward pass ran over this tape; `recycled`: its buffers went to a later forward pass. */
+  readonly use: { done: boolean; recycled: boolean };
 }
+
+/** Gives a used tape's own buffers (`v_d`, `b_d`, current jumps) back to the scratch pool. */
+const recycle = (tape: Tape): void => {
+  tape.use.recycled = true;
+  giveScratch(tape.vd);
+  giveScratch(tape.bd);
+  giveScratch(tape.ij);
+};
 
 const checkInput = (name: string, xs: Tensor): [number, number, number] => {
   if (xs === null || typeof xs !== 'object' || !('shape' in xs) || xs.shape.length !== 3) {
@@ -291,9 +309,10 @@ const forward = (
   if (b !== undefined) b.set(s0.b as TensorData);
   const z = c.rec ? allocate(dtype, BN) : undefined;
   if (z !== undefined) z.set(s0.z as TensorData);
-  const vd = record && kind !== 'li' && kind !== 'libox' ? allocate(dtype, T * BN) : undefined;
-  const bd = record && kind === 'lsnn' ? allocate(dtype, T * BN) : undefined;
-  const ij = record && paramGrads && (kind === 'lif' || kind === 'li' || kind === 'lsnn') ? allocate(dtype, T * BN) : undefined;
+  // written in full below (each step, each neuron)
+  const vd = record && kind !== 'li' && kind !== 'libox' ? takeScratch(dtype, T * BN) : undefined;
+  const bd = record && kind === 'lsnn' ? takeScratch(dtype, T * BN) : undefined;
+  const ij = record && paramGrads && (kind === 'lif' || kind === 'li' || kind === 'lsnn') ? takeScratch(dtype, T * BN) : undefined;
   // Input currents of the recurrent models: xa = x·W_inᵀ (all steps at once), xb = z_{t−1}·W_recᵀ per step.
   let xa: Float64Array | undefined;
   const xb = c.rec ? new Float64Array(BN) : undefined;
@@ -387,7 +406,9 @@ const forward = (
   if (z !== undefined) st.z = z;
   if (i !== undefined) st.i = i;
   if (b !== undefined) st.b = b;
-  const tape: Tape | undefined = record ? { T, B, N, nIn: F, xs: x, out, s0, vd, bd, ij, dtype } : undefined;
+  const tape: Tape | undefined = record
+    ? { T, B, N, nIn: F, xs: x, out, s0, vd, bd, ij, dtype, use: { done: false, recycled: false } }
+    : undefined;
   return { out: fromTypedArray(out, [T, B, N]), state: st, tape };
 };
 
@@ -404,10 +425,17 @@ const backward = (
   if (tape === undefined || tape === null || typeof tape !== 'object' || !('out' in tape)) {
     throw new SpikeflowError(`${layer.name}.backward`, 'tape', 'tape must come from forward(..., { tape: true })');
   }
+  if (tape.use.recycled)
+    throw new SpikeflowError(
+      `${layer.name}.backward`,
+      'tape',
+      'this tape was already used by a backward pass and its buffers were reused by a later forward pass: run backward before the next forward',
+    );
   const { T, B, N, nIn, out, vd, bd, ij, s0 } = tape;
   const BN = B * N;
   if (gOut.length !== T * BN)
     throw new SpikeflowError(`${layer.name}.backward`, 'gOut', `gOut must hold ${T * BN} values, received ${gOut.length}`);
+  tape.use.done = true;
   const { p, dt, exact, reset, kind, sg, rec } = c;
   const detach = rec; // Norse's lif_step / lsnn_step detach z in the reset (and in LSNN's b update)
   const tauMemInv = p.tauMemInv as number;
@@ -428,7 +456,7 @@ const backward = (
   const gb = Float64Array.from(gState?.b ?? new Float64Array(BN));
   const gzPrev = Float64Array.from(gState?.z ?? new Float64Array(BN));
   // ∂L/∂(input current) per step: the layer's gx for feed-forward models, the current jump's gradient for recurrent ones
-  const gcur = rec || needInput ? new Float64Array(T * BN) : undefined;
+  const gcur = rec || needInput ? takeScratch('float64', T * BN) : undefined; // written in full
   let gTauMem = 0;
   let gTauSyn = 0;
   let gTauAdapt = 0;
@@ -630,5 +658,6 @@ const backward = (
     }
   }
   if (!autapses) for (let k = 0; k < N; k++) gWrec[k * N + k] = 0;
+  giveScratch(g);
   return { gx, gState: gStateOut };
 };
