@@ -2,39 +2,45 @@
  * Backpropagation through time through spikeflow's neuron models: `trainable(model, p, dt)`
  * turns a model (LIF, LI, LIFBox, LIBox, LSNN, LIFRecurrent, LSNNRecurrent) into a
  * {@link TrainableLayer} whose forward pass is the model's own update (operation for operation,
- * so float64 spikes equal the model's `run` and Norse's) and whose backward pass is the adjoint
- * of that update, derived by hand below and checked against Norse's autograd
- * (`test/training/grad-reference.test.ts`) and by finite differences.
- *
- * Adjoint of one LIF step (forward Euler, reset by value; `k = dt·τ_mem⁻¹`, `c = 1 − dt·τ_syn⁻¹`,
- * `s = σ'(v_d − v_th)` the surrogate of `method`/`alpha`; `ḡ` the gradient of the loss):
- * ```
- * ḡz   = ∂L/∂z_t + ḡv'·(v_reset − v_d)        (the reset is differentiated, as Norse's LIF; the
- *                                              recurrent models detach it as Norse's lif_step does)
- * ḡv_d = ḡv'·(1 − z) + ḡz·s
- * ḡi_j = ḡi'·c + ḡv_d·k,   ḡx = ḡi_j,   ḡi = ḡi_j,   ḡv = ḡv_d·(1 − k)
- * ḡv_th −= ḡz·s,  ḡv_reset += ḡv'·z,  ḡv_leak += ḡv_d·k,
- * ḡτ_mem⁻¹ += ḡv_d·dt·((v_leak − v) + i_j),  ḡτ_syn⁻¹ += ḡi'·(−dt)·i_j
- * ```
- * The other models follow the same pattern (see each loop). Memory of the tape: one value per
- * neuron-step (the pre-reset voltage `v_d`; LSNN also the decayed threshold `b_d`) in the input's
- * dtype, plus the outputs; with `paramGrads` one more (the current jump).
+ * so float64 spikes equal the model's `run` and Norse's; `neuronForward.ts`) and whose backward
+ * pass is the adjoint of that update (`neuronBackward.ts`, hand-written for speed and checked
+ * against the derivation of the model's update text, Norse's autograd and finite differences).
+ * Memory of the tape: one value per neuron-step (the pre-reset voltage `v_d`; LSNN also the
+ * decayed threshold `b_d`) in the input's dtype, plus the outputs; with `paramGrads` one more
+ * (the current jump). Forward Euler only (Norse's integration): the models' `exponentialEuler`
+ * and `exact` integrations are refused.
  * Sources: Norse `functional/lif.py`, `leaky_integrator.py`, `lif_box.py`,
  * `leaky_integrator_box.py`, `lsnn.py`, `threshold.py` (commit 065a3b45).
  * @module
  */
 
+import { li } from '../neurons/li.js';
+import { liBox } from '../neurons/liBox.js';
+import { lif, lifRecurrent } from '../neurons/lif.js';
+import { lifBox } from '../neurons/lifBox.js';
+import { lsnn, lsnnRecurrent } from '../neurons/lsnn.js';
 import type { NeuronModel, ParamSpecs, ParamsInput, ParamValue } from '../neurons/model.js';
 import { SpikeflowError, show } from '../ops/errors.js';
+<<<<<<< HEAD
+import { surrogateGradient } from '../ops/surrogates.js';
+import { allocate, type DType, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
+import { derivedTrainable } from './derived.js';
+import { lifWasmAvailable } from './kernels/lifGrad.js';
+import type { LayerState, TrainableLayer } from './layer.js';
+import { neuronBackward } from './neuronBackward.js';
+import { neuronForward } from './neuronForward.js';
+import type { NeuronConfig, NeuronKind, NeuronTape } from './neuronTape.js';
+=======
 import { matmulInto } from '../ops/matmul.js';
 import { type SurrogateGradient, surrogateGradient } from '../ops/surrogates.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
 import { lifBackwardWasm, lifForwardWasm, lifWasmAvailable } from './kernels/lifGrad.js';
 import { giveScratch, takeScratch } from './kernels/scratch.js';
 import type { BackwardResult, ForwardOptions, ForwardResult, LayerState, StateGrad, TrainableLayer } from './layer.js';
+>>>>>>> main
 import { perNeuronLayer } from './perNeuron.js';
 
-/** Models {@link trainable} supports (Norse class names). */
+/** Models with hand-written adjoints in {@link trainable} (Norse class names); every other model with an update gets derived ones. */
 export const TRAINABLE_MODELS = ['LIF', 'LI', 'LIFBox', 'LIBox', 'LSNN', 'LIFRecurrent', 'LSNNRecurrent'] as const;
 
 /** Options of {@link trainable}. */
@@ -56,26 +62,33 @@ export interface TrainableOptions {
   readonly train?: readonly string[];
   /** Neurons N of a layer with `train` whose parameters are all scalars. */
   readonly features?: number;
+  /**
+   * Where the backward pass comes from: `handWritten` (the default for {@link TRAINABLE_MODELS}:
+   * fast loops and kernels, `neuronBackward.ts`) or `derived` (the default for every other model,
+   * e.g. one made with `defineModel`: differentiated from the model's update text, `derived.ts`;
+   * scalar parameters only, any integration the update implements). Both give the same gradients
+   * for the built-in models (`test/training/derived.test.ts`).
+   */
+  readonly adjoint?: 'handWritten' | 'derived';
 }
 
 type Num = Record<string, number>;
 
-interface Cfg {
-  readonly kind: 'lif' | 'li' | 'box' | 'libox' | 'lsnn';
-  readonly rec: boolean;
-  readonly n: number | undefined;
-  readonly nIn: number | undefined;
-  readonly p: Num;
-  readonly exact: boolean;
-  readonly reset: number;
-  readonly sg: SurrogateGradient;
-  readonly method: string;
-  readonly alpha: number;
-  readonly dt: number;
-  readonly wasm: boolean;
-}
-
 const where = 'trainable';
+
+const BUILT_IN: readonly (readonly [NeuronModel, NeuronKind])[] = [
+  [lif, 'lif'],
+  [lifRecurrent, 'lif'],
+  [li, 'li'],
+  [lifBox, 'box'],
+  [liBox, 'libox'],
+  [lsnn, 'lsnn'],
+  [lsnnRecurrent, 'lsnn'],
+];
+
+/** The family of hand-written loops for a built-in model (by its update), undefined for others. */
+const handWrittenKind = (model: { readonly update: NeuronModel['update'] }): NeuronKind | undefined =>
+  BUILT_IN.find(([m]) => m.update === model.update)?.[1];
 
 const matrix = (v: unknown, name: string): { data: Float64Array; shape: [number, number] } => {
   const t = v as Tensor;
@@ -89,10 +102,22 @@ const matrix = (v: unknown, name: string): { data: Float64Array; shape: [number,
  * parameters are `inputWeights` `[N, in]` and `recurrentWeights` `[N, N]` (the diagonal stays zero
  * and gets no gradient unless `autapses`, as Norse's hook does); the feed-forward models have no
  * trainable tensors (their scalar parameters' gradients are reported with `paramGrads`).
- * @param model - one of {@link TRAINABLE_MODELS} (e.g. `lif`)
- * @param p - the model's parameters (Norse's names in camelCase; scalars only)
+ * The built-in {@link TRAINABLE_MODELS} use hand-written adjoints; any other model with an update
+ * (e.g. one made with `defineModel`) gets the adjoint derived from its update (`derived.ts`).
+ * @param model - a neuron model with an update (e.g. `lif`, or a `defineModel` model)
+ * @param p - the model's parameters (Norse's names in camelCase; scalars, or per-neuron `[N]` for LIF and LI)
  * @param dt - time step in seconds (> 0)
- * @throws SpikeflowError for other models, invalid parameters, `method: 'adjoint'`
+ * @param options - see {@link TrainableOptions}
+ * @throws SpikeflowError for a non-model, invalid parameters or options, `method: 'adjoint'`,
+ *   an integration other than `euler` with the hand-written adjoints
+ * @example
+ * ```ts
+ * import { lif, tensor, trainable } from 'spikeflow';
+ * const layer = trainable(lif, { tauMemInv: 50 }, 0.001, { paramGrads: true });
+ * const r = layer.forward(tensor([[[0.5, 0.9]], [[0.7, 0.2]]], 'float64'));
+ * const b = layer.backward(r.tape, new Float64Array(r.out.data.length).fill(1));
+ * console.log(b.gx, layer.grads.tauMemInv);
+ * ```
  */
 export const trainable = <P extends ParamSpecs, S extends string>(
   model: NeuronModel<P, S>,
@@ -100,21 +125,30 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   dt = 0.001,
   options: TrainableOptions = {},
 ): TrainableLayer => {
-  if (model === null || typeof model !== 'object' || !(TRAINABLE_MODELS as readonly string[]).includes(model.name)) {
+  if (model === null || typeof model !== 'object' || typeof (model as { update?: { body?: unknown } }).update?.body !== 'string') {
+    throw new SpikeflowError(where, 'model', `model must be a neuron model with an update (e.g. lif), received ${show(model)}`);
+  }
+  const adjoint = options.adjoint ?? (handWrittenKind(model) === undefined ? 'derived' : 'handWritten');
+  if (adjoint !== 'derived' && adjoint !== 'handWritten')
+    throw new SpikeflowError(where, 'options.adjoint', `options.adjoint must be "handWritten" or "derived", received ${show(adjoint)}`);
+  if (adjoint === 'derived') {
+    for (const k of ['kernel', 'train', 'features'] as const)
+      if (options[k] !== undefined)
+        throw new SpikeflowError(where, `options.${k}`, `options.${k} needs the hand-written adjoints (${TRAINABLE_MODELS.join(', ')})`);
+    return derivedTrainable(model, p, dt, { paramGrads: options.paramGrads === true });
+  }
+  const kind = handWrittenKind(model);
+  if (kind === undefined)
     throw new SpikeflowError(
       where,
       'model',
-      `model must be one of ${TRAINABLE_MODELS.join(', ')}, received ${show((model as { name?: unknown })?.name ?? model)}`,
+      `hand-written adjoints exist for ${TRAINABLE_MODELS.join(', ')}, received ${show(model.name)} (use options.adjoint "derived")`,
     );
-  }
   if (typeof dt !== 'number' || !Number.isFinite(dt) || dt <= 0)
     throw new SpikeflowError(where, 'dt', `dt must be a finite number > 0 (seconds), received ${show(dt)}`);
   const v = model.parameters(p) as Record<string, ParamValue>;
   const num: Num = {};
   for (const [k, x] of Object.entries(v)) if (typeof x === 'number') num[k] = x;
-  const kind = ({ LIF: 'lif', LIFRecurrent: 'lif', LI: 'li', LIFBox: 'box', LIBox: 'libox', LSNN: 'lsnn', LSNNRecurrent: 'lsnn' } as const)[
-    model.name as (typeof TRAINABLE_MODELS)[number]
-  ];
   const rec = model.recurrent;
   const spiking = kind === 'lif' || kind === 'box' || kind === 'lsnn';
   const sg = spiking ? surrogateGradient(String(v.method), Number(v.alpha)) : () => 0;
@@ -125,7 +159,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     throw new SpikeflowError(
       where,
       'integration',
-      `trainable supports integration 'euler' (Norse's), received ${show(v.integration)}; the backward pass of ${show(v.integration)} is not derived yet`,
+      `trainable supports integration 'euler' (Norse's), received ${show(v.integration)}; the hand-written adjoints are forward Euler's (options.adjoint "derived" differentiates ${show(v.integration)})`,
     );
   const perNeuronKeys = Object.entries(v)
     .filter(([k, x]) => typeof x === 'object' && x !== null && k !== 'inputWeights' && k !== 'recurrentWeights')
@@ -165,7 +199,6 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     kind,
     rec,
     p: num,
-    exact: false, // forward Euler only (see above); the exact-decay branches wait for the derived integrations
     reset: ['value', 'subtract', 'none'].indexOf(resetMethod),
     sg,
     method: String(v.method),
@@ -206,7 +239,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     throw new SpikeflowError(where, 'options.kernel', `options.kernel must be "wasm" or "js", received ${show(kernel)}`);
   if (kernel === 'wasm' && !lifWasmAvailable())
     throw new SpikeflowError(where, 'options.kernel', 'options.kernel "wasm" needs WebAssembly SIMD, unavailable here');
-  const cfg: Cfg = { ...cfgBase, n, nIn, wasm: kernel === 'wasm' };
+  const cfg: NeuronConfig = { ...cfgBase, n, nIn, wasm: kernel === 'wasm' };
   const stateNames: string[] = kind === 'lif' || kind === 'li' ? ['v', 'i'] : kind === 'lsnn' ? ['v', 'i', 'b'] : ['v'];
   if (rec) stateNames.unshift('z');
   const init = model.initialState([1, rec ? (n as number) : 1], p) as Record<string, Tensor>;
@@ -229,6 +262,11 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     grads,
     outFeatures,
     initialState,
+<<<<<<< HEAD
+    forward: (xs, state, fo) => neuronForward(cfg, layer, stateNames, paramGrads, xs, state, fo),
+    backward: (tape, gOut, gState, needInput = true) =>
+      neuronBackward(cfg, layer, autapses, paramGrads, tape as NeuronTape, gOut, gState, needInput),
+=======
     forward: (xs, state, fo) => {
       if (last?.use.done === true) recycle(last);
       const r = forward(cfg, layer, stateNames, paramGrads, xs, state, fo);
@@ -236,12 +274,15 @@ export const trainable = <P extends ParamSpecs, S extends string>(
       return r;
     },
     backward: (tape, gOut, gState, needInput = true) => backward(cfg, layer, autapses, paramGrads, tape as Tape, gOut, gState, needInput),
+>>>>>>> main
     zeroGrad: () => {
       for (const g of Object.values(grads)) g.fill(0);
     },
   };
   return layer;
 };
+<<<<<<< HEAD
+=======
 
 interface Tape {
   readonly T: number;
@@ -661,3 +702,4 @@ const backward = (
   giveScratch(g);
   return { gx, gState: gStateOut };
 };
+>>>>>>> main
