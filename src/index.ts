@@ -345,3 +345,10 @@ export {
 // --- perf: shared memory and output reuse (the `threads` backend reads shared tensors in place) ---
 export { SHARED_FROM_BYTES, sharedTensor } from './ops/tensor.js';
 export type { OutputPolicy, RunCallOptions } from './neurons/runOutput.js';
+export {
+  configureOutputPool,
+  type OutputPoolOptions,
+  type OutputPoolStats,
+  outputPoolStats,
+  releaseOutputPool,
+} from './ops/outputPool.js';
