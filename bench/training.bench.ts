@@ -3,8 +3,8 @@
  * of LIF(N) → Linear(N → 100) → LI(100), at N = 1e3, 1e4, 1e5, batch 1 and 32, T = 100, float32,
  * default LIF parameters (SuperSpike, α 100), input uniform in [0, 0.6) with ∂input computed, loss =
  * Σz (LIF) or Σ LI output (stack): spikeflow's `trainable` layers (one thread) and Norse's autograd
- * (bench/norse_training.py) on 1 and on 2 torch threads, in the same run, median of the timed runs
- * after warm-up runs on both sides (JIT, WebAssembly tier-up, allocators). Also the memory the
+ * (bench/norse_training.py) on 1 and on 2 torch threads, in the same run, median of the timed samples
+ * after warm-up calls on both sides (JIT, WebAssembly tier-up, allocators). Also the memory the
  * forward pass keeps for the backward pass, per neuron-step, on both sides.
  *
  * Like with like: both sides run under the same glibc malloc settings (`MALLOC_MMAP_MAX_=0`,
@@ -79,21 +79,38 @@ const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)] as number;
 };
 
-/** Wall and CPU seconds (user + system of this process) of each timed run, after the warm-up runs. */
+/**
+ * Seconds per call, by wall and by CPU time of the process, of each timed sample. Warm-up: at least
+ * `--warmup` calls and {@link WARMUP_SECONDS} of wall time (small cases need tens of calls before
+ * V8 has optimised the JavaScript around the kernels). A sample repeats the call until it lasts at
+ * least {@link SAMPLE_SECONDS} (short calls are below the CPU clock's resolution). Norse's script
+ * follows the same rules.
+ */
 const time = (fn: () => void, runs: number): { wall: number[]; cpu: number[] } => {
-  for (let k = 0; k < opts.warmup; k++) fn();
+  const w0 = performance.now();
+  let calls = 0;
+  while (calls < opts.warmup || performance.now() - w0 < WARMUP_SECONDS * 1000) {
+    fn();
+    calls++;
+  }
+  const per = (performance.now() - w0) / 1000 / calls;
+  const reps = Math.max(1, Math.ceil(SAMPLE_SECONDS / per));
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let k = 0; k < runs; k++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    fn();
-    wall.push((performance.now() - t0) / 1000);
+    for (let q = 0; q < reps; q++) fn();
+    wall.push((performance.now() - t0) / 1000 / reps);
     const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1e6);
+    cpu.push((c.user + c.system) / 1e6 / reps);
   }
   return { wall, cpu };
 };
+/** Least wall time of the warm-up calls. */
+const WARMUP_SECONDS = 2;
+/** Least wall time of one timed sample. */
+const SAMPLE_SECONDS = 0.2;
 
 /** Bytes of the typed arrays a tape holds (recursively), minus the input it references. */
 const tapeBytes = (tape: unknown, input: Tensor): number => {
@@ -218,7 +235,7 @@ const md = [
     (opts.defaultMalloc === true
       ? ' Default glibc malloc settings.'
       : ' Both sides with MALLOC_MMAP_MAX_=0 and a huge MALLOC_TRIM_THRESHOLD_ (freed memory stays in the process).'),
-  `T = ${T}, float32, ∂input computed, median of ${opts.runs} runs after ${opts.warmup} warm-up runs (both sides); neuron-steps/s = T·B·(neurons) / time, by wall time and by CPU time of the process (the latter is what an idle core would give on a loaded machine; for 2 torch threads it adds both threads' time). Memory: bytes the forward pass keeps for the backward pass per neuron-step (spikeflow's tape without the input; Norse's autograd saved tensors).`,
+  `T = ${T}, float32, ∂input computed, median of ${opts.runs} samples (each repeats the call for ≥ ${SAMPLE_SECONDS} s) after ≥ ${opts.warmup} warm-up calls and ≥ ${WARMUP_SECONDS} s (both sides); neuron-steps/s = T·B·(neurons) / time, by wall time and by CPU time of the process (the latter is what an idle core would give on a loaded machine; for 2 torch threads it adds both threads' time). Memory: bytes the forward pass keeps for the backward pass per neuron-step (spikeflow's tape without the input; Norse's autograd saved tensors).`,
   '',
   `| case | N | batch | spikeflow (wall) | spikeflow (CPU) | ${th.map((t) => `Norse ${t} thr (wall) | ratio (wall) | Norse ${t} thr (CPU) | ratio (CPU)`).join(' | ')} | tape B/neuron-step (spikeflow) | saved B/neuron-step (Norse) |`,
   `| --- | --- | --- | --- | --- | ${th.map(() => '--- | --- | --- | ---').join(' | ')} | --- | --- |`,
