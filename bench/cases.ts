@@ -38,14 +38,22 @@ export interface CaseContext {
 
 const DT = 0.001;
 
-/** Median, MAD, min, max of `runs` timed runs after one warm-up. */
+/**
+ * With --expose-gc (run.ts passes it), collects the previous run's garbage (gigabytes at N = 1e6)
+ * outside the timing, as Python frees Norse's tensors at once, and lets the event loop turn twice
+ * so that dropped fresh outputs return to the output pool (src/ops/outputPool.ts), as in any
+ * asynchronous program once its collector has run.
+ */
+export const collectGarbage = async (): Promise<void> => {
+  (globalThis as { gc?: () => void }).gc?.();
+  for (let k = 0; k < 2; k++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+/** Median, MAD, min, max of `runs` timed runs after one warm-up (garbage collected before each, {@link collectGarbage}). */
 export const measure = async (fn: () => unknown, runs: number) => {
-  // With --expose-gc (run.ts passes it), garbage of the previous run (gigabytes at N = 1e6) is
-  // collected before each run, outside the timing, as Python frees Norse's tensors at once.
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
+  await collectGarbage();
   const bench = new Bench({ iterations: runs, time: 0, warmupIterations: 1, warmupTime: 0, throws: true });
-  bench.add('case', fn, { beforeEach: () => gc?.() });
+  bench.add('case', fn, { beforeEach: collectGarbage });
   await bench.run();
   const task = bench.tasks[0];
   const r = task?.result;
@@ -156,15 +164,14 @@ export const lifCase = async (ctx: CaseContext, sizes: readonly number[]): Promi
  * see the same load. Median, MAD, min, max per configuration.
  */
 export const alternate = async (fns: readonly (() => unknown)[], runs: number) => {
-  const gc = (globalThis as { gc?: () => void }).gc;
   const times = fns.map(() => [] as number[]);
   for (const f of fns) {
-    gc?.();
+    await collectGarbage();
     await f();
   }
   for (let r = 0; r < runs; r++) {
     for (const [k, f] of fns.entries()) {
-      gc?.();
+      await collectGarbage();
       const t0 = performance.now();
       await f();
       times[k]?.push(performance.now() - t0);

@@ -7,7 +7,9 @@
  *   `lif.run` call (after an untimed one when `warm`) of `[T, 1, N]` float32 input uniform in
  *   [0, 0.6) made by spikeflow (so in shared memory, as every tensor spikeflow makes from 1 MiB
  *   on); `fresh`: the default (a new output per call, the caller owns it); `reuse`: the run
- *   function built with `outputs: 'reuse'` (one output array written call after call). Backend
+ *   function built with `outputs: 'reuse'` (one output array written call after call). Before the
+ *   timed call, garbage is collected and one event-loop turn passes (a fresh output dropped by the
+ *   previous call then returns to the output pool, `src/ops/outputPool.ts`). Backend
  *   `auto` (threads once registered, as `spikeflow/node` registers it). Answers `{ seconds, ran, spikes }`.
  * - `{ "cmd": "free" }`: drops the input and the run functions (and collects garbage).
  * @module
@@ -27,7 +29,17 @@ const gc = (globalThis as { gc?: () => void }).gc;
 let input: { N: number; T: number; xs: Tensor } | undefined;
 const runs = new Map<string, ReturnType<typeof lif.run>>();
 
-const measure = (r: Extract<Request, { cmd: 'measure' }>) => {
+/**
+ * Collects garbage and lets one turn of the event loop pass, so that the output pool's
+ * finalization callbacks run (a dropped fresh output returns to the pool, as in any asynchronous
+ * program once its collector has run; Python frees Norse's tensors at once by reference counting).
+ */
+const collect = async (): Promise<void> => {
+  gc?.();
+  for (let k = 0; k < 2; k++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+const measure = async (r: Extract<Request, { cmd: 'measure' }>) => {
   if (input === undefined || input.N !== r.N || input.T !== r.T) {
     input = undefined;
     runs.clear();
@@ -43,7 +55,7 @@ const measure = (r: Extract<Request, { cmd: 'measure' }>) => {
   if (r.warm === true) run(xs);
   // The previous call's garbage (a fresh output: up to gigabytes) is collected outside the timing,
   // as Python frees Norse's tensors as soon as they are dropped.
-  gc?.();
+  await collect();
   const t0 = performance.now();
   const [z] = run(xs);
   const seconds = (performance.now() - t0) / 1000;
@@ -55,11 +67,12 @@ const measure = (r: Extract<Request, { cmd: 'measure' }>) => {
 };
 
 const lines = createInterface({ input: process.stdin });
-lines.on('line', (line) => {
+let queue = Promise.resolve();
+const answer = async (line: string): Promise<void> => {
   const r = JSON.parse(line) as Request;
   let reply: unknown;
   try {
-    if (r.cmd === 'measure') reply = measure(r);
+    if (r.cmd === 'measure') reply = await measure(r);
     else if (r.cmd === 'free') {
       input = undefined;
       runs.clear();
@@ -73,6 +86,10 @@ lines.on('line', (line) => {
     reply = { error: String((e as Error)?.stack ?? e) };
   }
   process.stdout.write(`${JSON.stringify(reply)}\n`);
+};
+// One request at a time, in order.
+lines.on('line', (line) => {
+  queue = queue.then(() => answer(line));
 });
 lines.on('close', () => {
   void terminateThreads();

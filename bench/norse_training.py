@@ -1,7 +1,8 @@
 """Norse's forward + backward (BPTT through its surrogate gradients) on the sizes of
-bench/training.bench.ts, for a side-by-side run. float32, T steps, batch B, default LIFParameters
+bench/training.bench.ts, for a side-by-side run, on --threads torch threads (default 1). float32, T steps, batch B, default LIFParameters
 (SuperSpike, alpha 100), input uniform in [0, 0.6) with requires_grad, loss = z.sum() (LIF) or
-the LI output's sum (LIF -> Linear(N, 100) -> LI); median of `runs` runs after `warmup` warm-up runs. Also
+the LI output's sum (LIF -> Linear(N, 100) -> LI); median of `runs` samples after at least `warmup` warm-up
+calls and 2 s (a sample repeats the call for at least 0.2 s). Also
 the bytes autograd saves for backward per neuron-step (torch.autograd.graph.saved_tensors_hooks).
 Run: PYTHONPATH=/work/norse:/work/shared/tools /usr/bin/python3 bench/norse_training.py
 Prints one JSON object on stdout.
@@ -19,17 +20,28 @@ import norse.torch as nt
 norse_shims.adapt()
 
 
+WARMUP_SECONDS = 2.0  # least wall time of the warm-up calls (as bench/training.bench.ts)
+SAMPLE_SECONDS = 0.2  # least wall time of one timed sample
+
+
 def median_seconds(fn, runs, warmup):
-    for _ in range(warmup):
+    w0 = time.perf_counter()
+    calls = 0
+    while calls < warmup or time.perf_counter() - w0 < WARMUP_SECONDS:
         fn()
+        calls += 1
+    per = (time.perf_counter() - w0) / calls
+    reps = max(1, -(-SAMPLE_SECONDS // per))
+    reps = int(reps)
     times = []
     cpu = []
     for _ in range(runs):
         t0 = time.perf_counter()
         c0 = time.process_time()
-        fn()
-        times.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
+        for _ in range(reps):
+            fn()
+        times.append((time.perf_counter() - t0) / reps)
+        cpu.append((time.process_time() - c0) / reps)
     return statistics.median(times), times, statistics.median(cpu)
 
 
@@ -39,7 +51,9 @@ def main():
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (torch.set_num_threads)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     T = args.steps
     rows = []

@@ -34,6 +34,11 @@ export interface SideBySideRow {
   /** spikeflow (reuse, fresh) over Norse's best. */
   readonly ratioReuse: number;
   readonly ratioFresh: number;
+  /**
+   * spikeflow fresh over Norse's LIF over the sequence: the like-for-like pair (both return a new
+   * `[T, batch, N]` output per call; Norse's LIFCell loop keeps only the last step's state).
+   */
+  readonly ratioFreshSequence: number;
   readonly rounds: number;
   readonly ran: string;
   readonly spikeFraction: number;
@@ -207,6 +212,7 @@ export const sideBySide = async (
           norseBest,
           ratioReuse: rate('reuse') / norseBest,
           ratioFresh: rate('fresh') / norseBest,
+          ratioFreshSequence: rate('fresh') / rate('sequence'),
           rounds,
           ran,
           spikeFraction: spikes,
@@ -218,7 +224,8 @@ export const sideBySide = async (
         const m = (x: number) => `${(x / 1e6).toFixed(0)} M`;
         log(
           `side by side, ${allocator} allocator, N=${N}: spikeflow reuse ${m(row.spikeflowReuse)}, fresh ${m(row.spikeflowFresh)}; ` +
-            `Norse LIF ${m(row.norseSequence)}, LIFCell loop ${m(row.norseCell)}; ratio ${row.ratioReuse.toFixed(2)}× / ${row.ratioFresh.toFixed(2)}× ` +
+            `Norse LIF ${m(row.norseSequence)}, LIFCell loop ${m(row.norseCell)}; ratio to best ${row.ratioReuse.toFixed(2)}× / ${row.ratioFresh.toFixed(2)}×, ` +
+            `fresh to LIF ${row.ratioFreshSequence.toFixed(2)}× ` +
             `(load ${loadBefore.join(' ')} → ${row.loadAfter.join(' ')})`,
         );
       }
@@ -247,8 +254,14 @@ export const sideBySideMarkdown = (s: SideBySide): string[] => {
   out.push(`${s.norse}. Protocol: ${s.protocol}.`, '');
   out.push(
     'Figures in neuron-steps/s. spikeflow _reuse_: `lif.run(p, dt, { outputs: "reuse" })` (or a caller-provided `out`): ' +
-      'no fresh memory per call; _fresh_: the default, a new output per call (fresh pages: on Linux each 4 KiB page ' +
-      'faults in on first write). _default_: glibc as users run it; _tuned_: both processes with ' +
+      'one output array overwritten call after call; _fresh_: the default, a new `[T, 1, N]` output per call that the ' +
+      'caller owns (from 1 MiB on its memory comes from the output pool, which recycles outputs the caller dropped once ' +
+      'the garbage collector has run: the server collects and lets the event loop turn before each timed call). ' +
+      'Norse _LIF_: `norse.torch.LIF` over the sequence, which also returns a new `[T, 1, N]` output per call — the ' +
+      'like-for-like column for spikeflow fresh (_× Norse LIF, fresh_); Norse _LIFCell loop_: `LIFCell` stepped in a ' +
+      "Python loop that keeps no `[T, N]` output (only the last state; PyTorch's caching allocator reuses its " +
+      'per-step tensors), comparable to spikeflow reuse. _Norse best_ is the faster of the two. ' +
+      '_default_: glibc as users run it; _tuned_: both processes with ' +
       '`MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1000000000000` (freed memory is kept and reused).',
     '',
   );
@@ -258,6 +271,7 @@ export const sideBySideMarkdown = (s: SideBySide): string[] => {
     `spikeflow reuse / fresh (${a})`,
     `Norse LIF / LIFCell loop (${a})`,
     `× Norse best, reuse / fresh (${a})`,
+    `× Norse LIF, fresh (${a})`,
   ]);
   out.push(`| N | ${head.join(' | ')} | load before → after |`);
   out.push(`| ---: | ${head.map(() => '---:').join(' | ')} | --- |`);
@@ -267,13 +281,14 @@ export const sideBySideMarkdown = (s: SideBySide): string[] => {
     for (const a of allocators) {
       const r = s.rows.find((x) => x.N === N && x.allocator === a);
       if (r === undefined) {
-        cells.push('–', '–', '–');
+        cells.push('–', '–', '–', '–');
         continue;
       }
       cells.push(
         `${mega(r.spikeflowReuse)} / ${mega(r.spikeflowFresh)}`,
         `${mega(r.norseSequence)} / ${mega(r.norseCell)}`,
         `**${times(r.ratioReuse)}** / ${times(r.ratioFresh)}`,
+        times(r.ratioFreshSequence),
       );
       loads.push(`${r.loadBefore[0]} → ${r.loadAfter[0]}`);
     }

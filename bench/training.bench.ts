@@ -1,14 +1,23 @@
 /**
  * `npm run bench:training`: forward + backward (BPTT) neuron-steps per second of a LIF layer and
  * of LIF(N) → Linear(N → 100) → LI(100), at N = 1e3, 1e4, 1e5, batch 1 and 32, T = 100, float32,
- * default LIF parameters (SuperSpike, α 100), input uniform in [0, 0.6), loss = Σz (LIF) or
- * Σ LI output (stack): spikeflow's `trainable` layers and Norse's autograd (bench/norse_training.py)
- * in the same run, median of 5 timed runs after 3 warm-up runs each (JIT, WebAssembly tier-up). Also the tape bytes per
- * neuron-step (what the forward pass keeps for the backward pass) on both sides.
+ * default LIF parameters (SuperSpike, α 100), input uniform in [0, 0.6) with ∂input computed, loss =
+ * Σz (LIF) or Σ LI output (stack): spikeflow's `trainable` layers (one thread) and Norse's autograd
+ * (bench/norse_training.py) on 1 and on 2 torch threads, in the same run, median of the timed samples
+ * after warm-up calls on both sides (JIT, WebAssembly tier-up, allocators). Also the memory the
+ * forward pass keeps for the backward pass, per neuron-step, on both sides.
  *
- * `N = 1e5, batch 32` (3.2e8 neuron-steps per run) is left out: Norse's autograd would keep
- * ~4–6 GB of saved tensors, spikeflow ~5 GB of gradient buffers (float64 ∂x) on this shared 23 GB machine.
- * Options: `--configs 1e3x1,1e3x32,...`, `--runs <n>`, `--no-norse`, `--out <dir>`.
+ * Like with like: both sides run under the same glibc malloc settings (`MALLOC_MMAP_MAX_=0`,
+ * `MALLOC_TRIM_THRESHOLD_` huge: freed memory stays in the process instead of going back to the
+ * kernel, so a fresh tensor costs no page faults; the script re-runs itself with them), or neither
+ * with `--default-malloc`.
+ *
+ * `N = 1e5, batch 32` (3.2e8 neuron-steps per run) is left out of the defaults: Norse's autograd
+ * keeps ~4–6 GB of saved tensors and spikeflow ~9 GB of input, tape and float64 gradients on this
+ * shared 23 GB machine (`--configs 1e5x32` runs it).
+ * Options: `--quick` (1e3x1, 1e3x32, 1e4x1, 1e4x32, 1e5x1; 3 runs after 2 warm-ups; a few minutes),
+ * `--configs 1e3x1,1e3x32,...`, `--runs <n>`, `--warmup <n>`, `--torch-threads 1,2`, `--no-norse`,
+ * `--default-malloc`, `--out <dir>`.
  * @module
  */
 import { spawnSync } from 'node:child_process';
@@ -31,33 +40,77 @@ const program = new Command()
   .option('--runs <n>', 'timed runs', (v) => Number(v), 5)
   .option('--warmup <n>', 'untimed runs before (JIT and WebAssembly tier-up, allocator)', (v) => Number(v), 3)
   .option('--steps <T>', 'time steps', (v) => Number(v), 100)
+  .option('--quick', 'the default sizes with 3 runs after 2 warm-ups (a few minutes)')
+  .option('--torch-threads <list>', 'torch thread counts to run Norse on', '1,2')
   .option('--no-norse', 'skip Norse')
+  .option('--default-malloc', 'run both sides with the default glibc malloc settings')
   .option('--out <dir>', 'results directory', 'bench/results')
   .parse();
-const opts = program.opts<{ configs: string; runs: number; warmup: number; steps: number; norse: boolean; out: string }>();
+const opts = program.opts<{
+  configs: string;
+  runs: number;
+  warmup: number;
+  steps: number;
+  quick?: boolean;
+  torchThreads: string;
+  norse: boolean;
+  defaultMalloc?: boolean;
+  out: string;
+}>();
+const mallocEnv = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '1000000000000' };
+if (opts.defaultMalloc !== true && process.env.MALLOC_MMAP_MAX_ !== '0') {
+  // glibc reads these at start-up: run this script again with them
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...mallocEnv },
+  });
+  process.exit(r.status ?? 1);
+}
+if (opts.quick === true) {
+  if (program.getOptionValueSource('runs') === 'default') opts.runs = 3;
+  if (program.getOptionValueSource('warmup') === 'default') opts.warmup = 2;
+}
 const T = opts.steps;
 const configs = opts.configs.split(',').map((c) => c.split('x').map(Number) as [number, number]);
+const torchThreads = opts.torchThreads.split(',').map(Number);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] as number;
 };
 
-/** Wall and CPU seconds (user + system of this process) of each timed run, after the warm-up runs. */
+/**
+ * Seconds per call, by wall and by CPU time of the process, of each timed sample. Warm-up: at least
+ * `--warmup` calls and {@link WARMUP_SECONDS} of wall time (small cases need tens of calls before
+ * V8 has optimised the JavaScript around the kernels). A sample repeats the call until it lasts at
+ * least {@link SAMPLE_SECONDS} (short calls are below the CPU clock's resolution). Norse's script
+ * follows the same rules.
+ */
 const time = (fn: () => void, runs: number): { wall: number[]; cpu: number[] } => {
-  for (let k = 0; k < opts.warmup; k++) fn();
+  const w0 = performance.now();
+  let calls = 0;
+  while (calls < opts.warmup || performance.now() - w0 < WARMUP_SECONDS * 1000) {
+    fn();
+    calls++;
+  }
+  const per = (performance.now() - w0) / 1000 / calls;
+  const reps = Math.max(1, Math.ceil(SAMPLE_SECONDS / per));
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let k = 0; k < runs; k++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    fn();
-    wall.push((performance.now() - t0) / 1000);
+    for (let q = 0; q < reps; q++) fn();
+    wall.push((performance.now() - t0) / 1000 / reps);
     const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1e6);
+    cpu.push((c.user + c.system) / 1e6 / reps);
   }
   return { wall, cpu };
 };
+/** Least wall time of the warm-up calls. */
+const WARMUP_SECONDS = 2;
+/** Least wall time of one timed sample. */
+const SAMPLE_SECONDS = 0.2;
 
 /** Bytes of the typed arrays a tape holds (recursively), minus the input it references. */
 const tapeBytes = (tape: unknown, input: Tensor): number => {
@@ -80,9 +133,8 @@ interface Row {
   spikeflowCpu: number;
   spikeflowSeconds: number[];
   tapeBytesPerNeuronStep: number;
-  norse?: number;
-  norseCpu?: number;
-  norseSeconds?: number[];
+  /** Norse by torch thread count: neuron-steps per wall second and per CPU second, seconds of each run. */
+  norse: Record<number, { wall: number; cpu: number; seconds: number[] }>;
   norseSavedBytesPerNeuronStep?: number;
 }
 
@@ -116,13 +168,14 @@ for (const [N, B] of configs) {
       spikeflowCpu: (T * B * neurons) / median(cpu),
       spikeflowSeconds: seconds,
       tapeBytesPerNeuronStep: bytes / (T * B * neurons),
+      norse: {},
     });
     console.error(`spikeflow ${which} N=${N} B=${B}: ${((T * B * neurons) / median(seconds) / 1e6).toFixed(1)} M neuron-steps/s`);
   }
 }
 
-let norseInfo: { torch: string; threads: number } | undefined;
-if (opts.norse) {
+let torchVersion: string | undefined;
+for (const threads of opts.norse ? torchThreads : []) {
   const r = spawnSync(
     '/usr/bin/python3',
     [
@@ -135,59 +188,72 @@ if (opts.norse) {
       String(opts.warmup),
       '--steps',
       String(T),
+      '--threads',
+      String(threads),
     ],
     {
-      env: { ...process.env, PYTHONPATH: '/work/norse:/work/shared/tools', MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '1000000000000' },
+      env: { ...process.env, PYTHONPATH: '/work/norse:/work/shared/tools', ...(opts.defaultMalloc === true ? {} : mallocEnv) },
       encoding: 'utf8',
       maxBuffer: 1 << 24,
     },
   );
-  if (r.status !== 0) console.error(`Norse failed: ${r.stderr}`);
-  else {
-    const j = JSON.parse(r.stdout) as {
-      torch: string;
-      threads: number;
-      rows: {
-        case: string;
-        N: number;
-        B: number;
-        neuronStepsPerSecond: number;
-        neuronStepsPerCpuSecond: number;
-        seconds: number[];
-        savedBytesPerNeuronStep: number;
-      }[];
-    };
-    norseInfo = { torch: j.torch, threads: j.threads };
-    for (const n of j.rows) {
-      const row = rows.find((x) => x.case === n.case && x.N === n.N && x.B === n.B);
-      if (row)
-        Object.assign(row, {
-          norse: n.neuronStepsPerSecond,
-          norseCpu: n.neuronStepsPerCpuSecond,
-          norseSeconds: n.seconds,
-          norseSavedBytesPerNeuronStep: n.savedBytesPerNeuronStep,
-        });
-    }
+  if (r.status !== 0) {
+    console.error(`Norse (${threads} threads) failed: ${r.stderr}`);
+    continue;
   }
+  const j = JSON.parse(r.stdout) as {
+    torch: string;
+    threads: number;
+    rows: {
+      case: string;
+      N: number;
+      B: number;
+      neuronStepsPerSecond: number;
+      neuronStepsPerCpuSecond: number;
+      seconds: number[];
+      savedBytesPerNeuronStep: number;
+    }[];
+  };
+  torchVersion = j.torch;
+  for (const n of j.rows) {
+    const row = rows.find((x) => x.case === n.case && x.N === n.N && x.B === n.B);
+    if (row === undefined) continue;
+    row.norse[j.threads] = { wall: n.neuronStepsPerSecond, cpu: n.neuronStepsPerCpuSecond, seconds: n.seconds };
+    row.norseSavedBytesPerNeuronStep = n.savedBytesPerNeuronStep;
+  }
+  console.error(`Norse on ${j.threads} torch thread(s) done`);
 }
 const load1 = loadavg()[0] as number;
 const f = (v: number | undefined) => (v === undefined ? '–' : `${(v / 1e6).toFixed(1)} M`);
+const ratio = (a: number, b: number | undefined) => (b === undefined ? '–' : `${(a / b).toFixed(1)}×`);
+const th = torchThreads.filter((t) => rows.some((r) => r.norse[t] !== undefined));
 const md = [
   `# Training benchmark (forward + backward), ${new Date().toISOString()}`,
   '',
   `Machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}; load average ${load0.toFixed(1)} before, ${load1.toFixed(1)} after.` +
-    (norseInfo ? ` Norse 065a3b45 on torch ${norseInfo.torch}, ${norseInfo.threads} thread(s).` : ''),
-  `T = ${T}, float32, median of ${opts.runs} runs after ${opts.warmup} warm-up runs (both sides); neuron-steps/s = T·B·(neurons) / time, by wall time and by CPU time of the process (the latter is what an idle core would give on a loaded machine).`,
+    (torchVersion ? ` Norse 065a3b45 on torch ${torchVersion}, ${th.join(' and ')} thread(s); spikeflow on 1 thread.` : '') +
+    (opts.defaultMalloc === true
+      ? ' Default glibc malloc settings.'
+      : ' Both sides with MALLOC_MMAP_MAX_=0 and a huge MALLOC_TRIM_THRESHOLD_ (freed memory stays in the process).'),
+  `T = ${T}, float32, ∂input computed, median of ${opts.runs} samples (each repeats the call for ≥ ${SAMPLE_SECONDS} s) after ≥ ${opts.warmup} warm-up calls and ≥ ${WARMUP_SECONDS} s (both sides); neuron-steps/s = T·B·(neurons) / time, by wall time and by CPU time of the process (the latter is what an idle core would give on a loaded machine; for 2 torch threads it adds both threads' time). Memory: bytes the forward pass keeps for the backward pass per neuron-step (spikeflow's tape without the input; Norse's autograd saved tensors).`,
   '',
-  '| case | N | batch | spikeflow (wall) | Norse (wall) | ratio | spikeflow (CPU) | Norse (CPU) | ratio (CPU) | tape B/neuron-step (spikeflow) | saved B/neuron-step (Norse) |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  `| case | N | batch | spikeflow (wall) | spikeflow (CPU) | ${th.map((t) => `Norse ${t} thr (wall) | ratio (wall) | Norse ${t} thr (CPU) | ratio (CPU)`).join(' | ')} | tape B/neuron-step (spikeflow) | saved B/neuron-step (Norse) |`,
+  `| --- | --- | --- | --- | --- | ${th.map(() => '--- | --- | --- | ---').join(' | ')} | --- | --- |`,
   ...rows.map(
     (r) =>
-      `| ${r.case === 'lif' ? 'LIF' : 'LIF → Linear(N→100) → LI'} | ${r.N} | ${r.B} | ${f(r.spikeflow)} | ${f(r.norse)} | ${r.norse ? `${(r.spikeflow / r.norse).toFixed(1)}×` : '–'} | ${f(r.spikeflowCpu)} | ${f(r.norseCpu)} | ${r.norseCpu ? `${(r.spikeflowCpu / r.norseCpu).toFixed(1)}×` : '–'} | ${r.tapeBytesPerNeuronStep.toFixed(1)} | ${r.norseSavedBytesPerNeuronStep?.toFixed(1) ?? '–'} |`,
+      `| ${r.case === 'lif' ? 'LIF' : 'LIF → Linear(N→100) → LI'} | ${r.N} | ${r.B} | ${f(r.spikeflow)} | ${f(r.spikeflowCpu)} | ${th
+        .map((t) => {
+          const n = r.norse[t];
+          return `${f(n?.wall)} | ${ratio(r.spikeflow, n?.wall)} | ${f(n?.cpu)} | ${ratio(r.spikeflowCpu, n?.cpu)}`;
+        })
+        .join(' | ')} | ${r.tapeBytesPerNeuronStep.toFixed(1)} | ${r.norseSavedBytesPerNeuronStep?.toFixed(1) ?? '–'} |`,
   ),
   '',
 ].join('\n');
 mkdirSync(opts.out, { recursive: true });
-writeFileSync(`${opts.out}/training.json`, `${JSON.stringify({ load: [load0, load1], norse: norseInfo, rows }, null, 2)}\n`);
+writeFileSync(
+  `${opts.out}/training.json`,
+  `${JSON.stringify({ load: [load0, load1], torch: torchVersion, torchThreads: th, malloc: opts.defaultMalloc === true ? 'default' : mallocEnv, rows }, null, 2)}\n`,
+);
 writeFileSync(`${opts.out}/training.md`, md);
 console.log(md);

@@ -3,7 +3,8 @@
  * browser, headless-gl in Node, gpu.js's CPU mode elsewhere), each kernel looping over the time
  * steps of a chunk. Importing this entry registers it (priority 100: `auto` chooses it only on a
  * hardware WebGL2/headless-gl context, and says why it did or did not in `executionOf(...)`).
- * Results stay on the device between layers on the same backend.
+ * Results stay on the device between layers on the same backend. Network populations
+ * (`spikingNetwork({ backend: 'gpu' })`) run one gpu.js kernel per step, only when asked for by name.
  * @example
  * ```ts
  * import { executionOf, lif, zeros } from 'spikeflow';

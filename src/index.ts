@@ -345,3 +345,13 @@ export {
 // --- perf: shared memory and output reuse (the `threads` backend reads shared tensors in place) ---
 export { SHARED_FROM_BYTES, sharedTensor } from './ops/tensor.js';
 export type { OutputPolicy, RunCallOptions } from './neurons/runOutput.js';
+export {
+  configureOutputPool,
+  type OutputPoolOptions,
+  type OutputPoolStats,
+  outputPoolStats,
+  releaseOutputPool,
+} from './ops/outputPool.js';
+
+// --- mnist: data augmentation of the MNIST task ---
+export { shiftImages } from './training/index.js';

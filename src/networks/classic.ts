@@ -5,6 +5,7 @@
  * networks are in `bench/brian_networks.py`.
  * @module
  */
+import type { BackendChoice } from '../ops/backends/backendRegistry.js';
 import { fixedInDegree, fixedProbability } from './connect.js';
 import { normalDist, uniformDist } from './distributions.js';
 import { poissonInput } from './drives.js';
@@ -28,7 +29,7 @@ export interface VogelsAbbottOptions {
   /** State monitors (see {@link SpikingNetworkSpec.monitors}). */
   readonly monitors?: Parameters<typeof spikingNetwork>[0]['monitors'];
   /** Backend (see {@link SpikingNetworkSpec.backend}; default `auto`). */
-  readonly backend?: string;
+  readonly backend?: BackendChoice;
   /**
    * How the synaptic ports decay (default `exact`; see `PortDecay`): `euler` is what Brian2's
    * `method='euler'` does (COBA in `bench/brian_networks.py`). COBA with these weights is
@@ -128,7 +129,7 @@ export interface BrunelOptions {
   /** Seed (default 1). */
   readonly seed?: number;
   /** Backend (see {@link SpikingNetworkSpec.backend}; default `auto`). */
-  readonly backend?: string;
+  readonly backend?: BackendChoice;
 }
 
 /**

@@ -12,7 +12,8 @@
  * one run over the whole span; the same seed gives the same network and the same run.
  * Each population's step is one update (`populationUpdate.ts`) run by the backend's
  * `populationRun` kernel: the kernel front end's js loop (`js`) or its WebAssembly SIMD
- * translation (`threads`, what `auto` takes where registered), bit for bit the same; the chunk
+ * translation (`threads`, what `auto` takes where registered), bit for bit the same, or one gpu.js
+ * kernel per step (`gpu`, only by name; its `cpu` mode gives the same bits); the chunk
  * loop is in `networkRun.ts`, the event-driven propagation and the drives in `propagate.ts`.
  * @module
  */
@@ -62,8 +63,10 @@ export interface SpikingNetworkSpec {
    * `spikeflow/threads` or `spikeflow/node`) as its WebAssembly SIMD translation (4 float32
    * lanes, on the calling thread: a step is too short to hand to worker threads), or the js loop
    * for an update that does not translate (see {@link SpikingNetwork.engines}); `auto` takes
-   * `threads` when registered, else `js`. The same bits on both. `gpu` has no `populationRun`
-   * kernel (a step is a few microseconds per population, less than one gpu.js kernel launch).
+   * `threads` when registered, else `js`. The same bits on both. `gpu` (by name or a
+   * `createGpuBackend` instance; never chosen by `auto`, being slower) runs each population's step
+   * as one gpu.js kernel per step, drives, propagation and monitors staying on the CPU
+   * (`ops/backends/gpu/population.ts`); gpu.js's `cpu` mode gives the `js` bits.
    */
   readonly backend?: BackendChoice;
 }
@@ -87,11 +90,11 @@ export interface ProjectionInfo {
 /** A built network. */
 export interface SpikingNetwork {
   readonly dt: number;
-  /** The backend that runs its populations' steps (`js`, or `threads` where registered: what `auto` gives). */
+  /** The backend that runs its populations' steps (`js`, or `threads` where registered: what `auto` gives; `gpu` when asked for). */
   readonly backend: string;
   /**
    * How each population's step runs: `wasm simd` (the update's WebAssembly SIMD translation, on
-   * the calling thread), `js loop`, or `js loop (why)` where `threads` could not translate it;
+   * the calling thread), `gpu.js <mode>` (one gpu.js kernel per step), `js loop`, or `js loop (why)` where `threads` could not translate it;
    * bit for bit the same results.
    */
   readonly engines: Readonly<Record<string, string>>;
@@ -115,7 +118,7 @@ const STREAMS = { connect: 1000, population: 4000, drive: 5000 };
  * Builds a network from its description: compiles every population's loop, draws the
  * connectivity, weights and delays, and checks names, ports and sizes.
  * @param spec - see {@link SpikingNetworkSpec}
- * @throws SpikeflowError for bad dt or seed, unknown populations or ports, impossible connection rules, a backend other than js
+ * @throws SpikeflowError for bad dt or seed, unknown populations or ports, impossible connection rules, a backend without a `populationRun` kernel or that cannot run a population (argument `backend`, with the reason)
  */
 export const spikingNetwork = (spec: SpikingNetworkSpec): SpikingNetwork => {
   const where = 'spikingNetwork';

@@ -71,10 +71,12 @@ const load = (c: CompiledPopulation, rt: PopulationRuntime, ps: PopulationState)
     for (let r = 0; r < L; r++) ring.set(src.subarray(r * c.n, (r + 1) * c.n), r * rt.stride);
   });
   (rt.state[layout.refState] as Float32Array).set(ps.refractory.data);
+  rt.writeState?.();
 };
 
 const save = (c: CompiledPopulation, rt: PopulationRuntime): PopulationState => {
   const { layout, n } = c;
+  rt.readState?.();
   const copy = (a: Float32Array) => fromTypedArray(a.slice(0, n), [n]);
   const state: Record<string, Tensor> = {};
   c.model.update.state.forEach((v, j) => {
@@ -156,6 +158,7 @@ export const runChunk = (
           const rec = recorded[k] as Float32Array[];
           const K = m.indices.length;
           const layout = (pops[k] as CompiledPopulation).layout;
+          rt.readState?.();
           m.vars.forEach((v, j) => {
             const src = rt.state[v.state >= 0 ? v.state : (layout.portState[v.port] as number)] as Float32Array;
             const dst = rec[j] as Float32Array;

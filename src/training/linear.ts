@@ -10,6 +10,7 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import { type LinearParameters, linearInit } from '../ops/linear.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, type TensorData } from '../ops/tensor.js';
 import { linearBackwardWasm, linearForwardWasm, linearWasmAvailable } from './kernels/linearGrad.js';
+import { takeScratch } from './kernels/scratch.js';
 import type { TrainableLayer } from './layer.js';
 
 /** Options of {@link trainableLinear}. */
@@ -144,7 +145,7 @@ export const trainableLinear = (
         throw new SpikeflowError(`${name}.backward`, 'gOut', `gOut must hold ${rows * O} values, received ${gOut.length}`);
       const gb = grads.bias;
       if (useWasm) {
-        const gx = needInput ? new Float64Array(rows * K) : undefined;
+        const gx = needInput ? takeScratch('float64', rows * K) : undefined; // written in full
         linearBackwardWasm(gOut, x, rows, K, w, O, grads.weight as Float64Array, gb, gx);
         return { gx, gState: {} };
       }
@@ -165,7 +166,7 @@ export const trainableLinear = (
       const gw = grads.weight as Float64Array;
       for (let k = 0; k < K; k++) for (let o = 0; o < O; o++) gw[o * K + k] = gw[o * K + k]! + gwt[k * O + o]!;
       if (!needInput) return { gx: undefined, gState: {} };
-      const gx = new Float64Array(rows * K);
+      const gx = takeScratch('float64', rows * K); // written in full
       for (let r = 0; r < rows; r++) {
         const go = r * O;
         const xo = r * K;

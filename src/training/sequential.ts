@@ -3,10 +3,13 @@
  * `nn.Sequential`): the forward pass feeds each layer's output to the next; the backward pass runs
  * the layers' backward passes in reverse order. Parameters, gradients and state variables are
  * named `<index>.<name>` (torch's `state_dict` names, e.g. `1.weight`, `0.v`).
+ * The gradient each layer's backward pass returns (`gx`) belongs to the caller: the sequence gives
+ * the ones passed between its layers back to the scratch pool (`kernels/scratch.ts`) once consumed.
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
 import type { DType, Tensor } from '../ops/tensor.js';
+import { giveScratch } from './kernels/scratch.js';
 import type { LayerState, StateGrad, TrainableLayer } from './layer.js';
 
 const split = <V>(rec: Readonly<Record<string, V>> | undefined, k: number): Record<string, V> | undefined => {
@@ -82,6 +85,8 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
           k > 0 || needInput,
         );
         for (const [n, v] of Object.entries(r.gState)) gs[`${k}.${n}`] = v;
+        // the gradient passed between two layers is dead once the earlier layer has consumed it
+        if (k < layers.length - 1) giveScratch(g);
         g = r.gx;
       }
       return { gx: g, gState: gs };

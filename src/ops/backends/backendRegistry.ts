@@ -238,6 +238,13 @@ export interface PopulationRuntime {
   readonly ringLength: readonly number[];
   /** Runs step `g`: reads ring row `g mod L` of every port, writes `out` and the state, then clears those rows. */
   readonly step: (g: number) => void;
+  /**
+   * Where the state lives on a device between steps (`gpu`): copies it into `state`; call before
+   * reading `state`. Absent where `state` is the live state.
+   */
+  readonly readState?: () => void;
+  /** Where the state lives on a device (`gpu`): takes `state` as the state after the caller wrote it. */
+  readonly writeState?: () => void;
 }
 
 /** Request and result types of each kernel. */
@@ -262,6 +269,12 @@ export interface KernelConfig<K extends KernelName = KernelName> {
    * returning anything), so the caller skips its own pass over the input (`neuronRun` only).
    */
   readonly checksFiniteInput?: boolean;
+  /**
+   * Whether `auto` may choose this kernel for the request (default: whenever it `supports` it):
+   * `true` or the reason `auto` passes it by (e.g. a kernel slower than the CPU ones for this
+   * kind of work, which runs only when asked for by name).
+   */
+  readonly autoSelectable?: (request: KernelSignatures[K]['request'], backend: Backend) => true | string;
 }
 
 const backends = new Map<string, Backend>();
@@ -338,7 +351,8 @@ export const checkBackendChoice = (where: string, choice: unknown): BackendChoic
  * Resolves a selection for one request.
  * - `auto`: the registered backend of highest priority that `auto` may choose here
  *   ({@link Backend.autoSelectable}), that has a kernel for `kernelName`, and whose kernel
- *   supports the request; `js` (priority 0) always qualifies.
+ *   supports the request and lets `auto` take it ({@link KernelConfig.autoSelectable}); `js`
+ *   (priority 0) always qualifies.
  * - a name or a backend object: that backend; it must have the kernel and support the request.
  * @throws SpikeflowError (argument `backend`) for an unknown name, a missing kernel, or a request the chosen backend cannot run
  */
@@ -355,7 +369,8 @@ export const resolveBackend = <K extends KernelName>(
       const backend = backends.get(name) as Backend;
       const kernel = getKernel(kernelName, name);
       const selectable = backend.autoSelectable();
-      const supported = kernel === undefined ? `no ${kernelName} kernel` : kernel.supports(request, backend);
+      const supports = kernel === undefined ? `no ${kernelName} kernel` : kernel.supports(request, backend);
+      const supported = supports === true ? (kernel?.autoSelectable?.(request, backend) ?? true) : supports;
       if (selectable === true && supported === true && kernel !== undefined) {
         const note = skipped.length > 0 ? `auto chose ${name}: ${skipped.join('; ')}` : `auto chose ${name}`;
         return { backend, kernel, requested: 'auto', note };

@@ -17,6 +17,10 @@
  * Linear maps: one thread per output element loops over the input features; its result stays on
  * the device and the next neuron layer reads it there (LIF → Linear → LI).
  *
+ * Network populations (`populationRun`, see `gpu/population.ts`): one gpu.js kernel per network
+ * step and population, the state kept on the device; drives, propagation and monitors stay on the
+ * CPU. Only by name: `auto` keeps networks on `threads`/`js`.
+ *
  * Arithmetic: single precision. In gpu.js's `cpu` mode the `R(...)` rounding markers become
  * `Math.fround`, so that mode reproduces the `js` float32 backend bit for bit; on GL they are
  * removed (the GPU rounds every operation to float32 itself).
@@ -26,5 +30,6 @@ export { createGpuBackend, describeGpu, type GpuBackend } from './gpu/backend.js
 export { gpuLinear } from './gpu/linear.js';
 export type { GpuMode } from './gpu/modes.js';
 export { gpuNeuronRun } from './gpu/neuronRun.js';
+export { gpuPopulationRun } from './gpu/population.js';
 export { neuronKernelSource } from './gpu/sources.js';
 export type { GpuBackendOptions } from './gpu/state.js';

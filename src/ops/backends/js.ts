@@ -9,6 +9,7 @@
  */
 
 import { matmulFor } from '../matmul.js';
+import { allocateOutput } from '../outputPool.js';
 import { spikeMatmulFor } from '../spikeMatmul.js';
 import { allocate, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import { compileUpdate } from '../update/js.js';
@@ -30,7 +31,7 @@ const runNeuron = (r: NeuronRunRequest): NeuronRunResult => {
     return d;
   });
   const kstate = updateState.map((k) => scratch[k] as TensorData);
-  const out = r.out ?? allocate(dtype, T * M);
+  const out = r.out ?? allocateOutput(dtype, T * M);
   const rec = r.record ? stateNames.map(() => allocate(dtype, T * M)) : undefined;
   const krec = rec === undefined ? undefined : updateState.map((k) => rec[k] as TensorData);
   const paramArrays = r.paramArrays;

@@ -3,10 +3,12 @@
  * kernel shares (see {@link PopulationRuntime}): per-neuron arrays of `⌈n/4⌉·4 + 4` elements
  * (so a 4-lane SIMD loop may run past `n` into padding) and ring buffers of `L` such rows, all
  * views of one buffer. The `js` step is the kernel front end's js loop of the population update
- * (`compileUpdate`, float32); the `threads` backend runs its WebAssembly SIMD translation over
+ * (`compileUpdate`, float32), its loop-invariant subexpressions computed once (`hoistInvariants`:
+ * same operations, same bits); the `threads` backend runs its WebAssembly SIMD translation over
  * the same layout (`wasm/population.ts`), with the same bits.
  * @module
  */
+import { hoistInvariants } from '../update/hoist.js';
 import { compileUpdate } from '../update/js.js';
 import type { Backend, KernelConfig, PopulationRunRequest, PopulationRuntime } from './backendRegistry.js';
 
@@ -77,18 +79,21 @@ export const populationViews = (r: PopulationRunRequest, layout: PopulationLayou
 const runJs = (r: PopulationRunRequest): PopulationRuntime => {
   const layout = populationLayout(r);
   const v = populationViews(r, layout, new ArrayBuffer(layout.elements * 4));
-  const fn = compileUpdate(
+  // Subexpressions of scalar parameters and dt (e.g. a leak factor's Math.exp) are computed once.
+  const h = hoistInvariants(
     r.update,
     'float32',
-    false,
     r.paramArrays.map((a) => a !== undefined),
   );
+  const fn = compileUpdate(h.update, 'float32', false, h.perNeuron);
+  const dt = Math.fround(r.dt);
   const { stride } = layout;
   const rows = v.rings.map((ring, j) =>
     Array.from({ length: r.ringLength[j] as number }, (_, s) => ring.subarray(s * stride, (s + 1) * stride)),
   );
   const inputs: Float32Array[] = [v.ext, ...rows.map((x) => x[0] as Float32Array)];
-  const call = { T: 1, M: r.n, inputs, out: v.out, state: v.state, params: r.params, paramArrays: v.paramArrays, dt: Math.fround(r.dt) };
+  const paramArrays = [...v.paramArrays, ...Array.from({ length: h.hoisted }, () => undefined)];
+  const call = { T: 1, M: r.n, inputs, out: v.out, state: v.state, params: h.params(r.params, dt), paramArrays, dt };
   const nPorts = rows.length;
   const step = (g: number): void => {
     for (let j = 0; j < nPorts; j++) inputs[j + 1] = (rows[j] as Float32Array[])[g % (r.ringLength[j] as number)] as Float32Array;

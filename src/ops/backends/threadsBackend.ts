@@ -13,6 +13,7 @@
  */
 
 import { orThrow } from '../errors.js';
+import { allocateOutput } from '../outputPool.js';
 import { type DType, finiteTensor, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import type { NeuronUpdate } from '../update/ir.js';
 import { maskKey, type PerNeuronMask } from '../update/js.js';
@@ -108,7 +109,7 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
     d.set((r.state[name] as Tensor).data);
     return d;
   });
-  const out = r.out ?? alloc(dtype, T * M);
+  const out = r.out ?? allocateOutput(dtype, T * M, plan.threads > 1);
   const rec = r.record ? stateNames.map(() => alloc(dtype, T * M)) : undefined;
   // The wasm engine checks every input tile it copies in (one SIMD pass over data already in
   // cache); the js loop does not, so its input is checked here first. Same error either way.

@@ -32,7 +32,11 @@ import {
   statesFromStorage,
 } from './state.js';
 
-const neuronKernelFor = (st: State, k: NeuronUpdate, layout: NeuronLayout, M: number, values: readonly unknown[]): GpuJsKernel => {
+/**
+ * The gpu.js kernel of `k` for a block of `layout.steps` steps over `M` neurons, compiled once per
+ * argument types (`values`: inputs, state outputs, `M`, `T0`, `B`, parameters, `dt`) and cached.
+ */
+export const neuronKernelFor = (st: State, k: NeuronUpdate, layout: NeuronLayout, M: number, values: readonly unknown[]): GpuJsKernel => {
   let byKey = st.neuronKernels.get(k);
   if (byKey === undefined) {
     byKey = new Map();
@@ -72,8 +76,8 @@ const neuronKernelFor = (st: State, k: NeuronUpdate, layout: NeuronLayout, M: nu
   return kernel;
 };
 
-/** Uploads host state arrays (the update's state order) into RGBA state outputs. */
-const uploadState = (st: State, arrays: readonly TensorData[], M: number): unknown[] => {
+/** Uploads host state arrays (the update's state order, `M` values each) into RGBA state outputs. */
+export const uploadState = (st: State, arrays: readonly TensorData[], M: number): unknown[] => {
   const out: unknown[] = [];
   for (let g = 0; g < arrays.length; g += 4) {
     const group = arrays.slice(g, g + 4);
@@ -95,7 +99,7 @@ const uploadState = (st: State, arrays: readonly TensorData[], M: number): unkno
 };
 
 /** Splits kernel-map results into the list of outputs (result first). */
-const outputsOf = (res: unknown, count: number): unknown[] => {
+export const outputsOf = (res: unknown, count: number): unknown[] => {
   if (count === 1) return [res];
   const r = res as Record<string, unknown>;
   return [r.result, ...Array.from({ length: count - 1 }, (_, g) => r[`sfO${g + 1}`])];

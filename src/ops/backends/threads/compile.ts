@@ -13,6 +13,7 @@ import type { DType, TensorData } from '../../tensor.js';
 import type { NeuronUpdate } from '../../update/ir.js';
 import { type CompiledUpdate, maskKey, type PerNeuronMask, updateSource } from '../../update/js.js';
 import { compileWasmUpdate } from '../wasm/codegen.js';
+import { conditionKey } from '../wasm/specialize.js';
 import { createEngine, type EngineCall, type EngineSpec } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, planThreads, type ThreadsOptions, type ThreadsPlan } from './plan.js';
 import { type EngineEntry, isShared, MAX_WORKERS, poolOf, splitRanges } from './pool.js';
@@ -45,19 +46,20 @@ const engineFor = (
   recording: boolean,
   kind: 'auto' | 'wasm' | 'js',
   mask: PerNeuronMask | undefined,
+  specialization?: string,
 ) => {
   let byKey = engines.get(update);
   if (byKey === undefined) {
     byKey = new Map();
     engines.set(update, byKey);
   }
-  const wasm = kind === 'js' ? undefined : compileWasmUpdate(update, dtype, recording, mask);
+  const wasm = kind === 'js' ? undefined : compileWasmUpdate(update, dtype, recording, mask, specialization);
   const unsupported = wasm !== undefined && 'unsupported' in wasm ? wasm.unsupported : undefined;
   if (kind === 'wasm' && unsupported !== undefined) {
     throw new SpikeflowError('compileThreaded', 'engine', `engine "wasm" cannot run kernel ${update.name}: ${unsupported}`);
   }
   const useWasm = wasm !== undefined && unsupported === undefined;
-  const key = `${dtype}:${recording}:${useWasm ? 'wasm' : 'js'}:${maskKey(mask)}`;
+  const key = `${dtype}:${recording}:${useWasm ? 'wasm' : 'js'}:${maskKey(mask)}:${useWasm ? (specialization ?? '*') : ''}`;
   let entry = byKey.get(key);
   if (entry === undefined) {
     const spec: EngineSpec = {
@@ -98,6 +100,19 @@ export const compileThreaded = (
   const { maxThreads, minWork, minWidth, kind } = checkThreadsOptions('compileThreaded', options);
   const { entry, unsupported } = engineFor(update, dtype, recording, kind, perNeuron);
   const engine = entry.main.kind;
+  // The wasm module specialized on the call's uniform tests (wasm/specialize.ts), per key.
+  const keyOf = engine === 'wasm' ? conditionKey(update, dtype, perNeuron) : undefined;
+  const specialized = new Map<string, EngineEntry>();
+  const entryFor = (call: EngineCall): EngineEntry => {
+    if (keyOf === undefined) return entry;
+    const key = keyOf(call.params, call.dt);
+    let e = specialized.get(key);
+    if (e === undefined) {
+      e = engineFor(update, dtype, recording, kind, perNeuron, key).entry;
+      specialized.set(key, e);
+    }
+    return e;
+  };
   const allowed = Math.min(maxThreads, hardwareThreads() >= 2 ? MAX_WORKERS + 1 : 1);
 
   const plan = (T: number, M: number): ThreadsPlan => {
@@ -113,8 +128,9 @@ export const compileThreaded = (
     const planned = planThreads(call.T, hi - lo, allowed, minWork, minWidth).threads;
     const p = planned > 1 ? poolOf() : undefined;
     const threads = p === undefined ? 1 : p.ready(planned);
+    const chosen = entryFor(call);
     if (p === undefined || threads === 1) {
-      entry.main.runRange(call, lo, hi);
+      chosen.main.runRange(call, lo, hi);
       return;
     }
     // Share every array; stage the ones that are not shared already.
@@ -139,7 +155,7 @@ export const compileThreaded = (
       dt: call.dt,
       nonFinite: call.nonFinite,
     };
-    p.run(entry, shared, splitRanges(lo, hi, threads));
+    p.run(chosen, shared, splitRanges(lo, hi, threads));
     for (const f of back) f();
   };
 

@@ -17,8 +17,13 @@
  * imported and called per lane, or once when the argument is the same for every neuron).
  *
  * The generated function runs a tile: `T` steps of `V` vectors of neurons whose per-step arrays are
- * rows of `S` bytes; lanes past the last neuron of a row spill into the next row (or the tile's
- * padding) and are overwritten or ignored, so tiles need no per-row padding.
+ * rows of `S` bytes. It takes {@link UNROLL} vectors at a time through all `T` steps with their
+ * state in locals (registers): per step one load of each input and one store of the output (and
+ * records) per vector, the state loaded and stored once per tile; per-neuron parameters are
+ * loaded once per tile. Lanes past the last neuron of a row spill into the next row (or the
+ * tile's padding): the last vector runs first, so the others overwrite what it spilled, and tiles
+ * need no per-row padding. A selection on a test every neuron shares is a branch, or, in a module
+ * specialized on the run's parameters (`specialize.ts`), just the arm the test chooses.
  * @module
  */
 
@@ -27,8 +32,10 @@ import type { NeuronUpdate, UpdateIR } from '../../update/ir.js';
 import type { PerNeuronMask } from '../../update/js.js';
 import { maskKey } from '../../update/js.js';
 import { irOf } from '../../update/parse.js';
-import { F32, F64, f32x4, f64x2, HEADER, I32, name, op, section, simd, uleb, V128, vecOf, type WasmModule } from './encoding.js';
+import { F32, F64, f32x4, f64x2, HEADER, I32, name, op, section, uleb, V128, vecOf, type WasmModule } from './encoding.js';
+import { finiteFunction } from './finite.js';
 import { buildGraph, IMPORTED_MATH, Unsupported, type Val } from './graph.js';
+import { uniformConditions } from './specialize.js';
 
 /** Why an update was not translated. */
 export interface WasmUpdateUnsupported {
@@ -54,23 +61,27 @@ const cache = new WeakMap<NeuronUpdate, Map<string, WasmModule | WasmUpdateUnsup
  * @param dtype - element type (`float32` → `f32x4`, `float64` → `f64x2`)
  * @param recording - whether `run` also writes each state variable per step
  * @param perNeuron - which parameters are per-neuron arrays (default none)
+ * @param specialization - a key of `conditionKey` (`specialize.ts`) for the run's
+ *   parameters: the module then runs only runs whose parameters give that key (default: none,
+ *   a module for every parameter set, branching on uniform tests)
  */
 export const compileWasmUpdate = (
   update: NeuronUpdate,
   dtype: DType,
   recording: boolean,
   perNeuron?: PerNeuronMask,
+  specialization?: string,
 ): WasmModule | WasmUpdateUnsupported => {
   let byKey = cache.get(update);
   if (byKey === undefined) {
     byKey = new Map();
     cache.set(update, byKey);
   }
-  const key = `${dtype}:${recording}:${maskKey(perNeuron)}`;
+  const key = `${dtype}:${recording}:${maskKey(perNeuron)}:${specialization ?? '*'}`;
   let r = byKey.get(key);
   if (r === undefined) {
     try {
-      r = generate(irOf(update), dtype, recording, perNeuron);
+      r = generate(irOf(update), dtype, recording, perNeuron, specialization);
     } catch (e) {
       if (!(e instanceof Unsupported) && !(e instanceof Error && e.name === 'UpdateSyntaxError')) throw e;
       r = { unsupported: `${update.name}: ${e.message}` };
@@ -80,10 +91,32 @@ export const compileWasmUpdate = (
   return r;
 };
 
-const generate = (ir: UpdateIR, dtype: DType, recording: boolean, perNeuron: PerNeuronMask | undefined): WasmModule => {
+/**
+ * Vectors one pass of the inner loop updates side by side: each neuron's step depends on its
+ * previous step (a chain of about ten float operations), so independent vectors are what the CPU
+ * overlaps; 8 chains keep its float units busy without running out of registers.
+ */
+export const UNROLL = 8;
+
+const generate = (
+  ir: UpdateIR,
+  dtype: DType,
+  recording: boolean,
+  perNeuron: PerNeuronMask | undefined,
+  key: string | undefined,
+): WasmModule => {
   const kernel = ir.update;
   const L = dtype === 'float32' ? f32x4 : f64x2;
   const graph = buildGraph(ir, dtype, perNeuron);
+  // Tests the run's parameters decide (see specialize.ts): only the chosen arm is emitted.
+  const chosen = new Map<Val, boolean>();
+  if (key !== undefined) {
+    const conds = uniformConditions(graph);
+    if (key.length !== conds.length) throw new Error(`specialization key "${key}" does not have ${conds.length} characters`);
+    conds.forEach((c, j) => {
+      chosen.set(c, key[j] === '1');
+    });
+  }
   const pnSlots = kernel.params.map((_, j) => (perNeuron?.[j] === true ? 1 : 0));
   const nPn = pnSlots.reduce((a: number, b) => a + b, 0);
   const pnSlot = kernel.params.map((_, j) => pnSlots.slice(0, j).reduce((a: number, b) => a + b, 0));
@@ -92,7 +125,7 @@ const generate = (ir: UpdateIR, dtype: DType, recording: boolean, perNeuron: Per
   const nRec = recording ? nState : 0;
   const nParam = kernel.params.length + 1;
 
-  // Function parameters: T, V, S, inputs, out, states, records (i32), params, dt (scalar).
+  // Function parameters: T, V, S, inputs, out, states, records, per-neuron params (i32), params, dt (scalar).
   const pT = 0;
   const pV = 1;
   const pS = 2;
@@ -105,17 +138,18 @@ const generate = (ir: UpdateIR, dtype: DType, recording: boolean, perNeuron: Per
   const nArgs = pParam + nParam;
   const paramTypes = [...Array<number>(pParam).fill(I32), ...Array<number>(nParam).fill(L.scalar)];
 
-  // Locals: i32 t, n, end, rowOff, then the per-row addresses; then v128 values.
+  // Locals: i32 first (vector offset, its end, the end of whole groups, step countdown, row
+  // addresses), then v128 (state per unrolled copy, then values).
   let nextLocal = nArgs;
   const i32Locals: number[] = [];
   const newI32 = () => {
     i32Locals.push(nextLocal);
     return nextLocal++;
   };
-  const lt = newI32();
   const ln = newI32();
   const lEnd = newI32();
-  const lRow = newI32();
+  const lGroups = newI32();
+  const lt = newI32();
   const lInRow = kernel.inputs.map(() => newI32());
   const lOutRow = newI32();
   const lRecRow = Array.from({ length: nRec }, () => newI32());
@@ -124,6 +158,7 @@ const generate = (ir: UpdateIR, dtype: DType, recording: boolean, perNeuron: Per
     vLocals.push(nextLocal);
     return nextLocal++;
   };
+  const stateOf = Array.from({ length: UNROLL }, () => kernel.state.map(() => newV()));
 
   const imports: string[] = [];
   const importIndex = (fn: string): number => {
@@ -136,148 +171,188 @@ const generate = (ir: UpdateIR, dtype: DType, recording: boolean, perNeuron: Per
   };
 
   const pre: number[] = [];
-  const body: number[] = [];
-  // Locals holding emitted values; an inner map per branch arm (its values exist only there).
   const uniformDone = new Map<Val, number>();
-  const scopes: Map<Val, number>[] = [new Map()];
-  const lookup = (v: Val): number | undefined => {
-    if (v.uniform) return uniformDone.get(v);
-    for (let k = scopes.length - 1; k >= 0; k--) {
-      const l = (scopes[k] as Map<Val, number>).get(v);
-      if (l !== undefined) return l;
-    }
-    return undefined;
+
+  /**
+   * Emits copy `k` of the step: non-uniform values into `body` (per step) or `hoist` (per-neuron
+   * parameters: once per group of vectors), uniform ones into `pre` (once per call).
+   */
+  const emitter = (k: number, body: number[], hoist: number[]) => {
+    // Locals holding emitted values; an inner map per branch arm (its values exist only there).
+    const scopes: Map<Val, number>[] = [new Map()];
+    const lookup = (v: Val): number | undefined => {
+      if (v.uniform) return uniformDone.get(v);
+      for (let s = scopes.length - 1; s >= 0; s--) {
+        const l = (scopes[s] as Map<Val, number>).get(v);
+        if (l !== undefined) return l;
+      }
+      return undefined;
+    };
+    const emit = (v: Val): number => {
+      const have = lookup(v);
+      if (have !== undefined) return have;
+      const n = v.node;
+      if (n.k === 'state') return stateOf[k]?.[n.index] as number;
+      if (n.k === 'sel' && chosen.has(n.c) && !v.uniform) return emit(chosen.get(n.c) === true ? n.a : n.b);
+      const code = v.uniform ? pre : n.k === 'pparam' ? hoist : body;
+      const args = (...vs: Val[]) => {
+        for (const a of vs) code.push(...op.get(emit(a)));
+      };
+      const isZero = (x: Val) => x.node.k === 'const' && Object.is(x.node.value, 0);
+      switch (n.k) {
+        case 'const':
+          code.push(...op.vconst(L.constBytes(n.value)));
+          break;
+        case 'param':
+          code.push(...op.get(pParam + n.index), ...L.splat);
+          break;
+        case 'input':
+          code.push(...op.get(lInRow[n.index] as number), ...op.loadAt(16 * k));
+          break;
+        case 'pparam':
+          code.push(...op.get(pPn + (pnSlot[n.index] as number)), ...op.get(ln), ...op.i32Add, ...op.loadAt(16 * k));
+          break;
+        case 'bin':
+          args(n.a, n.b);
+          code.push(...L.bin[n.op]);
+          break;
+        case 'un':
+          args(n.a);
+          code.push(...L.un[n.op]);
+          break;
+        case 'cmp':
+          args(n.a, n.b);
+          code.push(...L.cmp[n.op]);
+          break;
+        case 'logic':
+          args(n.a, n.b);
+          code.push(...(n.op === 'and' ? op.and : op.or));
+          break;
+        case 'not':
+          args(n.a);
+          code.push(...op.not);
+          break;
+        case 'sel':
+          if (n.c.uniform && !v.uniform) {
+            // The same condition for every neuron, not specialized: branch (well predicted).
+            const mask = emit(n.c);
+            code.push(...op.get(mask), ...op.i32x4Lane0, ...op.ifV128);
+            const arm = (x: Val) => {
+              scopes.push(new Map());
+              code.push(...op.get(emit(x)));
+              scopes.pop();
+            };
+            arm(n.a);
+            code.push(...op.else);
+            arm(n.b);
+            code.push(...op.end);
+          } else if (isZero(n.b)) {
+            // c ? a : +0 — the lanes of a where c holds, zero bits elsewhere: bitselect's result.
+            args(n.a, n.c);
+            code.push(...op.and);
+          } else if (isZero(n.a)) {
+            args(n.b, n.c);
+            code.push(...op.andnot);
+          } else {
+            args(n.a, n.b, n.c);
+            code.push(...op.bitselect);
+          }
+          break;
+        case 'math': {
+          const f = importIndex(n.fn);
+          const argLocals = n.args.map((a) => emit(a));
+          const call = (lane: number) => {
+            for (const a of argLocals) {
+              code.push(...op.get(a), ...L.extract(lane));
+              if (L.scalar === F32) code.push(...op.f64Promote);
+            }
+            code.push(...op.call(f));
+            if (L.scalar === F32) code.push(...op.f32Demote);
+          };
+          if (v.uniform) {
+            // Same argument in every lane: one call, then splat.
+            call(0);
+            code.push(...L.splat);
+          } else {
+            code.push(...op.get(argLocals[0] as number));
+            for (let l = 0; l < L.lanes; l++) {
+              call(l);
+              code.push(...L.replace(l));
+            }
+          }
+          break;
+        }
+      }
+      const local = newV();
+      code.push(...op.set(local));
+      (v.uniform ? uniformDone : (scopes[scopes.length - 1] as Map<Val, number>)).set(v, local);
+      return local;
+    };
+    return emit;
   };
 
-  const emit = (v: Val): number => {
-    const have = lookup(v);
-    if (have !== undefined) return have;
-    const code = v.uniform ? pre : body;
-    const n = v.node;
-    const args = (...vs: Val[]) => {
-      for (const a of vs) code.push(...op.get(emit(a)));
-    };
-    switch (n.k) {
-      case 'const':
-        code.push(...op.vconst(L.constBytes(n.value)));
-        break;
-      case 'param':
-        code.push(...op.get(pParam + n.index), ...L.splat);
-        break;
-      case 'input':
-        code.push(...op.get(lInRow[n.index] as number), ...op.get(ln), ...op.i32Add, ...op.load);
-        break;
-      case 'state':
-        code.push(...op.get(pState + n.index), ...op.get(ln), ...op.i32Add, ...op.load);
-        break;
-      case 'pparam':
-        code.push(...op.get(pPn + (pnSlot[n.index] as number)), ...op.get(ln), ...op.i32Add, ...op.load);
-        break;
-      case 'bin':
-        args(n.a, n.b);
-        code.push(...L.bin[n.op]);
-        break;
-      case 'un':
-        args(n.a);
-        code.push(...L.un[n.op]);
-        break;
-      case 'cmp':
-        args(n.a, n.b);
-        code.push(...L.cmp[n.op]);
-        break;
-      case 'logic':
-        args(n.a, n.b);
-        code.push(...(n.op === 'and' ? op.and : op.or));
-        break;
-      case 'not':
-        args(n.a);
-        code.push(...op.not);
-        break;
-      case 'sel':
-        if (n.c.uniform && !v.uniform) {
-          // The same condition for every neuron: branch (well predicted) instead of computing both sides.
-          const mask = emit(n.c);
-          code.push(...op.get(mask), ...op.i32x4Lane0, ...op.ifV128);
-          const arm = (x: Val) => {
-            scopes.push(new Map());
-            code.push(...op.get(emit(x)));
-            scopes.pop();
-          };
-          arm(n.a);
-          code.push(...op.else);
-          arm(n.b);
-          code.push(...op.end);
-        } else {
-          args(n.a, n.b, n.c);
-          code.push(...op.bitselect);
-        }
-        break;
-      case 'math': {
-        const f = importIndex(n.fn);
-        const argLocals = n.args.map((a) => emit(a));
-        const call = (lane: number) => {
-          for (const a of argLocals) {
-            code.push(...op.get(a), ...L.extract(lane));
-            if (L.scalar === F32) code.push(...op.f64Promote);
-          }
-          code.push(...op.call(f));
-          if (L.scalar === F32) code.push(...op.f32Demote);
-        };
-        if (v.uniform) {
-          // Same argument in every lane: one call, then splat.
-          call(0);
-          code.push(...L.splat);
-        } else {
-          code.push(...op.get(argLocals[0] as number));
-          for (let l = 0; l < L.lanes; l++) {
-            call(l);
-            code.push(...L.replace(l));
-          }
-        }
-        break;
+  /**
+   * A loop over the vectors `[n, until)` (byte offsets in locals), `u` vectors at a time: their
+   * state is loaded into locals, all `T` steps run with it there (each step reading one row of
+   * the inputs and writing one row of the outputs, `S` bytes apart), and it is stored back.
+   */
+  const groupLoop = (u: number, until: number, down: boolean): number[] => {
+    const hoist: number[] = [];
+    const body: number[] = [];
+    for (let k = 0; k < u; k++) {
+      const emit = emitter(k, body, hoist);
+      // Compute every result first, then store (a state variable is read before it is replaced).
+      const o = emit(graph.out);
+      const s = graph.state.map((v) => emit(v));
+      body.push(...op.get(lOutRow), ...op.get(o), ...op.storeAt(16 * k));
+      for (let j = 0; j < nRec; j++) body.push(...op.get(lRecRow[j] as number), ...op.get(s[j] as number), ...op.storeAt(16 * k));
+      s.forEach((local, j) => {
+        const st = stateOf[k]?.[j] as number;
+        if (local !== st) body.push(...op.get(local), ...op.set(st));
+      });
+    }
+    const c: number[] = [...op.block, ...op.loop];
+    c.push(...op.get(ln), ...op.get(until), ...(down ? op.i32LtS : op.i32GeS), ...op.brIf(1));
+    for (let k = 0; k < u; k++) {
+      for (let j = 0; j < nState; j++) {
+        c.push(...op.get(pState + j), ...op.get(ln), ...op.i32Add, ...op.loadAt(16 * k), ...op.set(stateOf[k]?.[j] as number));
       }
     }
-    const local = newV();
-    code.push(...op.set(local));
-    (v.uniform ? uniformDone : (scopes[scopes.length - 1] as Map<Val, number>)).set(v, local);
-    return local;
+    c.push(...hoist);
+    kernel.inputs.forEach((_, j) => {
+      c.push(...op.get(pIn + j), ...op.get(ln), ...op.i32Add, ...op.set(lInRow[j] as number));
+    });
+    c.push(...op.get(pOut), ...op.get(ln), ...op.i32Add, ...op.set(lOutRow));
+    for (let j = 0; j < nRec; j++) c.push(...op.get(pRec + j), ...op.get(ln), ...op.i32Add, ...op.set(lRecRow[j] as number));
+    c.push(...op.get(pT), ...op.set(lt));
+    c.push(...op.block, ...op.loop, ...op.get(lt), ...op.i32Eqz, ...op.brIf(1));
+    c.push(...body);
+    const advance = (l: number) => c.push(...op.get(l), ...op.get(pS), ...op.i32Add, ...op.set(l));
+    for (const l of lInRow) advance(l);
+    advance(lOutRow);
+    for (const l of lRecRow) advance(l);
+    c.push(...op.get(lt), ...op.i32(1), ...op.i32Sub, ...op.set(lt), ...op.br(0), ...op.end, ...op.end);
+    for (let k = 0; k < u; k++) {
+      for (let j = 0; j < nState; j++) {
+        c.push(...op.get(pState + j), ...op.get(ln), ...op.i32Add, ...op.get(stateOf[k]?.[j] as number), ...op.storeAt(16 * k));
+      }
+    }
+    c.push(...op.get(ln), ...op.i32(16 * u), ...(down ? op.i32Sub : op.i32Add), ...op.set(ln), ...op.br(0), ...op.end, ...op.end);
+    return c;
   };
 
-  // Loop prologue: rows of the t loop.
-  const code: number[] = [];
-  // Compute every result first (loads happen before any store), then store.
-  const outLocal = (): number => emit(graph.out);
-  const loopBody = () => {
-    const o = outLocal();
-    const s = graph.state.map((v) => emit(v));
-    const store = (addr: number[], local: number) => {
-      body.push(...addr, ...op.get(ln), ...op.i32Add, ...op.get(local), ...op.store);
-    };
-    store(op.get(lOutRow), o);
-    for (let j = 0; j < nRec; j++) store(op.get(lRecRow[j] as number), s[j] as number);
-    for (let j = 0; j < nState; j++) store(op.get(pState + j), s[j] as number);
-  };
-  loopBody();
-
-  code.push(...pre);
-  // end = V * 16 (bytes per vector)
+  // The last vector may spill past its row into the next row's first lanes: it runs first, alone
+  // (the vectors after the last whole group run one at a time, last first); the others then
+  // overwrite what it spilled.
+  const singles = groupLoop(1, lGroups, true);
+  const groups = groupLoop(UNROLL, lEnd, false);
+  const code: number[] = [...pre];
   code.push(...op.get(pV), ...op.i32(16), ...op.i32Mul, ...op.set(lEnd));
-  code.push(...op.i32(0), ...op.set(lt));
-  code.push(...op.block, ...op.loop);
-  code.push(...op.get(lt), ...op.get(pT), ...op.i32GeS, ...op.brIf(1));
-  code.push(...op.get(lt), ...op.get(pS), ...op.i32Mul, ...op.set(lRow));
-  kernel.inputs.forEach((_, j) => {
-    code.push(...op.get(pIn + j), ...op.get(lRow), ...op.i32Add, ...op.set(lInRow[j] as number));
-  });
-  code.push(...op.get(pOut), ...op.get(lRow), ...op.i32Add, ...op.set(lOutRow));
-  for (let j = 0; j < nRec; j++) code.push(...op.get(pRec + j), ...op.get(lRow), ...op.i32Add, ...op.set(lRecRow[j] as number));
-  code.push(...op.i32(0), ...op.set(ln));
-  code.push(...op.loop);
-  code.push(...body);
-  code.push(...op.get(ln), ...op.i32(16), ...op.i32Add, ...op.tee(ln), ...op.get(lEnd), ...op.i32LtS, ...op.brIf(0));
-  code.push(...op.end);
-  code.push(...op.get(lt), ...op.i32(1), ...op.i32Add, ...op.set(lt), ...op.br(0));
-  code.push(...op.end, ...op.end);
+  // groups end = ⌊(V − 1) / UNROLL⌋ · UNROLL · 16 (0 when V = 0: then nothing runs)
+  code.push(...op.get(pV), ...op.i32(1), ...op.i32Sub, ...op.i32(UNROLL), ...op.i32DivS);
+  code.push(...op.i32(UNROLL * 16), ...op.i32Mul, ...op.set(lGroups));
+  code.push(...op.get(lEnd), ...op.i32(16), ...op.i32Sub, ...op.set(ln), ...singles);
+  code.push(...op.get(lGroups), ...op.set(lEnd), ...op.i32(0), ...op.set(ln), ...groups);
 
   // i32 locals were all allocated before the first v128 local, so indices are already grouped.
   const locals = [
@@ -316,56 +391,4 @@ const generate = (ir: UpdateIR, dtype: DType, recording: boolean, perNeuron: Per
   // Imports are functions 0..k-1, `run` is function k.
   const bytes = new Uint8Array([...HEADER, ...types, ...importSec, ...funcs, ...memory, ...exportsSec, ...codeSec]);
   return Object.freeze({ bytes, lanes: L.lanes, bytesPerElement: L.bytes, imports: Object.freeze(imports) });
-};
-
-/**
- * The body of the exported `finite(p, n) → i32`: 1 when the `n` bytes at `p` (a multiple of 16)
- * hold only finite numbers, else 0. One SIMD pass: `acc += x − x` stays 0 for finite `x` and
- * becomes NaN for the first NaN or ±Infinity; at the end, whether every lane of `acc` equals
- * itself. The engine runs it on each input tile it copies in, in place of a separate pass over
- * the whole input on the main thread.
- */
-const finiteFunction = (L: typeof f32x4): number[] => {
-  const p = 0;
-  const n = 1;
-  const end = 2;
-  const acc = 3;
-  return [
-    ...vecOf([
-      [1, I32],
-      [1, V128],
-    ]),
-    ...op.vconst(L.constBytes(0)),
-    ...op.set(acc),
-    ...op.get(p),
-    ...op.get(n),
-    ...op.i32Add,
-    ...op.set(end),
-    ...op.block,
-    ...op.loop,
-    ...op.get(p),
-    ...op.get(end),
-    ...op.i32GeS,
-    ...op.brIf(1),
-    ...op.get(acc),
-    ...op.get(p),
-    ...op.load,
-    ...op.get(p),
-    ...op.load,
-    ...L.bin.sub,
-    ...L.bin.add,
-    ...op.set(acc),
-    ...op.get(p),
-    ...op.i32(16),
-    ...op.i32Add,
-    ...op.set(p),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
-    ...op.get(acc),
-    ...op.get(acc),
-    ...L.cmp.eq,
-    ...simd(0xa3), // i32x4.all_true
-    ...op.end,
-  ];
 };

@@ -78,6 +78,13 @@ export const op = {
   f64Promote: [0xbb],
   load: [...simd(0x00), ...memarg],
   store: [...simd(0x0b), ...memarg],
+  /** `v128.load` / `v128.store` at a constant byte offset from the address on the stack. */
+  loadAt: (offset: number) => [...simd(0x00), 4, ...uleb(offset)],
+  storeAt: (offset: number) => [...simd(0x0b), 4, ...uleb(offset)],
+  i32Sub: [0x6b],
+  i32DivS: [0x6d],
+  i32Eqz: [0x45],
+  andnot: simd(0x4f),
   vconst: (bytes: readonly number[]) => [...simd(0x0c), ...bytes],
   not: simd(0x4d),
   and: simd(0x4e),

@@ -1,0 +1,210 @@
+/**
+ * The output pool: memory for the fresh outputs of fused runs (`lif.run(p, dt)(xs)` without
+ * `outputs: 'reuse'`), recycled once the caller has dropped them, so that a run's output is
+ * written into memory that was written before instead of fresh pages.
+ *
+ * Why: on Linux every 4 KiB page of fresh memory faults in on first write (the kernel zeroes it);
+ * a fresh 400 MB output (`N = 1e5`, `T = 1000`) costs 1–2.5 s of page faults on a small VM, more
+ * than the neuron update itself. PyTorch avoids it with its caching allocator; this is the same
+ * idea for shared memory.
+ *
+ * How: in Node, outputs of at least {@link SHARED_FROM_BYTES} live in `SharedArrayBuffer`s. The
+ * pool keeps its own `SharedArrayBuffer` object per slot and hands the caller a view over a
+ * *second* object on the same memory (`structuredClone` of a `SharedArrayBuffer` is a distinct
+ * object sharing its memory). The caller's object is registered in a `FinalizationRegistry`: once
+ * nothing the caller holds references it (no tensor, view or `.buffer`), the garbage collector
+ * frees it and the registry's callback puts the slot back into the pool, its pages already faulted
+ * in. A slot is never lent twice at once, so what the caller holds is never written again
+ * (immutability holds). Slots are matched by exact byte length, so `.buffer` shows nothing else.
+ *
+ * When it recycles: finalization callbacks run after a garbage collection, in a later turn of
+ * the event loop. A synchronous loop of runs (`for (...) run(xs)`, or a stream over a synchronous
+ * source such as `fromTensor` with the default virtual clock) therefore gets fresh memory on every
+ * call, as without the pool; asynchronous pipelines (real-time sources, servers, anything that
+ * awaits between runs) recycle. `outputs: 'reuse'` or a caller's `out` avoid fresh memory
+ * everywhere.
+ *
+ * Memory retained (as PyTorch's caching allocator retains its blocks): at most
+ * {@link OutputPoolOptions.maxBytes} in slots, lent or free (default 4 GiB, or a quarter of the
+ * memory the process is constrained to when less); free slots unused for
+ * {@link OutputPoolOptions.idleMs} (default 10 s)
+ * are released by a timer that never keeps the process alive. When the cap is reached, an output
+ * is allocated outside the pool, as before. A slot lent in a synchronous loop stays held until the
+ * loop yields (at most `maxBytes` over what the loop itself holds).
+ *
+ * One rule for the caller: an output handed to another thread (`postMessage`) or cloned
+ * (`structuredClone` of its buffer) must also stay referenced on this thread while it is used
+ * there (or be copied, or `configureOutputPool({ maxBytes: 0 })` set): the pool sees only this
+ * thread's handles.
+ * @module
+ */
+import { SpikeflowError, show } from './errors.js';
+import { allocate, allocateShared, type DType, SHARED_FROM_BYTES, type TensorData } from './tensor.js';
+
+/** Settings of the output pool ({@link configureOutputPool}). */
+export interface OutputPoolOptions {
+  /** Most bytes held in slots, lent and free together (0 turns the pool off). */
+  readonly maxBytes?: number;
+  /** Milliseconds after which a free slot nobody asked for is released. */
+  readonly idleMs?: number;
+}
+
+/** What the pool holds now ({@link outputPoolStats}). */
+export interface OutputPoolStats {
+  /** Effective settings. */
+  readonly maxBytes: number;
+  readonly idleMs: number;
+  /** Bytes of slots lent to callers (including dropped ones whose finalizer has not run yet). */
+  readonly lentBytes: number;
+  /** Bytes of free slots, ready for reuse. */
+  readonly freeBytes: number;
+  /** Outputs served from a free slot since the process started. */
+  readonly recycled: number;
+  /** Outputs that got a new slot. */
+  readonly pooled: number;
+  /** Outputs allocated outside the pool (cap reached, or too small). */
+  readonly unpooled: number;
+}
+
+interface Slot {
+  readonly sab: SharedArrayBuffer;
+  readonly bytes: number;
+  freedAt: number;
+}
+
+const env = globalThis as { process?: { versions?: { node?: unknown }; constrainedMemory?: () => number | undefined } };
+const available =
+  typeof SharedArrayBuffer === 'function' &&
+  typeof FinalizationRegistry === 'function' &&
+  typeof structuredClone === 'function' &&
+  typeof env.process?.versions?.node === 'string';
+
+/** 4 GiB, or a quarter of the memory the process is constrained to (cgroups) when that is less. */
+const defaultMaxBytes = (): number => {
+  const limit = env.process?.constrainedMemory?.() ?? 0;
+  return Math.min(limit > 0 ? Math.floor(limit / 4) : Number.POSITIVE_INFINITY, 4 * 2 ** 30);
+};
+
+let maxBytes = available ? defaultMaxBytes() : 0;
+let idleMs = 10_000;
+let lentBytes = 0;
+let freeBytes = 0;
+let recycled = 0;
+let pooled = 0;
+let unpooled = 0;
+/** Free slots by byte length, most recently freed last. */
+const free = new Map<number, Slot[]>();
+let sweepTimer: ReturnType<typeof setTimeout> | undefined;
+
+const dropFree = (slot: Slot): void => {
+  const list = free.get(slot.bytes);
+  const k = list?.indexOf(slot) ?? -1;
+  if (list === undefined || k < 0) return;
+  list.splice(k, 1);
+  if (list.length === 0) free.delete(slot.bytes);
+  freeBytes -= slot.bytes;
+};
+
+const freeSlots = (): Slot[] => [...free.values()].flat().sort((a, b) => a.freedAt - b.freedAt);
+
+const sweep = (): void => {
+  sweepTimer = undefined;
+  const now = Date.now();
+  for (const s of freeSlots()) if (now - s.freedAt >= idleMs) dropFree(s);
+  if (freeBytes > 0) scheduleSweep();
+};
+
+const scheduleSweep = (): void => {
+  if (sweepTimer !== undefined) return;
+  sweepTimer = setTimeout(sweep, idleMs);
+  (sweepTimer as { unref?: () => void }).unref?.();
+};
+
+const registry = available
+  ? new FinalizationRegistry<Slot>((slot) => {
+      lentBytes -= slot.bytes;
+      if (lentBytes + freeBytes + slot.bytes > maxBytes) return;
+      slot.freedAt = Date.now();
+      const list = free.get(slot.bytes);
+      if (list === undefined) free.set(slot.bytes, [slot]);
+      else list.push(slot);
+      freeBytes += slot.bytes;
+      scheduleSweep();
+    })
+  : undefined;
+
+const lend = (slot: Slot, dtype: DType, length: number): TensorData => {
+  const mine = structuredClone(slot.sab);
+  (registry as FinalizationRegistry<Slot>).register(mine, slot);
+  lentBytes += slot.bytes;
+  return dtype === 'float64' ? new Float64Array(mine, 0, length) : new Float32Array(mine, 0, length);
+};
+
+/**
+ * Storage for the output of a run, which the run overwrites entirely: from the pool where it
+ * applies (Node, at least {@link SHARED_FROM_BYTES}, within the cap), else as {@link allocate}
+ * (or {@link allocateShared} when `shared`). Its contents are unspecified (a recycled slot holds
+ * an earlier, dropped output): write every element before handing it on.
+ * @param dtype - `float32` or `float64`
+ * @param length - elements (integer ≥ 0)
+ * @param shared - whether a small array must also be shared (a multi-threaded run)
+ */
+export const allocateOutput = (dtype: DType, length: number, shared = false): TensorData => {
+  const bytes = length * (dtype === 'float64' ? 8 : 4);
+  if (registry === undefined || bytes < SHARED_FROM_BYTES || bytes > maxBytes) {
+    if (bytes >= SHARED_FROM_BYTES) unpooled++;
+    return shared ? allocateShared(dtype, length) : allocate(dtype, length);
+  }
+  const list = free.get(bytes);
+  const slot = list?.pop();
+  if (slot !== undefined) {
+    if (list?.length === 0) free.delete(bytes);
+    freeBytes -= bytes;
+    recycled++;
+    return lend(slot, dtype, length);
+  }
+  // Make room by releasing free slots of other sizes, least recently freed first.
+  for (const s of freeSlots()) {
+    if (lentBytes + freeBytes + bytes <= maxBytes) break;
+    dropFree(s);
+  }
+  if (lentBytes + freeBytes + bytes > maxBytes) {
+    unpooled++;
+    return allocateShared(dtype, length);
+  }
+  pooled++;
+  return lend({ sab: new SharedArrayBuffer(bytes), bytes, freedAt: 0 }, dtype, length);
+};
+
+const checkLimit = (name: string, value: unknown): number => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new SpikeflowError('configureOutputPool', name, `${name} must be a finite number ≥ 0, received ${show(value)}`);
+  }
+  return value;
+};
+
+/**
+ * Sets the output pool's cap and idle time (see the module docs); lowering the cap releases free
+ * slots at once. The pool only exists in Node (elsewhere this records the settings and changes
+ * nothing).
+ * @param options - `maxBytes` (0 turns the pool off), `idleMs`
+ * @returns the settings now in force and what the pool holds
+ * @throws SpikeflowError naming `maxBytes` or `idleMs` when not a finite number ≥ 0
+ */
+export const configureOutputPool = (options: OutputPoolOptions): OutputPoolStats => {
+  if (options === null || typeof options !== 'object') {
+    throw new SpikeflowError('configureOutputPool', 'options', `options must be an object, received ${show(options)}`);
+  }
+  if (options.maxBytes !== undefined) maxBytes = available ? checkLimit('maxBytes', options.maxBytes) : 0;
+  if (options.idleMs !== undefined) idleMs = checkLimit('idleMs', options.idleMs);
+  for (const s of freeSlots()) if (lentBytes + freeBytes > maxBytes) dropFree(s);
+  return outputPoolStats();
+};
+
+/** What the output pool holds and has done (see {@link OutputPoolStats}). */
+export const outputPoolStats = (): OutputPoolStats => Object.freeze({ maxBytes, idleMs, lentBytes, freeBytes, recycled, pooled, unpooled });
+
+/** Releases every free slot now (lent slots return and are released as their outputs are collected, if over the cap). */
+export const releaseOutputPool = (): void => {
+  for (const s of freeSlots()) dropFree(s);
+};

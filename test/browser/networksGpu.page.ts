@@ -1,0 +1,95 @@
+/**
+ * The page bundle of test/browser/networksGpu.browser.test.ts: builds small networks and runs them
+ * on the gpu backend (gpu.js on WebGL2) and on js in the same page, handing plain arrays back to
+ * the Node side, which compares. Counts live WebGL textures (created minus deleted).
+ */
+import { brunelNetwork, cobaNetwork, cubaNetwork, type NetworkState, type SpikingNetwork } from '../../src/networks/index.js';
+import { gpuBackend } from '../../src/ops/backends/gpuBackend.js';
+
+const counts = { created: 0, deleted: 0 };
+for (const proto of [globalThis.WebGL2RenderingContext?.prototype, globalThis.WebGLRenderingContext?.prototype]) {
+  if (proto === undefined) continue;
+  const create = proto.createTexture;
+  const remove = proto.deleteTexture;
+  proto.createTexture = function (this: WebGLRenderingContext) {
+    counts.created++;
+    return create.call(this);
+  };
+  proto.deleteTexture = function (this: WebGLRenderingContext, t: WebGLTexture | null) {
+    if (t !== null) counts.deleted++;
+    return remove.call(this, t);
+  };
+}
+
+/** A run as the Node side reads it: spikes per population, final state per population and variable. */
+export interface NetworkPageRun {
+  readonly backend: string;
+  readonly engines: Record<string, string>;
+  readonly spikes: Record<string, { i: number[]; step: number[] }>;
+  readonly state: Record<string, Record<string, number[]>>;
+  readonly monitored: Record<string, number[]>;
+  readonly liveTextures: number;
+}
+
+const make = (name: string, backend: 'gpu' | 'js'): SpikingNetwork => {
+  const b = backend === 'gpu' ? gpuBackend : 'js';
+  if (name === 'cuba')
+    return cubaNetwork({ n: 400, p: 0.05, seed: 4, backend: b, monitors: { E: { vars: ['v', 'ge'], indices: [0, 7] } } });
+  if (name === 'coba') return cobaNetwork({ n: 400, p: 0.05, seed: 6, backend: b });
+  return brunelNetwork({ nE: 400, cE: 100, j: 1, g: 5, nuExtOverNuThr: 2, seed: 2, backend: b });
+};
+
+const plainState = (s: NetworkState) =>
+  Object.fromEntries(
+    Object.entries(s.populations).map(([k, p]) => [
+      k,
+      {
+        ...Object.fromEntries(Object.entries(p.state).map(([v, t]) => [v, Array.from(t.data)])),
+        ...Object.fromEntries(Object.entries(p.ports).map(([v, t]) => [`port ${v}`, Array.from(t.data)])),
+        refractory: Array.from(p.refractory.data),
+      },
+    ]),
+  );
+
+const api = {
+  describe: () => gpuBackend.describe(),
+  /** Live WebGL textures after 10 and after 60 chunks of 5 steps of one CUBA network on gpu. */
+  textures: (): [number, number] => {
+    const net = make('cuba', 'gpu');
+    let s = net.initialState();
+    const live: number[] = [];
+    for (let c = 0; c < 60; c++) {
+      s = net.run(5, s)[1];
+      if (c === 9 || c === 59) live.push(counts.created - counts.deleted);
+    }
+    return live as [number, number];
+  },
+  /** Runs network `name` for `T` steps in chunks of `chunk` steps. */
+  run: (name: string, backend: 'gpu' | 'js', T: number, chunk: number): NetworkPageRun => {
+    const net = make(name, backend);
+    const spikes: Record<string, { i: number[]; step: number[] }> = {};
+    const monitored: Record<string, number[]> = {};
+    let s = net.initialState();
+    for (let t = 0; t < T; t += chunk) {
+      const [c, next] = net.run(Math.min(chunk, T - t), s);
+      s = next;
+      for (const [k, l] of Object.entries(c.spikes)) {
+        const into = spikes[k] ?? { i: [], step: [] };
+        into.i.push(...l.i);
+        into.step.push(...l.step);
+        spikes[k] = into;
+      }
+      for (const [v, m] of Object.entries(c.state.E ?? {})) monitored[v] = [...(monitored[v] ?? []), ...m.data];
+    }
+    return {
+      backend: net.backend,
+      engines: { ...net.engines },
+      spikes,
+      state: plainState(s),
+      monitored,
+      liveTextures: counts.created - counts.deleted,
+    };
+  },
+};
+
+(globalThis as unknown as { spikeflowNetworks: typeof api }).spikeflowNetworks = api;

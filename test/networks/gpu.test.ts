@@ -1,0 +1,127 @@
+/**
+ * Networks on the gpu backend (`populationRun` of gpu.js, `src/ops/backends/gpu/population.ts`),
+ * in gpu.js's `cpu` mode: the same gpu.js kernel source, with `Math.fround` rounding, so its
+ * spikes, state, events and monitors must equal the `js` backend's bit for bit. The WebGL2 path is
+ * checked in Chromium (test/browser/networksGpu.browser.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  brunelNetwork,
+  conductancePort,
+  cubaNetwork,
+  currentDrive,
+  fixedProbability,
+  type NetworkChunk,
+  type NetworkState,
+  normalDist,
+  pointLif,
+  population,
+  projection,
+  type SpikingNetwork,
+  spikingNetwork,
+  uniformDist,
+} from '../../src/networks/index.js';
+import { registerBackend, registerKernel, unregisterBackend } from '../../src/ops/backends/backendRegistry.js';
+import { createGpuBackend, gpuPopulationRun } from '../../src/ops/backends/gpu.js';
+import '../../src/ops/backends/gpuBackend.js';
+import { jsPopulationRun } from '../../src/ops/backends/population.js';
+
+const gpu = createGpuBackend({ mode: 'cpu' });
+
+const bits = (s: NetworkState) =>
+  Object.values(s.populations).flatMap((p) => [
+    ...Object.values(p.state).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
+    ...Object.values(p.ports).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
+    ...Object.values(p.buffers).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
+    Array.from(p.refractory.data),
+  ]);
+
+const spikes = (c: NetworkChunk) => Object.values(c.spikes).map((s) => [Array.from(s.i), Array.from(s.step)]);
+
+/** Runs `make(backend)` on js and on gpu.js cpu mode in two chunks (the second from js's state) and compares bit for bit. */
+const sameOnGpu = (make: (backend: string | typeof gpu) => SpikingNetwork, T: number) => {
+  const js = make('js');
+  const g = make(gpu);
+  expect(g.backend).toBe('gpu');
+  expect(Object.values(g.engines)).toEqual(Object.values(g.engines).map(() => 'gpu.js cpu'));
+  const T1 = Math.floor(T / 3);
+  const [a1, sa] = js.run(T1);
+  const [a2, sa2] = js.run(T - T1, sa);
+  const [b1, sb] = g.run(T1);
+  const [b2, sb2] = g.run(T - T1, sa);
+  expect(spikes(b1)).toEqual(spikes(a1));
+  expect(bits(sb)).toEqual(bits(sa));
+  expect(spikes(b2)).toEqual(spikes(a2));
+  expect(bits(sb2)).toEqual(bits(sa2));
+  expect(b2.events).toBe(a2.events);
+  return { a1, a2, b1, b2 };
+};
+
+describe('networks on gpu.js (cpu mode) give the bits of the js backend', () => {
+  it('Brunel: delta ports, delays, binomial Poisson input, refractoriness', () => {
+    const { a1, a2 } = sameOnGpu((backend) => brunelNetwork({ nE: 200, cE: 50, j: 2, g: 5, nuExtOverNuThr: 2, seed: 2, backend }), 150);
+    expect((a1.spikes.E?.i.length ?? 0) + (a2.spikes.E?.i.length ?? 0)).toBeGreaterThan(50);
+  });
+
+  it('CUBA: two current ports with different τ, state monitors read from the device each step', () => {
+    const { a1, b1, a2 } = sameOnGpu(
+      (backend) => cubaNetwork({ n: 400, p: 0.05, seed: 4, backend, monitors: { E: { vars: ['v', 'ge', 'gi'], indices: [0, 5, 9] } } }),
+      300,
+    );
+    for (const v of ['v', 'ge', 'gi']) expect(Array.from(b1.state.E?.[v]?.data ?? [])).toEqual(Array.from(a1.state.E?.[v]?.data ?? []));
+    expect(a1.state.E?.v?.shape).toEqual([100, 3]);
+    expect((a1.spikes.E?.i.length ?? 0) + (a2.spikes.E?.i.length ?? 0)).toBeGreaterThan(10);
+  });
+
+  it('COBA: per-neuron thresholds and leak, per-synapse weights and delays, a time-varying current', () => {
+    const make = (backend: string | typeof gpu) =>
+      spikingNetwork({
+        dt: 1e-4,
+        seed: 5,
+        backend,
+        populations: {
+          P: population(pointLif, 101, {
+            params: { tauMemInv: 50, vLeak: normalDist(-60, 1), vTh: normalDist(-50, 1), vReset: -60 },
+            init: { v: normalDist(-55, 5), ge: normalDist(4, 1.5), gi: normalDist(20, 12) },
+            refractory: 0.005,
+            ports: { ge: conductancePort(0.005, 0), gi: conductancePort(0.01, -80) },
+          }),
+        },
+        projections: [
+          projection('P', 'P', { connect: fixedProbability(0.1), port: 'ge', weight: normalDist(0.6, 0.1), delay: uniformDist(0, 0.003) }),
+          projection('P', 'P', { connect: fixedProbability(0.05), port: 'gi', weight: 3 }),
+        ],
+        drives: [currentDrive('P', (t: number) => 12 + 5 * Math.sin(2 * Math.PI * 10 * t))],
+      });
+    const { a1, a2 } = sameOnGpu(make, 300);
+    expect((a1.spikes.P?.i.length ?? 0) + (a2.spikes.P?.i.length ?? 0)).toBeGreaterThan(30);
+  });
+
+  it('what gpu cannot hold is refused naming backend and why', () => {
+    const small = createGpuBackend({ mode: 'cpu', maxOutputs: 1 });
+    // CUBA's update has 4 state variables (v, ge, gi, refractory) and one spike slot: 5 slots > 4.
+    expect(() => cubaNetwork({ n: 40, backend: small })).toThrow(
+      expect.objectContaining({
+        argument: 'backend',
+        message: 'spikingNetwork: backend "gpu" cannot run this populationRun: 4 state variables do not fit in 1 RGBA outputs',
+      }),
+    );
+  });
+
+  it('auto passes a gpu populationRun kernel by, even on a backend auto may take', () => {
+    expect(gpuPopulationRun.autoSelectable?.({} as never, gpu)).toMatch(/slower than the CPU kernels; ask for backend "gpu" by name/);
+    registerBackend({
+      name: 'fastgpu',
+      priority: 1000,
+      autoSelectable: () => true,
+      describe: () => ({ backend: 'fastgpu', device: 'test-device', accelerated: true }),
+    });
+    registerKernel({ ...jsPopulationRun, backendName: 'fastgpu', autoSelectable: gpuPopulationRun.autoSelectable });
+    try {
+      expect(cubaNetwork({ n: 40 }).backend).toBe('js');
+      expect(cubaNetwork({ n: 40, backend: 'fastgpu' }).backend).toBe('fastgpu');
+    } finally {
+      unregisterBackend('fastgpu');
+    }
+  });
+});

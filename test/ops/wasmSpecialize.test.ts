@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lifKernel } from '../../src/neurons/lif.js';
+import { INPUT_CONVENTIONS, INTEGRATIONS, RESET_METHODS } from '../../src/neurons/lifOptions.js';
+import { compileThreaded, terminateThreads } from '../../src/ops/backends/threads.js';
+import { compileWasmUpdate } from '../../src/ops/backends/wasm/codegen.js';
+import { buildGraph } from '../../src/ops/backends/wasm/graph.js';
+import { conditionKey, uniformConditions } from '../../src/ops/backends/wasm/specialize.js';
+import { compileJs } from '../../src/ops/kernel.js';
+import type { DType, TensorData } from '../../src/ops/tensor.js';
+import { irOf } from '../../src/ops/update/parse.js';
+
+afterAll(async () => {
+  await terminateThreads();
+});
+
+// LIF update parameters in order: tauSynInv, tauMemInv, vLeak, vTh, vReset, resetMode, scheme, currentInput.
+const paramsOf = (dtype: DType, resetMode: number, scheme: number, currentInput: number, vReset = 0) =>
+  [200, 100, 0, 1, vReset, resetMode, scheme, currentInput].map(dtype === 'float32' ? Math.fround : (v: number) => v);
+const dtOf = (dtype: DType) => (dtype === 'float32' ? Math.fround(0.001) : 0.001);
+const arr = (dtype: DType, n: number): TensorData => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+const firstDifference = (a: TensorData, b: TensorData): number => {
+  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return k;
+  return a.length === b.length ? -1 : -2;
+};
+
+const combos = RESET_METHODS.flatMap((_, r) => INTEGRATIONS.flatMap((_, s) => INPUT_CONVENTIONS.map((_, c) => [r, s, c] as const)));
+
+describe('wasm specialization on uniform tests', () => {
+  it('gives LIF one key character per uniform test, and different keys to different options', () => {
+    const conds = uniformConditions(buildGraph(irOf(lifKernel), 'float32'));
+    const keyOf = conditionKey(lifKernel, 'float32');
+    expect(keyOf).toBeDefined();
+    const keys = combos.map(([r, s, c]) => keyOf?.(paramsOf('float32', r, s, c), dtOf('float32')) ?? '');
+    for (const k of keys) expect(k).toMatch(new RegExp(`^[01]{${conds.length}}$`));
+    // 18 option combinations; those that compute differently get different keys.
+    expect(new Set(keys).size).toBeGreaterThanOrEqual(12);
+    expect(() => compileWasmUpdate(lifKernel, 'float32', false, undefined, '1')).toThrow(/does not have/);
+  });
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`runs every LIF option combination as the js loop does, bit for bit, in ${dtype} (1 and 2 threads, recorded or not)`, () => {
+      const input = fc.record({
+        T: fc.integer({ min: 1, max: 12 }),
+        M: fc.integer({ min: 1, max: 200 }),
+        combo: fc.constantFrom(...combos),
+        vReset: fc.constantFrom(0, -0.25, 0.1),
+        threads: fc.constantFrom(1, 2),
+        recording: fc.boolean(),
+        seed: fc.integer(),
+      });
+      fc.assert(
+        fc.property(input, ({ T, M, combo, vReset, threads, recording, seed }) => {
+          let s = seed >>> 0;
+          const next = () => {
+            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+            return s / 2 ** 32;
+          };
+          const x = Array.from({ length: T * M }, () => next() * 0.9 - 0.1);
+          const v0 = Array.from({ length: M }, () => next() * 1.4 - 0.2);
+          const i0 = Array.from({ length: M }, () => next() * 0.5);
+          const run = (fn: (c: never) => void) => {
+            const xs = arr(dtype, T * M);
+            xs.set(x);
+            const v = arr(dtype, M);
+            v.set(v0);
+            const i = arr(dtype, M);
+            i.set(i0);
+            const out = arr(dtype, T * M);
+            const record = recording ? [arr(dtype, T * M), arr(dtype, T * M)] : undefined;
+            const call = { T, M, inputs: [xs], out, state: [v, i], record, params: paramsOf(dtype, ...combo, vReset), dt: dtOf(dtype) };
+            fn(call as never);
+            return [out, v, i, ...(record ?? [])];
+          };
+          const a = run(compileJs(lifKernel, dtype, recording));
+          const b = run(compileThreaded(lifKernel, dtype, recording, { threads, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1 }));
+          a.forEach((want, k) => {
+            expect(firstDifference(want, b[k] as TensorData)).toBe(-1);
+          });
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
+});

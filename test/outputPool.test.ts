@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { allocateOutput, configureOutputPool, outputPoolStats, releaseOutputPool } from '../src/ops/outputPool.js';
+import { SHARED_FROM_BYTES } from '../src/ops/tensor.js';
+
+const initial = outputPoolStats();
+afterEach(() => {
+  configureOutputPool({ maxBytes: initial.maxBytes, idleMs: initial.idleMs });
+  releaseOutputPool();
+});
+
+describe('allocateOutput', () => {
+  it('pools outputs from SHARED_FROM_BYTES on, each over its own SharedArrayBuffer object, never lent twice', () => {
+    const length = SHARED_FROM_BYTES / 4;
+    const before = outputPoolStats();
+    const a = allocateOutput('float32', length);
+    const b = allocateOutput('float32', length);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(a.buffer.byteLength).toBe(SHARED_FROM_BYTES);
+    expect(a.buffer).not.toBe(b.buffer);
+    a.fill(1);
+    b.fill(2);
+    expect(a[length - 1]).toBe(1);
+    const after = outputPoolStats();
+    expect(after.pooled - before.pooled).toBe(2);
+    expect(after.lentBytes - before.lentBytes).toBe(2 * SHARED_FROM_BYTES);
+  });
+
+  it('leaves small outputs out of the pool (shared only when asked)', () => {
+    const before = outputPoolStats();
+    const plain = allocateOutput('float64', 100);
+    const shared = allocateOutput('float64', 100, true);
+    expect(plain).toBeInstanceOf(Float64Array);
+    expect(plain.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(outputPoolStats().pooled).toBe(before.pooled);
+  });
+
+  it('allocates outside the pool once the cap is reached', () => {
+    configureOutputPool({ maxBytes: 0 });
+    const before = outputPoolStats();
+    const a = allocateOutput('float32', SHARED_FROM_BYTES / 4);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(a.every((x) => x === 0)).toBe(true);
+    const after = outputPoolStats();
+    expect(after.pooled).toBe(before.pooled);
+    expect(after.unpooled - before.unpooled).toBe(1);
+  });
+
+  it('rejects bad settings naming the option', () => {
+    expect(() => configureOutputPool({ maxBytes: -1 })).toThrow(/maxBytes must be a finite number ≥ 0, received -1/);
+    expect(() => configureOutputPool({ idleMs: Number.NaN })).toThrow(/idleMs must be a finite number ≥ 0, received NaN/);
+    expect(() => configureOutputPool(null as never)).toThrow(/options must be an object/);
+  });
+});
+
+describe('recycling (child process with --expose-gc)', () => {
+  it('recycles dropped outputs and never writes one the caller holds (view or buffer), bit-identical results', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const program = `
+      import './src/ops/backends/builtin.ts';
+      import { createThreadsBackend } from './src/ops/backends/threadsBackend.ts';
+      import { terminateThreads } from './src/ops/backends/threads.ts';
+      import { lif } from './src/neurons/lif.ts';
+      import { fromTypedArray } from './src/ops/tensor.ts';
+      import { outputPoolStats, releaseOutputPool } from './src/ops/outputPool.ts';
+      const T = 64, N = 4096; // a float32 output of exactly 1 MiB
+      const input = (seed) => {
+        const d = new Float32Array(T * N);
+        for (let k = 0; k < d.length; k++) d[k] = (0.6 * (((k + seed * 7919) * 2654435761) % 1000003)) / 1000003;
+        return fromTypedArray(d, [T, 1, N]);
+      };
+      const same = (x, y) => x.length === y.length && x.every((v, k) => Object.is(v, y[k]));
+      const turn = async () => { for (let k = 0; k < 3; k++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); } };
+      const recycled = () => outputPoolStats().recycled;
+      const report = {};
+      for (const name of ['js', 'threads']) {
+        const backend = name === 'js' ? 'js' : createThreadsBackend({ threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 16 });
+        const run = lif.run({}, 0.001, { backend });
+        // Reference: the caller's own arrays (outside the pool).
+        const ref = (xs) => { const out = new Float32Array(T * N); run(xs, undefined, { out }); return out; };
+        const a = input(1), b = input(2), c = input(3);
+        // Outputs live only in \`held\` (deleting a field drops it); each phase is a function of its
+        // own so that no stale temporary of this frame keeps an output alive.
+        const held = {};
+        const r = {};
+        // Start with an empty pool (the previous backend's outputs collected and released).
+        await turn();
+        releaseOutputPool();
+        (() => {
+          held.za = run(a)[0];
+          held.keepA = held.za.data.slice();
+        })();
+        await turn();
+        (() => {
+          const n = recycled();
+          held.zb = run(b)[0];
+          r.heldView = { intact: same(held.za.data, held.keepA) && same(held.za.data, ref(a)), recycled: recycled() - n, distinct: held.za.data.buffer !== held.zb.data.buffer };
+          delete held.za;
+          held.bufB = held.zb.data.buffer;
+          held.keepB = held.zb.data.slice();
+          delete held.zb;
+        })();
+        await turn();
+        (() => {
+          const n = recycled();
+          const zc = run(c)[0];
+          r.heldBuffer = { intact: same(new Float32Array(held.bufB), held.keepB) && same(held.keepB, ref(b)), recycled: recycled() - n, right: same(zc.data, ref(c)), backend: zc.data.buffer.constructor.name };
+        })();
+        report[name] = r;
+      }
+      report.stats = outputPoolStats();
+      console.log(JSON.stringify(report));
+      await terminateThreads();
+    `;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout.trim());
+    for (const name of ['js', 'threads']) {
+      // An output the caller holds as a view: not overwritten, and nothing was recycled.
+      expect(report[name].heldView).toEqual({ intact: true, recycled: 0, distinct: true });
+      // Holding only `.buffer` keeps the memory; the dropped first output is recycled for the third
+      // run, whose result is bit for bit a run into the caller's own array.
+      expect(report[name].heldBuffer).toEqual({ intact: true, recycled: 1, right: true, backend: 'SharedArrayBuffer' });
+    }
+  });
+});
