@@ -12,6 +12,12 @@ import { BITS_PER_WORD, type NeuronLayout } from '../layout.js';
 /** The update printed in gpu.js's subset: rounding as `Math.fround(...)` in cpu mode, removed on GL. */
 export const lowered = (k: NeuronUpdate, cpu: boolean): string => printBody(irOf(k), cpu ? 'Math.fround' : 'none');
 
+/**
+ * gpu.js source that stores `value` into the output word `sfW<sfWi>` of the current step: an
+ * `if … else if …` chain over `words` words (gpu.js kernels cannot index local variables).
+ * @param words - output words per neuron in a block (1 or more)
+ * @param value - the expression stored (a packed spike word or a state variable)
+ */
 export const flushChain = (words: number, value: string): string => {
   if (words === 1) return `sfW0 = ${value};`;
   const parts: string[] = [];

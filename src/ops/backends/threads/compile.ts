@@ -36,8 +36,12 @@ let nextEngineId = 1;
 /** A fresh engine identity (workers compile each engine once). */
 export const newEngineId = (): number => nextEngineId++;
 
-/** Neurons per block and elements per tile of the wasm path (see `engine.ts`). */
+/** Neurons per block of the wasm path: a thread's rows are run in blocks this wide (see `engine.ts`). */
 export const BLOCK_WIDTH = 8192;
+/**
+ * Elements per array per tile of the wasm path: a block runs `⌊TILE_ELEMENTS / blockWidth⌋` steps
+ * (at least 1) per copy of its input, output and recorded tiles into the module's memory (see `engine.ts`).
+ */
 export const TILE_ELEMENTS = 32768;
 
 const engineFor = (
