@@ -12,8 +12,10 @@ type H5 = typeof import('h5wasm').default;
 
 /** A raw HDF5 tree: groups as records, datasets as their values (typed arrays, strings, numbers). */
 export type Raw = { [key: string]: Raw | RawValue };
+/** A dataset as read: its value (typed array, string or number) and its shape (`[]` for a scalar). */
 export type RawValue = { readonly value: unknown; readonly shape: readonly number[] };
 
+/** Whether a tree entry is a dataset (not a group). */
 export const isRawValue = (v: Raw | RawValue): v is RawValue =>
   'value' in v && 'shape' in v && !('type' in v && typeof (v as Raw).type === 'object');
 

@@ -143,7 +143,10 @@ export const registerBackend = (backend: Backend): void => {
   backends.set(backend.name, backend);
 };
 
-/** Removes a backend and its kernels (the built-in `js` backend cannot be removed). */
+/**
+ * Removes a backend and its kernels (a name not registered is ignored).
+ * @throws SpikeflowError (`name`) for `js`, the built-in reference backend, which cannot be removed
+ */
 export const unregisterBackend = (name: string): void => {
   if (name === 'js') throw new SpikeflowError('unregisterBackend', 'name', 'the js backend is the reference and cannot be removed');
   backends.delete(name);
