@@ -13,7 +13,8 @@
  *
  * Run: `npm run bench:networks` (`-- --quick` for one rep, no numpy target and no 64k run;
  * `-- --scaling=4000,16000,64000` picks the scaling sizes, `-- --scaling-only` skips CUBA/COBA, and
- * `-- --targets=cython` picks Brian2's targets).
+ * `-- --targets=cython` picks Brian2's targets, `--targets=` none; `-- --backends=threads,js` runs
+ * CUBA/COBA on each of spikeflow's backends, named in the tool column, instead of `auto`).
  * Results: `bench/results/networks-latest.{json,md}`.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,8 +30,17 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const reps = Number(args.find((a) => a.startsWith('--reps='))?.slice(7) ?? (quick ? 1 : 3));
 const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const targets = option('targets')?.split(',') ?? (quick ? ['cython'] : ['cython', 'numpy']);
-const scaling = option('scaling')?.split(',').map(Number) ?? (quick ? [4000, 16000] : [4000, 16000, 64000]);
+const targets =
+  option('targets')
+    ?.split(',')
+    .filter((t) => t !== '') ?? (quick ? ['cython'] : ['cython', 'numpy']);
+// spikeflow's backends for CUBA/COBA (default: auto, i.e. threads here); e.g. --backends=threads,js
+const backends = option('backends')?.split(',') ?? ['auto'];
+const scaling =
+  option('scaling')
+    ?.split(',')
+    .filter((x) => x !== '')
+    .map(Number) ?? (quick ? [4000, 16000] : [4000, 16000, 64000]);
 const scalingOnly = args.includes('--scaling-only');
 for (const n of scaling)
   if (!Number.isInteger(n) || n < 100) throw new Error(`--scaling: expected neuron counts (integers ≥ 100), received ${option('scaling')}`);
@@ -58,7 +68,7 @@ const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)] as number;
 };
 
-const spikeflowCase = (name: string, n: number, duration: number, make: () => SpikingNetwork): Row => {
+const spikeflowCase = (name: string, n: number, duration: number, make: () => SpikingNetwork, tool = 'spikeflow'): Row => {
   const runs: number[] = [];
   const cpus: number[] = [];
   const builds: number[] = [];
@@ -89,7 +99,7 @@ const spikeflowCase = (name: string, n: number, duration: number, make: () => Sp
   const synapses = net.projections.reduce((a, p) => a + p.synapses, 0);
   const bytes = net.projections.reduce((a, p) => a + p.synapses * p.bytesPerSynapse, 0);
   return {
-    tool: 'spikeflow',
+    tool,
     case: name,
     n,
     duration,
@@ -148,12 +158,12 @@ const log = (r: Row | undefined) => {
 };
 
 for (const [name, make] of [
-  ['cuba', () => cubaNetwork()],
+  ['cuba', (backend: string) => cubaNetwork({ backend })],
   // Brian2's COBA integrates with method='euler', its conductances decaying by 1 − dt/τ per step: the same here.
-  ['coba', () => cobaNetwork({ synapseDecay: 'euler' })],
+  ['coba', (backend: string) => cobaNetwork({ synapseDecay: 'euler', backend })],
 ] as const) {
   if (scalingOnly) break;
-  log(spikeflowCase(name, 4000, 1, make));
+  for (const b of backends) log(spikeflowCase(name, 4000, 1, () => make(b), b === 'auto' ? 'spikeflow' : `spikeflow ${b}`));
   for (const t of targets) log(brianCase(name, t, 1));
 }
 const scaleDuration = quick ? 0.1 : 0.25;

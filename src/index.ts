@@ -352,3 +352,6 @@ export {
   outputPoolStats,
   releaseOutputPool,
 } from './ops/outputPool.js';
+
+// --- mnist: data augmentation of the MNIST task ---
+export { shiftImages } from './training/index.js';

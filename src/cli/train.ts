@@ -84,7 +84,8 @@ export const runTrain = (
   const perEpoch: number[] = [];
   log(
     `MNIST: ${o.trainSize} train / ${o.testSize} test digits (seed ${o.seed}), ${o.encoding} encoding, T = ${o.steps}, ` +
-      `784 → Linear → LIF(${o.hidden}) → Linear → LI(10), Adam lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs\n`,
+      `784 → Linear → LIF(${o.hidden}) → Linear → LI(10), Adam lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs` +
+      `${o.shift > 0 ? `, training digits shifted by up to ${o.shift} px` : ''}\n`,
   );
   return new Promise((resolve, reject) => {
     task.progress.subscribe({
@@ -158,6 +159,7 @@ export const registerTrainCommand = (program: Command, io: { stdout: (t: string)
     .option('--steps <n>', 'time steps per digit', int(1), 25)
     .addOption(new Option('--encoding <name>', 'input spike encoding').choices([...ENCODINGS]).default('poisson'))
     .option('--rate <p>', 'spike probability per step of a white pixel (poisson)', num(0, 1), 0.4)
+    .option('--shift <pixels>', 'data augmentation: move each training digit by up to this many pixels (seeded; 0: none)', int(0), 1)
     .option('--batch-size <n>', 'batch size', int(1), 32)
     .option('--lr <rate>', "Adam's learning rate (cosine-annealed)", num(0, 1), 2e-3)
     .option('--seed <n>', 'seed of the split, weights, shuffling and spikes', int(0), 1)
@@ -174,6 +176,7 @@ export const registerTrainCommand = (program: Command, io: { stdout: (t: string)
         steps: number;
         encoding: Encoding;
         rate: number;
+        shift: number;
         batchSize: number;
         lr: number;
         seed: number;

@@ -205,5 +205,7 @@ export const runChunk = (
     return [chunk, next];
   } finally {
     if (reuse || cache.runtimes === rts) cache.busy = false;
+    // A nested run's own runtimes are not kept: free what they hold on a device.
+    else for (const rt of rts) rt.release?.();
   }
 };

@@ -118,3 +118,44 @@ export const encodeBatch = (
   }
   return fromTypedArray(out, [T, B, F]);
 };
+
+/**
+ * Random translations of images, for data augmentation: copies the rows `indices` of an image
+ * matrix `[n, height·width]` into a new matrix `[indices.length, height·width]`, each moved by a
+ * whole number of pixels `dx, dy` drawn uniformly from `−maxShift … maxShift` (pixels moved in from
+ * outside are 0). `maxShift` 0 copies the rows unchanged and draws nothing.
+ * @param images - `n × (height·width)` row-major, one image a row
+ * @param rng - the seeded source of the shifts
+ * @returns the moved images, row `k` from `images` row `indices[k]`
+ * @throws SpikeflowError for a bad size, `maxShift` or index
+ */
+export const shiftImages = (
+  images: ArrayLike<number>,
+  height: number,
+  width: number,
+  indices: ArrayLike<number>,
+  maxShift: number,
+  rng: Uniform,
+): Float32Array => {
+  const where = 'shiftImages';
+  checkPositiveInteger(where, 'height', height);
+  checkPositiveInteger(where, 'width', width);
+  if (!Number.isInteger(maxShift) || maxShift < 0)
+    throw new SpikeflowError(where, 'maxShift', `maxShift must be an integer ≥ 0, received ${show(maxShift)}`);
+  const P = height * width;
+  const n = images.length / P;
+  const out = new Float32Array(indices.length * P);
+  for (let k = 0; k < indices.length; k++) {
+    const r = indices[k] as number;
+    if (!Number.isInteger(r) || r < 0 || r >= n)
+      throw new SpikeflowError(where, 'indices', `indices[${k}] must be a row in [0, ${n}), received ${show(r)}`);
+    const dx = maxShift === 0 ? 0 : Math.floor(rng.next() * (2 * maxShift + 1)) - maxShift;
+    const dy = maxShift === 0 ? 0 : Math.floor(rng.next() * (2 * maxShift + 1)) - maxShift;
+    for (let y = Math.max(0, dy); y < Math.min(height, height + dy); y++) {
+      const src = r * P + (y - dy) * width;
+      const dst = k * P + y * width;
+      for (let x = Math.max(0, dx); x < Math.min(width, width + dx); x++) out[dst + x] = images[src + x - dx] as number;
+    }
+  }
+  return out;
+};

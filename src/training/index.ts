@@ -3,7 +3,16 @@
  * training loop as an observable. Browser-safe.
  * @module
  */
-export { ENCODINGS, type EncodeOptions, type Encoding, encodeBatch, seededPermutation, type Uniform, uniformSource } from './data.js';
+export {
+  ENCODINGS,
+  type EncodeOptions,
+  type Encoding,
+  encodeBatch,
+  seededPermutation,
+  shiftImages,
+  type Uniform,
+  uniformSource,
+} from './data.js';
 export type { BackwardResult, ForwardOptions, ForwardResult, LayerState, StateGrad, TrainableLayer } from './layer.js';
 export { type TrainableLinearOptions, trainableLinear } from './linear.js';
 export {

@@ -10,7 +10,7 @@ import type { Observable } from 'rxjs';
 import { li } from '../neurons/li.js';
 import { lif } from '../neurons/lif.js';
 import { SpikeflowError, show } from '../ops/errors.js';
-import { type Encoding, encodeBatch, seededPermutation, uniformSource } from './data.js';
+import { type Encoding, encodeBatch, seededPermutation, shiftImages, uniformSource } from './data.js';
 import type { TrainableLayer } from './layer.js';
 import { trainableLinear } from './linear.js';
 import { trainable } from './neurons.js';
@@ -50,6 +50,11 @@ export interface MnistOptions {
   readonly inputGain?: number;
   /** Gain of the readout's seeded initial weights (default 4). */
   readonly outputGain?: number;
+  /**
+   * Data augmentation: each training digit is moved by up to this many pixels in x and y (seeded,
+   * drawn anew at every epoch); test digits are never moved (default 1).
+   */
+  readonly shift?: number;
 }
 
 /** What {@link mnistTask} builds. */
@@ -85,6 +90,7 @@ export const mnistTask = (digits: Digits, options: MnistOptions = {}): MnistTask
     lr: 2e-3,
     inputGain: 4,
     outputGain: 4,
+    shift: 1,
     ...options,
   };
   const n = digits.labels.length;
@@ -96,11 +102,20 @@ export const mnistTask = (digits: Digits, options: MnistOptions = {}): MnistTask
       `trainSize + testSize must be ≤ ${n} digits, received ${show(o.trainSize)} + ${show(o.testSize)}`,
     );
   }
+  const side = Math.round(Math.sqrt(F));
+  if (o.shift !== 0 && side * side !== F) {
+    throw new SpikeflowError(
+      'mnistTask',
+      'shift',
+      `shift needs square images (features = side²; give shift: 0 for other data), received ${show(F)} features`,
+    );
+  }
   const split = seededPermutation(n, uniformSource(o.seed));
   const trainIdx = split.slice(0, o.trainSize);
   const testIdx = split.slice(o.trainSize, o.trainSize + o.testSize);
   const spikes = uniformSource(o.seed + 1);
   const testSpikes = o.seed + 2;
+  const shifts = uniformSource(o.seed + 6);
   const dataset = (rows: Int32Array, fixed: boolean): Dataset => ({
     size: rows.length,
     batch: (indices) => {
@@ -112,7 +127,19 @@ export const mnistTask = (digits: Digits, options: MnistOptions = {}): MnistTask
       }
       // test spikes are the same at every evaluation: seeded by the first index
       const rng = fixed ? uniformSource(testSpikes + (indices[0] ?? 0)) : spikes;
-      return { xs: encodeBatch(digits.images, F, r, { T: o.steps, encoding: o.encoding, rate: o.rate }, rng), targets };
+      const encoding = { T: o.steps, encoding: o.encoding, rate: o.rate };
+      if (fixed || o.shift === 0) return { xs: encodeBatch(digits.images, F, r, encoding, rng), targets };
+      const moved = shiftImages(digits.images, side, side, r, o.shift, shifts);
+      return {
+        xs: encodeBatch(
+          moved,
+          F,
+          r.map((_, k) => k),
+          encoding,
+          rng,
+        ),
+        targets,
+      };
     },
   });
   const trainSet = dataset(trainIdx, false);

@@ -98,4 +98,11 @@ describe('networks on gpu.js WebGL2 (headless Chromium, SwiftShader)', () => {
     expect(after10).toBeGreaterThan(0);
     expect(after60).toBe(after10);
   }, 120_000);
+
+  it('a run nested in a drive frees its own device state: no more live textures than a plain run', async (ctx) => {
+    const p = pageOr(ctx);
+    const [plain, nested] = await call<[number, number]>(p, 'nestedTextures');
+    expect(plain).toBeGreaterThan(0);
+    expect(nested).toBe(plain);
+  }, 120_000);
 });

@@ -3,7 +3,20 @@
  * on the gpu backend (gpu.js on WebGL2) and on js in the same page, handing plain arrays back to
  * the Node side, which compares. Counts live WebGL textures (created minus deleted).
  */
-import { brunelNetwork, cobaNetwork, cubaNetwork, type NetworkState, type SpikingNetwork } from '../../src/networks/index.js';
+import {
+  brunelNetwork,
+  cobaNetwork,
+  cubaNetwork,
+  currentDrive,
+  currentPort,
+  fixedProbability,
+  type NetworkState,
+  pointLif,
+  population,
+  projection,
+  type SpikingNetwork,
+  spikingNetwork,
+} from '../../src/networks/index.js';
 import { gpuBackend } from '../../src/ops/backends/gpuBackend.js';
 
 const counts = { created: 0, deleted: 0 };
@@ -51,18 +64,51 @@ const plainState = (s: NetworkState) =>
     ]),
   );
 
+/** A small gpu network; with `nest`, its drive runs the network itself once, inside its first run. */
+const nesting = (nest: boolean): SpikingNetwork => {
+  let nested = !nest;
+  const net: SpikingNetwork = spikingNetwork({
+    dt: 1e-4,
+    backend: gpuBackend,
+    populations: { A: population(pointLif, 30, { ports: { e: currentPort(0.005) } }) },
+    projections: [projection('A', 'A', { connect: fixedProbability(0.3), port: 'e', weight: 2 })],
+    drives: [
+      currentDrive('A', () => {
+        if (!nested) {
+          nested = true;
+          net.run(5);
+        }
+        return 15;
+      }),
+    ],
+  });
+  return net;
+};
+
+const live = (): number => counts.created - counts.deleted;
+
 const api = {
   describe: () => gpuBackend.describe(),
+  /** Live textures a network adds by being built and run 20 steps, without and with a nested run. */
+  nestedTextures: (): [number, number] => {
+    nesting(false).run(20); // compiles the kernels (gpu.js keeps textures per kernel)
+    const at0 = live();
+    nesting(false).run(20);
+    const plain = live() - at0;
+    const at1 = live();
+    nesting(true).run(20);
+    return [plain, live() - at1];
+  },
   /** Live WebGL textures after 10 and after 60 chunks of 5 steps of one CUBA network on gpu. */
   textures: (): [number, number] => {
     const net = make('cuba', 'gpu');
     let s = net.initialState();
-    const live: number[] = [];
+    const seen: number[] = [];
     for (let c = 0; c < 60; c++) {
       s = net.run(5, s)[1];
-      if (c === 9 || c === 59) live.push(counts.created - counts.deleted);
+      if (c === 9 || c === 59) seen.push(live());
     }
-    return live as [number, number];
+    return seen as [number, number];
   },
   /** Runs network `name` for `T` steps in chunks of `chunk` steps. */
   run: (name: string, backend: 'gpu' | 'js', T: number, chunk: number): NetworkPageRun => {
@@ -87,7 +133,7 @@ const api = {
       spikes,
       state: plainState(s),
       monitored,
-      liveTextures: counts.created - counts.deleted,
+      liveTextures: live(),
     };
   },
 };

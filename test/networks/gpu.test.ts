@@ -10,6 +10,7 @@ import {
   conductancePort,
   cubaNetwork,
   currentDrive,
+  currentPort,
   fixedProbability,
   type NetworkChunk,
   type NetworkState,
@@ -95,6 +96,35 @@ describe('networks on gpu.js (cpu mode) give the bits of the js backend', () => 
       });
     const { a1, a2 } = sameOnGpu(make, 300);
     expect((a1.spikes.P?.i.length ?? 0) + (a2.spikes.P?.i.length ?? 0)).toBeGreaterThan(30);
+  });
+
+  it('a run nested in a drive of the same network runs on its own device state (freed after), as on js', () => {
+    const make = (backend: string | typeof gpu) => {
+      const inner: number[] = [];
+      const net: SpikingNetwork = spikingNetwork({
+        dt: 1e-4,
+        backend,
+        populations: { A: population(pointLif, 30, { init: { v: uniformDist(-60, -50) }, ports: { e: currentPort(0.005) } }) },
+        projections: [projection('A', 'A', { connect: fixedProbability(0.3), port: 'e', weight: 2 })],
+        drives: [
+          currentDrive('A', (t: number) => {
+            if (inner.length === 0 && t > 0.001) {
+              inner.push(-1);
+              inner[0] = net.run(40)[0].spikes.A?.i.length ?? -1;
+            }
+            return 15;
+          }),
+        ],
+      });
+      return { net, inner };
+    };
+    const js = make('js');
+    const g = make(gpu);
+    const [a] = js.net.run(100);
+    const [b] = g.net.run(100);
+    expect(spikes(b)).toEqual(spikes(a));
+    expect(g.inner).toEqual(js.inner);
+    expect(js.inner[0]).toBeGreaterThan(0);
   });
 
   it('what gpu cannot hold is refused naming backend and why', () => {

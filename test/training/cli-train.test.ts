@@ -45,5 +45,8 @@ describe('spikeflow train', () => {
     const e = await run(['train', '--encoding', 'rank']);
     expect(e.code).toBe(2);
     expect(e.err).toMatch(/poisson, latency, current/);
+    const s = await run(['train', '--shift', '-1']);
+    expect(s.code).toBe(2);
+    expect(s.err).toMatch(/--shift/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Backpropagation through time against Norse's own autograd (test/fixtures/norse-grad, copied
  * from ../shared/reference/norse-grad): every surrogate for LIF, LI, LIFBox, LSNN, LIFRecurrent
- * and the LIF → Linear → LI stack with cross-entropy on max-over-time, float64, ~1e-12 relative.
+ * and the LIF → Linear → LI stack with cross-entropy on max-over-time, float64, ~1e-12 relative —
+ * with the hand-written adjoints and with the gradients derived from the models' update text.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -77,52 +78,66 @@ describe('BPTT matches Norse autograd (float64)', () => {
         d.outputs.grad_input.flat(),
         'grad_input (fast path)',
       );
+      // gradients derived from the model's update definition (derived.ts): the same figures
+      const derived = trainable(model as typeof lif, fromNorse(d.params) as never, d.dt, { paramGrads: true, adjoint: 'derived' });
+      const rd = derived.forward(xs);
+      expect(Array.from(rd.out.data)).toEqual(Array.from(r.out.data));
+      const bd = derived.backward(rd.tape, ones(rd.out.data.length));
+      close(
+        Array.from(bd.gx as Float64Array, (g) => g * s),
+        d.outputs.grad_input.flat(),
+        'grad_input (derived)',
+      );
+      if (d.outputs.grad_params !== undefined) checkParams(derived.grads, d.outputs.grad_params);
     });
   }
 
   for (const f of files.filter((x) => x.startsWith('grad_LIFRecurrent_'))) {
-    it(f, () => {
-      const d = load(f);
-      const layer = trainable(
-        lifRecurrent,
-        { inputWeights: tensor(d.input_weights, 'float64'), recurrentWeights: tensor(d.recurrent_weights, 'float64') },
-        d.dt,
-      );
-      const r = layer.forward(seq(d.input, 'float64'));
-      expect(Array.from(r.out.data)).toEqual(d.outputs.z.flat());
-      const b = layer.backward(r.tape, ones(r.out.data.length));
-      close(b.gx as Float64Array, d.outputs.grad_input.flat(), 'grad_input');
-      close(layer.grads.inputWeights as Float64Array, d.outputs.grad_input_weights.flat(), 'grad_input_weights');
-      close(layer.grads.recurrentWeights as Float64Array, d.outputs.grad_recurrent_weights.flat(), 'grad_recurrent_weights');
-    });
+    for (const adjoint of ['handWritten', 'derived'] as const)
+      it(`${f} (${adjoint})`, () => {
+        const d = load(f);
+        const layer = trainable(
+          lifRecurrent,
+          { inputWeights: tensor(d.input_weights, 'float64'), recurrentWeights: tensor(d.recurrent_weights, 'float64') },
+          d.dt,
+          { adjoint },
+        );
+        const r = layer.forward(seq(d.input, 'float64'));
+        expect(Array.from(r.out.data)).toEqual(d.outputs.z.flat());
+        const b = layer.backward(r.tape, ones(r.out.data.length));
+        close(b.gx as Float64Array, d.outputs.grad_input.flat(), 'grad_input');
+        close(layer.grads.inputWeights as Float64Array, d.outputs.grad_input_weights.flat(), 'grad_input_weights');
+        close(layer.grads.recurrentWeights as Float64Array, d.outputs.grad_recurrent_weights.flat(), 'grad_recurrent_weights');
+      });
   }
 
   for (const f of files.filter((x) => x.startsWith('grad_net_LIF_Linear_LI_ce_'))) {
-    it(f, () => {
-      const d = load(f);
-      const T = d.input.length;
-      const N = d.input[0].length;
-      const x = new Float64Array(T * 2 * N);
-      for (let t = 0; t < T; t++) {
-        for (let n = 0; n < N; n++) {
-          x[(t * 2 + 0) * N + n] = d.input[t][n];
-          x[(t * 2 + 1) * N + n] = d.input[T - 1 - t][n] * 0.8;
+    for (const adjoint of ['handWritten', 'derived'] as const)
+      it(`${f} (${adjoint})`, () => {
+        const d = load(f);
+        const T = d.input.length;
+        const N = d.input[0].length;
+        const x = new Float64Array(T * 2 * N);
+        for (let t = 0; t < T; t++) {
+          for (let n = 0; n < N; n++) {
+            x[(t * 2 + 0) * N + n] = d.input[t][n];
+            x[(t * 2 + 1) * N + n] = d.input[T - 1 - t][n] * 0.8;
+          }
         }
-      }
-      const net = trainableSequential(
-        trainable(lif, {}, d.dt),
-        trainableLinear({ weight: tensor(d.linear_weight, 'float64'), bias: tensor(d.linear_bias, 'float64') }),
-        trainable(li, {}, d.dt),
-      );
-      const r = net.forward({ shape: [T, 2, N], data: x });
-      close(r.out.data, d.outputs.li_out.flat(2), 'li_out');
-      const l = maxOverTimeCrossEntropy(r.out, d.target);
-      close(l.logits, d.outputs.logits.flat(), 'logits');
-      close([l.loss], [d.outputs.loss], 'loss');
-      const b = net.backward(r.tape, l.grad);
-      close(b.gx as Float64Array, d.outputs.grad_input.flat(2), 'grad_input');
-      close(net.grads['1.weight'] as Float64Array, d.outputs.grad_linear_weight.flat(), 'grad_linear_weight');
-      close(net.grads['1.bias'] as Float64Array, d.outputs.grad_linear_bias, 'grad_linear_bias');
-    });
+        const net = trainableSequential(
+          trainable(lif, {}, d.dt, { adjoint }),
+          trainableLinear({ weight: tensor(d.linear_weight, 'float64'), bias: tensor(d.linear_bias, 'float64') }),
+          trainable(li, {}, d.dt, { adjoint }),
+        );
+        const r = net.forward({ shape: [T, 2, N], data: x });
+        close(r.out.data, d.outputs.li_out.flat(2), 'li_out');
+        const l = maxOverTimeCrossEntropy(r.out, d.target);
+        close(l.logits, d.outputs.logits.flat(), 'logits');
+        close([l.loss], [d.outputs.loss], 'loss');
+        const b = net.backward(r.tape, l.grad);
+        close(b.gx as Float64Array, d.outputs.grad_input.flat(2), 'grad_input');
+        close(net.grads['1.weight'] as Float64Array, d.outputs.grad_linear_weight.flat(), 'grad_linear_weight');
+        close(net.grads['1.bias'] as Float64Array, d.outputs.grad_linear_bias, 'grad_linear_bias');
+      });
   }
 });

@@ -245,6 +245,8 @@ export interface PopulationRuntime {
   readonly readState?: () => void;
   /** Where the state lives on a device (`gpu`): takes `state` as the state after the caller wrote it. */
   readonly writeState?: () => void;
+  /** Frees what the runtime holds on a device (`gpu`: its state textures); it is not stepped again. */
+  readonly release?: () => void;
 }
 
 /** Request and result types of each kernel. */

@@ -27,6 +27,13 @@ export interface DerivativeOptions {
    * derivative `d` of `a − b`; undefined (default) means 0 (the exact derivative almost everywhere).
    */
   readonly surrogate?: (test: Expr & { k: 'compare' }, d: Expr) => Expr | undefined;
+  /**
+   * Bindings (straight-line names, e.g. `z_1`) whose derivative is taken as zero wherever they are
+   * read, as torch's `detach()` (Norse's recurrent steps detach the spike in the reset). Default none.
+   */
+  readonly detach?: readonly string[];
+  /** Prefix of the derivative bindings' names (default `d_`); names stay distinct from the update's. */
+  readonly prefix?: string;
 }
 
 const isZero = (e: Expr): boolean => e.k === 'num' && e.value === 0;
@@ -38,19 +45,25 @@ const div = (a: Expr, b: Expr): Expr => (isZero(a) ? num(0) : isOne(b) ? a : ari
 
 /**
  * Differentiates a straight-line update with respect to one variable.
+ * @param sl - the update in straight-line form (see `straight.ts`)
+ * @param target - the input, state variable, parameter or `dt` to differentiate with respect to
+ * @param options - surrogate of the spike comparisons, detached bindings, names
  * @returns a straight-line form whose bindings are the original ones followed by their
- *   derivatives (`d_<name>`), whose `state` holds `∂state'/∂target` and whose `output` holds
- *   `∂output/∂target`
+ *   derivatives (`d_<name>`, or the given prefix), whose `state` holds `∂state'/∂target` and whose
+ *   `output` holds `∂output/∂target`
  */
 export const derivative = (sl: StraightLine, target: DerivativeTarget, options: DerivativeOptions = {}): StraightLine => {
   const dBindings: Binding[] = [];
   const dOf = new Map<string, Expr>();
+  const detached = new Set(options.detach ?? []);
+  const taken = new Set(sl.bindings.map((b) => b.name));
+  const prefix = options.prefix ?? 'd_';
   const d = (e: Expr): Expr => {
     switch (e.k) {
       case 'num':
         return num(0);
       case 'ref':
-        if (e.role === 'local') return dOf.get(e.name) ?? num(0);
+        if (e.role === 'local') return detached.has(e.name) ? num(0) : (dOf.get(e.name) ?? num(0));
         return e.role === target.role && e.name === target.name ? num(1) : num(0);
       case 'neg':
         return isZero(d(e.a)) ? num(0) : neg(d(e.a));
@@ -139,7 +152,9 @@ export const derivative = (sl: StraightLine, target: DerivativeTarget, options: 
       if (!isZero(db)) dOf.set(b.name, db);
       continue;
     }
-    const name = `d_${b.name}`;
+    let name = `${prefix}${b.name}`;
+    while (taken.has(name)) name = `${prefix}${name}`;
+    taken.add(name);
     dBindings.push({ name, expr: db });
     dOf.set(b.name, { k: 'ref', name, role: 'local' });
   }

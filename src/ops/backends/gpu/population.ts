@@ -165,6 +165,11 @@ const runGpu = (r: PopulationRunRequest, backend: Backend): PopulationRuntime =>
     step,
     readState,
     writeState,
+    release: () => {
+      readState();
+      drop();
+      onDevice = false;
+    },
   };
 };
 
