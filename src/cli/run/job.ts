@@ -19,8 +19,8 @@ import { checkDtIn, checkInDtype, checkParamsIn, firstNonFinite } from '../numbe
 import { prepareOutputDir } from '../output.js';
 import { chartBytes, runCharts } from './charts.js';
 import { readJsonFile } from './files.js';
-import { planNetwork } from './network.js';
 import { pacer } from './pace.js';
+import { planNetwork } from './plan.js';
 import { openSource } from './source.js';
 import type { RunJobOptions, RunSummary } from './types.js';
 

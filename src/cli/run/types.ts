@@ -16,7 +16,7 @@ export interface RunJobOptions {
   readonly format?: string;
   /** Neuron model of the default network (Norse class name, default `LIF`); not with `network`. */
   readonly model?: string;
-  /** Path of a JSON network description (see `src/neurons/network.ts`), replacing the default network. */
+  /** Path of a JSON network description (see `src/neurons/sequentialJson.ts`), replacing the default network. */
   readonly network?: string;
   /** Time step in seconds (> 0, default 0.001). */
   readonly dt?: number;
