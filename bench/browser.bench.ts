@@ -13,7 +13,7 @@
  * `--runs` runs after one warm-up, the public API with validation and output allocation included
  * (fresh output arrays, the default, and `outputs: 'reuse'`, which keeps one output array per run
  * function; in the isolated page also with the input in shared memory from the start,
- * `sharedTensor`, instead of ordinary memory copied into shared memory per run); the `threads`
+ * `sharedTensor`, instead of ordinary memory, which runs on one thread when too large to stage); the `threads`
  * kernel alone (preallocated buffers); and
  * for every backend chunks of 100 steps threaded through the state (`measureLif`, within a time
  * budget: what a stream does). The machine's load average is printed before and after: figures
