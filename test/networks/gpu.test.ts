@@ -64,6 +64,17 @@ describe('networks on gpu.js (cpu mode) give the bits of the js backend', () => 
     expect((a1.spikes.E?.i.length ?? 0) + (a2.spikes.E?.i.length ?? 0)).toBeGreaterThan(50);
   });
 
+  it('Brunel runs in blocks of its delay (1.5 ms = 15 steps): one launch and one spike read-back per block', () => {
+    const own = createGpuBackend({ mode: 'cpu' });
+    const make = (backend: string | typeof gpu) => brunelNetwork({ nE: 200, cE: 50, j: 2, g: 5, nuExtOverNuThr: 2, seed: 3, backend });
+    const [b] = make(own).run(160);
+    const [a] = make('js').run(160);
+    expect(spikes(b)).toEqual(spikes(a));
+    // 250 neurons, 160 = 10 × 15 + 10 steps: 11 blocks × 4 floats per neuron (the texel holding v, refractory
+    // and the spike word), then the state once at the end; a launch per step would read 160 × 1000.
+    expect(own.transfers().readFloats).toBe(11 * 4 * 250 + 4 * 250);
+  });
+
   it('CUBA: two current ports with different τ, state monitors read from the device each step', () => {
     const { a1, b1, a2 } = sameOnGpu(
       (backend) => cubaNetwork({ n: 400, p: 0.05, seed: 4, backend, monitors: { E: { vars: ['v', 'ge', 'gi'], indices: [0, 5, 9] } } }),

@@ -246,6 +246,14 @@ describe('gradients derived from a defineModel update', () => {
       expect(gx.filter((g) => g !== 0).length, name).toBeGreaterThan(0.9 * gx.length);
       for (const g of Object.values(layer.grads)) expect(Array.from(g).every(Number.isFinite), name).toBe(true);
     }
+    // float32: the forward pass rounds as the model's float32 run does (operation by operation)
+    const x32 = fromTypedArray(
+      Float32Array.from({ length: 50 * 2 * 3 }, (_, k) => 3 * (((k * 37) % 11) / 10)),
+      [50, 2, 3],
+    );
+    const f32 = trainable(lif, {}, 0.001, { adjoint: 'derived' }).forward(x32);
+    expect(f32.out.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(f32.out.data)).toEqual(Array.from(lif.run({}, 0.001, { backend: 'js' })(x32)[0].data));
   });
 
   it('refuse options that need the hand-written adjoints, and per-neuron parameters', () => {
