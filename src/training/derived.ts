@@ -142,11 +142,11 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       const s0 = state ?? layer.initialState(B, F, dtype);
       checkState(model.name, stateNames, s0, BN);
       const run = compileUpdate(update, dtype, true);
-      const st = update.state.map((name) =>
-        allocate(dtype, BN)
-          .fill(0)
-          .map((_, k) => (s0[name] as TensorData)[k] as number),
-      );
+      const st = update.state.map((name) => {
+        const a = allocate(dtype, BN);
+        a.set(s0[name] as TensorData);
+        return a;
+      });
       const record = update.state.map(() => allocate(dtype, T * BN));
       const out = allocate(dtype, T * BN);
       let inputs: TensorData[];
@@ -211,7 +211,8 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
         if (rec) recurrentSpikeGrad(gIn[1] as Float64Array, o, B, N, params.recurrentWeights as Float64Array, gzNext);
       }
       trained.forEach((k, m) => {
-        (grads[k] as Float64Array)[0]! += acc[m]!;
+        const g = grads[k] as Float64Array;
+        g[0] = (g[0] as number) + (acc[m] as number);
       });
       const gStateOut: Record<string, Float64Array> = {};
       update.state.forEach((name, j) => {

@@ -16,7 +16,8 @@
  * the choice of a series expansion) are exact selections. `detachOutput` detaches the output in
  * the new state, as Norse's recurrent steps do (`z_new.detach()` in the reset and adaptation).
  * The program is printed as JavaScript and compiled with `new Function` (float64), like the `js`
- * lowering of the forward update (`ops/update/js.ts`).
+ * lowering of the forward update (`ops/update/js.ts`); bindings that read only parameters and `dt`
+ * are computed once per call, outside the loop over neurons.
  * Source: Norse `functional/threshold.py` (surrogates), `functional/lif.py` (`lif_step` detach).
  * @module
  */
@@ -141,14 +142,38 @@ export const reverseStepSource = (update: NeuronUpdate, options: ReverseStepOpti
   const outName = sl.output.k === 'ref' && sl.output.role === 'local' ? sl.output.name : undefined;
   const detach = options.detachOutput === true && outName !== undefined ? [outName] : [];
   const lines: string[] = [];
+  // Bindings that read only parameters, `dt` and other such bindings are the same for every neuron:
+  // computed once per call, before the loop (same operations, so the same bits).
+  const invariant = new Set<string>();
+  const hoisted: string[] = [];
+  const isInvariant = (e: Expr): boolean => {
+    let ok = true;
+    mapExpr(e, (x) => {
+      if (
+        x.k === 'ref' &&
+        (x.role === 'state' || x.role === 'input' || (x.role === 'dt' && x.name !== 'dt') || (x.role === 'local' && !invariant.has(x.name)))
+      )
+        ok = false;
+      return x;
+    });
+    return ok;
+  };
+  const bind = (b: Binding, into: string[]): void => {
+    const text = `const ${id('local', b.name)} = ${print(b.expr)};`;
+    if (isInvariant(b.expr)) {
+      invariant.add(b.name);
+      hoisted.push(text);
+    } else into.push(text);
+  };
+  const perNeuron: string[] = [];
+  for (const b of sl.bindings) bind(b, perNeuron);
   const gNew = update.state.map((_, j) => `$gn${j}`);
   const term = (g: string, e: Expr): string | undefined => (e.k === 'num' && e.value === 0 ? undefined : `${g} * (${print(e)})`);
   targets.forEach((target, j) => {
     const dState = derivative(sl, target, { surrogate, detach, prefix: `$d${j}_` });
     const dOut = detach.length > 0 ? derivative(sl, target, { surrogate, prefix: `$e${j}_` }) : dState;
-    for (const b of dState.bindings.slice(sl.bindings.length)) lines.push(`const ${id('local', b.name)} = ${print(b.expr)};`);
-    if (dOut !== dState)
-      for (const b of dOut.bindings.slice(sl.bindings.length)) lines.push(`const ${id('local', b.name)} = ${print(b.expr)};`);
+    for (const b of dState.bindings.slice(sl.bindings.length)) bind(b, lines);
+    if (dOut !== dState) for (const b of dOut.bindings.slice(sl.bindings.length)) bind(b, lines);
     const terms = [...dState.state.map((e, l) => term(gNew[l] as string, e)), term('$go', dOut.output)].filter((t) => t !== undefined);
     lines.push(`const $r${j} = ${terms.length === 0 ? '0' : terms.join(' + ')};`);
   });
@@ -167,12 +192,13 @@ return function ${u.name}_reverse($c) {
   ${u.state.map((_, j) => `const $st${j} = $c.state[${j}], $gs${j} = $c.gState[${j}];`).join(' ')}
   ${paramRefs.map((n, j) => `const ${n} = $c.params[${j}];`).join(' ')}
   ${options.trained.map((_, m) => `let $acc${m} = 0;`).join(' ')}
+  ${hoisted.join('\n  ')}
   for (let $n = 0; $n < $M; $n++) {
     ${inputRefs.map((n, j) => `const ${n} = $in${j}[$o + $n];`).join(' ')}
     ${stateRefs.map((n, j) => `const ${n} = $st${j}[$so + $n];`).join(' ')}
     ${gNew.map((n, j) => `const ${n} = $gs${j}[$n];`).join(' ')}
     const $go = $gOut[$go0 + $n];
-    ${sl.bindings.map((b) => `const ${id('local', b.name)} = ${print(b.expr)};`).join('\n    ')}
+    ${perNeuron.join('\n    ')}
     ${sgLines.join('\n    ')}
     ${lines.join('\n    ')}
     ${u.state.map((_, j) => `$gs${j}[$n] = $r${j};`).join(' ')}

@@ -52,10 +52,13 @@ export interface RecurrentGradArgs {
   readonly gWin: Float64Array;
   /** Accumulated ∂W_rec `[N, N]` (added to). */
   readonly gWrec: Float64Array;
-  /** Steps, batch rows, neurons and input features. */
+  /** Steps of the chunk. */
   readonly T: number;
+  /** Batch rows. */
   readonly B: number;
+  /** Neurons N. */
   readonly N: number;
+  /** Input features. */
   readonly nIn: number;
   /** Whether the diagonal of W_rec is trained (Norse's `autapses`); without, its gradient stays 0. */
   readonly autapses: boolean;

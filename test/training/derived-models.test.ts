@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif } from '../../src/neurons/lif.js';
 import { defineModel, surrogateParams } from '../../src/neurons/model.js';
+import { models } from '../../src/neurons/registry.js';
 import { fromTypedArray, type Tensor, tensor } from '../../src/ops/tensor.js';
 import type { TrainableLayer } from '../../src/training/layer.js';
 import { trainableLinear } from '../../src/training/linear.js';
@@ -207,6 +208,52 @@ describe('gradients derived from a defineModel update', () => {
     if (process.env.SHOW_FIGURES) console.log('losses', losses[0], Math.min(...losses.slice(-5)));
     expect(losses[0]).toBeGreaterThan(0);
     expect(Math.min(...losses.slice(-5))).toBeLessThan(0.5 * (losses[0] as number));
+  });
+
+  it("cover every built-in model: the derived layer's forward pass equals the model's run (js, float64), its gradients are finite and reach every input", () => {
+    const win = tensor(
+      [
+        [1, 2, 0.5],
+        [0.3, 1, 2],
+        [2, 0.1, 1],
+        [1, 1, 1],
+      ],
+      'float64',
+    );
+    const wrec = tensor(
+      [
+        [0, 0.5, -0.3, 0.2],
+        [0.4, 0, 0.1, -0.2],
+        [0.3, 0.3, 0, 0.3],
+        [-0.5, 0.2, 0.1, 0],
+      ],
+      'float64',
+    );
+    expect(Object.keys(models).length).toBe(19);
+    for (const [name, m] of Object.entries(models)) {
+      const p = m.recurrent ? { inputWeights: win, recurrentWeights: wrec } : {};
+      const layer = trainable(m, p as never, 0.001, { adjoint: 'derived', paramGrads: true });
+      const gain = name.startsWith('Izhikevich') ? 20 : name === 'CobaLIF' ? 5 : 3;
+      const xs = fromTypedArray(
+        Float64Array.from({ length: 50 * 2 * 3 }, (_, k) => gain * (((k * 37) % 11) / 10)),
+        [50, 2, 3],
+      );
+      const f = layer.forward(xs);
+      const [ref] = m.run(p as never, 0.001, { backend: 'js' })(xs);
+      expect(Array.from(f.out.data), name).toEqual(Array.from(ref.data));
+      const gx = Array.from(layer.backward(f.tape, new Float64Array(f.out.data.length).fill(1)).gx as Float64Array);
+      expect(gx.every(Number.isFinite), name).toBe(true);
+      expect(gx.filter((g) => g !== 0).length, name).toBeGreaterThan(0.9 * gx.length);
+      for (const g of Object.values(layer.grads)) expect(Array.from(g).every(Number.isFinite), name).toBe(true);
+    }
+    // float32: the forward pass rounds as the model's float32 run does (operation by operation)
+    const x32 = fromTypedArray(
+      Float32Array.from({ length: 50 * 2 * 3 }, (_, k) => 3 * (((k * 37) % 11) / 10)),
+      [50, 2, 3],
+    );
+    const f32 = trainable(lif, {}, 0.001, { adjoint: 'derived' }).forward(x32);
+    expect(f32.out.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(f32.out.data)).toEqual(Array.from(lif.run({}, 0.001, { backend: 'js' })(x32)[0].data));
   });
 
   it('refuse options that need the hand-written adjoints, and per-neuron parameters', () => {

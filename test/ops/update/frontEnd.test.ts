@@ -10,7 +10,7 @@ import { defineModel } from '../../../src/neurons/model.js';
 import { models } from '../../../src/neurons/registry.js';
 import { tensor } from '../../../src/ops/tensor.js';
 import { derivative } from '../../../src/ops/update/derivative.js';
-import type { NeuronUpdate } from '../../../src/ops/update/ir.js';
+import type { Expr, NeuronUpdate } from '../../../src/ops/update/ir.js';
 import { irOf, parseUpdate, UpdateSyntaxError } from '../../../src/ops/update/parse.js';
 import { printBody, printExpr } from '../../../src/ops/update/print.js';
 import { type StraightLine, straightLine } from '../../../src/ops/update/straight.js';
@@ -158,6 +158,23 @@ describe('straight-line form and derivative', () => {
       { surrogate: (_t, d) => ({ k: 'arith', op: '*', a: { k: 'num', value: 2 }, b: d }) },
     );
     expect(evaluate(withSurrogate, lifValues).output).toBeCloseTo(2 * 0.9, 15);
+  });
+
+  it("detaches named bindings (torch detach) and keeps derivative names distinct from the update's", () => {
+    // z = v > 1 ? 1 : 0; v' = (1 − z)·v: with z detached, ∂v'/∂v = 1 − z; with z's surrogate s, also −v·s
+    const u = update('const z = v > 1 ? 1 : 0;\nconst d_z = 2 * v;\nv = (1 - z) * v + d_z * 0;', { output: 'z' });
+    const sl = straightLine(irOf(u));
+    const surrogate = (_t: unknown, d: Expr): Expr => ({ k: 'arith', op: '*', a: { k: 'num', value: 3 }, b: d });
+    const values = { x: 0, v: 0.5, a: 0, dt: 0.001 };
+    const attached = evaluate(derivative(sl, { role: 'state', name: 'v' }, { surrogate }), values);
+    expect(attached.state[0]).toBeCloseTo(1 - 0.5 * 3, 15);
+    expect(attached.output).toBe(3);
+    const detached = evaluate(derivative(sl, { role: 'state', name: 'v' }, { surrogate, detach: ['z_1'] }), values);
+    expect(detached.state[0]).toBe(1);
+    expect(detached.output).toBe(0);
+    const names = derivative(sl, { role: 'state', name: 'v' }, { surrogate }).bindings.map((b) => b.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(derivative(sl, { role: 'state', name: 'v' }, { prefix: 'g$' }).bindings.some((b) => b.name.startsWith('g$'))).toBe(true);
   });
 
   it('matches central finite differences for LIFAdEx (exp, parameters as targets)', () => {

@@ -37,7 +37,7 @@ export interface EngineSpec {
   readonly perNeuron: readonly number[];
   /** Neurons per block of the wasm path. */
   readonly blockWidth: number;
-  /** Elements per array per tile of the wasm path. */
+  /** Elements per array per tile of the wasm path (a tile has at least 4 rows). */
   readonly tileElements: number;
 }
 
@@ -179,7 +179,8 @@ export function createEngine(spec: EngineSpec): Engine {
       // Rows of the whole layer are contiguous when one block covers them: one copy per tile.
       const whole = lo === 0 && hi === M && M <= spec.blockWidth * 4;
       const bw = whole ? M : Math.min(spec.blockWidth, hi - lo);
-      const tb = Math.max(1, Math.min(T, Math.floor(spec.tileElements / bw)));
+      // At least 4 steps per tile: the state stays in registers through a tile's steps.
+      const tb = Math.max(1, Math.min(T, Math.max(4, Math.floor(spec.tileElements / bw))));
       const vec = Math.ceil(bw / L) * L;
       const tile = tb * bw + L;
       // Layout (elements): inputs, out, records (tiles), then states and per-neuron params (vec each).

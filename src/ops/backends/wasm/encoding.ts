@@ -83,6 +83,7 @@ export const op = {
   storeAt: (offset: number) => [...simd(0x0b), 4, ...uleb(offset)],
   i32Sub: [0x6b],
   i32DivS: [0x6d],
+  and32: [0x71],
   i32Eqz: [0x45],
   andnot: simd(0x4f),
   vconst: (bytes: readonly number[]) => [...simd(0x0c), ...bytes],

@@ -2,12 +2,14 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lifKernel } from '../../src/neurons/lif.js';
 import { INPUT_CONVENTIONS, INTEGRATIONS, RESET_METHODS } from '../../src/neurons/lifOptions.js';
+import { createEngine } from '../../src/ops/backends/threads/engine.js';
 import { compileThreaded, terminateThreads } from '../../src/ops/backends/threads.js';
 import { compileWasmUpdate } from '../../src/ops/backends/wasm/codegen.js';
 import { buildGraph } from '../../src/ops/backends/wasm/graph.js';
 import { conditionKey, uniformConditions } from '../../src/ops/backends/wasm/specialize.js';
 import { compileJs } from '../../src/ops/kernel.js';
 import type { DType, TensorData } from '../../src/ops/tensor.js';
+import { updateSource } from '../../src/ops/update/js.js';
 import { irOf } from '../../src/ops/update/parse.js';
 
 afterAll(async () => {
@@ -82,4 +84,98 @@ describe('wasm specialization on uniform tests', () => {
       );
     });
   }
+});
+
+describe('the modules’ finite(p, n)', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`finds a NaN or ±Infinity at any position of a tile, and only inside the range given (${dtype})`, () => {
+      const m = compileWasmUpdate(lifKernel, dtype, false);
+      if ('unsupported' in m) throw new Error(m.unsupported);
+      const ex = new WebAssembly.Instance(new WebAssembly.Module(m.bytes as Uint8Array<ArrayBuffer>), { math: { exp: Math.exp } })
+        .exports as unknown as { finite: (p: number, n: number) => number; memory: WebAssembly.Memory };
+      const view = dtype === 'float32' ? new Float32Array(ex.memory.buffer) : new Float64Array(ex.memory.buffer);
+      const L = m.lanes;
+      const E = m.bytesPerElement;
+      for (const vectors of [1, 3, 4, 5, 9]) {
+        const count = vectors * L;
+        const base = 2 * L; // elements before the range
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          for (let at = -1; at <= count; at++) {
+            view.fill(0.5, 0, base + count + L);
+            view[base + at] = bad;
+            const inside = at >= 0 && at < count;
+            expect(ex.finite(base * E, count * E)).toBe(inside ? 0 : 1);
+          }
+        }
+        view.fill(-0, 0, base + count);
+        view[base] = 3.4e38;
+        expect(ex.finite(base * E, count * E)).toBe(1);
+      }
+    });
+  }
+});
+
+describe('the wasm engine’s tiles', () => {
+  it('runs ranges split into several blocks and tiles (narrow blocks, short tiles) as the js loop does', () => {
+    const dtype = 'float32';
+    const m = compileWasmUpdate(lifKernel, dtype, true);
+    if ('unsupported' in m) throw new Error(m.unsupported);
+    const input = fc.record({
+      T: fc.integer({ min: 1, max: 30 }),
+      M: fc.integer({ min: 1, max: 300 }),
+      blockWidth: fc.integer({ min: 1, max: 70 }),
+      tileElements: fc.integer({ min: 1, max: 400 }),
+      cut: fc.tuple(fc.nat(), fc.nat()),
+      seed: fc.integer(),
+    });
+    fc.assert(
+      fc.property(input, ({ T, M, blockWidth, tileElements, cut, seed }) => {
+        const lo = cut[0] % M;
+        const hi = lo + 1 + (cut[1] % (M - lo));
+        let s = seed >>> 0;
+        const next = () => {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          return s / 2 ** 32;
+        };
+        const x = Float32Array.from({ length: T * M }, () => next() * 0.9 - 0.1);
+        const v0 = Float32Array.from({ length: M }, () => next());
+        const make = () => ({
+          T,
+          M,
+          inputs: [x.slice()],
+          out: new Float32Array(T * M),
+          state: [v0.slice(), v0.slice()],
+          record: [new Float32Array(T * M), new Float32Array(T * M)],
+          params: paramsOf(dtype, 1, 0, 0),
+          dt: dtOf(dtype),
+        });
+        const a = make();
+        compileJs(lifKernel, dtype, true)({ ...a, lo, hi });
+        const b = make();
+        const spec = {
+          jsSource: updateSource(lifKernel, dtype, true),
+          wasm: m,
+          nIn: 1,
+          nState: 2,
+          recording: true,
+          perNeuron: [],
+          blockWidth,
+          tileElements,
+        };
+        const engine = createEngine(spec);
+        expect(engine.kind).toBe('wasm');
+        engine.runRange(b, lo, hi);
+        for (const [p, q] of [
+          [a.out, b.out],
+          [a.state[0], b.state[0]],
+          [a.state[1], b.state[1]],
+          [a.record[0], b.record[0]],
+          [a.record[1], b.record[1]],
+        ] as const) {
+          expect(firstDifference(p as TensorData, q as TensorData)).toBe(-1);
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
 });
