@@ -65,8 +65,9 @@ export interface SpikingNetworkSpec {
    * for an update that does not translate (see {@link SpikingNetwork.engines}); `auto` takes
    * `threads` when registered, else `js`. The same bits on both. `gpu` (by name or a
    * `createGpuBackend` instance; never chosen by `auto`, being slower) runs each population's step
-   * as one gpu.js kernel per step, drives, propagation and monitors staying on the CPU
-   * (`ops/backends/gpu/population.ts`); gpu.js's `cpu` mode gives the `js` bits.
+   * as gpu.js kernels (one call per block of steps shorter than the smallest delay, else per
+   * step), drives, propagation and monitors staying on the CPU (`ops/backends/gpu/population.ts`);
+   * gpu.js's `cpu` mode gives the `js` bits.
    */
   readonly backend?: BackendChoice;
 }

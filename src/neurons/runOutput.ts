@@ -6,7 +6,7 @@
  * Why: a fresh output of a large layer is fresh memory, and on Linux every 4 KiB page of fresh
  * memory faults in on first write (the kernel zeroes it); at `N = 1e5`, `T = 1000` that is 10⁵
  * faults per call, which cost more than the neuron update itself. An output written into memory
- * that was written before faults nothing and is not zeroed first. In Node, fresh outputs from 1 MiB
+ * that was written before faults nothing and is not zeroed first. In Node, fresh outputs from 16 KiB
  * on come from the output pool (`ops/outputPool.ts`), which recycles an output's memory once the
  * caller has dropped it and the garbage collector has run (asynchronous code; a synchronous loop
  * still gets fresh memory): the caller still owns each fresh output alone.

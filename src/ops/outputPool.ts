@@ -8,7 +8,8 @@
  * than the neuron update itself. PyTorch avoids it with its caching allocator; this is the same
  * idea for shared memory.
  *
- * How: in Node, outputs of at least {@link SHARED_FROM_BYTES} live in `SharedArrayBuffer`s. The
+ * How: in Node, outputs (and the new states) of runs from {@link POOL_FROM_BYTES} (16 KiB) on live
+ * in `SharedArrayBuffer`s (as every spikeflow tensor from 1 MiB on, `SHARED_FROM_BYTES`). The
  * pool keeps its own `SharedArrayBuffer` object per slot and hands the caller a view over a
  * *second* object on the same memory (`structuredClone` of a `SharedArrayBuffer` is a distinct
  * object sharing its memory). The caller's object is registered in a `FinalizationRegistry`: once
@@ -39,7 +40,7 @@
  * @module
  */
 import { SpikeflowError, show } from './errors.js';
-import { allocate, allocateShared, type DType, SHARED_FROM_BYTES, type TensorData } from './tensor.js';
+import { allocate, allocateShared, type DType, type TensorData } from './tensor.js';
 
 /** Settings of the output pool ({@link configureOutputPool}). */
 export interface OutputPoolOptions {
@@ -65,6 +66,9 @@ export interface OutputPoolStats {
   /** Outputs allocated outside the pool (cap reached, or too small). */
   readonly unpooled: number;
 }
+
+/** Outputs from this size on are pooled (smaller ones cost less than a slot's bookkeeping). */
+export const POOL_FROM_BYTES = 1 << 14;
 
 interface Slot {
   readonly sab: SharedArrayBuffer;
@@ -142,7 +146,8 @@ const lend = (slot: Slot, dtype: DType, length: number): TensorData => {
 
 /**
  * Storage for the output of a run, which the run overwrites entirely: from the pool where it
- * applies (Node, at least {@link SHARED_FROM_BYTES}, within the cap), else as {@link allocate}
+ * applies (Node, at least {@link POOL_FROM_BYTES}, within the cap: then always shared memory),
+ * else as {@link allocate}
  * (or {@link allocateShared} when `shared`). Its contents are unspecified (a recycled slot holds
  * an earlier, dropped output): write every element before handing it on.
  * @param dtype - `float32` or `float64`
@@ -151,8 +156,8 @@ const lend = (slot: Slot, dtype: DType, length: number): TensorData => {
  */
 export const allocateOutput = (dtype: DType, length: number, shared = false): TensorData => {
   const bytes = length * (dtype === 'float64' ? 8 : 4);
-  if (registry === undefined || bytes < SHARED_FROM_BYTES || bytes > maxBytes) {
-    if (bytes >= SHARED_FROM_BYTES) unpooled++;
+  if (registry === undefined || bytes < POOL_FROM_BYTES || bytes > maxBytes) {
+    if (registry !== undefined && bytes >= POOL_FROM_BYTES) unpooled++;
     return shared ? allocateShared(dtype, length) : allocate(dtype, length);
   }
   const list = free.get(bytes);
@@ -174,6 +179,20 @@ export const allocateOutput = (dtype: DType, length: number, shared = false): Te
   }
   pooled++;
   return lend({ sab: new SharedArrayBuffer(bytes), bytes, freedAt: 0 }, dtype, length);
+};
+
+/**
+ * `count` arrays of `length` elements each, views of one {@link allocateOutput} allocation (one
+ * allocation, e.g. for every state variable of a run, instead of one per array). Contents
+ * unspecified: write every element.
+ * @param dtype - `float32` or `float64`
+ * @param length - elements of each array
+ * @param count - number of arrays
+ * @param shared - whether a small allocation must also be shared
+ */
+export const allocateOutputs = (dtype: DType, length: number, count: number, shared = false): TensorData[] => {
+  const all = allocateOutput(dtype, count * length, shared);
+  return Array.from({ length: count }, (_, k) => all.subarray(k * length, (k + 1) * length));
 };
 
 const checkLimit = (name: string, value: unknown): number => {

@@ -247,6 +247,15 @@ export interface PopulationRuntime {
   readonly writeState?: () => void;
   /** Frees what the runtime holds on a device (`gpu`: its state textures); it is not stepped again. */
   readonly release?: () => void;
+  /**
+   * Runs steps `g … g+B−1` in one call (`gpu`: one kernel launch), `B ≤ maxBlock`: reads ring rows
+   * `(g+b) mod L` and row `b` of `ext` (`[B·stride]`, the external currents), writes row `b` of
+   * `out` (`[B·stride]`, spikes), then clears the ring rows. The caller runs a block only where no
+   * spike of the block reaches a population within it. Same results as `B` calls of `step`.
+   */
+  readonly stepBlock?: (g: number, B: number, ext: Float32Array, out: Float32Array) => void;
+  /** Largest `B` of {@link PopulationRuntime.stepBlock}. */
+  readonly maxBlock?: number;
 }
 
 /** Request and result types of each kernel. */

@@ -9,7 +9,7 @@
  */
 
 import { matmulFor } from '../matmul.js';
-import { allocateOutput } from '../outputPool.js';
+import { allocateOutput, allocateOutputs } from '../outputPool.js';
 import { spikeMatmulFor } from '../spikeMatmul.js';
 import { allocate, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import { compileUpdate } from '../update/js.js';
@@ -25,11 +25,9 @@ export const jsBackend: Backend = Object.freeze({
 
 const runNeuron = (r: NeuronRunRequest): NeuronRunResult => {
   const { kernel, dtype, T, M, stateShape, stateNames, kernelState, recurrent } = r;
-  const scratch = stateNames.map((name) => {
-    const d = allocate(dtype, M);
-    d.set((r.state[name] as Tensor).data);
-    return d;
-  });
+  // The working copy of the state (one allocation for every variable), which becomes the new state.
+  const scratch = allocateOutputs(dtype, M, stateNames.length);
+  for (const [k, name] of stateNames.entries()) (scratch[k] as TensorData).set((r.state[name] as Tensor).data);
   const kstate = kernelState.map((k) => scratch[k] as TensorData);
   const out = r.out ?? allocateOutput(dtype, T * M);
   const rec = r.record ? stateNames.map(() => allocate(dtype, T * M)) : undefined;

@@ -14,7 +14,7 @@
 
 import { orThrow } from '../errors.js';
 import type { NeuronKernel } from '../kernel.js';
-import { allocateOutput } from '../outputPool.js';
+import { allocateOutput, allocateOutputs } from '../outputPool.js';
 import { type DType, finiteTensor, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import { maskKey, type PerNeuronMask } from '../update/js.js';
 import {
@@ -69,6 +69,28 @@ const plainOrShared =
   (dtype: 'float32' | 'float64', length: number): TensorData =>
     shared ? allocateShared(dtype, length) : dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
 
+/**
+ * The run's working copy of the state, which becomes the new state it returns: every variable a
+ * view of one allocation (one allocation per run, not one per variable; from the output pool,
+ * `outputPool.ts`, when shared or large), each written in full from the given state.
+ */
+const stateScratch = (r: NeuronRunRequest, shared: boolean): TensorData[] => {
+  const scratch = allocateOutputs(r.dtype, r.M, r.stateNames.length, shared);
+  for (const [k, name] of r.stateNames.entries()) (scratch[k] as TensorData).set((r.state[name] as Tensor).data);
+  return scratch;
+};
+
+// The flag the wasm engine sets on a non-finite input, reset before each run (runs are
+// synchronous, one at a time). Shared where it exists (workers set it); a page without
+// cross-origin isolation runs one thread and has no SharedArrayBuffer, so it lives in ordinary
+// memory there.
+let flag: Int32Array | undefined;
+const nonFiniteFlag = (): Int32Array => {
+  flag ??= new Int32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
+  Atomics.store(flag, 0, 0);
+  return flag;
+};
+
 /** Compiled kernels per backend instance (its options) and kernel, dtype and recording. */
 const compiledKernels = new WeakMap<Backend, WeakMap<NeuronKernel, Map<string, ThreadedKernel>>>();
 
@@ -102,21 +124,15 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
   const { kernel, dtype, T, M, stateShape, stateNames, kernelState } = r;
   const mask = r.paramArrays?.map((a) => a !== undefined);
   const compiled = compiledFor(backend, kernel, dtype, r.record, mask);
-  const plan = compiled.plan(T, M);
-  const alloc = plainOrShared(plan.threads > 1);
-  const scratch = stateNames.map((name) => {
-    const d = alloc(dtype, M);
-    d.set((r.state[name] as Tensor).data);
-    return d;
-  });
-  const out = r.out ?? allocateOutput(dtype, T * M, plan.threads > 1);
+  const plan = compiled.plan(T, M, [r.input.data, r.out]);
+  const shared = plan.threads > 1;
+  const alloc = plainOrShared(shared);
+  const scratch = stateScratch(r, shared);
+  const out = r.out ?? allocateOutput(dtype, T * M, shared);
   const rec = r.record ? stateNames.map(() => alloc(dtype, T * M)) : undefined;
   // The wasm engine checks every input tile it copies in (one SIMD pass over data already in
   // cache); the js loop does not, so its input is checked here first. Same error either way.
-  // Shared where it exists (workers set it); a page without cross-origin isolation runs one thread
-  // and has no SharedArrayBuffer, so the flag lives in ordinary memory there.
-  const flagBuffer = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(4) : new ArrayBuffer(4);
-  const nonFinite = plan.engine === 'wasm' ? new Int32Array(flagBuffer) : undefined;
+  const nonFinite = plan.engine === 'wasm' ? nonFiniteFlag() : undefined;
   if (nonFinite === undefined) orThrow(r.where)(finiteTensor('input', r.input));
   compiled({
     T,

@@ -1,20 +1,23 @@
 /**
  * The `populationRun` kernel of the `gpu` backend: a network population's update
  * (`src/networks/populationUpdate.ts`: model + current/conductance/delta ports + refractoriness)
- * run as ONE gpu.js kernel per network step, one thread per neuron. The update is lowered by the
- * same path as the fused neuron run (`neuronKernelSource` over the kernel front end's printed IR,
- * a block of one step), so no new code generator.
+ * run as gpu.js kernels, one thread per neuron, each call running a block of steps: as many as no
+ * spike can reach a population within (the smallest projection delay, at most 24: one packed word
+ * of spikes; see `blockSteps` in `src/networks/networkRun.ts`), one step where a state monitor reads
+ * every step or a projection has the minimal delay of one step (CUBA, COBA). The update is lowered
+ * by the same path as the fused neuron run (`neuronKernelSource` over the kernel front end's
+ * printed IR), so no new code generator.
  *
- * What runs where (the subset): the population step runs on the device, its state staying there
- * between steps (RGBA pipeline outputs fed back, as the neuron run's blocks); the external current
- * and the step's ring-buffer rows are uploaded each step, and the step's spikes read back; drives,
+ * What runs where (the subset): the population steps run on the device, the state staying there
+ * between calls (RGBA pipeline outputs fed back, as the neuron run's blocks); the external current
+ * and the block's ring-buffer rows are uploaded per call, and the block's spikes read back; drives,
  * event-driven propagation through projections, delays (ring buffers) and monitors stay on the
  * CPU (`src/networks/networkRun.ts`), reading the state back only when a monitor or the end of a
  * chunk needs it ({@link PopulationRuntime.readState}). Refused (see `supports`): updates whose
  * state does not fit the device's RGBA outputs, more array arguments than a WebGL2 fragment
  * shader's 16 texture units, more neurons than the largest texture holds.
  *
- * `auto` never takes it: one kernel launch and two transfers per population and step cost more
+ * `auto` never takes it: one kernel launch and two transfers per population and block cost more
  * than the whole step on the CPU (a CUBA step of 4 000 neurons is a few µs in WebAssembly).
  * Arithmetic: in gpu.js's `cpu` mode the rounding markers are `Math.fround`, so that mode gives the
  * `js` backend's bits; on GL the GPU rounds each operation (and computes `exp`) itself.
@@ -23,7 +26,7 @@
 import { SpikeflowError, show } from '../../errors.js';
 import type { NeuronUpdate } from '../../update/ir.js';
 import type { Backend, KernelConfig, PopulationRunRequest, PopulationRuntime } from '../backendRegistry.js';
-import { type NeuronLayout, planNeuron } from '../layout.js';
+import { BITS_PER_WORD, type NeuronLayout, planNeuron } from '../layout.js';
 import { populationLayout, populationViews } from '../population.js';
 import { kernelClass } from './modes.js';
 import { neuronKernelFor, outputsOf, uploadState } from './neuronRun.js';
@@ -70,17 +73,18 @@ const runGpu = (r: PopulationRunRequest, backend: Backend): PopulationRuntime =>
   const st = stateOf(backend);
   const u = glslNames(r.update);
   const { n } = r;
-  const layout = planNeuron(u.state.length, true, false, maxOutputsOf(st), 1) as NeuronLayout;
+  // Blocks of up to 24 steps (one packed word of spikes per neuron); a single step is a block of 1.
+  const layout = planNeuron(u.state.length, true, false, maxOutputsOf(st), BITS_PER_WORD) as NeuronLayout;
+  const maxBlock = layout.steps;
   const host = populationLayout(r);
   const v = populationViews(r, host, new ArrayBuffer(host.elements * 4));
   const { stride } = host;
   const S = u.state.length;
-  // Spikes sit in slot S (one packed word of one step: 0 or 1): output group S >> 2, channel S & 3.
+  // Spikes sit in slot S (one packed word): output group S >> 2, channel S & 3.
   const spikeGroup = S >> 2;
   const spikeChannel = S & 3;
   const params: unknown[] = r.params.map((p, j) => v.paramArrays[j]?.subarray(0, n) ?? Math.fround(p));
   const dt = Math.fround(r.dt);
-  const ext = v.ext.subarray(0, n);
   let stateObjs: unknown[] = [];
   /** Whether the device holds the state (else `v.state` does, and is uploaded before the next step). */
   let onDevice = false;
@@ -118,7 +122,10 @@ const runGpu = (r: PopulationRunRequest, backend: Backend): PopulationRuntime =>
     onDevice = false;
     hostCurrent = true;
   };
-  const step = (g: number): void => {
+  // Per-port (and external-current) staging for blocks of several steps: rows gathered contiguous.
+  const staging = [v.ext, ...v.rings].map(() => new Float32Array(maxBlock * n));
+  /** Steps g … g+B−1 (see `PopulationRuntime.stepBlock`); spikes of step g+b in out[b·stride …]. */
+  const stepBlock = (g: number, B: number, extRows: Float32Array, out: Float32Array): void => {
     try {
       if (!onDevice) {
         drop();
@@ -129,12 +136,28 @@ const runGpu = (r: PopulationRunRequest, backend: Backend): PopulationRuntime =>
         );
         onDevice = true;
       }
-      const rows = v.rings.map((ring, j) => {
-        const at = (g % (r.ringLength[j] as number)) * stride;
-        return ring.subarray(at, at + n);
-      });
-      st.uploaded += (1 + rows.length) * n;
-      const values: unknown[] = [ext, ...rows, ...stateObjs, n, 0, 1, ...params, dt];
+      let inputs: Float32Array[];
+      if (B === 1) {
+        inputs = [
+          extRows.subarray(0, n),
+          ...v.rings.map((ring, j) => {
+            const at = (g % (r.ringLength[j] as number)) * stride;
+            return ring.subarray(at, at + n);
+          }),
+        ];
+      } else {
+        inputs = [extRows, ...v.rings].map((src, j) => {
+          const dst = staging[j] as Float32Array;
+          const L = j === 0 ? B : (r.ringLength[j - 1] as number);
+          for (let b = 0; b < B; b++) {
+            const at = ((j === 0 ? b : g + b) % L) * stride;
+            dst.set(src.subarray(at, at + n), b * n);
+          }
+          return dst.subarray(0, B * n);
+        });
+      }
+      st.uploaded += inputs.length * B * n;
+      const values: unknown[] = [...inputs, ...stateObjs, n, 0, B, ...params, dt];
       const k = neuronKernelFor(st, u, layout, n, values);
       const outs = outputsOf(k(...values), layout.outputs).map((o) => held(st, o));
       const ran = executed(st, k);
@@ -142,13 +165,17 @@ const runGpu = (r: PopulationRunRequest, backend: Backend): PopulationRuntime =>
       drop();
       stateObjs = outs.slice(0, layout.stateOutputs);
       hostCurrent = false;
+      // One word holds the block's spikes, bit b for step g+b (B ≤ 24).
       const raw = rgbaOf(st, outs[spikeGroup], n);
-      for (let i = 0; i < n; i++) v.out[i] = (raw[4 * i + spikeChannel] as number) > 0 ? 1 : 0;
+      for (let i = 0; i < n; i++) {
+        const word = (raw[4 * i + spikeChannel] as number) | 0;
+        for (let b = 0; b < B; b++) out[b * stride + i] = (word >> b) & 1;
+      }
       for (const o of outs.slice(layout.stateOutputs)) release(st, o);
     } catch (e) {
       fail(e);
     }
-    v.clear(g);
+    for (let b = 0; b < B; b++) v.clear(g + b);
   };
   return {
     get engine() {
@@ -162,7 +189,9 @@ const runGpu = (r: PopulationRunRequest, backend: Backend): PopulationRuntime =>
     state: v.state,
     rings: v.rings,
     ringLength: r.ringLength,
-    step,
+    step: (g) => stepBlock(g, 1, v.ext, v.out),
+    stepBlock,
+    maxBlock,
     readState,
     writeState,
     release: () => {

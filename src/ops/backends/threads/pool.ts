@@ -49,12 +49,33 @@ export class Pool implements ThreadPool {
   private readonly staging = new Map<string, SharedArrayBuffer>();
   /** Bytes of shared buffers handed to the workers since they last collected their garbage. */
   private sinceCollect = 0;
+  /** The buffers counted in {@link Pool.sinceCollect} (a buffer handed again adds no memory a worker holds). */
+  private handed = new WeakSet<ArrayBufferLike>();
 
   constructor(private readonly wt: WorkerThreads) {}
 
   /** Node starts workers synchronously (in {@link Pool.run}): every thread asked for can run. */
   ready(threads: number): number {
     return Math.min(threads, MAX_WORKERS + 1);
+  }
+
+  /**
+   * Bytes of the shared buffers a job's call refers to (arrays directly or in arrays of the call)
+   * that were not handed over since the workers' last collection: a worker's handles keep whole
+   * buffers alive, and a buffer handed again (a reused output, chunks of one input) holds no more.
+   */
+  private newSharedBytes(call: object): number {
+    let bytes = 0;
+    const count = (a: unknown) => {
+      if (!ArrayBuffer.isView(a) || this.handed.has(a.buffer)) return;
+      this.handed.add(a.buffer);
+      bytes += a.buffer.byteLength;
+    };
+    for (const v of Object.values(call)) {
+      if (Array.isArray(v)) for (const a of v) count(a);
+      else count(v);
+    }
+    return bytes;
   }
 
   ensure(count: number): void {
@@ -89,9 +110,12 @@ export class Pool implements ThreadPool {
     // they collect garbage: have them collect once the buffers handed over since their last
     // collection reach COLLECT_EVERY_BYTES (one large job, or many small ones), so what they hold
     // is bounded whatever the run sizes.
-    this.sinceCollect += sharedBytes(call);
+    this.sinceCollect += this.newSharedBytes(call);
     const large = this.sinceCollect >= COLLECT_EVERY_BYTES;
-    if (large) this.sinceCollect = 0;
+    if (large) {
+      this.sinceCollect = 0;
+      this.handed = new WeakSet();
+    }
     this.ensure(n);
     const c = this.control;
     Atomics.store(c, PENDING, n);
@@ -147,16 +171,6 @@ export class Pool implements ThreadPool {
  * let runs of 3 MB results each pile up to gigabytes (issue 14: 10 000 runs at N = 1e5, T = 8).
  */
 const COLLECT_EVERY_BYTES = 32 * 1024 * 1024;
-
-/** Bytes of the shared arrays a job's call refers to (arrays directly or in arrays of the call). */
-const sharedBytes = (call: object): number => {
-  let bytes = 0;
-  for (const v of Object.values(call)) {
-    if (ArrayBuffer.isView(v)) bytes += v.byteLength;
-    else if (Array.isArray(v)) for (const a of v) if (ArrayBuffer.isView(a)) bytes += a.byteLength;
-  }
-  return bytes;
-};
 
 let pool: Pool | undefined;
 
