@@ -11,7 +11,8 @@
  *   timed call, garbage is collected and one event-loop turn passes (a fresh output dropped by the
  *   previous call then returns to the output pool, `src/ops/outputPool.ts`). Backend
  *   `auto` (threads once registered, as `spikeflow/node` registers it). Answers `{ seconds, ran, spikes }`.
- * - `{ "cmd": "free" }`: drops the input and the run functions (and collects garbage).
+ * - `{ "cmd": "free" }`: drops the input and the run functions, collects garbage and releases the
+ *   output pool's free memory.
  * @module
  */
 import { createInterface } from 'node:readline';
@@ -20,6 +21,7 @@ import '../src/ops/backends/threadsBackend.js';
 import { lif } from '../src/neurons/lif.js';
 import { executionOf } from '../src/ops/backends/backendRegistry.js';
 import { terminateThreads } from '../src/ops/backends/threads.js';
+import { releaseOutputPool } from '../src/ops/outputPool.js';
 import type { Tensor } from '../src/ops/tensor.js';
 import { uniformInput } from './cases.js';
 
@@ -76,7 +78,9 @@ const answer = async (line: string): Promise<void> => {
     else if (r.cmd === 'free') {
       input = undefined;
       runs.clear();
-      gc?.();
+      await collect();
+      // The pool's free memory too (at N = 1e6 a 4 GB output), so that Norse's runs find it free.
+      releaseOutputPool();
       reply = { freed: true };
     } else {
       lines.close();

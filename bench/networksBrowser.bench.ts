@@ -1,14 +1,15 @@
 /**
  * `npm run bench:networks-browser`: why `auto` keeps networks off the `gpu` backend. The CUBA
- * network (Brette et al. 2007; 80 % E, p = 0.02, dt = 0.1 ms) in headless Chromium (Debian's
+ * network (Brette et al. 2007; 80 % E, p = 0.02, dt = 0.1 ms; one step per gpu call) and Brunel's
+ * (2000; 1.5 ms delays: 15 steps per gpu call) in headless Chromium (Debian's
  * package, driven by playwright-core, SwiftShader's flags) on `js`, `threads` (WebAssembly SIMD)
  * and `gpu` (gpu.js WebGL2, one kernel launch, one upload and one read-back per population and
- * step; SwiftShader renders on the CPU, so a hardware GPU would compute faster but still pay a
+ * block of steps; SwiftShader renders on the CPU, so a hardware GPU would compute faster but still pay a
  * launch and a synchronous read-back every step), side by side in one page; and what `auto`
  * picks. Prints milliseconds per step (median of `--runs` chunks of `--steps` after `--warmup`
  * steps) and the load average: figures on a loaded machine are pessimistic.
  *
- * Usage: `npm run bench:networks-browser -- [--sizes 1000,4000] [--steps 200] [--runs 5] [--warmup 1000]`.
+ * Usage: `npm run bench:networks-browser -- [--cases cuba,brunel] [--sizes 1000,4000] [--steps 200] [--runs 5] [--warmup 1000]`.
  */
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +23,7 @@ import type { NetworkMeasurement } from './networksBrowser.page.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
   options: {
+    cases: { type: 'string', default: 'cuba,brunel' },
     sizes: { type: 'string', default: '1000,4000' },
     steps: { type: 'string', default: '200' },
     runs: { type: 'string', default: '5' },
@@ -61,17 +63,19 @@ try {
   console.log(`gpu backend: ${JSON.stringify(await api(page, 'describe'))}`);
   const T = Number(args.steps);
   const runs = Number(args.runs);
-  console.log(`CUBA, chunks of ${T} steps, median of ${runs} after a warm-up of ${args.warmup} steps`);
-  console.log('| N | asked | ran | engine | ms per step | × threads | spikes |');
-  console.log('| ---: | --- | --- | --- | ---: | ---: | ---: |');
-  for (const n of String(args.sizes).split(',').map(Number)) {
-    let threadsMs = Number.NaN;
-    for (const b of ['threads', 'js', 'gpu', 'auto']) {
-      const m = await api<NetworkMeasurement>(page, 'measure', n, T, runs, Number(args.warmup), b);
-      if (b === 'threads') threadsMs = m.msPerStep;
-      console.log(
-        `| ${n} | ${b} | ${m.backend} | ${m.engine} | ${m.msPerStep.toFixed(3)} | ${(m.msPerStep / threadsMs).toFixed(1)} | ${m.spikes} |`,
-      );
+  console.log(`chunks of ${T} steps, median of ${runs} after a warm-up of ${args.warmup} steps`);
+  console.log('| network | N | asked | ran | engine | ms per step | × threads | spikes |');
+  console.log('| --- | ---: | --- | --- | --- | ---: | ---: | ---: |');
+  for (const name of String(args.cases).split(',')) {
+    for (const n of String(args.sizes).split(',').map(Number)) {
+      let threadsMs = Number.NaN;
+      for (const b of ['threads', 'js', 'gpu', 'auto']) {
+        const m = await api<NetworkMeasurement>(page, 'measure', name, n, T, runs, Number(args.warmup), b);
+        if (b === 'threads') threadsMs = m.msPerStep;
+        console.log(
+          `| ${name} | ${n} | ${b} | ${m.backend} | ${m.engine} | ${m.msPerStep.toFixed(3)} | ${(m.msPerStep / threadsMs).toFixed(1)} | ${m.spikes} |`,
+        );
+      }
     }
   }
 } finally {

@@ -1,11 +1,11 @@
 /**
- * Page bundle of bench/networksBrowser.bench.ts: the CUBA network (Brette et al. 2007) in headless
+ * Page bundle of bench/networksBrowser.bench.ts: the CUBA network (Brette et al. 2007) and Brunel's (2000) in headless
  * Chromium on each backend — `js`, `threads` (WebAssembly SIMD on the page's thread; the page
  * imports `spikeflow/browser`, which registers it) and `gpu` (gpu.js WebGL2: one kernel per
  * population and step) — and what `auto` picks.
  */
 import '../src/io/browser/index.js';
-import { cubaNetwork } from '../src/networks/index.js';
+import { brunelNetwork, cubaNetwork } from '../src/networks/index.js';
 import { gpuBackend } from '../src/ops/backends/gpuBackend.js';
 
 /** A timed run: milliseconds per simulated step (median of runs after a warm-up), spikes, what ran. */
@@ -24,9 +24,23 @@ const median = (xs: number[]): number => {
 
 const api = {
   describe: () => gpuBackend.describe(),
-  /** Runs CUBA of `n` neurons for `runs` chunks of `T` steps after a warm-up of `warm` steps. */
-  measure: (n: number, T: number, runs: number, warm: number, backend: 'js' | 'threads' | 'gpu' | 'auto'): NetworkMeasurement => {
-    const net = cubaNetwork({ n, seed: 1, backend: backend === 'gpu' ? gpuBackend : backend });
+  /**
+   * Runs CUBA of `n` neurons (or Brunel's network with N_E = 0.8·n, K = 10 %, 1.5 ms delays, in the
+   * AI regime g 5, ν 2) for `runs` chunks of `T` steps after a warm-up of `warm` steps.
+   */
+  measure: (
+    name: 'cuba' | 'brunel',
+    n: number,
+    T: number,
+    runs: number,
+    warm: number,
+    backend: 'js' | 'threads' | 'gpu' | 'auto',
+  ): NetworkMeasurement => {
+    const b = backend === 'gpu' ? gpuBackend : backend;
+    const net =
+      name === 'cuba'
+        ? cubaNetwork({ n, seed: 1, backend: b })
+        : brunelNetwork({ nE: Math.round(0.8 * n), cE: Math.round(0.08 * n), g: 5, nuExtOverNuThr: 2, seed: 1, backend: b });
     let s = net.run(warm)[1];
     const ms: number[] = [];
     let spikes = 0;

@@ -18,7 +18,8 @@ import {
   synchrony,
 } from '../../src/index.js';
 import { fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
-import { raster, rate, report } from '../../src/viz/index.js';
+// The Node entry of the plots: it registers linkedom, so the figures are drawn without a browser.
+import { raster, rate, report } from '../../src/viz/node.js';
 // The threads backend (WebAssembly SIMD population steps): what networks' `auto` takes once registered.
 import '../../src/threads.js';
 

@@ -12,6 +12,9 @@ const fail = (e: unknown): void => {
   process.exit(code === 0 ? 1 : code);
 };
 process.on('uncaughtException', fail);
+// A reader that stops early (`spikeflow simulate … | head`) closes the pipe: stop quietly, as Unix
+// tools do, rather than report "write EPIPE" as bad input.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : fail(e)));
 process.on('unhandledRejection', fail);
 
 const code = await main(process.argv.slice(2), {

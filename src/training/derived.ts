@@ -4,6 +4,7 @@
  * (`derivedStep.ts`: forward-mode differentiation of the update's straight-line form, contracted
  * per step into a vector–Jacobian product) instead of written by hand.
  *
+ * Per-neuron parameters (tensors `[N]`) are read per neuron in both passes, their gradients are `[N]`.
  * Forward: the model's own update through its `js` lowering (`ops/update/js.ts`), so the values
  * are those of the model's `run` on the `js` backend; the tape records every state variable after
  * each step (`S` values per neuron-step for `S` state variables, in the input's dtype) plus the
@@ -21,7 +22,7 @@ import type { NeuronModel, ParamSpecs, ParamsInput, ParamsOf, ParamValue } from 
 import { SpikeflowError, show } from '../ops/errors.js';
 import { matmulInto } from '../ops/matmul.js';
 import { surrogateGradient } from '../ops/surrogates.js';
-import { allocate, dtypeOf, fromTypedArray, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
+import { allocate, type DType, dtypeOf, fromTypedArray, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
 import { compileUpdate } from '../ops/update/js.js';
 import { compileReverseStep } from './derivedStep.js';
 import type { BackwardResult, LayerState, TrainableLayer } from './layer.js';
@@ -30,7 +31,10 @@ import { recurrentSpikeGrad, recurrentWeightGrads } from './recurrentGrad.js';
 
 /** Options of {@link derivedTrainable}. */
 export interface DerivedOptions {
-  /** Also accumulate ∂loss/∂(each scalar neuron parameter the update reads) into `grads` (default false). */
+  /**
+   * Also accumulate ∂loss/∂(each numeric neuron parameter the update reads) into `grads` (default
+   * false): one value for a scalar parameter, `[N]` for a per-neuron one.
+   */
   readonly paramGrads?: boolean;
   /** Detach the output in the new state (default: true for recurrent models, as Norse's recurrent steps; false otherwise). */
   readonly detachOutput?: boolean;
@@ -55,14 +59,16 @@ const where = 'trainable';
 /**
  * A neuron model as a differentiable layer whose gradients come from its update definition (see
  * the module docs). Trainable tensors: `inputWeights` `[N, in]` and `recurrentWeights` `[N, N]`
- * of recurrent models (the diagonal stays zero unless `autapses`); with `paramGrads`, one scalar
+ * of recurrent models (the diagonal stays zero unless `autapses`); with `paramGrads`, one
  * gradient per numeric parameter that the update reads (e.g. `tauMemInv`).
  * @param model - any model with an update (`lif`, `li`, a `defineModel` model, …)
- * @param p - the model's parameters (scalars; recurrent models: the weight matrices)
+ * @param p - the model's parameters: scalars, or per-neuron tensors `[N]` / `[1, N]` of parameters
+ *   the update reads as they are (e.g. LIF's `tauMemInv`, `vTh`); recurrent models: the weight matrices
  * @param dt - time step in seconds (> 0)
  * @param options - see {@link DerivedOptions}
- * @throws SpikeflowError for a model without an update, per-neuron parameters (tensors), a bad
- *   `dt`, a surrogate `method` without a BPTT form, or a feed-forward update with several inputs
+ * @throws SpikeflowError for a model without an update, per-neuron parameters of another shape
+ *   or read through a derived value, a bad `dt`, a surrogate `method` without a BPTT form, or a
+ *   feed-forward update with several inputs
  */
 export const derivedTrainable = <P extends ParamSpecs, S extends string>(
   model: NeuronModel<P, S>,
@@ -77,25 +83,40 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
     throw new SpikeflowError(where, 'dt', `dt must be a finite number > 0 (seconds), received ${show(dt)}`);
   const v = model.parameters(p) as Record<string, ParamValue>;
   const rec = model.recurrent;
-  const perNeuron = Object.entries(v).filter(
-    ([k, x]) => typeof x === 'object' && x !== null && k !== 'inputWeights' && k !== 'recurrentWeights',
-  );
-  if (perNeuron.length > 0)
-    throw new SpikeflowError(
-      where,
-      perNeuron[0]?.[0] as string,
-      `derived gradients take scalar parameters, received per-neuron ${perNeuron.map(([k]) => k).join(', ')}`,
-    );
+  // Per-neuron parameters: tensors of N values ([N] or [1, N]) of parameters the update reads as they are.
+  const perNeuron = new Map<string, Float64Array>();
+  const scalarView: Record<string, ParamValue> = { ...v };
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'object' || x === null || k === 'inputWeights' || k === 'recurrentWeights') continue;
+    const t = x as Tensor;
+    if (t.shape.length > 2 || (t.shape.length === 2 && t.shape[0] !== 1))
+      throw new SpikeflowError(where, k, `per-neuron ${k} must have shape [N] or [1, N], received ${showShape(t.shape)}`);
+    perNeuron.set(k, Float64Array.from(t.data));
+    scalarView[k] = t.data[0] as number;
+  }
+  const pnN = perNeuron.size === 0 ? undefined : (perNeuron.values().next().value as Float64Array).length;
+  for (const [k, a] of perNeuron)
+    if (a.length !== pnN)
+      throw new SpikeflowError(where, k, `per-neuron parameters must all hold ${pnN} values, received ${a.length} for ${k}`);
   if (!rec && update.inputs.length !== 1)
     throw new SpikeflowError(where, 'model', `a feed-forward update must have one input, received ${show(update.inputs)}`);
   const sg = surrogateGradient(String(v.method ?? 'super'), Number(v.alpha ?? 100));
-  const values = model.updateValues(v as ParamsOf<P>, dt);
-  const trained = options.paramGrads === true ? update.params.filter((k) => typeof v[k] === 'number' && k !== 'alpha') : [];
-  const step = compileReverseStep(update, { trained, detachOutput: options.detachOutput ?? rec });
+  const values = model.updateValues(scalarView as ParamsOf<P>, dt);
+  for (const k of perNeuron.keys()) {
+    // a per-neuron parameter must reach the update as it is (not through a derived value)
+    const j = update.params.indexOf(k);
+    const probe = model.updateValues({ ...scalarView, [k]: (scalarView[k] as number) * 2 + 1 } as ParamsOf<P>, dt);
+    if (j < 0 || probe[j] !== (scalarView[k] as number) * 2 + 1 || probe.some((x, i) => i !== j && x !== values[i]))
+      throw new SpikeflowError(where, k, `derived gradients take ${k} per neuron only where the update reads it as it is`);
+  }
+  const trained =
+    options.paramGrads === true ? update.params.filter((k) => (typeof v[k] === 'number' || perNeuron.has(k)) && k !== 'alpha') : [];
+  const mask = update.params.map((k) => perNeuron.has(k));
+  const step = compileReverseStep(update, { trained, detachOutput: options.detachOutput ?? rec, perNeuron: [...perNeuron.keys()] });
   const params: Record<string, TensorData> = {};
   const paramShapes: Record<string, readonly number[]> = {};
   const grads: Record<string, Float64Array> = {};
-  for (const k of trained) grads[k] = new Float64Array(1);
+  for (const k of trained) grads[k] = new Float64Array(perNeuron.has(k) ? (pnN as number) : 1);
   let n: number | undefined;
   let nIn: number | undefined;
   const autapses = v.autapses === true;
@@ -118,11 +139,29 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
     grads.recurrentWeights = new Float64Array(n * n);
   }
   const stateNames = model.stateNames as readonly string[];
-  const init = model.initialState([1, rec ? (n as number) : 1], p) as Record<string, Tensor>;
+  if (rec && pnN !== undefined && pnN !== n)
+    throw new SpikeflowError(
+      where,
+      [...perNeuron.keys()][0] as string,
+      `per-neuron parameters must hold ${n} values (the neurons), received ${pnN}`,
+    );
+  const n0 = rec ? (n as number) : (pnN ?? 1);
+  const init = model.initialState([1, n0], p) as Record<string, Tensor>;
   const outFeatures = (inF: number): number => {
     if (rec && inF !== nIn) throw new SpikeflowError(model.name, 'input', `input must have ${nIn} features, received ${inF}`);
+    if (!rec && pnN !== undefined && inF !== pnN)
+      throw new SpikeflowError(model.name, 'input', `input must have ${pnN} features (the per-neuron parameters' size), received ${inF}`);
     return rec ? (n as number) : inF;
   };
+  /** Per-neuron values expanded over the batch: `[B·N]` per parameter in `update.params` order. */
+  const arraysFor = (B: number, dtype: DType): (TensorData | undefined)[] =>
+    update.params.map((k) => {
+      const a = perNeuron.get(k);
+      if (a === undefined) return undefined;
+      const e = allocate(dtype, B * a.length);
+      for (let b = 0; b < B; b++) e.set(a, b * a.length);
+      return e;
+    });
   const layer: TrainableLayer = {
     name: model.name,
     params,
@@ -131,7 +170,10 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
     outFeatures,
     initialState: (batch, inF, dtype) => {
       const s: Record<string, TensorData> = {};
-      for (const name of stateNames) s[name] = allocate(dtype, batch * outFeatures(inF)).fill(init[name]?.data[0] as number);
+      for (const name of stateNames) {
+        const d = init[name]?.data as TensorData;
+        s[name] = allocate(dtype, batch * outFeatures(inF)).map((_, k) => d[k % n0] as number);
+      }
       return s;
     },
     forward: (xs, state, fo) => {
@@ -141,7 +183,8 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       const dtype = dtypeOf(xs);
       const s0 = state ?? layer.initialState(B, F, dtype);
       checkState(model.name, stateNames, s0, BN);
-      const run = compileUpdate(update, dtype, true);
+      const run = compileUpdate(update, dtype, true, mask);
+      const paramArrays = arraysFor(B, dtype);
       const st = update.state.map((name) => {
         const a = allocate(dtype, BN);
         a.set(s0[name] as TensorData);
@@ -152,7 +195,7 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       let inputs: TensorData[];
       if (!rec) {
         inputs = [xs.data];
-        run({ T, M: BN, inputs, out, state: st, record, params: values, dt });
+        run({ T, M: BN, inputs, out, state: st, record, params: values, paramArrays, dt });
       } else {
         const xa = allocate(dtype, T * BN);
         const xb = allocate(dtype, T * BN);
@@ -163,7 +206,17 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
           const xbt = xb.subarray(o, o + BN);
           matmulInto(z, B, N, params.recurrentWeights as Float64Array, N, undefined, xbt);
           const slice = (a: TensorData) => a.subarray(o, o + BN);
-          run({ T: 1, M: BN, inputs: [slice(xa), xbt], out: slice(out), state: st, record: record.map(slice), params: values, dt });
+          run({
+            T: 1,
+            M: BN,
+            inputs: [slice(xa), xbt],
+            out: slice(out),
+            state: st,
+            record: record.map(slice),
+            params: values,
+            paramArrays,
+            dt,
+          });
           z.set(slice(out));
         }
         inputs = [xa, xb];
@@ -189,6 +242,8 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       const gzNext = Float64Array.from(gState?.z ?? new Float64Array(BN));
       const gO = rec ? new Float64Array(BN) : gOut;
       const acc = new Float64Array(trained.length);
+      const paramArrays = arraysFor(B, 'float64');
+      const gParamArrays = trained.map((k) => (perNeuron.has(k) ? new Float64Array(BN) : undefined));
       const initial = update.state.map((name) => s0[name] as TensorData);
       for (let t = T - 1; t >= 0; t--) {
         const o = t * BN;
@@ -206,13 +261,17 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
           gOutOffset: rec ? 0 : o,
           gInputs: gIn,
           gParams: acc,
+          paramArrays,
+          gParamArrays,
           sg,
         });
         if (rec) recurrentSpikeGrad(gIn[1] as Float64Array, o, B, N, params.recurrentWeights as Float64Array, gzNext);
       }
       trained.forEach((k, m) => {
         const g = grads[k] as Float64Array;
-        g[0] = (g[0] as number) + (acc[m] as number);
+        const a = gParamArrays[m];
+        if (a === undefined) g[0] = (g[0] as number) + (acc[m] as number);
+        else for (let j = 0; j < BN; j++) g[j % N] = (g[j % N] as number) + (a[j] as number);
       });
       const gStateOut: Record<string, Float64Array> = {};
       update.state.forEach((name, j) => {

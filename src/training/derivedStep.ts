@@ -56,8 +56,12 @@ export interface ReverseStepCall {
   readonly gOutOffset: number;
   /** ∂loss/∂(input j) `[T, M]` written at `offset + n`, per input (undefined: not needed). */
   readonly gInputs: readonly (Float64Array | undefined)[];
-  /** Accumulators of ∂loss/∂(trained parameter m), added to (in `trained` order). */
+  /** Accumulators of ∂loss/∂(trained parameter m), added to (in `trained` order; scalar parameters). */
   readonly gParams: Float64Array;
+  /** Per-neuron values `[M]` of the parameters marked in `perNeuron` (in `update.params` order; undefined for scalars). */
+  readonly paramArrays?: readonly (TensorData | undefined)[] | undefined;
+  /** Per-neuron accumulators `[M]` of ∂loss/∂(trained per-neuron parameter m), added to (in `trained` order; undefined for scalars). */
+  readonly gParamArrays?: readonly (Float64Array | undefined)[] | undefined;
   /** The surrogate derivative σ'(x). */
   readonly sg: SurrogateGradient;
 }
@@ -71,6 +75,8 @@ export interface ReverseStepOptions {
   readonly trained: readonly string[];
   /** Detach the output in the new state (Norse's recurrent steps); default false. */
   readonly detachOutput?: boolean;
+  /** Update parameters given per neuron (read from `paramArrays`); default none. */
+  readonly perNeuron?: readonly string[];
 }
 
 /** Whether each local binding depends on a state variable or an input. */
@@ -99,6 +105,8 @@ const dependsOnDynamic = (e: Expr, dyn: ReadonlySet<string>): boolean => {
 export const reverseStepSource = (update: NeuronUpdate, options: ReverseStepOptions): string => {
   for (const p of options.trained) if (!update.params.includes(p)) throw new Error(`${update.name}: ${p} is not a parameter of the update`);
   const sl = straightLine(irOf(update));
+  const pn = new Set(options.perNeuron ?? []);
+  for (const k of pn) if (!update.params.includes(k)) throw new Error(`${update.name}: ${k} is not a parameter of the update`);
   const dyn = dynamicLocals(sl.bindings);
   // one surrogate binding per comparison (by identity), computed after the update's bindings
   const sgNames = new Map<Expr, string>();
@@ -151,7 +159,11 @@ export const reverseStepSource = (update: NeuronUpdate, options: ReverseStepOpti
     mapExpr(e, (x) => {
       if (
         x.k === 'ref' &&
-        (x.role === 'state' || x.role === 'input' || (x.role === 'dt' && x.name !== 'dt') || (x.role === 'local' && !invariant.has(x.name)))
+        (x.role === 'state' ||
+          x.role === 'input' ||
+          (x.role === 'dt' && x.name !== 'dt') ||
+          (x.role === 'param' && pn.has(x.name)) ||
+          (x.role === 'local' && !invariant.has(x.name)))
       )
         ok = false;
       return x;
@@ -190,22 +202,23 @@ return function ${u.name}_reverse($c) {
   const $M = $c.M, $o = $c.offset, $so = $c.stateOffset, $go0 = $c.gOutOffset, $sg = $c.sg, dt = $c.dt, $gOut = $c.gOut;
   ${u.inputs.map((_, j) => `const $in${j} = $c.inputs[${j}], $gin${j} = $c.gInputs[${j}];`).join(' ')}
   ${u.state.map((_, j) => `const $st${j} = $c.state[${j}], $gs${j} = $c.gState[${j}];`).join(' ')}
-  ${paramRefs.map((n, j) => `const ${n} = $c.params[${j}];`).join(' ')}
-  ${options.trained.map((_, m) => `let $acc${m} = 0;`).join(' ')}
+  ${paramRefs.map((n, j) => (pn.has(u.params[j] as string) ? `const $pa${j} = $c.paramArrays[${j}];` : `const ${n} = $c.params[${j}];`)).join(' ')}
+  ${options.trained.map((k, m) => (pn.has(k) ? `const $gpa${m} = $c.gParamArrays[${m}];` : `let $acc${m} = 0;`)).join(' ')}
   ${hoisted.join('\n  ')}
   for (let $n = 0; $n < $M; $n++) {
     ${inputRefs.map((n, j) => `const ${n} = $in${j}[$o + $n];`).join(' ')}
     ${stateRefs.map((n, j) => `const ${n} = $st${j}[$so + $n];`).join(' ')}
     ${gNew.map((n, j) => `const ${n} = $gs${j}[$n];`).join(' ')}
     const $go = $gOut[$go0 + $n];
+    ${paramRefs.flatMap((n, j) => (pn.has(u.params[j] as string) ? [`const ${n} = $pa${j}[$n];`] : [])).join(' ')}
     ${perNeuron.join('\n    ')}
     ${sgLines.join('\n    ')}
     ${lines.join('\n    ')}
     ${u.state.map((_, j) => `$gs${j}[$n] = $r${j};`).join(' ')}
     ${u.inputs.map((_, j) => `if ($gin${j} !== undefined) $gin${j}[$o + $n] = $r${nS + j};`).join(' ')}
-    ${trainedIdx.map((r, m) => `$acc${m} += $r${r};`).join(' ')}
+    ${trainedIdx.map((r, m) => (pn.has(options.trained[m] as string) ? `$gpa${m}[$n] += $r${r};` : `$acc${m} += $r${r};`)).join(' ')}
   }
-  ${options.trained.map((_, m) => `$c.gParams[${m}] += $acc${m};`).join(' ')}
+  ${options.trained.map((k, m) => (pn.has(k) ? '' : `$c.gParams[${m}] += $acc${m};`)).join(' ')}
 };`;
 };
 
@@ -223,7 +236,7 @@ export const compileReverseStep = (update: NeuronUpdate, options: ReverseStepOpt
     byKey = new Map();
     cache.set(update, byKey);
   }
-  const key = `${options.trained.join(',')}|${options.detachOutput === true}`;
+  const key = `${options.trained.join(',')}|${options.detachOutput === true}|${(options.perNeuron ?? []).join(',')}`;
   let fn = byKey.get(key);
   if (fn === undefined) {
     fn = new Function(reverseStepSource(update, options))() as ReverseStep;

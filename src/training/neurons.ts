@@ -57,7 +57,7 @@ export interface TrainableOptions {
    * Where the backward pass comes from: `handWritten` (the default for {@link TRAINABLE_MODELS}:
    * fast loops and kernels, `neuronBackward.ts`) or `derived` (the default for every other model,
    * e.g. one made with `defineModel`: differentiated from the model's update text, `derived.ts`;
-   * scalar parameters only, any integration the update implements). Both give the same gradients
+   * scalar or per-neuron `[N]` parameters, any integration the update implements). Both give the same gradients
    * for the built-in models (`test/training/derived.test.ts`).
    */
   readonly adjoint?: 'handWritten' | 'derived';
@@ -96,7 +96,7 @@ const matrix = (v: unknown, name: string): { data: Float64Array; shape: [number,
  * The built-in {@link TRAINABLE_MODELS} use hand-written adjoints; any other model with an update
  * (e.g. one made with `defineModel`) gets the adjoint derived from its update (`derived.ts`).
  * @param model - a neuron model with an update (e.g. `lif`, or a `defineModel` model)
- * @param p - the model's parameters (Norse's names in camelCase; scalars, or per-neuron `[N]` for LIF and LI)
+ * @param p - the model's parameters (Norse's names in camelCase; scalars, or per-neuron `[N]`: any model with `adjoint: 'derived'`, LIF and LI otherwise)
  * @param dt - time step in seconds (> 0)
  * @param options - see {@link TrainableOptions}
  * @throws SpikeflowError for a non-model, invalid parameters or options, `method: 'adjoint'`,
@@ -163,7 +163,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
       throw new SpikeflowError(
         where,
         perNeuronKeys[0] ?? 'options.train',
-        `per-neuron and trained neuron parameters are available for LIF and LI, received ${model.name} with ${perNeuronKeys.length > 0 ? `per-neuron ${perNeuronKeys.join(', ')}` : 'options.train'}`,
+        `per-neuron and trained neuron parameters are available for LIF and LI, received ${model.name} with ${perNeuronKeys.length > 0 ? `per-neuron ${perNeuronKeys.join(', ')} (options.adjoint "derived" takes per-neuron parameters)` : 'options.train'}`,
       );
     if (v.integration !== undefined && v.integration !== 'euler')
       throw new SpikeflowError(

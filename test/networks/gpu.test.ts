@@ -16,14 +16,17 @@ import {
   type NetworkState,
   normalDist,
   pointLif,
+  poissonDrive,
   population,
   projection,
   type SpikingNetwork,
   spikingNetwork,
+  streamInput,
   uniformDist,
 } from '../../src/networks/index.js';
 import { registerBackend, registerKernel, unregisterBackend } from '../../src/ops/backends/backendRegistry.js';
 import { createGpuBackend, gpuPopulationRun } from '../../src/ops/backends/gpu.js';
+import { fromTypedArray } from '../../src/ops/tensor.js';
 import '../../src/ops/backends/gpuBackend.js';
 import { jsPopulationRun } from '../../src/ops/backends/population.js';
 
@@ -107,6 +110,40 @@ describe('networks on gpu.js (cpu mode) give the bits of the js backend', () => 
       });
     const { a1, a2 } = sameOnGpu(make, 300);
     expect((a1.spikes.P?.i.length ?? 0) + (a2.spikes.P?.i.length ?? 0)).toBeGreaterThan(30);
+  });
+
+  it('blocks with stream inputs (into a port and the external current) and a Poisson drive, as on js', () => {
+    const make = (backend: string | typeof gpu) =>
+      spikingNetwork({
+        dt: 1e-4,
+        seed: 8,
+        backend,
+        populations: {
+          A: population(pointLif, 24, { ports: { e: currentPort(0.005) }, refractory: 0.001 }),
+          B: population(pointLif, 10, { ports: { e: currentPort(0.005) } }),
+        },
+        projections: [
+          projection('A', 'B', { connect: fixedProbability(0.5), port: 'e', weight: 3, delay: uniformDist(0.0006, 0.001) }),
+          projection('B', 'A', { connect: fixedProbability(0.5), port: 'e', weight: -2, delay: 0.0009 }),
+        ],
+        drives: [streamInput('x', 'A', { port: 'e' }), streamInput('y', 'B'), poissonDrive('A', { port: 'e', rate: 800, weight: 4 })],
+      });
+    const x = fromTypedArray(
+      Float32Array.from({ length: 90 * 24 }, (_, k) => ((k * 7919) % 13) / 2),
+      [90, 24],
+    );
+    const y = fromTypedArray(
+      Float32Array.from({ length: 90 * 10 }, (_, k) => 9 + ((k * 31) % 5)),
+      [90, 10],
+    );
+    const [a, sa] = make('js').run({ x, y });
+    const own = createGpuBackend({ mode: 'cpu' });
+    const [b, sb] = make(own).run({ x, y });
+    // blocks of 7 steps (the smallest delay): 13 spike read-backs and one state read-back of 4 floats per neuron
+    expect(own.transfers().readFloats).toBe(14 * 4 * 34);
+    expect(spikes(b)).toEqual(spikes(a));
+    expect(bits(sb)).toEqual(bits(sa));
+    expect((a.spikes.A?.i.length ?? 0) + (a.spikes.B?.i.length ?? 0)).toBeGreaterThan(20);
   });
 
   it('a run nested in a drive of the same network runs on its own device state (freed after), as on js', () => {

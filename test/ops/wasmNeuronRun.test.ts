@@ -3,12 +3,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lifKernel } from '../../src/neurons/lif.js';
 import { INPUT_CONVENTIONS, INTEGRATIONS, RESET_METHODS } from '../../src/neurons/lifOptions.js';
 import { createEngine } from '../../src/ops/backends/threads/engine.js';
+import { STAGING_KEEP_BYTES, stagesFresh } from '../../src/ops/backends/threads/staging.js';
 import { compileThreaded, terminateThreads } from '../../src/ops/backends/threads.js';
 import { compileWasmUpdate } from '../../src/ops/backends/wasm/codegen.js';
 import { buildGraph } from '../../src/ops/backends/wasm/graph.js';
 import { conditionKey, uniformConditions } from '../../src/ops/backends/wasm/specialize.js';
 import { compileJs } from '../../src/ops/kernel.js';
 import type { DType, TensorData } from '../../src/ops/tensor.js';
+import { allocateShared } from '../../src/ops/tensor.js';
 import { updateSource } from '../../src/ops/update/js.js';
 import { irOf } from '../../src/ops/update/parse.js';
 
@@ -177,5 +179,23 @@ describe('the wasm engine’s tiles', () => {
       }),
       { numRuns: 80 },
     );
+  });
+});
+
+describe('threads plan with arrays outside shared memory', () => {
+  it('runs on the calling thread when an array would need a fresh shared copy (larger than the kept staging buffers)', () => {
+    const big = STAGING_KEEP_BYTES / 4 + 16;
+    const plain = new Float32Array(big);
+    const shared = allocateShared('float32', big);
+    expect(stagesFresh([plain])).toBe(true);
+    expect(stagesFresh([shared, undefined])).toBe(false);
+    expect(stagesFresh([new Float32Array(1024)])).toBe(false);
+    const k = compileThreaded(lifKernel, 'float32', false, { threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1 });
+    const T = 16;
+    const M = big / T;
+    expect(k.plan(T, M, [shared]).threads).toBe(2);
+    const p = k.plan(T, M, [plain, undefined]);
+    expect(p.threads).toBe(1);
+    expect(p.reason).toMatch(/too large to stage/);
   });
 });

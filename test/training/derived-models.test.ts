@@ -256,13 +256,65 @@ describe('gradients derived from a defineModel update', () => {
     expect(Array.from(f32.out.data)).toEqual(Array.from(lif.run({}, 0.001, { backend: 'js' })(x32)[0].data));
   });
 
-  it('refuse options that need the hand-written adjoints, and per-neuron parameters', () => {
+  it('take per-neuron parameters: equal to the hand-written per-neuron LIF and LI layers (1e-12), gradients [N]', () => {
+    const r = rand(21);
+    const N = 4;
+    const xs = fromTypedArray(
+      Float64Array.from({ length: 60 * 2 * N }, () => r() * 0.6),
+      [60, 2, N],
+    );
+    const cases = [
+      [lif, { tauMemInv: tensor([60, 100, 150, 200], 'float64'), vTh: tensor([0.8, 1, 1.2, 0.9], 'float64'), vLeak: 0.05 }],
+      [li, { tauSynInv: tensor([150, 200, 250, 300], 'float64'), vLeak: tensor([0, 0.1, -0.1, 0.2], 'float64') }],
+    ] as const;
+    for (const [model, p] of cases) {
+      const hand = trainable(model as typeof lif, p as never, 0.001, { paramGrads: true });
+      const derived = trainable(model as typeof lif, p as never, 0.001, { paramGrads: true, adjoint: 'derived' });
+      const fh = hand.forward(xs);
+      const fd = derived.forward(xs);
+      expect(Array.from(fd.out.data)).toEqual(Array.from(fh.out.data));
+      if (model === lif) expect(Array.from(fh.out.data).filter((z) => z === 1).length).toBeGreaterThan(10);
+      const g = Float64Array.from(fh.out.data, () => r() - 0.4);
+      const bh = hand.backward(fh.tape, g);
+      const bd = derived.backward(fd.tape, g);
+      const rel = (a: ArrayLike<number>, e: ArrayLike<number>) => {
+        let w = 0;
+        let sc = 1;
+        for (let k = 0; k < e.length; k++) {
+          w = Math.max(w, Math.abs((a[k] as number) - (e[k] as number)));
+          sc = Math.max(sc, Math.abs(e[k] as number));
+        }
+        return w / sc;
+      };
+      expect(rel(bd.gx as Float64Array, bh.gx as Float64Array)).toBeLessThanOrEqual(1e-12);
+      for (const [k, v] of Object.entries(p)) {
+        const h = hand.grads[k] as Float64Array;
+        // a scalar parameter's gradient is one sum here (the hand-written per-neuron layer reports it per feature)
+        const expected = typeof v === 'number' ? [h.reduce((a, b) => a + b, 0)] : h;
+        expect(derived.grads[k]?.length, k).toBe(typeof v === 'number' ? 1 : N);
+        expect(rel(derived.grads[k] as Float64Array, expected), k).toBeLessThanOrEqual(1e-12);
+      }
+      expect(derived.grads.vLeak?.length).toBe(model === li ? N : 1);
+    }
+  });
+
+  it('refuse options that need the hand-written adjoints, and per-neuron parameters of the wrong shape', () => {
     expect(() => trainable(smooth, {}, 0.001, { kernel: 'wasm' })).toThrow(/options.kernel needs the hand-written adjoints/);
     expect(() => trainable(lif, {}, 0.001, { adjoint: 'other' as never })).toThrow(
       /options.adjoint must be "handWritten" or "derived", received "other"/,
     );
-    expect(() => trainable(smooth, { gain: tensor([1, 2], 'float64') } as never)).toThrow(
-      /derived gradients take scalar parameters, received per-neuron gain/,
-    );
+    expect(() =>
+      trainable(smooth, {
+        gain: tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          'float64',
+        ),
+      } as never),
+    ).toThrow(/per-neuron gain must have shape \[N\] or \[1, N\], received \[2, 2\]/);
+    const layer = trainable(smooth, { gain: tensor([1, 2], 'float64') } as never);
+    expect(() => layer.forward(fromTypedArray(new Float64Array(3), [1, 1, 3]))).toThrow(/input must have 2 features/);
   });
 });

@@ -124,7 +124,7 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
   const { update, dtype, T, M, stateShape, stateNames, updateState } = r;
   const mask = r.paramArrays?.map((a) => a !== undefined);
   const compiled = compiledFor(backend, update, dtype, r.record, mask);
-  const plan = compiled.plan(T, M);
+  const plan = compiled.plan(T, M, [r.input.data, r.out]);
   const shared = plan.threads > 1;
   const alloc = plainOrShared(shared);
   const scratch = stateScratch(r, shared);

@@ -11,7 +11,8 @@
  * Every output sums the same products in the same order as the plain loops they replace
  * (`linearGradJs.ts`), so the results are equal bit for bit (each lane of an `f64x2` operation
  * rounds as the scalar operation). Rows are processed in chunks (≤ {@link CHUNK_BYTES} of inputs
- * and outputs) so that the module's memory holds the weights twice (`W`, `∂Wᵀ`) plus one chunk.
+ * and outputs, or about twice the weights' bytes for large weights) so that the module's memory
+ * holds the weights twice (`W`, `∂Wᵀ`) plus one chunk.
  * One module instance per thread serves every layer (calls are synchronous); its memory keeps the
  * size of the largest layer run.
  * @module
@@ -262,7 +263,16 @@ const kernel = (): AsmInstance<Fn> | null => {
 /** Whether the wasm kernels run here (WebAssembly SIMD available). */
 export const linearWasmAvailable = (): boolean => kernel() !== null;
 
-const chunkRows = (rows: number, perRow: number): number => Math.max(1, Math.min(rows, Math.floor(CHUNK_BYTES / (perRow * 8))));
+/** Most bytes of row data per chunk when the weights are large (see {@link chunkRows}). */
+const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Rows per chunk: ≤ {@link CHUNK_BYTES} of row data, or up to twice the bytes of the weights (at
+ * most {@link MAX_CHUNK_BYTES}) when those are larger: every chunk streams the whole `Wᵀ` / `∂Wᵀ`
+ * once, so with 8 MiB chunks a Linear(1e5 → 100) over 100 rows read its 80 MB of weights 17 times.
+ */
+const chunkRows = (rows: number, perRow: number, weightBytes: number): number =>
+  Math.max(1, Math.min(rows, Math.floor(Math.max(CHUNK_BYTES, Math.min(2 * weightBytes, MAX_CHUNK_BYTES)) / (perRow * 8))));
 
 /**
  * `out[r, o] = Σ_k x[r, k]·W[o, k] + b[o]` (float64 sums over the nonzero inputs, rounded once to
@@ -279,7 +289,7 @@ export const linearForwardWasm = (
 ): void => {
   const m = kernel() as AsmInstance<Fn>;
   const Op = Math.ceil(O / 8) * 8;
-  const n = chunkRows(rows, K + Op);
+  const n = chunkRows(rows, K + Op, K * Op * 8);
   const wtOff = 0;
   const xOff = K * Op;
   const outOff = xOff + n * K;
@@ -327,7 +337,7 @@ export const linearBackwardWasm = (
   const Kp = Math.ceil(K / ((16 / E) * UNROLL)) * (16 / E) * UNROLL;
   const dxOn = gx !== undefined;
   // layout in bytes: ∂Wᵀ [K, Op] f64, W [O, Kp] (E), then per chunk ḡy [n, Op] f64, x [n, K] f64, ḡy [n, Op] (E), ḡx [n, Kp] (E)
-  const n = chunkRows(rows, Op + K + (dxOn ? (E / 8) * (Op + Kp) : 0));
+  const n = chunkRows(rows, Op + K + (dxOn ? (E / 8) * (Op + Kp) : 0), K * Op * 8);
   const gwtB = 0;
   const wB = gwtB + K * Op * 8;
   const gB = wB + (dxOn ? O * Kp * E : 0);

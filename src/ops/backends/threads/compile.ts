@@ -17,18 +17,26 @@ import { conditionKey } from '../wasm/specialize.js';
 import { createEngine, type EngineCall, type EngineSpec } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, planThreads, type ThreadsOptions, type ThreadsPlan } from './plan.js';
 import { type EngineEntry, isShared, MAX_WORKERS, poolOf, splitRanges } from './pool.js';
+import { stagesFresh } from './staging.js';
 
 /** An update compiled by {@link compileThreaded}: a {@link CompiledUpdate} that also tells its plan. */
 export interface ThreadedKernel extends CompiledUpdate {
   /** Runs a call; with `nonFinite`, the wasm engine flags a non-finite input there (see {@link EngineCall}). */
   (call: EngineCall): void;
-  /** The plan for `T` steps of `M` neurons. */
-  readonly plan: (T: number, M: number) => ThreadsPlan;
+  /**
+   * The plan for `T` steps of `M` neurons; `arrays` (the caller's input and output, when known):
+   * one outside shared memory and too large to keep a staging buffer for means 1 thread
+   * (`stagesFresh` in `staging.ts`), as the run itself then decides.
+   */
+  readonly plan: (T: number, M: number, arrays?: readonly (TensorData | undefined)[]) => ThreadsPlan;
   /** `wasm` or `js`. */
   readonly engine: 'wasm' | 'js';
   /** Why the wasm translation was not used, when it was not. */
   readonly wasmUnsupported?: string | undefined;
 }
+
+const FRESH_STAGING =
+  '1 thread: an array outside shared memory is too large to stage for workers (a fresh shared copy costs more than a thread saves; sharedTensor avoids it)';
 
 const engines = new WeakMap<NeuronUpdate, Map<string, EngineEntry>>();
 let nextEngineId = 1;
@@ -120,8 +128,9 @@ export const compileThreaded = (
   };
   const allowed = Math.min(maxThreads, hardwareThreads() >= 2 ? MAX_WORKERS + 1 : 1);
 
-  const plan = (T: number, M: number): ThreadsPlan => {
+  const plan = (T: number, M: number, arrays: readonly (TensorData | undefined)[] = []): ThreadsPlan => {
     const p = planThreads(T, M, allowed, minWork, minWidth);
+    if (p.threads > 1 && stagesFresh(arrays)) return { threads: 1, engine, reason: FRESH_STAGING };
     const ready = p.threads > 1 ? poolOf().ready(p.threads) : 1;
     const reason = ready < p.threads ? `${p.reason}; ${ready} ready (web workers starting)` : p.reason;
     return { threads: ready, engine, reason };
@@ -130,7 +139,8 @@ export const compileThreaded = (
   const run = (call: EngineCall): void => {
     const lo = call.lo ?? 0;
     const hi = call.hi ?? call.M;
-    const planned = planThreads(call.T, hi - lo, allowed, minWork, minWidth).threads;
+    const fresh = stagesFresh([...call.inputs, call.out, ...(call.record ?? [])]);
+    const planned = fresh ? 1 : planThreads(call.T, hi - lo, allowed, minWork, minWidth).threads;
     const p = planned > 1 ? poolOf() : undefined;
     const threads = p === undefined ? 1 : p.ready(planned);
     const chosen = entryFor(call);

@@ -6,7 +6,7 @@
 import type { DType, TensorData } from '../../tensor.js';
 
 /** Staging buffers up to this size are kept for reuse; larger ones are allocated per run. */
-const STAGING_KEEP_BYTES = 64 * 1024 * 1024;
+export const STAGING_KEEP_BYTES = 64 * 1024 * 1024;
 
 /**
  * A shared array of at least `length` elements of `dtype` for a staging `role`: the buffer kept in
@@ -22,3 +22,17 @@ export const stageShared = (staging: Map<string, SharedArrayBuffer>, role: strin
   }
   return dtype === 'float64' ? new Float64Array(sab, 0, length) : new Float32Array(sab, 0, length);
 };
+
+/**
+ * Whether running `arrays` on worker threads would stage one of them in a fresh shared buffer
+ * (an array outside shared memory larger than {@link STAGING_KEEP_BYTES}): its first write faults
+ * in every page (about 2.4 s for 400 MB on the machine of issue 19, 5 s in Chromium), far more
+ * than a second thread saves, so the threads backend then runs on the calling thread alone.
+ */
+export const stagesFresh = (arrays: readonly (TensorData | undefined)[]): boolean =>
+  arrays.some(
+    (a) =>
+      a !== undefined &&
+      a.byteLength > STAGING_KEEP_BYTES &&
+      !(typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer),
+  );
