@@ -159,7 +159,11 @@ const mapOp = (inShape: readonly number[], f: (x: Tensor) => Tensor): NodeOp => 
   return op;
 };
 
-/** Compiles one unit for a backend (see the module docs). */
+/**
+ * Compiles one unit for a backend (see the module docs).
+ * @throws SpikeflowError naming the node's parameter when it has the wrong element count, is not finite, or a time
+ *   constant is not > 0; or naming the backend when it cannot run the node
+ */
 export const compileNode = (u: Unit, ctx: NodeContext): NodeOp => {
   const n = u.node;
   const where = `nir node '${u.name}' (${n.type})`;
