@@ -137,7 +137,10 @@ export const openNirNetwork = async (path: string, dt: number, discretisation: N
   };
 };
 
-/** Validates a `--discretisation` value. */
+/**
+ * Validates a `--discretisation` value.
+ * @throws SpikeflowError (`discretisation`) naming the accepted values
+ */
 export const discretisationOption = (value: unknown): NirDiscretisation => {
   if (value === undefined) return 'norse';
   if (value !== 'norse' && value !== 'exact') {

@@ -44,7 +44,10 @@ export const isDistribution = (v: unknown): v is Distribution =>
   'dist' in (v as object) &&
   ((v as Distribution).dist === 'uniform' || (v as Distribution).dist === 'normal');
 
-/** The explicit list in `v` (array, typed array, or tensor data), or undefined when `v` is not a list. */
+/**
+ * The explicit list in `v` (array, typed array, or tensor data), or undefined when `v` is not a list.
+ * @throws SpikeflowError (`argument`) for an object that looks like a tensor (`data`, `shape`) but is not a valid one
+ */
 export const listOf = (where: string, argument: string, v: unknown): ArrayLike<number> | undefined => {
   if (Array.isArray(v) || v instanceof Float32Array || v instanceof Float64Array) return v as ArrayLike<number>;
   if (v !== null && typeof v === 'object' && 'data' in (v as object) && 'shape' in (v as object)) {

@@ -182,7 +182,10 @@ export const dispatchMap = <K extends 'conv' | 'pool'>(
   });
 };
 
-/** Validates `x` against `p` and resolves the 2-d geometry (1-d as height 1); `outShape` keeps x's leading dimensions. */
+/**
+ * Validates `x` against `p` and resolves the 2-d geometry (1-d as height 1); `outShape` keeps x's leading dimensions.
+ * @throws SpikeflowError naming the argument (`x`, `input`, `weight`, `bias`, `stride`, `padding`, `dilation`, `groups`) that does not fit
+ */
 export const convRequestOf = (where: string, x: Tensor, p: ConvParameters, dims: 1 | 2, owner: object): ConvRequest => {
   const rank = dims + 1;
   if (x.shape.length < rank) {

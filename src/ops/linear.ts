@@ -180,6 +180,7 @@ export const checkLinearInput = (where: string, p: LinearParameters, shape: read
 /**
  * Rectified linear unit, element-wise `max(0, x)` (torch.nn.functional.relu); any shape.
  * NaN stays NaN (as in torch).
+ * @throws SpikeflowError (`input`) when `x` is not a tensor
  */
 export const relu = (x: Tensor): Tensor => {
   orThrow('relu')(isTensor('input', x));

@@ -71,7 +71,10 @@ export const pool2dOutputShape = (where: string, p: Pool2dParameters, input: rea
   return [input[0] as number, ...out];
 };
 
-/** Validates `x` `[..., C, H, W]` and resolves the pooling geometry (leading dimensions and channels folded into planes). */
+/**
+ * Validates `x` `[..., C, H, W]` and resolves the pooling geometry (leading dimensions and channels folded into planes).
+ * @throws SpikeflowError naming the argument (`x`, `input`, `kernelSize`, `stride`, `padding`) that does not fit
+ */
 export const poolRequestOf = (where: string, x: Tensor, p: Pool2dParameters, average: boolean, owner: object): PoolRequest => {
   if (x.shape.length < 3) throw new SpikeflowError(where, 'x', `x must be [..., C, H, W], received shape ${showShape(x.shape)}`);
   const lead = x.shape.slice(0, -3);

@@ -11,7 +11,10 @@ import { EventRing, Pending } from './eventBuffers.js';
 import { stepIndex } from './internal.js';
 import type { Tick } from './tick.js';
 
-/** The clocked operator of {@link binEvents}: one chunk per tick of `clock`. */
+/**
+ * The clocked operator of {@link binEvents}: one chunk per tick of `clock`.
+ * Errors (through RxJS's error channel): an event later than the clock's step with `late: 'error'`, bad input batches.
+ */
 export const binEventsClocked = (c: BinEventsConfig, clock: Observable<Tick>): OperatorFunction<EventInput, Tensor> => {
   const { where, unit, width, policy, t0Option, late, dtype, capacity, overflow, report, M, chunkShape, readBatch } = c;
   return (source) =>

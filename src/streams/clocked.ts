@@ -20,7 +20,10 @@ export interface ClockedOptions {
   readonly clock?: Observable<Tick>;
 }
 
-/** The clock of a source: `options.clock`, or a virtual clock of `total` steps in chunks of `options.chunk`. */
+/**
+ * The clock of a source: `options.clock`, or a virtual clock of `total` steps in chunks of `options.chunk`.
+ * @throws SpikeflowError (`clock`, `chunk`) for a clock that is not an Observable, a bad chunk, or both given
+ */
 export const resolveClock = (where: string, options: ClockedOptions, total: number): Observable<Tick> => {
   if (options.clock === undefined) return virtualClock({ steps: total, chunk: checkChunk(where, options.chunk ?? DEFAULT_CHUNK) });
   if (!(options.clock instanceof Observable)) {

@@ -149,7 +149,10 @@ export interface NetworkOptions {
   readonly what: string;
 }
 
-/** Costs, checks and then builds the run's network. */
+/**
+ * Costs, checks and then builds the run's network.
+ * @throws UsageError (`--network`, `--model`, or the limit passed: `--max-neurons`, `--max-memory`, …) before anything is allocated
+ */
 export const planNetwork = (options: NetworkOptions): { readonly layers: RunLayer[]; readonly cost: NetworkCost } => {
   const { inputSize, dt, limits } = options;
   const extra = {

@@ -22,7 +22,10 @@ export const openFile = async (where: string, path: string): Promise<FileHandle>
   }
 };
 
-/** Checks a chunk size in bytes (integer ≥ 16). */
+/**
+ * Checks a chunk size in bytes (integer ≥ 16).
+ * @throws SpikeflowError (`chunkBytes`) for anything else
+ */
 export const checkChunkBytes = (where: string, chunkBytes: unknown): number => {
   if (!(Number.isInteger(chunkBytes) && (chunkBytes as number) >= 16)) {
     throw new SpikeflowError(where, 'chunkBytes', `chunkBytes must be an integer ≥ 16, received ${show(chunkBytes)}`);

@@ -15,7 +15,10 @@ export interface CochleaEnvelopesOptions extends Omit<CochleaParameters, 'sample
   readonly channel?: number | 'mix';
 }
 
-/** Mono samples of a block: one channel, or the mean of all. */
+/**
+ * Mono samples of a block: one channel, or the mean of all.
+ * @throws SpikeflowError (`channel`) for a channel that is neither `mix` nor an index the block has
+ */
 export const monoSamples = (block: AudioBlock, channel: number | 'mix'): Float32Array => {
   if (channel !== 'mix') {
     const c = block.channels[channel];

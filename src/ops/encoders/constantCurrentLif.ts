@@ -133,6 +133,7 @@ export const runConstantInput = (
 
 /**
  * Checks an encoder's input currents and an optional state tensor of the same shape and dtype.
+ * @throws SpikeflowError (`currents`, `stateName`) for a non-tensor, non-finite values, or a state of another shape or dtype
  * @internal shared by the LIF encoders
  */
 export const checkCurrentAndState = (where: string, currents: unknown, stateName: string, state: unknown): Tensor => {
