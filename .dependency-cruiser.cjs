@@ -7,10 +7,11 @@
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const CORE = '^src/(index\\.ts$|ops/|neurons/|networks/|training/|streams/)';
-// The registry and what every backend shares: request/result types (convRequest, executed), the js
+// The registry and what every backend shares: request/result types (requests, convRequest, executed), the js
 // kernels, and wasm/encoding.ts (WebAssembly's byte encoding, pure and platform-free, used by the
 // training kernels that assemble WebAssembly at run time).
-const CORE_BACKENDS = '^src/ops/backends/((backendRegistry|builtin|js|jsConv|device|convRequest|executed)\\.ts$|wasm/encoding\\.ts$)';
+const CORE_BACKENDS =
+  '^src/ops/backends/((backendRegistry|builtin|js|jsConv|device|convRequest|executed|requests)\\.ts$|wasm/encoding\\.ts$)';
 const PLUGIN_BACKENDS = '^src/ops/backends/';
 
 module.exports = {

@@ -127,7 +127,7 @@ export {
   relu,
 } from './ops/linear.js';
 export { type Layer, linearLayer, neuron, reluLayer, sequential, type SequentialState, stateless } from './neurons/sequential.js';
-export { buildNetwork, type BuildNetworkOptions, type LayerSpec, type Network, type NetworkSpec } from './neurons/network.js';
+export { buildNetwork, type BuildNetworkOptions, type LayerSpec, type Network, type NetworkSpec } from './neurons/sequentialJson.js';
 
 // --- convolution and pooling layers (NIR's Conv1d/Conv2d/SumPool2d/AvgPool2d/Flatten; NIR files: `spikeflow/nir`) ---
 export { type ConvPadding, type ConvParameters, conv1d, conv2d, convLayer, convOutputShape } from './ops/conv.js';

@@ -204,7 +204,7 @@ describe('wasm translation', () => {
     for (const m of Object.values(models)) {
       if (m.recurrent) continue;
       for (const dtype of ['float32', 'float64'] as const) {
-        const w = compileWasmKernel(m.kernel, dtype, true);
+        const w = compileWasmKernel(m.update, dtype, true);
         expect('unsupported' in w ? `${m.name}: ${w.unsupported}` : m.name).toBe(m.name);
       }
     }

@@ -39,7 +39,10 @@ export const bytes = (n: number): string => {
   return `${k === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[k]}`;
 };
 
-/** Commander parser of a positive integer flag (`1e6` accepted). */
+/**
+ * Commander parser of a positive integer flag (`1e6` accepted).
+ * @throws InvalidArgumentError (commander; the CLI exits 2 naming the flag) for anything else
+ */
 export const countFlag = (value: string): number => {
   const v = Number(value);
   if (value.trim() === '' || !Number.isInteger(v) || v < 1 || !Number.isSafeInteger(v)) {
@@ -48,7 +51,10 @@ export const countFlag = (value: string): number => {
   return v;
 };
 
-/** Commander parser of a size in bytes: `1073741824`, `512M`, `1.5G`, `2GiB`. */
+/**
+ * Commander parser of a size in bytes: `1073741824`, `512M`, `1.5G`, `2GiB`.
+ * @throws InvalidArgumentError (commander; the CLI exits 2 naming the flag) for anything else
+ */
 export const sizeFlag = (value: string): number => {
   const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
   const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(m?.[2] ?? '').toLowerCase()];
@@ -59,7 +65,10 @@ export const sizeFlag = (value: string): number => {
   return Math.floor(v);
 };
 
-/** Refuses `steps` above `--max-steps`; `why` says where the figure comes from. */
+/**
+ * Refuses `steps` above `--max-steps`; `why` says where the figure comes from.
+ * @throws UsageError (`--max-steps`) naming the figure, the limit and how to raise it
+ */
 export const checkSteps = (limits: Limits, steps: number, why: string): void => {
   if (steps > limits.maxSteps) {
     throw new UsageError(
@@ -69,7 +78,10 @@ export const checkSteps = (limits: Limits, steps: number, why: string): void => 
   }
 };
 
-/** Refuses `neurons` above `--max-neurons`. */
+/**
+ * Refuses `neurons` above `--max-neurons`.
+ * @throws UsageError (`--max-neurons`) naming the figure, the limit and how to raise it
+ */
 export const checkNeurons = (limits: Limits, neurons: number, why: string): void => {
   if (neurons > limits.maxNeurons) {
     throw new UsageError(
@@ -79,7 +91,10 @@ export const checkNeurons = (limits: Limits, neurons: number, why: string): void
   }
 };
 
-/** Refuses `steps × neurons` above `--max-neuron-steps`. */
+/**
+ * Refuses `steps × neurons` above `--max-neuron-steps`.
+ * @throws UsageError (`--max-neuron-steps`) naming the figure, the limit and how to raise it
+ */
 export const checkWork = (limits: Limits, steps: number, neurons: number, why: string): void => {
   const work = steps * neurons;
   if (work > limits.maxNeuronSteps) {
@@ -90,7 +105,10 @@ export const checkWork = (limits: Limits, steps: number, neurons: number, why: s
   }
 };
 
-/** Refuses an estimated allocation above `--max-memory`. */
+/**
+ * Refuses an estimated allocation (bytes) above `--max-memory`.
+ * @throws UsageError (`--max-memory`) naming the estimate, the limit and how to raise it
+ */
 export const checkMemory = (limits: Limits, need: number, why: string): void => {
   if (need > limits.maxMemory) {
     throw new UsageError(

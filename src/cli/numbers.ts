@@ -18,6 +18,7 @@ export const RANGE: Readonly<Record<DType, { readonly max: number; readonly minN
  * Refuses a value that is not finite, overflows `dtype`, or is non-zero but underflows to 0 in it.
  * @param name - what the value is, for the message (e.g. `params.tauMemInv`)
  * @param flag - the flag or argument to blame
+ * @throws UsageError (`flag`) naming the value, the dtype and its range
  */
 export const checkInDtype = (value: number, dtype: DType, name: string, flag: string): void => {
   const { max, minPositive } = RANGE[dtype];
@@ -31,7 +32,10 @@ export const checkInDtype = (value: number, dtype: DType, name: string, flag: st
   }
 };
 
-/** Refuses a time step that is not a normal number in `dtype` (a denormal step is 0 for practical purposes). */
+/**
+ * Refuses a time step that is not a normal number in `dtype` (a denormal step is 0 for practical purposes).
+ * @throws UsageError (`--dt`)
+ */
 export const checkDtIn = (dt: number, dtype: DType): void => {
   checkInDtype(dt, dtype, '--dt', '--dt');
   if (dt < RANGE[dtype].minNormal) {
@@ -47,6 +51,7 @@ export const checkDtIn = (dt: number, dtype: DType): void => {
  * rate parameter (name ending in `Inv`, e.g. `tauMemInv`) the decay factor `dt·value`.
  * @param params - parameters as given (spikeflow names)
  * @param where - a prefix for names, e.g. `params` or `layers[1].params`
+ * @throws UsageError (`flag`) naming the first parameter out of range for `dtype`, or whose `dt·value` overflows or underflows
  */
 export const checkParamsIn = (params: unknown, dtype: DType, dt: number, where: string, flag: string): void => {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) return;

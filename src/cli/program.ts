@@ -16,8 +16,8 @@ import { formatInspect, inspect } from './inspect.js';
 import { countFlag, DEFAULT_LIMITS, type Limits, sizeFlag } from './limits.js';
 import { inspectNir, isNirPath } from './nir.js';
 import { prepareOutputFile } from './output.js';
+import { readJsonFile } from './run/files.js';
 import { formatRunSummary, runJob } from './run/index.js';
-import { readJsonFile } from './run/source.js';
 import { simulateTensors, writeSimulateJson } from './simulate.js';
 import { registerTrainCommand } from './train.js';
 

@@ -163,6 +163,7 @@ export interface Spectrum {
  * of two, radix-2 FFT): `|X(f)|²/len`, for f in `[0, 1/(2·dt)]`.
  * @param signal - e.g. a population rate per step or per bin
  * @param dt - sampling interval in seconds (> 0)
+ * @throws SpikeflowError (`signal`, `dt`) for fewer than 2 samples or a `dt` not > 0
  */
 export const rateSpectrum = (signal: ArrayLike<number>, dt: number): Spectrum => {
   checkPositive('rateSpectrum', 'dt', dt);
@@ -237,6 +238,7 @@ const fft = (re: Float64Array, im: Float64Array): void => {
  * The spikes of one population in a chunk as a dense tensor `[T, 1, N]` (0/1), what the D3 sinks
  * (`raster`, `rate`) draw: `raster().value((s) => spikeTensor(s.chunk, 'E', 4000))`.
  * @param n - the population's size
+ * @throws SpikeflowError (`pop`, `n`) for a population not in the chunk or a size that is not a positive integer
  */
 export const spikeTensor = (chunk: NetworkChunk, pop: string, n: number): Tensor => {
   const s = chunk.spikes[pop];

@@ -32,7 +32,7 @@ export {
   type StateMonitorSpec,
   spikingNetwork,
 } from './network.js';
-export { pointLif, pointLifKernel, pointLifParameterSpecs } from './pointLif.js';
+export { pointLif, pointLifParameterSpecs, pointLifUpdate } from './pointLif.js';
 export {
   conductancePort,
   currentPort,

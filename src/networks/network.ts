@@ -26,10 +26,10 @@ import {
   resolveBackend,
 } from '../ops/backends/backendRegistry.js';
 import { SpikeflowError, show } from '../ops/errors.js';
-import { fromTypedArray, type Tensor } from '../ops/tensor.js';
 import type { Drive } from './drives.js';
 import { type CompiledMonitor, type NetworkParts, type RuntimeCache, runChunk } from './networkRun.js';
-import type { NetworkChunk, NetworkState, PopulationState } from './networkTypes.js';
+import { checkNetworkState, chunkInputs, initialNetworkState, type NetworkInput, type NetworkLayout } from './networkState.js';
+import type { NetworkChunk, NetworkState } from './networkTypes.js';
 import { type CompiledPopulation, compilePopulation, type Population } from './population.js';
 import { type CompiledProjection, compileProjection, type Projection } from './projection.js';
 import type { CompiledDrive } from './propagate.js';
@@ -72,10 +72,8 @@ export interface SpikingNetworkSpec {
   readonly backend?: BackendChoice;
 }
 
+export type { NetworkInput } from './networkState.js';
 export type { NetworkChunk, NetworkState, PopulationState, SpikeList } from './networkTypes.js';
-
-/** Inputs of a chunk: a number of steps, or the stream inputs by name (each `[T, N]` or `[T, 1, N]`). */
-export type NetworkInput = number | Readonly<Record<string, Tensor>>;
 
 /** Summary of a projection: sizes and memory. */
 export interface ProjectionInfo {
@@ -241,14 +239,14 @@ export const spikingNetwork = (spec: SpikingNetworkSpec): SpikingNetwork => {
     if (m === null || typeof m !== 'object' || !Array.isArray(m.vars))
       throw new SpikeflowError(where, arg, `${arg} must be { vars, indices? }, received ${show(m)}`);
     const vars = m.vars.map((v) => {
-      const s = c.model.kernel.state.indexOf(v);
+      const s = c.model.update.state.indexOf(v);
       if (s >= 0) return { name: v, state: s, port: -1 };
       const p = c.ports.findIndex((q) => q.name === v && q.spec.kind !== 'delta');
       if (p >= 0) return { name: v, state: -1, port: p };
       throw new SpikeflowError(
         where,
         `${arg}.vars`,
-        `${arg}.vars: ${JSON.stringify(v)} is neither a state variable (${c.model.kernel.state.join(', ')}) nor a current/conductance port of ${name}`,
+        `${arg}.vars: ${JSON.stringify(v)} is neither a state variable (${c.model.update.state.join(', ')}) nor a current/conductance port of ${name}`,
       );
     });
     const indices = m.indices ?? Array.from({ length: Math.min(10, c.n) }, (_, i) => i);
@@ -286,124 +284,13 @@ export const spikingNetwork = (spec: SpikingNetworkSpec): SpikingNetwork => {
   const runtimes = pops.map((_, k) => parts.runtime(k));
   const cache: RuntimeCache = { runtimes, busy: false };
 
-  const initialState = (): NetworkState => {
-    const populations: Record<string, PopulationState> = {};
-    pops.forEach((c, k) => {
-      const state: Record<string, Tensor> = {};
-      c.model.kernel.state.forEach((s, j) => {
-        state[s] = fromTypedArray(new Float32Array(c.init[j] as Float32Array), [c.n]);
-      });
-      const ports: Record<string, Tensor> = {};
-      const buffers: Record<string, Tensor> = {};
-      c.ports.forEach((p, j) => {
-        if (p.spec.kind !== 'delta') ports[p.name] = fromTypedArray(new Float32Array(p.init), [c.n]);
-        const L = (ringLength[k] as number[])[j] as number;
-        buffers[p.name] = fromTypedArray(new Float32Array(L * c.n), [L, c.n]);
-      });
-      populations[c.name] = Object.freeze({
-        state: Object.freeze(state),
-        ports: Object.freeze(ports),
-        refractory: fromTypedArray(new Float32Array(c.n), [c.n]),
-        buffers: Object.freeze(buffers),
-      });
-    });
-    const rng = drives.map((d, k) =>
-      d.drive.kind === 'poisson' || d.drive.kind === 'binomial' ? rngState(seed, STREAMS.drive + k) : new Uint32Array(0),
-    );
-    return Object.freeze({ step: 0, populations: Object.freeze(populations), rng: Object.freeze(rng) });
-  };
-
-  const checkState = (s: NetworkState): void => {
-    const arg = 'state';
-    if (
-      s === null ||
-      typeof s !== 'object' ||
-      typeof s.step !== 'number' ||
-      s.populations === null ||
-      typeof s.populations !== 'object' ||
-      !Array.isArray(s.rng)
-    ) {
-      throw new SpikeflowError(`${where}.run`, arg, `state must be a network state (from initialState() or run), received ${show(s)}`);
-    }
-    if (s.rng.length !== drives.length)
-      throw new SpikeflowError(`${where}.run`, arg, `state has ${s.rng.length} drive generators, the network has ${drives.length} drives`);
-    pops.forEach((c, k) => {
-      const ps = s.populations[c.name];
-      if (ps === undefined) throw new SpikeflowError(`${where}.run`, arg, `state has no population ${c.name}`);
-      for (const v of c.model.kernel.state) {
-        if (ps.state[v]?.data.length !== c.n)
-          throw new SpikeflowError(`${where}.run`, arg, `state.populations.${c.name}.state.${v} must have ${c.n} values`);
-      }
-      c.ports.forEach((p, j) => {
-        const L = (ringLength[k] as number[])[j] as number;
-        if (ps.buffers[p.name]?.data.length !== L * c.n)
-          throw new SpikeflowError(
-            `${where}.run`,
-            arg,
-            `state.populations.${c.name}.buffers.${p.name} must be [${L}, ${c.n}] (a state of another network?)`,
-          );
-      });
-    });
-  };
+  const layout: NetworkLayout = { where, pops, drives, ringLength, inputs };
+  const initialState = (): NetworkState => initialNetworkState(layout, (k) => rngState(seed, STREAMS.drive + k));
 
   const run = (input: NetworkInput, state?: NetworkState): readonly [NetworkChunk, NetworkState] => {
-    const w = `${where}.run`;
-    let T: number;
-    const streams: (Float32Array | Float64Array | undefined)[] = drives.map(() => undefined);
-    if (typeof input === 'number') {
-      if (!Number.isInteger(input) || input < 0)
-        throw new SpikeflowError(
-          w,
-          'input',
-          `input must be a number of steps (integer >= 0) or the stream inputs, received ${show(input)}`,
-        );
-      if (inputs.length > 0)
-        throw new SpikeflowError(w, 'input', `the network has stream inputs (${inputs.join(', ')}): pass them as { name: tensor [T, N] }`);
-      T = input;
-    } else {
-      if (input === null || typeof input !== 'object')
-        throw new SpikeflowError(w, 'input', `input must be a number of steps or the stream inputs, received ${show(input)}`);
-      const extra = Object.keys(input).find((k) => !inputs.includes(k));
-      if (extra !== undefined)
-        throw new SpikeflowError(
-          w,
-          'input',
-          `unknown input ${JSON.stringify(extra)}; the network's inputs: ${inputs.join(', ') || 'none'}`,
-        );
-      T = -1;
-      drives.forEach((d, k) => {
-        if (d.drive.kind !== 'stream') return;
-        const name = d.drive.name;
-        const x = input[name];
-        if (x === undefined) throw new SpikeflowError(w, 'input', `input ${JSON.stringify(name)} is missing`);
-        const n = (pops[d.pop] as CompiledPopulation).n;
-        const ok =
-          x !== null &&
-          typeof x === 'object' &&
-          Array.isArray(x.shape) &&
-          (x.data instanceof Float32Array || x.data instanceof Float64Array);
-        const shapeOk =
-          ok && ((x.shape.length === 2 && x.shape[1] === n) || (x.shape.length === 3 && x.shape[1] === 1 && x.shape[2] === n));
-        if (!shapeOk)
-          throw new SpikeflowError(
-            w,
-            `input.${name}`,
-            `input.${name} must be a tensor [T, ${n}] or [T, 1, ${n}], received ${ok ? `shape [${x.shape.join(', ')}]` : show(x)}`,
-          );
-        const steps = x.shape[0] as number;
-        if (T >= 0 && steps !== T)
-          throw new SpikeflowError(w, `input.${name}`, `inputs must have the same number of steps, received ${T} and ${steps}`);
-        T = steps;
-        for (let q = 0; q < x.data.length; q++) {
-          if (!Number.isFinite(x.data[q] as number))
-            throw new SpikeflowError(w, `input.${name}`, `input.${name} must be finite, received ${show(x.data[q])} at flat index ${q}`);
-        }
-        streams[k] = x.data;
-      });
-      if (T < 0) throw new SpikeflowError(w, 'input', 'input names no stream input');
-    }
+    const { T, streams } = chunkInputs(layout, input);
     const s0 = state ?? initialState();
-    if (state !== undefined) checkState(state);
+    if (state !== undefined) checkNetworkState(layout, state);
     return runChunk(parts, cache, T, streams, s0);
   };
 

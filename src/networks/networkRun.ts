@@ -17,7 +17,7 @@ import type { CompiledProjection } from './projection.js';
 import { applyDrive, type CompiledDrive, collectSpikes, propagate } from './propagate.js';
 import type { RngState } from './random.js';
 
-/** A compiled state monitor: variables (kernel state index or port index) and neuron indices. */
+/** A compiled state monitor: variables (update state index or port index) and neuron indices. */
 export interface CompiledMonitor {
   readonly vars: readonly { readonly name: string; readonly state: number; readonly port: number }[];
   readonly indices: Int32Array;
@@ -88,7 +88,7 @@ const blockSteps = (parts: NetworkParts): number => {
 
 const load = (c: CompiledPopulation, rt: PopulationRuntime, ps: PopulationState): void => {
   const { layout } = c;
-  c.model.kernel.state.forEach((v, j) => {
+  c.model.update.state.forEach((v, j) => {
     (rt.state[j] as Float32Array).set((ps.state[v] as Tensor).data);
   });
   c.ports.forEach((p, j) => {
@@ -108,7 +108,7 @@ const save = (c: CompiledPopulation, rt: PopulationRuntime): PopulationState => 
   rt.readState?.();
   const copy = (a: Float32Array) => fromTypedArray(a.slice(0, n), [n]);
   const state: Record<string, Tensor> = {};
-  c.model.kernel.state.forEach((v, j) => {
+  c.model.update.state.forEach((v, j) => {
     state[v] = copy(rt.state[j] as Float32Array);
   });
   const ports: Record<string, Tensor> = {};

@@ -15,7 +15,7 @@
 
 import { eulerStabilityCheck, integrationSpec, leakFactorCode, withOptionValues } from '../neurons/lifOptions.js';
 import { defineModel, type ParamSpecs } from '../neurons/model.js';
-import type { NeuronKernel } from '../ops/kernel.js';
+import type { NeuronUpdate } from '../ops/update/ir.js';
 
 /** Parameters of {@link pointLif}: `tauMemInv` (1/s, default 50), `vLeak` (−60), `vTh` (−50), `vReset` (−60), `integration`. */
 export const pointLifParameterSpecs = {
@@ -27,7 +27,7 @@ export const pointLifParameterSpecs = {
 } as const satisfies ParamSpecs;
 
 /** The per-neuron point-LIF update (input `x`, state `v`, output `z`). */
-export const pointLifKernel: NeuronKernel = {
+export const pointLifUpdate: NeuronUpdate = {
   name: 'point_lif',
   inputs: ['x'],
   state: ['v'],
@@ -49,8 +49,8 @@ export const pointLif = defineModel({
   name: 'PointLIF',
   id: 'pointLif',
   parameters: pointLifParameterSpecs,
-  kernel: pointLifKernel,
-  kernelParams: withOptionValues,
+  update: pointLifUpdate,
+  updateParams: withOptionValues,
   state: ['v'],
   initialState: (p) => ({ v: p.vLeak }),
   outputName: 'z',

@@ -113,7 +113,7 @@ export interface Population {
  */
 export const population = (model: NeuronModel, n: number, options: PopulationOptions = {}): Population => {
   const where = 'population';
-  if (model === null || typeof model !== 'object' || typeof model.kernel !== 'object') {
+  if (model === null || typeof model !== 'object' || typeof model.update !== 'object') {
     throw new SpikeflowError(where, 'model', `model must be a neuron model (e.g. pointLif, lif), received ${show(model)}`);
   }
   if (model.outputName !== 'z')
@@ -149,11 +149,11 @@ export const population = (model: NeuronModel, n: number, options: PopulationOpt
       );
     }
     const target = port.kind === 'delta' ? (port.target ?? voltage) : port.kind === 'conductance' ? voltage : undefined;
-    if (target !== undefined && !model.kernel.state.includes(target)) {
+    if (target !== undefined && !model.update.state.includes(target)) {
       throw new SpikeflowError(
         where,
         `ports.${name}`,
-        `ports.${name} acts on ${JSON.stringify(target)}, which is not a state variable of ${model.name} (${model.kernel.state.join(', ')})`,
+        `ports.${name} acts on ${JSON.stringify(target)}, which is not a state variable of ${model.name} (${model.update.state.join(', ')})`,
       );
     }
   }
@@ -161,11 +161,11 @@ export const population = (model: NeuronModel, n: number, options: PopulationOpt
     .filter(([, p]) => p.kind !== 'delta')
     .map(([name]) => name);
   for (const key of Object.keys(options.init ?? {})) {
-    if (!model.kernel.state.includes(key) && !portNames.includes(key)) {
+    if (!model.update.state.includes(key) && !portNames.includes(key)) {
       throw new SpikeflowError(
         where,
         `init.${key}`,
-        `init.${key}: ${JSON.stringify(key)} is neither a state variable of ${model.name} (${model.kernel.state.join(', ')}) nor a current/conductance port`,
+        `init.${key}: ${JSON.stringify(key)} is neither a state variable of ${model.name} (${model.update.state.join(', ')}) nor a current/conductance port`,
       );
     }
   }
@@ -183,7 +183,7 @@ export interface CompiledPopulation {
   readonly ports: readonly { readonly name: string; readonly spec: PortSpec; readonly decay: number; readonly init: Float32Array }[];
   /** Steps a spike keeps the neuron still after the spiking step (`round(t_ref/dt) − 1`, or 0). */
   readonly refSteps: number;
-  /** Initial values of the kernel state, kernel order. */
+  /** Initial values of the update's state, in its order. */
   readonly init: readonly Float32Array[];
   /** The population's per-neuron update (see `populationUpdate.ts`) and where its parts are. */
   readonly update: NeuronUpdate;
@@ -210,19 +210,19 @@ export const compilePopulation = (name: string, pop: Population, dt: number, rng
   const arrays: Record<string, Values> = {};
   for (const [key, v] of Object.entries(given)) {
     if (perNeuron(v)) {
-      if (!model.kernel.params.includes(key)) {
+      if (!model.update.params.includes(key)) {
         throw new SpikeflowError(
           where,
           `params.${key}`,
-          `params.${key} cannot be per neuron: ${model.name}'s update reads ${model.kernel.params.join(', ')} (give ${key} as a single value)`,
+          `params.${key} cannot be per neuron: ${model.name}'s update reads ${model.update.params.join(', ')} (give ${key} as a single value)`,
         );
       }
       arrays[key] = v as Values;
     } else scalars[key] = v as ParamValue;
   }
   const validated = model.parameters(scalars as never);
-  const values = model.kernelValues(validated, dt);
-  const params = model.kernel.params.map((p, j) => {
+  const values = model.updateValues(validated, dt);
+  const params = model.update.params.map((p, j) => {
     const v = arrays[p];
     if (v === undefined) return Math.fround(values[j] as number);
     const spec = model.specs[p];
@@ -235,7 +235,7 @@ export const compilePopulation = (name: string, pop: Population, dt: number, rng
     return resolveValues(where, `params.${p}`, v, n, rng, check);
   });
   const init0 = model.initialState([n], scalars as never, 'float32');
-  const init = model.kernel.state.map((s) => {
+  const init = model.update.state.map((s) => {
     const v = options.init?.[s];
     if (v === undefined) return new Float32Array((init0 as Record<string, { data: Float32Array }>)[s]?.data ?? new Float32Array(n));
     return resolveValues(where, `init.${s}`, v, n, rng);

@@ -62,7 +62,7 @@ export const populationUpdate = (
   ports: readonly { readonly name: string; readonly spec: PortSpec }[],
   voltage: string,
 ): { readonly update: NeuronUpdate; readonly layout: PopulationUpdateLayout } => {
-  const k = model.kernel;
+  const k = model.update;
   const inputs = ['$ext', ...ports.map((p) => `$in_${p.name}`)];
   const portState: number[] = ports.map(() => -1);
   const state = [...k.state];

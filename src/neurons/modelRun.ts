@@ -138,14 +138,14 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   const out = given === undefined ? undefined : checkOut(where, given, dtype, T * M, deviceInput ? undefined : xs.data);
   const request: NeuronRunRequest = {
     where,
-    kernel: spec.update,
+    update: spec.update,
     binaryOutput: spec.outputName === 'z',
     dtype,
     T,
     M,
     stateShape,
     stateNames: spec.state,
-    kernelState: updateState,
+    updateState,
     input: xs,
     state: s,
     params: values.params,

@@ -13,8 +13,8 @@
 
 import { lif } from '../neurons/lif.js';
 import type { NeuronModel, ParamValue } from '../neurons/model.js';
-import { type NetworkSpec, recurrentLayerWeights } from '../neurons/network.js';
 import { modelByName } from '../neurons/registry.js';
+import { type NetworkSpec, recurrentLayerWeights } from '../neurons/sequentialJson.js';
 import { type ConvParameters, convOutputShape } from '../ops/conv.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { linearInit } from '../ops/linear.js';

@@ -21,7 +21,10 @@ export interface Unit {
   outShape?: number[];
 }
 
-/** Flattens nested graphs into units and resolved edges. */
+/**
+ * Flattens nested graphs into units and resolved edges.
+ * @throws SpikeflowError (`nir`, `edges`) when an edge names no node or a subgraph has no input/output node to connect it to
+ */
 export const flattenGraph = (graph: NirGraph) => {
   const units: Unit[] = [];
   const index = new Map<string, number>();

@@ -112,14 +112,14 @@ const neuronOp = (
       const arrays = arraysFor(batch);
       const request: NeuronRunRequest = {
         where,
-        kernel: update,
+        update,
         binaryOutput: update.output === 'z',
         dtype,
         T,
         M: batch * size,
         stateShape,
         stateNames: update.state,
-        kernelState: update.state.map((_, k) => k),
+        updateState: update.state.map((_, k) => k),
         input: fromTypedArray(x, [T, batch, size]),
         state: Object.fromEntries(update.state.map((s) => [s, fromTypedArray(st[s] as TensorData, stateShape)])),
         params: per.map((p, j) => (uniform[j] ? (p[0] as number) : 0)),
@@ -159,7 +159,11 @@ const mapOp = (inShape: readonly number[], f: (x: Tensor) => Tensor): NodeOp => 
   return op;
 };
 
-/** Compiles one unit for a backend (see the module docs). */
+/**
+ * Compiles one unit for a backend (see the module docs).
+ * @throws SpikeflowError naming the node's parameter when it has the wrong element count, is not finite, or a time
+ *   constant is not > 0; or naming the backend when it cannot run the node
+ */
 export const compileNode = (u: Unit, ctx: NodeContext): NodeOp => {
   const n = u.node;
   const where = `nir node '${u.name}' (${n.type})`;

@@ -100,7 +100,11 @@ export const convParams = (n: Extract<Leaf, { type: 'Conv1d' | 'Conv2d' }>) => (
   groups: n.groups,
 });
 
-/** Propagates shapes in evaluation order until nothing changes (recurrent edges need a second pass). */
+/**
+ * Propagates shapes in evaluation order until nothing changes (recurrent edges need a second pass).
+ * @throws SpikeflowError naming the node when a weight is not `[out, in]`, an input shape does not match the node's
+ *   (input_type, `[C, L]`/`[C, H, W]`, parameter count), or a node's inputs have different sizes
+ */
 export const inferShapes = (units: Unit[], order: readonly number[]): void => {
   for (let pass = 0; pass < 3; pass++) {
     let changed = false;

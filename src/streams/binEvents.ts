@@ -5,7 +5,8 @@
 import type { OperatorFunction } from 'rxjs';
 import type { Tensor } from '../ops/tensor.js';
 import { binEventsClocked } from './binEventsClocked.js';
-import { type BinEventsOptions, binEventsConfig, type EventInput } from './binEventsShared.js';
+import { binEventsConfig } from './binEventsShared.js';
+import type { BinEventsOptions, EventInput } from './binEventsTypes.js';
 import { binEventsVirtual } from './binEventsVirtual.js';
 
 export type {
@@ -20,7 +21,7 @@ export type {
   OverflowPolicy,
   SensorEvent,
   TimeUnit,
-} from './binEventsShared.js';
+} from './binEventsTypes.js';
 
 /**
  * Bins timestamped events into time steps of `dt`: an operator from batches of events (arrays

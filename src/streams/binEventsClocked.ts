@@ -5,7 +5,9 @@
 import { Observable, type OperatorFunction, takeWhile } from 'rxjs';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { allocate, fromTypedArray, type Tensor } from '../ops/tensor.js';
-import { type BinEventsConfig, type EventInput, EventRing, Pending } from './binEventsShared.js';
+import type { BinEventsConfig } from './binEventsShared.js';
+import type { EventInput } from './binEventsTypes.js';
+import { EventRing, Pending } from './eventBuffers.js';
 import { stepIndex } from './internal.js';
 import type { Tick } from './tick.js';
 

@@ -4,7 +4,9 @@
  */
 import { Observable, type OperatorFunction, takeWhile } from 'rxjs';
 import { allocate, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
-import { type BinEventsConfig, type EventInput, Pending } from './binEventsShared.js';
+import type { BinEventsConfig } from './binEventsShared.js';
+import type { EventInput } from './binEventsTypes.js';
+import { Pending } from './eventBuffers.js';
 import { stepIndex } from './internal.js';
 
 /** The virtual-time operator of {@link binEvents} for a validated configuration. */

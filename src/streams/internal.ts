@@ -34,7 +34,10 @@ export const checkInteger = (where: string, argument: string, value: unknown, mi
   throw new SpikeflowError(where, argument, `${argument} must be ${expected}, received ${show(value)}`);
 };
 
-/** Checks a `chunk` option: an integer ≥ 1 or a non-empty list of them. Returns the list of sizes. */
+/**
+ * Checks a `chunk` option: an integer ≥ 1 or a non-empty list of them. Returns the list of sizes.
+ * @throws SpikeflowError (`chunk`) for anything else
+ */
 export const checkChunk = (where: string, chunk: unknown): readonly number[] => {
   if (typeof chunk === 'number') return [checkInteger(where, 'chunk', chunk, 1)];
   if (!Array.isArray(chunk) || chunk.length === 0) {
@@ -80,7 +83,10 @@ export const checkDtype = (where: string, dtype: unknown): DType => checkOption(
 /** Where a stream reports side information (probes, statistics): a callback or a partial observer. */
 export type Sink<A> = ((value: A) => void) | Partial<Observer<A>>;
 
-/** Returns a function delivering values to a sink (or `undefined` when there is none). */
+/**
+ * Returns a function delivering values to a sink (or `undefined` when there is none).
+ * @throws SpikeflowError (`argument`) when the sink is neither a function nor an observer with `next`
+ */
 export const sinkOf = <A>(where: string, argument: string, sink: Sink<A> | undefined): ((value: A) => void) | undefined => {
   if (sink === undefined) return undefined;
   if (typeof sink === 'function') return sink;
@@ -88,7 +94,10 @@ export const sinkOf = <A>(where: string, argument: string, sink: Sink<A> | undef
   throw new SpikeflowError(where, argument, `${argument} must be a function or an observer { next }, received ${show(sink)}`);
 };
 
-/** Checks that `l` is a layer `{ name, run }` or, unless `layersOnly`, a chunk function. */
+/**
+ * Checks that `l` is a layer `{ name, run }` or, unless `layersOnly`, a chunk function.
+ * @throws SpikeflowError (`argument`) naming what was expected and received
+ */
 export const checkLayer = (where: string, argument: string, l: unknown, layersOnly = false): void => {
   if (!layersOnly && typeof l === 'function') return;
   const v = l as Layer<unknown> | null;

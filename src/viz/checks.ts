@@ -9,7 +9,10 @@ import type { AttachTarget } from './types.js';
 
 export { checkOption, checkPositiveInteger } from '../ops/validate.js';
 
-/** A finite number > 0 (e.g. a width in pixels, a time step in seconds). */
+/**
+ * A finite number > 0 (e.g. a width in pixels, a time step in seconds).
+ * @throws SpikeflowError (`argument`) for anything else
+ */
 export const checkPositive = (where: string, argument: string, v: unknown): number => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
     throw new SpikeflowError(where, argument, `${argument} must be a finite number > 0, received ${show(v)}`);
@@ -17,13 +20,19 @@ export const checkPositive = (where: string, argument: string, v: unknown): numb
   return v;
 };
 
-/** A string (titles, labels). */
+/**
+ * A string (titles, labels).
+ * @throws SpikeflowError (`argument`) for anything else
+ */
 export const checkString = (where: string, argument: string, v: unknown): string => {
   if (typeof v !== 'string') throw new SpikeflowError(where, argument, `${argument} must be a string, received ${show(v)}`);
   return v;
 };
 
-/** The element a chart attaches to: a DOM element, or the node of a d3 selection. */
+/**
+ * The element a chart attaches to: a DOM element, or the node of a d3 selection.
+ * @throws SpikeflowError (`target`) for anything else
+ */
 export const resolveTarget = (where: string, target: AttachTarget): Element => {
   const node = typeof (target as { node?: unknown }).node === 'function' ? (target as { node(): Element | null }).node() : target;
   if (node === null || typeof node !== 'object' || typeof (node as Element).appendChild !== 'function') {
@@ -35,6 +44,7 @@ export const resolveTarget = (where: string, target: AttachTarget): Element => {
 /**
  * Checks a selection of neurons (for accessors that take one): undefined (all neurons) or a
  * non-empty array of neuron indices (non-negative integers); returns a frozen copy.
+ * @throws SpikeflowError (`argument`) for anything else
  */
 export const checkNeurons = (where: string, argument: string, v: unknown): readonly number[] | undefined => {
   if (v === undefined) return undefined;
@@ -44,7 +54,10 @@ export const checkNeurons = (where: string, argument: string, v: unknown): reado
   return Object.freeze([...(v as number[])]);
 };
 
-/** Checks a CSS colour (for accessors that take one). */
+/**
+ * Checks a CSS colour (for accessors that take one).
+ * @throws SpikeflowError (`argument`) when it is not a colour d3 can parse
+ */
 export const checkColor = (where: string, argument: string, c: unknown): string => {
   if (typeof c !== 'string' || d3color(c) === null) {
     throw new SpikeflowError(where, argument, `${argument} must be a CSS colour, received ${show(c)}`);

@@ -14,6 +14,7 @@ import type { ChartSettings, Drawing, DrawRequest, Store } from './types.js';
 /** Maps `t` in [0, 1] to a CSS colour (as d3's `interpolate*` functions). */
 export type ColorInterpolator = (t: number) => string;
 
+/** The settings of a heatmap sink that its store reads (set through the accessors: frame shape, colour scales, fixed or clipped maximum, pixel size). */
 export interface HeatStyle {
   frame: readonly number[] | undefined;
   interpolator: ColorInterpolator;
@@ -35,7 +36,10 @@ export const magnitudeQuantile = (values: ArrayLike<number>, q: number): number 
   return mags[Math.min(mags.length - 1, Math.max(0, Math.ceil(q * mags.length) - 1))] as number;
 };
 
-/** The `[C, H, W]` layout of a feature shape. */
+/**
+ * The `[C, H, W]` layout of a feature shape (or of `frame` when given), C = 1 or 2 (polarities).
+ * @throws SpikeflowError (`frame`, `chunk`) when `frame` does not hold the features' count or the shape is not `[H, W]` / `[C, H, W]`
+ */
 export const layoutOf = (features: readonly number[], frame: readonly number[] | undefined): [number, number, number] => {
   const shape = frame ?? features;
   if (frame !== undefined && sizeOf(frame) !== sizeOf(features)) {
@@ -67,6 +71,10 @@ interface Surface {
   readonly canvas: OffscreenCanvas | HTMLCanvasElement;
 }
 
+/**
+ * The samples a heatmap sink holds: per step of a ring of `window` steps, the non-zero pixels
+ * (flat indices, float32 values), summed over the window and drawn in SVG or on a canvas.
+ */
 export class HeatStore implements Store {
   private readonly capacity: number;
   private readonly index: Int32Array[];

@@ -21,7 +21,7 @@ export const TOLERANCE = 1e-5;
 /** float64 traces whose float32 run departs from them whatever computes it, and why. */
 export const FLOAT32_DEPARTS: Readonly<Record<string, string>> = {
   // Neuron 1 receives 0.1 per step: ten float64 additions reach 0.9999999999999999 (no spike at
-  // step 10), ten float32 additions reach 1.0000001 (spike) — documented in neurons.golden.test.ts.
+  // step 10), ten float32 additions reach 1.0000001 (spike) — documented in test/neurons/golden.test.ts.
   IAF_default_b_const_per_neuron: 'float32 sums of 0.1 cross v_th one step earlier than float64',
   // v' = 0.04 v² + 5 v + ... with v near −60 mV: a relative rounding of 6e-8 grows to 1e-4 within
   // the spiking regime and shifts spike times in the class-1 excitable regime (near a bifurcation).

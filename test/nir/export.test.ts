@@ -4,7 +4,7 @@ import h5wasm from 'h5wasm';
 import { describe, expect, it } from 'vitest';
 import { lifRecurrent } from '../../src/neurons/lif.js';
 import { lifBox } from '../../src/neurons/lifBox.js';
-import { buildNetwork } from '../../src/neurons/network.js';
+import { buildNetwork } from '../../src/neurons/sequentialJson.js';
 import { networkToNir, toNir } from '../../src/nir/export.js';
 import type { NirGraph } from '../../src/nir/graph.js';
 import { readNir, writeNir } from '../../src/nir/hdf5.js';

@@ -42,7 +42,8 @@ describe('browser bundle of lif + raster', () => {
     });
     code = result.outputFiles[0]?.text ?? '';
     metafile = result.metafile;
-  });
+    // bundling all of src/ takes a few seconds; more on a loaded machine
+  }, 120_000);
 
   it('holds no gpu.js, acorn, linkedom (nor other backends’ or formats’ dependencies)', () => {
     const inputs = Object.keys(metafile.inputs);

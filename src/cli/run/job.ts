@@ -18,9 +18,10 @@ import { discretisationOption, isNirPath, openNirNetwork } from '../nir.js';
 import { checkDtIn, checkInDtype, checkParamsIn, firstNonFinite } from '../numbers.js';
 import { prepareOutputDir } from '../output.js';
 import { chartBytes, runCharts } from './charts.js';
-import { planNetwork } from './network.js';
+import { readJsonFile } from './files.js';
 import { pacer } from './pace.js';
-import { openSource, readJsonFile } from './source.js';
+import { planNetwork } from './plan.js';
+import { openSource } from './source.js';
 import type { RunJobOptions, RunSummary } from './types.js';
 
 const checkLimits = (given: Partial<Limits> | undefined): Limits => {

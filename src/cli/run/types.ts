@@ -1,8 +1,11 @@
 /**
- * Options and results of `spikeflow run`.
+ * Options and results of `spikeflow run`, and its opened input ({@link Source}).
  * @module
  */
+import type { Observable } from 'rxjs';
 import type { NirDiscretisation } from '../../nir/runtime.js';
+import type { Tensor } from '../../ops/tensor.js';
+import type { RunReportOptions } from '../../viz/runReport.js';
 import type { Limits } from '../limits.js';
 
 /** Options of {@link runJob} (the flags of `spikeflow run`). */
@@ -13,7 +16,7 @@ export interface RunJobOptions {
   readonly format?: string;
   /** Neuron model of the default network (Norse class name, default `LIF`); not with `network`. */
   readonly model?: string;
-  /** Path of a JSON network description (see `src/neurons/network.ts`), replacing the default network. */
+  /** Path of a JSON network description (see `src/neurons/sequentialJson.ts`), replacing the default network. */
   readonly network?: string;
   /** Time step in seconds (> 0, default 0.001). */
   readonly dt?: number;
@@ -60,4 +63,44 @@ export interface RunSummary {
   /** Neuron-steps of all neuron layers per wall-clock second. */
   readonly neuronStepsPerSecond: number;
   readonly report: string;
+}
+
+/** What the chunk stream of a source needs from the run. */
+export interface ChunkContext {
+  /** Most steps per chunk (chosen from the network's size so a chunk stays small). */
+  readonly chunkSteps: number;
+  /** Neurons of the network (for the neuron-step limit of streamed inputs). */
+  readonly neurons: number;
+  /** Awaited before each read from the file (real-time pacing holds reading back with it). */
+  readonly gate?: () => Promise<void>;
+}
+
+/** An opened input. */
+export interface Source {
+  readonly kind: RunSummary['kind'];
+  /** Feature shape of one step (e.g. `[2, H, W]` for events). */
+  readonly features: readonly number[];
+  /** Steps, when known before reading. */
+  readonly totalSteps?: number;
+  readonly title: string;
+  /** What the report says of the input: its file name (not its path), recording facts, the quantity of a value, audio. */
+  readonly describe: Pick<RunReportOptions, 'name' | 'recording' | 'quantity' | 'audio'>;
+  /** Audio: set to receive the mono samples as they are read (the report's waveform). */
+  onSamples?: (samples: Float32Array) => void;
+  /** The chunks `[T, 1, ...features]`, float32; subscribe once. */
+  readonly chunks: (ctx: ChunkContext) => Observable<Tensor>;
+  /** Releases the file if `chunks` was never subscribed (after a refused run). */
+  readonly close: () => Promise<void>;
+}
+
+/** Options of `openSource` (`source.ts`). */
+export interface SourceOptions {
+  readonly input?: string;
+  readonly format?: string;
+  readonly dt: number;
+  readonly gain?: number;
+  readonly sensor?: readonly [number, number];
+  readonly limits: Limits;
+  /** A NIR network's input shape: events are binned on the grid it takes (see `cli/nir.ts`). */
+  readonly nirInput?: readonly number[];
 }

@@ -45,7 +45,10 @@ export interface CommonOptions {
   readonly maxHeaderBytes: number;
 }
 
-/** Validates {@link EventDecoderOptions} (and rejects unknown option names). */
+/**
+ * Validates {@link EventDecoderOptions} (and rejects unknown option names).
+ * @throws SpikeflowError naming the option (unknown names, a bad sensor size, invalidEvents or maxHeaderBytes)
+ */
 export const checkDecoderOptions = (where: string, options: EventDecoderOptions, extra: readonly string[] = []): CommonOptions => {
   checkOptions(where, options, ['sensorSize', 'invalidEvents', 'maxHeaderBytes', ...extra]);
   const { sensorSize, invalidEvents = 'error', maxHeaderBytes = 16 << 20 } = options;

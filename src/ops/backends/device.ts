@@ -80,7 +80,10 @@ export class DeviceGroup {
     return this.storage?.owner === owner ? this.storage : undefined;
   }
 
-  /** Host arrays of every tensor, copying them from the device on first use. */
+  /**
+   * Host arrays of every tensor, copying them from the device on first use.
+   * @throws SpikeflowError when the device copy was consumed by a later run before any read (a device-resident state is used once)
+   */
   hostArrays(): readonly TensorData[] {
     if (this.host !== undefined) return this.host;
     if (this.storage === undefined) {

@@ -3,7 +3,7 @@
  * optional native `gl` module is built (else gpu.js's `cpu` mode, which computes the same kernels
  * in JavaScript — useful for tests, never chosen by `auto`).
  *
- * Neuron runs: the model's per-neuron update text ({@link NeuronKernel}) is compiled by gpu.js
+ * Neuron runs: the model's per-neuron update text ({@link NeuronUpdate}) is compiled by gpu.js
  * inside a loop over the time steps of a block, one thread per neuron (see `layout.ts` for how a
  * thread's results are packed into RGBA outputs: spikes 24 to a float). One kernel call runs a
  * whole block (720 LIF steps with 8 render targets), never one call per step. Between blocks and

@@ -1,6 +1,6 @@
 /**
  * The `js` backend: plain TypeScript loops over typed arrays, the reference of every other
- * backend and the default on CPUs. The neuron kernel is the fused loop {@link compileJs}
+ * backend and the default on CPUs. The neuron kernel is the fused loop {@link compileUpdate}
  * generates from the model's per-neuron update; the linear kernel is
  * {@link spikeMatmulFor}'s product, which adds only the rows of Wᵀ of nonzero inputs and equals
  * {@link matmulFor}'s dense product bit for bit. Runs float32 (every marked operation rounded with
@@ -24,17 +24,17 @@ export const jsBackend: Backend = Object.freeze({
 });
 
 const runNeuron = (r: NeuronRunRequest): NeuronRunResult => {
-  const { kernel, dtype, T, M, stateShape, stateNames, kernelState, recurrent } = r;
+  const { update, dtype, T, M, stateShape, stateNames, updateState, recurrent } = r;
   // The working copy of the state (one allocation for every variable), which becomes the new state.
   const scratch = allocateOutputs(dtype, M, stateNames.length);
   for (const [k, name] of stateNames.entries()) (scratch[k] as TensorData).set((r.state[name] as Tensor).data);
-  const kstate = kernelState.map((k) => scratch[k] as TensorData);
+  const kstate = updateState.map((k) => scratch[k] as TensorData);
   const out = r.out ?? allocateOutput(dtype, T * M);
   const rec = r.record ? stateNames.map(() => allocate(dtype, T * M)) : undefined;
-  const krec = rec === undefined ? undefined : kernelState.map((k) => rec[k] as TensorData);
+  const krec = rec === undefined ? undefined : updateState.map((k) => rec[k] as TensorData);
   const paramArrays = r.paramArrays;
   const compiled = compileUpdate(
-    kernel,
+    update,
     dtype,
     r.record,
     paramArrays?.map((a) => a !== undefined),
@@ -58,7 +58,7 @@ const runNeuron = (r: NeuronRunRequest): NeuronRunResult => {
       compiled({
         T: 1,
         M,
-        inputs: kernel.inputs.map((n) => (n === recurrent.inputCurrent ? xa.subarray(t * M, (t + 1) * M) : xb)),
+        inputs: update.inputs.map((n) => (n === recurrent.inputCurrent ? xa.subarray(t * M, (t + 1) * M) : xb)),
         out: o,
         state: kstate,
         record: krec?.map((a) => a.subarray(t * M, (t + 1) * M)),

@@ -13,9 +13,9 @@
  */
 
 import { orThrow } from '../errors.js';
-import type { NeuronKernel } from '../kernel.js';
 import { allocateOutput, allocateOutputs } from '../outputPool.js';
 import { type DType, finiteTensor, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
+import type { NeuronUpdate } from '../update/ir.js';
 import { maskKey, type PerNeuronMask } from '../update/js.js';
 import {
   type Backend,
@@ -91,39 +91,39 @@ const nonFiniteFlag = (): Int32Array => {
   return flag;
 };
 
-/** Compiled kernels per backend instance (its options) and kernel, dtype and recording. */
-const compiledKernels = new WeakMap<Backend, WeakMap<NeuronKernel, Map<string, ThreadedKernel>>>();
+/** Compiled kernels per backend instance (its options) and update, dtype and recording. */
+const compiledKernels = new WeakMap<Backend, WeakMap<NeuronUpdate, Map<string, ThreadedKernel>>>();
 
 const compiledFor = (
   backend: Backend,
-  kernel: NeuronKernel,
+  update: NeuronUpdate,
   dtype: DType,
   record: boolean,
   mask: PerNeuronMask | undefined,
 ): ThreadedKernel => {
-  let byKernel = compiledKernels.get(backend);
-  if (byKernel === undefined) {
-    byKernel = new WeakMap();
-    compiledKernels.set(backend, byKernel);
+  let byUpdate = compiledKernels.get(backend);
+  if (byUpdate === undefined) {
+    byUpdate = new WeakMap();
+    compiledKernels.set(backend, byUpdate);
   }
-  let byKey = byKernel.get(kernel);
+  let byKey = byUpdate.get(update);
   if (byKey === undefined) {
     byKey = new Map();
-    byKernel.set(kernel, byKey);
+    byUpdate.set(update, byKey);
   }
   const key = `${dtype}:${record}:${maskKey(mask)}`;
   let k = byKey.get(key);
   if (k === undefined) {
-    k = compileThreaded(kernel, dtype, record, (backend as ThreadsBackend).options ?? {}, mask);
+    k = compileThreaded(update, dtype, record, (backend as ThreadsBackend).options ?? {}, mask);
     byKey.set(key, k);
   }
   return k;
 };
 
 const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
-  const { kernel, dtype, T, M, stateShape, stateNames, kernelState } = r;
+  const { update, dtype, T, M, stateShape, stateNames, updateState } = r;
   const mask = r.paramArrays?.map((a) => a !== undefined);
-  const compiled = compiledFor(backend, kernel, dtype, r.record, mask);
+  const compiled = compiledFor(backend, update, dtype, r.record, mask);
   const plan = compiled.plan(T, M, [r.input.data, r.out]);
   const shared = plan.threads > 1;
   const alloc = plainOrShared(shared);
@@ -139,8 +139,8 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
     M,
     inputs: [r.input.data],
     out,
-    state: kernelState.map((k) => scratch[k] as TensorData),
-    record: rec === undefined ? undefined : kernelState.map((k) => rec[k] as TensorData),
+    state: updateState.map((k) => scratch[k] as TensorData),
+    record: rec === undefined ? undefined : updateState.map((k) => rec[k] as TensorData),
     params: r.params,
     paramArrays: r.paramArrays,
     dt: r.dt,

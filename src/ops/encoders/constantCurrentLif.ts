@@ -16,7 +16,6 @@
  * @module
  */
 import { checkDt, orThrow, SpikeflowError } from '../errors.js';
-import { compileJs, type NeuronKernel } from '../kernel.js';
 import {
   allocate,
   type DType,
@@ -30,6 +29,8 @@ import {
   type Tensor,
   type TensorData,
 } from '../tensor.js';
+import type { NeuronUpdate } from '../update/ir.js';
+import { compileUpdate } from '../update/js.js';
 import { checkCount, checkOptions, rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
 
 /** Norse's surrogate-gradient methods; they shape gradients only, never the values computed here. */
@@ -66,34 +67,34 @@ export const lifEncoderParameters = (p?: LIFEncoderParametersInput): LIFEncoderP
   scalarParameters('lifEncoderParameters', lifEncoderParameterSpecs, p);
 
 /**
- * The `lif_current_encoder` update as kernel statements (see {@link NeuronKernel}): reads `x`, `v`,
+ * The `lif_current_encoder` update as statements of the kernel language (see {@link NeuronUpdate}): reads `x`, `v`,
  * `dt`, `tauMemInv`, `vLeak`, `vTh`, `vReset`; defines `vD` (integrated voltage), `z` and `vNew`.
  */
-export const lifCurrentEncoderUpdate = `
+export const lifCurrentEncoderStatements = `
   const vD = R(v + R(R(dt * tauMemInv) * R(R(vLeak - v) + x)));
   const z = R(vD - vTh) > 0 ? 1 : 0;
   const vNew = R(vD - R(z * R(vD - vReset)));
 `;
 
-/** Kernel parameters of {@link lifCurrentEncoderUpdate}, in order. */
-export const lifCurrentEncoderKernelParams = ['tauMemInv', 'vLeak', 'vTh', 'vReset'] as const;
+/** Parameters of {@link lifCurrentEncoderStatements}, in order. */
+export const lifCurrentEncoderUpdateParams = ['tauMemInv', 'vLeak', 'vTh', 'vReset'] as const;
 
 /** The per-neuron `lif_current_encoder` step: input current `x`, state `v`, output `z`. */
-export const lifCurrentEncoderKernel: NeuronKernel = {
+export const lifCurrentEncoderUpdate: NeuronUpdate = {
   name: 'lifCurrentEncoder',
   inputs: ['x'],
   state: ['v'],
-  params: lifCurrentEncoderKernelParams,
+  params: lifCurrentEncoderUpdateParams,
   output: 'z',
   body: `
-  ${lifCurrentEncoderUpdate}
+  ${lifCurrentEncoderStatements}
   v = vNew;
 `,
 };
 
-/** Parameter values of {@link lifCurrentEncoderKernel} for a dtype (rounded to float32 for float32 runs). */
-export const lifCurrentEncoderKernelValues = (p: LIFEncoderParameters, dtype: DType): number[] =>
-  lifCurrentEncoderKernelParams.map((name) => rounderFor(dtype)(p[name]));
+/** Parameter values of {@link lifCurrentEncoderUpdate} for a dtype (rounded to float32 for float32 runs). */
+export const lifCurrentEncoderUpdateValues = (p: LIFEncoderParameters, dtype: DType): number[] =>
+  lifCurrentEncoderUpdateParams.map((name) => rounderFor(dtype)(p[name]));
 
 /**
  * Runs a kernel whose single input is the same array every step (a constant current) for `T`
@@ -102,7 +103,7 @@ export const lifCurrentEncoderKernelValues = (p: LIFEncoderParameters, dtype: DT
  * @internal shared by the LIF encoders
  */
 export const runConstantInput = (
-  kernel: NeuronKernel,
+  kernel: NeuronUpdate,
   dtype: DType,
   T: number,
   x: TensorData,
@@ -113,7 +114,7 @@ export const runConstantInput = (
 ): TensorData => {
   const M = x.length;
   const out = allocate(dtype, T * M);
-  const compiled = compileJs(kernel, dtype, records !== undefined);
+  const compiled = compileUpdate(kernel, dtype, records !== undefined);
   const kdt = rounderFor(dtype)(dt);
   for (let t = 0; t < T; t++) {
     compiled({
@@ -172,7 +173,7 @@ export const lifCurrentEncoderStep = (p?: LIFEncoderParametersInput, dt = 0.001)
     const dtype = dtypeOf(x);
     const scratch = allocate(dtype, x.data.length);
     if (v !== undefined) scratch.set(v.data);
-    const z = runConstantInput(lifCurrentEncoderKernel, dtype, 1, x.data, [scratch], lifCurrentEncoderKernelValues(params, dtype), dt);
+    const z = runConstantInput(lifCurrentEncoderUpdate, dtype, 1, x.data, [scratch], lifCurrentEncoderUpdateValues(params, dtype), dt);
     return [fromTypedArray(z, x.shape), fromTypedArray(scratch, x.shape)];
   };
 };
@@ -218,7 +219,7 @@ export const constantCurrentLifEncode = (
     const scratch = allocate(dtype, M);
     if (v !== undefined) scratch.set(v.data);
     const rec = record ? [allocate(dtype, T * M)] : undefined;
-    const z = runConstantInput(lifCurrentEncoderKernel, dtype, T, x.data, [scratch], lifCurrentEncoderKernelValues(params, dtype), dt, rec);
+    const z = runConstantInput(lifCurrentEncoderUpdate, dtype, T, x.data, [scratch], lifCurrentEncoderUpdateValues(params, dtype), dt, rec);
     const spikes = fromTypedArray(z, [T, ...x.shape]);
     const vOut = fromTypedArray(scratch, x.shape);
     return rec === undefined ? [spikes, vOut] : [spikes, vOut, fromTypedArray(rec[0] as TensorData, [T, ...x.shape])];

@@ -3,7 +3,7 @@
  * constant-current LIF encoder, keeping only each neuron's first spike, so a value is coded by the
  * time of its first spike (an infinite refractory period).
  *
- * Per step, after the `lif_current_encoder` update of {@link lifCurrentEncoderUpdate}:
+ * Per step, after the `lif_current_encoder` update of {@link lifCurrentEncoderStatements}:
  * ```
  * out  = mask > 0 ? 0 : z        (suppress every spike after the first)
  * mask = mask + z                (counts the neuron's raw spikes)
@@ -13,28 +13,28 @@
  * @module
  */
 import { checkDt, orThrow, SpikeflowError, show } from '../errors.js';
-import type { NeuronKernel } from '../kernel.js';
 import { allocate, dtypeOf, fromTypedArray, sizeOf, type Tensor } from '../tensor.js';
+import type { NeuronUpdate } from '../update/ir.js';
 import { checkCount, scalarParameters } from '../validate.js';
 import {
   checkCurrentAndState,
   type LIFEncoderParametersInput,
-  lifCurrentEncoderKernelParams,
-  lifCurrentEncoderKernelValues,
-  lifCurrentEncoderUpdate,
+  lifCurrentEncoderStatements,
+  lifCurrentEncoderUpdateParams,
+  lifCurrentEncoderUpdateValues,
   lifEncoderParameterSpecs,
   runConstantInput,
 } from './constantCurrentLif.js';
 
 /** The per-neuron spike-latency LIF step: input current `x`, state `v` and `mask`, output `zFirst`. */
-export const spikeLatencyLifKernel: NeuronKernel = {
+export const spikeLatencyLifUpdate: NeuronUpdate = {
   name: 'spikeLatencyLif',
   inputs: ['x'],
   state: ['v', 'mask'],
-  params: lifCurrentEncoderKernelParams,
+  params: lifCurrentEncoderUpdateParams,
   output: 'zFirst',
   body: `
-  ${lifCurrentEncoderUpdate}
+  ${lifCurrentEncoderStatements}
   const zFirst = mask > 0 ? 0 : z;
   v = vNew;
   mask = R(mask + z);
@@ -92,7 +92,7 @@ export const spikeLatencyLifEncode = (seqLength: number, p?: LIFEncoderParameter
       v.set(state.v.data);
       mask.set(state.mask.data);
     }
-    const z = runConstantInput(spikeLatencyLifKernel, dtype, T, x.data, [v, mask], lifCurrentEncoderKernelValues(params, dtype), dt);
+    const z = runConstantInput(spikeLatencyLifUpdate, dtype, T, x.data, [v, mask], lifCurrentEncoderUpdateValues(params, dtype), dt);
     const next = Object.freeze({ v: fromTypedArray(v, x.shape), mask: fromTypedArray(mask, x.shape) });
     return [fromTypedArray(z, [T, ...x.shape]), next];
   };

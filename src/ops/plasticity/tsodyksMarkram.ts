@@ -14,7 +14,6 @@
  */
 
 import { checkDt, orThrow, SpikeflowError, show } from '../errors.js';
-import { compileJs, type NeuronKernel } from '../kernel.js';
 import {
   allocate,
   type DType,
@@ -27,6 +26,8 @@ import {
   sizeOf,
   type Tensor,
 } from '../tensor.js';
+import type { NeuronUpdate } from '../update/ir.js';
+import { compileUpdate } from '../update/js.js';
 import { checkOptions, rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
 
 /**
@@ -88,7 +89,7 @@ export const tsodyksMarkramInitialState = (shape: readonly number[], dtype: DTyp
 };
 
 /** The per-synapse update (input `z`, state `u`, `x`, output `out`), in Norse's operand order. */
-export const tsodyksMarkramKernel: NeuronKernel = {
+export const tsodyksMarkramUpdate: NeuronUpdate = {
   name: 'tsodyksMarkram',
   inputs: ['z'],
   state: ['u', 'x'],
@@ -149,8 +150,8 @@ const runImpl = (
   const round = rounderFor(dtype);
   const out = allocate(dtype, T * M);
   const rec = record ? [allocate(dtype, T * M), allocate(dtype, T * M)] : undefined;
-  compileJs(
-    tsodyksMarkramKernel,
+  compileUpdate(
+    tsodyksMarkramUpdate,
     dtype,
     record,
   )({

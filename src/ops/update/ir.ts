@@ -93,11 +93,17 @@ export interface UpdateIR {
 }
 
 // Constructors (the shapes above, for transformations that build trees).
+/** A number literal. */
 export const num = (value: number): Expr => ({ k: 'num', value });
+/** A reference to a name with its role (input, state, parameter, local, `dt`). */
 export const ref = (name: string, role: Role): Expr => ({ k: 'ref', name, role });
+/** `−a`. */
 export const neg = (a: Expr): Expr => ({ k: 'neg', a });
+/** `a op b` for an arithmetic operator. */
 export const arith = (op: ArithOp, a: Expr, b: Expr): Expr => ({ k: 'arith', op, a, b });
+/** `test ? ifTrue : otherwise`. */
 export const cond = (test: Expr, ifTrue: Expr, otherwise: Expr): Expr => ({ k: 'cond', test, ifTrue, ifFalse: otherwise });
+/** A call of a `Math` function of the kernel language. */
 export const call = (fn: MathFn, ...args: Expr[]): Expr => ({ k: 'call', fn, args });
 
 /** Whether an expression is boolean-valued (a comparison, `&&`, `||`, `!`). */

@@ -8,17 +8,23 @@ import { type GpuJsKernelClass, gpuJs } from '../gpujs.js';
 /** gpu.js modes the gpu backend can be asked for; `auto` takes the best GL context present, else `cpu`. */
 export type GpuMode = 'auto' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu';
 
+/** Every {@link GpuMode}, for validating the `mode` option. */
 export const GPU_MODES: readonly GpuMode[] = ['auto', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
 
 /** Renderers that draw on the CPU: `auto` does not count them as a GPU (they are slower than the `js` backend). */
 export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|lavapipe|software|basic render/i;
 
+/** The part of a WebGL context {@link rendererOf} reads. */
 export interface GlLike {
   getExtension(name: string): { UNMASKED_RENDERER_WEBGL: number } | null;
   getParameter(p: number): unknown;
   readonly RENDERER: number;
 }
 
+/**
+ * The renderer string of a WebGL context (the unmasked one through `WEBGL_debug_renderer_info`
+ * where exposed, e.g. `ANGLE (…SwiftShader…)`), or undefined without a context or when it cannot be read.
+ */
 export const rendererOf = (gl: unknown): string | undefined => {
   if (gl === null || typeof gl !== 'object' || typeof (gl as GlLike).getParameter !== 'function') return undefined;
   try {
@@ -30,6 +36,10 @@ export const rendererOf = (gl: unknown): string | undefined => {
   }
 };
 
+/**
+ * gpu.js's kernel class of a mode (`HeadlessGLKernel`, `WebGL2Kernel`, `WebGLKernel`, `WebAssemblyKernel`, `CPUKernel`),
+ * whose static `isSupported` and `features` tell what the device can do.
+ */
 export const kernelClass = (mode: Exclude<GpuMode, 'auto'>): GpuJsKernelClass =>
   ({
     headlessgl: gpuJs.HeadlessGLKernel,
@@ -39,6 +49,10 @@ export const kernelClass = (mode: Exclude<GpuMode, 'auto'>): GpuJsKernelClass =>
     cpu: gpuJs.CPUKernel,
   })[mode];
 
+/**
+ * Whether a GL kernel class works here for fused neuron runs: a context exists and can write several
+ * outputs (`kernelMap`) and read and store float textures.
+ */
 export const glMapCapable = (k: GpuJsKernelClass): boolean =>
   k.isSupported && k.features?.kernelMap === true && k.features.isFloatRead === true && k.features.isTextureFloat === true;
 

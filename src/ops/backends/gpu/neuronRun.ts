@@ -5,7 +5,7 @@
  */
 import { SpikeflowError, show } from '../../errors.js';
 import { fromTypedArray, type Tensor, type TensorData } from '../../tensor.js';
-import type { NeuronUpdate as NeuronKernel } from '../../update/ir.js';
+import type { NeuronUpdate } from '../../update/ir.js';
 import type { Backend, KernelConfig, NeuronRunRequest, NeuronRunResult } from '../backendRegistry.js';
 import { DeviceGroup, type DeviceStorage, deviceGroupOf } from '../device.js';
 import type { GpuJsKernel } from '../gpujs.js';
@@ -36,7 +36,7 @@ import {
  * The gpu.js kernel of `k` for a block of `layout.steps` steps over `M` neurons, compiled once per
  * argument types (`values`: inputs, state outputs, `M`, `T0`, `B`, parameters, `dt`) and cached.
  */
-export const neuronKernelFor = (st: State, k: NeuronKernel, layout: NeuronLayout, M: number, values: readonly unknown[]): GpuJsKernel => {
+export const neuronKernelFor = (st: State, k: NeuronUpdate, layout: NeuronLayout, M: number, values: readonly unknown[]): GpuJsKernel => {
   let byKey = st.neuronKernels.get(k);
   if (byKey === undefined) {
     byKey = new Map();
@@ -76,7 +76,7 @@ export const neuronKernelFor = (st: State, k: NeuronKernel, layout: NeuronLayout
   return kernel;
 };
 
-/** Uploads host state arrays (kernel order, `M` values each) into RGBA state outputs. */
+/** Uploads host state arrays (the update's state order, `M` values each) into RGBA state outputs. */
 export const uploadState = (st: State, arrays: readonly TensorData[], M: number): unknown[] => {
   const out: unknown[] = [];
   for (let g = 0; g < arrays.length; g += 4) {
@@ -139,13 +139,13 @@ const unsupportedNeuron = (st: State, r: NeuronRunRequest): true | string => {
   if (r.dtype !== 'float32') return `${r.dtype} is not supported (gpu.js computes in single precision; use float32 or the js backend)`;
   if (r.recurrent !== undefined)
     return 'recurrent models need a matrix product between every two steps, which a fused gpu kernel cannot do';
-  if (r.stateNames.length !== r.kernel.state.length) return 'the model has state outside its kernel';
-  if (r.kernel.inputs.length !== 1) return `a feed-forward kernel reads one input, ${r.kernel.name} reads ${r.kernel.inputs.length}`;
+  if (r.stateNames.length !== r.update.state.length) return 'the model has state outside its update';
+  if (r.update.inputs.length !== 1) return `a feed-forward update reads one input, ${r.update.name} reads ${r.update.inputs.length}`;
   if (!isCpuMode(st)) {
     const side = kernelClass(resolvedMode(st)).features?.maxTextureSize ?? 4096;
     if (r.M > side * side) return `${r.M} neurons exceed the largest texture (${side}×${side})`;
   }
-  const plan = planNeuron(r.kernel.state.length, r.binaryOutput, r.record, maxOutputsOf(st), 1);
+  const plan = planNeuron(r.update.state.length, r.binaryOutput, r.record, maxOutputsOf(st), 1);
   if (typeof plan === 'string') return plan;
   for (const t of Object.values(r.state)) {
     const g = deviceGroupOf(t);
@@ -156,8 +156,8 @@ const unsupportedNeuron = (st: State, r: NeuronRunRequest): true | string => {
 
 const runNeuron = (backend: Backend, r: NeuronRunRequest): NeuronRunResult => {
   const st = stateOf(backend);
-  const { kernel, T, M, stateShape, stateNames, kernelState } = r;
-  const S = kernel.state.length;
+  const { update, T, M, stateShape, stateNames, updateState } = r;
+  const S = update.state.length;
   if (T === 0 || M === 0) {
     const copy = Object.fromEntries(stateNames.map((n) => [n, fromTypedArray(Float32Array.from((r.state[n] as Tensor).data), stateShape)]));
     const empty = Object.fromEntries(stateNames.map((n) => [n, fromTypedArray(new Float32Array(0), [T, ...stateShape])]));
@@ -179,15 +179,15 @@ const runNeuron = (backend: Backend, r: NeuronRunRequest): NeuronRunResult => {
   const layout = planNeuron(S, r.binaryOutput, r.record, maxOutputsOf(st), Math.min(bucket, stepsCap)) as NeuronLayout;
 
   // State: a device state of this backend is consumed; a host state is uploaded.
-  const first = deviceGroupOf(r.state[stateNames[kernelState[0] as number] as string]);
-  const sameGroup = first !== undefined && kernelState.every((k) => deviceGroupOf(r.state[stateNames[k] as string]) === first);
+  const first = deviceGroupOf(r.state[stateNames[updateState[0] as number] as string]);
+  const sameGroup = first !== undefined && updateState.every((k) => deviceGroupOf(r.state[stateNames[k] as string]) === first);
   const taken = sameGroup ? first.take(backend, r.where) : undefined;
   let stateObjs: unknown[] = taken === undefined ? [] : [...(statesFromStorage.get(taken) ?? [])];
   let ownedPrev: DeviceStorage | undefined = taken;
   if (taken === undefined) {
     stateObjs = uploadState(
       st,
-      kernel.state.map((_, j) => (r.state[stateNames[kernelState[j] as number] as string] as Tensor).data),
+      update.state.map((_, j) => (r.state[stateNames[updateState[j] as number] as string] as Tensor).data),
       M,
     );
   }
@@ -198,7 +198,7 @@ const runNeuron = (backend: Backend, r: NeuronRunRequest): NeuronRunResult => {
   let copyObjs: unknown[] | undefined;
 
   const out = new Float32Array(T * M);
-  const rec = r.record ? kernel.state.map(() => new Float32Array(T * M)) : undefined;
+  const rec = r.record ? update.state.map(() => new Float32Array(T * M)) : undefined;
   let device = '';
   let note: string | undefined;
   const words = new Int32Array(M);
@@ -210,8 +210,8 @@ const runNeuron = (backend: Backend, r: NeuronRunRequest): NeuronRunResult => {
       const xArg: unknown = hostIn === undefined ? inDevice : hostIn.subarray(t0 * M, (t0 + B) * M);
       if (hostIn !== undefined) st.uploaded += B * M;
       const params = r.params.map((p, j) => r.paramArrays?.[j] ?? p);
-      const values: unknown[] = [...kernel.inputs.map(() => xArg), ...stateObjs, M, inDevice === undefined ? 0 : t0, B, ...params, r.dt];
-      const k = neuronKernelFor(st, kernel, layout, M, values);
+      const values: unknown[] = [...update.inputs.map(() => xArg), ...stateObjs, M, inDevice === undefined ? 0 : t0, B, ...params, r.dt];
+      const k = neuronKernelFor(st, update, layout, M, values);
       const outs = outputsOf(k(...values), layout.outputs).map((o) => held(st, o));
       ({ device, note } = executed(st, k));
 
@@ -254,7 +254,7 @@ const runNeuron = (backend: Backend, r: NeuronRunRequest): NeuronRunResult => {
     throw new SpikeflowError(
       r.where,
       'backend',
-      `gpu.js (${resolvedMode(st)}) failed to run ${kernel.name}: ${e instanceof Error ? e.message : show(e)}`,
+      `gpu.js (${resolvedMode(st)}) failed to run ${update.name}: ${e instanceof Error ? e.message : show(e)}`,
     );
   }
 
@@ -262,11 +262,11 @@ const runNeuron = (backend: Backend, r: NeuronRunRequest): NeuronRunResult => {
   statesFromStorage.set(storage, stateObjs);
   const group = new DeviceGroup(
     storage,
-    kernel.state.map(() => stateShape),
+    update.state.map(() => stateShape),
     'state',
   );
   const byModel = (arrays: readonly Tensor[]): Readonly<Record<string, Tensor>> =>
-    Object.freeze(Object.fromEntries(kernel.state.map((_, j) => [stateNames[kernelState[j] as number] as string, arrays[j] as Tensor])));
+    Object.freeze(Object.fromEntries(update.state.map((_, j) => [stateNames[updateState[j] as number] as string, arrays[j] as Tensor])));
   const outTensor = fromTypedArray(out, [T, ...stateShape]);
   if (copyObjs !== undefined) {
     const objs = copyObjs;

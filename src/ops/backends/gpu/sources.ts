@@ -4,14 +4,20 @@
  * the state upload, the unpacking of packed spikes, and the dense linear map.
  * @module
  */
-import type { NeuronUpdate as NeuronKernel } from '../../update/ir.js';
+import type { NeuronUpdate } from '../../update/ir.js';
 import { irOf } from '../../update/parse.js';
 import { printBody } from '../../update/print.js';
 import { BITS_PER_WORD, type NeuronLayout } from '../layout.js';
 
 /** The update printed in gpu.js's subset: rounding as `Math.fround(...)` in cpu mode, removed on GL. */
-export const lowered = (k: NeuronKernel, cpu: boolean): string => printBody(irOf(k), cpu ? 'Math.fround' : 'none');
+export const lowered = (k: NeuronUpdate, cpu: boolean): string => printBody(irOf(k), cpu ? 'Math.fround' : 'none');
 
+/**
+ * gpu.js source that stores `value` into the output word `sfW<sfWi>` of the current step: an
+ * `if … else if …` chain over `words` words (gpu.js kernels cannot index local variables).
+ * @param words - output words per neuron in a block (1 or more)
+ * @param value - the expression stored (a packed spike word or a state variable)
+ */
 export const flushChain = (words: number, value: string): string => {
   if (words === 1) return `sfW0 = ${value};`;
   const parts: string[] = [];
@@ -27,7 +33,7 @@ export const flushChain = (words: number, value: string): string => {
  * input `sfX_<name>` (`[steps·M]` from `sfT0` on), the state outputs `sfS<g>`, `sfM`, `sfT0`,
  * `sfB` (steps of this block), the kernel parameters by name, `dt`.
  */
-export const neuronKernelSource = (k: NeuronKernel, layout: NeuronLayout, cpu: boolean, perNeuron?: readonly boolean[]): string => {
+export const neuronKernelSource = (k: NeuronUpdate, layout: NeuronLayout, cpu: boolean, perNeuron?: readonly boolean[]): string => {
   const { S, packed, words, outputs, stateOutputs } = layout;
   const pn = (j: number): boolean => perNeuron?.[j] === true;
   const args = [

@@ -5,7 +5,7 @@
  */
 import { SpikeflowError, show } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import type { NeuronUpdate as NeuronKernel } from '../../update/ir.js';
+import type { NeuronUpdate } from '../../update/ir.js';
 import type { Backend, BackendDescription } from '../backendRegistry.js';
 import type { DeviceGroup, DeviceStorage } from '../device.js';
 import { type GpuJsInstance, type GpuJsKernel, gpuJs } from '../gpujs.js';
@@ -22,6 +22,11 @@ export interface GpuBackendOptions {
   readonly maxInputFloats?: number;
 }
 
+/**
+ * The part of a gpu.js texture (a kernel's output kept on the device) that spikeflow uses:
+ * its WebGL texture, `delete()` to free it, and the read-backs `renderRawOutput()` (RGBA floats,
+ * texel `n` at `4n`) and `toArray()`.
+ */
 export interface Texture {
   readonly texture: unknown;
   delete(): void;
@@ -29,6 +34,7 @@ export interface Texture {
   toArray(): unknown;
 }
 
+/** Whether a kernel result is a gpu.js texture (device-resident) rather than a cpu-mode array. */
 export const isTexture = (o: unknown): o is Texture =>
   o !== null && typeof o === 'object' && typeof (o as Texture).delete === 'function' && 'texture' in (o as object);
 
@@ -58,12 +64,18 @@ export const floatsOf = (st: State, o: unknown, length: number): Float32Array =>
   return out;
 };
 
+/**
+ * The internal state of one gpu backend instance (kept in {@link internals}): the requested and
+ * resolved gpu.js mode, its gpu.js instance (made on first use), compiled kernels (neuron runs per
+ * update and layout key; others by key), the device copies of outputs, the textures held, and
+ * counters of floats uploaded and read back (for tests and benchmarks).
+ */
 export interface State {
   readonly requested: GpuMode;
   gpu: GpuJsInstance | undefined;
   mode: Exclude<GpuMode, 'auto'> | undefined;
   description: BackendDescription | undefined;
-  readonly neuronKernels: WeakMap<NeuronKernel, Map<string, GpuJsKernel>>;
+  readonly neuronKernels: WeakMap<NeuronUpdate, Map<string, GpuJsKernel>>;
   readonly otherKernels: Map<string, GpuJsKernel>;
   readonly linearOutputs: WeakMap<object, DeviceGroup>;
   readonly neuronOutputs: WeakMap<object, OutputCopy>;
@@ -89,21 +101,35 @@ export interface OutputCopy {
   readonly release: () => void;
 }
 
+/** The device copy of each neuron-run output tensor that has one (see {@link OutputCopy}). */
 export const outputCopies = new WeakMap<Tensor, OutputCopy>();
 
+/** The state of each backend made by `createGpuBackend`. */
 export const internals = new WeakMap<Backend, State>();
 
+/**
+ * The state of a gpu backend.
+ * @throws SpikeflowError (`backend`) when `b` was not made by `createGpuBackend`
+ */
 export const stateOf = (b: Backend): State => {
   const st = internals.get(b);
   if (st === undefined) throw new SpikeflowError('gpu', 'backend', `backend ${show(b.name)} was not created by createGpuBackend`);
   return st;
 };
 
+/**
+ * The gpu.js mode this backend runs in: the requested one, or for `auto` the first that works here
+ * (headless-gl, WebGL2, WebGL, else `cpu`; `gpu/modes.ts`), chosen once.
+ */
 export const resolvedMode = (st: State): Exclude<GpuMode, 'auto'> => {
   if (st.mode === undefined) st.mode = st.requested === 'auto' ? autoMode() : st.requested;
   return st.mode;
 };
 
+/**
+ * What the backend runs on (mode, WebGL renderer, whether it is hardware accelerated: a software
+ * renderer such as SwiftShader or llvmpipe is not), computed once.
+ */
 export const describe = (st: State): BackendDescription => {
   if (st.description !== undefined) return st.description;
   const mode = resolvedMode(st);
@@ -115,13 +141,19 @@ export const describe = (st: State): BackendDescription => {
   return st.description;
 };
 
+/** The backend's gpu.js instance, created on first use in its resolved mode. */
 export const gpuOf = (st: State): GpuJsInstance => {
   if (st.gpu === undefined) st.gpu = new gpuJs.GPU({ mode: resolvedMode(st) });
   return st.gpu;
 };
 
+/** Whether the backend runs in gpu.js's `cpu` or `webasm` mode (JavaScript, no textures). */
 export const isCpuMode = (st: State): boolean => resolvedMode(st) === 'cpu' || resolvedMode(st) === 'webasm';
 
+/**
+ * RGBA outputs one kernel may write: the `maxOutputs` option, else 8 in cpu mode, else the
+ * device's draw buffers (between 1 and 8).
+ */
 export const maxOutputsOf = (st: State): number => {
   if (st.options.maxOutputs !== undefined) return st.options.maxOutputs;
   if (isCpuMode(st)) return 8;
@@ -129,6 +161,10 @@ export const maxOutputsOf = (st: State): number => {
   return Math.max(1, Math.min(8, channels));
 };
 
+/**
+ * Largest input block uploaded at once, in floats: the `maxInputFloats` option (default 2²⁶),
+ * at most what one RGBA texture of the device's largest size holds.
+ */
 export const maxInputFloatsOf = (st: State): number => {
   const cap = st.options.maxInputFloats ?? 2 ** 26;
   if (isCpuMode(st)) return cap;
@@ -149,19 +185,31 @@ export const executed = (st: State, k: GpuJsKernel): { device: string; note?: st
   return { device, note };
 };
 
+/** Deletes a held texture (once; a no-op for anything not held). */
 export const release = (st: State, o: unknown): void => {
   if (st.held.delete(o)) (o as Texture).delete();
 };
 
+/**
+ * Marks a kernel result as held by spikeflow when it is a texture (so {@link release} deletes it once); returns it.
+ */
 export const held = (st: State, o: unknown): unknown => {
   if (isTexture(o)) st.held.add(o);
   return o;
 };
 
+/** Whether a result can still be read: not a texture, or a texture not yet released. */
 export const isLive = (st: State, o: unknown): boolean => !isTexture(o) || st.held.has(o);
 
+/**
+ * gpu.js's argument type of a value (`Float` for numbers, else gpu.js's own detection, e.g.
+ * `Array`, `HTMLImage`, `ArrayTexture(4)`), used to key compiled kernels.
+ */
 export const argType = (v: unknown): string => (typeof v === 'number' ? 'Float' : gpuJs.utils.getVariableType(v, false));
 
+/**
+ * A kernel other than a neuron run (state packing, spike unpacking, linear maps, …), compiled by `make` once per `key` and cached.
+ */
 export const otherKernel = (st: State, key: string, make: (gpu: GpuJsInstance) => GpuJsKernel): GpuJsKernel => {
   let kernel = st.otherKernels.get(key);
   if (kernel === undefined) {
@@ -171,4 +219,7 @@ export const otherKernel = (st: State, key: string, make: (gpu: GpuJsInstance) =
   return kernel;
 };
 
+/**
+ * The state textures behind a device-resident state (a {@link DeviceStorage}), in the update's state order.
+ */
 export const statesFromStorage = new WeakMap<DeviceStorage, readonly unknown[]>();

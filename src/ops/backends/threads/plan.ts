@@ -6,9 +6,15 @@
  */
 import { SpikeflowError } from '../../errors.js';
 
+/** The type of Node's `node:worker_threads` module (loaded at run time by {@link workerThreads}). */
 export type WorkerThreads = typeof import('node:worker_threads');
 type Os = typeof import('node:os');
 
+/**
+ * A Node built-in module by id (e.g. `node:os`) through `process.getBuiltinModule`, without a
+ * static import (so browsers can bundle the module that asks); undefined outside Node or where
+ * the runtime lacks it.
+ */
 export const builtin = <T>(id: string): T | undefined => {
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   try {

@@ -41,6 +41,8 @@ type Message =
 /**
  * A web worker's main program (see the module docs). Self-contained (its text is evaluated in
  * the worker): it uses nothing but its arguments and globals (`Atomics`, `String`).
+ * Errors of a job (e.g. a job naming an engine never sent) are caught and reported to the pool,
+ * which throws them on the calling thread (see {@link WebPool.run}).
  */
 export function webWorkerMain(scope: WebWorkerScope, make: typeof createEngine, errorChars: number): void {
   const engines = new Map<number, Engine | { failed: unknown }>();

@@ -17,6 +17,9 @@ export interface WasmModule {
   readonly imports: readonly string[];
 }
 
+/**
+ * Unsigned LEB128 encoding of `n` (taken as a 32-bit unsigned integer), as the binary format writes sizes, counts and indices.
+ */
 export const uleb = (n: number): number[] => {
   const o: number[] = [];
   let v = n >>> 0;
@@ -29,6 +32,9 @@ export const uleb = (n: number): number[] => {
   return o;
 };
 
+/**
+ * Signed LEB128 encoding of `n` (taken as a 32-bit signed integer), as `i32.const` immediates are written.
+ */
 export const sleb = (n: number): number[] => {
   const o: number[] = [];
   let v = n | 0;
@@ -43,22 +49,37 @@ export const sleb = (n: number): number[] => {
   }
 };
 
+/** A binary-format vector: the item count (unsigned LEB128) followed by the items' bytes. */
 export const vecOf = (items: readonly number[][]): number[] => [...uleb(items.length), ...items.flat()];
+/**
+ * A module section: its id (1 type, 2 import, 3 function, 5 memory, 7 export, 10 code, …) and its size-prefixed bytes.
+ */
 export const section = (id: number, bytes: readonly number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+/** A binary-format name: the UTF-8 byte length (unsigned LEB128) followed by the bytes. */
 export const name = (s: string): number[] => {
   const b = [...new TextEncoder().encode(s)];
   return [...uleb(b.length), ...b];
 };
 
+/** Value type `i32`. */
 export const I32 = 0x7f;
+/** Value type `f32`. */
 export const F32 = 0x7d;
+/** Value type `f64`. */
 export const F64 = 0x7c;
+/** Value type `v128` (SIMD). */
 export const V128 = 0x7b;
 
 /** SIMD instruction: prefix 0xfd and the LEB128 opcode. */
 export const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-export const memarg = [4, 0]; // align 2^4, offset 0
+/** The memory argument of the SIMD loads and stores: alignment 2⁴ bytes (a whole vector), offset 0. */
+export const memarg = [4, 0];
 
+/**
+ * Scalar and SIMD instructions the lowerings emit, as byte arrays (functions for those with an
+ * immediate: branch depth `l`, local index `i`, function index `f`, constant `n`). `load`/`store` are
+ * `v128.load`/`v128.store` with {@link memarg}.
+ */
 export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
@@ -110,10 +131,14 @@ export interface Lanes {
   readonly constBytes: (x: number) => number[];
 }
 
+/** Binary arithmetic of a lane type ({@link Lanes.bin}). */
 export type BinOp = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max';
+/** Unary arithmetic of a lane type ({@link Lanes.un}). */
 export type UnOp = 'neg' | 'abs' | 'sqrt' | 'floor' | 'ceil' | 'trunc';
+/** Comparisons of a lane type ({@link Lanes.cmp}); each lane gives all ones (true) or zero. */
 export type CmpOp = 'eq' | 'ne' | 'lt' | 'gt' | 'le' | 'ge';
 
+/** The SIMD opcodes of four float32 lanes (`f32x4.*`). */
 export const f32x4: Lanes = {
   lanes: 4,
   bytes: 4,
@@ -130,6 +155,7 @@ export const f32x4: Lanes = {
   },
 };
 
+/** The SIMD opcodes of two float64 lanes (`f64x2.*`). */
 export const f64x2: Lanes = {
   lanes: 2,
   bytes: 8,

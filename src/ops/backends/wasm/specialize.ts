@@ -67,6 +67,7 @@ export const uniformConditions = (graph: Graph): Val[] => {
 /**
  * The value of a uniform node for scalar parameters `params` (in `update.params` order) and `dt`,
  * as the generic module computes it: a number, or a boolean for a test.
+ * @throws Unsupported when a node below `v` is not uniform (reads per-neuron values or state)
  */
 export const evaluateUniform = (v: Val, f32: boolean, params: readonly number[], dt: number): number | boolean => {
   const r = (x: number) => (f32 ? Math.fround(x) : x);

@@ -3,11 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/program.js';
-import { type RunSummary, runJob } from '../src/cli/run/index.js';
-import { loadTrace } from './golden.js';
+import { main } from '../../src/cli/program.js';
+import { type RunSummary, runJob } from '../../src/cli/run/index.js';
+import { loadTrace } from '../golden.js';
 
-const shared = join(import.meta.dirname, '..', '..', 'shared', 'data');
+const shared = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
 const haveShared = existsSync(shared);
 if (!haveShared && process.env.CI) throw new Error(`../shared/data is missing at ${shared}: CI must provide it`);
 if (!haveShared) console.warn(`[run.test] ../shared/data not found at ${shared}: the real-recording runs were NOT run`);
@@ -154,7 +154,7 @@ describe('spikeflow run', () => {
     let out = '';
     const code = await main(['--version'], { stdout: (t) => (out += t), stderr: () => {} });
     expect(code).toBe(0);
-    expect(out.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).version);
+    expect(out.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version);
   });
 
   it.runIf(haveShared)('runs real speech end to end: one step per 48 samples at 48 kHz', async () => {

@@ -7,9 +7,9 @@
 import { li } from '../../neurons/li.js';
 import { lif } from '../../neurons/lif.js';
 import type { NeuronModel } from '../../neurons/model.js';
-import { buildNetwork, type NetworkSpec } from '../../neurons/network.js';
 import { modelByName } from '../../neurons/registry.js';
 import { type Layer, linearLayer, neuron } from '../../neurons/sequential.js';
+import { buildNetwork, type NetworkSpec } from '../../neurons/sequentialJson.js';
 import { linearInit } from '../../ops/linear.js';
 import { UsageError } from '../errors.js';
 import { bytes, checkMemory, checkNeurons, checkSteps, checkWork, figure, type Limits } from '../limits.js';

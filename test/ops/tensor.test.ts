@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { linear, linearInit, linearParameters, relu } from '../src/ops/linear.js';
-import { at, concat, dtypeOf, formatTensor, fromTypedArray, full, reshape, slice, tensor, toNested, zeros } from '../src/ops/tensor.js';
+import { linear, linearInit, linearParameters, relu } from '../../src/ops/linear.js';
+import { at, concat, dtypeOf, formatTensor, fromTypedArray, full, reshape, slice, tensor, toNested, zeros } from '../../src/ops/tensor.js';
 
 describe('tensors', () => {
   it('builds a vector, a matrix and a 2×2×2 tensor from nested arrays (the seed tutorial)', () => {

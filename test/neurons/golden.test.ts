@@ -6,17 +6,17 @@
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { iaf } from '../src/neurons/iaf.js';
-import { li } from '../src/neurons/li.js';
-import { liBox } from '../src/neurons/liBox.js';
-import { lif, lifRecurrent } from '../src/neurons/lif.js';
-import { lifBox } from '../src/neurons/lifBox.js';
-import { lifRefrac, lifRefracRecurrent } from '../src/neurons/lifRefrac.js';
-import type { NeuronModel } from '../src/neurons/model.js';
-import { linearLayer, neuron, sequential } from '../src/neurons/sequential.js';
-import { linearParameters } from '../src/ops/linear.js';
-import type { DType, Tensor } from '../src/ops/tensor.js';
-import { fixtureDir, fromNorse, loadTrace, maxAbsError, seq, type Trace } from './golden.js';
+import { iaf } from '../../src/neurons/iaf.js';
+import { li } from '../../src/neurons/li.js';
+import { liBox } from '../../src/neurons/liBox.js';
+import { lif, lifRecurrent } from '../../src/neurons/lif.js';
+import { lifBox } from '../../src/neurons/lifBox.js';
+import { lifRefrac, lifRefracRecurrent } from '../../src/neurons/lifRefrac.js';
+import type { NeuronModel } from '../../src/neurons/model.js';
+import { linearLayer, neuron, sequential } from '../../src/neurons/sequential.js';
+import { linearParameters } from '../../src/ops/linear.js';
+import type { DType, Tensor } from '../../src/ops/tensor.js';
+import { fixtureDir, fromNorse, loadTrace, maxAbsError, seq, type Trace } from '../golden.js';
 
 const family: Record<string, NeuronModel> = {
   LIF: lif as unknown as NeuronModel,

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expFilter, expFilterParameter, expFilterStep } from '../src/ops/decoders/expFilter.js';
-import { spikesToTimes } from '../src/ops/decoders/spikesToTimes.js';
-import { sumDecode } from '../src/ops/decoders/sumOverTime.js';
-import { concat, reshape, slice, type Tensor, tensor, toNested } from '../src/ops/tensor.js';
-import { expectArgumentError } from './expect.js';
-import { loadTrace, maxAbsError } from './golden.js';
+import { expFilter, expFilterParameter, expFilterStep } from '../../src/ops/decoders/expFilter.js';
+import { spikesToTimes } from '../../src/ops/decoders/spikesToTimes.js';
+import { sumDecode } from '../../src/ops/decoders/sumOverTime.js';
+import { concat, reshape, slice, type Tensor, tensor, toNested } from '../../src/ops/tensor.js';
+import { expectArgumentError } from '../expect.js';
+import { loadTrace, maxAbsError } from '../golden.js';
 
 const flat = (t: Tensor): number[] => Array.from(t.data);
 

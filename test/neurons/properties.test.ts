@@ -4,9 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { NeuronModel, NeuronState } from '../src/neurons/model.js';
-import { models } from '../src/neurons/registry.js';
-import { concat, fromTypedArray, slice, type Tensor } from '../src/ops/tensor.js';
+import type { NeuronModel, NeuronState } from '../../src/neurons/model.js';
+import { models } from '../../src/neurons/registry.js';
+import { concat, fromTypedArray, slice, type Tensor } from '../../src/ops/tensor.js';
 
 const family = ['LIF', 'LI', 'LIBox', 'LIFBox', 'IAF', 'LIFRefrac', 'LIFRecurrent', 'LIFRefracRecurrent'];
 

@@ -18,7 +18,7 @@
 import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cobaLif, cobaLifBioParameters } from '../src/neurons/cobaLif.js';
+import { cobaLif, cobaLifBioParameters } from '../../src/neurons/cobaLif.js';
 import {
   IZHIKEVICH_BEHAVIORS,
   izhikevich,
@@ -26,20 +26,20 @@ import {
   izhikevichCustom,
   izhikevichRecurrent,
   resolveIzhikevich,
-} from '../src/neurons/izhikevich.js';
-import { lifAdEx } from '../src/neurons/lifAdEx.js';
-import { lifAdExRecurrent } from '../src/neurons/lifAdExRecurrent.js';
-import { lifAdExRefrac } from '../src/neurons/lifAdExRefrac.js';
-import { lifAdExRefracRecurrent } from '../src/neurons/lifAdExRefracRecurrent.js';
-import { lifEx } from '../src/neurons/lifEx.js';
-import { lifExRecurrent } from '../src/neurons/lifExRecurrent.js';
-import { lsnn } from '../src/neurons/lsnn.js';
-import { lsnnRecurrent } from '../src/neurons/lsnnRecurrent.js';
-import type { NeuronModel, NeuronState } from '../src/neurons/model.js';
-import { models as registry } from '../src/neurons/registry.js';
-import { fromTypedArray, slice, type Tensor, tensor } from '../src/ops/tensor.js';
-import { expectSpikeflowError } from './expect.js';
-import { camel, fixtureDir, fromNorse, loadTrace, maxAbsError, seq, type Trace } from './golden.js';
+} from '../../src/neurons/izhikevich.js';
+import { lifAdEx } from '../../src/neurons/lifAdEx.js';
+import { lifAdExRecurrent } from '../../src/neurons/lifAdExRecurrent.js';
+import { lifAdExRefrac } from '../../src/neurons/lifAdExRefrac.js';
+import { lifAdExRefracRecurrent } from '../../src/neurons/lifAdExRefracRecurrent.js';
+import { lifEx } from '../../src/neurons/lifEx.js';
+import { lifExRecurrent } from '../../src/neurons/lifExRecurrent.js';
+import { lsnn } from '../../src/neurons/lsnn.js';
+import { lsnnRecurrent } from '../../src/neurons/lsnnRecurrent.js';
+import type { NeuronModel, NeuronState } from '../../src/neurons/model.js';
+import { models as registry } from '../../src/neurons/registry.js';
+import { fromTypedArray, slice, type Tensor, tensor } from '../../src/ops/tensor.js';
+import { expectSpikeflowError } from '../expect.js';
+import { camel, fixtureDir, fromNorse, loadTrace, maxAbsError, seq, type Trace } from '../golden.js';
 
 const asModel = (m: unknown): NeuronModel => m as NeuronModel;
 

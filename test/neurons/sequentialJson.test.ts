@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { lif } from '../src/neurons/lif.js';
-import { buildNetwork } from '../src/neurons/network.js';
-import { SpikeflowError } from '../src/ops/errors.js';
-import { linear, linearInit } from '../src/ops/linear.js';
-import { full } from '../src/ops/tensor.js';
+import { lif } from '../../src/neurons/lif.js';
+import { buildNetwork } from '../../src/neurons/sequentialJson.js';
+import { SpikeflowError } from '../../src/ops/errors.js';
+import { linear, linearInit } from '../../src/ops/linear.js';
+import { full } from '../../src/ops/tensor.js';
 
 describe('networks from JSON descriptions', () => {
   it('chains sizes and equals the same layers composed by hand', () => {

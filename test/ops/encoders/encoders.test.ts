@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { constantCurrentLifEncode, lifCurrentEncoderStep } from '../src/ops/encoders/constantCurrentLif.js';
+import { constantCurrentLifEncode, lifCurrentEncoderStep } from '../../../src/ops/encoders/constantCurrentLif.js';
 import {
   poissonEncode,
   poissonEncodeStep,
@@ -8,14 +8,14 @@ import {
   signedPoissonEncode,
   signedPoissonEncodeStep,
   signedPoissonSpikesFromUniforms,
-} from '../src/ops/encoders/poisson.js';
-import { euclideanDistance, gaussianRbf, populationEncode } from '../src/ops/encoders/population.js';
-import { spikeLatencyEncode } from '../src/ops/encoders/spikeLatency.js';
-import { spikeLatencyLifEncode } from '../src/ops/encoders/spikeLatencyLif.js';
-import { seededGenerator } from '../src/ops/random.js';
-import { concat, fromTypedArray, slice, type Tensor, tensor, toNested } from '../src/ops/tensor.js';
-import { expectArgumentError } from './expect.js';
-import { fromNorse, loadTrace, maxAbsError } from './golden.js';
+} from '../../../src/ops/encoders/poisson.js';
+import { euclideanDistance, gaussianRbf, populationEncode } from '../../../src/ops/encoders/population.js';
+import { spikeLatencyEncode } from '../../../src/ops/encoders/spikeLatency.js';
+import { spikeLatencyLifEncode } from '../../../src/ops/encoders/spikeLatencyLif.js';
+import { seededGenerator } from '../../../src/ops/random.js';
+import { concat, fromTypedArray, slice, type Tensor, tensor, toNested } from '../../../src/ops/tensor.js';
+import { expectArgumentError } from '../../expect.js';
+import { fromNorse, loadTrace, maxAbsError } from '../../golden.js';
 
 const flat = (t: Tensor): number[] => Array.from(t.data);
 

@@ -1,15 +1,15 @@
 /** Bad input gets a clear error naming the argument, the expected and the received value. */
 import { describe, it } from 'vitest';
-import { iaf } from '../src/neurons/iaf.js';
-import { izhikevich } from '../src/neurons/izhikevich.js';
-import { li } from '../src/neurons/li.js';
-import { lif, lifRecurrent } from '../src/neurons/lif.js';
-import { lifBox } from '../src/neurons/lifBox.js';
-import { lifRefrac } from '../src/neurons/lifRefrac.js';
-import { linearLayer, sequential } from '../src/neurons/sequential.js';
-import { linear, linearInit, linearParameters } from '../src/ops/linear.js';
-import { fromTypedArray, full, tensor, zeros } from '../src/ops/tensor.js';
-import { expectSpikeflowError } from './expect.js';
+import { iaf } from '../../src/neurons/iaf.js';
+import { izhikevich } from '../../src/neurons/izhikevich.js';
+import { li } from '../../src/neurons/li.js';
+import { lif, lifRecurrent } from '../../src/neurons/lif.js';
+import { lifBox } from '../../src/neurons/lifBox.js';
+import { lifRefrac } from '../../src/neurons/lifRefrac.js';
+import { linearLayer, sequential } from '../../src/neurons/sequential.js';
+import { linear, linearInit, linearParameters } from '../../src/ops/linear.js';
+import { fromTypedArray, full, tensor, zeros } from '../../src/ops/tensor.js';
+import { expectSpikeflowError } from '../expect.js';
 
 describe('neuron models reject bad input', () => {
   it('shape mismatch between input and state', () => {

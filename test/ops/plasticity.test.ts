@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type STDPState, stdpInitialState, stdpStepLinear } from '../src/ops/plasticity/stdpLinear.js';
-import { stpRun, stpStep, type TsodyksMarkramState, tsodyksMarkramInitialState } from '../src/ops/plasticity/tsodyksMarkram.js';
-import { concat, full, reshape, slice, type Tensor, tensor } from '../src/ops/tensor.js';
-import { expectArgumentError } from './expect.js';
-import { fromNorse, loadTrace, maxAbsError, maxRelError } from './golden.js';
+import { type STDPState, stdpInitialState, stdpStepLinear } from '../../src/ops/plasticity/stdpLinear.js';
+import { stpRun, stpStep, type TsodyksMarkramState, tsodyksMarkramInitialState } from '../../src/ops/plasticity/tsodyksMarkram.js';
+import { concat, full, reshape, slice, type Tensor, tensor } from '../../src/ops/tensor.js';
+import { expectArgumentError } from '../expect.js';
+import { fromNorse, loadTrace, maxAbsError, maxRelError } from '../golden.js';
 
 const flat = (t: Tensor): number[] => Array.from(t.data);
 
