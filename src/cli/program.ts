@@ -255,6 +255,30 @@ export const buildProgram = (io: Io): Command => {
  * arguments or input (the message goes to stderr), 1 a bug in spikeflow (with a request to report
  * it). Never throws.
  */
+/**
+ * Reports a mistyped long option before commander's check of required options, which runs first and
+ * would otherwise hide it (`simulate --modle LIF` said "required option '--model' not specified").
+ * Tokens after `--` and values of options that take one are not options.
+ * @throws CommanderError through the subcommand's `unknownOption` (exit 2, with "Did you mean …?")
+ */
+const unknownOptionsFirst = (program: Command, argv: readonly string[]): void => {
+  const first = argv[0];
+  const cmd = program.commands.find((c) => c.name() === first) ?? program.commands.find((c) => c.name() === 'run');
+  if (cmd === undefined) return;
+  const known = [...cmd.options, ...program.options];
+  const isHelp = (name: string): boolean => name === '--help' || name === '--version';
+  for (let k = cmd.name() === first ? 1 : 0; k < argv.length; k++) {
+    const token = argv[k] as string;
+    if (token === '--') return;
+    if (!token.startsWith('--')) continue;
+    const name = token.split('=')[0] as string;
+    const option = known.find((o) => o.long === name || (o.negate && o.long === name));
+    // commander's own message and suggestion ("Did you mean …?"); the method is not in its typings
+    if (option === undefined && !isHelp(name)) (cmd as unknown as { unknownOption(flag: string): never }).unknownOption(token);
+    if (option !== undefined && (option.required || option.optional) && !token.includes('=')) k++;
+  }
+};
+
 export const main = async (argv: readonly string[], io: Io): Promise<number> => {
   try {
     const program = buildProgram(io);
@@ -264,6 +288,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
         `unknown command ${JSON.stringify(first)}; expected one of run, simulate, inspect, train (see spikeflow --help)`,
       );
     }
+    unknownOptionsFirst(program, argv);
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {

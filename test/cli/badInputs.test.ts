@@ -71,6 +71,14 @@ const existingOut = file('existing.json', '{}');
 
 /** [what, argv, expected exit code, message pattern (stderr for 2, stdout for 0)]. */
 const table: readonly (readonly [string, readonly string[], 0 | 2, RegExp])[] = [
+  // a mistyped option is named even when a required option is missing because of it
+  [
+    'simulate --modle (a typo of the required --model)',
+    ['simulate', '--modle', 'LIF', '--input', currents],
+    2,
+    /unknown option '--modle'[\s\S]*Did you mean --model\?/,
+  ],
+  ['run --inputt (a typo on the default command)', ['--inputt', currents], 2, /unknown option '--inputt'/],
   // 2. unbounded steps or sensors
   [
     'an event at t = 1e12 µs',
