@@ -59,7 +59,11 @@ export interface ModelCore<P extends ParamSpecs, S extends string> {
   updateValues(p: ParamsOf<P>, dt: number): number[];
 }
 
-/** Builds the derivations of a model from its description. */
+/**
+ * Builds the derivations of a model from its description.
+ * @throws Error (when values are derived) if a parameter the update reads has no numeric value — a bug in a model
+ *   description, not a user error
+ */
 export const modelCore = <P extends ParamSpecs, S extends string>(spec: ResolvedSpec<P, S>): ModelCore<P, S> => {
   const { update, id } = spec;
   const numericKeys = Object.keys(spec.parameters).filter((k) => spec.parameters[k]?.kind === 'number');

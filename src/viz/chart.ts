@@ -31,6 +31,7 @@ import type { AttachTarget, Chart, ChartCore, ChartKind, ChartSettings, Optional
  * data path and rendering. Chart files add their own accessors to `core.chart`.
  * @param kind - the chart kind
  * @param value - default picker of the tensor from a stream element
+ * @throws SpikeflowError from the accessors and `push` for invalid values (each names the argument)
  */
 export const makeChart = <D>(kind: ChartKind, value: Picker<D>): ChartCore<D> => {
   const where = kind.name;

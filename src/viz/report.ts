@@ -86,6 +86,7 @@ const sanitize = (root: Element): void => {
 /**
  * Creates an HTML report: `report().title('LIF run').add(traces, { title: 'Voltage' }).add(raster).toHTML()`.
  * Write the string to a `.html` file; it needs nothing else.
+ * @throws SpikeflowError (from `add`, `title`) for a figure that is neither a chart nor an SVG string, a title that is not a string
  */
 export const report = (): Report => {
   let title = 'spikeflow report';

@@ -27,6 +27,7 @@ export interface WebcamOptions {
  * @param t - timestamp of the frame, µs
  * @param threshold - contrast threshold θ > 0
  * @returns the events of the frame, in row-major pixel order
+ * @throws SpikeflowError (`reference`) when the frame, the reference and `width` disagree in size
  */
 export const frameEvents = (
   logIntensity: Float32Array,
