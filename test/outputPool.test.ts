@@ -52,6 +52,8 @@ describe('allocateOutput', () => {
     expect(() => configureOutputPool({ maxBytes: -1 })).toThrow(/maxBytes must be a finite number ≥ 0, received -1/);
     expect(() => configureOutputPool({ idleMs: Number.NaN })).toThrow(/idleMs must be a finite number ≥ 0, received NaN/);
     expect(() => configureOutputPool(null as never)).toThrow(/options must be an object/);
+    // a mistyped key is named, not ignored
+    expect(() => configureOutputPool({ maxByte: 1 } as never)).toThrow(/unknown option "maxByte"; expected maxBytes, idleMs/);
   });
 });
 

@@ -41,6 +41,7 @@
  */
 import { SpikeflowError, show } from './errors.js';
 import { allocate, allocateShared, type DType, type TensorData } from './tensor.js';
+import { checkOptions } from './validate.js';
 
 /** Settings of the output pool ({@link configureOutputPool}). */
 export interface OutputPoolOptions {
@@ -214,6 +215,7 @@ export const configureOutputPool = (options: OutputPoolOptions): OutputPoolStats
   if (options === null || typeof options !== 'object') {
     throw new SpikeflowError('configureOutputPool', 'options', `options must be an object, received ${show(options)}`);
   }
+  checkOptions('configureOutputPool', options, ['maxBytes', 'idleMs']);
   if (options.maxBytes !== undefined) maxBytes = available ? checkLimit('maxBytes', options.maxBytes) : 0;
   if (options.idleMs !== undefined) idleMs = checkLimit('idleMs', options.idleMs);
   for (const s of freeSlots()) if (lentBytes + freeBytes > maxBytes) dropFree(s);

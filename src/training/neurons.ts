@@ -23,6 +23,7 @@ import type { NeuronModel, ParamSpecs, ParamsInput, ParamValue } from '../neuron
 import { SpikeflowError, show } from '../ops/errors.js';
 import { surrogateGradient } from '../ops/surrogates.js';
 import { allocate, type DType, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
+import { checkOptions } from '../ops/validate.js';
 import { derivedTrainable } from './derived.js';
 import { lifWasmAvailable } from './kernels/lifGrad.js';
 import type { LayerState, TrainableLayer } from './layer.js';
@@ -119,6 +120,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   if (model === null || typeof model !== 'object' || typeof (model as { update?: { body?: unknown } }).update?.body !== 'string') {
     throw new SpikeflowError(where, 'model', `model must be a neuron model with an update (e.g. lif), received ${show(model)}`);
   }
+  checkOptions(where, options, ['paramGrads', 'kernel', 'train', 'features', 'adjoint']);
   const adjoint = options.adjoint ?? (handWrittenKind(model) === undefined ? 'derived' : 'handWritten');
   if (adjoint !== 'derived' && adjoint !== 'handWritten')
     throw new SpikeflowError(where, 'options.adjoint', `options.adjoint must be "handWritten" or "derived", received ${show(adjoint)}`);

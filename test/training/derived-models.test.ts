@@ -300,6 +300,8 @@ describe('gradients derived from a defineModel update', () => {
 
   it('refuse options that need the hand-written adjoints, and per-neuron parameters of the wrong shape', () => {
     expect(() => trainable(smooth, {}, 0.001, { kernel: 'wasm' })).toThrow(/options.kernel needs the hand-written adjoints/);
+    // a key trainable does not take (integration is a parameter, the 2nd argument) is named
+    expect(() => trainable(lif, {}, 0.001, { integration: 'exact' } as never)).toThrow(/unknown option "integration"; expected paramGrads/);
     expect(() => trainable(lif, {}, 0.001, { adjoint: 'other' as never })).toThrow(
       /options.adjoint must be "handWritten" or "derived", received "other"/,
     );
