@@ -36,6 +36,7 @@ export interface BufferStats {
  * Queue of chunks covering at most the last `window` steps (plus the older part of one chunk).
  * A chunk longer than the window is cut to its last `window` steps and copied, so that the rest
  * of its storage can be freed; in every case at most `2·window` steps are held.
+ * @throws SpikeflowError (`window`, from the constructor) for a window that is not a positive integer
  */
 export class ChunkWindow {
   private queue: Queued[] = [];

@@ -39,7 +39,11 @@ const chromeKey = (d: Drawing, c: ChromeOptions): string =>
     c.renderer,
   ]);
 
-/** The live view of one chart; `data()` and `settings()` read the chart's current ones. */
+/**
+ * The live view of one chart; `data()` and `settings()` read the chart's current ones.
+ * @throws SpikeflowError (`target`, from the constructor) for a target that is not an element, or outside a browser
+ *   (no `requestAnimationFrame`)
+ */
 export class LiveView {
   readonly root: HTMLElement;
   private readonly canvas: HTMLCanvasElement;

@@ -75,6 +75,8 @@ export const checkDecoderOptions = (where: string, options: EventDecoderOptions,
  * The machinery shared by the decoders: a header phase (bytes accumulate until `parseHeader`
  * can parse it), then a body phase where `decodeBody` consumes whole records and the bytes of an
  * incomplete record are carried over to the next `push`.
+ * @throws FormatError (from `push`/`end`) for malformed bytes, naming format, offset and event; SpikeflowError for
+ *   `push` after `end` or bytes that are not a Uint8Array
  */
 export abstract class ChunkedDecoder implements EventDecoder {
   abstract readonly format: EventFormat;
