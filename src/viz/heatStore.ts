@@ -74,6 +74,7 @@ interface Surface {
 /**
  * The samples a heatmap sink holds: per step of a ring of `window` steps, the non-zero pixels
  * (flat indices, float32 values), summed over the window and drawn in SVG or on a canvas.
+ * @throws SpikeflowError (from `ingest`: `frame`, `chunk`) for a layout that does not fit (see {@link layoutOf}) or non-finite values
  */
 export class HeatStore implements Store {
   private readonly capacity: number;

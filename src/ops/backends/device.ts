@@ -31,7 +31,10 @@ export interface DeviceStorage {
   readonly release: () => void;
 }
 
-/** The device copy of a group of tensors, see the module docs. */
+/**
+ * The device copy of a group of tensors, see the module docs.
+ * @throws SpikeflowError from {@link DeviceGroup.hostArrays} when the device copy was consumed before any read
+ */
 export class DeviceGroup {
   private storage: DeviceStorage | undefined;
   private host: readonly TensorData[] | undefined;

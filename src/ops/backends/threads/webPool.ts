@@ -59,7 +59,10 @@ const mayBlock = (() => {
   };
 })();
 
-/** The browser's pool of workers (one per realm, see {@link webPool}). */
+/**
+ * The browser's pool of workers (one per realm, see {@link webPool}).
+ * @throws SpikeflowError from {@link WebPool.run}: more workers asked for than ready, or a worker's error
+ */
 export class WebPool {
   /**
    * `[0]`: workers still running the current job; `[1 + k]`: 1 when worker k failed;
