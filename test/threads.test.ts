@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lif, lifKernel } from '../src/neurons/lif.js';
 import { models } from '../src/neurons/registry.js';
 import { executionOf } from '../src/ops/backends/backendRegistry.js';
+import { poolOf } from '../src/ops/backends/threads/pool.js';
 import {
   activeWorkers,
   allocateShared,
@@ -438,6 +439,31 @@ describe('worker lifetime', () => {
     // Input, the last output and at most one more output not yet collected by a worker; without the
     // workers' collections this grows by one output per run (eight outputs after eight runs).
     for (const b of sizes) expect(b).toBeLessThan(3.5 * bytes);
+  });
+
+  it('chunks of one large shared input make the workers collect once, not once per chunk', () => {
+    // 10 chunks of 100 steps × 12 000 neurons, views of one 48 MB shared input (as fromTensor hands
+    // them): the input's buffer is handed over once; a collection per chunk cost ~5 ms each.
+    const M = 12_000;
+    const k = compileThreaded(lifKernel, 'float32', false, { threads: 2 });
+    const x = allocateShared('float32', 1000 * M).fill(0.5);
+    const out = allocateShared('float32', 100 * M);
+    const state = [allocateShared('float32', M), allocateShared('float32', M)];
+    const pool = poolOf() as unknown as { collections: number };
+    const before = pool.collections;
+    for (let c = 0; c < 10; c++) {
+      k({
+        T: 100,
+        M,
+        inputs: [x.subarray(c * 100 * M, (c + 1) * 100 * M)],
+        out,
+        state,
+        params: [200, 100, 0, 1, 0, 0, 0],
+        dt: Math.fround(0.001),
+      });
+    }
+    expect(k.plan(100, M).threads).toBe(2);
+    expect(pool.collections - before).toBeLessThanOrEqual(1);
   });
 
   it('starts workers on demand and terminates them', async () => {
