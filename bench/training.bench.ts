@@ -29,10 +29,10 @@ import { li } from '../src/neurons/li.js';
 import { lif } from '../src/neurons/lif.js';
 import { fromTypedArray, type Tensor } from '../src/ops/tensor.js';
 import { uniformSource } from '../src/training/data.js';
-import type { TrainableLayer } from '../src/training/layer.js';
 import { trainableLinear } from '../src/training/linear.js';
 import { trainable } from '../src/training/neurons.js';
-import { trainableSequential } from '../src/training/sequential.js';
+import type { TrainableLayer } from '../src/training/trainableLayer.js';
+import { trainableSequential } from '../src/training/trainableSequential.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const program = new Command()

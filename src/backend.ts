@@ -53,5 +53,5 @@ export { DeviceGroup, type DeviceStorage, deviceGroupOf, isDeviceTensor } from '
 // --- the per-neuron update a neuron run executes ---
 export { type CompiledKernel, compileJs, type KernelCall, kernelSource, type NeuronKernel } from './ops/kernel.js';
 // --- kernel front end: lowering an update (intermediate form → js loop) ---
-export { type CompiledUpdate, compileUpdate, type PerNeuronMask, type UpdateCall, updateSource } from './ops/update/js.js';
+export { type CompiledUpdate, compileUpdate, type PerNeuronMask, type UpdateCall, updateSource } from './ops/update/lowerJs.js';
 export { printBody, printExpr, type RoundingStyle } from './ops/update/print.js';

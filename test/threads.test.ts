@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lif, lifKernel } from '../src/neurons/lif.js';
 import { models } from '../src/neurons/registry.js';
 import { executionOf } from '../src/ops/backends/backendRegistry.js';
-import { poolOf } from '../src/ops/backends/threads/pool.js';
+import { poolOf } from '../src/ops/backends/threads/workerPool.js';
 import {
   activeWorkers,
   allocateShared,

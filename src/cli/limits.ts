@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError } from './usageErrors.js';
 
 /** The limits of one CLI run (flags `--max-steps`, `--max-neurons`, `--max-neuron-steps`, `--max-memory`). */
 export interface Limits {

@@ -3,8 +3,9 @@
  * `main` (a stream failing after its run returned) still go through the CLI's one error path.
  * @module
  */
-import { classify } from './errors.js';
+
 import { main } from './program.js';
+import { classify } from './usageErrors.js';
 
 const fail = (e: unknown): void => {
   const { code, message } = classify(e);

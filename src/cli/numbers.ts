@@ -6,7 +6,7 @@
  * @module
  */
 import type { DType, TensorData } from '../ops/tensor.js';
-import { UsageError } from './errors.js';
+import { UsageError } from './usageErrors.js';
 
 /** Largest finite value and smallest normal value per dtype. */
 export const RANGE: Readonly<Record<DType, { readonly max: number; readonly minNormal: number; readonly minPositive: number }>> = {

@@ -7,7 +7,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from './errors.js';
+import { UsageError } from './usageErrors.js';
 
 /** Marker file listing what `spikeflow run` wrote in an output folder (so reruns may overwrite it). */
 export const MARKER = '.spikeflow-out.json';

@@ -11,7 +11,6 @@
 import { statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { classify, UsageError } from './errors.js';
 import { formatInspect, inspect } from './inspect.js';
 import { countFlag, DEFAULT_LIMITS, type Limits, sizeFlag } from './limits.js';
 import { inspectNir, isNirPath } from './nir.js';
@@ -19,9 +18,10 @@ import { prepareOutputFile } from './output.js';
 import { readJsonFile } from './run/files.js';
 import { formatRunSummary, runJob } from './run/index.js';
 import { simulateTensors, writeSimulateJson } from './simulate.js';
-import { registerTrainCommand } from './train.js';
+import { registerTrainCommand } from './trainCommand.js';
+import { classify, UsageError } from './usageErrors.js';
 
-export { UsageError } from './errors.js';
+export { UsageError } from './usageErrors.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 

@@ -13,8 +13,8 @@
 import { modelByName } from '../neurons/registry.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { type DType, fromTypedArray, type NestedArray, type Tensor, toNested } from '../ops/tensor.js';
-import { UsageError } from './errors.js';
 import { checkDtIn, checkParamsIn, firstNonFinite, RANGE } from './numbers.js';
+import { UsageError } from './usageErrors.js';
 
 /** Options of {@link simulate}, as parsed from the command line. */
 export interface SimulateOptions {

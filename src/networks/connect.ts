@@ -7,7 +7,7 @@
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
-import { type RngState, uniform01 } from './random.js';
+import { type RngState, uniform01 } from './fastRandom.js';
 
 /** A connection rule; see the factories below. */
 export type ConnectRule =

@@ -5,7 +5,7 @@
  */
 import { SpikeflowError, show } from '../ops/errors.js';
 import { isTensor as isTensorCheck, type Tensor } from '../ops/tensor.js';
-import { normal01, type RngState, uniform01 } from './random.js';
+import { normal01, type RngState, uniform01 } from './fastRandom.js';
 
 /** A seeded distribution of values. */
 export type Distribution =

@@ -27,13 +27,13 @@ import {
 } from '../ops/backends/backendRegistry.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import type { Drive } from './drives.js';
+import { rngState } from './fastRandom.js';
 import { type CompiledMonitor, type NetworkParts, type RuntimeCache, runChunk } from './networkRun.js';
 import { checkNetworkState, chunkInputs, initialNetworkState, type NetworkInput, type NetworkLayout } from './networkState.js';
 import type { NetworkChunk, NetworkState } from './networkTypes.js';
 import { type CompiledPopulation, compilePopulation, type Population } from './population.js';
 import { type CompiledProjection, compileProjection, type Projection } from './projection.js';
 import type { CompiledDrive } from './propagate.js';
-import { rngState } from './random.js';
 
 /** A state monitor: variables (model state or port names) of chosen neurons, each step. */
 export interface StateMonitorSpec {

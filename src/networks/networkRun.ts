@@ -11,11 +11,11 @@
  */
 import type { PopulationRuntime } from '../ops/backends/backendRegistry.js';
 import { fromTypedArray, type Tensor } from '../ops/tensor.js';
+import type { RngState } from './fastRandom.js';
 import type { NetworkChunk, NetworkState, PopulationState, SpikeList } from './networkTypes.js';
 import type { CompiledPopulation } from './population.js';
 import type { CompiledProjection } from './projection.js';
 import { applyDrive, type CompiledDrive, collectSpikes, propagate } from './propagate.js';
-import type { RngState } from './random.js';
 
 /** A compiled state monitor: variables (update state index or port index) and neuron indices. */
 export interface CompiledMonitor {

@@ -5,10 +5,10 @@
  */
 import { SpikeflowError, show } from '../ops/errors.js';
 import { fromTypedArray, type Tensor } from '../ops/tensor.js';
+import type { RngState } from './fastRandom.js';
 import type { NetworkState, PopulationState } from './networkTypes.js';
 import type { CompiledPopulation } from './population.js';
 import type { CompiledDrive } from './propagate.js';
-import type { RngState } from './random.js';
 
 /** Inputs of a chunk: a number of steps, or the stream inputs by name (each `[T, N]` or `[T, 1, N]`). */
 export type NetworkInput = number | Readonly<Record<string, Tensor>>;

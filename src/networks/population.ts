@@ -25,8 +25,8 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import type { NeuronUpdate } from '../ops/update/ir.js';
 import { checkOptions, checkPositiveInteger } from '../ops/validate.js';
 import { isDistribution, listOf, resolveValues, type Values } from './distributions.js';
+import type { RngState } from './fastRandom.js';
 import { type PopulationUpdateLayout, type PortDecay, type PortSpec, populationUpdate } from './populationUpdate.js';
-import type { RngState } from './random.js';
 
 export type { PortDecay, PortSpec } from './populationUpdate.js';
 

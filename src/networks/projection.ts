@@ -13,7 +13,7 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import { checkOptions } from '../ops/validate.js';
 import { buildCsr, type ConnectRule } from './connect.js';
 import { isDistribution, listOf, resolveValues, type Values } from './distributions.js';
-import type { RngState } from './random.js';
+import type { RngState } from './fastRandom.js';
 
 /** Options of {@link projection}. */
 export interface ProjectionOptions {

@@ -9,8 +9,8 @@
 import type { PopulationRuntime } from '../ops/backends/backendRegistry.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import type { Drive } from './drives.js';
+import { binomialSample, poissonSample, type RngState } from './fastRandom.js';
 import type { CompiledProjection } from './projection.js';
-import { binomialSample, poissonSample, type RngState } from './random.js';
 
 /** A drive with its target population and port (−1: the external current). */
 export interface CompiledDrive {

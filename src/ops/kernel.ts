@@ -7,7 +7,7 @@
  */
 import type { DType } from './tensor.js';
 import type { NeuronUpdate } from './update/ir.js';
-import { type CompiledUpdate, compileUpdate, type UpdateCall, updateSource } from './update/js.js';
+import { type CompiledUpdate, compileUpdate, type UpdateCall, updateSource } from './update/lowerJs.js';
 
 /** @deprecated use {@link NeuronUpdate} */
 export type NeuronKernel = NeuronUpdate;

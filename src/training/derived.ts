@@ -5,7 +5,7 @@
  * per step into a vector–Jacobian product) instead of written by hand.
  *
  * Per-neuron parameters (tensors `[N]`) are read per neuron in both passes, their gradients are `[N]`.
- * Forward: the model's own update through its `js` lowering (`ops/update/js.ts`), so the values
+ * Forward: the model's own update through its `js` lowering (`ops/update/lowerJs.ts`), so the values
  * are those of the model's `run` on the `js` backend; the tape records every state variable after
  * each step (`S` values per neuron-step for `S` state variables, in the input's dtype) plus the
  * outputs, and for recurrent models the currents `x·W_inᵀ` and `z_{t−1}·W_recᵀ` (two more).
@@ -23,11 +23,11 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import { matmulInto } from '../ops/matmul.js';
 import { surrogateGradient } from '../ops/surrogates.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
-import { compileUpdate } from '../ops/update/js.js';
+import { compileUpdate } from '../ops/update/lowerJs.js';
 import { compileReverseStep } from './derivedStep.js';
-import type { BackwardResult, LayerState, TrainableLayer } from './layer.js';
 import { checkInput, checkState } from './neuronTape.js';
 import { recurrentSpikeGrad, recurrentWeightGrads } from './recurrentGrad.js';
+import type { BackwardResult, LayerState, TrainableLayer } from './trainableLayer.js';
 
 /** Options of {@link derivedTrainable}. */
 export interface DerivedOptions {

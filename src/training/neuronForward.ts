@@ -12,8 +12,8 @@ import { matmulInto } from '../ops/matmul.js';
 import { allocate, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
 import { lifForwardWasm } from './kernels/lifGrad.js';
 import { takeScratch } from './kernels/scratch.js';
-import type { ForwardOptions, ForwardResult, LayerState, TrainableLayer } from './layer.js';
 import { checkInput, checkState, type NeuronConfig, type NeuronTape } from './neuronTape.js';
+import type { ForwardOptions, ForwardResult, LayerState, TrainableLayer } from './trainableLayer.js';
 
 /**
  * Runs a chunk through a hand-written neuron layer.

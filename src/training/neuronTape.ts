@@ -9,7 +9,7 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import type { SurrogateGradient } from '../ops/surrogates.js';
 import type { DType, Tensor, TensorData } from '../ops/tensor.js';
 import { giveScratch } from './kernels/scratch.js';
-import type { LayerState } from './layer.js';
+import type { LayerState } from './trainableLayer.js';
 
 /** Model families of the hand-written loops: LIF (and LIFRecurrent), LI, LIFBox, LIBox, LSNN (and LSNNRecurrent). */
 export type NeuronKind = 'lif' | 'li' | 'box' | 'libox' | 'lsnn';

@@ -26,11 +26,11 @@ import { allocate, type DType, showShape, type Tensor, type TensorData } from '.
 import { checkOptions } from '../ops/validate.js';
 import { derivedTrainable } from './derived.js';
 import { lifWasmAvailable } from './kernels/lifGrad.js';
-import type { LayerState, TrainableLayer } from './layer.js';
 import { neuronBackward } from './neuronBackward.js';
 import { neuronForward } from './neuronForward.js';
 import { type NeuronConfig, type NeuronKind, type NeuronTape, recycleTape } from './neuronTape.js';
-import { perNeuronLayer } from './perNeuron.js';
+import { perNeuronLayer } from './perNeuronTrainable.js';
+import type { LayerState, TrainableLayer } from './trainableLayer.js';
 
 /** Models with hand-written adjoints in {@link trainable} (Norse class names); every other model with an update gets derived ones. */
 export const TRAINABLE_MODELS = ['LIF', 'LI', 'LIFBox', 'LIBox', 'LSNN', 'LIFRecurrent', 'LSNNRecurrent'] as const;

@@ -7,7 +7,7 @@
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
-import type { TrainableLayer } from './layer.js';
+import type { TrainableLayer } from './trainableLayer.js';
 
 /** A learning-rate schedule: the rate for a 0-based epoch. */
 export type LearningRateSchedule = (epoch: number) => number;

@@ -17,9 +17,9 @@ import { Observable } from 'rxjs';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { concat, fromTypedArray, slice, type Tensor } from '../ops/tensor.js';
 import { checkPositiveInteger } from '../ops/validate.js';
-import type { LayerState, StateGrad, TrainableLayer } from './layer.js';
 import { type ClassificationLoss, maxOverTimeCrossEntropy } from './losses.js';
 import type { LearningRateSchedule, Optimizer } from './optimizers.js';
+import type { LayerState, StateGrad, TrainableLayer } from './trainableLayer.js';
 
 /** Memory options of a forward–backward pass. */
 export interface MemoryOptions {

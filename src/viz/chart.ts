@@ -20,7 +20,7 @@
 import { type MonoTypeOperatorFunction, type Observer, tap } from 'rxjs';
 import { SpikeflowError, show } from '../ops/errors.js';
 import type { BufferStats } from './buffer.js';
-import { ChartData } from './data.js';
+import { ChartData } from './dataPath.js';
 import { drawingOf, renderStandalone } from './figure.js';
 import { LiveView } from './live.js';
 import { defaultSettings, settingRules } from './settings.js';

@@ -4,7 +4,7 @@
  * @module
  */
 import { select } from 'd3';
-import type { ChartData } from './data.js';
+import type { ChartData } from './dataPath.js';
 import { createSVGDocument, SVG_NS, serializeSVG } from './document.js';
 import { type ChromeOptions, renderChrome } from './render.js';
 import { timeAxis } from './time.js';

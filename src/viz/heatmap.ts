@@ -21,7 +21,7 @@
 import { interpolateInferno, interpolateRdBu } from 'd3';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { makeChart } from './chart.js';
-import { pickOutput } from './data.js';
+import { pickOutput } from './dataPath.js';
 import { type ColorInterpolator, HeatStore, type HeatStyle, layoutOf } from './heatStore.js';
 import type { Chart, ChartKind, Picker, StreamChunk } from './types.js';
 

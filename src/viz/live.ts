@@ -6,7 +6,7 @@
 import { select } from 'd3';
 import { SpikeflowError } from '../ops/errors.js';
 import { resolveTarget } from './checks.js';
-import type { ChartData } from './data.js';
+import type { ChartData } from './dataPath.js';
 import { SVG_NS } from './document.js';
 import { chromeOf, drawingOf, plotSize } from './figure.js';
 import { type ChromeOptions, renderChrome } from './render.js';

@@ -17,7 +17,7 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import { sizeOf, type Tensor } from '../ops/tensor.js';
 import { makeChart } from './chart.js';
 import { checkColor, checkString } from './checks.js';
-import { pickOutput } from './data.js';
+import { pickOutput } from './dataPath.js';
 import { packColor, px } from './render.js';
 import { timeScale } from './time.js';
 import type { Chart, ChartKind, ChartSettings, Drawing, DrawRequest, LegendEntry, Picker, StepSpan, Store, StreamChunk } from './types.js';

@@ -15,7 +15,7 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import { sizeOf, type Tensor } from '../ops/tensor.js';
 import { makeChart } from './chart.js';
 import { checkString } from './checks.js';
-import { pickOutput } from './data.js';
+import { pickOutput } from './dataPath.js';
 import { type ColorInterpolator, magnitudeQuantile } from './heatmap.js';
 import { px } from './render.js';
 import { timeScale } from './time.js';

@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sourceAliases } from '../../examples/entries.js';
-import { loadMnistDigits } from '../../src/cli/train.js';
+import { loadMnistDigits } from '../../src/cli/trainCommand.js';
 import { chromiumMissing, findChromium, launchChromium } from './chromium.js';
 import { type PageServer, type ServedFile, servePages } from './server.js';
 

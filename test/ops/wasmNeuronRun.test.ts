@@ -6,12 +6,12 @@ import { createEngine } from '../../src/ops/backends/threads/engine.js';
 import { STAGING_KEEP_BYTES, stagesFresh } from '../../src/ops/backends/threads/staging.js';
 import { compileThreaded, terminateThreads } from '../../src/ops/backends/threads.js';
 import { compileWasmUpdate } from '../../src/ops/backends/wasm/codegen.js';
-import { buildGraph } from '../../src/ops/backends/wasm/graph.js';
 import { conditionKey, uniformConditions } from '../../src/ops/backends/wasm/specialize.js';
+import { buildGraph } from '../../src/ops/backends/wasm/stepGraph.js';
 import { compileJs } from '../../src/ops/kernel.js';
 import type { DType, TensorData } from '../../src/ops/tensor.js';
 import { allocateShared } from '../../src/ops/tensor.js';
-import { updateSource } from '../../src/ops/update/js.js';
+import { updateSource } from '../../src/ops/update/lowerJs.js';
 import { irOf } from '../../src/ops/update/parse.js';
 
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/program.js';
-import { loadMnistDigits, runTrain } from '../../src/cli/train.js';
+import { loadMnistDigits, runTrain } from '../../src/cli/trainCommand.js';
 import { mnistTask } from '../../src/training/mnistTask.js';
 import { evaluate, loadParams } from '../../src/training/train.js';
 

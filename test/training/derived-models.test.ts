@@ -11,12 +11,12 @@ import { lif } from '../../src/neurons/lif.js';
 import { defineModel, surrogateParams } from '../../src/neurons/model.js';
 import { models } from '../../src/neurons/registry.js';
 import { fromTypedArray, type Tensor, tensor } from '../../src/ops/tensor.js';
-import type { TrainableLayer } from '../../src/training/layer.js';
 import { trainableLinear } from '../../src/training/linear.js';
 import { spikeCountLoss } from '../../src/training/losses.js';
 import { trainable } from '../../src/training/neurons.js';
 import { adam } from '../../src/training/optimizers.js';
-import { trainableSequential } from '../../src/training/sequential.js';
+import type { TrainableLayer } from '../../src/training/trainableLayer.js';
+import { trainableSequential } from '../../src/training/trainableSequential.js';
 
 const rand = (seed: number) => {
   let s = seed >>> 0;

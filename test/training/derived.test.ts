@@ -12,8 +12,8 @@ import { lifBox } from '../../src/neurons/lifBox.js';
 import { lsnn, lsnnRecurrent } from '../../src/neurons/lsnn.js';
 import type { NeuronModel } from '../../src/neurons/model.js';
 import { fromTypedArray, tensor } from '../../src/ops/tensor.js';
-import type { TrainableLayer } from '../../src/training/layer.js';
 import { trainable } from '../../src/training/neurons.js';
+import type { TrainableLayer } from '../../src/training/trainableLayer.js';
 
 const rand = (seed: number) => {
   let s = seed >>> 0;

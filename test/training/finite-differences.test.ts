@@ -8,11 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { liBox } from '../../src/neurons/liBox.js';
 import { fromTypedArray } from '../../src/ops/tensor.js';
-import type { LayerState, TrainableLayer } from '../../src/training/layer.js';
 import { trainableLinear } from '../../src/training/linear.js';
 import { crossEntropy, maxOverTimeCrossEntropy, mse, rateRegularization, spikeCountLoss } from '../../src/training/losses.js';
 import { trainable } from '../../src/training/neurons.js';
-import { trainableSequential } from '../../src/training/sequential.js';
+import type { LayerState, TrainableLayer } from '../../src/training/trainableLayer.js';
+import { trainableSequential } from '../../src/training/trainableSequential.js';
 
 const h = 1e-6;
 const T = 12;

@@ -17,7 +17,7 @@ import { tensor } from '../../src/ops/tensor.js';
 import { trainableLinear } from '../../src/training/linear.js';
 import { maxOverTimeCrossEntropy } from '../../src/training/losses.js';
 import { trainable } from '../../src/training/neurons.js';
-import { trainableSequential } from '../../src/training/sequential.js';
+import { trainableSequential } from '../../src/training/trainableSequential.js';
 import { camel, fromNorse, seq } from '../golden.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'norse-grad');

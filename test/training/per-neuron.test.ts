@@ -1,5 +1,5 @@
 /**
- * Per-neuron and trainable neuron parameters (`src/training/perNeuron.ts`): equal values per
+ * Per-neuron and trainable neuron parameters (`src/training/perNeuronTrainable.ts`): equal values per
  * neuron give the scalar layer's results; distinct values give, neuron by neuron, the results of
  * one-neuron scalar layers; gradients of the per-neuron parameters by central finite differences
  * (LI, and LIF below threshold where the layer is smooth); the optimisers train them; bad options.

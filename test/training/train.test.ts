@@ -8,8 +8,8 @@ import { encodeBatch, seededPermutation, uniformSource } from '../../src/trainin
 import { trainableLinear } from '../../src/training/linear.js';
 import { trainable } from '../../src/training/neurons.js';
 import { adam, cosineLr, exponentialLr, sgd, stepLr } from '../../src/training/optimizers.js';
-import { trainableSequential } from '../../src/training/sequential.js';
 import { type Dataset, evaluate, forwardBackward, loadParams, saveParams, train } from '../../src/training/train.js';
+import { trainableSequential } from '../../src/training/trainableSequential.js';
 import { expectArgumentError } from '../expect.js';
 
 const f64 = { dtype: 'float64' } as const;

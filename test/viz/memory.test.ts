@@ -1,6 +1,6 @@
 /** Charts fed without a display (Node, a report) aggregate as data arrive: memory bounded by the store, whatever the run. */
 import { describe, expect, it } from 'vitest';
-import { MAX_PENDING_VALUES } from '../../src/viz/data.js';
+import { MAX_PENDING_VALUES } from '../../src/viz/dataPath.js';
 import { raster } from '../../src/viz/raster.js';
 import { rate } from '../../src/viz/rate.js';
 import { chunk } from './helpers.js';

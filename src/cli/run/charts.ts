@@ -11,8 +11,8 @@ import { runReport } from '../../viz/runReport.js';
 import { traces } from '../../viz/traces.js';
 // Plots in Node draw in linkedom's DOM.
 import '../../viz/nodeDocument.js';
-import type { RunLayer } from './plan.js';
-import type { Source } from './types.js';
+import type { RunLayer } from './networkPlan.js';
+import type { Source } from './runTypes.js';
 
 /** Spike counts of one layer. */
 export interface Probe {

@@ -10,8 +10,8 @@ import { openEventFile } from '../../io/node/eventFile.js';
 import { binEvents } from '../../streams/binEvents.js';
 import { checkNeurons, checkSteps, checkWork } from '../limits.js';
 import { eventGridFor } from '../nir.js';
+import type { Source, SourceOptions } from './runTypes.js';
 import { checked, gated } from './streamGuards.js';
-import type { Source, SourceOptions } from './types.js';
 
 /** The µs of one event batch's largest timestamp. */
 const maxTime = (b: EventBatch): number => {

@@ -5,8 +5,8 @@
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { SNIFF_BYTES } from '../../io/formats/detect.js';
-import { UsageError } from '../errors.js';
 import { bytes, type Limits } from '../limits.js';
+import { UsageError } from '../usageErrors.js';
 
 /**
  * The size in bytes of an input file.

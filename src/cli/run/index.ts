@@ -15,4 +15,4 @@
  * @module
  */
 export { formatRunSummary, runJob } from './job.js';
-export type { LayerSummary, RunJobOptions, RunSummary } from './types.js';
+export type { LayerSummary, RunJobOptions, RunSummary } from './runTypes.js';

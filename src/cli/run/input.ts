@@ -4,7 +4,7 @@
  * @module
  */
 import { allocate, dtypeOf, fromTypedArray, type Tensor } from '../../ops/tensor.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../usageErrors.js';
 
 /** Largest finite float32. */
 export const FLOAT32_MAX = 3.4028234663852886e38;

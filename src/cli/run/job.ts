@@ -12,17 +12,17 @@ import type { NeuronState } from '../../neurons/model.js';
 import { modelByName } from '../../neurons/registry.js';
 import { reshape, sizeOf, type Tensor } from '../../ops/tensor.js';
 import { layer } from '../../streams/layer.js';
-import { UsageError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { discretisationOption, isNirPath, openNirNetwork } from '../nir.js';
 import { checkDtIn, checkInDtype, checkParamsIn, firstNonFinite } from '../numbers.js';
 import { prepareOutputDir } from '../output.js';
+import { UsageError } from '../usageErrors.js';
 import { chartBytes, runCharts } from './charts.js';
 import { readJsonFile } from './files.js';
+import { planNetwork } from './networkPlan.js';
 import { pacer } from './pace.js';
-import { planNetwork } from './plan.js';
+import type { RunJobOptions, RunSummary } from './runTypes.js';
 import { openSource } from './source.js';
-import type { RunJobOptions, RunSummary } from './types.js';
 
 const checkLimits = (given: Partial<Limits> | undefined): Limits => {
   const limits = { ...DEFAULT_LIMITS, ...given };

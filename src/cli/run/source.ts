@@ -20,14 +20,14 @@ import { cochleaEnvelopes, monoSamples } from '../../ops/encoders/cochleaEnvelop
 import { SpikeflowError, show } from '../../ops/errors.js';
 import { fromTypedArray, type Tensor } from '../../ops/tensor.js';
 import { fromTensor } from '../../streams/fromTensor.js';
-import { UsageError } from '../errors.js';
 import { checkSteps } from '../limits.js';
 import { inputTensor } from '../simulate.js';
+import { UsageError } from '../usageErrors.js';
 import { openEvents } from './eventSource.js';
 import { fileSize, readJsonFile, sniff } from './files.js';
 import { checkedInput } from './input.js';
+import type { Source, SourceOptions } from './runTypes.js';
 import { checked, gated, stepGuard } from './streamGuards.js';
-import type { Source, SourceOptions } from './types.js';
 
 /** The formats `--format` accepts. */
 export const FORMATS = ['nmnist', 'evt2', 'evt3', 'dat', 'aedat2', 'aedat3', 'aedat4', 'jsonl', 'wav', 'csv', 'json'] as const;

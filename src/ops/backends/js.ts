@@ -12,7 +12,7 @@ import { matmulFor } from '../matmul.js';
 import { allocateOutput, allocateOutputs } from '../outputPool.js';
 import { spikeMatmulFor } from '../spikeMatmul.js';
 import { allocate, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
-import { compileUpdate } from '../update/js.js';
+import { compileUpdate } from '../update/lowerJs.js';
 import type { Backend, KernelConfig, LinearRequest, LinearResult, NeuronRunRequest, NeuronRunResult } from './backendRegistry.js';
 
 /** The `js` backend instance (always available, lowest priority for `auto`). */

@@ -9,7 +9,7 @@
  * @module
  */
 import { hoistInvariants } from '../update/hoist.js';
-import { compileUpdate } from '../update/js.js';
+import { compileUpdate } from '../update/lowerJs.js';
 import type { Backend, KernelConfig, PopulationRunRequest, PopulationRuntime } from './backendRegistry.js';
 
 /** Element offsets of a population's arrays in its buffer, and the buffer's length. */

@@ -18,5 +18,5 @@ export {
   type ThreadsOptions,
   type ThreadsPlan,
 } from './threads/plan.js';
-export { activeWorkers, allocateShared, terminateThreads } from './threads/pool.js';
 export { startThreads } from './threads/start.js';
+export { activeWorkers, allocateShared, terminateThreads } from './threads/workerPool.js';

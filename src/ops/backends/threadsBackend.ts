@@ -16,7 +16,7 @@ import { orThrow } from '../errors.js';
 import { allocateOutput, allocateOutputs } from '../outputPool.js';
 import { type DType, finiteTensor, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import type { NeuronUpdate } from '../update/ir.js';
-import { maskKey, type PerNeuronMask } from '../update/js.js';
+import { maskKey, type PerNeuronMask } from '../update/lowerJs.js';
 import {
   type Backend,
   type KernelConfig,

@@ -30,7 +30,7 @@ import {
   type TensorData,
 } from '../tensor.js';
 import type { NeuronUpdate } from '../update/ir.js';
-import { compileUpdate } from '../update/js.js';
+import { compileUpdate } from '../update/lowerJs.js';
 import { checkCount, checkOptions, rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
 
 /** Norse's surrogate-gradient methods; they shape gradients only, never the values computed here. */

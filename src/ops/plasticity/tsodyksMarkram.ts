@@ -27,7 +27,7 @@ import {
   type Tensor,
 } from '../tensor.js';
 import type { NeuronUpdate } from '../update/ir.js';
-import { compileUpdate } from '../update/js.js';
+import { compileUpdate } from '../update/lowerJs.js';
 import { checkOptions, rounderFor, type ScalarParamsInput, type ScalarParamsOf, scalarParameters } from '../validate.js';
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 import { type Expr, isBoolean, type NeuronUpdate, ref, type Stmt } from './ir.js';
-import type { PerNeuronMask } from './js.js';
+import type { PerNeuronMask } from './lowerJs.js';
 import { irOf } from './parse.js';
 import { printExpr, printStatements } from './print.js';
 

@@ -18,7 +18,7 @@ export {
   type Stmt,
   type UpdateIR,
 } from './ir.js';
-export { type CompiledUpdate, compileUpdate, type PerNeuronMask, type UpdateCall, updateSource } from './js.js';
+export { type CompiledUpdate, compileUpdate, type PerNeuronMask, type UpdateCall, updateSource } from './lowerJs.js';
 export { irOf, parseUpdate, UpdateSyntaxError } from './parse.js';
 export { printBody, printExpr, printStatements, type RoundingStyle } from './print.js';
 export { type Binding, printStraightLine, type StraightLine, straightLine } from './straight.js';

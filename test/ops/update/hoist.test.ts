@@ -10,7 +10,7 @@ import { populationUpdate } from '../../../src/networks/populationUpdate.js';
 import { models } from '../../../src/neurons/registry.js';
 import type { DType } from '../../../src/ops/tensor.js';
 import { hoistInvariants } from '../../../src/ops/update/hoist.js';
-import { compileUpdate } from '../../../src/ops/update/js.js';
+import { compileUpdate } from '../../../src/ops/update/lowerJs.js';
 
 /** A small seeded generator (xorshift32) for test values. */
 const rng = (seed: number) => {

@@ -11,13 +11,13 @@
 import { SpikeflowError } from '../../errors.js';
 import type { DType, TensorData } from '../../tensor.js';
 import type { NeuronUpdate } from '../../update/ir.js';
-import { type CompiledUpdate, maskKey, type PerNeuronMask, updateSource } from '../../update/js.js';
+import { type CompiledUpdate, maskKey, type PerNeuronMask, updateSource } from '../../update/lowerJs.js';
 import { compileWasmUpdate } from '../wasm/codegen.js';
 import { conditionKey } from '../wasm/specialize.js';
 import { createEngine, type EngineCall, type EngineSpec } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, planThreads, type ThreadsOptions, type ThreadsPlan } from './plan.js';
-import { type EngineEntry, isShared, MAX_WORKERS, poolOf, splitRanges } from './pool.js';
 import { stagesFresh } from './staging.js';
+import { type EngineEntry, isShared, MAX_WORKERS, poolOf, splitRanges } from './workerPool.js';
 
 /** An update compiled by {@link compileThreaded}: a {@link CompiledUpdate} that also tells its plan. */
 export interface ThreadedKernel extends CompiledUpdate {

@@ -1,6 +1,6 @@
 /**
  * The code every thread of the `threads` backend runs: {@link createEngine} compiles an update
- * (the `js` loop text of `src/ops/update/js.ts`, and the wasm SIMD module when there is one) and
+ * (the `js` loop text of `src/ops/update/lowerJs.ts`, and the wasm SIMD module when there is one) and
  * returns `runRange(call, lo, hi)`: neurons `[lo, hi)` of an {@link UpdateCall} over all `T`
  * steps. The wasm path copies tiles (a block of neurons × a few steps) into the module's memory,
  * runs them, and copies the results back; blocks keep the state in L1/L2 cache.
@@ -10,7 +10,7 @@
  * (`Math`, `WebAssembly`, typed arrays, `Function`).
  * @module
  */
-import type { UpdateCall } from '../../update/js.js';
+import type { UpdateCall } from '../../update/lowerJs.js';
 
 /** The wasm part of an engine: a module with its lane layout (see `src/ops/backends/wasm/`). */
 export interface EngineWasm {

@@ -8,7 +8,7 @@ import { linearTileWidth, linearWasmModule, tileWeights } from '../wasm/linear.j
 import { BLOCK_WIDTH, newEngineId } from './compile.js';
 import { createEngine, type EngineSpec, type LinearCall } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, type ThreadsOptions } from './plan.js';
-import { allocateShared, type EngineEntry, isShared, MAX_WORKERS, poolOf } from './pool.js';
+import { allocateShared, type EngineEntry, isShared, MAX_WORKERS, poolOf } from './workerPool.js';
 
 /**
  * A threaded linear map: `(x, rows, K, w, O, bias, out)` as `matmulInto` in `src/ops/matmul.ts`;

@@ -4,8 +4,8 @@
  */
 import { SpikeflowError, show } from '../../errors.js';
 import { hardwareThreads } from './plan.js';
-import { MAX_WORKERS, Pool, poolOf } from './pool.js';
 import { type WebPool, webThreadsAvailable } from './webPool.js';
+import { MAX_WORKERS, Pool, poolOf } from './workerPool.js';
 
 /**
  * Starts the workers of the `threads` backend, so that the following runs use them all.

@@ -29,13 +29,13 @@
 
 import type { DType } from '../../tensor.js';
 import type { NeuronUpdate, UpdateIR } from '../../update/ir.js';
-import type { PerNeuronMask } from '../../update/js.js';
-import { maskKey } from '../../update/js.js';
+import type { PerNeuronMask } from '../../update/lowerJs.js';
+import { maskKey } from '../../update/lowerJs.js';
 import { irOf } from '../../update/parse.js';
 import { F32, F64, f32x4, f64x2, HEADER, I32, name, op, section, uleb, V128, vecOf, type WasmModule } from './encoding.js';
 import { finiteFunction } from './finite.js';
-import { buildGraph, IMPORTED_MATH, Unsupported, type Val } from './graph.js';
 import { uniformConditions } from './specialize.js';
+import { buildGraph, IMPORTED_MATH, Unsupported, type Val } from './stepGraph.js';
 
 /** Why an update was not translated. */
 export interface WasmUpdateUnsupported {

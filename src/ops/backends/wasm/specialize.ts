@@ -18,9 +18,9 @@
 
 import type { DType } from '../../tensor.js';
 import type { NeuronUpdate } from '../../update/ir.js';
-import { maskKey, type PerNeuronMask } from '../../update/js.js';
+import { maskKey, type PerNeuronMask } from '../../update/lowerJs.js';
 import { irOf } from '../../update/parse.js';
-import { buildGraph, type Graph, Unsupported, type Val } from './graph.js';
+import { buildGraph, type Graph, Unsupported, type Val } from './stepGraph.js';
 
 /**
  * The uniform tests of the graph's non-uniform selections, each once, in depth-first order from

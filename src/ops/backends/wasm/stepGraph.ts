@@ -13,7 +13,7 @@
 
 import type { DType } from '../../tensor.js';
 import type { Expr, Stmt, UpdateIR } from '../../update/ir.js';
-import type { PerNeuronMask } from '../../update/js.js';
+import type { PerNeuronMask } from '../../update/lowerJs.js';
 import type { BinOp, CmpOp, UnOp } from './encoding.js';
 
 /** A numeric node. `pparam` is a per-neuron parameter (loaded per lane, like a state variable). */

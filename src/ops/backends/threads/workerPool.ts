@@ -6,7 +6,7 @@
  */
 import { SpikeflowError } from '../../errors.js';
 import type { DType, TensorData } from '../../tensor.js';
-import type { UpdateCall } from '../../update/js.js';
+import type { UpdateCall } from '../../update/lowerJs.js';
 import type { Engine, EngineSpec } from './engine.js';
 import { type WorkerThreads, workerThreads } from './plan.js';
 import { stageShared } from './staging.js';

@@ -10,7 +10,7 @@
 import { SpikeflowError, show } from '../ops/errors.js';
 import type { DType, Tensor } from '../ops/tensor.js';
 import { giveScratch } from './kernels/scratch.js';
-import type { LayerState, StateGrad, TrainableLayer } from './layer.js';
+import type { LayerState, StateGrad, TrainableLayer } from './trainableLayer.js';
 
 const split = <V>(rec: Readonly<Record<string, V>> | undefined, k: number): Record<string, V> | undefined => {
   if (rec === undefined) return undefined;

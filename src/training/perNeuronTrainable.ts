@@ -18,7 +18,7 @@
 import { SpikeflowError } from '../ops/errors.js';
 import type { SurrogateGradient } from '../ops/surrogates.js';
 import { allocate, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
-import type { BackwardResult, ForwardResult, LayerState, StateGrad } from './layer.js';
+import type { BackwardResult, ForwardResult, LayerState, StateGrad } from './trainableLayer.js';
 
 /** Per-feature constants of a layer: one `Float64Array` `[N]` per numeric parameter. */
 export type PerFeature = Readonly<Record<string, Float64Array>>;
@@ -217,7 +217,7 @@ const isTensor = (x: unknown): x is Tensor => x !== null && typeof x === 'object
  * @throws SpikeflowError for a parameter tensor that is not `[N]` / `[1, N]`, sizes that disagree,
  * an unknown name in `train`, or `train` without a size (`features` or a tensor parameter)
  */
-export const perNeuronLayer = (a: PerNeuronArgs): import('./layer.js').TrainableLayer => {
+export const perNeuronLayer = (a: PerNeuronArgs): import('./trainableLayer.js').TrainableLayer => {
   const where = 'trainable';
   const names = NUMERIC[a.kind];
   for (const t of a.train) {

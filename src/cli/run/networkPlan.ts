@@ -11,10 +11,10 @@ import { modelByName } from '../../neurons/registry.js';
 import { type Layer, linearLayer, neuron } from '../../neurons/sequential.js';
 import { buildNetwork, type NetworkSpec } from '../../neurons/sequentialJson.js';
 import { linearInit } from '../../ops/linear.js';
-import { UsageError } from '../errors.js';
 import { bytes, checkMemory, checkNeurons, checkSteps, checkWork, figure, type Limits } from '../limits.js';
 import type { NirNetwork } from '../nir.js';
 import { isSpikingNetworkJson, spikingNetworkLayers } from '../spikingNetwork.js';
+import { UsageError } from '../usageErrors.js';
 
 /** One layer of the run's network. */
 export interface RunLayer {
