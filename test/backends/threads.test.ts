@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lif, lifKernel } from '../src/neurons/lif.js';
-import { models } from '../src/neurons/registry.js';
-import { executionOf } from '../src/ops/backends/backendRegistry.js';
-import { poolOf } from '../src/ops/backends/threads/workerPool.js';
+import { lif, lifKernel } from '../../src/neurons/lif.js';
+import { models } from '../../src/neurons/registry.js';
+import { executionOf } from '../../src/ops/backends/backendRegistry.js';
+import { poolOf } from '../../src/ops/backends/threads/workerPool.js';
 import {
   activeWorkers,
   allocateShared,
@@ -13,14 +13,14 @@ import {
   compileThreadedLinear,
   planThreads,
   terminateThreads,
-} from '../src/ops/backends/threads.js';
-import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
-import { compileWasmKernel } from '../src/ops/backends/wasmSimd.js';
-import { SpikeflowError } from '../src/ops/errors.js';
-import { compileJs, type KernelCall, type NeuronKernel } from '../src/ops/kernel.js';
-import { matmulFor } from '../src/ops/matmul.js';
-import { type DType, fromTypedArray, type TensorData } from '../src/ops/tensor.js';
-import '../src/ops/backends/builtin.js';
+} from '../../src/ops/backends/threads.js';
+import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
+import { compileWasmKernel } from '../../src/ops/backends/wasmSimd.js';
+import { SpikeflowError } from '../../src/ops/errors.js';
+import { compileJs, type KernelCall, type NeuronKernel } from '../../src/ops/kernel.js';
+import { matmulFor } from '../../src/ops/matmul.js';
+import { type DType, fromTypedArray, type TensorData } from '../../src/ops/tensor.js';
+import '../../src/ops/backends/builtin.js';
 
 // LIF kernel parameters in kernel order: tauSynInv, tauMemInv, vLeak, vTh, vReset, resetMode, scheme, currentInput.
 const lifParams = (dtype: DType) => [200, 100, 0, 1, 0, 0, 0, 0].map(dtype === 'float32' ? Math.fround : (v: number) => v);
@@ -377,9 +377,9 @@ describe('threads backend', () => {
   });
 
   it('runs LIF → Linear → LI with the threads linear map as js does', async () => {
-    const { linear, linearInit } = await import('../src/ops/linear.js');
-    const { sequential, neuron, stateless } = await import('../src/neurons/sequential.js');
-    const { li } = await import('../src/neurons/li.js');
+    const { linear, linearInit } = await import('../../src/ops/linear.js');
+    const { sequential, neuron, stateless } = await import('../../src/neurons/sequential.js');
+    const { li } = await import('../../src/neurons/li.js');
     const w = linearInit(300, 30, { seed: 3, dtype: 'float64' });
     const x = fromTypedArray(
       new Float64Array(20 * 300).map((_, j) => (j % 11) / 12),
@@ -410,7 +410,7 @@ describe('threads backend', () => {
 
 describe('worker lifetime', () => {
   it('releases the shared buffers of finished runs (workers collect their handles)', () => {
-    const root = fileURLToPath(new URL('..', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
     // Eight runs whose outputs are 48 MB each; only the input and the outputs still referenced may stay.
     const program = `
       import { compileThreaded, allocateShared, terminateThreads } from './src/ops/backends/threads.ts';
@@ -484,7 +484,7 @@ describe('worker lifetime', () => {
   });
 
   it('never keeps a process alive: a program that used threads and never terminated them exits', () => {
-    const root = fileURLToPath(new URL('..', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
     const program = `
       import { compileThreaded, activeWorkers } from './src/ops/backends/threads.ts';
       import { lifKernel } from './src/neurons/lif.ts';

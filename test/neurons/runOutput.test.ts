@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { li } from '../src/neurons/li.js';
-import { lif } from '../src/neurons/lif.js';
+import { li } from '../../src/neurons/li.js';
+import { lif } from '../../src/neurons/lif.js';
 import {
   type Backend,
   executionOf,
@@ -8,12 +8,12 @@ import {
   type NeuronRunRequest,
   registerBackend,
   registerKernel,
-} from '../src/ops/backends/backendRegistry.js';
-import { jsNeuronRun } from '../src/ops/backends/js.js';
-import { terminateThreads } from '../src/ops/backends/threads.js';
-import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
-import { allocate, allocateShared, SHARED_FROM_BYTES, sharedTensor, type Tensor, type TensorData } from '../src/ops/tensor.js';
-import '../src/ops/backends/builtin.js';
+} from '../../src/ops/backends/backendRegistry.js';
+import { jsNeuronRun } from '../../src/ops/backends/js.js';
+import { terminateThreads } from '../../src/ops/backends/threads.js';
+import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
+import { allocate, allocateShared, SHARED_FROM_BYTES, sharedTensor, type Tensor, type TensorData } from '../../src/ops/tensor.js';
+import '../../src/ops/backends/builtin.js';
 
 afterAll(() => terminateThreads());
 

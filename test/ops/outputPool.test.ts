@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allocateOutput, configureOutputPool, outputPoolStats, releaseOutputPool } from '../src/ops/outputPool.js';
-import { SHARED_FROM_BYTES } from '../src/ops/tensor.js';
+import { allocateOutput, configureOutputPool, outputPoolStats, releaseOutputPool } from '../../src/ops/outputPool.js';
+import { SHARED_FROM_BYTES } from '../../src/ops/tensor.js';
 
 const initial = outputPoolStats();
 afterEach(() => {
@@ -59,7 +59,7 @@ describe('allocateOutput', () => {
 
 describe('recycling (child process with --expose-gc)', () => {
   it('recycles dropped outputs and never writes one the caller holds (view or buffer), bit-identical results', () => {
-    const root = fileURLToPath(new URL('..', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
     const program = `
       import './src/ops/backends/builtin.ts';
       import { createThreadsBackend } from './src/ops/backends/threadsBackend.ts';
