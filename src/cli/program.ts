@@ -251,11 +251,6 @@ export const buildProgram = (io: Io): Command => {
 };
 
 /**
- * Runs the CLI with `argv` (without `node` and the script) and returns the exit code: 0 ok, 2 bad
- * arguments or input (the message goes to stderr), 1 a bug in spikeflow (with a request to report
- * it). Never throws.
- */
-/**
  * Reports a mistyped long option before commander's check of required options, which runs first and
  * would otherwise hide it (`simulate --modle LIF` said "required option '--model' not specified").
  * Tokens after `--` and values of options that take one are not options.
@@ -272,13 +267,18 @@ const unknownOptionsFirst = (program: Command, argv: readonly string[]): void =>
     if (token === '--') return;
     if (!token.startsWith('--')) continue;
     const name = token.split('=')[0] as string;
-    const option = known.find((o) => o.long === name || (o.negate && o.long === name));
+    const option = known.find((o) => o.long === name);
     // commander's own message and suggestion ("Did you mean …?"); the method is not in its typings
     if (option === undefined && !isHelp(name)) (cmd as unknown as { unknownOption(flag: string): never }).unknownOption(token);
     if (option !== undefined && (option.required || option.optional) && !token.includes('=')) k++;
   }
 };
 
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code: 0 ok, 2 bad
+ * arguments or input (the message goes to stderr), 1 a bug in spikeflow (with a request to report
+ * it). Never throws.
+ */
 export const main = async (argv: readonly string[], io: Io): Promise<number> => {
   try {
     const program = buildProgram(io);
