@@ -84,7 +84,7 @@ export const runTrain = (
   const perEpoch: number[] = [];
   log(
     `MNIST: ${o.trainSize} train / ${o.testSize} test digits (seed ${o.seed}), ${o.encoding} encoding, T = ${o.steps}, ` +
-      `784 → Linear → LIF(${o.hidden}) → Linear → LI(10), Adam lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs` +
+      `784 → Linear → LIF(${o.hidden}) → Linear → LI(10), Adam lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epoch${o.epochs === 1 ? '' : 's'}` +
       `${o.shift > 0 ? `, training digits shifted by up to ${o.shift} px` : ''}\n`,
   );
   return new Promise((resolve, reject) => {
