@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/program.js';
-import { type RunSummary, runJob } from '../../src/cli/run/index.js';
+import { formatRunSummary, type RunSummary, runJob } from '../../src/cli/run/index.js';
+
 import { loadTrace } from '../golden.js';
 
 const shared = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
@@ -24,6 +25,8 @@ describe('spikeflow run', () => {
     expect(code).toBe(0);
     const s = summaryOf(out);
     expect(s.kind).toBe('demo');
+    expect(s.network).toBeNull();
+    expect(stdout.split('\n')[0]).toBe('spikeflow run — built-in demo input (demo)');
     expect(s.steps).toBe(2000);
     expect(s.simulatedSeconds).toBeCloseTo(2, 12);
     expect(s.layers.map((l) => [l.name, l.size])).toEqual([
@@ -74,6 +77,9 @@ describe('spikeflow run', () => {
       ['LI', 5],
     ]);
     expect(s.steps).toBe(50);
+    // the summary and its header name the network file, not only the input
+    expect(s.network).toBe(net);
+    expect(formatRunSummary(s).split('\n')[0]).toBe(`spikeflow run — ${input} (currents) through ${net}`);
   });
 
   it('runs a CSV time series: one row per step, the time column first', async () => {

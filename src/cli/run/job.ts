@@ -205,6 +205,7 @@ const execute = async (
   const neuronSteps = probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined || p.spiking ? p.size * steps : 0), 0);
   const summary: RunSummary = {
     input: options.input ?? null,
+    network: options.network ?? null,
     kind: source.kind,
     steps,
     dt,
@@ -228,7 +229,7 @@ const execute = async (
 /** The summary as text, as `spikeflow run` prints it. */
 export const formatRunSummary = (s: RunSummary): string => {
   const lines = [
-    `spikeflow run — ${s.input ?? 'built-in demo'} (${s.kind})`,
+    `spikeflow run — ${s.input ?? 'built-in demo input'} (${s.kind})${s.network === null ? '' : ` through ${s.network}`}`,
     `  steps: ${s.steps} (dt ${s.dt * 1000} ms, ${s.simulatedSeconds.toFixed(3)} s simulated)`,
     ...s.layers.map(
       (l) =>

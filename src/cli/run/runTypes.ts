@@ -51,6 +51,8 @@ export interface LayerSummary {
 /** What `spikeflow run` reports (also written to `summary.json`). */
 export interface RunSummary {
   readonly input: string | null;
+  /** The `--network` file the input ran through (JSON or NIR), or null for the default network. */
+  readonly network: string | null;
   readonly kind: 'demo' | 'events' | 'audio' | 'timeseries' | 'currents';
   readonly steps: number;
   readonly dt: number;
