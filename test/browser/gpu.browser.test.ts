@@ -14,15 +14,14 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { distance, type GoldenCase, goldenCases, TOLERANCE } from '../backends/cases.js';
 import { loadTrace } from '../golden.js';
-import { chromiumMissing, findChromium, launchChromium, SWIFTSHADER_ARGS } from './chromium.js';
+import { openBundledPage, pageCaller } from './bundle.js';
+import { chromiumMissing, findChromium } from './chromium.js';
 import type { PageCase } from './gpu.page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 
 const chromiumPath = findChromium();
 
@@ -32,42 +31,16 @@ let page: Page | undefined;
 /** The page, or: fail under CI, else mark the test as not run. */
 const pageOr = (ctx: TestContext): Page => page ?? chromiumMissing(ctx, 'gpu backend browser test');
 
-const bundle = async (): Promise<string> => {
-  const result = await build({
-    configFile: false,
-    root,
-    logLevel: 'silent',
-    build: {
-      write: false,
-      minify: false,
-      lib: { entry: join(here, 'gpu.page.ts'), formats: ['iife'], name: 'spikeflowGpuPage', fileName: 'page' },
-    },
-  });
-  const output = (Array.isArray(result) ? result[0] : result) as { output: { type: string; code?: string }[] };
-  const chunk = output.output.find((o) => o.type === 'chunk');
-  if (chunk?.code === undefined) throw new Error('vite produced no page bundle');
-  return chunk.code;
-};
-
 beforeAll(async () => {
   if (chromiumPath === undefined) return;
-  const code = await bundle();
-  browser = await launchChromium(SWIFTSHADER_ARGS, chromiumPath);
-  page = await browser.newPage();
-  await page.setContent('<!doctype html><html><body></body></html>');
-  await page.addScriptTag({ content: code });
+  ({ browser, page } = await openBundledPage(join(here, 'gpu.page.ts'), 'spikeflowTest', chromiumPath));
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
 });
 
-type Api = Record<string, (...a: unknown[]) => unknown>;
-const call = <R>(p: Page, fn: string, ...args: unknown[]): Promise<R> =>
-  p.evaluate(([name, a]) => (globalThis as unknown as { spikeflowTest: Api }).spikeflowTest[name as string]?.(...(a as unknown[])), [
-    fn,
-    args,
-  ] as const) as Promise<R>;
+const call = pageCaller('spikeflowTest');
 
 const pageCase = (c: GoldenCase): PageCase => ({ model: c.trace.model, params: c.params, input: c.trace.input, dt: c.trace.dt });
 

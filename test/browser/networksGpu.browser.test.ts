@@ -9,13 +9,12 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { chromiumMissing, findChromium, launchChromium, SWIFTSHADER_ARGS } from './chromium.js';
+import { openBundledPage, pageCaller } from './bundle.js';
+import { chromiumMissing, findChromium } from './chromium.js';
 import type { NetworkPageRun } from './networksGpu.page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const chromiumPath = findChromium();
 
 let browser: Browser | undefined;
@@ -25,37 +24,14 @@ const pageOr = (ctx: TestContext): Page => page ?? chromiumMissing(ctx, 'network
 
 beforeAll(async () => {
   if (chromiumPath === undefined) return;
-  const result = await build({
-    configFile: false,
-    root,
-    logLevel: 'silent',
-    build: {
-      write: false,
-      minify: false,
-      lib: { entry: join(here, 'networksGpu.page.ts'), formats: ['iife'], name: 'spikeflowNetworksPage', fileName: 'page' },
-    },
-  });
-  const output = (Array.isArray(result) ? result[0] : result) as { output: { type: string; code?: string }[] };
-  const code = output.output.find((o) => o.type === 'chunk')?.code;
-  if (code === undefined) throw new Error('vite produced no page bundle');
-  browser = await launchChromium(SWIFTSHADER_ARGS, chromiumPath);
-  page = await browser.newPage();
-  await page.setContent('<!doctype html><html><body></body></html>');
-  await page.addScriptTag({ content: code });
+  ({ browser, page } = await openBundledPage(join(here, 'networksGpu.page.ts'), 'spikeflowNetworks', chromiumPath));
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
 });
 
-const call = <R>(p: Page, fn: string, ...args: unknown[]): Promise<R> =>
-  p.evaluate(
-    ([name, a]) =>
-      (globalThis as unknown as { spikeflowNetworks: Record<string, (...x: unknown[]) => unknown> }).spikeflowNetworks[name as string]?.(
-        ...(a as unknown[]),
-      ),
-    [fn, args] as const,
-  ) as Promise<R>;
+const call = pageCaller('spikeflowNetworks');
 
 /** Largest |gpu − js| over every state array, relative to max(1, |js|). */
 const worst = (a: NetworkPageRun, b: NetworkPageRun): number => {

@@ -11,15 +11,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { readNirFile } from '../../src/nir/hdf5.js';
 import { toPlain } from '../nir/backendGraphs.js';
-import { chromiumMissing, findChromium, launchChromium, SWIFTSHADER_ARGS } from './chromium.js';
+import { openBundledPage, pageCaller } from './bundle.js';
+import { chromiumMissing, findChromium } from './chromium.js';
 import type { NirPageRun } from './nirGpu.page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const chromiumPath = findChromium();
 
 let browser: Browser | undefined;
@@ -29,35 +28,14 @@ const pageOr = (ctx: TestContext): Page => page ?? chromiumMissing(ctx, 'NIR gpu
 
 beforeAll(async () => {
   if (chromiumPath === undefined) return;
-  const result = await build({
-    configFile: false,
-    root,
-    logLevel: 'silent',
-    build: {
-      write: false,
-      minify: false,
-      lib: { entry: join(here, 'nirGpu.page.ts'), formats: ['iife'], name: 'spikeflowNirPage', fileName: 'page' },
-    },
-  });
-  const output = (Array.isArray(result) ? result[0] : result) as { output: { type: string; code?: string }[] };
-  const code = output.output.find((o) => o.type === 'chunk')?.code;
-  if (code === undefined) throw new Error('vite produced no page bundle');
-  browser = await launchChromium(SWIFTSHADER_ARGS, chromiumPath);
-  page = await browser.newPage();
-  await page.setContent('<!doctype html><html><body></body></html>');
-  await page.addScriptTag({ content: code });
+  ({ browser, page } = await openBundledPage(join(here, 'nirGpu.page.ts'), 'spikeflowNir', chromiumPath));
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
 });
 
-type Api = Record<string, (...a: unknown[]) => unknown>;
-const call = <R>(p: Page, fn: string, ...args: unknown[]): Promise<R> =>
-  p.evaluate(([name, a]) => (globalThis as unknown as { spikeflowNir: Api }).spikeflowNir[name as string]?.(...(a as unknown[])), [
-    fn,
-    args,
-  ] as const) as Promise<R>;
+const call = pageCaller('spikeflowNir');
 
 const spiking = new Set(['CubaLIF', 'LIF', 'IF', 'Threshold']);
 const backendRun = new Set(['CubaLIF', 'CubaLI', 'LIF', 'LI', 'IF', 'I', 'Affine', 'Linear', 'Conv1d', 'Conv2d', 'SumPool2d', 'AvgPool2d']);
