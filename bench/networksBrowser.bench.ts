@@ -15,8 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Page } from 'playwright-core';
-import { iifeBundle } from '../test/browser/bundle.js';
+import { iifeBundle, pageCaller } from '../test/browser/bundle.js';
 import { CHROMIUM_MISSING, findChromium, launchChromium, SWIFTSHADER_ARGS } from '../test/browser/chromium.js';
 import type { NetworkMeasurement } from './networksBrowser.page.js';
 
@@ -42,16 +41,7 @@ if (chromiumPath === undefined) {
 }
 const code = await iifeBundle(join(here, 'networksBrowser.page.ts'), 'spikeflowNetworksBench');
 const browser = await launchChromium(SWIFTSHADER_ARGS, chromiumPath);
-const api = <R>(page: Page, fn: string, ...a: unknown[]): Promise<R> =>
-  page.evaluate(
-    ([f, x]) =>
-      (
-        (globalThis as unknown as { spikeflowNetworksBench: Record<string, (...b: unknown[]) => unknown> }).spikeflowNetworksBench[
-          f as string
-        ] as (...b: unknown[]) => unknown
-      )(...(x as unknown[])),
-    [fn, a] as const,
-  ) as Promise<R>;
+const api = pageCaller('spikeflowNetworksBench');
 
 console.log(`spikeflow networks browser bench, ${new Date().toISOString()}`);
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average before: ${load()}`);
