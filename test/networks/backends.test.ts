@@ -1,22 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { cobaPerNeuron } from './fixtures.js';
 import '../../src/threads.js';
 import {
   brunelNetwork,
   cobaNetwork,
-  conductancePort,
   cubaNetwork,
-  currentDrive,
   currentPort,
   fixedProbability,
   type NetworkChunk,
   type NetworkState,
-  normalDist,
   pointLif,
   population,
   projection,
   type SpikingNetwork,
   spikingNetwork,
-  uniformDist,
 } from '../../src/networks/index.js';
 
 const bits = (s: NetworkState) =>
@@ -65,25 +62,7 @@ describe('networks on js and threads (WebAssembly SIMD) give the same bits', () 
   });
 
   it('COBA with per-neuron thresholds and leak, and an external current', () => {
-    const make = (backend: string) =>
-      spikingNetwork({
-        dt: 1e-4,
-        seed: 5,
-        backend,
-        populations: {
-          P: population(pointLif, 301, {
-            params: { tauMemInv: 50, vLeak: normalDist(-60, 1), vTh: normalDist(-50, 1), vReset: -60 },
-            init: { v: normalDist(-55, 5), ge: normalDist(4, 1.5), gi: normalDist(20, 12) },
-            refractory: 0.005,
-            ports: { ge: conductancePort(0.005, 0), gi: conductancePort(0.01, -80) },
-          }),
-        },
-        projections: [
-          projection('P', 'P', { connect: fixedProbability(0.1), port: 'ge', weight: normalDist(0.6, 0.1), delay: uniformDist(0, 0.003) }),
-          projection('P', 'P', { connect: fixedProbability(0.05), port: 'gi', weight: 3 }),
-        ],
-        drives: [currentDrive('P', (t: number) => 12 + 5 * Math.sin(2 * Math.PI * 10 * t))],
-      });
+    const make = (backend: string) => cobaPerNeuron(301, backend);
     const { a1, a2 } = sameOnBoth(make, 900);
     expect((a1.spikes.P?.i.length ?? 0) + (a2.spikes.P?.i.length ?? 0)).toBeGreaterThan(100);
   });

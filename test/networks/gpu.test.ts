@@ -7,14 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   brunelNetwork,
-  conductancePort,
   cubaNetwork,
   currentDrive,
   currentPort,
   fixedProbability,
   type NetworkChunk,
   type NetworkState,
-  normalDist,
   pointLif,
   poissonDrive,
   population,
@@ -27,6 +25,7 @@ import {
 import { registerBackend, registerKernel, unregisterBackend } from '../../src/ops/backends/backendRegistry.js';
 import { createGpuBackend, gpuPopulationRun } from '../../src/ops/backends/gpu.js';
 import { fromTypedArray } from '../../src/ops/tensor.js';
+import { cobaPerNeuron } from './fixtures.js';
 import '../../src/ops/backends/gpuBackend.js';
 import { jsPopulationRun } from '../../src/ops/backends/population.js';
 
@@ -89,25 +88,7 @@ describe('networks on gpu.js (cpu mode) give the bits of the js backend', () => 
   });
 
   it('COBA: per-neuron thresholds and leak, per-synapse weights and delays, a time-varying current', () => {
-    const make = (backend: string | typeof gpu) =>
-      spikingNetwork({
-        dt: 1e-4,
-        seed: 5,
-        backend,
-        populations: {
-          P: population(pointLif, 101, {
-            params: { tauMemInv: 50, vLeak: normalDist(-60, 1), vTh: normalDist(-50, 1), vReset: -60 },
-            init: { v: normalDist(-55, 5), ge: normalDist(4, 1.5), gi: normalDist(20, 12) },
-            refractory: 0.005,
-            ports: { ge: conductancePort(0.005, 0), gi: conductancePort(0.01, -80) },
-          }),
-        },
-        projections: [
-          projection('P', 'P', { connect: fixedProbability(0.1), port: 'ge', weight: normalDist(0.6, 0.1), delay: uniformDist(0, 0.003) }),
-          projection('P', 'P', { connect: fixedProbability(0.05), port: 'gi', weight: 3 }),
-        ],
-        drives: [currentDrive('P', (t: number) => 12 + 5 * Math.sin(2 * Math.PI * 10 * t))],
-      });
+    const make = (backend: string | typeof gpu) => cobaPerNeuron(101, backend);
     const { a1, a2 } = sameOnGpu(make, 300);
     expect((a1.spikes.P?.i.length ?? 0) + (a2.spikes.P?.i.length ?? 0)).toBeGreaterThan(30);
   });
