@@ -78,6 +78,11 @@ type WasmExports = { run: (...args: number[]) => number; finite: (p: number, n: 
  */
 export interface EngineCall extends UpdateCall {
   readonly nonFinite?: Int32Array | undefined;
+  /**
+   * Run the steps from the last to the first (`T − 1, …, 0`; backpropagation through time): step
+   * `t` still reads and writes row `t` of every per-step array. Default false.
+   */
+  readonly reverse?: boolean | undefined;
 }
 
 /** Compiles an engine (see the module docs). Self-contained: workers evaluate its text. */
@@ -147,8 +152,24 @@ export function createEngine(spec: EngineSpec): Engine {
     return {
       kind: 'js',
       runRange(c, lo, hi) {
-        const call = c as UpdateCall;
-        js({ ...call, lo, hi });
+        const call = c as EngineCall;
+        if (call.reverse !== true) {
+          js({ ...call, lo, hi });
+          return;
+        }
+        const M = call.M;
+        const row = (a: Floats, t: number) => a.subarray(t * M, (t + 1) * M);
+        for (let t = call.T - 1; t >= 0; t--) {
+          js({
+            ...call,
+            T: 1,
+            inputs: call.inputs.map((a) => row(a as Floats, t)),
+            out: row(call.out as Floats, t),
+            record: call.record?.map((a) => row(a as Floats, t)),
+            lo,
+            hi,
+          });
+        }
       },
     };
   }
@@ -170,6 +191,8 @@ export function createEngine(spec: EngineSpec): Engine {
       const T = call.T;
       const M = call.M;
       if (hi <= lo || T === 0) return;
+      // Reversed runs: tile row r is step T − 1 − (t0 + r), so rows are copied one at a time.
+      const rev = call.reverse === true;
       const flag = call.nonFinite;
       const ins = call.inputs;
       const out = call.out;
@@ -226,11 +249,11 @@ export function createEngine(spec: EngineSpec): Engine {
         args[2] = wdt * E;
         for (let t0 = 0; t0 < T; t0 += tb) {
           const rows = Math.min(tb, T - t0);
-          if (wdt === M) {
+          if (wdt === M && !rev) {
             for (let j = 0; j < nIn; j++) view.set((ins[j] as Floats).subarray(t0 * M, (t0 + rows) * M), inOff[j] as number);
           } else {
             for (let t = 0; t < rows; t++) {
-              const src = (t0 + t) * M + n0;
+              const src = (rev ? T - 1 - t0 - t : t0 + t) * M + n0;
               for (let j = 0; j < nIn; j++) view.set((ins[j] as Floats).subarray(src, src + wdt), (inOff[j] as number) + t * wdt);
             }
           }
@@ -250,13 +273,13 @@ export function createEngine(spec: EngineSpec): Engine {
           }
           args[0] = rows;
           run.apply(null, args);
-          if (wdt === M) {
+          if (wdt === M && !rev) {
             out.set(view.subarray(outOff, outOff + rows * M), t0 * M);
             for (let j = 0; j < nRec; j++)
               (rec[j] as Floats).set(view.subarray(recOff[j] as number, (recOff[j] as number) + rows * M), t0 * M);
           } else {
             for (let t = 0; t < rows; t++) {
-              const dst = (t0 + t) * M + n0;
+              const dst = (rev ? T - 1 - t0 - t : t0 + t) * M + n0;
               out.set(view.subarray(outOff + t * wdt, outOff + (t + 1) * wdt), dst);
               for (let j = 0; j < nRec; j++) {
                 const r0 = (recOff[j] as number) + t * wdt;
