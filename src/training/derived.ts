@@ -126,7 +126,19 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
   const nIn = P.nIn;
   const stateNames = model.stateNames as readonly string[];
   const n0 = rec ? (n as number) : (pnN ?? 1);
-  const init = model.initialState([1, n0], p) as Record<string, Tensor>;
+  const train = options.train ?? [];
+  // The initial state from the parameters' current values (trained ones included, without their
+  // gradient: Norse's `initial_state` reads `p.v_th.detach()`, …).
+  const init = (): Record<string, Tensor> =>
+    model.initialState(
+      [1, n0],
+      (train.length === 0
+        ? p
+        : {
+            ...p,
+            ...Object.fromEntries(train.map((k) => [k, fromTypedArray(Float64Array.from(params[k] as Float64Array), [n0])])),
+          }) as ParamsInput<P>,
+    ) as Record<string, Tensor>;
   const outFeatures = (inF: number): number => {
     if (rec && inF !== nIn) throw new SpikeflowError(model.name, 'input', `input must have ${nIn} features, received ${inF}`);
     if (!rec && pnN !== undefined && inF !== pnN)
@@ -159,8 +171,9 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
     outFeatures,
     initialState: (batch, inF, dtype) => {
       const s: Record<string, TensorData> = {};
+      const s0 = init();
       for (const name of stateNames) {
-        const d = init[name]?.data as TensorData;
+        const d = s0[name]?.data as TensorData;
         s[name] = allocate(dtype, batch * outFeatures(inF)).map((_, k) => d[k % n0] as number);
       }
       return s;

@@ -67,7 +67,8 @@ export interface TrainableOptions {
   /**
    * Where the backward pass comes from: `handWritten` (the default for {@link TRAINABLE_MODELS}:
    * fast loops and kernels, `neuronBackward.ts`) or `derived` (the default for every other model,
-   * e.g. one made with `defineModel`: differentiated from the model's update text, `derived.ts`;
+   * e.g. one made with `defineModel`, and wherever `backend` is given or `train` names parameters
+   * of a model other than the feed-forward LIF and LI: differentiated from the model's update text, `derived.ts`;
    * scalar or per-neuron `[N]` parameters, any integration the update implements). Both give the same gradients
    * for the built-in models (`test/training/derived.test.ts`).
    */
@@ -131,7 +132,11 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     throw new SpikeflowError(where, 'model', `model must be a neuron model with an update (e.g. lif), received ${show(model)}`);
   }
   checkOptions(where, options, ['paramGrads', 'kernel', 'train', 'features', 'adjoint', 'backend']);
-  const adjoint = options.adjoint ?? (handWrittenKind(model) === undefined ? 'derived' : 'handWritten');
+  // Derived adjoints by default where the hand-written ones cannot serve: other models, a backend
+  // chosen, neuron parameters trained in a model other than the feed-forward LIF and LI.
+  const hw = handWrittenKind(model);
+  const trainsOther = (options.train?.length ?? 0) > 0 && ((hw !== 'lif' && hw !== 'li') || model.recurrent);
+  const adjoint = options.adjoint ?? (hw === undefined || options.backend !== undefined || trainsOther ? 'derived' : 'handWritten');
   if (adjoint !== 'derived' && adjoint !== 'handWritten')
     throw new SpikeflowError(where, 'options.adjoint', `options.adjoint must be "handWritten" or "derived", received ${show(adjoint)}`);
   if (adjoint === 'derived') {
@@ -148,7 +153,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     throw new SpikeflowError(
       where,
       'options.backend',
-      'options.backend needs options.adjoint "derived" (the hand-written adjoints choose with options.kernel)',
+      'options.backend is for the derived adjoints (the hand-written ones choose with options.kernel), received it with options.adjoint "handWritten"',
     );
   const kind = handWrittenKind(model);
   if (kind === undefined)
