@@ -33,6 +33,7 @@ import { allocate, allocateShared, type DType, dtypeOf, fromTypedArray, type Ten
 import type { UpdateCall } from '../ops/update/lowerJs.js';
 import { derivedParams } from './derivedParams.js';
 import { reverseUpdate } from './derivedStep.js';
+import { takeScratch } from './kernels/scratch.js';
 import { checkInput, checkState } from './neuronTape.js';
 import { recurrentSpikeGrad, recurrentWeightGrads } from './recurrentGrad.js';
 import type { BackwardResult, LayerState, TrainableLayer } from './trainableLayer.js';
@@ -75,6 +76,8 @@ interface DerivedTape {
   readonly record: readonly TensorData[];
   readonly out: TensorData;
   readonly s0: LayerState;
+  /** `done`: a backward pass ran over this tape; `recycled`: its buffers went to a later forward pass. */
+  readonly use: { done: boolean; recycled: boolean };
 }
 
 const where = 'trainable';
@@ -163,6 +166,18 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
   // Arrays the runs read and write live in shared memory unless the backend is `js` (threads then need no copies).
   const shared = (): boolean => (typeof backend === 'string' ? backend : backend.name) !== 'js';
   const alloc = (dtype: DType, length: number): TensorData => (shared() ? allocateShared(dtype, length) : allocate(dtype, length));
+  // The tapes' buffers, reused once a backward pass has run over their tape: a fresh buffer costs a
+  // page fault per page on its first write (in every thread that writes it), more than the
+  // arithmetic (LIF fwd+bwd at N = 1e4, T = 100 on threads: ~300 ms with fresh buffers).
+  const free = new Map<string, TensorData[]>();
+  const take = (dtype: DType, length: number): TensorData => free.get(`${dtype}:${length}`)?.pop() ?? alloc(dtype, length);
+  const give = (a: TensorData): void => {
+    const k = `${a instanceof Float64Array ? 'float64' : 'float32'}:${a.length}`;
+    const list = free.get(k) ?? [];
+    if (list.length < 4) list.push(a);
+    free.set(k, list);
+  };
+  let last: DerivedTape | undefined;
   const layer: TrainableLayer = {
     name: model.name,
     params,
@@ -180,6 +195,11 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
     },
     forward: (xs, state, fo) => {
       const [T, B, F] = checkInput(model.name, xs);
+      if (last?.use.done === true && !last.use.recycled) {
+        last.use.recycled = true;
+        for (const a of last.record) give(a);
+        if (rec) for (const a of last.inputs) give(a);
+      }
       const N = outFeatures(F);
       const BN = B * N;
       const dtype = dtypeOf(xs);
@@ -194,7 +214,7 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       // Row 0 the initial state, row t + 1 the state after step t: rows 0 … T − 1 are the states
       // before each step, which the backward pass reads.
       const record = update.state.map((name) => {
-        const a = alloc(dtype, (T + 1) * BN);
+        const a = take(dtype, (T + 1) * BN);
         a.set(s0[name] as TensorData);
         return a;
       });
@@ -216,8 +236,8 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
         inputs = [xs.data];
         call({ T, inputs, out, record: after });
       } else {
-        const xa = alloc(dtype, T * BN);
-        const xb = alloc(dtype, T * BN);
+        const xa = take(dtype, T * BN);
+        const xb = take(dtype, T * BN);
         matmulInto(xs.data, T * B, F, params.inputWeights as Float64Array, N, undefined, xa);
         const z = (s0.z as TensorData).slice();
         for (let t = 0; t < T; t++) {
@@ -235,13 +255,24 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
         final[name] = st[j] as TensorData;
       });
       if (rec) final.z = out.slice((T - 1) * BN, T * BN);
-      const tape: DerivedTape | undefined = fo?.tape === false ? undefined : { T, B, N, nIn: F, xs: xs.data, inputs, record, out, s0 };
+      const tape: DerivedTape | undefined =
+        fo?.tape === false ? undefined : { T, B, N, nIn: F, xs: xs.data, inputs, record, out, s0, use: { done: false, recycled: false } };
+      if (tape === undefined) {
+        for (const a of record) give(a);
+        if (rec) for (const a of inputs) give(a);
+      } else last = tape;
       return { out: fromTypedArray(out, [T, B, N]), state: final, tape };
     },
     backward: (tapeIn, gOut, gState, needInput = true): BackwardResult => {
       const tape = tapeIn as DerivedTape;
       if (tape === undefined || tape === null || typeof tape !== 'object' || !('record' in tape))
         throw new SpikeflowError(`${model.name}.backward`, 'tape', 'tape must come from forward(..., { tape: true })');
+      if (tape.use.recycled)
+        throw new SpikeflowError(
+          `${model.name}.backward`,
+          'tape',
+          'this tape was used by a backward pass and its buffers went to a later forward pass (run backward once per forward)',
+        );
       const { T, B, N, s0, record } = tape;
       const BN = B * N;
       if (gOut.length !== T * BN)
@@ -267,12 +298,21 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       if (!rec) {
         let g = gOut;
         if (shared() && typeof SharedArrayBuffer !== 'undefined' && !(g.buffer instanceof SharedArrayBuffer)) {
-          g = allocateShared('float64', gOut.length) as Float64Array;
+          g = take('float64', gOut.length) as Float64Array;
           g.set(gOut);
         }
-        const gx = alloc('float64', T * BN) as Float64Array;
-        call({ T, inputs: [tape.inputs[0] as TensorData, ...before, g], out: gx });
-        gIn = [needInput ? gx : undefined];
+        // ∂input into a reused buffer of the layer, then (when asked for) into a scratch buffer the
+        // caller owns (`kernels/scratch.ts`; a sequence gives it back)
+        const gr = take('float64', T * BN) as Float64Array;
+        call({ T, inputs: [tape.inputs[0] as TensorData, ...before, g], out: gr });
+        if (g !== gOut) give(g);
+        let gx: Float64Array | undefined;
+        if (needInput) {
+          gx = takeScratch('float64', T * BN);
+          gx.set(gr);
+        }
+        give(gr);
+        gIn = [gx];
       } else {
         gIn = update.inputs.map(() => new Float64Array(T * BN));
         const gO = new Float64Array(BN);
@@ -287,6 +327,7 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
           recurrentSpikeGrad(gIn[1] as Float64Array, o, B, N, params.recurrentWeights as Float64Array, gzNext);
         }
       }
+      tape.use.done = true;
       trained.forEach((k, m) => {
         const g = grads[k] as Float64Array;
         const a = acc[m] as Float64Array;

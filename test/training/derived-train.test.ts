@@ -208,6 +208,16 @@ describe('options.train with derived gradients', () => {
       /options.backend is for the derived adjoints .* with options.adjoint "handWritten"/,
     );
     expect(() => trainable(smooth, {}, 0.001, { backend: 'nope' })).toThrow(/backend must be "auto", .* received "nope"/);
+    // a tape's buffers go to the next forward pass once a backward pass has run over it
+    const layer = trainable(smooth, {}, 0.001, { backend: threads });
+    const xs = input(1, 1);
+    const g = new Float64Array(T * B * N).fill(1);
+    const first = layer.forward(xs);
+    const b1 = layer.backward(first.tape, g);
+    const again = layer.backward(first.tape, g);
+    expect(Array.from(again.gx as Float64Array)).toEqual(Array.from(b1.gx as Float64Array));
+    layer.forward(xs);
+    expect(() => layer.backward(first.tape, g)).toThrow(/its buffers went to a later forward pass/);
   });
 });
 
