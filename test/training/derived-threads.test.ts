@@ -12,6 +12,7 @@ import { lif, lifRecurrent } from '../../src/neurons/lif.js';
 import { lifBox } from '../../src/neurons/lifBox.js';
 import { lsnn, lsnnRecurrent } from '../../src/neurons/lsnn.js';
 import { defineModel, type NeuronModel, surrogateParams } from '../../src/neurons/model.js';
+import { models } from '../../src/neurons/registry.js';
 import { terminateThreads } from '../../src/ops/backends/threads/workerPool.js';
 import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
 import { type DType, fromTypedArray, tensor } from '../../src/ops/tensor.js';
@@ -154,4 +155,34 @@ describe('derived layer: threads (wasm SIMD, 2 threads) = js, bit for bit', () =
       });
     }
   }
+});
+
+describe('every built-in model: derived layer on threads = js, bit for bit', () => {
+  it('19 models (float64; float32 runs above): outputs, state, ∂input, ∂state, parameter gradients', () => {
+    const auto = createThreadsBackend({ threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 16 });
+    const r = rand(17);
+    const win = weights(r, 40, 3, 3);
+    const wrec = weights(r, 40, 40, 0.3);
+    expect(Object.keys(models).length).toBe(19);
+    for (const [name, m] of Object.entries(models)) {
+      for (const dtype of ['float64'] as DType[]) {
+        const p = m.recurrent ? { inputWeights: win, recurrentWeights: wrec } : {};
+        const F = m.recurrent ? 3 : 40;
+        const gain = name.startsWith('Izhikevich') ? 20 : name === 'CobaLIF' ? 5 : 3;
+        const data = Float64Array.from({ length: 20 * 2 * F }, (_, k) => gain * (((k * 37) % 11) / 10));
+        const xs = fromTypedArray(dtype === 'float64' ? data : Float32Array.from(data), [20, 2, F]);
+        const js = trainable(m, p as never, 0.001, { adjoint: 'derived', paramGrads: true, backend: 'js' });
+        const th = trainable(m, p as never, 0.001, { adjoint: 'derived', paramGrads: true, backend: auto });
+        const g = Float64Array.from({ length: 20 * 2 * 40 }, (_, k) => Math.sin(k));
+        const a = pass(js, xs, g);
+        const b = pass(th, xs, g);
+        const what = `${name} ${dtype}`;
+        expect(differing(b.f.out.data, a.f.out.data), `${what} out`).toBe(0);
+        for (const k of Object.keys(a.f.state)) expect(differing(b.f.state[k], a.f.state[k]), `${what} state.${k}`).toBe(0);
+        expect(differing(b.b.gx, a.b.gx), `${what} gx`).toBe(0);
+        for (const k of Object.keys(a.b.gState)) expect(differing(b.b.gState[k], a.b.gState[k]), `${what} gState.${k}`).toBe(0);
+        for (const k of Object.keys(js.grads)) expect(differing(th.grads[k], js.grads[k]), `${what} grads.${k}`).toBe(0);
+      }
+    }
+  });
 });
