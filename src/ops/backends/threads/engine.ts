@@ -232,6 +232,13 @@ export function createEngine(spec: EngineSpec): Engine {
       }
       ensure(p);
       const view = mem.view;
+      // An input of another element type than the module's (float32 tapes into the float64
+      // backward steps of training) is converted by a loop: typed-array `set` across element
+      // types is several times slower in V8.
+      const copyIn = (a: Floats, from: number, n: number, to: number): void => {
+        if (a.BYTES_PER_ELEMENT === E) view.set(a.subarray(from, from + n), to);
+        else for (let k = 0; k < n; k++) view[to + k] = a[from + k] as number;
+      };
       args.length = 0;
       args.push(0, 0, 0);
       for (let j = 0; j < nIn; j++) args.push((inOff[j] as number) * E);
@@ -250,11 +257,11 @@ export function createEngine(spec: EngineSpec): Engine {
         for (let t0 = 0; t0 < T; t0 += tb) {
           const rows = Math.min(tb, T - t0);
           if (wdt === M && !rev) {
-            for (let j = 0; j < nIn; j++) view.set((ins[j] as Floats).subarray(t0 * M, (t0 + rows) * M), inOff[j] as number);
+            for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, t0 * M, rows * M, inOff[j] as number);
           } else {
             for (let t = 0; t < rows; t++) {
               const src = (rev ? T - 1 - t0 - t : t0 + t) * M + n0;
-              for (let j = 0; j < nIn; j++) view.set((ins[j] as Floats).subarray(src, src + wdt), (inOff[j] as number) + t * wdt);
+              for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, src, wdt, (inOff[j] as number) + t * wdt);
             }
           }
           if (flag !== undefined && flag !== null) {
