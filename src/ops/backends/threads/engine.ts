@@ -173,6 +173,13 @@ export function createEngine(spec: EngineSpec): Engine {
       },
     };
   }
+  // One loop per direction, so that each sees one pair of array types (fast element access).
+  const widen = (d: Float64Array, to: number, a: Float32Array, from: number, n: number): void => {
+    for (let k = 0; k < n; k++) d[to + k] = a[from + k] as number;
+  };
+  const narrow = (d: Float32Array, to: number, a: Float64Array, from: number, n: number): void => {
+    for (let k = 0; k < n; k++) d[to + k] = a[from + k] as number;
+  };
   const math: Record<string, unknown> = {};
   for (const f of w.imports) math[f] = (Math as unknown as Record<string, unknown>)[f];
   const { run, finite, mem, ensure } = instantiate(w, math);
@@ -237,7 +244,8 @@ export function createEngine(spec: EngineSpec): Engine {
       // types is several times slower in V8.
       const copyIn = (a: Floats, from: number, n: number, to: number): void => {
         if (a.BYTES_PER_ELEMENT === E) view.set(a.subarray(from, from + n), to);
-        else for (let k = 0; k < n; k++) view[to + k] = a[from + k] as number;
+        else if (E === 8) widen(view as Float64Array, to, a as Float32Array, from, n);
+        else narrow(view as Float32Array, to, a as Float64Array, from, n);
       };
       args.length = 0;
       args.push(0, 0, 0);
