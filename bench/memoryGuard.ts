@@ -51,8 +51,9 @@ const gib = (bytes: number): string => `${(bytes / GiB).toFixed(1)} GiB`;
  * Decides how the side-by-side run of one N uses memory. With `B = 4·T·N` bytes (one float32
  * `[T, 1, N]` array): spikeflow holds at most input, reused output and one pooled fresh output
  * (3B) when it keeps everything, 2B in a turn of its own (input, then one output at a time);
- * Norse's `LIF` over the sequence holds its input, the list of per-step outputs and their stack
- * (3B). `keep` when both processes' 6B fit in half of what is available above the floor; else
+ * Norse's `LIF` over the sequence peaks at 4B (measured: its input, the list of per-step outputs
+ * on glibc's heap between the freed per-step temporaries, and their stack). `keep` when both
+ * processes' 7B fit in half of what is available above the floor; else
  * `free` (each process drops its input and outputs after its turn, so the peak is the larger
  * turn plus the other process's base) or, with the tuned allocator, which keeps freed memory
  * inside the process, `respawn`; else a message naming N, T and the memory.
@@ -62,13 +63,13 @@ const gib = (bytes: number): string => `${(bytes / GiB).toFixed(1)} GiB`;
 export const planMemory = (q: MemoryQuestion): MemoryPlan | string => {
   const B = 4 * q.T * q.N;
   const room = q.availableBytes - q.floorBytes;
-  const keep = 6 * B + 2 * PROCESS_BASE_BYTES;
+  const keep = 7 * B + 2 * PROCESS_BASE_BYTES;
   if (keep <= room / 2) return { mode: 'keep', needBytes: keep };
-  const turn = 3 * B + 2 * PROCESS_BASE_BYTES;
+  const turn = 4 * B + 2 * PROCESS_BASE_BYTES;
   if (turn <= room) return { mode: q.allocator === 'tuned' ? 'respawn' : 'free', needBytes: turn };
   return (
-    `N = ${q.N}, T = ${q.T} needs about ${gib(turn)} (Norse's LIF over the sequence holds its input, its per-step ` +
-    `outputs and their stack, 3 × ${gib(B)}, while spikeflow's process waits) and ${gib(q.floorBytes)} must stay ` +
+    `N = ${q.N}, T = ${q.T} needs about ${gib(turn)} (Norse's LIF over the sequence peaks at 4 × ${gib(B)}: input, ` +
+    `per-step outputs and their stack, while spikeflow's process waits) and ${gib(q.floorBytes)} must stay ` +
     `free; ${gib(q.availableBytes)} available now`
   );
 };

@@ -240,9 +240,10 @@ export const sideBySide = async (
       `sequence and LIFCell in a Python loop, torch.no_grad(), ${threads} torch threads, one warm-up run before the first ` +
       'timed one. Where both processes cannot keep their input between runs (memory mode `free`: N = 1e6 on a 24 GiB ' +
       'machine), each process makes its input at the start of its turn and drops input and outputs after it ' +
-      '(`respawn`: is restarted, as the tuned allocator keeps freed memory), spikeflow warms up before every timed run ' +
-      '(its reused output, or the pooled one, written once before, as in a long-running program), Norse does not ' +
-      "(PyTorch's CPU allocator takes fresh memory for each run either way)",
+      '(`respawn`: is restarted, as the tuned allocator keeps freed memory); spikeflow then warms up before every timed ' +
+      'run (its reused output, or the pooled one, written once before, as in a long-running program), Norse in the ' +
+      "first round and, restarted, in every turn (under the default allocator PyTorch's large tensors take fresh " +
+      'memory on every run, warm or not)',
     rows,
     ...(stopped === undefined ? {} : { stopped }),
     leastAvailable: watchdog.leastAvailable(),
@@ -283,7 +284,10 @@ const oneSize = async (
     if (py === undefined) return;
     for (const which of ['sequence', 'cell'] as const) {
       during(`N = ${N}, ${allocator} allocator, round ${r + 1}, Norse ${which === 'sequence' ? 'LIF' : 'LIFCell loop'}`);
-      record('norse', which, await py.ask({ cmd: 'measure', N, T, which, warm: !solo && r === 0 }));
+      // A restarted process (respawn) warms up each turn, so that the tuned allocator's heap is
+      // grown before the timed run; under the default allocator PyTorch's large tensors take fresh
+      // memory on every run, warm or not.
+      record('norse', which, await py.ask({ cmd: 'measure', N, T, which, warm: r === 0 || mode === 'respawn' }));
     }
     await endTurn(py);
   };
