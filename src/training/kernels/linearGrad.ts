@@ -17,8 +17,7 @@
  * size of the largest layer run.
  * @module
  */
-import type { TensorData } from '../../ops/tensor.js';
-import { type AsmInstance, assemble, forLoop, instantiate, simdAvailable, T, w } from './asm.js';
+import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
 
 /** Bytes of row data (inputs, gradients) per chunk. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -253,138 +252,9 @@ export const linearGradModule = (): Uint8Array => {
   return bytes;
 };
 
-type Fn = 'fwd' | 'dw' | 'dx' | 'dx32' | 'tw32' | 'tw64' | 'tg';
-let instance: AsmInstance<Fn> | null | undefined;
-const kernel = (): AsmInstance<Fn> | null => {
-  if (instance === undefined) instance = simdAvailable(linearGradModule()) ? instantiate(linearGradModule()) : null;
-  return instance;
-};
-
+let available: boolean | undefined;
 /** Whether the wasm kernels run here (WebAssembly SIMD available). */
-export const linearWasmAvailable = (): boolean => kernel() !== null;
-
-/** Most bytes of row data per chunk when the weights are large (see {@link chunkRows}). */
-const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
-
-/**
- * Rows per chunk: ≤ {@link CHUNK_BYTES} of row data, or up to twice the bytes of the weights (at
- * most {@link MAX_CHUNK_BYTES}) when those are larger: every chunk streams the whole `Wᵀ` / `∂Wᵀ`
- * once, so with 8 MiB chunks a Linear(1e5 → 100) over 100 rows read its 80 MB of weights 17 times.
- */
-const chunkRows = (rows: number, perRow: number, weightBytes: number): number =>
-  Math.max(1, Math.min(rows, Math.floor(Math.max(CHUNK_BYTES, Math.min(2 * weightBytes, MAX_CHUNK_BYTES)) / (perRow * 8))));
-
-/**
- * `out[r, o] = Σ_k x[r, k]·W[o, k] + b[o]` (float64 sums over the nonzero inputs, rounded once to
- * `out`'s type). `x` `[rows, K]`, `W` `[O, K]`, `out` `[rows, O]`.
- */
-export const linearForwardWasm = (
-  x: TensorData,
-  rows: number,
-  K: number,
-  wt: TensorData,
-  O: number,
-  bias: TensorData | undefined,
-  out: TensorData,
-): void => {
-  const m = kernel() as AsmInstance<Fn>;
-  const Op = Math.ceil(O / 8) * 8;
-  const n = chunkRows(rows, K + Op, K * Op * 8);
-  const wtOff = 0;
-  const xOff = K * Op;
-  const outOff = xOff + n * K;
-  // W copied as is after the chunk, transposed (and promoted) into Wᵀ [K, Op] by the module
-  const f32w = wt instanceof Float32Array;
-  const wRawB = (outOff + n * Op) * 8;
-  m.ensure(wRawB + O * K * (f32w ? 4 : 8));
-  const v = m.f64();
-  (f32w ? m.f32() : v).set(wt, wRawB / (f32w ? 4 : 8));
-  m.fn[f32w ? 'tw32' : 'tw64'](K, O, Op, wRawB, wtOff * 8);
-  if (Op !== O) for (let k = 0; k < K; k++) v.fill(0, wtOff + k * Op + O, wtOff + (k + 1) * Op);
-  for (let r0 = 0; r0 < rows; r0 += n) {
-    const c = Math.min(n, rows - r0);
-    v.set(x.subarray(r0 * K, (r0 + c) * K), xOff);
-    v.fill(0, outOff, outOff + c * Op);
-    m.fn.fwd(c, K, Op, wtOff * 8, xOff * 8, outOff * 8);
-    for (let r = 0; r < c; r++) {
-      const a = outOff + r * Op;
-      const d = (r0 + r) * O;
-      if (bias === undefined) for (let o = 0; o < O; o++) out[d + o] = v[a + o]!;
-      else for (let o = 0; o < O; o++) out[d + o] = v[a + o]! + bias[o]!;
-    }
-  }
-};
-
-/**
- * Backward pass of the linear map: `∂W += ḡyᵀ·x` (over the nonzero `x`), `∂b += Σ_r ḡy[r, :]`,
- * and, when `gx` is given, `gx = ḡy·W`. `g` `[rows, O]`, `x` `[rows, K]`, `W` and `gw` `[O, K]`.
- */
-export const linearBackwardWasm = (
-  g: Float64Array,
-  x: TensorData,
-  rows: number,
-  K: number,
-  weight: TensorData,
-  O: number,
-  gw: Float64Array,
-  gb: Float64Array | undefined,
-  gx: Float64Array | undefined,
-): void => {
-  const m = kernel() as AsmInstance<Fn>;
-  const f32 = weight instanceof Float32Array;
-  const E = f32 ? 4 : 8; // bytes per element of W, ḡy and ḡx in dx
-  const Op = Math.ceil(O / 8) * 8;
-  const Kp = Math.ceil(K / ((16 / E) * UNROLL)) * (16 / E) * UNROLL;
-  const dxOn = gx !== undefined;
-  // layout in bytes: ∂Wᵀ [K, Op] f64, W [O, Kp] (E), then per chunk ḡy [n, Op] f64, x [n, K] f64, ḡy [n, Op] (E), ḡx [n, Kp] (E)
-  const n = chunkRows(rows, Op + K + (dxOn ? (E / 8) * (Op + Kp) : 0), K * Op * 8);
-  const gwtB = 0;
-  const wB = gwtB + K * Op * 8;
-  const gB = wB + (dxOn ? O * Kp * E : 0);
-  const xB = gB + n * Op * 8;
-  const gEB = xB + n * K * 8;
-  const dxB = gEB + (dxOn ? n * Op * E : 0);
-  m.ensure(dxB + (dxOn ? n * Kp * E : 0));
-  const v = m.f64();
-  const vE = f32 ? m.f32() : v;
-  if (dxOn) {
-    const w0 = wB / E;
-    for (let o = 0; o < O; o++) {
-      vE.set(weight.subarray(o * K, (o + 1) * K), w0 + o * Kp);
-      if (Kp !== K) vE.fill(0, w0 + o * Kp + K, w0 + (o + 1) * Kp);
-    }
-  }
-  const gwtOff = gwtB / 8;
-  const gOff = gB / 8;
-  v.fill(0, gwtOff, gwtOff + K * Op);
-  if (Op !== O) v.fill(0, gOff, gOff + n * Op);
-  for (let r0 = 0; r0 < rows; r0 += n) {
-    const c = Math.min(n, rows - r0);
-    if (Op === O) v.set(g.subarray(r0 * O, (r0 + c) * O), gOff);
-    else for (let r = 0; r < c; r++) v.set(g.subarray((r0 + r) * O, (r0 + r + 1) * O), gOff + r * Op);
-    v.set(x.subarray(r0 * K, (r0 + c) * K), xB / 8);
-    m.fn.dw(c, K, Op, gB, xB, gwtB);
-    if (gx !== undefined) {
-      const d0 = dxB / E;
-      if (f32) {
-        const gE0 = gEB / 4;
-        vE.set(v.subarray(gOff, gOff + c * Op), gE0);
-        m.fn.dx32(c, O, Op, Kp, gEB, wB, dxB);
-      } else m.fn.dx(c, O, Op, Kp, gB, wB, dxB);
-      if (Kp === K) gx.set(vE.subarray(d0, d0 + c * K), r0 * K);
-      else for (let r = 0; r < c; r++) gx.set(vE.subarray(d0 + r * Kp, d0 + r * Kp + K), (r0 + r) * K);
-    }
-  }
-  // ∂W [O, K] = (∂Wᵀ)ᵀ by the module, then added in order
-  const tmpB = Math.ceil((dxB + (dxOn ? n * Kp * E : 0)) / 8) * 8;
-  m.ensure(tmpB + O * K * 8);
-  m.fn.tg(K, O, Op, gwtB, tmpB);
-  const vt = m.f64();
-  const t0 = tmpB / 8;
-  for (let q = 0; q < O * K; q++) gw[q] = gw[q]! + vt[t0 + q]!;
-  if (gb !== undefined)
-    for (let r = 0; r < rows; r++) {
-      const a = r * O;
-      for (let o = 0; o < O; o++) gb[o] = gb[o]! + g[a + o]!;
-    }
+export const linearWasmAvailable = (): boolean => {
+  available ??= simdAvailable(linearGradModule());
+  return available;
 };
