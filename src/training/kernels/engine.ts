@@ -29,6 +29,8 @@ export interface TrainingEngineSpec {
   readonly linear: Uint8Array;
   /** Bytes of row data per chunk (`CHUNK_BYTES` of `linearGrad.ts`). */
   readonly chunkBytes: number;
+  /** Vectors of inputs per block of the `dx` kernels (`DX_VECTORS` of `linearGrad.ts`). */
+  readonly dxVectors: number;
 }
 
 /** LIF forward slice: `v`, `i` `[BN]` updated in place, `out` and `vd` `[T, BN]` written (dtype of `x`). */
@@ -124,7 +126,6 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
   const lin = open(spec.linear);
   const CHUNK = spec.chunkBytes;
   const MAX_CHUNK = 256 * 1024 * 1024;
-  const UNROLL = 8;
   const steps = (T: number, bytesPerStep: number) => Math.max(1, Math.min(T, Math.floor(CHUNK / bytesPerStep)));
   // rows per chunk: ≤ CHUNK of row data, or up to twice the weights' bytes (≤ MAX_CHUNK)
   const chunkRows = (rows: number, perRow: number, weightBytes: number) =>
@@ -231,7 +232,7 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     const E = f32 ? 4 : 8; // bytes per element of W, ḡy and ḡx in dx
     const Kc = k1 - k0;
     const Op = Math.ceil(O / 8) * 8;
-    const blk = (16 / E) * UNROLL;
+    const blk = (16 / E) * spec.dxVectors;
     const Kp = Math.ceil(Kc / blk) * blk;
     const dxOn = gx !== null;
     // bytes: ∂Wᵀ [Kc, Op] f64, W [O, Kp] (E), per chunk ḡy [n, Op] f64, x [n, Kc] f64, ḡy [n, Op] (E), ḡx [n, Kp] (E), then (∂W)ᵀᵀ [O, Kc] f64

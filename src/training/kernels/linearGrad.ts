@@ -6,7 +6,8 @@
  *   spikes), in increasing `k`, then `+ b` (in JavaScript, rounding once to the dtype);
  * - `dw`: `∂Wᵀ[k, :] += x[r, k]·ḡy[r, :]` over the nonzero `x[r, k]`, rows in increasing order;
  * - `dx`: `ḡx[r, k] = Σ_o ḡy[r, o]·W[o, k]`, dense, `o` in increasing order, register-blocked
- *   over 16 inputs × all outputs so that a block of `W` stays in L1 across rows.
+ *   over two rows × {@link DX_VECTORS} vectors of inputs × all outputs, so that a block of `W` stays
+ *   in L1 across rows and each vector of it loaded serves two rows.
  *
  * Every output sums the same products in the same order as the plain loops they replace
  * (`linearGradJs.ts`), so the results are equal bit for bit (each lane of an `f64x2` operation
@@ -21,7 +22,8 @@ import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
 
 /** Bytes of row data (inputs, gradients) per chunk. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
-const UNROLL = 8; // f64x2 accumulators of dx: 16 inputs per block
+/** Vectors of inputs per row and block of `dx` (two rows at once: 2·DX_VECTORS accumulators). */
+export const DX_VECTORS = 4;
 const KB = 16; // inputs per block of fwd and dw
 
 /**
@@ -124,74 +126,121 @@ const scatterRows = (fname: 'dw' | 'fwd') => {
 
 /**
  * dx(R, O, Op, Kp, pG, pW, pDx): dx[r, k] = Σ_o g[r, o]·W[o, k]; W `[O, Kp]`, g `[R, Op]`, dx
- * `[R, Kp]`, all float64 (`dx`) or all float32 (`dx32`, 32 inputs per block).
+ * `[R, Kp]`, all float64 (`dx`) or all float32 (`dx32`). Two rows per pass over a block of
+ * {@link DX_VECTORS} vectors of inputs: each vector of `W` loaded serves both rows (the last row of
+ * an odd count runs alone). Each `dx[r, k]` still sums `o` in increasing order from 0.
  */
 const denseDx = (f32: boolean) => {
   const E = f32 ? 4 : 8;
   const [splatLoad, vAdd, vMul] = f32 ? [w.vLoadSplat32(), w.v32Add, w.v32Mul] : [w.vLoadSplat(), w.vAdd, w.vMul];
-  const block = (16 / E) * UNROLL;
+  const U = DX_VECTORS;
+  const block = (16 / E) * U;
   const [R, O, Op, Kp, pG, pW, pDx] = [0, 1, 2, 3, 4, 5, 6];
-  const [kb, r, pw, pg, gEnd, pd] = [7, 8, 9, 10, 11, 12];
-  const acc = Array.from({ length: UNROLL }, (_, u) => 13 + u);
-  const gs = 13 + UNROLL;
+  const [kb, r, pw, pg, gEnd, pd, pg2] = [7, 8, 9, 10, 11, 12, 13];
+  const a1 = Array.from({ length: U }, (_, u) => 14 + u);
+  const a2 = Array.from({ length: U }, (_, u) => 14 + U + u);
+  const [s1, s2, wv] = [14 + 2 * U, 15 + 2 * U, 16 + 2 * U];
+  const pass = (two: boolean) => [
+    ...[...a1, ...(two ? a2 : [])].flatMap((a) => [...w.vZero, ...w.set(a)]),
+    // pg = pG + r·Op·E, gEnd = pg + O·E, pg2 = pg + Op·E, pw = pW + kb·E
+    ...w.get(pG),
+    ...w.get(r),
+    ...w.get(Op),
+    ...w.mul,
+    ...w.i32(E),
+    ...w.mul,
+    ...w.add,
+    ...w.tee(pg),
+    ...w.get(O),
+    ...w.i32(E),
+    ...w.mul,
+    ...w.add,
+    ...w.set(gEnd),
+    ...(two ? [...w.get(pg), ...w.get(Op), ...w.i32(E), ...w.mul, ...w.add, ...w.set(pg2)] : []),
+    ...w.get(pW),
+    ...w.get(kb),
+    ...w.i32(E),
+    ...w.mul,
+    ...w.add,
+    ...w.set(pw),
+    ...w.loop,
+    ...w.get(pg),
+    ...splatLoad,
+    ...w.set(s1),
+    ...(two ? [...w.get(pg2), ...splatLoad, ...w.set(s2)] : []),
+    ...a1.flatMap((a, u) =>
+      two
+        ? [
+            ...w.get(a),
+            ...w.get(s1),
+            ...w.get(pw),
+            ...w.vLoad(16 * u),
+            ...w.tee(wv),
+            ...vMul,
+            ...vAdd,
+            ...w.set(a),
+            ...w.get(a2[u] as number),
+            ...w.get(s2),
+            ...w.get(wv),
+            ...vMul,
+            ...vAdd,
+            ...w.set(a2[u] as number),
+          ]
+        : [...w.get(a), ...w.get(s1), ...w.get(pw), ...w.vLoad(16 * u), ...vMul, ...vAdd, ...w.set(a)],
+    ),
+    ...w.get(pw),
+    ...w.get(Kp),
+    ...w.i32(E),
+    ...w.mul,
+    ...w.add,
+    ...w.set(pw),
+    ...(two ? [...w.get(pg2), ...w.i32(E), ...w.add, ...w.set(pg2)] : []),
+    ...w.get(pg),
+    ...w.i32(E),
+    ...w.add,
+    ...w.tee(pg),
+    ...w.get(gEnd),
+    ...w.ltS,
+    ...w.brIf(0),
+    ...w.end,
+    // pd = pDx + (r·Kp + kb)·E
+    ...w.get(pDx),
+    ...w.get(r),
+    ...w.get(Kp),
+    ...w.mul,
+    ...w.get(kb),
+    ...w.add,
+    ...w.i32(E),
+    ...w.mul,
+    ...w.add,
+    ...w.set(pd),
+    ...a1.flatMap((a, u) => [...w.get(pd), ...w.get(a), ...w.vStore(16 * u)]),
+    ...(two
+      ? [
+          ...w.get(pd),
+          ...w.get(Kp),
+          ...w.i32(E),
+          ...w.mul,
+          ...w.add,
+          ...w.set(pd),
+          ...a2.flatMap((a, u) => [...w.get(pd), ...w.get(a), ...w.vStore(16 * u)]),
+        ]
+      : []),
+  ];
   const code = forLoop(kb, w.i32(0), w.get(Kp), block, [
-    ...forLoop(r, w.i32(0), w.get(R), 1, [
-      ...acc.flatMap((a) => [...w.vZero, ...w.set(a)]),
-      ...w.get(pG),
-      ...w.get(r),
-      ...w.get(Op),
-      ...w.mul,
-      ...w.i32(E),
-      ...w.mul,
-      ...w.add,
-      ...w.tee(pg),
-      ...w.get(O),
-      ...w.i32(E),
-      ...w.mul,
-      ...w.add,
-      ...w.set(gEnd),
-      ...w.get(pW),
-      ...w.get(kb),
-      ...w.i32(E),
-      ...w.mul,
-      ...w.add,
-      ...w.set(pw),
-      ...w.loop,
-      ...w.get(pg),
-      ...splatLoad,
-      ...w.set(gs),
-      ...acc.flatMap((a, u) => [...w.get(a), ...w.get(gs), ...w.get(pw), ...w.vLoad(16 * u), ...vMul, ...vAdd, ...w.set(a)]),
-      ...w.get(pw),
-      ...w.get(Kp),
-      ...w.i32(E),
-      ...w.mul,
-      ...w.add,
-      ...w.set(pw),
-      ...w.get(pg),
-      ...w.i32(E),
-      ...w.add,
-      ...w.tee(pg),
-      ...w.get(gEnd),
-      ...w.ltS,
-      ...w.brIf(0),
-      ...w.end,
-      ...w.get(pDx),
-      ...w.get(r),
-      ...w.get(Kp),
-      ...w.mul,
-      ...w.get(kb),
-      ...w.add,
-      ...w.i32(E),
-      ...w.mul,
-      ...w.add,
-      ...w.set(pd),
-      ...acc.flatMap((a, u) => [...w.get(pd), ...w.get(a), ...w.vStore(16 * u)]),
-    ]),
+    ...forLoop(r, w.i32(0), [...w.get(R), ...w.i32(1), ...w.sub], 2, pass(true)),
+    // an odd count leaves the last row (r = R − 1)
+    ...w.get(r),
+    ...w.get(R),
+    ...w.ltS,
+    ...w.if,
+    ...pass(false),
+    ...w.end,
   ]);
   return {
     name: f32 ? 'dx32' : 'dx',
     params: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32],
-    locals: [...Array(6).fill(T.i32), ...Array(UNROLL + 1).fill(T.v128)],
+    locals: [...Array(7).fill(T.i32), ...Array(2 * U + 3).fill(T.v128)],
     code,
   };
 };

@@ -28,7 +28,7 @@ import {
   trainingEngine,
 } from './engine.js';
 import { type LifConstants, lifGradModule } from './lifGrad.js';
-import { CHUNK_BYTES, linearGradModule } from './linearGrad.js';
+import { CHUNK_BYTES, DX_VECTORS, linearGradModule } from './linearGrad.js';
 
 /** What a thread pool offers the training passes (registered by the threads backend). */
 export interface TrainingPool {
@@ -65,7 +65,12 @@ export const setTrainingThreads = (threads: number | undefined): void => {
 };
 
 /** The spec of the engine every thread compiles. */
-export const trainingEngineSpec = (): TrainingEngineSpec => ({ lif: lifGradModule(), linear: linearGradModule(), chunkBytes: CHUNK_BYTES });
+export const trainingEngineSpec = (): TrainingEngineSpec => ({
+  lif: lifGradModule(),
+  linear: linearGradModule(),
+  chunkBytes: CHUNK_BYTES,
+  dxVectors: DX_VECTORS,
+});
 
 let main: TrainingEngine | undefined;
 const engine = (): TrainingEngine => {
