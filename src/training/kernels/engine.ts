@@ -31,6 +31,8 @@ export interface TrainingEngineSpec {
   readonly chunkBytes: number;
   /** Vectors of inputs per block of the `dx` kernels (`DX_VECTORS` of `linearGrad.ts`). */
   readonly dxVectors: number;
+  /** Inputs per block of the sparse `fwd` / `dw` kernels (`SPARSE_BLOCK` of `linearGrad.ts`). */
+  readonly sparseBlock: number;
 }
 
 /** LIF forward slice: `v`, `i` `[BN]` updated in place, `out` and `vd` `[T, BN]` written (dtype of `x`). */
@@ -195,27 +197,39 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     c.gi.set(v64.subarray(giB / 8, giB / 8 + W), lo);
   };
 
+  const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+  // inputs per block of the sparse kernels: a tile's block of weights (KB · 64 bytes) stays in L2
+  const KB = spec.sparseBlock;
+
   const linFwd = (c: LinearForwardCall, o0: number, o1: number) => {
     const { rows, K, O, x, out } = c;
     const Oc = o1 - o0;
-    const Op = Math.ceil(Oc / 8) * 8;
-    const n = chunkRows(rows, K + Op, K * Op * 8);
-    const xOff = K * Op;
-    const outOff = xOff + n * K;
-    // this slice's rows of W after the chunk, transposed (and promoted) into Wᵀ [K, Op] at 0
+    const J = Math.ceil(Oc / 8);
+    const Op = J * 8;
+    const kb0 = Math.min(KB, K);
+    const n = chunkRows(rows, K + 1.5 * kb0 + Op + 1, K * Op * 8);
+    // bytes: Wt [J][K][8] f64, then per chunk x [n, K] f64, val [n·KB] f64, out [n, Op] f64, idx [n·KB] i32, ptr [n + 1] i32, then W's rows
+    const xB = K * Op * 8;
+    const valB = xB + n * K * 8;
+    const outB = valB + n * kb0 * 8;
+    const idxB = outB + n * Op * 8;
+    const ptrB = idxB + n * kb0 * 4;
+    const wRawB = align(ptrB + (n + 1) * 4);
     const f32w = c.w instanceof Float32Array;
-    const wRawB = (outOff + n * Op) * 8;
     lin.ensure(wRawB + Oc * K * (f32w ? 4 : 8));
     const v = lin.views.f64;
     (f32w ? lin.views.f32 : v).set(c.w.subarray(o0 * K, o1 * K), wRawB / (f32w ? 4 : 8));
-    (lin.fn[f32w ? 'tw32' : 'tw64'] as Fn)(K, Oc, Op, wRawB, 0);
-    if (Op !== Oc) for (let k = 0; k < K; k++) v.fill(0, k * Op + Oc, (k + 1) * Op);
+    if (Op !== Oc) v.fill(0, (J - 1) * K * 8, J * K * 8); // the last tile's padding lanes
+    (lin.fn[f32w ? 'tw32' : 'tw64'] as Fn)(K, Oc, wRawB, 0);
     const bias = c.bias;
+    const outOff = outB / 8;
     for (let r0 = 0; r0 < rows; r0 += n) {
       const m = Math.min(n, rows - r0);
-      v.set(x.subarray(r0 * K, (r0 + m) * K), xOff);
-      v.fill(0, outOff, outOff + m * Op);
-      (lin.fn.fwd as Fn)(m, K, Op, 0, xOff * 8, outOff * 8);
+      v.set(x.subarray(r0 * K, (r0 + m) * K), xB / 8);
+      for (let kb = 0; kb < K; kb += KB) {
+        (lin.fn.csr as Fn)(m, Math.min(KB, K - kb), K, xB + kb * 8, idxB, valB, ptrB);
+        (lin.fn.fwd as Fn)(m, K, J, Op, kb * 64, idxB, valB, ptrB, outB, kb === 0 ? 0 : 1);
+      }
       for (let r = 0; r < m; r++) {
         const a = outOff + r * Op;
         const d = (r0 + r) * O + o0;
@@ -231,19 +245,25 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     const f32 = c.w instanceof Float32Array;
     const E = f32 ? 4 : 8; // bytes per element of W, ḡy and ḡx in dx
     const Kc = k1 - k0;
-    const Op = Math.ceil(O / 8) * 8;
+    const J = Math.ceil(O / 8);
+    const Op = J * 8;
     const blk = (16 / E) * spec.dxVectors;
     const Kp = Math.ceil(Kc / blk) * blk;
     const dxOn = gx !== null;
-    // bytes: ∂Wᵀ [Kc, Op] f64, W [O, Kp] (E), per chunk ḡy [n, Op] f64, x [n, Kc] f64, ḡy [n, Op] (E), ḡx [n, Kp] (E), then (∂W)ᵀᵀ [O, Kc] f64
-    const n = chunkRows(rows, Op + Kc + (dxOn ? (E / 8) * (Op + Kp) : 0), Kc * Op * 8);
+    // bytes: dWt [J][Kc][8] f64, W [O, Kp] (E), gw [O, Kc] f64, per chunk ḡy [n, Op] f64, x [n, Kc] f64,
+    // val [n·KB] f64, ḡy [n, Op] (E), ḡx [n, Kp] (E), idx [n·KB] i32, ptr [n + 1] i32 (KB inputs per block)
+    const kb0 = Math.min(KB, Kc);
+    const n = chunkRows(rows, Op + Kc + 1.5 * kb0 + 1 + (dxOn ? (E / 8) * (Op + Kp) : 0), Kc * Op * 8);
     const wB = Kc * Op * 8;
-    const gB = wB + (dxOn ? O * Kp * E : 0);
+    const gwB = align(wB + (dxOn ? O * Kp * E : 0));
+    const gB = gwB + O * Kc * 8;
     const xB = gB + n * Op * 8;
-    const gEB = xB + n * Kc * 8;
+    const valB = xB + n * Kc * 8;
+    const gEB = valB + n * kb0 * 8;
     const dxB = gEB + (dxOn ? n * Op * E : 0);
-    const tmpB = Math.ceil((dxB + (dxOn ? n * Kp * E : 0)) / 8) * 8;
-    lin.ensure(tmpB + O * Kc * 8);
+    const idxB = align(dxB + (dxOn ? n * Kp * E : 0));
+    const ptrB = idxB + n * kb0 * 4;
+    lin.ensure(ptrB + (n + 1) * 4);
     const v = lin.views.f64;
     const vE = f32 ? lin.views.f32 : v;
     if (dxOn) {
@@ -261,7 +281,10 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
       if (Op === O) v.set(g.subarray(r0 * O, (r0 + m) * O), gOff);
       else for (let r = 0; r < m; r++) v.set(g.subarray((r0 + r) * O, (r0 + r + 1) * O), gOff + r * Op);
       copyIn(v, xB / 8, x, r0, m, K, k0, k1);
-      (lin.fn.dw as Fn)(m, Kc, Op, gB, xB, 0);
+      for (let kb = 0; kb < Kc; kb += KB) {
+        (lin.fn.csr as Fn)(m, Math.min(KB, Kc - kb), Kc, xB + kb * 8, idxB, valB, ptrB);
+        (lin.fn.dw as Fn)(m, Kc, J, Op, gB, idxB, valB, ptrB, kb * 64);
+      }
       if (gx !== null) {
         if (f32) {
           vE.set(v.subarray(gOff, gOff + m * Op), gEB / 4);
@@ -271,15 +294,11 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
         for (let r = 0; r < m; r++) gx.set(vE.subarray(d0 + r * Kp, d0 + r * Kp + Kc), (r0 + r) * K + k0);
       }
     }
-    // ∂W[:, k0:k1] += (∂Wᵀ)ᵀ, transposed by the module, added in order
-    (lin.fn.tg as Fn)(Kc, O, Op, 0, tmpB);
-    const vt = lin.views.f64;
-    const t0 = tmpB / 8;
-    for (let o = 0; o < O; o++) {
-      const a = o * K + k0;
-      const b = t0 + o * Kc;
-      for (let k = 0; k < Kc; k++) gw[a + k] = (gw[a + k] as number) + (vt[b + k] as number);
-    }
+    // gw[:, k0:k1] += dWt (transposed from its tiles by the module, added in order)
+    const gw0 = gwB / 8;
+    copyIn(v, gw0, gw, 0, O, K, k0, k1);
+    (lin.fn.tga as Fn)(Kc, O, 0, gwB);
+    copyOut(gw, v, gw0, 0, O, K, k0, k1);
   };
 
   return {

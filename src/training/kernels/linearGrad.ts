@@ -2,20 +2,24 @@
  * WebAssembly SIMD kernels of the trainable linear map `y = x Wᵀ + b` (float64 arithmetic, the
  * weights and inputs in float32 or float64):
  *
- * - `fwd`: `y[r, :] = Σ_k x[r, k]·Wᵀ[k, :]` over the nonzero `x[r, k]` only (spikes cost their
- *   spikes), in increasing `k`, then `+ b` (in JavaScript, rounding once to the dtype);
- * - `dw`: `∂Wᵀ[k, :] += x[r, k]·ḡy[r, :]` over the nonzero `x[r, k]`, rows in increasing order;
+ * - `csr`: the nonzero inputs of a block of {@link SPARSE_BLOCK} inputs, row by row (branch-free);
+ * - `fwd`: `y[r, :] = Σ_k x[r, k]·Wᵀ[k, :]` over those nonzero `x[r, k]` only (spikes cost their
+ *   spikes), in increasing `k`, by tiles of 8 outputs held in registers, then `+ b` (in
+ *   JavaScript, rounding once to the dtype);
+ * - `dw`: `∂Wᵀ[k, :] += x[r, k]·ḡy[r, :]` over the nonzero `x[r, k]`, rows in increasing order, by
+ *   tiles of 8 outputs; `tga` adds the tiles into `∂W` `[O, K]`;
  * - `dx`: `ḡx[r, k] = Σ_o ḡy[r, o]·W[o, k]`, dense, `o` in increasing order, register-blocked
  *   over two rows × {@link DX_VECTORS} vectors of inputs × all outputs, so that a block of `W` stays
  *   in L1 across rows and each vector of it loaded serves two rows.
  *
+ * `Wᵀ` and `∂Wᵀ` are laid out in tiles `[⌈O/8⌉][K][8]` (`tw32`/`tw64` build them): a tile's block of
+ * {@link SPARSE_BLOCK} inputs (128 KiB) stays in L2 while every row passes over it.
  * Every output sums the same products in the same order as the plain loops they replace
  * (`linearGradJs.ts`), so the results are equal bit for bit (each lane of an `f64x2` operation
  * rounds as the scalar operation). Rows are processed in chunks (≤ {@link CHUNK_BYTES} of inputs
  * and outputs, or about twice the weights' bytes for large weights) so that the module's memory
- * holds the weights twice (`W`, `∂Wᵀ`) plus one chunk.
- * One module instance per thread serves every layer (calls are synchronous); its memory keeps the
- * size of the largest layer run.
+ * holds the weights twice (`W`, `∂Wᵀ`) plus one chunk. The JavaScript that drives the kernels is
+ * `engine.ts` (one module instance per thread; its memory keeps the size of the largest layer run).
  * @module
  */
 import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
@@ -24,102 +28,174 @@ import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
 export const CHUNK_BYTES = 8 * 1024 * 1024;
 /** Vectors of inputs per row and block of `dx` (two rows at once: 2·DX_VECTORS accumulators). */
 export const DX_VECTORS = 4;
-const KB = 16; // inputs per block of fwd and dw
+/** Inputs per block of the sparse `fwd` / `dw` kernels (a tile's block, 64 bytes per input, stays in L2). */
+export const SPARSE_BLOCK = 2048;
 
 /**
- * `target[a, :] += x[r, k]·src[b, :]` over nonzero x: dw (a = k, b = r) or fwd (a = r, b = k);
- * for each (a, ·) the terms still come in increasing r (dw) or k (fwd).
+ * csr(R, K, stride, pX, pIdx, pVal, pPtr): the nonzero entries of `K` columns of `x` (float64 rows of
+ * `stride` elements from `pX`) row by row, `k` increasing: `idx` (i32, from 0) and `val` (f64) from
+ * `ptr[r]` to `ptr[r + 1]` (i32, `R + 1` entries). Branch-free: every entry is written, the count
+ * advances by `x ≠ 0`.
  */
-const scatterRows = (fname: 'dw' | 'fwd') => {
-  // params: R, K, Op, pSrc, pX, pTarget
-  const [R, K, Op, pSrc, pX, pTgt] = [0, 1, 2, 3, 4, 5];
-  const [r, k, px, ps, pt, j, xs, xk] = [6, 7, 8, 9, 10, 11, 12, 13];
-  const rowBytes = [...w.get(Op), ...w.i32(8), ...w.mul];
-  const [ta, sa] = [14, 15];
-  // 8 values per turn (Op is a multiple of 8)
-  const axpy = forLoop(j, w.i32(0), rowBytes, 64, [
-    ...w.get(pt),
-    ...w.get(j),
-    ...w.add,
-    ...w.set(ta),
-    ...w.get(ps),
-    ...w.get(j),
-    ...w.add,
-    ...w.set(sa),
-    ...[0, 16, 32, 48].flatMap((off) => [
-      ...w.get(ta),
-      ...w.get(ta),
-      ...w.vLoad(off),
-      ...w.get(xs),
-      ...w.get(sa),
-      ...w.vLoad(off),
-      ...w.vMul,
-      ...w.vAdd,
-      ...w.vStore(off),
-    ]),
-  ]);
-  // dw: src row r (fixed per r), target row k; fwd: src row k, target row r (fixed per r)
-  const [fixedLocal, fixedBase, movingLocal, movingBase] = fname === 'dw' ? [ps, pSrc, pt, pTgt] : [pt, pTgt, ps, pSrc];
-  // Blocks of KB inputs: their rows of Wᵀ / ∂Wᵀ stay in L1 while every row r passes over them.
-  const [kb, kEnd] = [16, 17];
-  const code = forLoop(kb, w.i32(0), w.get(K), KB, [
-    ...w.get(kb),
-    ...w.i32(KB),
-    ...w.add,
-    ...w.get(K),
-    ...w.get(kb),
-    ...w.i32(KB),
-    ...w.add,
-    ...w.get(K),
-    ...w.ltS,
-    ...w.select,
-    ...w.set(kEnd),
+const compress = () => {
+  const [R, K, stride, pX, pIdx, pVal, pPtr] = [0, 1, 2, 3, 4, 5, 6];
+  const [r, k, px, cnt, xv] = [7, 8, 9, 10, 11];
+  const code = [
+    ...w.i32(0),
+    ...w.set(cnt),
     ...forLoop(r, w.i32(0), w.get(R), 1, [
+      // px = pX + r·stride·8
       ...w.get(pX),
       ...w.get(r),
-      ...w.get(K),
+      ...w.get(stride),
       ...w.mul,
-      ...w.get(kb),
-      ...w.add,
-      ...w.i32(8),
-      ...w.mul,
+      ...w.i32(3),
+      ...w.shl,
       ...w.add,
       ...w.set(px),
-      ...w.get(fixedBase),
+      // ptr[r] = cnt
+      ...w.get(pPtr),
       ...w.get(r),
-      ...rowBytes,
-      ...w.mul,
+      ...w.i32(2),
+      ...w.shl,
       ...w.add,
-      ...w.set(fixedLocal),
-      ...forLoop(k, w.get(kb), w.get(kEnd), 1, [
+      ...w.get(cnt),
+      ...w.i32Store(),
+      ...forLoop(k, w.i32(0), w.get(K), 1, [
         ...w.get(px),
         ...w.f64Load(),
-        ...w.tee(xk),
+        ...w.set(xv),
+        ...w.get(pIdx),
+        ...w.get(cnt),
+        ...w.i32(2),
+        ...w.shl,
+        ...w.add,
+        ...w.get(k),
+        ...w.i32Store(),
+        ...w.get(pVal),
+        ...w.get(cnt),
+        ...w.i32(3),
+        ...w.shl,
+        ...w.add,
+        ...w.get(xv),
+        ...w.f64Store(),
+        ...w.get(cnt),
+        ...w.get(xv),
         ...w.f64(0),
         ...w.fNe,
-        ...w.if,
-        ...w.get(xk),
-        ...w.splat,
-        ...w.set(xs),
-        ...w.get(movingBase),
-        ...w.get(k),
-        ...rowBytes,
-        ...w.mul,
         ...w.add,
-        ...w.set(movingLocal),
-        ...axpy,
-        ...w.end,
+        ...w.set(cnt),
         ...w.get(px),
         ...w.i32(8),
         ...w.add,
         ...w.set(px),
       ]),
     ]),
-  ]);
+    ...w.get(pPtr),
+    ...w.get(R),
+    ...w.i32(2),
+    ...w.shl,
+    ...w.add,
+    ...w.get(cnt),
+    ...w.i32Store(),
+  ];
+  return { name: 'csr', params: Array(7).fill(T.i32), locals: [T.i32, T.i32, T.i32, T.i32, T.f64], code };
+};
+
+/**
+ * Over the nonzero `x` of a block of inputs (from `csr`), by tiles of 8 outputs (`[J][K][8]` f64
+ * arrays, `pWt` / `pDwt` pointing at the block's first input: a tile's block stays in L2 while every
+ * row passes over it), rows in increasing order, entries in increasing `k`:
+ * - `fwd`(R, K, J, Op, pWt, pIdx, pVal, pPtr, pOut, more): `out[r, 8j + q] (+)= Σ_k x[r, k]·Wt[j][k][q]`
+ *   in registers, from +0 or, when `more` ≠ 0, from `out` (the sums of the earlier blocks of inputs), `out` `[R, Op]`;
+ * - `dw`(R, K, J, Op, pG, pIdx, pVal, pPtr, pDwt): `dWt[j][k][q] += x[r, k]·g[r, 8j + q]`, `g` `[R, Op]`.
+ */
+const sparseTiles = (fname: 'fwd' | 'dw') => {
+  const fwd = fname === 'fwd';
+  const [R, K, J, Op, pM, pIdx, pVal, pPtr, pT, more] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const np = fwd ? 10 : 9; // dw has no `more`
+  const [j, r, e, eEnd, base, a, rowB] = [0, 1, 2, 3, 4, 5, 6].map((q) => np + q) as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const v = [7, 8, 9, 10].map((q) => np + q); // accumulators (fwd) or g[r, tile] (dw)
+  const xs = np + 11;
+  // the tile's array: pTile + j·K·64 (Wt for fwd: pM; dWt for dw: pT)
+  const tileBase = [...w.get(fwd ? pM : pT), ...w.get(j), ...w.get(K), ...w.mul, ...w.i32(6), ...w.shl, ...w.add, ...w.set(base)];
+  // rowB = (r·Op + 8j)·8: the row's 8 outputs (fwd: out at pT; dw: g at pM)
+  const rowAt = [...w.get(r), ...w.get(Op), ...w.mul, ...w.get(j), ...w.i32(3), ...w.shl, ...w.add, ...w.i32(3), ...w.shl, ...w.set(rowB)];
+  const entry = [
+    // a = base + idx[e]·64, xs = splat(val[e])
+    ...w.get(base),
+    ...w.get(pIdx),
+    ...w.get(e),
+    ...w.i32(2),
+    ...w.shl,
+    ...w.add,
+    ...w.i32Load(),
+    ...w.i32(6),
+    ...w.shl,
+    ...w.add,
+    ...w.set(a),
+    ...w.get(pVal),
+    ...w.get(e),
+    ...w.i32(3),
+    ...w.shl,
+    ...w.add,
+    ...w.vLoadSplat(),
+    ...w.set(xs),
+    ...(fwd
+      ? v.flatMap((acc, u) => [...w.get(acc), ...w.get(xs), ...w.get(a), ...w.vLoad(16 * u), ...w.vMul, ...w.vAdd, ...w.set(acc)])
+      : v.flatMap((gu, u) => [
+          ...w.get(a),
+          ...w.get(a),
+          ...w.vLoad(16 * u),
+          ...w.get(xs),
+          ...w.get(gu),
+          ...w.vMul,
+          ...w.vAdd,
+          ...w.vStore(16 * u),
+        ])),
+  ];
+  const perRow = [
+    ...rowAt,
+    ...(fwd
+      ? [
+          ...v.flatMap((acc) => [...w.vZero, ...w.set(acc)]),
+          ...w.get(more),
+          ...w.if,
+          ...v.flatMap((acc, u) => [...w.get(pT), ...w.get(rowB), ...w.add, ...w.vLoad(16 * u), ...w.set(acc)]),
+          ...w.end,
+        ]
+      : v.flatMap((gu, u) => [...w.get(pM), ...w.get(rowB), ...w.add, ...w.vLoad(16 * u), ...w.set(gu)])),
+    // entries ptr[r] .. ptr[r + 1]
+    ...w.get(pPtr),
+    ...w.get(r),
+    ...w.i32(2),
+    ...w.shl,
+    ...w.add,
+    ...w.i32Load(),
+    ...w.set(e),
+    ...w.get(pPtr),
+    ...w.get(r),
+    ...w.i32(2),
+    ...w.shl,
+    ...w.add,
+    ...w.i32Load(4),
+    ...w.set(eEnd),
+    ...forLoop(e, w.get(e), w.get(eEnd), 1, entry),
+    ...(fwd ? v.flatMap((acc, u) => [...w.get(pT), ...w.get(rowB), ...w.add, ...w.get(acc), ...w.vStore(16 * u)]) : []),
+  ];
+  const code = forLoop(j, w.i32(0), w.get(J), 1, [...tileBase, ...forLoop(r, w.i32(0), w.get(R), 1, perRow)]);
   return {
     name: fname,
-    params: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32],
-    locals: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.v128, T.f64, T.i32, T.i32, T.i32, T.i32],
+    params: Array(np).fill(T.i32),
+    locals: [...Array(7).fill(T.i32), ...Array(5).fill(T.v128)],
     code,
   };
 };
@@ -246,57 +322,76 @@ const denseDx = (f32: boolean) => {
 };
 
 /**
- * Transpositions (scalar, float64 out): `tw32`/`tw64`(K, O, Op, pW, pWt): Wᵀ[k, o] = W[o, k] from a
- * float32 / float64 `W` `[O, K]` into `[K, Op]`; `tg`(K, O, Op, pGwt, pOut): out[o, k] = ∂Wᵀ[k, o].
+ * Tile transpositions (scalar): `tw32`/`tw64`(K, O, pW, pWt): `Wt[o >> 3][k][o & 7] = W[o, k]`
+ * from a float32 / float64 `W` `[O, K]` (padding lanes untouched); `tga`(K, O, pDwt, pGw):
+ * `gw[o, k] += dWt[o >> 3][k][o & 7]` into `gw` `[O, K]` (float64).
  */
-const transpose = (fname: 'tw32' | 'tw64' | 'tg') => {
-  const [K, O, Op, pSrc, pDst] = [0, 1, 2, 3, 4];
-  const [k, o, a] = [5, 6, 7];
-  const load = fname === 'tw32' ? w.f32LoadPromote() : w.f64Load();
+const tiles = (fname: 'tw32' | 'tw64' | 'tga') => {
+  const [K, O, pA, pB] = [0, 1, 2, 3];
+  const [k, o, tb, rb, ob, oEnd] = [4, 5, 6, 7, 8, 9];
   const E = fname === 'tw32' ? 4 : 8;
-  // tw: read src[o·K + k] (E bytes), write dst[k·Op + o]; tg: read src[k·Op + o], write dst[o·K + k]
-  const [srcIdx, dstIdx] =
-    fname === 'tg'
-      ? [
-          [...w.get(k), ...w.get(Op), ...w.mul, ...w.get(o), ...w.add],
-          [...w.get(o), ...w.get(K), ...w.mul, ...w.get(k), ...w.add],
-        ]
-      : [
-          [...w.get(o), ...w.get(K), ...w.mul, ...w.get(k), ...w.add],
-          [...w.get(k), ...w.get(Op), ...w.mul, ...w.get(o), ...w.add],
-        ];
-  const code = forLoop(k, w.i32(0), w.get(K), 1, [
-    ...forLoop(o, w.i32(0), w.get(O), 1, [
-      ...w.get(pDst),
-      ...dstIdx,
-      ...w.i32(8),
-      ...w.mul,
-      ...w.add,
-      ...w.set(a),
-      ...w.get(a),
-      ...w.get(pSrc),
-      ...srcIdx,
-      ...w.i32(E),
-      ...w.mul,
-      ...w.add,
-      ...load,
-      ...w.f64Store(),
-    ]),
+  const load = fname === 'tw32' ? w.f32LoadPromote() : w.f64Load();
+  // tb = ((o >> 3)·K)·64 + (o & 7)·8: the tile's lane; rb = o·K·E: the row of W / gw
+  const lane = [
+    ...w.get(o),
+    ...w.i32(3),
+    ...w.shrU,
+    ...w.get(K),
+    ...w.mul,
+    ...w.i32(6),
+    ...w.shl,
+    ...w.get(o),
+    ...w.i32(7),
+    ...w.and,
+    ...w.i32(3),
+    ...w.shl,
+    ...w.add,
+    ...w.set(tb),
+    ...w.get(o),
+    ...w.get(K),
+    ...w.mul,
+    ...w.i32(E),
+    ...w.mul,
+    ...w.set(rb),
+  ];
+  // the lane of tile array p at input k; element k of row o of the matrix at p (elements of 2^sh bytes)
+  const tileAt = (p: number) => [...w.get(p), ...w.get(tb), ...w.add, ...w.get(k), ...w.i32(6), ...w.shl, ...w.add];
+  const rowAt = (p: number, sh: number) => [...w.get(p), ...w.get(rb), ...w.add, ...w.get(k), ...w.i32(sh), ...w.shl, ...w.add];
+  const body =
+    fname === 'tga' // pA = dWt, pB = gw: gw[o, k] = gw[o, k] + dWt[…]
+      ? [...rowAt(pB, 3), ...rowAt(pB, 3), ...w.f64Load(), ...tileAt(pA), ...w.f64Load(), ...w.fAdd, ...w.f64Store()]
+      : [...tileAt(pB), ...rowAt(pA, E === 4 ? 2 : 3), ...load, ...w.f64Store()]; // pA = W, pB = Wt
+  // tile by tile (8 rows ob..oEnd of W / gw), input by input: a tile's 64 bytes per input are
+  // written (tw) or read (tga) together, the 8 rows streamed side by side
+  const code = forLoop(ob, w.i32(0), w.get(O), 8, [
+    ...w.get(ob),
+    ...w.i32(8),
+    ...w.add,
+    ...w.get(O),
+    ...w.get(ob),
+    ...w.i32(8),
+    ...w.add,
+    ...w.get(O),
+    ...w.ltS,
+    ...w.select,
+    ...w.set(oEnd),
+    ...forLoop(k, w.i32(0), w.get(K), 1, forLoop(o, w.get(ob), w.get(oEnd), 1, [...lane, ...body])),
   ]);
-  return { name: fname, params: [T.i32, T.i32, T.i32, T.i32, T.i32], locals: [T.i32, T.i32, T.i32], code };
+  return { name: fname, params: Array(4).fill(T.i32), locals: Array(6).fill(T.i32), code };
 };
 
 let bytes: Uint8Array | undefined;
 /** The module's bytes (exports `fwd`, `dw`, `dx`, `memory`). */
 export const linearGradModule = (): Uint8Array => {
   bytes ??= assemble([
-    scatterRows('fwd'),
-    scatterRows('dw'),
+    compress(),
+    sparseTiles('fwd'),
+    sparseTiles('dw'),
     denseDx(false),
     denseDx(true),
-    transpose('tw32'),
-    transpose('tw64'),
-    transpose('tg'),
+    tiles('tw32'),
+    tiles('tw64'),
+    tiles('tga'),
   ]);
   return bytes;
 };

@@ -28,7 +28,7 @@ import {
   trainingEngine,
 } from './engine.js';
 import { type LifConstants, lifGradModule } from './lifGrad.js';
-import { CHUNK_BYTES, DX_VECTORS, linearGradModule } from './linearGrad.js';
+import { CHUNK_BYTES, DX_VECTORS, linearGradModule, SPARSE_BLOCK } from './linearGrad.js';
 
 /** What a thread pool offers the training passes (registered by the threads backend). */
 export interface TrainingPool {
@@ -70,6 +70,7 @@ export const trainingEngineSpec = (): TrainingEngineSpec => ({
   linear: linearGradModule(),
   chunkBytes: CHUNK_BYTES,
   dxVectors: DX_VECTORS,
+  sparseBlock: SPARSE_BLOCK,
 });
 
 let main: TrainingEngine | undefined;
