@@ -38,6 +38,7 @@ import {
   type ThreadsOptions,
 } from './threads.js';
 import { wasmPopulationRun } from './wasm/population.js';
+import './threads/training.js';
 
 /** A `threads` backend instance with its options. */
 export interface ThreadsBackend extends Backend {
