@@ -24,6 +24,10 @@ export interface RunLayer {
   readonly model?: NeuronModel;
   /** Whether the layer emits spikes (default: its model's output is `z`). */
   readonly spiking?: boolean;
+  /** Its output shape per step when not flat (`[size]`), e.g. a NIR Conv2d node's `[C, H, W]`. */
+  readonly shape?: readonly number[];
+  /** Whether its neurons count as neuron-steps without a model (a NIR neuron node). */
+  readonly neuron?: boolean;
 }
 
 /** What a network will cost, from its description alone. */
@@ -161,9 +165,9 @@ export const planNetwork = (options: NetworkOptions): { readonly layers: RunLaye
     ...(options.totalSteps === undefined ? {} : { totalSteps: options.totalSteps }),
   };
   if (options.nir !== undefined) {
-    const layers = options.nir.layers(options.features ?? [inputSize]);
+    const layers = options.nir.layers(options.features ?? [inputSize], options.kind === 'demo' ? undefined : options.what);
     const cost = costNetwork(
-      layers.map((l) => ({ kind: 'neuron', size: l.size, weights: 0, states: 1 })),
+      layers.map((l) => ({ kind: l.neuron || l.spiking ? 'neuron' : 'linear', size: l.size, weights: 0, states: 1 })),
       inputSize,
       limits,
       extra,
