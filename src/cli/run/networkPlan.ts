@@ -10,6 +10,7 @@ import type { NeuronModel } from '../../neurons/model.js';
 import { modelByName } from '../../neurons/registry.js';
 import { type Layer, linearLayer, neuron } from '../../neurons/sequential.js';
 import { buildNetwork, type NetworkSpec } from '../../neurons/sequentialJson.js';
+import { SpikeflowError } from '../../ops/errors.js';
 import { linearInit } from '../../ops/linear.js';
 import { bytes, checkMemory, checkNeurons, checkSteps, checkWork, figure, type Limits } from '../limits.js';
 import type { NirNetwork } from '../nir.js';
@@ -187,7 +188,13 @@ export const planNetwork = (options: NetworkOptions): { readonly layers: RunLaye
   }
   if (options.spec !== undefined) {
     const cost = costNetwork(sketch(options.spec, inputSize), inputSize, limits, extra);
-    const layers = buildNetwork(options.spec as NetworkSpec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
+    let layers: RunLayer[];
+    try {
+      layers = buildNetwork(options.spec as NetworkSpec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
+    } catch (e) {
+      if (!(e instanceof SpikeflowError) || e.where !== 'network') throw e;
+      throw new UsageError(`--network: ${e.message.slice('network: '.length)}`, '--network');
+    }
     return { layers, cost };
   }
   if (options.kind === 'demo') {
