@@ -9,6 +9,7 @@
  * @module
  */
 import { SpikeflowError } from '../../errors.js';
+import { heapAllocate, inSharedHeap, sharedHeapMemory } from '../../sharedHeap.js';
 import type { DType, TensorData } from '../../tensor.js';
 import type { NeuronUpdate } from '../../update/ir.js';
 import { type CompiledUpdate, maskKey, type PerNeuronMask, updateSource } from '../../update/lowerJs.js';
@@ -53,6 +54,50 @@ export const BLOCK_WIDTH = 65536;
 /** Elements per array per tile of the wasm path (at least `MIN_TILE_ROWS` rows: see `engine.ts`). */
 export const TILE_ELEMENTS = 32768;
 
+/** Neurons per block of a call in the shared heap (its rows are read in place, `M` elements apart). */
+export const HEAP_BLOCK_WIDTH = 65536;
+/** Elements per array per tile of a call in the shared heap. */
+export const HEAP_TILE_ELEMENTS = 32768;
+
+/** Heap arrays kept for staging a heap call's small arrays (state, per-neuron parameters) that live elsewhere. */
+const heapStaging = new Map<string, TensorData>();
+const stageInHeap = (role: string, dtype: DType, length: number): TensorData | undefined => {
+  const kept = heapStaging.get(role);
+  if (kept !== undefined && kept.length >= length && kept instanceof Float64Array === (dtype === 'float64'))
+    return kept.subarray(0, length);
+  const a = heapAllocate(dtype, length, false);
+  if (a !== undefined) heapStaging.set(role, a);
+  return a;
+};
+
+/**
+ * The call in the shared heap, when its inputs, output and records live there (`sharedHeap.ts`):
+ * its state and per-neuron parameters are staged there when they live elsewhere (small: `M`
+ * elements each); `undefined` otherwise, or when staging does not fit.
+ */
+const heapCall = (call: EngineCall, dtype: DType, back: (() => void)[]): EngineCall | undefined => {
+  if (!(call.inputs.every(inSharedHeap) && inSharedHeap(call.out) && (call.record ?? []).every(inSharedHeap))) return undefined;
+  let ok = true;
+  const place = (role: string, a: TensorData, copyOut: boolean): TensorData => {
+    if (inSharedHeap(a)) return a;
+    const s = stageInHeap(role, dtype, a.length);
+    if (s === undefined) {
+      ok = false;
+      return a;
+    }
+    s.set(a);
+    if (copyOut) back.push(() => a.set(s));
+    return s;
+  };
+  const c: EngineCall = {
+    ...call,
+    state: call.state.map((a, j) => place(`state${j}`, a, true)),
+    paramArrays: call.paramArrays?.map((a, j) => (a === undefined ? undefined : place(`param${j}`, a, false))),
+    heap: true,
+  };
+  return ok ? c : undefined;
+};
+
 const engineFor = (
   update: NeuronUpdate,
   dtype: DType,
@@ -75,17 +120,25 @@ const engineFor = (
   const key = `${dtype}:${recording}:${useWasm ? 'wasm' : 'js'}:${maskKey(mask)}:${useWasm ? (specialization ?? '*') : ''}`;
   let entry = byKey.get(key);
   if (entry === undefined) {
+    // The same module over the shared heap, where shared memory exists (see sharedHeap.ts).
+    const inHeap =
+      useWasm && typeof SharedArrayBuffer === 'function'
+        ? compileWasmUpdate(update, dtype, recording, mask, specialization, true)
+        : undefined;
     const spec: EngineSpec = {
       jsSource: updateSource(update, dtype, recording, mask),
       wasm: useWasm ? (wasm as Exclude<typeof wasm, { unsupported: string } | undefined>) : undefined,
+      wasmHeap: inHeap === undefined || 'unsupported' in inHeap ? undefined : inHeap,
       nIn: update.inputs.length,
       nState: update.state.length,
       recording,
       perNeuron: (mask ?? []).flatMap((m, j) => (m ? [j] : [])),
       blockWidth: BLOCK_WIDTH,
       tileElements: TILE_ELEMENTS,
+      heapBlockWidth: HEAP_BLOCK_WIDTH,
+      heapTileElements: HEAP_TILE_ELEMENTS,
     };
-    entry = { id: newEngineId(), spec, main: createEngine(spec) };
+    entry = { id: newEngineId(), spec, main: createEngine(spec, sharedHeapMemory) };
     byKey.set(key, entry);
   }
   return { entry, unsupported: kind === 'js' ? 'engine "js" was asked for' : unsupported };
@@ -133,7 +186,9 @@ export const compileThreaded = (
     if (p.threads > 1 && stagesFresh(arrays)) return { threads: 1, engine, reason: FRESH_STAGING };
     const ready = p.threads > 1 ? poolOf().ready(p.threads) : 1;
     const reason = ready < p.threads ? `${p.reason}; ${ready} ready (web workers starting)` : p.reason;
-    return { threads: ready, engine, reason };
+    const given = arrays.filter((a) => a !== undefined);
+    const inPlace = engine === 'wasm' && given.length > 0 && given.every(inSharedHeap) && (ready === 1 || poolOf().heapCalls);
+    return { threads: ready, engine, reason: inPlace ? `${reason}; in place in the shared WebAssembly memory` : reason };
   };
 
   const run = (call: EngineCall): void => {
@@ -144,12 +199,20 @@ export const compileThreaded = (
     const p = planned > 1 ? poolOf() : undefined;
     const threads = p === undefined ? 1 : p.ready(planned);
     const chosen = entryFor(call);
+    const back: (() => void)[] = [];
+    // Arrays in the shared heap: every thread runs them in place (Node's workers copy them instead).
+    const inHeap = chosen.spec.wasmHeap !== undefined && (threads === 1 || p?.heapCalls === true) ? heapCall(call, dtype, back) : undefined;
+    if (inHeap !== undefined) {
+      if (p === undefined || threads === 1) chosen.main.runRange(inHeap, lo, hi);
+      else p.run(chosen, inHeap, splitRanges(lo, hi, threads));
+      for (const f of back) f();
+      return;
+    }
     if (p === undefined || threads === 1) {
       chosen.main.runRange(call, lo, hi);
       return;
     }
     // Share every array; stage the ones that are not shared already.
-    const back: (() => void)[] = [];
     const partial = lo !== 0 || hi !== call.M;
     const share = (role: string, a: TensorData, copyIn: boolean, copyOut: boolean): TensorData => {
       if (isShared(a)) return a;

@@ -14,6 +14,7 @@
  * @module
  */
 import { SpikeflowError } from '../../errors.js';
+import { sharedHeapMemory } from '../../sharedHeap.js';
 import type { DType, TensorData } from '../../tensor.js';
 import type { Engine, EngineSpec } from './engine.js';
 import { stageShared } from './staging.js';
@@ -30,6 +31,8 @@ interface WebPoolWorker {
   readonly worker: Worker;
   readonly engines: Set<number>;
   ready: boolean;
+  /** Whether the shared heap's memory was sent to it. */
+  heap: boolean;
 }
 
 /**
@@ -77,6 +80,8 @@ export class WebPool {
   private readonly staging = new Map<string, SharedArrayBuffer>();
   private starting: Promise<number> | undefined;
   private url: string | undefined;
+  /** Web workers run calls in the shared heap in place: they import its memory (sent once). */
+  readonly heapCalls = true;
 
   constructor(readonly maxWorkers: number) {
     this.control = new Int32Array(new SharedArrayBuffer(4 * (3 + maxWorkers)));
@@ -105,7 +110,7 @@ export class WebPool {
     while (this.workers.length < target) {
       const index = this.workers.length;
       const worker = new Worker(this.url, { name: `spikeflow-threads-${index + 1}` });
-      const entry: WebPoolWorker = { worker, engines: new Set(), ready: false };
+      const entry: WebPoolWorker = { worker, engines: new Set(), ready: false, heap: false };
       this.workers.push(entry);
       started.push(
         new Promise<void>((resolve, reject) => {
@@ -167,8 +172,13 @@ export class WebPool {
     const c = this.control;
     Atomics.store(c, this.next, 0);
     Atomics.store(c, 0, n);
+    const heap = (call as { heap?: boolean }).heap === true;
     for (let k = 0; k < n; k++) {
       const w = this.workers[k] as WebPoolWorker;
+      if (heap && !w.heap) {
+        w.worker.postMessage({ type: 'heap', memory: sharedHeapMemory() });
+        w.heap = true;
+      }
       if (!w.engines.has(entry.id)) {
         w.worker.postMessage({ type: 'engine', id: entry.id, spec: entry.spec });
         w.engines.add(entry.id);
