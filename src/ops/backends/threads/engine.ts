@@ -199,7 +199,8 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
     const flag = call.nonFinite;
     const a: number[] = [];
     const bw = Math.max(L, Math.floor(Math.min(spec.heapBlockWidth ?? spec.blockWidth, hi - lo) / L) * L);
-    const tb = Math.max(1, Math.min(T, Math.max(4, Math.floor((spec.heapTileElements ?? spec.tileElements) / bw))));
+    // At least 8 steps per tile: the state (loaded and stored once per tile) then moves a quarter of the input and output bytes.
+    const tb = Math.max(1, Math.min(T, Math.max(8, Math.floor((spec.heapTileElements ?? spec.tileElements) / bw))));
     for (let n0 = lo; n0 < hi; n0 += bw) {
       const wdt = Math.min(bw, hi - n0);
       for (let t0 = 0; t0 < T; t0 += tb) {

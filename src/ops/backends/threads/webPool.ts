@@ -46,6 +46,12 @@ export const PIECES_PER_THREAD = 2;
 /** Least neurons per piece of a neuron run (a piece's rows are copied one by one: narrow pieces cost per row). */
 export const MIN_PIECE_NEURONS = 8192;
 
+/** Pieces per thread of a neuron run in the shared heap (`EngineCall.heap`: read in place, no row copies). */
+export const HEAP_PIECES_PER_THREAD = 4;
+
+/** Least neurons per piece of a neuron run in the shared heap. */
+export const HEAP_MIN_PIECE_NEURONS = 4096;
+
 /** Whether this thread may block in `Atomics.wait` (a worker may, a page's main thread may not). */
 const mayBlock = (() => {
   let result: boolean | undefined;
@@ -165,14 +171,16 @@ export class WebPool {
     }
     const lo = (ranges[0] as readonly [number, number])[0];
     const hi = (ranges[n] as readonly [number, number])[1];
-    const least = entry.spec.kind === 'linear' ? 16 : MIN_PIECE_NEURONS;
-    const step = Math.max(least, Math.ceil((hi - lo) / ((n + 1) * PIECES_PER_THREAD) / 16) * 16);
+    // A call in the shared heap copies nothing: narrower pieces cost no row copies, and share better.
+    const heap = (call as { heap?: boolean }).heap === true;
+    const least = entry.spec.kind === 'linear' ? 16 : heap ? HEAP_MIN_PIECE_NEURONS : MIN_PIECE_NEURONS;
+    const perThread = heap ? HEAP_PIECES_PER_THREAD : PIECES_PER_THREAD;
+    const step = Math.max(least, Math.ceil((hi - lo) / ((n + 1) * perThread) / 16) * 16);
     const pieces: [number, number][] = [];
     for (let a = lo; a < hi; a += step) pieces.push([a, Math.min(a + step, hi)]);
     const c = this.control;
     Atomics.store(c, this.next, 0);
     Atomics.store(c, 0, n);
-    const heap = (call as { heap?: boolean }).heap === true;
     for (let k = 0; k < n; k++) {
       const w = this.workers[k] as WebPoolWorker;
       if (heap && !w.heap) {
