@@ -11,6 +11,7 @@ import { lif } from '../src/neurons/lif.js';
 import { withOptionValues } from '../src/neurons/lifOptions.js';
 import { type BackendChoice, executionOf } from '../src/ops/backends/backendRegistry.js';
 import { gpuBackend } from '../src/ops/backends/gpuBackend.js';
+import { webPoolStats } from '../src/ops/backends/threads/webPool.js';
 import { allocateShared, compileThreaded } from '../src/ops/backends/threads.js';
 import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { seededGenerator, uniforms } from '../src/ops/random.js';
@@ -29,6 +30,13 @@ const input = (T: number, N: number, shared: boolean, seed: number): Tensor => {
     rng = next;
   }
   return fromTypedArray(data, [T, 1, N]);
+};
+
+/** The share of the web pool's pieces since `before` that the page's thread ran itself ('' when none ran on the pool). */
+const onMain = (before: { pieces: number; mainPieces: number }): string => {
+  const now = webPoolStats();
+  const pieces = now.pieces - before.pieces;
+  return pieces === 0 ? '' : `; page thread ran ${now.mainPieces - before.mainPieces} of ${pieces} pieces`;
 };
 
 const median = (xs: number[]): number => {
@@ -102,6 +110,7 @@ const api = {
     for (const v of warm.data) spikes += v;
     const info = executionOf(warm);
     const times: number[] = [];
+    const before = webPoolStats();
     for (let r = 0; r < runs; r++) {
       (globalThis as { gc?: () => void }).gc?.();
       for (let turn = 0; turn < 3; turn++) await new Promise((done) => setTimeout(done, 5));
@@ -117,7 +126,7 @@ const api = {
       rate: (T * N) / (medianMs / 1000),
       spikeFraction: spikes / (T * N),
       backend: info?.backend ?? '?',
-      note: `${info?.note ?? ''}; shared heap ${(sharedHeapStats().bytes / 2 ** 20).toFixed(0)} MiB`,
+      note: `${info?.note ?? ''}; shared heap ${(sharedHeapStats().bytes / 2 ** 20).toFixed(0)} MiB${onMain(before)}`,
     };
   },
 
@@ -134,6 +143,7 @@ const api = {
     const call = { T, M: N, inputs: [xs.data], out, state: [v, i], params, dt: Math.fround(0.001) };
     k(call);
     const times: number[] = [];
+    const before = webPoolStats();
     for (let r = 0; r < runs; r++) {
       const t0 = performance.now();
       k(call);
@@ -147,7 +157,7 @@ const api = {
       rate: (T * N) / (medianMs / 1000),
       spikeFraction: Number.NaN,
       backend: 'threads',
-      note: `${plan.reason}; ${plan.engine}`,
+      note: `${plan.reason}; ${plan.engine}${onMain(before)}`,
     };
   },
 };

@@ -84,6 +84,9 @@ export class WebPool {
   /** Index of the piece counter in {@link WebPool.control}. */
   private readonly next: number;
   private readonly staging = new Map<string, SharedArrayBuffer>();
+  /** Pieces of every job run so far, and those the calling thread ran itself (diagnostics: see {@link webPoolStats}). */
+  pieces = 0;
+  mainPieces = 0;
   private starting: Promise<number> | undefined;
   private url: string | undefined;
   /** Web workers run calls in the shared heap in place: they import its memory (sent once). */
@@ -194,10 +197,12 @@ export class WebPool {
       w.worker.postMessage({ type: 'job', engine: entry.id, call, pieces, next: this.next });
     }
     let mainError: unknown;
+    this.pieces += pieces.length;
     try {
       for (let k = Atomics.add(c, this.next, 1); k < pieces.length; k = Atomics.add(c, this.next, 1)) {
         const piece = pieces[k] as [number, number];
         entry.main.runRange(call as Parameters<Engine['runRange']>[0], piece[0], piece[1]);
+        this.mainPieces++;
       }
     } catch (e) {
       mainError = e;
@@ -258,6 +263,14 @@ export const webPool = (maxWorkers: number): WebPool => {
   }
   return pool;
 };
+
+/**
+ * Pieces of the jobs the realm's web pool ran, and how many of them the calling thread ran itself
+ * (the rest ran on workers): a worker that starts late or is descheduled leaves its share to the
+ * caller. Zeros before the pool exists.
+ */
+export const webPoolStats = (): { readonly pieces: number; readonly mainPieces: number } =>
+  Object.freeze({ pieces: pool?.pieces ?? 0, mainPieces: pool?.mainPieces ?? 0 });
 
 /** Web workers started in this realm (ready or starting). */
 export const webWorkerCount = (): number => pool?.workers.length ?? 0;
