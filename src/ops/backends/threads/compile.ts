@@ -17,7 +17,7 @@ import { compileWasmUpdate } from '../wasm/codegen.js';
 import { conditionKey } from '../wasm/specialize.js';
 import { createEngine, type EngineCall, type EngineSpec } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, planThreads, type ThreadsOptions, type ThreadsPlan } from './plan.js';
-import { stagesFresh } from './staging.js';
+import { STAGING_KEEP_BYTES, stagesFresh } from './staging.js';
 import { type EngineEntry, isShared, MAX_WORKERS, poolOf, splitRanges } from './workerPool.js';
 
 /** An update compiled by {@link compileThreaded}: a {@link CompiledUpdate} that also tells its plan. */
@@ -63,42 +63,50 @@ export const HEAP_BLOCK_WIDTH = 65536;
  */
 export const HEAP_TILE_ELEMENTS = 262144;
 
-/** Heap arrays kept for staging a heap call's small arrays (state, per-neuron parameters) that live elsewhere. */
+/** Heap arrays kept for staging a heap call's arrays that live elsewhere (at most `STAGING_KEEP_BYTES` each). */
 const heapStaging = new Map<string, TensorData>();
 const stageInHeap = (role: string, dtype: DType, length: number): TensorData | undefined => {
   const kept = heapStaging.get(role);
   if (kept !== undefined && kept.length >= length && kept instanceof Float64Array === (dtype === 'float64'))
     return kept.subarray(0, length);
+  if (length * (dtype === 'float64' ? 8 : 4) > STAGING_KEEP_BYTES) return undefined;
   const a = heapAllocate(dtype, length, false);
   if (a !== undefined) heapStaging.set(role, a);
   return a;
 };
 
 /**
- * The call in the shared heap, when its inputs, output and records live there (`sharedHeap.ts`):
- * its state and per-neuron parameters are staged there when they live elsewhere (small: `M`
- * elements each); `undefined` otherwise, or when staging does not fit.
+ * The call in the shared heap (`sharedHeap.ts`): arrays that live elsewhere are copied into kept
+ * heap arrays (and results back) — only the small ones (state, per-neuron parameters) unless
+ * `stageAll` (web workers: every array up to `STAGING_KEEP_BYTES`, as the `SharedArrayBuffer`
+ * staging of Node's pool); `undefined` when the inputs, output or records live elsewhere and are
+ * not staged, or staging does not fit.
  */
-const heapCall = (call: EngineCall, dtype: DType, back: (() => void)[]): EngineCall | undefined => {
-  if (!(call.inputs.every(inSharedHeap) && inSharedHeap(call.out) && (call.record ?? []).every(inSharedHeap))) return undefined;
+const heapCall = (call: EngineCall, dtype: DType, back: (() => void)[], partial: boolean, stageAll: boolean): EngineCall | undefined => {
+  if (!stageAll && !(call.inputs.every(inSharedHeap) && inSharedHeap(call.out) && (call.record ?? []).every(inSharedHeap)))
+    return undefined;
   let ok = true;
-  const place = (role: string, a: TensorData, copyOut: boolean): TensorData => {
+  const place = (role: string, a: TensorData, copyIn: boolean, copyOut: boolean): TensorData => {
     if (inSharedHeap(a)) return a;
     const s = stageInHeap(role, dtype, a.length);
     if (s === undefined) {
       ok = false;
       return a;
     }
-    s.set(a);
+    if (copyIn) s.set(a);
     if (copyOut) back.push(() => a.set(s));
     return s;
   };
   const c: EngineCall = {
     ...call,
-    state: call.state.map((a, j) => place(`state${j}`, a, true)),
-    paramArrays: call.paramArrays?.map((a, j) => (a === undefined ? undefined : place(`param${j}`, a, false))),
+    inputs: call.inputs.map((a, j) => place(`in${j}`, a, true, false)),
+    out: place('out', call.out, partial, true),
+    state: call.state.map((a, j) => place(`state${j}`, a, true, true)),
+    record: call.record?.map((a, j) => place(`record${j}`, a, partial, true)),
+    paramArrays: call.paramArrays?.map((a, j) => (a === undefined ? undefined : place(`param${j}`, a, true, false))),
     heap: true,
   };
+  if (!ok) back.length = 0;
   return ok ? c : undefined;
 };
 
@@ -191,8 +199,15 @@ export const compileThreaded = (
     const ready = p.threads > 1 ? poolOf().ready(p.threads) : 1;
     const reason = ready < p.threads ? `${p.reason}; ${ready} ready (web workers starting)` : p.reason;
     const given = arrays.filter((a) => a !== undefined);
-    const inPlace = engine === 'wasm' && given.length > 0 && given.every(inSharedHeap) && (ready === 1 || poolOf().heapCalls);
-    return { threads: ready, engine, reason: inPlace ? `${reason}; in place in the shared WebAssembly memory` : reason };
+    const heapRun = engine === 'wasm' && (ready === 1 || poolOf().heapCalls);
+    const inPlace = heapRun && given.length > 0 && given.every(inSharedHeap);
+    const staged = heapRun && ready > 1 && !inPlace;
+    const where = inPlace
+      ? '; in place in the shared WebAssembly memory'
+      : staged
+        ? '; arrays outside the shared WebAssembly memory copied into it'
+        : '';
+    return { threads: ready, engine, reason: `${reason}${where}` };
   };
 
   const run = (call: EngineCall): void => {
@@ -205,7 +220,9 @@ export const compileThreaded = (
     const chosen = entryFor(call);
     const back: (() => void)[] = [];
     // Arrays in the shared heap: every thread runs them in place (Node's workers copy them instead).
-    const inHeap = chosen.spec.wasmHeap !== undefined && (threads === 1 || p?.heapCalls === true) ? heapCall(call, dtype, back) : undefined;
+    const partial = lo !== 0 || hi !== call.M;
+    const heapRuns = chosen.spec.wasmHeap !== undefined && (threads === 1 || p?.heapCalls === true);
+    const inHeap = heapRuns ? heapCall(call, dtype, back, partial, threads > 1) : undefined;
     if (inHeap !== undefined) {
       if (p === undefined || threads === 1) chosen.main.runRange(inHeap, lo, hi);
       else p.run(chosen, inHeap, splitRanges(lo, hi, threads));
@@ -217,7 +234,6 @@ export const compileThreaded = (
       return;
     }
     // Share every array; stage the ones that are not shared already.
-    const partial = lo !== 0 || hi !== call.M;
     const share = (role: string, a: TensorData, copyIn: boolean, copyOut: boolean): TensorData => {
       if (isShared(a)) return a;
       const s = p.stage(role, dtype, a.length);
