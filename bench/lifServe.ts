@@ -10,9 +10,17 @@
  *   function built with `outputs: 'reuse'` (one output array written call after call). Before the
  *   timed call, garbage is collected and one event-loop turn passes (a fresh output dropped by the
  *   previous call then returns to the output pool, `src/ops/outputPool.ts`). Backend
- *   `auto` (threads once registered, as `spikeflow/node` registers it). Answers `{ seconds, ran, spikes }`.
- * - `{ "cmd": "free" }`: drops the input and the run functions, collects garbage and releases the
- *   output pool's free memory.
+ *   `auto` (threads once registered, as `spikeflow/node` registers it). With `"solo": true` the run
+ *   function of the other kind (and the output it keeps) is dropped first, so that the process holds
+ *   one output at a time (bench/memoryGuard.ts, modes `free` and `respawn`); `"pool": bytes` sets the
+ *   output pool's cap first (`configureOutputPool({ maxBytes })`: one output and one state). Answers
+ *   `{ seconds, ran, spikes, rssBefore, peakRss }`: the process's resident memory when the request
+ *   arrived and its peak while it was answered (input made, warm-up and timed run included), in bytes
+ *   (Linux `VmRSS` / `VmHWM`, the peak reset through `/proc/self/clear_refs`).
+ * - `{ "cmd": "free" }`: drops the input and the run functions, ends the worker threads (whose
+ *   handles would keep the buffers of their last jobs alive), collects garbage, releases the
+ *   output pool's free memory and collects again (a released slot's memory is returned to the
+ *   system when its buffer is collected); answers `{ rss }`.
  * @module
  */
 import { createInterface } from 'node:readline';
@@ -21,11 +29,15 @@ import '../src/ops/backends/threadsBackend.js';
 import { lif } from '../src/neurons/lif.js';
 import { executionOf } from '../src/ops/backends/backendRegistry.js';
 import { terminateThreads } from '../src/ops/backends/threads.js';
-import { releaseOutputPool } from '../src/ops/outputPool.js';
+import { configureOutputPool, releaseOutputPool } from '../src/ops/outputPool.js';
 import type { Tensor } from '../src/ops/tensor.js';
 import { uniformInput } from './cases.js';
+import { resetPeakRss, rssNow } from './memoryGuard.js';
 
-type Request = { cmd: 'measure'; N: number; T: number; which: 'fresh' | 'reuse'; warm?: boolean } | { cmd: 'free' } | { cmd: 'exit' };
+type Request =
+  | { cmd: 'measure'; N: number; T: number; which: 'fresh' | 'reuse'; warm?: boolean; solo?: boolean; pool?: number }
+  | { cmd: 'free' }
+  | { cmd: 'exit' };
 
 const gc = (globalThis as { gc?: () => void }).gc;
 let input: { N: number; T: number; xs: Tensor } | undefined;
@@ -41,7 +53,26 @@ const collect = async (): Promise<void> => {
   for (let k = 0; k < 2; k++) await new Promise((resolve) => setImmediate(resolve));
 };
 
+/** Drops the input (when `input` is true) and the run functions other than `keep`, and returns their memory to the system. */
+const drop = async (dropInput: boolean, keep?: string): Promise<void> => {
+  if (dropInput) input = undefined;
+  for (const k of [...runs.keys()]) if (k !== keep) runs.delete(k);
+  // The worker threads hold handles on the buffers of their last jobs until they next collect
+  // their garbage (after a job with new buffers: the next warm-up run, when a third array would
+  // already be allocated); ending them drops the handles now (the warm-up run starts new ones).
+  await terminateThreads();
+  await collect();
+  // Free pool slots hold their buffers: release them, then collect once more so that the buffers
+  // themselves are freed (at N = 1e6 a 4 GB output), so that Norse's turn finds the memory free.
+  releaseOutputPool();
+  await collect();
+};
+
 const measure = async (r: Extract<Request, { cmd: 'measure' }>) => {
+  resetPeakRss();
+  const rssBefore = rssNow().rss;
+  if (r.solo === true && [...runs.keys()].some((k) => k !== r.which)) await drop(false, r.which);
+  if (r.pool !== undefined) configureOutputPool({ maxBytes: r.pool });
   if (input === undefined || input.N !== r.N || input.T !== r.T) {
     input = undefined;
     runs.clear();
@@ -65,7 +96,13 @@ const measure = async (r: Extract<Request, { cmd: 'measure' }>) => {
   const d = z.data;
   for (let k = 0; k < d.length; k += 97) spikes += d[k] as number;
   const e = executionOf(z);
-  return { seconds, ran: e === undefined ? 'unknown' : `${e.backend}: ${e.note ?? ''}`, spikes: spikes / Math.ceil(d.length / 97) };
+  return {
+    seconds,
+    ran: e === undefined ? 'unknown' : `${e.backend}: ${e.note ?? ''}`,
+    spikes: spikes / Math.ceil(d.length / 97),
+    rssBefore,
+    peakRss: rssNow().peak,
+  };
 };
 
 const lines = createInterface({ input: process.stdin });
@@ -76,12 +113,8 @@ const answer = async (line: string): Promise<void> => {
   try {
     if (r.cmd === 'measure') reply = await measure(r);
     else if (r.cmd === 'free') {
-      input = undefined;
-      runs.clear();
-      await collect();
-      // The pool's free memory too (at N = 1e6 a 4 GB output), so that Norse's runs find it free.
-      releaseOutputPool();
-      reply = { freed: true };
+      await drop(true);
+      reply = { rss: rssNow().rss };
     } else {
       lines.close();
       return;

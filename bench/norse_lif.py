@@ -9,12 +9,19 @@ in a Python loop. Prints one JSON object on stdout.
 With `--serve` it answers requests instead, one JSON line per line of stdin (bench/sideBySide.ts
 alternates it with spikeflow's bench/lifServe.ts): `{"cmd": "measure", "N": n, "T": t, "which":
 "sequence" | "cell", "warm": bool}` times one run (after an untimed one when `warm`) and answers
-`{"seconds": s}`; `{"cmd": "free"}` drops the input; `{"cmd": "info"}` answers the versions.
+`{"seconds": s, "rssBefore": b, "peakRss": p}` (the process's resident memory when the request
+arrived and its peak while it was answered, in bytes: Linux VmRSS / VmHWM, the peak reset through
+/proc/self/clear_refs); `{"cmd": "free"}` drops the input, collects garbage and returns glibc's
+free heap to the system (`malloc_trim`), and answers `{"rss": b}`; `{"cmd": "info"}` answers the
+versions. The input is made in place (`rand` then `mul_`), so making it holds one `[T, 1, N]`
+array, not two.
 Run it from Norse's source with `norse_shims` (../shared/tools) on PYTHONPATH: it is imported
 when present (torch < 2 needs its adaptation of Norse's SuperSpike).
 """
 
 import argparse
+import ctypes
+import gc
 import json
 import statistics
 import time
@@ -44,6 +51,35 @@ def median_seconds(fn, runs):
     return statistics.median(times), times
 
 
+def rss():
+    """(VmRSS, VmHWM) of this process in bytes (Linux; NaN elsewhere)."""
+    try:
+        with open("/proc/self/status") as f:
+            status = f.read()
+        kb = {k: int(status.split(k + ":")[1].split()[0]) * 1024 for k in ("VmRSS", "VmHWM")}
+        return kb["VmRSS"], kb["VmHWM"]
+    except (OSError, IndexError, ValueError):
+        return float("nan"), float("nan")
+
+
+def reset_peak_rss():
+    """Resets VmHWM to the present resident memory (Linux; ignored elsewhere)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def trim_heap():
+    """Returns glibc's free heap memory to the system (Norse's per-step tensors at N = 1e6 are 4 MB
+    each, below glibc's largest mmap threshold, so they live on the heap); ignored elsewhere."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def serve():
     """Answers measure/free/info requests on stdin (see the module docs)."""
     state = {"key": None, "x": None}
@@ -58,13 +94,17 @@ def serve():
             reply = {"torch": torch.__version__, "norse": getattr(norse, "__version__", "unknown"), "threads": torch.get_num_threads()}
         elif cmd == "free":
             state["key"], state["x"] = None, None
-            reply = {"freed": True}
+            gc.collect()
+            trim_heap()
+            reply = {"rss": rss()[0]}
         else:
+            reset_peak_rss()
+            rss_before = rss()[0]
             n, steps = int(req["N"]), int(req["T"])
             if state["key"] != (n, steps):
                 state["x"] = None
                 torch.manual_seed(0)
-                state["x"] = torch.rand(steps, 1, n, dtype=torch.float32) * 0.6
+                state["x"] = torch.rand(steps, 1, n, dtype=torch.float32).mul_(0.6)
                 state["key"] = (n, steps)
             x = state["x"]
 
@@ -85,7 +125,7 @@ def serve():
                 out = fn()
                 seconds = time.perf_counter() - t0
                 del out
-            reply = {"seconds": seconds}
+            reply = {"seconds": seconds, "rssBefore": rss_before, "peakRss": rss()[1]}
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 
@@ -108,7 +148,7 @@ def main():
     rows = []
     with torch.no_grad():
         for n in [int(s) for s in args.sizes.split(",") if s]:
-            x = torch.rand(steps, 1, n, dtype=torch.float32) * 0.6
+            x = torch.rand(steps, 1, n, dtype=torch.float32).mul_(0.6)
             layer = snn.LIF()
             cell = snn.LIFCell()
 

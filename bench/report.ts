@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, hostname, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type SideBySide, sideBySideMarkdown } from './sideBySide.js';
+import type { SideBySide } from './sideBySide.js';
+import { sideBySideMarkdown } from './sideBySideReport.js';
 
 /** One measured configuration. */
 export interface Row {

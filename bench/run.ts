@@ -9,7 +9,9 @@
  * Options: `--quick` (3 runs, N ≤ 1e5, cases lif and lif-stream), `--runs <n>`, `--steps <T>`,
  * `--sizes 1e3,1e4,...`, `--cases lif,lif-stream,lif-detail,lif-linear-li,models,poisson,memory`,
  * `--allocators default,tuned`, `--threads <n>`, `--max-n <n>`, `--js-max-n <n>`, `--out <dir>`,
- * `--no-write`, `--tuned-malloc`.
+ * `--no-write`, `--tuned-malloc`, `--memory-floor <GiB>` (the side-by-side case stops, with a message
+ * naming N and the memory, when less is available: bench/memoryGuard.ts; default 1.5 GiB or 6 %
+ * of the machine). Exit status 1 when the side-by-side run stopped for memory.
  * @module
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +22,7 @@ import '../src/ops/backends/builtin.js';
 import '../src/ops/backends/threadsBackend.js';
 import { hardwareThreads, terminateThreads } from '../src/ops/backends/threads.js';
 import { type CaseContext, lifCase, lifLinearLiCase, lifStreamCase, memoryCase, modelsCase, poissonCase } from './cases.js';
+import { defaultFloorBytes, GiB } from './memoryGuard.js';
 import { anchorsReference, machine, markdown, type NorseReference, type Row, writeReport } from './report.js';
 import { type SideBySide, sideBySide, TUNED_MALLOC } from './sideBySide.js';
 
@@ -39,6 +42,7 @@ const program = new Command()
   .option('--out <dir>', 'results directory', 'bench/results')
   .option('--no-write', 'print only')
   .option('--render <json>', 'only rewrite the Markdown of a results JSON (e.g. bench/results/latest.json)')
+  .option('--memory-floor <GiB>', 'least memory left available (side-by-side case; default 1.5 GiB or 6 % of memory)', (v) => Number(v))
   .option('--tuned-malloc', 'run the in-process cases with glibc told to keep freed memory (MALLOC_MMAP_MAX_=0 …)', false);
 program.parse();
 const o = program.opts<{
@@ -55,7 +59,12 @@ const o = program.opts<{
   write: boolean;
   tunedMalloc: boolean;
   render?: string;
+  memoryFloor?: number;
 }>();
+if (o.memoryFloor !== undefined && !(o.memoryFloor >= 0)) {
+  console.error(`--memory-floor must be a number of GiB ≥ 0, received ${o.memoryFloor}`);
+  process.exit(2);
+}
 
 if (o.render !== undefined) {
   const json = JSON.parse(readFileSync(o.render, 'utf8')) as Parameters<typeof markdown>[0];
@@ -120,6 +129,7 @@ const main = async () => {
         o.threads ?? hardwareThreads(),
         o.allocators.split(',').filter((a): a is 'default' | 'tuned' => a === 'default' || a === 'tuned'),
         (line) => console.log(line),
+        { floorBytes: o.memoryFloor === undefined ? defaultFloorBytes() : o.memoryFloor * GiB },
       )
     : undefined;
   const norse = norseReference(side);
@@ -151,6 +161,10 @@ const main = async () => {
     const stamp = date.replace(/[:.]/g, '-');
     const files = writeReport(`${root}${o.out}`, stamp, report, md);
     console.log(`written: ${files.join(', ')}`);
+  }
+  if (side?.stopped !== undefined) {
+    console.error(`\n${side.stopped}`);
+    process.exitCode = 1;
   }
 };
 

@@ -14,9 +14,10 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { freemem, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
+import { availableMemory, type MemoryMode, planMemory, startWatchdog } from './memoryGuard.js';
 
 /** glibc's settings of the `tuned` allocator: freed memory is kept (no fresh pages per large allocation). */
 export const TUNED_MALLOC = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '1000000000000' } as const;
@@ -46,6 +47,12 @@ export interface SideBySideRow {
   readonly loadAfter: readonly number[];
   /** Seconds of every timed run, per configuration. */
   readonly seconds: Readonly<Record<string, readonly number[]>>;
+  /** How the two processes held their memory at this N (bench/memoryGuard.ts). */
+  readonly memoryMode: MemoryMode;
+  /** Peak resident memory of the process while answering each configuration's requests (largest over the rounds), in bytes. */
+  readonly peakRss: Readonly<Record<string, number>>;
+  /** Resident memory of each process with nothing big allocated (smallest seen when a request arrived), in bytes. */
+  readonly baseRss: Readonly<{ spikeflow: number; norse: number }>;
 }
 
 /** What was run, for the report. */
@@ -53,11 +60,23 @@ export interface SideBySide {
   readonly norse: string;
   readonly protocol: string;
   readonly rows: readonly SideBySideRow[];
+  /** Why the run stopped before its last N (memory), when it did. */
+  readonly stopped?: string;
+  /** Least memory available during the run, in bytes (the watchdog's samples). */
+  readonly leastAvailable?: number;
+}
+
+/** Memory settings of {@link sideBySide}. */
+export interface SideBySideMemory {
+  /** Memory that must stay available (the watchdog stops the run below it), in bytes. */
+  readonly floorBytes: number;
 }
 
 interface Server {
   readonly ask: (req: object) => Promise<Record<string, unknown>>;
   readonly close: () => void;
+  /** Ends the process at once (the memory watchdog). */
+  readonly kill: () => void;
 }
 
 const server = (cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Server => {
@@ -86,6 +105,23 @@ const server = (cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cw
       child.stdin.end();
       child.kill();
     },
+    kill: () => child.kill('SIGKILL'),
+  };
+};
+
+/** A server started on its first request and again after {@link Server.close} (mode `respawn`). */
+const lazyServer = (start: () => Server): Server => {
+  let s: Server | undefined;
+  return {
+    ask: (req) => {
+      s ??= start();
+      return s.ask(req);
+    },
+    close: () => {
+      s?.close();
+      s = undefined;
+    },
+    kill: () => s?.kill(),
   };
 };
 
@@ -110,8 +146,17 @@ const median = (xs: readonly number[]): number => {
 
 const round2 = (xs: readonly number[]) => xs.map((x) => Math.round(x * 100) / 100);
 
+/** Bytes as MB below 1 GB, else GB with one decimal. */
+export const gb = (bytes: number | undefined): string =>
+  bytes === undefined || !Number.isFinite(bytes) ? '–' : bytes < 1e9 ? `${(bytes / 1e6).toFixed(0)} MB` : `${(bytes / 1e9).toFixed(1)} GB`;
+
 /**
- * Runs the side-by-side LIF protocol (see the module docs).
+ * Runs the side-by-side LIF protocol (see the module docs). Before each N, {@link planMemory}
+ * decides from the memory available whether both processes keep their input between runs or drop
+ * (or, with the tuned allocator, are restarted to return) their big buffers after each turn, or
+ * whether the run stops there with a message naming N and the memory; a watchdog samples the
+ * memory available meanwhile and, below `memory.floorBytes`, kills both processes and stops the
+ * run with a message (the rows measured so far are kept, `stopped` says why).
  * @param root - the repository root (with a trailing slash)
  * @param sizes - N to run, in order
  * @param T - steps per run
@@ -119,6 +164,7 @@ const round2 = (xs: readonly number[]) => xs.map((x) => Math.round(x * 100) / 10
  * @param threads - torch threads (spikeflow uses all hardware threads)
  * @param allocators - which allocator settings, in order
  * @param log - progress lines
+ * @param memory - the floor of available memory
  */
 export const sideBySide = async (
   root: string,
@@ -128,174 +174,178 @@ export const sideBySide = async (
   threads: number,
   allocators: readonly ('default' | 'tuned')[],
   log: (line: string) => void,
+  memory: SideBySideMemory,
 ): Promise<SideBySide> => {
   const setup = norseSetup(root);
   const rows: SideBySideRow[] = [];
   let norseText = 'missing' in setup ? `Norse not run: ${setup.missing}` : '';
-  for (const allocator of allocators) {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.MALLOC_MMAP_MAX_;
-    delete env.MALLOC_TRIM_THRESHOLD_;
-    if (allocator === 'tuned') Object.assign(env, TUNED_MALLOC);
-    const sf = server(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench', 'lifServe.ts')], env, root);
-    let py: Server | undefined;
-    if (!('missing' in setup)) {
-      py = server(
-        setup.python,
-        [join(root, 'bench', 'norse_lif.py'), '--serve', '--threads', String(threads)],
-        {
-          ...env,
-          PYTHONPATH: setup.pythonPath,
-        },
-        root,
+  let stopped: string | undefined;
+  const live: Server[] = [];
+  const watchdog = startWatchdog(memory.floorBytes, (message) => {
+    for (const s of live) s.kill();
+    log(message);
+  });
+  try {
+    for (const allocator of allocators) {
+      if (stopped !== undefined) break;
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env.MALLOC_MMAP_MAX_;
+      delete env.MALLOC_TRIM_THRESHOLD_;
+      if (allocator === 'tuned') Object.assign(env, TUNED_MALLOC);
+      const sf = lazyServer(() =>
+        server(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench', 'lifServe.ts')], env, root),
       );
-      try {
-        const info = await py.ask({ cmd: 'info' });
-        norseText = `Norse (source ${setup.pythonPath.split(':')[0]}) on PyTorch ${info.torch}, ${info.threads} threads, ${setup.python}`;
-      } catch (e) {
-        norseText = `Norse not run: ${(e as Error).message.slice(0, 300)}`;
-        py.close();
-        py = undefined;
-      }
-    }
-    try {
-      for (const N of sizes) {
-        const loadBefore = round2(loadavg());
-        // Both processes hold an input and an output of 4·T·N bytes each; when the two together
-        // would not fit comfortably, each run makes its input afresh and frees it after.
-        const lowMemory = 4 * 4 * T * N > 0.5 * freemem();
-        const seconds: Record<string, number[]> = { reuse: [], fresh: [], sequence: [], cell: [] };
-        let ran = '';
-        let spikes = Number.NaN;
-        const norseRun = async (which: 'sequence' | 'cell', r: number) => {
-          if (py === undefined) return;
-          const a = await py.ask({ cmd: 'measure', N, T, which, warm: r === 0 || lowMemory });
-          seconds[which]?.push(a.seconds as number);
-          if (lowMemory) await py.ask({ cmd: 'free' });
-        };
-        const sfRun = async (which: 'reuse' | 'fresh', r: number) => {
-          const a = await sf.ask({ cmd: 'measure', N, T, which, warm: r === 0 || lowMemory });
-          seconds[which]?.push(a.seconds as number);
-          ran = a.ran as string;
-          spikes = a.spikes as number;
-          if (lowMemory) await sf.ask({ cmd: 'free' });
-        };
-        for (let r = 0; r < rounds; r++) {
-          const norse = async () => {
-            await norseRun('sequence', r);
-            await norseRun('cell', r);
-          };
-          const spikeflow = async () => {
-            await sfRun('reuse', r);
-            await sfRun('fresh', r);
-          };
-          if (r % 2 === 0) {
-            await norse();
-            await spikeflow();
-          } else {
-            await spikeflow();
-            await norse();
-          }
+      let py: Server | undefined;
+      if (!('missing' in setup)) {
+        const args = [join(root, 'bench', 'norse_lif.py'), '--serve', '--threads', String(threads)];
+        py = lazyServer(() => server(setup.python, args, { ...env, PYTHONPATH: setup.pythonPath }, root));
+        try {
+          const info = await py.ask({ cmd: 'info' });
+          norseText = `Norse (source ${setup.pythonPath.split(':')[0]}) on PyTorch ${info.torch}, ${info.threads} threads, ${setup.python}`;
+        } catch (e) {
+          norseText = `Norse not run: ${(e as Error).message.slice(0, 300)}`;
+          py.close();
+          py = undefined;
         }
-        await sf.ask({ cmd: 'free' });
-        if (py !== undefined) await py.ask({ cmd: 'free' });
-        const rate = (k: string) => (T * N) / median(seconds[k] ?? []);
-        const norseBest = Math.max(rate('sequence'), rate('cell'));
-        const row: SideBySideRow = {
-          N,
-          T,
-          allocator,
-          spikeflowReuse: rate('reuse'),
-          spikeflowFresh: rate('fresh'),
-          norseSequence: rate('sequence'),
-          norseCell: rate('cell'),
-          norseBest,
-          ratioReuse: rate('reuse') / norseBest,
-          ratioFresh: rate('fresh') / norseBest,
-          ratioFreshSequence: rate('fresh') / rate('sequence'),
-          rounds,
-          ran,
-          spikeFraction: spikes,
-          loadBefore,
-          loadAfter: round2(loadavg()),
-          seconds,
-        };
-        rows.push(row);
-        const m = (x: number) => `${(x / 1e6).toFixed(0)} M`;
-        log(
-          `side by side, ${allocator} allocator, N=${N}: spikeflow reuse ${m(row.spikeflowReuse)}, fresh ${m(row.spikeflowFresh)}; ` +
-            `Norse LIF ${m(row.norseSequence)}, LIFCell loop ${m(row.norseCell)}; ratio to best ${row.ratioReuse.toFixed(2)}× / ${row.ratioFresh.toFixed(2)}×, ` +
-            `fresh to LIF ${row.ratioFreshSequence.toFixed(2)}× ` +
-            `(load ${loadBefore.join(' ')} → ${row.loadAfter.join(' ')})`,
-        );
       }
-    } finally {
-      sf.close();
-      py?.close();
+      live.splice(0, live.length, sf, ...(py === undefined ? [] : [py]));
+      try {
+        for (const N of sizes) {
+          const plan = planMemory({ N, T, allocator, availableBytes: availableMemory(), floorBytes: memory.floorBytes });
+          if (typeof plan === 'string') {
+            stopped = `side by side stopped before N = ${N} (${allocator} allocator): ${plan}`;
+            log(stopped);
+            break;
+          }
+          rows.push(await oneSize(sf, py, N, T, rounds, allocator, plan.mode, (what) => watchdog.during(what), log));
+        }
+      } finally {
+        sf.close();
+        py?.close();
+      }
     }
+  } catch (e) {
+    stopped = watchdog.tripped();
+    if (stopped === undefined) throw e;
+  } finally {
+    watchdog.stop();
   }
   return {
     norse: norseText,
     protocol:
       `float32, batch 1, T = ${T}, default LIF parameters, input uniform in [0, 0.6); two child processes per allocator, ` +
-      `one run at a time, alternating; median of ${rounds} after one warm-up; spikeflow lif.run with backend auto ` +
-      '(threads: all hardware threads), input made by spikeflow (shared memory); Norse: best of norse.torch.LIF over the ' +
-      `sequence and LIFCell in a Python loop, torch.no_grad(), ${threads} torch threads`,
+      `one run at a time, alternating; median of ${rounds}; spikeflow lif.run with backend auto ` +
+      '(threads: all hardware threads), input made by spikeflow (shared memory), one untimed warm-up run before the ' +
+      'first timed one; Norse: best of norse.torch.LIF over the ' +
+      `sequence and LIFCell in a Python loop, torch.no_grad(), ${threads} torch threads, one warm-up run before the first ` +
+      'timed one. Where both processes cannot keep their input between runs (memory mode `free`: N = 1e6 on a 24 GiB ' +
+      'machine), each process makes its input at the start of its turn and drops input and outputs after it ' +
+      '(`respawn`: is restarted, as the tuned allocator keeps freed memory); spikeflow then warms up before every timed ' +
+      'run (its reused output, or the pooled one, written once before, as in a long-running program), Norse in the ' +
+      "first round and, restarted, in every turn (under the default allocator PyTorch's large tensors take fresh " +
+      'memory on every run, warm or not)',
     rows,
+    ...(stopped === undefined ? {} : { stopped }),
+    leastAvailable: watchdog.leastAvailable(),
   };
 };
 
-const mega = (x: number): string => (Number.isFinite(x) ? (x >= 1e9 ? `${(x / 1e9).toFixed(2)} G` : `${(x / 1e6).toFixed(0)} M`) : '–');
-const times = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '–');
-
-/** The side-by-side section of the Markdown report: one table, allocators as column groups. */
-export const sideBySideMarkdown = (s: SideBySide): string[] => {
-  const out: string[] = ['## LIF `lif.run` beside Norse, in one run', ''];
-  out.push(`${s.norse}. Protocol: ${s.protocol}.`, '');
-  out.push(
-    'Figures in neuron-steps/s. spikeflow _reuse_: `lif.run(p, dt, { outputs: "reuse" })` (or a caller-provided `out`): ' +
-      'one output array overwritten call after call; _fresh_: the default, a new `[T, 1, N]` output per call that the ' +
-      'caller owns (from 1 MiB on its memory comes from the output pool, which recycles outputs the caller dropped once ' +
-      'the garbage collector has run: the server collects and lets the event loop turn before each timed call). ' +
-      'Norse _LIF_: `norse.torch.LIF` over the sequence, which also returns a new `[T, 1, N]` output per call — the ' +
-      'like-for-like column for spikeflow fresh (_× Norse LIF, fresh_); Norse _LIFCell loop_: `LIFCell` stepped in a ' +
-      "Python loop that keeps no `[T, N]` output (only the last state; PyTorch's caching allocator reuses its " +
-      'per-step tensors), comparable to spikeflow reuse. _Norse best_ is the faster of the two. ' +
-      '_default_: glibc as users run it; _tuned_: both processes with ' +
-      '`MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1000000000000` (freed memory is kept and reused).',
-    '',
-  );
-  const sizes = [...new Set(s.rows.map((r) => r.N))];
-  const allocators = [...new Set(s.rows.map((r) => r.allocator))];
-  const head = allocators.flatMap((a) => [
-    `spikeflow reuse / fresh (${a})`,
-    `Norse LIF / LIFCell loop (${a})`,
-    `× Norse best, reuse / fresh (${a})`,
-    `× Norse LIF, fresh (${a})`,
-  ]);
-  out.push(`| N | ${head.join(' | ')} | load before → after |`);
-  out.push(`| ---: | ${head.map(() => '---:').join(' | ')} | --- |`);
-  for (const N of sizes) {
-    const cells: string[] = [];
-    const loads: string[] = [];
-    for (const a of allocators) {
-      const r = s.rows.find((x) => x.N === N && x.allocator === a);
-      if (r === undefined) {
-        cells.push('–', '–', '–', '–');
-        continue;
-      }
-      cells.push(
-        `${mega(r.spikeflowReuse)} / ${mega(r.spikeflowFresh)}`,
-        `${mega(r.norseSequence)} / ${mega(r.norseCell)}`,
-        `**${times(r.ratioReuse)}** / ${times(r.ratioFresh)}`,
-        times(r.ratioFreshSequence),
-      );
-      loads.push(`${r.loadBefore[0]} → ${r.loadAfter[0]}`);
+/** One N, `rounds` alternating rounds (see {@link sideBySide}). */
+const oneSize = async (
+  sf: Server,
+  py: Server | undefined,
+  N: number,
+  T: number,
+  rounds: number,
+  allocator: 'default' | 'tuned',
+  mode: MemoryMode,
+  during: (what: string) => void,
+  log: (line: string) => void,
+): Promise<SideBySideRow> => {
+  const loadBefore = round2(loadavg());
+  const seconds: Record<string, number[]> = { reuse: [], fresh: [], sequence: [], cell: [] };
+  const peakRss: Record<string, number> = {};
+  const baseRss = { spikeflow: Number.POSITIVE_INFINITY, norse: Number.POSITIVE_INFINITY };
+  let ran = '';
+  let spikes = Number.NaN;
+  const solo = mode !== 'keep';
+  // The pool holds at most one output and one state of this size when the processes take turns.
+  const pool = solo ? 4 * T * N + 64 * N + 2 ** 20 : undefined;
+  const record = (proc: 'spikeflow' | 'norse', which: string, a: Record<string, unknown>) => {
+    seconds[which]?.push(a.seconds as number);
+    peakRss[which] = Math.max(peakRss[which] ?? 0, a.peakRss as number);
+    baseRss[proc] = Math.min(baseRss[proc], a.rssBefore as number);
+  };
+  const endTurn = async (s: Server) => {
+    if (mode === 'free') await s.ask({ cmd: 'free' });
+    else if (mode === 'respawn') s.close();
+  };
+  const norse = async (r: number) => {
+    if (py === undefined) return;
+    for (const which of ['sequence', 'cell'] as const) {
+      during(`N = ${N}, ${allocator} allocator, round ${r + 1}, Norse ${which === 'sequence' ? 'LIF' : 'LIFCell loop'}`);
+      // A restarted process (respawn) warms up each turn, so that the tuned allocator's heap is
+      // grown before the timed run; under the default allocator PyTorch's large tensors take fresh
+      // memory on every run, warm or not.
+      record('norse', which, await py.ask({ cmd: 'measure', N, T, which, warm: r === 0 || mode === 'respawn' }));
     }
-    out.push(`| ${N.toExponential(0).replace('+', '')} | ${cells.join(' | ')} | ${loads.join('; ')} |`);
+    await endTurn(py);
+  };
+  const spikeflow = async (r: number) => {
+    for (const which of ['reuse', 'fresh'] as const) {
+      during(`N = ${N}, ${allocator} allocator, round ${r + 1}, spikeflow ${which}`);
+      const a = await sf.ask({ cmd: 'measure', N, T, which, warm: solo || r === 0, solo, pool });
+      record('spikeflow', which, a);
+      ran = a.ran as string;
+      spikes = a.spikes as number;
+    }
+    await endTurn(sf);
+  };
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      await norse(r);
+      await spikeflow(r);
+    } else {
+      await spikeflow(r);
+      await norse(r);
+    }
   }
-  const ran = s.rows[0]?.ran;
-  if (ran !== undefined) out.push('', `spikeflow ran: ${ran} (at the largest N: ${s.rows.at(-1)?.ran}).`);
-  out.push('');
-  return out;
+  if (mode === 'keep') {
+    await sf.ask({ cmd: 'free' });
+    if (py !== undefined) await py.ask({ cmd: 'free' });
+  }
+  during(`between sizes (after N = ${N}, ${allocator} allocator)`);
+  const rate = (k: string) => (T * N) / median(seconds[k] ?? []);
+  const norseBest = Math.max(rate('sequence'), rate('cell'));
+  const row: SideBySideRow = {
+    N,
+    T,
+    allocator,
+    spikeflowReuse: rate('reuse'),
+    spikeflowFresh: rate('fresh'),
+    norseSequence: rate('sequence'),
+    norseCell: rate('cell'),
+    norseBest,
+    ratioReuse: rate('reuse') / norseBest,
+    ratioFresh: rate('fresh') / norseBest,
+    ratioFreshSequence: rate('fresh') / rate('sequence'),
+    rounds,
+    ran,
+    spikeFraction: spikes,
+    loadBefore,
+    loadAfter: round2(loadavg()),
+    seconds,
+    memoryMode: mode,
+    peakRss,
+    baseRss,
+  };
+  const m = (x: number) => `${(x / 1e6).toFixed(0)} M`;
+  log(
+    `side by side, ${allocator} allocator, N=${N}: spikeflow reuse ${m(row.spikeflowReuse)}, fresh ${m(row.spikeflowFresh)}; ` +
+      `Norse LIF ${m(row.norseSequence)}, LIFCell loop ${m(row.norseCell)}; ratio to best ${row.ratioReuse.toFixed(2)}× / ${row.ratioFresh.toFixed(2)}×, ` +
+      `fresh to LIF ${row.ratioFreshSequence.toFixed(2)}× (load ${loadBefore.join(' ')} → ${row.loadAfter.join(' ')}); ` +
+      `memory ${mode}, peak RSS spikeflow reuse ${gb(peakRss.reuse)} / fresh ${gb(peakRss.fresh)} (base ${gb(baseRss.spikeflow)}), ` +
+      `Norse LIF ${gb(peakRss.sequence)} / loop ${gb(peakRss.cell)} (base ${gb(baseRss.norse)})`,
+  );
+  return row;
 };

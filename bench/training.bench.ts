@@ -2,8 +2,11 @@
  * `npm run bench:training`: forward + backward (BPTT) neuron-steps per second of a LIF layer and
  * of LIF(N) → Linear(N → 100) → LI(100), at N = 1e3, 1e4, 1e5, batch 1 and 32, T = 100, float32,
  * default LIF parameters (SuperSpike, α 100), input uniform in [0, 0.6) with ∂input computed, loss =
- * Σz (LIF) or Σ LI output (stack): spikeflow's `trainable` layers (one thread) and Norse's autograd
- * (bench/norse_training.py) on 1 and on 2 torch threads, in the same run, median of the timed samples
+ * Σz (LIF) or Σ LI output (stack): spikeflow's `trainable` layers (its passes split over the threads
+ * backend's worker pool, `--threads`, default every hardware thread; the input in shared memory) and
+ * Norse's autograd (bench/norse_training.py) on 1 and on 2 torch threads (Debian's torch runs its
+ * matrix products on OpenBLAS's own threads even with 1 torch thread: its CPU time then exceeds its
+ * wall time), in the same run, median of the timed samples
  * after warm-up calls on both sides (JIT, WebAssembly tier-up, allocators). Also the memory the
  * forward pass keeps for the backward pass, per neuron-step, on both sides.
  *
@@ -16,7 +19,7 @@
  * keeps ~4–6 GB of saved tensors and spikeflow ~9 GB of input, tape and float64 gradients on this
  * shared 23 GB machine (`--configs 1e5x32` runs it).
  * Options: `--quick` (1e3x1, 1e3x32, 1e4x1, 1e4x32, 1e5x1; 3 runs after 2 warm-ups; a few minutes),
- * `--configs 1e3x1,1e3x32,...`, `--runs <n>`, `--warmup <n>`, `--torch-threads 1,2`, `--no-norse`,
+ * `--configs 1e3x1,1e3x32,...`, `--runs <n>`, `--warmup <n>`, `--threads <n>`, `--torch-threads 1,2`, `--no-norse`,
  * `--default-malloc`, `--out <dir>`.
  * @module
  */
@@ -27,8 +30,11 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { li } from '../src/neurons/li.js';
 import { lif } from '../src/neurons/lif.js';
-import { fromTypedArray, type Tensor } from '../src/ops/tensor.js';
+import { hardwareThreads } from '../src/ops/backends/threads/plan.js';
+import '../src/ops/backends/threads/training.js';
+import { allocateShared, fromTypedArray, type Tensor } from '../src/ops/tensor.js';
 import { uniformSource } from '../src/training/data.js';
+import { setTrainingThreads } from '../src/training/kernels/parallel.js';
 import { trainableLinear } from '../src/training/linear.js';
 import { trainable } from '../src/training/neurons.js';
 import type { TrainableLayer } from '../src/training/trainableLayer.js';
@@ -41,6 +47,7 @@ const program = new Command()
   .option('--warmup <n>', 'untimed runs before (JIT and WebAssembly tier-up, allocator)', (v) => Number(v), 3)
   .option('--steps <T>', 'time steps', (v) => Number(v), 100)
   .option('--quick', 'the default sizes with 3 runs after 2 warm-ups (a few minutes)')
+  .option('--threads <n>', "most threads of spikeflow's passes (default: every hardware thread)", (v) => Number(v))
   .option('--torch-threads <list>', 'torch thread counts to run Norse on', '1,2')
   .option('--no-norse', 'skip Norse')
   .option('--default-malloc', 'run both sides with the default glibc malloc settings')
@@ -52,6 +59,7 @@ const opts = program.opts<{
   warmup: number;
   steps: number;
   quick?: boolean;
+  threads?: number;
   torchThreads: string;
   norse: boolean;
   defaultMalloc?: boolean;
@@ -71,6 +79,8 @@ if (opts.quick === true) {
   if (program.getOptionValueSource('warmup') === 'default') opts.warmup = 2;
 }
 const T = opts.steps;
+const threads = opts.threads ?? hardwareThreads();
+setTrainingThreads(threads);
 const configs = opts.configs.split(',').map((c) => c.split('x').map(Number) as [number, number]);
 const torchThreads = opts.torchThreads.split(',').map(Number);
 
@@ -142,7 +152,7 @@ const rows: Row[] = [];
 const load0 = loadavg()[0] as number;
 for (const [N, B] of configs) {
   const rng = uniformSource(1);
-  const x = new Float32Array(T * B * N);
+  const x = allocateShared('float32', T * B * N);
   for (let k = 0; k < x.length; k++) x[k] = 0.6 * rng.next();
   const xs = fromTypedArray(x, [T, B, N]);
   const ones = (n: number) => new Float64Array(n).fill(1);
@@ -226,19 +236,26 @@ for (const threads of opts.norse ? torchThreads : []) {
 const load1 = loadavg()[0] as number;
 const f = (v: number | undefined) => (v === undefined ? '–' : `${(v / 1e6).toFixed(1)} M`);
 const ratio = (a: number, b: number | undefined) => (b === undefined ? '–' : `${(a / b).toFixed(1)}×`);
+/** Norse's fastest wall figure over the torch thread counts run. */
+const best = (r: Row): number | undefined => {
+  const w = Object.values(r.norse).map((n) => n.wall);
+  return w.length === 0 ? undefined : Math.max(...w);
+};
 const th = torchThreads.filter((t) => rows.some((r) => r.norse[t] !== undefined));
 const md = [
   `# Training benchmark (forward + backward), ${new Date().toISOString()}`,
   '',
   `Machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}; load average ${load0.toFixed(1)} before, ${load1.toFixed(1)} after.` +
-    (torchVersion ? ` Norse 065a3b45 on torch ${torchVersion}, ${th.join(' and ')} thread(s); spikeflow on 1 thread.` : '') +
+    (torchVersion
+      ? ` Norse 065a3b45 on torch ${torchVersion}, ${th.join(' and ')} thread(s); spikeflow on ${threads} thread(s) (worker pool of the threads backend).`
+      : '') +
     (opts.defaultMalloc === true
       ? ' Default glibc malloc settings.'
       : ' Both sides with MALLOC_MMAP_MAX_=0 and a huge MALLOC_TRIM_THRESHOLD_ (freed memory stays in the process).'),
   `T = ${T}, float32, ∂input computed, median of ${opts.runs} samples (each repeats the call for ≥ ${SAMPLE_SECONDS} s) after ≥ ${opts.warmup} warm-up calls and ≥ ${WARMUP_SECONDS} s (both sides); neuron-steps/s = T·B·(neurons) / time, by wall time and by CPU time of the process (the latter is what an idle core would give on a loaded machine; for 2 torch threads it adds both threads' time). Memory: bytes the forward pass keeps for the backward pass per neuron-step (spikeflow's tape without the input; Norse's autograd saved tensors).`,
   '',
-  `| case | N | batch | spikeflow (wall) | spikeflow (CPU) | ${th.map((t) => `Norse ${t} thr (wall) | ratio (wall) | Norse ${t} thr (CPU) | ratio (CPU)`).join(' | ')} | tape B/neuron-step (spikeflow) | saved B/neuron-step (Norse) |`,
-  `| --- | --- | --- | --- | --- | ${th.map(() => '--- | --- | --- | ---').join(' | ')} | --- | --- |`,
+  `| case | N | batch | spikeflow (wall) | spikeflow (CPU) | ${th.map((t) => `Norse ${t} thr (wall) | ratio (wall) | Norse ${t} thr (CPU) | ratio (CPU)`).join(' | ')} | ratio to Norse's best (wall) | tape B/neuron-step (spikeflow) | saved B/neuron-step (Norse) |`,
+  `| --- | --- | --- | --- | --- | ${th.map(() => '--- | --- | --- | ---').join(' | ')} | --- | --- | --- |`,
   ...rows.map(
     (r) =>
       `| ${r.case === 'lif' ? 'LIF' : 'LIF → Linear(N→100) → LI'} | ${r.N} | ${r.B} | ${f(r.spikeflow)} | ${f(r.spikeflowCpu)} | ${th
@@ -246,14 +263,16 @@ const md = [
           const n = r.norse[t];
           return `${f(n?.wall)} | ${ratio(r.spikeflow, n?.wall)} | ${f(n?.cpu)} | ${ratio(r.spikeflowCpu, n?.cpu)}`;
         })
-        .join(' | ')} | ${r.tapeBytesPerNeuronStep.toFixed(1)} | ${r.norseSavedBytesPerNeuronStep?.toFixed(1) ?? '–'} |`,
+        .join(
+          ' | ',
+        )} | ${ratio(r.spikeflow, best(r))} | ${r.tapeBytesPerNeuronStep.toFixed(1)} | ${r.norseSavedBytesPerNeuronStep?.toFixed(1) ?? '–'} |`,
   ),
   '',
 ].join('\n');
 mkdirSync(opts.out, { recursive: true });
 writeFileSync(
   `${opts.out}/training.json`,
-  `${JSON.stringify({ load: [load0, load1], torch: torchVersion, torchThreads: th, malloc: opts.defaultMalloc === true ? 'default' : mallocEnv, rows }, null, 2)}\n`,
+  `${JSON.stringify({ load: [load0, load1], torch: torchVersion, threads, torchThreads: th, malloc: opts.defaultMalloc === true ? 'default' : mallocEnv, rows }, null, 2)}\n`,
 );
 writeFileSync(`${opts.out}/training.md`, md);
 console.log(md);

@@ -126,7 +126,16 @@ export {
   type LinearParameters,
   relu,
 } from './ops/linear.js';
-export { type Layer, linearLayer, neuron, reluLayer, sequential, type SequentialState, stateless } from './neurons/sequential.js';
+export {
+  type Layer,
+  type LayerCallOptions,
+  linearLayer,
+  neuron,
+  reluLayer,
+  sequential,
+  type SequentialState,
+  stateless,
+} from './neurons/sequential.js';
 export { buildNetwork, type BuildNetworkOptions, type LayerSpec, type Network, type NetworkSpec } from './neurons/sequentialJson.js';
 
 // --- convolution and pooling layers (NIR's Conv1d/Conv2d/SumPool2d/AvgPool2d/Flatten; NIR files: `spikeflow/nir`) ---

@@ -86,18 +86,55 @@ export const eventGridFor = (input: readonly number[], width: number, height: nu
 
 /** Node types whose output is spikes. */
 const SPIKING = new Set(['CubaLIF', 'LIF', 'IF', 'Threshold']);
+/** Node types that are neurons (their sizes count as neurons). */
+const NEURONS = new Set(['CubaLIF', 'LIF', 'IF', 'CubaLI', 'LI', 'I']);
+
+/** One layer of `spikeflow run` over a NIR graph: a node of the graph. */
+export interface NirRunLayer {
+  readonly layer: Layer;
+  /** The node's (flattened) name and its type, e.g. `lif1 CubaLIF`. */
+  readonly name: string;
+  readonly size: number;
+  /** The node's output shape for one sample (batch excluded). */
+  readonly shape: readonly number[];
+  readonly spiking: boolean;
+  /** Whether the node is a neuron population (CubaLIF, LIF, IF, CubaLI, LI, I). */
+  readonly neuron: boolean;
+}
 
 /** A NIR network opened for `spikeflow run`. */
 export interface NirNetwork {
   /** Shape of one input step the graph takes. */
   readonly inputShape: readonly number[];
   /**
-   * The layers `run` streams through: one layer running the whole graph (state threaded between
-   * chunks), named after what feeds its output.
+   * The layers `run` streams through, one per node of the graph other than `Input`/`Output`, in
+   * evaluation order (a graph of only `Input → Output`: one layer, the output). The first runs the
+   * whole graph on a chunk (state threaded between chunks) and emits its node's output; each next
+   * one emits its node's output of the same chunk, so that the run's summary and report show every
+   * node.
+   * @param features - the shape of one input step
+   * @param input - what the input is (its path), for messages; undefined for the built-in demo
    * @throws SpikeflowError when `features` (one input step) does not have the graph's input size
    */
-  layers(features: readonly number[]): { layer: Layer; name: string; size: number; spiking: boolean }[];
+  layers(features: readonly number[], input?: string): NirRunLayer[];
 }
+
+/**
+ * The message when the input does not fit the graph; names the input (`what`) and, for the
+ * built-in demo, how to give one.
+ */
+const inputMismatch = (inputShape: readonly number[], features: readonly number[], what: string | undefined): string => {
+  const want = sizeOf(inputShape);
+  const demo = what === undefined;
+  const given = demo ? 'the built-in demo input (64 sinusoidal currents; no --input was given)' : `the input ${what}`;
+  return (
+    `the NIR graph takes input ${showShape(inputShape)} (${want} features per step) but ${given} gives ${showShape(features)} (${sizeOf(features)} features)` +
+    (demo
+      ? `; give --input FILE with ${want} features per step: a JSON array T×${want} of currents, a CSV with ${want} value columns` +
+        (inputShape.length === 3 ? `, or an event recording (binned to ${showShape(inputShape)})` : '')
+      : '')
+  );
+};
 
 /**
  * Opens the NIR graph at `path` for `spikeflow run`.
@@ -108,31 +145,64 @@ export interface NirNetwork {
  */
 export const openNirNetwork = async (path: string, dt: number, discretisation: NirDiscretisation = 'norse'): Promise<NirNetwork> => {
   const { graph } = await loadNirFile(path);
-  const program = compileNir(graph, { dt, discretisation });
+  const program = compileNir(graph, { dt, discretisation, record: true });
   const outName = program.outputs[0] as string;
+  const inner = program.nodes.filter((n) => n.type !== 'Input' && n.type !== 'Output');
   const feeding = graph.edges.filter(([, b]) => b === outName).map(([a]) => program.nodes.find((n) => n.name === a)?.type);
-  const spiking = feeding.length > 0 && feeding.every((t) => t !== undefined && SPIKING.has(t));
-  const size = sizeOf(program.outputShape);
-  const want = sizeOf(program.inputShape);
+  const shown =
+    inner.length > 0
+      ? inner.map((n) => ({
+          node: n.name,
+          name: `${n.name} ${n.type}`,
+          shape: n.shape,
+          spiking: SPIKING.has(n.type),
+          neuron: NEURONS.has(n.type),
+        }))
+      : [
+          {
+            node: outName,
+            name: `NIR → ${outName}`,
+            shape: program.outputShape,
+            spiking: feeding.length > 0 && feeding.every((t) => t !== undefined && SPIKING.has(t)),
+            neuron: false,
+          },
+        ];
   return {
     inputShape: program.inputShape,
-    layers: (features) => {
-      if (sizeOf(features) !== want) {
-        throw new SpikeflowError(
-          'run',
-          'network',
-          `the NIR graph takes input ${showShape(program.inputShape)} (${want} features) but the input gives ${showShape(features)} (${sizeOf(features)})`,
-        );
+    layers: (features, input) => {
+      if (sizeOf(features) !== sizeOf(program.inputShape)) {
+        throw new SpikeflowError('run', 'input', inputMismatch(program.inputShape, features, input));
       }
-      const layer: Layer<NirState> = {
-        name: `NIR ${feeding.join('+') || 'graph'} → ${outName}`,
-        run: (xs: Tensor, state?: NirState) => {
-          const [T, B] = xs.shape as [number, number];
-          const r = program.run(fromTypedArray(xs.data, [T, B, ...program.inputShape]), state);
-          return [fromTypedArray(r.output.data, [T, B, size]), r.state] as const;
-        },
+      // Each chunk's recording of every node, keyed by the tensor a layer emits (the next layer's input).
+      const recordings = new WeakMap<Tensor, Readonly<Record<string, Tensor>>>();
+      const emit = (rec: Readonly<Record<string, Tensor>>, k: number, T: number, B: number): Tensor => {
+        const s = shown[k] as (typeof shown)[number];
+        const t = rec[s.node] as Tensor;
+        const out = fromTypedArray(t.data, [T, B, sizeOf(s.shape)]);
+        recordings.set(out, rec);
+        return out;
       };
-      return [{ layer: layer as Layer, name: layer.name, size, spiking }];
+      return shown.map((s, k) => {
+        const layer: Layer<NirState | undefined> =
+          k === 0
+            ? {
+                name: s.name,
+                run: (xs: Tensor, state?: NirState) => {
+                  const [T, B] = xs.shape as [number, number];
+                  const r = program.run(fromTypedArray(xs.data, [T, B, ...program.inputShape]), state);
+                  return [emit({ ...r.layers, ...r.outputs }, 0, T, B), r.state] as const;
+                },
+              }
+            : {
+                name: s.name,
+                run: (xs: Tensor) => {
+                  const rec = recordings.get(xs);
+                  if (rec === undefined) throw new Error(`NIR layer ${s.name} received a chunk the graph did not produce`);
+                  return [emit(rec, k, xs.shape[0] as number, xs.shape[1] as number), undefined] as const;
+                },
+              };
+        return { layer: layer as Layer, name: s.name, size: sizeOf(s.shape), shape: s.shape, spiking: s.spiking, neuron: s.neuron };
+      });
     },
   };
 };

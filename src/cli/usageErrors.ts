@@ -22,6 +22,23 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A library function's error re-worded for the command line: thrown by `where`, its option names
+ * (keys of `flags`, e.g. `trainSize`) become the flags the user typed (`--train-size`) and the
+ * function's name is dropped, so that the message speaks of what the user gave. Any other error
+ * is returned unchanged.
+ * @param e - the error caught
+ * @param where - the library function whose errors are re-worded (`SpikeflowError.where`)
+ * @param flags - option name → flag
+ * @returns a {@link UsageError} naming the flag, or `e`
+ */
+export const asFlagError = (e: unknown, where: string, flags: Readonly<Record<string, string>>): unknown => {
+  if (!(e instanceof SpikeflowError) || e.where !== where) return e;
+  let message = e.message.startsWith(`${where}: `) ? e.message.slice(where.length + 2) : e.message;
+  for (const [name, flag] of Object.entries(flags)) message = message.replace(new RegExp(`(?<![\\w-])${name}(?![\\w-])`, 'g'), flag);
+  return new UsageError(message, flags[e.argument]);
+};
+
 /** Where to file a bug, printed with exit 1. */
 export const REPORT_URL = 'https://github.com/spikeflow/spikeflow/issues';
 

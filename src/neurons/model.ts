@@ -34,7 +34,7 @@ import type {
   RunResult,
   StepOptions,
 } from './modelTypes.js';
-import { checkOutputPolicy, keptOutput, type RunCallOptions } from './runOutput.js';
+import { checkOutputPolicy, keptOutput, markInPlace, type RunCallOptions } from './runOutput.js';
 
 export type {
   ModelSpec,
@@ -134,12 +134,13 @@ export const defineModel = <P extends ParamSpecs, S extends string>(description:
     const { params, backend, owner } = bind(where, p, dt, options, ['record', 'backend', 'outputs']);
     const record = options.record === true;
     const kept = checkOutputPolicy(where, options.outputs) === 'reuse' ? keptOutput() : undefined;
-    return (xs: Tensor, state?: NeuronState<S>, call?: RunCallOptions): RunResult<S> => {
-      if (call !== undefined) checkOptions(where, call, ['out']);
+    return markInPlace((xs: Tensor, state?: NeuronState<S>, call?: RunCallOptions): RunResult<S> => {
+      if (call !== undefined) checkOptions(where, call, ['out', 'inPlace']);
       const out = call?.out;
       const outFor = out !== undefined ? () => out : kept;
-      return runModel(core, updateState, { where, params, dt, record, backend, owner, xs, state, outFor });
-    };
+      const inPlace = state !== undefined && call?.inPlace === true;
+      return runModel(core, updateState, { where, params, dt, record, backend, owner, xs, state, outFor, inPlace });
+    });
   };
 
   const step = (p?: ParamsInput<P>, dt = 0.001, options: StepOptions = {}) => {

@@ -46,6 +46,8 @@ export interface RunCall<P extends ParamSpecs, S extends string> {
   readonly state: NeuronState<S> | undefined;
   /** The array the outputs go into (`[T·M]` in the run's dtype), if the caller gives one (see `runOutput.ts`). */
   readonly outFor?: ((dtype: DType, length: number) => TensorData | undefined) | undefined;
+  /** The caller gave `state` up (`run(xs, state, { inPlace: true })`, see `runOutput.ts`). */
+  readonly inPlace?: boolean | undefined;
 }
 
 const castTo = (t: Tensor, dtype: DType): TensorData => {
@@ -127,7 +129,9 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   const wiring = spec.recurrent === undefined ? undefined : recurrentWiring(where, spec.recurrent, params, stepShape, dtype);
   const stateShape = wiring?.stateShape ?? stepShape;
   const s = call.state ?? initialStateOf(core, where, stateShape, params, dtype);
-  checkState(where, spec.state, s, stateShape, dtype);
+  const inPlace = call.inPlace === true && call.state !== undefined;
+  // A state given up in place is one a run returned: its values are not scanned again.
+  checkState(where, spec.state, s, stateShape, dtype, !inPlace);
 
   const round = dtype === 'float32' ? Math.fround : (x: number) => x;
   const derived = core.derive(where, params);
@@ -155,6 +159,7 @@ export const runModel = <P extends ParamSpecs, S extends string>(
     recurrent: wiring?.request,
     owner: call.owner,
     out,
+    inPlace,
   };
   const chosen = resolveBackend(where, call.backend, 'neuronRun', request);
   // Backends that check the input during their own pass (threads: per tile, in wasm) spare this one.

@@ -57,10 +57,18 @@ export const initialStateOf = <P extends ParamSpecs, S extends string>(
 
 /**
  * Checks a state passed to `step`/`run`: exactly the model's variables, each of `shape` and
- * `dtype` with finite values.
+ * `dtype` with finite values (not scanned when `finite` is false: a state a run returned and the
+ * caller gave up in place).
  * @throws SpikeflowError naming the state, the variable and what differs
  */
-export const checkState = (where: string, names: readonly string[], state: NeuronState, shape: readonly number[], dtype: DType): void => {
+export const checkState = (
+  where: string,
+  names: readonly string[],
+  state: NeuronState,
+  shape: readonly number[],
+  dtype: DType,
+  finite = true,
+): void => {
   if (state === null || typeof state !== 'object') {
     throw new SpikeflowError(where, 'state', `state must be an object with ${names.join(', ')}, received ${show(state)}`);
   }
@@ -90,6 +98,6 @@ export const checkState = (where: string, names: readonly string[], state: Neuro
         `state.${name} has dtype ${stateDtype} but the input has dtype ${dtype}; mixed dtypes are not converted implicitly`,
       );
     }
-    if (!device) orThrow(where)(finiteTensor(`state.${name}`, t));
+    if (finite && !device) orThrow(where)(finiteTensor(`state.${name}`, t));
   }
 };

@@ -15,6 +15,12 @@
  * caller hands to a call (for that call only), and the kept array of a run function built with
  * `outputs: 'reuse'` (which the caller agreed to share: each call's output is valid until the
  * next call of the same run function — read it, copy it or pass it on before then).
+ *
+ * State: a run never changes the state it is given and returns a new one, except when the caller
+ * gives its state up with `run(xs, state, { inPlace: true })`: the run may then write the new
+ * state into the given state's arrays and return that same state object. The `layer` stream
+ * operator does so for the state it alone holds (no probe; never the caller's `options.state`),
+ * so that a stream of chunks allocates no state per chunk.
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
@@ -30,7 +36,35 @@ export interface RunCallOptions {
    * staging copy. Its contents are unspecified if the call throws.
    */
   readonly out?: TensorData;
+  /**
+   * The caller gives `state` up (default false): the run may write the new state into `state`'s
+   * arrays and return `state` itself (the `threads` and `js` backends do, when the arrays fit the
+   * run: ordinary `Float32Array`/`Float64Array` of the input's dtype, shared for a multi-threaded
+   * run), so no state is allocated or copied. Afterwards use only the returned state: the given
+   * one may hold the new values or, on other backends, the old ones. Its values are not checked
+   * for finiteness again (it is taken to be a state a run returned); its shape and dtype are. If
+   * the call throws, the given state's contents are unspecified. Ignored without a `state`.
+   */
+  readonly inPlace?: boolean;
 }
+
+const inPlaceCapable = new WeakSet<object>();
+
+/**
+ * Marks a chunk function (a model's `run(p, dt)`, a layer's `run`) as accepting
+ * `{ inPlace: true }` as its third argument ({@link RunCallOptions.inPlace}).
+ * @returns `f`
+ */
+export const markInPlace = <F extends object>(f: F): F => {
+  inPlaceCapable.add(f);
+  return f;
+};
+
+/** `{ inPlace: true }`, shared (no allocation per call). */
+export const IN_PLACE: RunCallOptions = Object.freeze({ inPlace: true });
+
+/** Whether a chunk function was marked with {@link markInPlace} (others are never passed a third argument). */
+export const acceptsInPlace = (f: unknown): boolean => typeof f === 'function' && inPlaceCapable.has(f);
 
 /** Where outputs of a run function go: `fresh` (default) or `reuse` (see the module docs). */
 export type OutputPolicy = 'fresh' | 'reuse';

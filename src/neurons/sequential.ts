@@ -8,6 +8,7 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import { type LinearOptions, type LinearParameters, linear, relu } from '../ops/linear.js';
 import type { Tensor } from '../ops/tensor.js';
 import type { NeuronModel, NeuronState, ParamSpecs, ParamsInput, RunOptions } from './model.js';
+import { acceptsInPlace, IN_PLACE, markInPlace, type RunCallOptions } from './runOutput.js';
 
 /**
  * A layer over chunks: `run(xs, state?) → [outs, state, recorded?]` with `xs` `[T, batch, ...]`.
@@ -17,9 +18,17 @@ import type { NeuronModel, NeuronState, ParamSpecs, ParamsInput, RunOptions } fr
 export interface Layer<S = unknown> {
   /** Human-readable name (model name or op), used in messages and plots. */
   readonly name: string;
-  /** Runs a chunk; pure: returns new state, never changes `xs` or `state`. */
-  run(xs: Tensor, state?: S): readonly [Tensor, S, unknown?];
+  /**
+   * Runs a chunk; pure: returns new state, never changes `xs` or `state` — except that a neuron
+   * or sequential layer called with `{ inPlace: true }` may write the new state into `state`'s
+   * arrays and return it (the caller gave `state` up; see `RunCallOptions.inPlace`). Layers of
+   * your own may ignore the third argument.
+   */
+  run(xs: Tensor, state?: S, call?: LayerCallOptions): readonly [Tensor, S, unknown?];
 }
+
+/** Options of one call of a layer's `run`: `inPlace` (see `RunCallOptions.inPlace`). */
+export type LayerCallOptions = Pick<RunCallOptions, 'inPlace'>;
 
 /**
  * A neuron model as a layer: `neuron(lif, { vTh: 0.5 }, 0.001)`.
@@ -36,7 +45,12 @@ export const neuron = <P extends ParamSpecs, S extends string>(
   options: RunOptions = {},
 ): Layer<NeuronState<S>> => {
   const run = model.run(p, dt, options);
-  return Object.freeze({ name: model.name, run: (xs: Tensor, state?: NeuronState<S>) => run(xs, state) });
+  return Object.freeze({
+    name: model.name,
+    run: markInPlace((xs: Tensor, state?: NeuronState<S>, call?: LayerCallOptions) =>
+      run(xs, state, call?.inPlace === true ? IN_PLACE : undefined),
+    ),
+  });
 };
 
 /**
@@ -82,20 +96,23 @@ export const sequential = (...layers: readonly Layer<unknown>[]): Layer<Sequenti
       throw new SpikeflowError('sequential', `layers[${k}]`, `layers[${k}] must be a layer { name, run }, received ${show(l)}`);
     }
   });
-  const run = (xs: Tensor, state?: SequentialState): readonly [Tensor, SequentialState, unknown[]] => {
+  const run = (xs: Tensor, state?: SequentialState, call?: LayerCallOptions): readonly [Tensor, SequentialState, unknown[]] => {
     if (state !== undefined && (!Array.isArray(state) || state.length !== layers.length)) {
       throw new SpikeflowError('sequential', 'state', `state must be an array of ${layers.length} layer states, received ${show(state)}`);
     }
+    // Given up in place: so is every layer's state (passed on to the layers that accept it).
+    const inPlace = call?.inPlace === true && state !== undefined;
     let x = xs;
     const next: unknown[] = [];
     const recorded: unknown[] = [];
     layers.forEach((l, k) => {
-      const [out, s, rec] = l.run(x, state?.[k]);
+      const sub = state?.[k];
+      const [out, s, rec] = inPlace && sub !== undefined && acceptsInPlace(l.run) ? l.run(x, sub, IN_PLACE) : l.run(x, sub);
       next.push(s);
       recorded.push(rec ?? out);
       x = out;
     });
     return [x, Object.freeze(next), recorded];
   };
-  return Object.freeze({ name: `Sequential(${layers.map((l) => l.name).join(', ')})`, run });
+  return Object.freeze({ name: `Sequential(${layers.map((l) => l.name).join(', ')})`, run: markInPlace(run) });
 };

@@ -78,6 +78,49 @@ export const recurrentLayerWeights = (hidden: number, inputs: number, seed: numb
   return { inputWeights: normalMatrix(hidden, inputs, seed, scale), recurrentWeights: normalMatrix(hidden, hidden, seed + 0.5e6, scale) };
 };
 
+/** A key that does not apply to the layer's type, and why; undefined when every key applies. */
+const misplacedKey = (l: LayerSpec, type: string): readonly [string, string] | undefined => {
+  if (type === 'linear') {
+    if (l.params !== undefined) return ['params', 'is for neuron layers; a linear layer takes out, seed and bias'];
+    if (l.size !== undefined) return ['size', 'is for recurrent neuron layers; a linear layer takes its size as out'];
+    return undefined;
+  }
+  if (type === 'relu') {
+    const key = (['out', 'size', 'seed', 'bias', 'params'] as const).find((k) => l[k] !== undefined);
+    return key === undefined ? undefined : [key, 'does not apply to a relu layer (it takes only type)'];
+  }
+  if (l.out !== undefined) return ['out', 'is for linear layers; a neuron layer keeps its input size (a recurrent one takes size)'];
+  if (l.bias !== undefined) return ['bias', 'is for linear layers'];
+  return undefined;
+};
+
+/**
+ * A neuron layer of a description, built and stepped once on zeros so that a bad parameter (its
+ * value, or a per-neuron or weight shape that does not fit the layer) is reported here, with the
+ * layer's path (`layers[k].params.tauMemInv …`), rather than by the model at the first chunk.
+ */
+const neuronAt = (
+  arg: string,
+  model: NeuronModel,
+  params: Record<string, unknown>,
+  dt: number,
+  record: boolean,
+  inputSize: number,
+  given: Readonly<Record<string, unknown>>,
+): Layer => {
+  try {
+    const layer = neuron(model, params as never, dt, { record }) as Layer;
+    layer.run(fromTypedArray(new Float32Array(inputSize), [1, 1, inputSize]));
+    return layer;
+  } catch (e) {
+    if (!(e instanceof SpikeflowError)) throw e;
+    const detail = e.message.startsWith(`${e.where}: `) ? e.message.slice(e.where.length + 2) : e.message;
+    const named = Object.keys(given).find((k) => k === e.argument || new RegExp(`(?<![\\w-])${k}(?![\\w-])`).test(detail));
+    const path = named === undefined ? `${arg}.params` : `${arg}.params.${named}`;
+    throw new SpikeflowError('network', path, `${path} (${model.name}): ${detail}`);
+  }
+};
+
 /** Options of {@link buildNetwork}. */
 export interface BuildNetworkOptions {
   /** Build the first spiking neuron layer with `record: true` (its voltages for plots). Default false. */
@@ -89,7 +132,8 @@ export interface BuildNetworkOptions {
  * @param spec - the description (see module docs)
  * @param inputSize - size of the last input dimension
  * @param dt - time step in seconds (> 0)
- * @throws SpikeflowError for unknown layer types or keys, bad sizes, bad parameters
+ * @throws SpikeflowError (`network`) for unknown layer types or keys, a key that does not apply to
+ *   the layer's type, bad sizes, bad parameters — each with its path, e.g. `layers[1].params.tauMemInv`
  */
 export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, options: BuildNetworkOptions = {}): Network => {
   const where = 'network';
@@ -114,6 +158,14 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, o
     }
     const seed = l.seed ?? k;
     const type = l.type.toLowerCase();
+    if (l.bias !== undefined && typeof l.bias !== 'boolean') {
+      throw new SpikeflowError(where, `${arg}.bias`, `${arg}.bias must be true or false, received ${show(l.bias)}`);
+    }
+    if (l.params !== undefined && (l.params === null || typeof l.params !== 'object' || Array.isArray(l.params))) {
+      throw new SpikeflowError(where, `${arg}.params`, `${arg}.params must be an object of neuron parameters, received ${show(l.params)}`);
+    }
+    const misplaced = misplacedKey(l, type);
+    if (misplaced !== undefined) throw new SpikeflowError(where, `${arg}.${misplaced[0]}`, `${arg}.${misplaced[0]} ${misplaced[1]}`);
     if (type === 'linear') {
       const out = checkPositiveInteger(where, `${arg}.out`, l.out);
       info.push({ layer: linearLayer(linearInit(size, out, { seed, bias: l.bias ?? true, dtype: 'float32' })), name: 'Linear', size: out });
@@ -135,6 +187,7 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, o
         );
       }
       const params: Record<string, unknown> = { ...(l.params ?? {}) };
+      const inputs = size;
       if (model.recurrent) {
         const hidden = checkPositiveInteger(where, `${arg}.size`, l.size);
         const drawn = recurrentLayerWeights(hidden, size, seed);
@@ -144,7 +197,7 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, o
       }
       const record = !recorded && model.outputName === 'z';
       recorded ||= record;
-      info.push({ layer: neuron(model, params as never, dt, { record }) as Layer, name: model.name, size, model });
+      info.push({ layer: neuronAt(arg, model, params, dt, record, inputs, l.params ?? {}), name: model.name, size, model });
     }
   });
   return { layer: sequential(...info.map((l) => l.layer)), layers: info };

@@ -72,6 +72,37 @@ export interface OutputPoolStats {
 /** Outputs from this size on are pooled (smaller ones cost less than a slot's bookkeeping). */
 export const POOL_FROM_BYTES = 1 << 14;
 
+/** The callers' `SharedArrayBuffer` objects over pooled memory (see {@link isPooledBuffer}). */
+const lentBuffers = new WeakSet<object>();
+
+/**
+ * Whether `buffer` is a caller's buffer over pooled memory: memory the pool keeps until it lets
+ * the slot go ({@link onOutputPoolRelease}), so that another handle on it (a worker thread's)
+ * holds no memory until then. The `threads` worker pool uses it so that fresh outputs handed to
+ * its workers (chunk after chunk of a stream) do not make them collect garbage after every job.
+ */
+export const isPooledBuffer = (buffer: ArrayBufferLike): boolean => lentBuffers.has(buffer);
+
+const releaseListeners = new Set<(bytes: number) => void>();
+
+/**
+ * Calls `listener(bytes)` whenever the pool lets a slot's memory go (an idle slot released, the
+ * cap lowered, {@link releaseOutputPool}, a returned slot over the cap): from then on the memory
+ * is freed only once every other handle on it is gone (the worker pool then has its workers
+ * collect garbage).
+ * @returns a function that removes the listener
+ */
+export const onOutputPoolRelease = (listener: (bytes: number) => void): (() => void) => {
+  releaseListeners.add(listener);
+  return () => {
+    releaseListeners.delete(listener);
+  };
+};
+
+const released = (bytes: number): void => {
+  for (const l of releaseListeners) l(bytes);
+};
+
 interface Slot {
   readonly sab: SharedArrayBuffer;
   readonly bytes: number;
@@ -109,6 +140,7 @@ const dropFree = (slot: Slot): void => {
   list.splice(k, 1);
   if (list.length === 0) free.delete(slot.bytes);
   freeBytes -= slot.bytes;
+  released(slot.bytes);
 };
 
 const freeSlots = (): Slot[] => [...free.values()].flat().sort((a, b) => a.freedAt - b.freedAt);
@@ -129,7 +161,10 @@ const scheduleSweep = (): void => {
 const registry = available
   ? new FinalizationRegistry<Slot>((slot) => {
       lentBytes -= slot.bytes;
-      if (lentBytes + freeBytes + slot.bytes > maxBytes) return;
+      if (lentBytes + freeBytes + slot.bytes > maxBytes) {
+        released(slot.bytes);
+        return;
+      }
       slot.freedAt = Date.now();
       const list = free.get(slot.bytes);
       if (list === undefined) free.set(slot.bytes, [slot]);
@@ -141,6 +176,7 @@ const registry = available
 
 const lend = (slot: Slot, dtype: DType, length: number): TensorData => {
   const mine = structuredClone(slot.sab);
+  lentBuffers.add(mine);
   (registry as FinalizationRegistry<Slot>).register(mine, slot);
   lentBytes += slot.bytes;
   return dtype === 'float64' ? new Float64Array(mine, 0, length) : new Float32Array(mine, 0, length);

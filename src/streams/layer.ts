@@ -2,7 +2,9 @@
  * `layer`: a neuron model, linear map, decoder, synapse model or any other layer as an RxJS operator.
  * @module
  */
-import { map, type OperatorFunction, tap } from 'rxjs';
+import { map, type OperatorFunction, scan, tap } from 'rxjs';
+import { acceptsInPlace, IN_PLACE } from '../neurons/runOutput.js';
+import type { LayerCallOptions } from '../neurons/sequential.js';
 import type { Tensor } from '../ops/tensor.js';
 import { checkLayer, checkOptions, type Sink, sinkOf } from './internal.js';
 import { type Layerlike, type LayerStep, type ScanLayerOptions, scanLayer } from './scanLayer.js';
@@ -22,6 +24,13 @@ export interface LayerOptions<S> extends ScanLayerOptions<S> {
  * A layer as an operator over chunks `[T, batch, ...] → [T, batch, ...]`: `source.pipe(layer(neuron(lif)))`
  * emits the spikes of a LIF layer. State is held per subscription in `scan` over the layer's pure
  * `run` (see {@link scanLayer}, which also emits the state); chunk sizes never change the result.
+ *
+ * Ownership: the operator owns the state it threads. Without a probe nobody else ever sees it, so
+ * for neuron and `sequential` layers (and a model's `run(p, dt)`) it updates that state in place
+ * from the second chunk on (`run(xs, state, { inPlace: true })`): no state is allocated per
+ * chunk. `options.state` is never written, and with a probe every emitted state stays as it was
+ * emitted (each chunk then gets a new state, as `scanLayer` gives). The chunk outputs passed on
+ * are the caller's, as from `run` (new per chunk unless the layer was built with `outputs: 'reuse'`).
  * Errors of `run` (e.g. `lif.run: input must be finite, received NaN at index [3, 0, 1]`) error
  * the stream unchanged.
  * @param l - a layer (`neuron(model, p, dt, options?)`, `linearLayer(p)`, `sequential(...)`, any
@@ -33,9 +42,35 @@ export const layer = <S>(l: Layerlike<S>, options: LayerOptions<S> = {}): Operat
   checkLayer('layer', 'layer', l);
   checkOptions('layer', options, ['state', 'probe']);
   const probe = sinkOf('layer', 'probe', options.probe);
+  const run = typeof l === 'function' ? l : l.run;
+  if (probe === undefined && acceptsInPlace(run))
+    return inPlaceLayer(typeof l === 'function' ? l : (xs, state, call) => l.run(xs, state, call), options.state);
   const scanned = scanLayer(l, options.state === undefined ? {} : { state: options.state });
   return (source) => {
     const steps = source.pipe(scanned);
     return (probe === undefined ? steps : steps.pipe(tap(probe))).pipe(map((s) => s.out));
   };
 };
+
+/**
+ * The operator of a layer whose state nobody but the operator sees (no probe): the first chunk
+ * runs from `initial` (the caller's, never written), every later chunk updates the state the
+ * previous chunk returned in place (`{ inPlace: true }`, see `src/neurons/runOutput.ts`), so no
+ * state is allocated per chunk. Chunk outputs stay fresh (or the run's `outputs` policy). Per
+ * subscription, as {@link scanLayer}.
+ */
+const inPlaceLayer =
+  <S>(
+    run: (xs: Tensor, state?: S, call?: LayerCallOptions) => readonly [Tensor, S, unknown?] | Tensor,
+    initial: S | undefined,
+  ): OperatorFunction<Tensor, Tensor> =>
+  (source) =>
+    source.pipe(
+      scan<Tensor, { out: Tensor; state: S; owned: boolean }, null>((previous, xs) => {
+        const result = previous?.owned === true ? run(xs, previous.state, IN_PLACE) : run(xs, previous === null ? initial : previous.state);
+        if (!Array.isArray(result)) return { out: result as Tensor, state: undefined as S, owned: false };
+        const [out, state] = result as readonly [Tensor, S, unknown?];
+        return { out, state, owned: state !== undefined };
+      }, null),
+      map((s) => s.out),
+    );

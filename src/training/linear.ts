@@ -9,7 +9,8 @@
 import { SpikeflowError, show } from '../ops/errors.js';
 import { type LinearParameters, linearInit } from '../ops/linear.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, type TensorData } from '../ops/tensor.js';
-import { linearBackwardWasm, linearForwardWasm, linearWasmAvailable } from './kernels/linearGrad.js';
+import { linearWasmAvailable } from './kernels/linearGrad.js';
+import { linearBackwardWasm, linearForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
 import type { TrainableLayer } from './trainableLayer.js';
 
@@ -70,7 +71,8 @@ export const trainableLinear = (
   if (gain !== 1) for (let k = 0; k < w.length; k++) w[k] = w[k]! * gain;
   const params: Record<string, TensorData> = { weight: w };
   const paramShapes: Record<string, readonly number[]> = { weight: [O, K] };
-  const grads: Record<string, Float64Array> = { weight: new Float64Array(O * K) };
+  // shared memory from 1 MiB on: the threads backend's workers add into it in place
+  const grads: Record<string, Float64Array> = { weight: allocate('float64', O * K) as Float64Array };
   if (p.bias !== undefined) {
     const b = allocate(dtype, O);
     b.set(p.bias.data);

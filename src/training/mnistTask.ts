@@ -10,7 +10,8 @@ import type { Observable } from 'rxjs';
 import { li } from '../neurons/li.js';
 import { lif } from '../neurons/lif.js';
 import { SpikeflowError, show } from '../ops/errors.js';
-import { type Encoding, encodeBatch, seededPermutation, shiftImages, uniformSource } from './data.js';
+import { checkCount, checkOption, checkOptions, checkPositiveInteger } from '../ops/validate.js';
+import { ENCODINGS, type Encoding, encodeBatch, seededPermutation, shiftImages, uniformSource } from './data.js';
 import { trainableLinear } from './linear.js';
 import { trainable } from './neurons.js';
 import { adam, cosineLr } from './optimizers.js';
@@ -72,27 +73,58 @@ export interface MnistTask {
   readonly options: Required<MnistOptions>;
 }
 
+const DEFAULTS: Required<MnistOptions> = {
+  trainSize: 8000,
+  testSize: 2000,
+  seed: 1,
+  hidden: 256,
+  steps: 25,
+  encoding: 'poisson',
+  rate: 0.4,
+  epochs: 8,
+  batchSize: 32,
+  lr: 2e-3,
+  inputGain: 4,
+  outputGain: 4,
+  shift: 1,
+};
+
+/** Refuses a number outside `(min, max]` (`min` included with `closed`), naming the option. */
+const checkNumber = (argument: string, v: unknown, min: number, max: number, closed = false): void => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v > max || v < min || (!closed && v === min)) {
+    throw new SpikeflowError(
+      'mnistTask',
+      argument,
+      `${argument} must be a number in ${closed ? '[' : '('}${min}, ${max}], received ${show(v)}`,
+    );
+  }
+};
+
+/** Every option checked, defaults filled. */
+const mnistOptions = (options: MnistOptions): Required<MnistOptions> => {
+  checkOptions('mnistTask', options, Object.keys(DEFAULTS));
+  // an option given as undefined takes its default
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o: Required<MnistOptions> = { ...DEFAULTS, ...given };
+  for (const k of ['trainSize', 'testSize', 'hidden', 'steps', 'epochs', 'batchSize'] as const) checkPositiveInteger('mnistTask', k, o[k]);
+  checkCount('mnistTask', 'seed', o.seed);
+  checkCount('mnistTask', 'shift', o.shift);
+  checkOption('mnistTask', 'encoding', o.encoding, ENCODINGS);
+  checkNumber('rate', o.rate, 0, 1);
+  checkNumber('lr', o.lr, 0, Number.MAX_VALUE);
+  checkNumber('inputGain', o.inputGain, 0, Number.MAX_VALUE);
+  checkNumber('outputGain', o.outputGain, 0, Number.MAX_VALUE);
+  return o;
+};
+
 /**
  * Builds the MNIST task.
- * @throws SpikeflowError when the split does not fit the digits or an option is invalid
+ * @throws SpikeflowError (`mnistTask`, naming the option) for an unknown option, an option out of
+ *   range (sizes, steps, epochs and batch size positive integers, seed and shift integers ≥ 0,
+ *   `rate` in (0, 1], `lr` and gains > 0, an unknown encoding), or a split that does not fit the digits
  */
 export const mnistTask = (digits: Digits, options: MnistOptions = {}): MnistTask => {
-  const o: Required<MnistOptions> = {
-    trainSize: 8000,
-    testSize: 2000,
-    seed: 1,
-    hidden: 256,
-    steps: 25,
-    encoding: 'poisson',
-    rate: 0.4,
-    epochs: 8,
-    batchSize: 32,
-    lr: 2e-3,
-    inputGain: 4,
-    outputGain: 4,
-    shift: 1,
-    ...options,
-  };
+  const o = mnistOptions(options);
   const n = digits.labels.length;
   const F = digits.images.length / Math.max(1, n);
   if (o.trainSize + o.testSize > n) {
@@ -107,7 +139,7 @@ export const mnistTask = (digits: Digits, options: MnistOptions = {}): MnistTask
     throw new SpikeflowError(
       'mnistTask',
       'shift',
-      `shift needs square images (features = side²; give shift: 0 for other data), received ${show(F)} features`,
+      `shift needs square images (features = side²; give shift 0 for other data), received ${show(F)} features`,
     );
   }
   const split = seededPermutation(n, uniformSource(o.seed));

@@ -23,7 +23,7 @@
  */
 import { SpikeflowError } from '../ops/errors.js';
 import type { TensorData } from '../ops/tensor.js';
-import { lifBackwardWasm } from './kernels/lifGrad.js';
+import { lifBackwardWasm } from './kernels/parallel.js';
 import { giveScratch, takeScratch } from './kernels/scratch.js';
 import type { NeuronConfig, NeuronTape } from './neuronTape.js';
 import { recurrentSpikeGrad, recurrentWeightGrads } from './recurrentGrad.js';

@@ -10,7 +10,7 @@
  */
 import { matmulInto } from '../ops/matmul.js';
 import { allocate, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
-import { lifForwardWasm } from './kernels/lifGrad.js';
+import { lifForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
 import { checkInput, checkState, type NeuronConfig, type NeuronTape } from './neuronTape.js';
 import type { ForwardOptions, ForwardResult, LayerState, TrainableLayer } from './trainableLayer.js';

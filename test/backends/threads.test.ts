@@ -466,6 +466,59 @@ describe('worker lifetime', () => {
     expect(pool.collections - before).toBeLessThanOrEqual(1);
   });
 
+  it('pooled fresh outputs, chunk after chunk, make the workers collect only once the pool lets them go', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    // 20 chunks of 100 steps × 12 000 neurons with fresh pooled outputs (4.8 MB each, 96 MB in
+    // all: counted as handed over, they made the workers collect, ~5–25 ms each, every 7 chunks
+    // and, at N = 1e5, every chunk). The pool holds their memory; once it lets it go, the workers'
+    // handles would be all that keeps it: they must collect then, and the memory be freed.
+    const program = `
+      import { compileThreaded, allocateShared, terminateThreads } from './src/ops/backends/threads.ts';
+      import { poolOf } from './src/ops/backends/threads/workerPool.ts';
+      import { allocateOutput, releaseOutputPool } from './src/ops/outputPool.ts';
+      import { lifKernel } from './src/neurons/lif.ts';
+      const M = 12_000, T = 100;
+      const turn = () => new Promise((r) => setTimeout(r, 20));
+      const k = compileThreaded(lifKernel, 'float32', false, { threads: 2 });
+      const x = allocateShared('float32', T * M).fill(0.5);
+      const pool = poolOf();
+      const start = pool.collections;
+      const run = () => {
+        for (let c = 0; c < 20; c++) {
+          const out = allocateOutput('float32', T * M, true);
+          const state = [allocateOutput('float32', M, true), allocateOutput('float32', M, true)];
+          k({ T, M, inputs: [x], out, state, params: [200, 100, 0, 1, 0, 0, 0], dt: Math.fround(0.001) });
+        }
+      };
+      run();
+      const during = pool.collections - start;
+      globalThis.gc(); await turn(); await turn();
+      const held = process.memoryUsage().arrayBuffers;
+      releaseOutputPool();
+      // the workers collect after answering: wait (up to 2 s) for the memory to go
+      let freed = 0;
+      for (let k = 0; k < 100 && freed < 0.9 * 20 * T * M * 4; k++) {
+        await turn(); globalThis.gc();
+        freed = held - process.memoryUsage().arrayBuffers;
+      }
+      console.log(JSON.stringify({ plan: k.plan(T, M).threads, during, after: pool.collections - start - during, freed, bytes: 20 * T * M * 4 }));
+      await terminateThreads();
+    `;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const { plan, during, after, freed, bytes } = JSON.parse(r.stdout.trim()) as Record<string, number>;
+    expect(plan).toBe(2);
+    expect(during).toBe(0);
+    expect(after).toBe(1);
+    // the 20 outputs' memory is freed (not held by worker handles)
+    expect(freed).toBeGreaterThan(0.9 * (bytes as number));
+  });
+
   it('starts workers on demand and terminates them', async () => {
     const threaded = compileThreaded(lifKernel, 'float64', false, { threads: 3, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1 });
     const M = 300;

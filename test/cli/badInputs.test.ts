@@ -236,6 +236,25 @@ const table: readonly (readonly [string, readonly string[], 0 | 2, RegExp])[] = 
     2,
     /tauMemInv = 1e\+39 overflows float32/,
   ],
+  [
+    "a network file's bad parameter, named by its path",
+    ['--input', currents, '--network', json('tau-neg.json', { layers: [{ type: 'LIF', params: { tauMemInv: -5 } }] }), '--out', out('u2')],
+    2,
+    /^spikeflow: --network: layers\[0\]\.params\.tauMemInv \(LIF\): tauMemInv must be > 0, received -5\n$/,
+  ],
+  [
+    "a network file's recurrent weights of the wrong shape, named by their path",
+    [
+      '--input',
+      currents,
+      '--network',
+      json('rec-w.json', { layers: [{ type: 'LIFRecurrent', size: 4, params: { inputWeights: [[1]] } }] }),
+      '--out',
+      out('u3'),
+    ],
+    2,
+    /--network: layers\[0\]\.params\.inputWeights \(LIFRecurrent\)/,
+  ],
   ['--dt 1e30 (simulate)', ['simulate', '--model', 'LIF', '--input', currents, '--dt', '1e30'], 2, /overflow|unstable: dt·tau\w+Inv = /],
   ['--dt 1e30 (run)', ['--input', currents, '--dt', '1e30', '--out', out('v')], 2, /overflow|unstable: dt·tau\w+Inv = /],
   [

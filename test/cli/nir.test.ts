@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import type { NirGraph } from '../../src/nir/graph.js';
-import { writeNir } from '../../src/nir/hdf5.js';
+import { readNirFile, writeNir } from '../../src/nir/hdf5.js';
+import { compileNir } from '../../src/nir/runtime.js';
 import { fromTypedArray } from '../../src/ops/tensor.js';
 import { type Ev, encodeEvt2, encodeNmnist } from '../io/formatEncoders.js';
 import { eventsDir, hasSharedData } from '../io/shared.js';
@@ -48,8 +49,13 @@ const writeGraph = async (name: string, g: NirGraph): Promise<string> => {
   return path;
 };
 
-const summaryOf = (out: string) =>
-  JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { steps: number; layers: { name: string; spikes: number | null }[] };
+interface Summary {
+  steps: number;
+  layers: { name: string; size: number; shape: number[]; spikes: number | null }[];
+}
+const summaryOf = (out: string) => JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+/** The IF node of {@link countingGraph}, as the run's summary lists it. */
+const ifLayer = (s: Summary) => s.layers.find((l) => l.name === 'if1 IF');
 
 describe('spikeflow run --network model.nir', () => {
   // events [t µs, x, y, p]: bins of 1 ms from the first event
@@ -73,7 +79,7 @@ describe('spikeflow run --network model.nir', () => {
     expect(r.code).toBe(0);
     const s = summaryOf(out);
     expect(s.steps).toBe(6);
-    expect(s.layers[0]?.spikes).toBe(5);
+    expect(ifLayer(s)?.spikes).toBe(5);
   });
 
   it('scales a large sensor onto a smaller grid, merging polarities for a [1, H, W] input', async () => {
@@ -84,7 +90,7 @@ describe('spikeflow run --network model.nir', () => {
     const r = await run(['run', '--network', model, '--input', input, '--out', out, '--no-progress']);
     expect(r.code).toBe(0);
     // one channel: bins with any event: 0, 1, 3, 5
-    expect(summaryOf(out).layers[0]?.spikes).toBe(4);
+    expect(ifLayer(summaryOf(out))?.spikes).toBe(4);
   });
 
   it('exits 2 naming both shapes when the input does not fit the graph', async () => {
@@ -93,7 +99,57 @@ describe('spikeflow run --network model.nir', () => {
     const model = await writeGraph('count2.nir', countingGraph(2, 34, 34));
     const r = await run(['run', '--network', model, '--input', input, '--out', join(dir, 'out-bad'), '--no-progress']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/NIR graph takes input \[2, 34, 34\] \(2312 features\) but the input gives \[3\]/);
+    expect(r.err).toMatch(
+      /NIR graph takes input \[2, 34, 34\] \(2312 features per step\) but the input \S*currents\.json gives \[3\] \(3 features\)/,
+    );
+  });
+
+  it('without --input, names the built-in demo input, the shape the graph wants and how to give an input (exit 2)', async () => {
+    const model = new URL('../fixtures/nir/cuba_lif_mlp.nir', import.meta.url).pathname;
+    const r = await run(['run', '--network', model, '--out', join(dir, 'out-demo'), '--no-progress']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /takes input \[4\] \(4 features per step\) but the built-in demo input \(64 sinusoidal currents; no --input was given\) gives \[64\]/,
+    );
+    expect(r.err).toMatch(/give --input FILE with 4 features per step: a JSON array T×4 of currents, a CSV with 4 value columns/);
+  });
+
+  it('lists every node of the graph with its size, shape and spikes (as compileNir records them)', async () => {
+    const model = new URL('../fixtures/nir/cuba_lif_mlp.nir', import.meta.url).pathname;
+    const T = 120;
+    const rows = Array.from({ length: T }, (_, t) => [0.5, 1, 1.5, 2].map((v) => (t % 3 === 0 ? v : 0)));
+    const input = join(dir, 'four.json');
+    writeFileSync(input, JSON.stringify(rows));
+    const out = join(dir, 'out-layers');
+    const r = await run(['run', '--network', model, '--input', input, '--out', out, '--no-progress']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const s = summaryOf(out);
+    expect(s.layers.map((l) => [l.name, l.size, l.shape])).toEqual([
+      ['fc1 Affine', 16, [16]],
+      ['lif1 CubaLIF', 16, [16]],
+      ['fc2 Linear', 3, [3]],
+      ['lif2 CubaLIF', 3, [3]],
+    ]);
+    // the same graph run directly, recording every node
+    const { graph } = await readNirFile(readFileSync(model));
+    const rec = compileNir(graph, { dt: 0.001, record: true }).run(fromTypedArray(Float32Array.from(rows.flat()), [T, 1, 4])).layers;
+    const count = (name: string) => (rec[name] as { data: Float32Array }).data.reduce((a, b) => a + b, 0);
+    expect(count('lif1')).toBeGreaterThan(0);
+    expect(s.layers.map((l) => l.spikes)).toEqual([null, count('lif1'), null, count('lif2')]);
+    expect(r.out).toMatch(/\n {2}fc1 Affine\(16\): no spikes \(non-spiking layer\)\n {2}lif1 CubaLIF\(16\): \d+ spikes/);
+    expect(r.out).toMatch(/\n {2}lif2 CubaLIF\(3\): \d+ spikes/);
+  });
+
+  it('prints a node of several dimensions with its shape', async () => {
+    const input = join(dir, 'synthetic2.bin');
+    writeFileSync(input, encodeNmnist(events));
+    const model = await writeGraph('count4.nir', countingGraph(2, 34, 34));
+    const r = await run(['run', '--network', model, '--input', input, '--out', join(dir, 'out-shape'), '--no-progress']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /\n {2}pool SumPool2d\(2×1×1 = 2\): no spikes[^\n]*\n {2}flat Flatten\(2\): no spikes[^\n]*\n {2}if1 IF\(2\): 5 spikes/,
+    );
   });
 
   it.runIf(hasSharedData)('runs a NIR graph on the real N-MNIST sample', async () => {
@@ -103,7 +159,7 @@ describe('spikeflow run --network model.nir', () => {
     expect(r.code).toBe(0);
     const s = summaryOf(out);
     expect(s.steps).toBeGreaterThan(300);
-    expect(s.layers[0]?.spikes).toBeGreaterThan(100);
+    expect(ifLayer(s)?.spikes).toBeGreaterThan(100);
   });
 });
 

@@ -53,4 +53,43 @@ describe('networks from JSON descriptions', () => {
       /vTh must be a finite number, received NaN/,
     );
   });
+
+  it("names the path of a layer's bad parameter, value or shape (layers[k].params.name), at build", () => {
+    const err = (layers: unknown[]): SpikeflowError => {
+      try {
+        buildNetwork({ layers } as never, 3);
+      } catch (e) {
+        if (e instanceof SpikeflowError) return e;
+        throw e;
+      }
+      throw new Error('no error');
+    };
+    const a = err([
+      { type: 'linear', out: 4 },
+      { type: 'LIF', params: { tauMemInv: -5 } },
+    ]);
+    expect(a.message).toBe('network: layers[1].params.tauMemInv (LIF): tauMemInv must be > 0, received -5');
+    expect(a.argument).toBe('layers[1].params.tauMemInv');
+    expect(err([{ type: 'LIF', params: { vth: 1 } }]).message).toMatch(
+      /^network: layers\[0\]\.params\.vth \(LIF\): unknown parameter "vth"/,
+    );
+    // a per-neuron value that does not fit the layer: found at build, not at the first chunk
+    expect(err([{ type: 'LIF', params: { vTh: [1, 2] } }]).message).toMatch(/^network: layers\[0\]\.params\.vTh \(LIF\): .*shape \[2\]/);
+    // recurrent weights of the wrong shape
+    expect(err([{ type: 'LIFRecurrent', size: 5, params: { inputWeights: [[1]] } }]).argument).toBe('layers[0].params.inputWeights');
+  });
+
+  it('refuses keys of the wrong kind or type instead of ignoring them', () => {
+    const cases: [unknown, RegExp][] = [
+      [{ type: 'linear', out: 2, bias: 3 }, /layers\[0\]\.bias must be true or false, received 3/],
+      [{ type: 'LIF', params: 3 }, /layers\[0\]\.params must be an object of neuron parameters, received 3/],
+      [{ type: 'LIF', params: [1] }, /layers\[0\]\.params must be an object/],
+      [{ type: 'LIF', out: 5 }, /layers\[0\]\.out is for linear layers; a neuron layer keeps its input size/],
+      [{ type: 'LIF', bias: false }, /layers\[0\]\.bias is for linear layers/],
+      [{ type: 'linear', out: 2, params: { vTh: 1 } }, /layers\[0\]\.params is for neuron layers/],
+      [{ type: 'linear', out: 2, size: 4 }, /layers\[0\]\.size is for recurrent neuron layers/],
+      [{ type: 'relu', seed: 1 }, /layers\[0\]\.seed does not apply to a relu layer/],
+    ];
+    for (const [layer, message] of cases) expect(() => buildNetwork({ layers: [layer] } as never, 3)).toThrow(message);
+  });
 });

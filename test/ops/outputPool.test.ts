@@ -138,3 +138,41 @@ describe('recycling (child process with --expose-gc)', () => {
     }
   });
 });
+
+describe('releaseOutputPool (child process with --expose-gc, glibc defaults)', () => {
+  it('empties the free slots; their memory returns to the system once collected', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    // A 64 MiB output: above glibc's largest mmap threshold, so freed memory is unmapped at once.
+    const program = `
+      import { readFileSync } from 'node:fs';
+      import { allocateOutput, outputPoolStats, releaseOutputPool } from './src/ops/outputPool.ts';
+      const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+      const turn = async () => { for (let k = 0; k < 3; k++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); } };
+      const bytes = 64 * 2 ** 20;
+      (() => { allocateOutput('float32', bytes / 4).fill(1); })();
+      await turn();
+      const held = { free: outputPoolStats().freeBytes, rss: rss() };
+      releaseOutputPool();
+      const released = { free: outputPoolStats().freeBytes, rss: rss() };
+      await turn();
+      console.log(JSON.stringify({ held, released, collected: { rss: rss() } }));
+    `;
+    const env = { ...process.env };
+    delete env.MALLOC_MMAP_MAX_;
+    delete env.MALLOC_TRIM_THRESHOLD_;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env,
+    });
+    expect(r.stderr).toBe('');
+    const { held, released, collected } = JSON.parse(r.stdout.trim());
+    const MiB = 2 ** 20;
+    // The dropped output went back to the pool as a free slot, still resident.
+    expect(held.free).toBe(64 * MiB);
+    // Released: no free slot; the memory goes once the slot's buffer is collected (≥ 60 MiB of 64).
+    expect(released.free).toBe(0);
+    expect(held.rss - collected.rss).toBeGreaterThan(60 * MiB);
+  });
+});

@@ -33,7 +33,8 @@ describe('spikeflow train', () => {
     expect(lines[0]).toMatch(/^MNIST: 1000 train \/ 200 test digits/);
     expect(lines[1]).toMatch(/^epoch 1\/3: loss/);
     expect(s.testAccuracy).toBeGreaterThan(0.5); // chance is 0.1
-    const fresh = mnistTask(digits, { ...options, seed: 1 });
+    const { out: _out, progress: _progress, ...taskOptions } = options;
+    const fresh = mnistTask(digits, { ...taskOptions, seed: 1 });
     loadParams(fresh.net, JSON.parse(readFileSync(out, 'utf8')));
     expect(evaluate(fresh.net, fresh.testSet).accuracy).toBe(s.testAccuracy);
   }, 60_000);
@@ -48,5 +49,34 @@ describe('spikeflow train', () => {
     const s = await run(['train', '--shift', '-1']);
     expect(s.code).toBe(2);
     expect(s.err).toMatch(/--shift/);
+  });
+
+  it("names the flags the user typed, not the library's option names", async () => {
+    const r = await run(['train', '--train-size', '9000']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('spikeflow: --train-size + --test-size must be ≤ 10000 digits, received 9000 + 2000\n');
+  });
+
+  it('refuses an --out it could not write before training, and an out-of-memory network by its flags', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spikeflow-train-out-'));
+    const r = await run(['train', '--out', join(dir, 'missing', 'p.json'), '--no-progress']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^spikeflow: --out "[^"]*p\.json": the folder "[^"]*missing" does not exist\n$/); // no epoch ran
+    const d = await run(['train', '--out', dir, '--no-progress']);
+    expect(d.code).toBe(2);
+    expect(d.err).toMatch(/^spikeflow: --out "[^"]*" exists and is not a regular file\n$/);
+    const m = await run(['train', '--hidden', '100000000', '--train-size', '10', '--test-size', '10', '--no-progress']);
+    expect(m.code).toBe(2);
+    expect(m.err).toMatch(/out of memory .*lower --hidden \(100000000\), --batch-size \(32\) or --steps \(25\)/);
+    expect(m.err).not.toMatch(/--max-memory/);
+  });
+
+  it('says "1 epoch", not "1 epochs"', async () => {
+    const lines: string[] = [];
+    await runTrain({ trainSize: 10, testSize: 10, epochs: 1, hidden: 4, steps: 2, progress: false }, (l) => lines.push(l), digits);
+    expect(lines[0]).toMatch(/, 1 epoch,/);
+    const two: string[] = [];
+    await runTrain({ trainSize: 10, testSize: 10, epochs: 2, hidden: 4, steps: 2, progress: false }, (l) => two.push(l), digits);
+    expect(two[0]).toMatch(/, 2 epochs,/);
   });
 });

@@ -95,7 +95,33 @@ describe("mnistTask's shift option", () => {
     const flat = { images: new Float32Array(40 * 10), labels: digits.labels };
     expectArgumentError(() => mnistTask(flat, { ...options, shift: 1 }), 'shift', /received 10 features/);
     // the default (1 px) too: such data asks for shift 0
-    expectArgumentError(() => mnistTask(flat, { trainSize: 30, testSize: 10 }), 'shift', /give shift: 0/);
+    expectArgumentError(() => mnistTask(flat, { trainSize: 30, testSize: 10 }), 'shift', /give shift 0/);
     expect(() => mnistTask(flat, options)).not.toThrow();
+  });
+});
+
+describe("mnistTask's options", () => {
+  const digits = { images: new Float32Array(40 * 784), labels: Int32Array.from({ length: 40 }, (_, k) => k % 10) };
+  const ok = { trainSize: 30, testSize: 10, steps: 2 } as const;
+
+  it('refuses each bad option by name, with the value received', () => {
+    expectArgumentError(
+      () => mnistTask(digits, { ...ok, trainSize: 31 }),
+      'trainSize',
+      /trainSize \+ testSize must be ≤ 40 digits, received 31 \+ 10/,
+    );
+    for (const k of ['trainSize', 'testSize', 'hidden', 'steps', 'epochs', 'batchSize'] as const) {
+      expectArgumentError(() => mnistTask(digits, { ...ok, [k]: 0 }), k, new RegExp(`${k} must be a positive integer, received 0`));
+      expectArgumentError(() => mnistTask(digits, { ...ok, [k]: 2.5 }), k, /received 2\.5/);
+    }
+    expectArgumentError(() => mnistTask(digits, { ...ok, seed: -1 }), 'seed', /received -1/);
+    expectArgumentError(() => mnistTask(digits, { ...ok, shift: 0.5 }), 'shift', /received 0\.5/);
+    expectArgumentError(() => mnistTask(digits, { ...ok, encoding: 'rank' as never }), 'encoding', /"poisson"/);
+    expectArgumentError(() => mnistTask(digits, { ...ok, rate: 1.5 }), 'rate', /rate must be a number in \(0, 1\], received 1\.5/);
+    expectArgumentError(() => mnistTask(digits, { ...ok, rate: 0 }), 'rate', /received 0/);
+    expectArgumentError(() => mnistTask(digits, { ...ok, lr: Number.NaN }), 'lr', /received NaN/);
+    expectArgumentError(() => mnistTask(digits, { ...ok, inputGain: -1 }), 'inputGain', /received -1/);
+    expectArgumentError(() => mnistTask(digits, { ...ok, hiden: 8 } as never), 'options', /unknown option "hiden"/);
+    expect(() => mnistTask(digits, { ...ok, rate: 1, shift: 0, seed: 0 })).not.toThrow();
   });
 });

@@ -198,11 +198,13 @@ const execute = async (
   }
 
   const reportStarted = performance.now();
-  const neuronStepsNow = charts.probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined || p.spiking ? p.size * steps : 0), 0);
+  const isNeuron = (k: number): boolean =>
+    layers[k]?.model !== undefined || layers[k]?.neuron === true || charts.probes[k]?.spiking === true;
+  const neuronStepsNow = charts.probes.reduce((a, p, k) => a + (isNeuron(k) ? p.size * steps : 0), 0);
   const reportPath = ctx.out('report.html', charts.html({ wallSeconds: wall, neuronStepsPerSecond: wall > 0 ? neuronStepsNow / wall : 0 }));
   const reportSeconds = (performance.now() - reportStarted) / 1000;
   const { probes } = charts;
-  const neuronSteps = probes.reduce((a, p, k) => a + (layers[k]?.model !== undefined || p.spiking ? p.size * steps : 0), 0);
+  const neuronSteps = probes.reduce((a, p, k) => a + (isNeuron(k) ? p.size * steps : 0), 0);
   const summary: RunSummary = {
     input: options.input ?? null,
     network: options.network ?? null,
@@ -210,9 +212,10 @@ const execute = async (
     steps,
     dt,
     simulatedSeconds: steps * dt,
-    layers: probes.map((p) => ({
+    layers: probes.map((p, k) => ({
       name: p.name,
       size: p.size,
+      shape: [...(layers[k]?.shape ?? [p.size])],
       spikes: p.spiking ? p.spikes : null,
       meanRateHz: p.spiking && steps > 0 ? p.spikes / p.size / (steps * dt) : null,
     })),
@@ -233,7 +236,7 @@ export const formatRunSummary = (s: RunSummary): string => {
     `  steps: ${s.steps} (dt ${s.dt * 1000} ms, ${s.simulatedSeconds.toFixed(3)} s simulated)`,
     ...s.layers.map(
       (l) =>
-        `  ${l.name}(${l.size}): ${l.spikes === null ? 'no spikes (non-spiking layer)' : `${l.spikes} spikes, mean rate ${(l.meanRateHz ?? 0).toFixed(2)} Hz`}`,
+        `  ${l.name}(${l.shape.length > 1 ? `${l.shape.join('×')} = ` : ''}${l.size}): ${l.spikes === null ? 'no spikes (non-spiking layer)' : `${l.spikes} spikes, mean rate ${(l.meanRateHz ?? 0).toFixed(2)} Hz`}`,
     ),
     `  wall time: ${s.wallSeconds.toFixed(3)} s, ${(s.neuronStepsPerSecond / 1e6).toPrecision(3)} M neuron-steps/s`,
     `  report: ${s.report} (drawn in ${s.reportSeconds.toFixed(2)} s)`,

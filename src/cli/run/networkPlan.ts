@@ -10,6 +10,7 @@ import type { NeuronModel } from '../../neurons/model.js';
 import { modelByName } from '../../neurons/registry.js';
 import { type Layer, linearLayer, neuron } from '../../neurons/sequential.js';
 import { buildNetwork, type NetworkSpec } from '../../neurons/sequentialJson.js';
+import { SpikeflowError } from '../../ops/errors.js';
 import { linearInit } from '../../ops/linear.js';
 import { bytes, checkMemory, checkNeurons, checkSteps, checkWork, figure, type Limits } from '../limits.js';
 import type { NirNetwork } from '../nir.js';
@@ -24,6 +25,10 @@ export interface RunLayer {
   readonly model?: NeuronModel;
   /** Whether the layer emits spikes (default: its model's output is `z`). */
   readonly spiking?: boolean;
+  /** Its output shape per step when not flat (`[size]`), e.g. a NIR Conv2d node's `[C, H, W]`. */
+  readonly shape?: readonly number[];
+  /** Whether its neurons count as neuron-steps without a model (a NIR neuron node). */
+  readonly neuron?: boolean;
 }
 
 /** What a network will cost, from its description alone. */
@@ -161,9 +166,9 @@ export const planNetwork = (options: NetworkOptions): { readonly layers: RunLaye
     ...(options.totalSteps === undefined ? {} : { totalSteps: options.totalSteps }),
   };
   if (options.nir !== undefined) {
-    const layers = options.nir.layers(options.features ?? [inputSize]);
+    const layers = options.nir.layers(options.features ?? [inputSize], options.kind === 'demo' ? undefined : options.what);
     const cost = costNetwork(
-      layers.map((l) => ({ kind: 'neuron', size: l.size, weights: 0, states: 1 })),
+      layers.map((l) => ({ kind: l.neuron || l.spiking ? 'neuron' : 'linear', size: l.size, weights: 0, states: 1 })),
       inputSize,
       limits,
       extra,
@@ -183,7 +188,13 @@ export const planNetwork = (options: NetworkOptions): { readonly layers: RunLaye
   }
   if (options.spec !== undefined) {
     const cost = costNetwork(sketch(options.spec, inputSize), inputSize, limits, extra);
-    const layers = buildNetwork(options.spec as NetworkSpec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
+    let layers: RunLayer[];
+    try {
+      layers = buildNetwork(options.spec as NetworkSpec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
+    } catch (e) {
+      if (!(e instanceof SpikeflowError) || e.where !== 'network') throw e;
+      throw new UsageError(`--network: ${e.message.slice('network: '.length)}`, '--network');
+    }
     return { layers, cost };
   }
   if (options.kind === 'demo') {

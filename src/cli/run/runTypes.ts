@@ -41,7 +41,10 @@ export interface RunJobOptions {
 /** Spikes and rates of one layer of a run. */
 export interface LayerSummary {
   readonly name: string;
+  /** Neurons (or values) per step. */
   readonly size: number;
+  /** Output shape per step (`[size]` for a flat layer; e.g. `[C, H, W]` for a NIR Conv2d node). */
+  readonly shape: readonly number[];
   /** Spikes emitted (spiking layers), or null for non-spiking layers. */
   readonly spikes: number | null;
   /** Mean rate per neuron, Hz (spiking layers), or null. */

@@ -14,6 +14,7 @@ import { spikeMatmulFor } from '../spikeMatmul.js';
 import { allocate, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import { compileUpdate } from '../update/lowerJs.js';
 import type { Backend, KernelConfig, LinearRequest, LinearResult, NeuronRunRequest, NeuronRunResult } from './backendRegistry.js';
+import { inPlaceState } from './inPlaceState.js';
 
 /** The `js` backend instance (always available, lowest priority for `auto`). */
 export const jsBackend: Backend = Object.freeze({
@@ -25,9 +26,11 @@ export const jsBackend: Backend = Object.freeze({
 
 const runNeuron = (r: NeuronRunRequest): NeuronRunResult => {
   const { update, dtype, T, M, stateShape, stateNames, updateState, recurrent } = r;
-  // The working copy of the state (one allocation for every variable), which becomes the new state.
-  const scratch = allocateOutputs(dtype, M, stateNames.length);
-  for (const [k, name] of stateNames.entries()) (scratch[k] as TensorData).set((r.state[name] as Tensor).data);
+  // The working copy of the state (one allocation for every variable), which becomes the new
+  // state; the given arrays themselves when the caller gave its state up (`inPlaceState.ts`).
+  const given = inPlaceState(r, false);
+  const scratch = given ?? allocateOutputs(dtype, M, stateNames.length);
+  if (given === undefined) for (const [k, name] of stateNames.entries()) (scratch[k] as TensorData).set((r.state[name] as Tensor).data);
   const kstate = updateState.map((k) => scratch[k] as TensorData);
   const out = r.out ?? allocateOutput(dtype, T * M);
   const rec = r.record ? stateNames.map(() => allocate(dtype, T * M)) : undefined;
@@ -74,7 +77,7 @@ const runNeuron = (r: NeuronRunRequest): NeuronRunResult => {
     Object.freeze(Object.fromEntries(stateNames.map((name, k) => [name, fromTypedArray(arrays[k] as TensorData, shape)])));
   return {
     out: fromTypedArray(out, [T, ...stateShape]),
-    state: record(scratch, stateShape),
+    state: given === undefined ? record(scratch, stateShape) : r.state,
     recorded: rec === undefined ? undefined : record(rec, [T, ...stateShape]),
   };
 };

@@ -78,6 +78,12 @@ export interface NeuronRunRequest {
    * Absent: the kernel allocates the output.
    */
   readonly out?: TensorData | undefined;
+  /**
+   * The caller gave up `state` (`run(xs, state, { inPlace: true })`, see
+   * `src/neurons/runOutput.ts`): a kernel may write the new state into its arrays and return
+   * `state` itself as the new state (`inPlaceState.ts`); one that does not returns new arrays.
+   */
+  readonly inPlace?: boolean | undefined;
 }
 
 /** Result of a fused neuron run: outputs `[T, ...stateShape]`, final state, per-step states when recorded. */

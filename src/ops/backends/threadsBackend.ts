@@ -27,6 +27,7 @@ import {
   registerBackend,
   registerKernel,
 } from './backendRegistry.js';
+import { inPlaceState } from './inPlaceState.js';
 import { threadsConv, threadsPool } from './threads/conv.js';
 import {
   allocateShared,
@@ -37,6 +38,7 @@ import {
   type ThreadsOptions,
 } from './threads.js';
 import { wasmPopulationRun } from './wasm/population.js';
+import './threads/training.js';
 
 /** A `threads` backend instance with its options. */
 export interface ThreadsBackend extends Backend {
@@ -72,7 +74,8 @@ const plainOrShared =
 /**
  * The run's working copy of the state, which becomes the new state it returns: every variable a
  * view of one allocation (one allocation per run, not one per variable; from the output pool,
- * `outputPool.ts`, when shared or large), each written in full from the given state.
+ * `outputPool.ts`, when shared or large), each written in full from the given state. A request
+ * whose caller gave its state up (`inPlace`) updates the given arrays instead (`inPlaceState.ts`).
  */
 const stateScratch = (r: NeuronRunRequest, shared: boolean): TensorData[] => {
   const scratch = allocateOutputs(r.dtype, r.M, r.stateNames.length, shared);
@@ -127,7 +130,8 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
   const plan = compiled.plan(T, M, [r.input.data, r.out]);
   const shared = plan.threads > 1;
   const alloc = plainOrShared(shared);
-  const scratch = stateScratch(r, shared);
+  const given = inPlaceState(r, shared);
+  const scratch = given ?? stateScratch(r, shared);
   const out = r.out ?? allocateOutput(dtype, T * M, shared);
   const rec = r.record ? stateNames.map(() => alloc(dtype, T * M)) : undefined;
   // The wasm engine checks every input tile it copies in (one SIMD pass over data already in
@@ -151,7 +155,7 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
     Object.freeze(Object.fromEntries(stateNames.map((name, k) => [name, fromTypedArray(arrays[k] as TensorData, shape)])));
   return {
     out: fromTypedArray(out, [T, ...stateShape]),
-    state: record(scratch, stateShape),
+    state: given === undefined ? record(scratch, stateShape) : r.state,
     recorded: rec === undefined ? undefined : record(rec, [T, ...stateShape]),
     executed: {
       device: 'cpu',

@@ -38,6 +38,11 @@ export const w = {
   /** f32.load then f64.promote_f32. */
   f32LoadPromote: (offset = 0) => [0x2a, ...mem(2, offset), 0xbb],
   f64Store: (offset = 0) => [0x39, ...mem(3, offset)],
+  i32Load: (offset = 0) => [0x28, ...mem(2, offset)],
+  i32Store: (offset = 0) => [0x36, ...mem(2, offset)],
+  shl: [0x74],
+  shrU: [0x76],
+  and: [0x71],
   vLoad: (offset = 0) => simd(0x00, ...mem(3, offset)),
   vStore: (offset = 0) => simd(0x0b, ...mem(3, offset)),
   /** v128.load64_splat: one f64 into both lanes. */

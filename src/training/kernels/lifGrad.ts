@@ -13,11 +13,7 @@
  * Backward: the adjoint in `../neurons.ts` (`s = 1/(α·|v_d − v_th| + 1)²`).
  * @module
  */
-import type { TensorData } from '../../ops/tensor.js';
-import { type AsmInstance, assemble, forLoop, instantiate, simdAvailable, T, w } from './asm.js';
-import { CHUNK_BYTES } from './linearGrad.js';
-
-type Fn = 'fwd32' | 'fwd64' | 'bwd32' | 'bwd64';
+import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
 
 /** Loads / stores of two elements of the layer's dtype as an f64x2. */
 const io = (f32: boolean) =>
@@ -247,14 +243,12 @@ export const lifGradModule = (): Uint8Array => {
   return bytes;
 };
 
-let instance: AsmInstance<Fn> | null | undefined;
-const kernel = (): AsmInstance<Fn> | null => {
-  if (instance === undefined) instance = simdAvailable(lifGradModule()) ? instantiate(lifGradModule()) : null;
-  return instance;
-};
-
+let available: boolean | undefined;
 /** Whether the wasm LIF kernels run here (WebAssembly SIMD available). */
-export const lifWasmAvailable = (): boolean => kernel() !== null;
+export const lifWasmAvailable = (): boolean => {
+  available ??= simdAvailable(lifGradModule());
+  return available;
+};
 
 /** Constants of the LIF update (see the module docs). */
 export interface LifConstants {
@@ -266,89 +260,3 @@ export interface LifConstants {
   readonly vReset: number;
   readonly alpha: number;
 }
-
-const stepsPerChunk = (T: number, bytesPerStep: number): number => Math.max(1, Math.min(T, Math.floor(CHUNK_BYTES / bytesPerStep)));
-
-/**
- * Forward pass over `T` steps of `BN` neurons (`BN` even): updates `v`, `i` in place, writes `out`
- * (spikes) and `vd` (pre-reset voltages), all `[T, BN]` in the dtype of `x`.
- */
-export const lifForwardWasm = (
-  x: TensorData,
-  T: number,
-  BN: number,
-  v: TensorData,
-  i: TensorData,
-  out: TensorData,
-  vd: TensorData | undefined,
-  c: LifConstants,
-): void => {
-  const m = kernel() as AsmInstance<Fn>;
-  const f32 = x instanceof Float32Array;
-  const E = f32 ? 4 : 8;
-  const tc = stepsPerChunk(T, 3 * BN * E);
-  const vOff = 0;
-  const iOff = BN;
-  const xOff = 2 * BN;
-  const outOff = xOff + tc * BN;
-  const vdOff = outOff + tc * BN;
-  m.ensure((vdOff + tc * BN) * E);
-  const view = f32 ? m.f32() : m.f64();
-  view.set(v, vOff);
-  view.set(i, iOff);
-  for (let t0 = 0; t0 < T; t0 += tc) {
-    const n = Math.min(tc, T - t0);
-    view.set(x.subarray(t0 * BN, (t0 + n) * BN), xOff);
-    m.fn[f32 ? 'fwd32' : 'fwd64'](n, BN, xOff * E, vOff * E, iOff * E, outOff * E, vdOff * E, c.kMem, c.nSyn, c.vLeak, c.vTh, c.vReset);
-    out.set(view.subarray(outOff, outOff + n * BN), t0 * BN);
-    vd?.set(view.subarray(vdOff, vdOff + n * BN), t0 * BN);
-  }
-  v.set(view.subarray(vOff, vOff + BN));
-  i.set(view.subarray(iOff, iOff + BN));
-};
-
-/**
- * Backward pass (SuperSpike surrogate) over `T` steps of `BN` neurons (`BN` even): `gv`, `gi`
- * (∂L/∂ final state in, ∂L/∂ initial state out) updated in place; `gcur` `[T, BN]` receives
- * ∂L/∂(input current) per step when given.
- */
-export const lifBackwardWasm = (
-  gOut: Float64Array,
-  out: TensorData,
-  vd: TensorData,
-  T: number,
-  BN: number,
-  gv: Float64Array,
-  gi: Float64Array,
-  gcur: Float64Array | undefined,
-  c: LifConstants,
-): void => {
-  const m = kernel() as AsmInstance<Fn>;
-  const f32 = out instanceof Float32Array;
-  const E = f32 ? 4 : 8;
-  const tc = stepsPerChunk(T, BN * (16 + 2 * E));
-  // bytes: gv, gi [BN] f64; ḡout, ḡcur [tc, BN] f64; out, v_d [tc, BN] (E)
-  const gvB = 0;
-  const giB = 8 * BN;
-  const gB = 16 * BN;
-  const gcB = gB + 8 * tc * BN;
-  const outB = gcB + 8 * tc * BN;
-  const vdB = outB + E * tc * BN;
-  m.ensure(vdB + E * tc * BN);
-  const v64 = m.f64();
-  const vE = f32 ? m.f32() : v64;
-  v64.set(gv, gvB / 8);
-  v64.set(gi, giB / 8);
-  const nChunks = Math.ceil(T / tc);
-  for (let q = nChunks - 1; q >= 0; q--) {
-    const t0 = q * tc;
-    const n = Math.min(tc, T - t0);
-    v64.set(gOut.subarray(t0 * BN, (t0 + n) * BN), gB / 8);
-    vE.set(out.subarray(t0 * BN, (t0 + n) * BN), outB / E);
-    vE.set(vd.subarray(t0 * BN, (t0 + n) * BN), vdB / E);
-    m.fn[f32 ? 'bwd32' : 'bwd64'](n, BN, gB, outB, vdB, gvB, giB, gcB, c.kMem, c.cSyn, c.vTh, c.vReset, c.alpha);
-    gcur?.set(v64.subarray(gcB / 8, gcB / 8 + n * BN), t0 * BN);
-  }
-  gv.set(v64.subarray(gvB / 8, gvB / 8 + BN));
-  gi.set(v64.subarray(giB / 8, giB / 8 + BN));
-};

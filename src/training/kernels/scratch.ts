@@ -7,13 +7,14 @@
  * more CPU time than the arithmetic (measured: LIF fwd+bwd at N = 10⁴, T = 100 went from ~65 ms to
  * ~7 ms of CPU per call once its buffers were reused).
  *
- * Buffers are ordinary (not shared) memory and are handed out with undefined contents: callers
+ * Buffers of 1 MiB or more are shared memory where worker threads exist (`allocate`), so that the
+ * threads backend's workers read and write them in place (`parallel.ts`); they are handed out with undefined contents: callers
  * write every element before reading it. At most {@link SCRATCH_PER_SIZE} buffers per dtype and
  * length and {@link SCRATCH_MAX_BYTES} bytes in all are kept; a buffer given back beyond that is
  * left to the garbage collector.
  * @module
  */
-import type { DType, TensorData } from '../../ops/tensor.js';
+import { allocate, type DType, type TensorData } from '../../ops/tensor.js';
 
 /** Buffers kept per dtype and length. */
 export const SCRATCH_PER_SIZE = 2;
@@ -24,6 +25,8 @@ const MIN_BYTES = 1 << 16;
 
 const pools = new Map<string, TensorData[]>();
 let kept = 0;
+/** The shared buffers this pool allocated (others in shared memory, e.g. pooled layer outputs, are never kept). */
+const ours = new WeakSet<ArrayBufferLike>();
 
 const key = (dtype: DType, length: number): string => `${dtype}:${length}`;
 
@@ -43,7 +46,9 @@ export function takeScratch(dtype: DType, length: number): TensorData {
       return a;
     }
   }
-  return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+  const a = allocate(dtype, length);
+  if (typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer) ours.add(a.buffer);
+  return a;
 }
 
 /**
@@ -53,7 +58,7 @@ export function takeScratch(dtype: DType, length: number): TensorData {
  */
 export const giveScratch = (a: TensorData | undefined): void => {
   if (a === undefined || a.byteLength < MIN_BYTES || a.byteOffset !== 0 || a.buffer.byteLength !== a.byteLength) return;
-  if (typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer) return;
+  if (typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer && !ours.has(a.buffer)) return;
   const k = key(a instanceof Float64Array ? 'float64' : 'float32', a.length);
   const pool = pools.get(k) ?? [];
   if (pool.length >= SCRATCH_PER_SIZE || kept + a.byteLength > SCRATCH_MAX_BYTES || pool.includes(a)) return;

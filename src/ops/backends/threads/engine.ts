@@ -22,8 +22,14 @@ export interface EngineWasm {
 
 /** What {@link createEngine} compiles (structured-cloned to the workers). */
 export interface EngineSpec {
-  /** `neuron` (default): an update; `linear`: the spike-driven linear map (`wasm/linear.ts`). */
-  readonly kind?: 'neuron' | 'linear';
+  /**
+   * `neuron` (default): an update; `linear`: the spike-driven linear map (`wasm/linear.ts`);
+   * `source`: an engine of its own, `jsSource` being the body of a function of `spec` that returns
+   * it (the training kernels, `threads/training.ts`).
+   */
+  readonly kind?: 'neuron' | 'linear' | 'source';
+  /** What a `source` engine reads from its spec. */
+  readonly options?: unknown;
   /** `updateSource(update, dtype, recording, perNeuron)`. */
   readonly jsSource: string;
   /** The wasm module, when the update translates. */
@@ -117,6 +123,8 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
     };
     return { run: ex.run, finite: ex.finite, mem, ensure };
   };
+
+  if (spec.kind === 'source') return new Function('spec', spec.jsSource)(spec) as Engine;
 
   if (spec.kind === 'linear') {
     // The spike-driven linear map (`wasm/linear.ts`): Wᵀ in column tiles, loaded once per weight;

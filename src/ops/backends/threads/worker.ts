@@ -14,7 +14,9 @@
  * `[genIndex]` is this worker's job generation (the main thread adds 1 per job, stores −1 to stop)
  * and `[errIndex]` is set to 1 when a job failed (the error's text then follows on `port`).
  * Messages on `port`: `{ type: 'engine', id, spec }` compiles an engine and keeps it;
- * `{ type: 'job', engine, call, lo, hi, large }` runs neurons `[lo, hi)` of `call`.
+ * `{ type: 'job', engine, call, lo, hi, large }` runs neurons `[lo, hi)` of `call`; `{ type: 'collect' }`
+ * runs nothing and collects (the pool's `collectNow`, once the output pool let go of memory the
+ * workers may still hold handles on).
  *
  * Memory: every job message gives the worker its own handles on the job's `SharedArrayBuffer`s,
  * and a shared buffer is freed only when every thread holding a handle has collected it. A worker
@@ -39,6 +41,7 @@ export interface WorkerData {
 }
 
 type Message =
+  | { readonly type: 'collect' }
   | { readonly type: 'engine'; readonly id: number; readonly spec: EngineSpec }
   | {
       readonly type: 'job';
@@ -71,7 +74,8 @@ export function workerMain(req: Require, make: typeof createEngine): void {
     for (let m = wt.receiveMessageOnPort(port); m !== undefined; m = wt.receiveMessageOnPort(port)) {
       const msg = m.message as Message;
       try {
-        if (msg.type === 'engine') engines.set(msg.id, make(msg.spec));
+        if (msg.type === 'collect') large = true;
+        else if (msg.type === 'engine') engines.set(msg.id, make(msg.spec));
         else if (msg.type === 'job') {
           large = large || msg.large === true;
           (engines.get(msg.engine) as Engine).runRange(msg.call, msg.lo, msg.hi);

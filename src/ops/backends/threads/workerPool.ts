@@ -5,6 +5,7 @@
  * @module
  */
 import { SpikeflowError } from '../../errors.js';
+import { isPooledBuffer, onOutputPoolRelease } from '../../outputPool.js';
 import type { DType, TensorData } from '../../tensor.js';
 import type { UpdateCall } from '../../update/lowerJs.js';
 import type { Engine, EngineSpec } from './engine.js';
@@ -59,7 +60,41 @@ export class Pool implements ThreadPool {
   /** Node's workers have no shared heap (Node's shared tensors are `SharedArrayBuffer`s). */
   readonly heapCalls = false;
 
-  constructor(private readonly wt: WorkerThreads) {}
+  /** Stops listening to the output pool's releases. */
+  private readonly unlisten: () => void;
+  private collectTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly wt: WorkerThreads) {
+    // Pooled outputs are not counted when handed over (the pool holds their memory whatever
+    // the workers hold); once the pool lets such memory go, worker handles may be all that keep
+    // it: count it then, and have idle workers collect soon (a job collects earlier if one comes).
+    this.unlisten = onOutputPoolRelease((bytes) => {
+      this.sinceCollect += bytes;
+      if (this.sinceCollect < COLLECT_EVERY_BYTES || this.collectTimer !== undefined) return;
+      this.collectTimer = setTimeout(() => {
+        this.collectTimer = undefined;
+        if (this.sinceCollect >= COLLECT_EVERY_BYTES) this.collectNow();
+      }, 0);
+      (this.collectTimer as { unref?: () => void }).unref?.();
+    });
+  }
+
+  /** Has every started worker collect its garbage now (a job that runs nothing; used between runs). */
+  collectNow(): void {
+    const n = this.workers.length;
+    this.collections++;
+    this.sinceCollect = 0;
+    this.handed = new WeakSet();
+    if (n === 0) return;
+    const c = this.control;
+    Atomics.store(c, PENDING, n);
+    for (let k = 0; k < n; k++) {
+      (this.workers[k] as PoolWorker).port.postMessage({ type: 'collect' });
+      Atomics.add(c, genIndex(k), 1);
+      Atomics.notify(c, genIndex(k));
+    }
+    for (let v = Atomics.load(c, PENDING); v !== 0; v = Atomics.load(c, PENDING)) Atomics.wait(c, PENDING, v);
+  }
 
   /** Node starts workers synchronously (in {@link Pool.run}): every thread asked for can run. */
   ready(threads: number): number {
@@ -68,7 +103,8 @@ export class Pool implements ThreadPool {
 
   /**
    * Counts the shared buffers a job's call refers to (arrays directly or in arrays of the call)
-   * that were not handed over since the workers' last collection, and decides whether this job
+   * that were not handed over since the workers' last collection (pooled outputs excepted: the
+   * output pool keeps their memory until it lets it go, counted then), and decides whether this job
    * collects: a worker's handles keep whole buffers alive, and a buffer handed again (a reused
    * output, chunks of one input: views of one buffer) holds no more. After a collection the
    * buffers of the collecting job stay counted as handed, so the next chunk of the same input
@@ -86,7 +122,7 @@ export class Pool implements ThreadPool {
       else add(v);
     }
     for (const b of buffers) {
-      if (this.handed.has(b)) continue;
+      if (this.handed.has(b) || isPooledBuffer(b)) continue;
       this.handed.add(b);
       this.sinceCollect += b.byteLength;
     }
@@ -167,6 +203,8 @@ export class Pool implements ThreadPool {
   }
 
   async terminate(): Promise<void> {
+    this.unlisten();
+    if (this.collectTimer !== undefined) clearTimeout(this.collectTimer);
     const ws = this.workers.splice(0);
     ws.forEach((_, k) => {
       Atomics.store(this.control, genIndex(k), -1);

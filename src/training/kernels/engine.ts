@@ -1,0 +1,314 @@
+/**
+ * The code every thread runs for the training kernels: {@link trainingEngine} instantiates the
+ * WebAssembly SIMD modules of `lifGrad.ts` and `linearGrad.ts` (one memory per thread) and returns
+ * `runRange(call, lo, hi)`, which runs one slice of a pass:
+ *
+ * - `lifFwd` / `lifBwd`: neurons `[lo, hi)` of the LIF forward / backward pass over all steps
+ *   (neurons are independent);
+ * - `linFwd`: outputs `[lo, hi)` of `y = x Wᵀ + b` over all rows (each thread transposes its rows
+ *   of `W`);
+ * - `linBwd`: inputs `[lo, hi)` of the linear map's backward pass: the columns `[lo, hi)` of `∂W`
+ *   and of `ḡx = ḡy·W` (each thread reads its columns of `W` and `x`).
+ *
+ * Every output element is computed by one thread with the same operations in the same order
+ * whatever the slices (sums over rows, inputs or outputs never cross a slice boundary), so a pass
+ * split over threads equals the one-thread pass bit for bit. The main thread calls this function
+ * directly (`parallel.ts`); worker threads evaluate its text (the threads backend's
+ * `threads/training.ts`), so it is self-contained: it uses nothing from outside its own body but
+ * globals (`Math`, `WebAssembly`, typed arrays).
+ * @module
+ */
+
+type Floats = Float32Array | Float64Array;
+
+/** What {@link trainingEngine} instantiates (structured-cloned to workers). */
+export interface TrainingEngineSpec {
+  /** `lifGradModule()` bytes. */
+  readonly lif: Uint8Array;
+  /** `linearGradModule()` bytes. */
+  readonly linear: Uint8Array;
+  /** Bytes of row data per chunk (`CHUNK_BYTES` of `linearGrad.ts`). */
+  readonly chunkBytes: number;
+  /** Vectors of inputs per block of the `dx` kernels (`DX_VECTORS` of `linearGrad.ts`). */
+  readonly dxVectors: number;
+  /** Inputs per block of the sparse `fwd` / `dw` kernels (`SPARSE_BLOCK` of `linearGrad.ts`). */
+  readonly sparseBlock: number;
+}
+
+/** LIF forward slice: `v`, `i` `[BN]` updated in place, `out` and `vd` `[T, BN]` written (dtype of `x`). */
+export interface LifForwardCall {
+  readonly op: 'lifFwd';
+  readonly x: Floats;
+  readonly T: number;
+  readonly BN: number;
+  readonly v: Floats;
+  readonly i: Floats;
+  readonly out: Floats;
+  readonly vd: Floats | null;
+  readonly kMem: number;
+  readonly nSyn: number;
+  readonly vLeak: number;
+  readonly vTh: number;
+  readonly vReset: number;
+}
+
+/** LIF backward slice (SuperSpike): `gv`, `gi` `[BN]` in place, `gcur` `[T, BN]` written when given. */
+export interface LifBackwardCall {
+  readonly op: 'lifBwd';
+  readonly gOut: Float64Array;
+  readonly out: Floats;
+  readonly vd: Floats;
+  readonly T: number;
+  readonly BN: number;
+  readonly gv: Float64Array;
+  readonly gi: Float64Array;
+  readonly gcur: Float64Array | null;
+  readonly kMem: number;
+  readonly cSyn: number;
+  readonly vTh: number;
+  readonly vReset: number;
+  readonly alpha: number;
+}
+
+/** Linear forward slice: `out[r, o] = Σ_k x[r, k]·W[o, k] (+ b[o])`, `x` `[rows, K]`, `W` `[O, K]`. */
+export interface LinearForwardCall {
+  readonly op: 'linFwd';
+  readonly x: Floats;
+  readonly rows: number;
+  readonly K: number;
+  readonly w: Floats;
+  readonly O: number;
+  readonly bias: Floats | null;
+  readonly out: Floats;
+}
+
+/** Linear backward slice: `gw += ḡyᵀ·x` (nonzero `x`), `gx = ḡy·W` when given; `g` `[rows, O]`. */
+export interface LinearBackwardCall {
+  readonly op: 'linBwd';
+  readonly g: Float64Array;
+  readonly x: Floats;
+  readonly rows: number;
+  readonly K: number;
+  readonly w: Floats;
+  readonly O: number;
+  readonly gw: Float64Array;
+  readonly gx: Float64Array | null;
+}
+
+/** A slice of a training pass. */
+export type TrainingCall = LifForwardCall | LifBackwardCall | LinearForwardCall | LinearBackwardCall;
+
+/** A compiled training engine (the shape of the threads backend's `Engine`). */
+export interface TrainingEngine {
+  readonly kind: 'wasm';
+  readonly runRange: (call: TrainingCall, lo: number, hi: number) => void;
+}
+
+/** Compiles a training engine (see the module docs). Self-contained: workers evaluate its text. */
+export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
+  type Fn = (...args: number[]) => void;
+  const open = (bytes: Uint8Array) => {
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {}).exports as unknown as Record<
+      string,
+      Fn
+    > & { memory: WebAssembly.Memory };
+    const mem = ex.memory;
+    const views = { f64: new Float64Array(mem.buffer), f32: new Float32Array(mem.buffer) };
+    const ensure = (bytes: number) => {
+      const have = mem.buffer.byteLength;
+      if (bytes > have) mem.grow(Math.ceil((bytes - have) / 65536));
+      if (views.f64.buffer !== mem.buffer) {
+        views.f64 = new Float64Array(mem.buffer);
+        views.f32 = new Float32Array(mem.buffer);
+      }
+    };
+    return { fn: ex, ensure, views };
+  };
+  const lif = open(spec.lif);
+  const lin = open(spec.linear);
+  const CHUNK = spec.chunkBytes;
+  const MAX_CHUNK = 256 * 1024 * 1024;
+  const steps = (T: number, bytesPerStep: number) => Math.max(1, Math.min(T, Math.floor(CHUNK / bytesPerStep)));
+  // rows per chunk: ≤ CHUNK of row data, or up to twice the weights' bytes (≤ MAX_CHUNK)
+  const chunkRows = (rows: number, perRow: number, weightBytes: number) =>
+    Math.max(1, Math.min(rows, Math.floor(Math.max(CHUNK, Math.min(2 * weightBytes, MAX_CHUNK)) / (perRow * 8))));
+  // Rows t0..t0+n of columns [lo, hi) of a [·, BN] array into (or out of) a dense [n, W] block at `at`.
+  const copyIn = (view: Floats, at: number, src: Floats, t0: number, n: number, BN: number, lo: number, hi: number) => {
+    const W = hi - lo;
+    if (W === BN) view.set(src.subarray(t0 * BN, (t0 + n) * BN), at);
+    else for (let t = 0; t < n; t++) view.set(src.subarray((t0 + t) * BN + lo, (t0 + t) * BN + hi), at + t * W);
+  };
+  const copyOut = (dst: Floats, view: Floats, at: number, t0: number, n: number, BN: number, lo: number, hi: number) => {
+    const W = hi - lo;
+    if (W === BN) dst.set(view.subarray(at, at + n * BN), t0 * BN);
+    else for (let t = 0; t < n; t++) dst.set(view.subarray(at + t * W, at + (t + 1) * W), (t0 + t) * BN + lo);
+  };
+
+  const lifFwd = (c: LifForwardCall, lo: number, hi: number) => {
+    const W = hi - lo;
+    const f32 = c.x instanceof Float32Array;
+    const E = f32 ? 4 : 8;
+    const tc = steps(c.T, 3 * W * E);
+    const [vOff, iOff, xOff] = [0, W, 2 * W];
+    const outOff = xOff + tc * W;
+    const vdOff = outOff + tc * W;
+    lif.ensure((vdOff + tc * W) * E);
+    const view = f32 ? lif.views.f32 : lif.views.f64;
+    view.set(c.v.subarray(lo, hi), vOff);
+    view.set(c.i.subarray(lo, hi), iOff);
+    const run = lif.fn[f32 ? 'fwd32' : 'fwd64'] as Fn;
+    for (let t0 = 0; t0 < c.T; t0 += tc) {
+      const n = Math.min(tc, c.T - t0);
+      copyIn(view, xOff, c.x, t0, n, c.BN, lo, hi);
+      run(n, W, xOff * E, vOff * E, iOff * E, outOff * E, vdOff * E, c.kMem, c.nSyn, c.vLeak, c.vTh, c.vReset);
+      copyOut(c.out, view, outOff, t0, n, c.BN, lo, hi);
+      if (c.vd !== null && c.vd !== undefined) copyOut(c.vd, view, vdOff, t0, n, c.BN, lo, hi);
+    }
+    c.v.set(view.subarray(vOff, vOff + W), lo);
+    c.i.set(view.subarray(iOff, iOff + W), lo);
+  };
+
+  const lifBwd = (c: LifBackwardCall, lo: number, hi: number) => {
+    const W = hi - lo;
+    const f32 = c.out instanceof Float32Array;
+    const E = f32 ? 4 : 8;
+    const tc = steps(c.T, W * (16 + 2 * E));
+    // bytes: gv, gi [W] f64; ḡout, ḡcur [tc, W] f64; out, v_d [tc, W] (E)
+    const [gvB, giB, gB] = [0, 8 * W, 16 * W];
+    const gcB = gB + 8 * tc * W;
+    const outB = gcB + 8 * tc * W;
+    const vdB = outB + E * tc * W;
+    lif.ensure(vdB + E * tc * W);
+    const v64 = lif.views.f64;
+    const vE = f32 ? lif.views.f32 : v64;
+    v64.set(c.gv.subarray(lo, hi), gvB / 8);
+    v64.set(c.gi.subarray(lo, hi), giB / 8);
+    const run = lif.fn[f32 ? 'bwd32' : 'bwd64'] as Fn;
+    for (let q = Math.ceil(c.T / tc) - 1; q >= 0; q--) {
+      const t0 = q * tc;
+      const n = Math.min(tc, c.T - t0);
+      copyIn(v64, gB / 8, c.gOut, t0, n, c.BN, lo, hi);
+      copyIn(vE, outB / E, c.out, t0, n, c.BN, lo, hi);
+      copyIn(vE, vdB / E, c.vd, t0, n, c.BN, lo, hi);
+      run(n, W, gB, outB, vdB, gvB, giB, gcB, c.kMem, c.cSyn, c.vTh, c.vReset, c.alpha);
+      if (c.gcur !== null && c.gcur !== undefined) copyOut(c.gcur, v64, gcB / 8, t0, n, c.BN, lo, hi);
+    }
+    c.gv.set(v64.subarray(gvB / 8, gvB / 8 + W), lo);
+    c.gi.set(v64.subarray(giB / 8, giB / 8 + W), lo);
+  };
+
+  const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+  // inputs per block of the sparse kernels: a tile's block of weights (KB · 64 bytes) stays in L2
+  const KB = spec.sparseBlock;
+
+  const linFwd = (c: LinearForwardCall, o0: number, o1: number) => {
+    const { rows, K, O, x, out } = c;
+    const Oc = o1 - o0;
+    const J = Math.ceil(Oc / 8);
+    const Op = J * 8;
+    const kb0 = Math.min(KB, K);
+    const n = chunkRows(rows, K + 1.5 * kb0 + Op + 1, K * Op * 8);
+    // bytes: Wt [J][K][8] f64, then per chunk x [n, K] f64, val [n·KB] f64, out [n, Op] f64, idx [n·KB] i32, ptr [n + 1] i32, then W's rows
+    const xB = K * Op * 8;
+    const valB = xB + n * K * 8;
+    const outB = valB + n * kb0 * 8;
+    const idxB = outB + n * Op * 8;
+    const ptrB = idxB + n * kb0 * 4;
+    const wRawB = align(ptrB + (n + 1) * 4);
+    const f32w = c.w instanceof Float32Array;
+    lin.ensure(wRawB + Oc * K * (f32w ? 4 : 8));
+    const v = lin.views.f64;
+    (f32w ? lin.views.f32 : v).set(c.w.subarray(o0 * K, o1 * K), wRawB / (f32w ? 4 : 8));
+    if (Op !== Oc) v.fill(0, (J - 1) * K * 8, J * K * 8); // the last tile's padding lanes
+    (lin.fn[f32w ? 'tw32' : 'tw64'] as Fn)(K, Oc, wRawB, 0);
+    const bias = c.bias;
+    const outOff = outB / 8;
+    for (let r0 = 0; r0 < rows; r0 += n) {
+      const m = Math.min(n, rows - r0);
+      v.set(x.subarray(r0 * K, (r0 + m) * K), xB / 8);
+      for (let kb = 0; kb < K; kb += KB) {
+        (lin.fn.csr as Fn)(m, Math.min(KB, K - kb), K, xB + kb * 8, idxB, valB, ptrB);
+        (lin.fn.fwd as Fn)(m, K, J, Op, kb * 64, idxB, valB, ptrB, outB, kb === 0 ? 0 : 1);
+      }
+      for (let r = 0; r < m; r++) {
+        const a = outOff + r * Op;
+        const d = (r0 + r) * O + o0;
+        if (bias === null || bias === undefined) for (let o = 0; o < Oc; o++) out[d + o] = v[a + o] as number;
+        else for (let o = 0; o < Oc; o++) out[d + o] = (v[a + o] as number) + (bias[o0 + o] as number);
+      }
+    }
+  };
+
+  const linBwd = (c: LinearBackwardCall, k0: number, k1: number) => {
+    const { g, x, rows, K, O, gw } = c;
+    const gx = c.gx === undefined ? null : c.gx;
+    const f32 = c.w instanceof Float32Array;
+    const E = f32 ? 4 : 8; // bytes per element of W, ḡy and ḡx in dx
+    const Kc = k1 - k0;
+    const J = Math.ceil(O / 8);
+    const Op = J * 8;
+    const blk = (16 / E) * spec.dxVectors;
+    const Kp = Math.ceil(Kc / blk) * blk;
+    const dxOn = gx !== null;
+    // bytes: dWt [J][Kc][8] f64, W [O, Kp] (E), gw [O, Kc] f64, per chunk ḡy [n, Op] f64, x [n, Kc] f64,
+    // val [n·KB] f64, ḡy [n, Op] (E), ḡx [n, Kp] (E), idx [n·KB] i32, ptr [n + 1] i32 (KB inputs per block)
+    const kb0 = Math.min(KB, Kc);
+    const n = chunkRows(rows, Op + Kc + 1.5 * kb0 + 1 + (dxOn ? (E / 8) * (Op + Kp) : 0), Kc * Op * 8);
+    const wB = Kc * Op * 8;
+    const gwB = align(wB + (dxOn ? O * Kp * E : 0));
+    const gB = gwB + O * Kc * 8;
+    const xB = gB + n * Op * 8;
+    const valB = xB + n * Kc * 8;
+    const gEB = valB + n * kb0 * 8;
+    const dxB = gEB + (dxOn ? n * Op * E : 0);
+    const idxB = align(dxB + (dxOn ? n * Kp * E : 0));
+    const ptrB = idxB + n * kb0 * 4;
+    lin.ensure(ptrB + (n + 1) * 4);
+    const v = lin.views.f64;
+    const vE = f32 ? lin.views.f32 : v;
+    if (dxOn) {
+      const w0 = wB / E;
+      for (let o = 0; o < O; o++) {
+        vE.set(c.w.subarray(o * K + k0, o * K + k1), w0 + o * Kp);
+        if (Kp !== Kc) vE.fill(0, w0 + o * Kp + Kc, w0 + (o + 1) * Kp);
+      }
+    }
+    const gOff = gB / 8;
+    v.fill(0, 0, Kc * Op);
+    if (Op !== O) v.fill(0, gOff, gOff + n * Op);
+    for (let r0 = 0; r0 < rows; r0 += n) {
+      const m = Math.min(n, rows - r0);
+      if (Op === O) v.set(g.subarray(r0 * O, (r0 + m) * O), gOff);
+      else for (let r = 0; r < m; r++) v.set(g.subarray((r0 + r) * O, (r0 + r + 1) * O), gOff + r * Op);
+      copyIn(v, xB / 8, x, r0, m, K, k0, k1);
+      for (let kb = 0; kb < Kc; kb += KB) {
+        (lin.fn.csr as Fn)(m, Math.min(KB, Kc - kb), Kc, xB + kb * 8, idxB, valB, ptrB);
+        (lin.fn.dw as Fn)(m, Kc, J, Op, gB, idxB, valB, ptrB, kb * 64);
+      }
+      if (gx !== null) {
+        if (f32) {
+          vE.set(v.subarray(gOff, gOff + m * Op), gEB / 4);
+          (lin.fn.dx32 as Fn)(m, O, Op, Kp, gEB, wB, dxB);
+        } else (lin.fn.dx as Fn)(m, O, Op, Kp, gB, wB, dxB);
+        const d0 = dxB / E;
+        for (let r = 0; r < m; r++) gx.set(vE.subarray(d0 + r * Kp, d0 + r * Kp + Kc), (r0 + r) * K + k0);
+      }
+    }
+    // gw[:, k0:k1] += dWt (transposed from its tiles by the module, added in order)
+    const gw0 = gwB / 8;
+    copyIn(v, gw0, gw, 0, O, K, k0, k1);
+    (lin.fn.tga as Fn)(Kc, O, 0, gwB);
+    copyOut(gw, v, gw0, 0, O, K, k0, k1);
+  };
+
+  return {
+    kind: 'wasm',
+    runRange(call, lo, hi) {
+      if (hi <= lo) return;
+      if (call.op === 'lifFwd') lifFwd(call, lo, hi);
+      else if (call.op === 'lifBwd') lifBwd(call, lo, hi);
+      else if (call.op === 'linFwd') linFwd(call, lo, hi);
+      else linBwd(call, lo, hi);
+    },
+  };
+}

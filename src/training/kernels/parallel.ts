@@ -1,0 +1,247 @@
+/**
+ * The training kernels' passes (LIF forward and backward, linear forward and backward) on one
+ * thread or split over the `threads` backend's worker pool. The core knows no backend: the
+ * threads backend registers its pool here when it is loaded (`spikeflow/node`, `spikeflow/threads`;
+ * see `ops/backends/threads/training.ts`); without it every pass runs on the calling thread.
+ *
+ * Each pass is cut into slices of independent outputs (`engine.ts`): LIF neurons, the linear
+ * map's outputs (forward) or inputs (backward: columns of `∂W` and of `ḡx`). Every output is
+ * computed by one thread in the same order as on one thread, so the results are equal bit for bit
+ * whatever the number of threads (`test/training/parallel.test.ts`).
+ *
+ * Workers read and write shared memory only: arrays outside a `SharedArrayBuffer` are copied into
+ * the pool's staging buffers (and results back). The training layers allocate their tapes,
+ * gradients and outputs in shared memory (`allocate`, `scratch.ts`) so that nothing is copied; a
+ * pass with an ordinary array over {@link STAGE_LIMIT_BYTES} (which would be staged in fresh memory,
+ * costing a page fault per 4 KiB) stays on the calling thread.
+ * @module
+ */
+import type { DType, TensorData } from '../../ops/tensor.js';
+import {
+  type LifBackwardCall,
+  type LifForwardCall,
+  type LinearBackwardCall,
+  type LinearForwardCall,
+  type TrainingCall,
+  type TrainingEngine,
+  type TrainingEngineSpec,
+  trainingEngine,
+} from './engine.js';
+import { type LifConstants, lifGradModule } from './lifGrad.js';
+import { CHUNK_BYTES, DX_VECTORS, linearGradModule, SPARSE_BLOCK } from './linearGrad.js';
+
+/** What a thread pool offers the training passes (registered by the threads backend). */
+export interface TrainingPool {
+  /** Most threads, the caller's included (the machine's hardware threads). */
+  readonly maxThreads: number;
+  /** Threads (the caller's included) that can run a pass now, at most `threads`. */
+  ready(threads: number): number;
+  /** A shared array of at least `length` elements for a staging role (contents undefined). */
+  stage(role: string, dtype: DType, length: number): TensorData;
+  /** Runs `ranges[0]` of `call` on the calling thread and the others on workers; returns when all are done. */
+  run(call: TrainingCall, ranges: readonly (readonly [number, number])[]): void;
+}
+
+/** Ordinary (not shared) arrays above this size keep a pass on one thread (the pool's staging keeps at most 64 MiB per role). */
+export const STAGE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+let pool: TrainingPool | undefined;
+let limit: number | undefined;
+
+/** Registers (or with `undefined` removes) the pool the training passes split over. */
+export const registerTrainingPool = (p: TrainingPool | undefined): void => {
+  pool = p;
+};
+
+/**
+ * Most threads a training pass uses (default: the registered pool's, i.e. every hardware thread;
+ * 1 without the threads backend). Internal: tests and benchmarks compare thread counts with it.
+ * @param threads - an integer ≥ 1, or `undefined` for the default
+ */
+export const setTrainingThreads = (threads: number | undefined): void => {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+    throw new RangeError(`setTrainingThreads: threads must be an integer ≥ 1 or undefined, received ${threads}`);
+  limit = threads;
+};
+
+/** The spec of the engine every thread compiles. */
+export const trainingEngineSpec = (): TrainingEngineSpec => ({
+  lif: lifGradModule(),
+  linear: linearGradModule(),
+  chunkBytes: CHUNK_BYTES,
+  dxVectors: DX_VECTORS,
+  sparseBlock: SPARSE_BLOCK,
+});
+
+let main: TrainingEngine | undefined;
+const engine = (): TrainingEngine => {
+  main ??= trainingEngine(trainingEngineSpec());
+  return main;
+};
+
+/** Threads the last pass of each kind ran on (internal: tests and benchmarks read it). */
+export const lastThreads: Record<TrainingCall['op'], number> = { lifFwd: 0, lifBwd: 0, linFwd: 0, linBwd: 0 };
+
+const isShared = (a: TensorData): boolean => typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer;
+
+/**
+ * Runs `[0, extent)` of `call`: on the calling thread, or in slices of multiples of `granule` over
+ * the pool when `work / minWork` allows two threads or more. Arrays named in `ins` / `outs` that
+ * are not shared are staged (copied in / back).
+ */
+const dispatch = (
+  call: TrainingCall,
+  extent: number,
+  granule: number,
+  work: number,
+  minWork: number,
+  ins: readonly string[],
+  outs: readonly string[],
+): void => {
+  const p = pool;
+  const want = p === undefined ? 1 : Math.min(limit ?? p.maxThreads, Math.floor(work / minWork), Math.floor(extent / granule));
+  const arrays = call as unknown as Record<string, TensorData | null | undefined>;
+  const named = [...new Set([...ins, ...outs])];
+  const tooLarge = named.some((k) => {
+    const a = arrays[k];
+    return a !== null && a !== undefined && !isShared(a) && a.byteLength > STAGE_LIMIT_BYTES;
+  });
+  const threads = p === undefined || want < 2 || tooLarge ? 1 : p.ready(want);
+  if (p === undefined || threads < 2) {
+    lastThreads[call.op] = 1;
+    engine().runRange(call, 0, extent);
+    return;
+  }
+  const staged: Record<string, unknown> = { ...call };
+  const back: [TensorData, TensorData][] = [];
+  for (const k of named) {
+    const a = arrays[k];
+    if (a === null || a === undefined || isShared(a)) continue;
+    const s = p.stage(`training.${k}`, a instanceof Float64Array ? 'float64' : 'float32', a.length);
+    if (ins.includes(k)) s.set(a);
+    if (outs.includes(k)) back.push([a, s]);
+    staged[k] = s;
+  }
+  const step = Math.ceil(extent / threads / granule) * granule;
+  const ranges: [number, number][] = [];
+  for (let a = 0; a < extent; a += step) ranges.push([a, Math.min(a + step, extent)]);
+  lastThreads[call.op] = ranges.length;
+  p.run(staged as unknown as TrainingCall, ranges);
+  for (const [a, s] of back) a.set(s.subarray(0, a.length));
+};
+
+/** Least neuron-steps per thread of a LIF pass. */
+const LIF_MIN_WORK = 65_536;
+/** Least multiply-adds (rows·inputs·outputs) per thread of the linear backward pass. */
+const LINEAR_BWD_MIN_WORK = 2_000_000;
+/** Least inputs scanned (rows·inputs) per thread of the linear forward pass. */
+const LINEAR_FWD_MIN_WORK = 65_536;
+
+/**
+ * LIF forward pass over `T` steps of `BN` neurons (`BN` even): updates `v`, `i` in place, writes
+ * `out` (spikes) and `vd` (pre-reset voltages), all `[T, BN]` in the dtype of `x`.
+ */
+export const lifForwardWasm = (
+  x: TensorData,
+  T: number,
+  BN: number,
+  v: TensorData,
+  i: TensorData,
+  out: TensorData,
+  vd: TensorData | undefined,
+  c: LifConstants,
+): void => {
+  const call: LifForwardCall = {
+    op: 'lifFwd',
+    x,
+    T,
+    BN,
+    v,
+    i,
+    out,
+    vd: vd ?? null,
+    kMem: c.kMem,
+    nSyn: c.nSyn,
+    vLeak: c.vLeak,
+    vTh: c.vTh,
+    vReset: c.vReset,
+  };
+  dispatch(call, BN, 16, T * BN, LIF_MIN_WORK, ['x', 'v', 'i'], ['v', 'i', 'out', 'vd']);
+};
+
+/**
+ * LIF backward pass (SuperSpike surrogate) over `T` steps of `BN` neurons (`BN` even): `gv`, `gi`
+ * (∂L/∂ final state in, ∂L/∂ initial state out) updated in place; `gcur` `[T, BN]` receives
+ * ∂L/∂(input current) per step when given.
+ */
+export const lifBackwardWasm = (
+  gOut: Float64Array,
+  out: TensorData,
+  vd: TensorData,
+  T: number,
+  BN: number,
+  gv: Float64Array,
+  gi: Float64Array,
+  gcur: Float64Array | undefined,
+  c: LifConstants,
+): void => {
+  const call: LifBackwardCall = {
+    op: 'lifBwd',
+    gOut,
+    out,
+    vd,
+    T,
+    BN,
+    gv,
+    gi,
+    gcur: gcur ?? null,
+    kMem: c.kMem,
+    cSyn: c.cSyn,
+    vTh: c.vTh,
+    vReset: c.vReset,
+    alpha: c.alpha,
+  };
+  dispatch(call, BN, 16, T * BN, LIF_MIN_WORK, ['gOut', 'out', 'vd', 'gv', 'gi'], ['gv', 'gi', 'gcur']);
+};
+
+/**
+ * `out[r, o] = Σ_k x[r, k]·W[o, k] + b[o]` (float64 sums over the nonzero inputs in increasing
+ * `k`, rounded once to `out`'s type). `x` `[rows, K]`, `W` `[O, K]`, `out` `[rows, O]`.
+ */
+export const linearForwardWasm = (
+  x: TensorData,
+  rows: number,
+  K: number,
+  w: TensorData,
+  O: number,
+  bias: TensorData | undefined,
+  out: TensorData,
+): void => {
+  const call: LinearForwardCall = { op: 'linFwd', x, rows, K, w, O, bias: bias ?? null, out };
+  dispatch(call, O, 8, rows * K, LINEAR_FWD_MIN_WORK, ['x', 'w', 'bias'], ['out']);
+};
+
+/**
+ * Backward pass of the linear map: `∂W += ḡyᵀ·x` (over the nonzero `x`, rows in increasing
+ * order), `∂b += Σ_r ḡy[r, :]`, and, when `gx` is given, `gx = ḡy·W` (`o` in increasing order).
+ * `g` `[rows, O]`, `x` `[rows, K]`, `W` and `gw` `[O, K]`.
+ */
+export const linearBackwardWasm = (
+  g: Float64Array,
+  x: TensorData,
+  rows: number,
+  K: number,
+  w: TensorData,
+  O: number,
+  gw: Float64Array,
+  gb: Float64Array | undefined,
+  gx: Float64Array | undefined,
+): void => {
+  const call: LinearBackwardCall = { op: 'linBwd', g, x, rows, K, w, O, gw, gx: gx ?? null };
+  dispatch(call, K, 32, rows * K * O, LINEAR_BWD_MIN_WORK, ['g', 'x', 'w', 'gw'], ['gw', 'gx']);
+  if (gb !== undefined)
+    for (let r = 0; r < rows; r++) {
+      const a = r * O;
+      for (let o = 0; o < O; o++) gb[o] = (gb[o] as number) + (g[a + o] as number);
+    }
+};

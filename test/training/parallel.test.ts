@@ -1,0 +1,78 @@
+/**
+ * The training passes split over the threads backend's worker pool (`src/training/kernels/parallel.ts`,
+ * registered by `src/ops/backends/threads/training.ts`) equal the one-thread passes bit for bit:
+ * LIF → Linear → LI forward and backward, float32 and float64, sizes that cut the slices raggedly
+ * (neurons not a multiple of 16, inputs not a multiple of 32, outputs not a multiple of 8), input
+ * in ordinary memory (staged) and in shared memory. Each output element is computed by one thread
+ * in the one-thread order, so no tolerance is needed.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { li } from '../../src/neurons/li.js';
+import { lif } from '../../src/neurons/lif.js';
+import { activeWorkers, terminateThreads } from '../../src/ops/backends/threads/workerPool.js';
+import '../../src/ops/backends/threads/training.js';
+import { allocateShared, type DType, fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
+import { uniformSource } from '../../src/training/data.js';
+import { lastThreads, setTrainingThreads } from '../../src/training/kernels/parallel.js';
+import { trainableLinear } from '../../src/training/linear.js';
+import { trainable } from '../../src/training/neurons.js';
+import { trainableSequential } from '../../src/training/trainableSequential.js';
+
+// T·B·N ≥ 2 × 65 536 neuron-steps, rows·N·O ≥ 2 × 2e6 multiply-adds: the passes split in two
+const T = 40;
+const B = 3;
+const N = 1102; // B·N = 3306 neurons: 16-neuron slices end raggedly; N = 34·32 + 14 inputs
+const O = 37;
+
+const input = (dtype: DType, shared: boolean): Tensor => {
+  const rng = uniformSource(7);
+  const a = shared ? allocateShared(dtype, T * B * N) : dtype === 'float64' ? new Float64Array(T * B * N) : new Float32Array(T * B * N);
+  for (let k = 0; k < a.length; k++) a[k] = 0.6 * rng.next();
+  return fromTypedArray(a, [T, B, N]);
+};
+
+const pass = (threads: number, dtype: DType, shared: boolean) => {
+  setTrainingThreads(threads);
+  try {
+    const net = trainableSequential(trainable(lif), trainableLinear([N, O], { seed: 3, dtype }), trainable(li));
+    const xs = input(dtype, shared);
+    const r = net.forward(xs);
+    const g = new Float64Array(r.out.data.length).map((_, k) => Math.sin(k));
+    const b = net.backward(r.tape, g);
+    expect(lastThreads).toEqual({ lifFwd: threads, lifBwd: threads, linFwd: threads, linBwd: threads });
+    return {
+      out: Float64Array.from(r.out.data),
+      gx: Float64Array.from(b.gx as Float64Array),
+      grads: Object.values(net.grads).map((a) => Float64Array.from(a)),
+    };
+  } finally {
+    setTrainingThreads(undefined);
+  }
+};
+
+/** Index of the first element that differs (Object.is), −1 when equal. */
+const firstDiff = (a: Float64Array, b: Float64Array): number => {
+  if (a.length !== b.length) return -2;
+  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return k;
+  return -1;
+};
+
+afterAll(async () => {
+  await terminateThreads();
+});
+
+describe('training passes over threads', () => {
+  for (const dtype of ['float32', 'float64'] as const)
+    for (const shared of [false, true])
+      it(`LIF → Linear → LI on 2 threads equals 1 thread bit for bit (${dtype}, input ${shared ? 'shared' : 'ordinary'})`, () => {
+        const one = pass(1, dtype, shared);
+        const two = pass(2, dtype, shared);
+        expect(activeWorkers()).toBeGreaterThanOrEqual(1);
+        expect(one.out.some((v) => v !== 0)).toBe(true);
+        expect(firstDiff(two.out, one.out)).toBe(-1);
+        expect(firstDiff(two.gx, one.gx)).toBe(-1);
+        expect(one.grads.length).toBe(2); // the linear map's weight and bias
+        expect(two.grads.map((ga, k) => firstDiff(ga, one.grads[k] as Float64Array))).toEqual([-1, -1]);
+        expect(one.grads[0]?.some((v) => v !== 0)).toBe(true);
+      });
+});
