@@ -11,6 +11,7 @@
 import { statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { SpikeflowError } from '../ops/errors.js';
 import { formatInspect, inspect } from './inspect.js';
 import { countFlag, DEFAULT_LIMITS, type Limits, sizeFlag } from './limits.js';
 import { inspectNir, isNirPath } from './nir.js';
@@ -19,7 +20,7 @@ import { readJsonFile } from './run/files.js';
 import { formatRunSummary, runJob } from './run/index.js';
 import { simulateTensors, writeSimulateJson } from './simulate.js';
 import { registerTrainCommand } from './trainCommand.js';
-import { classify, UsageError } from './usageErrors.js';
+import { asFlagError, classify, dtAdvice, UsageError } from './usageErrors.js';
 
 export { UsageError } from './usageErrors.js';
 
@@ -57,6 +58,20 @@ const sensorFlag = (value: string): readonly [number, number] => {
     throw new InvalidArgumentError(`expected WIDTHxHEIGHT, each 1…65536 (e.g. 640x480), received ${JSON.stringify(value)}`);
   }
   return [w, h];
+};
+
+/** Library errors of `simulate` re-worded with the flag or file at fault (`--params "p.json": tauMemInv must be > 0, …`). */
+const simulateError = (e: unknown, opts: { readonly input: string; readonly params?: string; readonly dt?: number }): unknown => {
+  const params = opts.params === undefined ? undefined : `--params ${JSON.stringify(opts.params)}`;
+  if (e instanceof SpikeflowError && e.argument === 'dt' && /\.run$/.test(e.where)) {
+    return new UsageError(`--dt ${opts.dt ?? 0.001}: ${dtAdvice(e.message.slice(e.where.length + 2), params ?? '--params')}`, '--dt');
+  }
+  return asFlagError(e, [
+    { where: 'model', prefix: '--model', flag: '--model' },
+    { where: 'simulate', argument: 'input', prefix: `--input ${JSON.stringify(opts.input)}`, flag: '--input' },
+    { where: 'simulate', argument: /^dt(ype)?$/, names: { dt: '--dt', dtype: '--dtype' } },
+    ...(params === undefined ? [] : [{ where: /^simulate$|\.parameters$|\.run$/, prefix: params, flag: '--params' }]),
+  ]);
 };
 
 /** The commands; a first argument that is none of them (and no option) is an unknown command. */
@@ -155,7 +170,7 @@ export const buildProgram = (io: Io): Command => {
         }
       } catch (e) {
         out?.discard();
-        throw e;
+        throw simulateError(e, opts);
       }
     },
   );
@@ -241,7 +256,16 @@ export const buildProgram = (io: Io): Command => {
         io.stdout(await inspectNir(file, opts.json === true));
         return;
       }
-      const summary = await inspect(file, opts.format === undefined ? {} : ({ format: opts.format } as never));
+      let summary: Awaited<ReturnType<typeof inspect>>;
+      try {
+        summary = await inspect(file, opts.format === undefined ? {} : ({ format: opts.format } as never));
+      } catch (e) {
+        throw asFlagError(e, [
+          { where: 'inspect', argument: 'format', names: { format: '--format' } },
+          { where: 'inspect', argument: 'path', flag: '<file>' },
+          { where: 'detectFormat', replace: [[/pass format/, 'pass --format']], flag: '--format' },
+        ]);
+      }
       io.stdout(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : formatInspect(summary));
     });
 

@@ -20,16 +20,23 @@ export { isSpikingNetworkJson } from '../networks/json.js';
 
 /**
  * The layers `runJob` chains for a spiking-network file: one layer running the whole network.
+ * @param what - the input (its path), for messages; undefined for the built-in demo
  * @throws SpikeflowError for a bad description, or an `input` population whose size differs from the input's
  */
 export const spikingNetworkLayers = (
   json: unknown,
   inputSize: number,
   dt: number,
+  what?: string,
 ): { layer: Layer; name: string; size: number; model: NeuronModel }[] => {
   const { net, input, inputSize: wanted } = spikingNetworkFromJson(json, dt);
   if (input !== undefined && wanted !== inputSize) {
-    throw new SpikeflowError('network', 'input', `the input population has ${wanted} neurons but the input has ${inputSize} channels`);
+    const to = (json as { input?: { to?: unknown } }).input?.to;
+    throw new SpikeflowError(
+      'network',
+      'input',
+      `the input feeds population ${JSON.stringify(to)} of ${wanted} neurons, but ${what === undefined ? 'the built-in demo input (no --input was given)' : `the input ${what}`} has ${inputSize} features per step; give an --input of ${wanted} features per step, or change "input" in the network file`,
+    );
   }
   const total = net.populations.reduce((a, p) => a + p.n, 0);
   const offsets = net.populations.map((_, k) => net.populations.slice(0, k).reduce((a, p) => a + p.n, 0));

@@ -220,7 +220,7 @@ export const registerTrainCommand = (program: Command, io: { stdout: (t: string)
               '--hidden',
             );
           }
-          throw asFlagError(e, 'mnistTask', TRAIN_FLAGS);
+          throw asFlagError(e, [{ where: 'mnistTask', names: TRAIN_FLAGS }]);
         }
         io.stdout(json === true ? `${JSON.stringify(summary, null, 2)}\n` : formatTrainSummary(summary));
       },

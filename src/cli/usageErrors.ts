@@ -22,22 +22,61 @@ export class UsageError extends Error {
   }
 }
 
+/** How {@link asFlagError} re-words the errors of one library function for the command line. */
+export interface FlagRule {
+  /** `SpikeflowError.where` of the errors to re-word: a name (`mnistTask`) or a pattern (`/\.parameters$/`). */
+  readonly where: string | RegExp;
+  /** Only errors about this argument (`SpikeflowError.argument`); default any. */
+  readonly argument?: string | RegExp;
+  /** Put before the message with a colon, e.g. `--params "p.json"`; default nothing. */
+  readonly prefix?: string;
+  /** Option names replaced in the message by the flags the user typed, e.g. `{ trainSize: '--train-size' }`. */
+  readonly names?: Readonly<Record<string, string>>;
+  /** Other phrases to replace, e.g. `['pass format', 'pass --format']`. */
+  readonly replace?: readonly (readonly [string | RegExp, string])[];
+  /** The flag at fault when the argument is not one of `names` (the error's `UsageError.flag`). */
+  readonly flag?: string;
+}
+
+const matches = (pattern: string | RegExp | undefined, value: string): boolean =>
+  pattern === undefined || (typeof pattern === 'string' ? pattern === value : pattern.test(value));
+
 /**
- * A library function's error re-worded for the command line: thrown by `where`, its option names
- * (keys of `flags`, e.g. `trainSize`) become the flags the user typed (`--train-size`) and the
- * function's name is dropped, so that the message speaks of what the user gave. Any other error
- * is returned unchanged.
+ * A library function's error re-worded for the command line by the first rule that matches it:
+ * the function's name is dropped, option names become the flags the user typed (`trainSize` →
+ * `--train-size`), and a prefix names the file or flag at fault, so that the message speaks of
+ * what the user gave. Any other error is returned unchanged.
  * @param e - the error caught
- * @param where - the library function whose errors are re-worded (`SpikeflowError.where`)
- * @param flags - option name → flag
+ * @param rules - tried in order
  * @returns a {@link UsageError} naming the flag, or `e`
  */
-export const asFlagError = (e: unknown, where: string, flags: Readonly<Record<string, string>>): unknown => {
-  if (!(e instanceof SpikeflowError) || e.where !== where) return e;
-  let message = e.message.startsWith(`${where}: `) ? e.message.slice(where.length + 2) : e.message;
-  for (const [name, flag] of Object.entries(flags)) message = message.replace(new RegExp(`(?<![\\w-])${name}(?![\\w-])`, 'g'), flag);
-  return new UsageError(message, flags[e.argument]);
+export const asFlagError = (e: unknown, rules: readonly FlagRule[]): unknown => {
+  if (!(e instanceof SpikeflowError)) return e;
+  const rule = rules.find((r) => matches(r.where, e.where) && matches(r.argument, e.argument));
+  if (rule === undefined) return e;
+  let message = e.message.startsWith(`${e.where}: `) ? e.message.slice(e.where.length + 2) : e.message;
+  for (const [name, flag] of Object.entries(rule.names ?? {})) {
+    message = message.replace(new RegExp(`(?<![\\w-])${name}(?![\\w-])`, 'g'), flag);
+  }
+  for (const [from, to] of rule.replace ?? []) message = message.replace(from, to);
+  return new UsageError(rule.prefix === undefined ? message : `${rule.prefix}: ${message}`, rule.names?.[e.argument] ?? rule.flag);
 };
+
+/**
+ * The message of a model's refusal of `dt` (forward Euler unstable) for the command line: the
+ * smaller `--dt`, and the parameters that allow a larger one where the user can set them.
+ * @param params - where parameters are given (`--params "p.json"`, `the layer's params`), or undefined when they cannot be
+ */
+export const dtAdvice = (message: string, params: string | undefined): string =>
+  message
+    .replace(/use a smaller dt/, 'use a smaller --dt')
+    .replace(
+      /, integration: 'exponentialEuler' or 'exact' where the model has it, or allowUnstableEuler: true$/,
+      params === undefined
+        ? ''
+        : `, or set "integration": "exponentialEuler" or "exact" (where the model has it) or "allowUnstableEuler": true in ${params}`,
+    )
+    .replace(/ or allowUnstableEuler: true$/, params === undefined ? '' : ` or set "allowUnstableEuler": true in ${params}`);
 
 /** Where to file a bug, printed with exit 1. */
 export const REPORT_URL = 'https://github.com/spikeflow/spikeflow/issues';

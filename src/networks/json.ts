@@ -26,7 +26,7 @@
 
 import type { NeuronModel } from '../neurons/model.js';
 import { modelByName } from '../neurons/registry.js';
-import { SpikeflowError, show } from '../ops/errors.js';
+import { errorDetail, SpikeflowError, show } from '../ops/errors.js';
 import { allToAll, type ConnectRule, fixedInDegree, fixedOutDegree, fixedProbability, fromList, oneToOne } from './connect.js';
 import { normalDist, uniformDist, type Values } from './distributions.js';
 import { currentDrive, type Drive, poissonDrive, poissonInput, streamInput } from './drives.js';
@@ -36,6 +36,23 @@ import { conductancePort, currentPort, deltaPort, type PortSpec, population } fr
 import { projection } from './projection.js';
 
 const where = 'network';
+
+/**
+ * Builds the network, naming the file's path in errors of the parts: a population's
+ * `populations.E.params.tauMemInv: tauMemInv must be > 0, …` instead of `population E: …`.
+ */
+const built = <T>(build: () => T): T => {
+  try {
+    return build();
+  } catch (e) {
+    if (!(e instanceof SpikeflowError)) throw e;
+    const pop = /^population (.+)$/.exec(e.where)?.[1];
+    const detail = errorDetail(e);
+    if (pop !== undefined) throw new SpikeflowError(where, `populations.${pop}.${e.argument}`, `populations.${pop}.${detail}`);
+    if (e.where === 'spikingNetwork') throw new SpikeflowError(where, e.argument, detail);
+    throw e;
+  }
+};
 
 /** Whether a parsed network file describes a spiking network (has `populations`). */
 export const isSpikingNetworkJson = (json: unknown): boolean =>
@@ -201,13 +218,15 @@ export const spikingNetworkFromJson = (json: unknown, dt: number): JsonNetwork =
     input = 'input';
     inputSize = (obj(`populations.${String(i.to)}`, pops[i.to as string]).n as number) ?? undefined;
   }
-  const net = spikingNetwork({
-    dt,
-    ...(o.seed === undefined ? {} : { seed: o.seed as number }),
-    populations,
-    projections,
-    drives,
-    ...(o.monitors === undefined ? {} : { monitors: o.monitors as never }),
-  });
+  const net = built(() =>
+    spikingNetwork({
+      dt,
+      ...(o.seed === undefined ? {} : { seed: o.seed as number }),
+      populations,
+      projections,
+      drives,
+      ...(o.monitors === undefined ? {} : { monitors: o.monitors as never }),
+    }),
+  );
   return { net, ...(input === undefined ? {} : { input, inputSize: inputSize as number }) };
 };

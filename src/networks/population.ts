@@ -21,7 +21,7 @@
  * @module
  */
 import type { NeuronModel, ParamValue } from '../neurons/model.js';
-import { SpikeflowError, show } from '../ops/errors.js';
+import { errorDetail, offendingKey, SpikeflowError, show } from '../ops/errors.js';
 import type { NeuronUpdate } from '../ops/update/ir.js';
 import { checkOptions, checkPositiveInteger } from '../ops/validate.js';
 import { isDistribution, listOf, resolveValues, type Values } from './distributions.js';
@@ -220,8 +220,17 @@ export const compilePopulation = (name: string, pop: Population, dt: number, rng
       arrays[key] = v as Values;
     } else scalars[key] = v as ParamValue;
   }
-  const validated = model.parameters(scalars as never);
-  const values = model.updateValues(validated, dt);
+  let values: readonly unknown[];
+  try {
+    values = model.updateValues(model.parameters(scalars as never), dt);
+  } catch (e) {
+    // the model's refusal, named by the population's path (`population E: params.tauMemInv: …`)
+    if (!(e instanceof SpikeflowError)) throw e;
+    const detail = errorDetail(e);
+    const key = offendingKey(e, Object.keys(given));
+    const arg = e.argument === 'dt' ? 'dt' : key === undefined ? 'params' : `params.${key}`;
+    throw new SpikeflowError(where, arg, `${arg}: ${detail}`);
+  }
   const params = model.update.params.map((p, j) => {
     const v = arrays[p];
     if (v === undefined) return Math.fround(values[j] as number);

@@ -14,7 +14,7 @@
  * weights drawn as Norse's modules do: normal · √(2/size)), each with optional `params`.
  * @module
  */
-import { SpikeflowError, show } from '../ops/errors.js';
+import { errorDetail, offendingKey, SpikeflowError, show } from '../ops/errors.js';
 import { linearInit } from '../ops/linear.js';
 import { seededGenerator, uniforms } from '../ops/random.js';
 import { fromTypedArray, type Tensor } from '../ops/tensor.js';
@@ -97,7 +97,8 @@ const misplacedKey = (l: LayerSpec, type: string): readonly [string, string] | u
 /**
  * A neuron layer of a description, built and stepped once on zeros so that a bad parameter (its
  * value, or a per-neuron or weight shape that does not fit the layer) is reported here, with the
- * layer's path (`layers[k].params.tauMemInv …`), rather than by the model at the first chunk.
+ * layer's path (`layers[k].params.tauMemInv …`; a `dt` the layer cannot take: `layers[k] (LIF): …`,
+ * argument `dt`), rather than by the model at the first chunk.
  */
 const neuronAt = (
   arg: string,
@@ -114,8 +115,9 @@ const neuronAt = (
     return layer;
   } catch (e) {
     if (!(e instanceof SpikeflowError)) throw e;
-    const detail = e.message.startsWith(`${e.where}: `) ? e.message.slice(e.where.length + 2) : e.message;
-    const named = Object.keys(given).find((k) => k === e.argument || new RegExp(`(?<![\\w-])${k}(?![\\w-])`).test(detail));
+    const detail = errorDetail(e);
+    if (e.argument === 'dt') throw new SpikeflowError('network', 'dt', `${arg} (${model.name}): ${detail}`);
+    const named = offendingKey(e, Object.keys(given));
     const path = named === undefined ? `${arg}.params` : `${arg}.params.${named}`;
     throw new SpikeflowError('network', path, `${path} (${model.name}): ${detail}`);
   }

@@ -126,3 +126,25 @@ export const oneOf = <T extends string>(argument: string, value: unknown, option
 
 /** Checks the time step `dt` (seconds): finite and > 0. */
 export const checkDt = (dt: unknown): Check<number> => positiveNumber('dt', dt);
+
+/**
+ * The message of a {@link SpikeflowError} without its `where: ` prefix, for re-wording it under
+ * another path (a network file's `layers[1].params`, a CLI flag).
+ */
+export const errorDetail = (e: SpikeflowError): string =>
+  e.message.startsWith(`${e.where}: `) ? e.message.slice(e.where.length + 2) : e.message;
+
+/**
+ * Which of `keys` (parameter names given by the user) an error is about: the error's argument, else
+ * the key it quotes (`unknown parameter "vth"`), else the key its message starts with
+ * (`tauMemInv must be > 0`), else one it names anywhere; undefined when none.
+ */
+export const offendingKey = (e: SpikeflowError, keys: readonly string[]): string | undefined => {
+  const detail = errorDetail(e);
+  return (
+    keys.find((k) => k === e.argument) ??
+    keys.find((k) => detail.includes(JSON.stringify(k))) ??
+    keys.find((k) => new RegExp(`^(parameter )?${k.replace(/[^\w]/g, '\\$&')}(?![\\w-])`).test(detail)) ??
+    keys.find((k) => new RegExp(`(?<![\\w-])${k.replace(/[^\w]/g, '\\$&')}(?![\\w-])`).test(detail))
+  );
+};

@@ -53,10 +53,13 @@ export interface ReverseStepOptions {
  * - parameters: the forward parameters (same order, same per-neuron mask), then the surrogate's `alpha`.
  */
 export interface ReverseUpdate {
+  /** The reverse step as an update (parsed and checked). */
   readonly update: NeuronUpdate;
-  /** Forward state variables, inputs and trained parameters (counts of the layout). */
+  /** State variables of the forward update. */
   readonly nState: number;
+  /** Inputs of the forward update. */
   readonly nInputs: number;
+  /** Trained parameters (per-neuron accumulators in the reverse step's state). */
   readonly nTrained: number;
 }
 

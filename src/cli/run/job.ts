@@ -10,13 +10,14 @@ import { SingleBar } from 'cli-progress';
 import { lastValueFrom, map, type Observable, tap } from 'rxjs';
 import type { NeuronState } from '../../neurons/model.js';
 import { modelByName } from '../../neurons/registry.js';
+import { SpikeflowError } from '../../ops/errors.js';
 import { reshape, sizeOf, type Tensor } from '../../ops/tensor.js';
 import { layer } from '../../streams/layer.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { discretisationOption, isNirPath, openNirNetwork } from '../nir.js';
 import { checkDtIn, checkInDtype, checkParamsIn, firstNonFinite } from '../numbers.js';
 import { prepareOutputDir } from '../output.js';
-import { UsageError } from '../usageErrors.js';
+import { asFlagError, dtAdvice, UsageError } from '../usageErrors.js';
 import { chartBytes, runCharts } from './charts.js';
 import { readJsonFile } from './files.js';
 import { planNetwork } from './networkPlan.js';
@@ -75,7 +76,13 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
   if (options.model !== undefined && options.network !== undefined) {
     throw new UsageError('--model is for the default network; with --network, name the models in the network file', '--model');
   }
-  if (options.model !== undefined) modelByName(options.model);
+  if (options.model !== undefined) {
+    try {
+      modelByName(options.model);
+    } catch (e) {
+      throw asFlagError(e, [{ where: 'model', prefix: '--model', flag: '--model' }]);
+    }
+  }
   const nirPath = options.network !== undefined && isNirPath(options.network);
   discretisationOption(options.discretisation);
   const spec = options.network === undefined || nirPath ? undefined : readJsonFile(options.network, 'network', '--network', limits);
@@ -90,6 +97,10 @@ export const runJob = async (options: RunJobOptions, stderr: (text: string) => v
     return await execute(options, { dt, limits, spec, out: out.write, stderr });
   } catch (e) {
     out.abandon();
+    // the default network's model refusing --dt (its parameters cannot be set: only --dt helps)
+    if (e instanceof SpikeflowError && e.argument === 'dt' && /\.run$/.test(e.where)) {
+      throw new UsageError(`--dt ${dt}: ${dtAdvice(e.message.slice(e.where.length + 2), undefined)}`, '--dt');
+    }
     throw e;
   }
 };

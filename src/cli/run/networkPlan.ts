@@ -15,7 +15,7 @@ import { linearInit } from '../../ops/linear.js';
 import { bytes, checkMemory, checkNeurons, checkSteps, checkWork, figure, type Limits } from '../limits.js';
 import type { NirNetwork } from '../nir.js';
 import { isSpikingNetworkJson, spikingNetworkLayers } from '../spikingNetwork.js';
-import { UsageError } from '../usageErrors.js';
+import { asFlagError, dtAdvice, UsageError } from '../usageErrors.js';
 
 /** One layer of the run's network. */
 export interface RunLayer {
@@ -177,7 +177,12 @@ export const planNetwork = (options: NetworkOptions): { readonly layers: RunLaye
   }
   if (options.spec !== undefined && isSpikingNetworkJson(options.spec)) {
     // Populations and projections (src/networks): sized by their own builder, then costed.
-    const layers = spikingNetworkLayers(options.spec, inputSize, dt);
+    let layers: RunLayer[];
+    try {
+      layers = spikingNetworkLayers(options.spec, inputSize, dt, options.kind === 'demo' ? undefined : options.what);
+    } catch (e) {
+      throw asFlagError(e, [{ where: 'network', prefix: '--network', flag: '--network' }]);
+    }
     const cost = costNetwork(
       layers.map((l) => ({ kind: 'neuron', size: l.size, weights: 0, states: 1 })),
       inputSize,
@@ -193,7 +198,12 @@ export const planNetwork = (options: NetworkOptions): { readonly layers: RunLaye
       layers = buildNetwork(options.spec as NetworkSpec, inputSize, dt, { recordFirst: true }).layers.map((l) => ({ ...l }));
     } catch (e) {
       if (!(e instanceof SpikeflowError) || e.where !== 'network') throw e;
-      throw new UsageError(`--network: ${e.message.slice('network: '.length)}`, '--network');
+      const detail = e.message.slice('network: '.length);
+      if (e.argument === 'dt') {
+        const at = /^layers\[\d+\]/.exec(detail)?.[0] ?? 'layers[k]';
+        throw new UsageError(`--dt ${dt}: the --network's ${dtAdvice(detail, `the --network file's ${at}.params`)}`, '--dt');
+      }
+      throw new UsageError(`--network: ${detail}`, '--network');
     }
     return { layers, cost };
   }

@@ -22,7 +22,7 @@ import { fromTypedArray, type Tensor } from '../../ops/tensor.js';
 import { fromTensor } from '../../streams/fromTensor.js';
 import { checkSteps } from '../limits.js';
 import { inputTensor } from '../simulate.js';
-import { UsageError } from '../usageErrors.js';
+import { asFlagError, UsageError } from '../usageErrors.js';
 import { openEvents } from './eventSource.js';
 import { fileSize, readJsonFile, sniff } from './files.js';
 import { checkedInput } from './input.js';
@@ -71,7 +71,11 @@ export const openSource = async (options: SourceOptions): Promise<Source> => {
   if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, received ${show(format)}`, '--format');
   }
-  format ??= extname(path).toLowerCase() === '.json' ? 'json' : detectFormat(path, sniff(path, size));
+  try {
+    format ??= extname(path).toLowerCase() === '.json' ? 'json' : detectFormat(path, sniff(path, size));
+  } catch (e) {
+    throw asFlagError(e, [{ where: 'detectFormat', replace: [[/pass format/, 'pass --format']], flag: '--format' }]);
+  }
   const gain = options.gain ?? (format === 'wav' ? 200 : 1);
   if (options.sensor !== undefined && !isEventFormat(format)) {
     throw new UsageError(`--sensor is for event recordings; ${JSON.stringify(path)} is ${format}`, '--sensor');
