@@ -11,8 +11,11 @@ import { lif } from '../src/neurons/lif.js';
 import { withOptionValues } from '../src/neurons/lifOptions.js';
 import { type BackendChoice, executionOf } from '../src/ops/backends/backendRegistry.js';
 import { gpuBackend } from '../src/ops/backends/gpuBackend.js';
+import { webPoolStats } from '../src/ops/backends/threads/webPool.js';
 import { allocateShared, compileThreaded } from '../src/ops/backends/threads.js';
+import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { seededGenerator, uniforms } from '../src/ops/random.js';
+import { sharedHeapStats } from '../src/ops/sharedHeap.js';
 import { fromTypedArray, type Tensor } from '../src/ops/tensor.js';
 import { lifChunkInput, measureLif } from './lifMeasure.js';
 
@@ -27,6 +30,13 @@ const input = (T: number, N: number, shared: boolean, seed: number): Tensor => {
     rng = next;
   }
   return fromTypedArray(data, [T, 1, N]);
+};
+
+/** The share of the web pool's pieces since `before` that the page's thread ran itself ('' when none ran on the pool). */
+const onMain = (before: { pieces: number; mainPieces: number }): string => {
+  const now = webPoolStats();
+  const pieces = now.pieces - before.pieces;
+  return pieces === 0 ? '' : `; page thread ran ${now.mainPieces - before.mainPieces} of ${pieces} pieces`;
 };
 
 const median = (xs: number[]): number => {
@@ -77,17 +87,33 @@ const api = {
   /**
    * `lif.run` over the whole `[T, 1, N]` input at once (the public API: validation, allocation of
    * the output and state included; with `reuse` the run function keeps one output array,
-   * `outputs: 'reuse'`): one warm-up run, then `runs` timed runs; the median.
+   * `outputs: 'reuse'`): one warm-up run, then `runs` timed runs; the median. Before each run
+   * (outside the timing) the garbage collector runs, where the page has `gc` (`--expose-gc`), and
+   * the event loop turns, as in an asynchronous program: dropped outputs in the shared heap of an
+   * isolated page are recycled then. `threads`: a `threads` backend of at most that many threads
+   * (default: the registered one, all threads).
    */
-  measureRun: (N: number, T: number, runs: number, backend: BackendChoice, shared: boolean, reuse: boolean): RunMeasurement => {
+  measureRun: async (
+    N: number,
+    T: number,
+    runs: number,
+    backend: BackendChoice,
+    shared: boolean,
+    reuse: boolean,
+    threads?: number,
+  ): Promise<RunMeasurement> => {
     const xs = inputFor(T, N, shared);
-    const run = lif.run({}, 0.001, { backend, outputs: reuse ? 'reuse' : 'fresh' });
+    const chosen = backend === 'threads' && threads !== undefined ? createThreadsBackend({ threads }) : backend;
+    const run = lif.run({}, 0.001, { backend: chosen, outputs: reuse ? 'reuse' : 'fresh' });
     const [warm] = run(xs);
     let spikes = 0;
     for (const v of warm.data) spikes += v;
     const info = executionOf(warm);
     const times: number[] = [];
+    const before = webPoolStats();
     for (let r = 0; r < runs; r++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      for (let turn = 0; turn < 3; turn++) await new Promise((done) => setTimeout(done, 5));
       const t0 = performance.now();
       const [z] = run(xs);
       times.push(performance.now() - t0);
@@ -100,15 +126,15 @@ const api = {
       rate: (T * N) / (medianMs / 1000),
       spikeFraction: spikes / (T * N),
       backend: info?.backend ?? '?',
-      note: info?.note ?? '',
+      note: `${info?.note ?? ''}; shared heap ${(sharedHeapStats().bytes / 2 ** 20).toFixed(0)} MiB${onMain(before)}`,
     };
   },
 
-  /** The threads kernel alone: preallocated output and state (shared when isolated), no validation. */
-  measureKernel: (N: number, T: number, runs: number): RunMeasurement => {
+  /** The threads kernel alone: preallocated output and state (shared when isolated: in the shared heap), no validation. */
+  measureKernel: (N: number, T: number, runs: number, threads?: number): RunMeasurement => {
     const shared = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
     const xs = inputFor(T, N, shared);
-    const k = compileThreaded(lif.kernel, 'float32', false);
+    const k = compileThreaded(lif.kernel, 'float32', false, threads === undefined ? {} : { threads });
     const out = allocateShared('float32', T * N);
     const v = allocateShared('float32', N);
     const i = allocateShared('float32', N);
@@ -117,20 +143,21 @@ const api = {
     const call = { T, M: N, inputs: [xs.data], out, state: [v, i], params, dt: Math.fround(0.001) };
     k(call);
     const times: number[] = [];
+    const before = webPoolStats();
     for (let r = 0; r < runs; r++) {
       const t0 = performance.now();
       k(call);
       times.push(performance.now() - t0);
     }
     const medianMs = median(times);
-    const plan = k.plan(T, N);
+    const plan = k.plan(T, N, [xs.data, out]);
     return {
       medianMs,
       times,
       rate: (T * N) / (medianMs / 1000),
       spikeFraction: Number.NaN,
       backend: 'threads',
-      note: `${plan.reason}; ${plan.engine}`,
+      note: `${plan.reason}; ${plan.engine}${onMain(before)}`,
     };
   },
 };

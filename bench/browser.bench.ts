@@ -89,7 +89,7 @@ const show = (r: Row): void => {
 
 const code = await iifeBundle(join(here, 'backends.page.ts'), 'spikeflowBench');
 const server = await servePages({ 'index.html': pageLoading('bench.js'), 'bench.js': { body: code, type: 'text/javascript' } });
-const browser = await launchChromium([...SWIFTSHADER_ARGS, '--js-flags=--max-old-space-size=8192'], chromiumPath);
+const browser = await launchChromium([...SWIFTSHADER_ARGS, '--js-flags=--max-old-space-size=8192 --expose-gc'], chromiumPath);
 
 type Api = Record<string, (...a: unknown[]) => unknown>;
 const api = <R>(page: Page, fn: string, ...a: unknown[]): Promise<R> =>
@@ -128,23 +128,26 @@ try {
       console.log(`| ${kind} | ${N.toExponential(0)} | auto picks ${await api<string>(page, 'autoPick', N)} | | | | |`);
       for (const backend of backends) {
         if (backend === 'gpu') continue; // chunked rows only: a whole run on SwiftShader takes minutes at N = 1e5
-        // threads: fresh outputs (default) and outputs: 'reuse'; in the isolated page also the input in shared memory (sharedTensor).
-        const variants: [boolean, boolean][] =
+        // threads: fresh outputs (default) and outputs: 'reuse'; in the isolated page also the input
+        // in shared memory from the start (sharedTensor: the shared heap there), on one thread and on all.
+        const variants: [boolean, boolean, number | undefined][] =
           backend !== 'threads'
-            ? [[false, false]]
+            ? [[false, false, undefined]]
             : kind === 'isolated'
               ? [
-                  [false, false],
-                  [false, true],
-                  [true, true],
+                  [false, false, undefined],
+                  [false, true, undefined],
+                  [true, true, 1],
+                  [true, true, undefined],
+                  [true, false, undefined],
                 ]
               : [
-                  [false, false],
-                  [false, true],
+                  [false, false, undefined],
+                  [false, true, undefined],
                 ];
-        for (const [shared, reuse] of variants) {
-          const m = await api<RunMeasurement>(page, 'measureRun', N, T, runs, backend, shared, reuse);
-          const where = `${shared ? 'input in shared memory' : 'input in ordinary memory'}, ${reuse ? "outputs: 'reuse'" : 'fresh outputs'}`;
+        for (const [shared, reuse, threads] of variants) {
+          const m = await api<RunMeasurement>(page, 'measureRun', N, T, runs, backend, shared, reuse, threads);
+          const where = `${shared ? 'input in shared memory' : 'input in ordinary memory'}, ${reuse ? "outputs: 'reuse'" : 'fresh outputs'}${threads === undefined ? '' : `, at most ${threads} thread`}`;
           show({
             page: kind,
             N,
@@ -156,8 +159,11 @@ try {
           });
         }
         if (backend === 'threads') {
-          const k = await api<RunMeasurement>(page, 'measureKernel', N, T, runs);
-          show({ page: kind, N, backend, level: `kernel alone T=${T}`, rate: k.rate, ms: k.medianMs, note: k.note });
+          for (const threads of kind === 'isolated' ? [1, undefined] : [undefined]) {
+            const k = await api<RunMeasurement>(page, 'measureKernel', N, T, runs, threads);
+            const level = `kernel alone T=${T}${threads === undefined ? '' : `, at most ${threads} thread`}`;
+            show({ page: kind, N, backend, level, rate: k.rate, ms: k.medianMs, note: k.note });
+          }
         }
       }
       for (const backend of chunks ? backends : []) {
@@ -198,6 +204,18 @@ for (const [page, target] of [
   if (run > 0) {
     console.log(
       `target ${page} page, N = 1e5: best lif.run ${fmt(run)} (${(run / target).toFixed(2)} of ${fmt(target)}), kernel alone ${fmt(best('kernel'))}`,
+    );
+  }
+}
+// Issue 19: the isolated page's multi-threaded lif.run against its best one-thread lif.run (same run, same load).
+{
+  const iso = rows.filter((r) => r.page === 'isolated' && r.N === 1e5 && r.level.startsWith('lif.run'));
+  const threadsOf = (r: Row): number => Number(/^(\d+) thread/.exec(r.note)?.[1] ?? '0');
+  const multi = Math.max(0, ...iso.filter((r) => threadsOf(r) > 1).map((r) => r.rate));
+  const one = Math.max(0, ...iso.filter((r) => threadsOf(r) === 1).map((r) => r.rate));
+  if (multi > 0 && one > 0) {
+    console.log(
+      `isolated page, N = 1e5: best multi-threaded lif.run ${fmt(multi)}, best one-thread ${fmt(one)}: ${(multi / one).toFixed(2)}×`,
     );
   }
 }

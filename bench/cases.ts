@@ -21,7 +21,7 @@ import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { compileJs } from '../src/ops/kernel.js';
 import { linearInit } from '../src/ops/linear.js';
 import { seededGenerator, uniforms } from '../src/ops/random.js';
-import { fromTypedArray, type Tensor } from '../src/ops/tensor.js';
+import { fromTypedArray, slice, type Tensor } from '../src/ops/tensor.js';
 import type { Row } from './report.js';
 
 /** Settings every case receives. */
@@ -162,9 +162,20 @@ export const lifCase = async (ctx: CaseContext, sizes: readonly number[]): Promi
  * Times configurations alternately: one untimed warm-up each, then `runs` rounds in which every
  * configuration runs once (garbage collected before each run, outside the timing), so that all
  * see the same load. Median, MAD, min, max per configuration.
+ *
+ * `rewarm[k]`, when given, runs untimed after each collection, just before configuration `k`'s
+ * timed run: a forced full collection also empties V8's inline-cache stub cache, so the first
+ * JavaScript that runs after it is slower (measured: ~0.25 ms for a `fromTensor` pipeline) — a
+ * cost a program pays once per full collection, not once per run, that would otherwise weigh on
+ * the code paths with more JavaScript (a stream of chunks against one fused call).
  */
-export const alternate = async (fns: readonly (() => unknown)[], runs: number) => {
+export const alternate = async (fns: readonly (() => unknown)[], runs: number, rewarm: readonly (() => unknown)[] = []) => {
   const times = fns.map(() => [] as number[]);
+  const cpu = fns.map(() => [] as number[]);
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   for (const f of fns) {
     await collectGarbage();
     await f();
@@ -172,12 +183,15 @@ export const alternate = async (fns: readonly (() => unknown)[], runs: number) =
   for (let r = 0; r < runs; r++) {
     for (const [k, f] of fns.entries()) {
       await collectGarbage();
+      await rewarm[k]?.();
+      const c0 = cpuMs();
       const t0 = performance.now();
       await f();
       times[k]?.push(performance.now() - t0);
+      cpu[k]?.push(cpuMs() - c0);
     }
   }
-  return times.map((ts) => {
+  return times.map((ts, k) => {
     const s = [...ts].sort((a, b) => a - b);
     const med = (xs: number[]) =>
       xs.length % 2 ? (xs[xs.length >> 1] as number) : ((xs[xs.length / 2 - 1] as number) + (xs[xs.length / 2] as number)) / 2;
@@ -188,6 +202,8 @@ export const alternate = async (fns: readonly (() => unknown)[], runs: number) =
       minMs: s[0] as number,
       maxMs: s.at(-1) as number,
       runs: s.length,
+      /** Median CPU time of the process (every thread) per run: the work, without the time other processes took the cores. */
+      cpuMs: med([...(cpu[k] as number[])].sort((a, b) => a - b)),
     };
   });
 };
@@ -196,7 +212,8 @@ export const alternate = async (fns: readonly (() => unknown)[], runs: number) =
  * The same LIF layer through the stream operator `layer` (src/streams/layer.ts) over
  * `fromTensor(xs, { chunk: 100 })`, beside the fused `lif.run` over the whole input, alternately,
  * with fresh outputs (the default) and with `outputs: 'reuse'`; each stream row's note gives its
- * ratio to the fused run of the same output policy.
+ * ratio to the fused run of the same output policy. Both re-warm on 2 steps after each forced
+ * collection (see {@link alternate}). Streams alone: `npm run bench -- --quick --cases lif-stream --runs 15 --no-write`.
  */
 export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]): Promise<Row[]> => {
   const { layer } = await import('../src/streams/layer.js');
@@ -211,6 +228,8 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
       const op = layer(neuron(lif, {}, DT, options));
       const fused = lif.run({}, DT, options);
       let ran = '';
+      // After each collection both re-warm on 2 steps of the input (see `alternate`).
+      const tiny = slice(xs, 0, 2);
       const [tf, ts] = await alternate(
         [
           () => {
@@ -219,9 +238,10 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
           () => lastValueFrom(fromTensor(xs, { chunk: 100 }).pipe(op)),
         ],
         ctx.runs,
+        [() => fused(tiny), () => lastValueFrom(fromTensor(tiny, { chunk: 1 }).pipe(op))],
       );
-      const f = tf as Awaited<ReturnType<typeof measure>>;
-      const t = ts as Awaited<ReturnType<typeof measure>>;
+      const { cpuMs: fCpu, ...f } = tf as Awaited<ReturnType<typeof alternate>>[number];
+      const { cpuMs: sCpu, ...t } = ts as Awaited<ReturnType<typeof alternate>>[number];
       const base = { case: 'lif-stream', N, T, backend: 'threads', ran } as const;
       const fusedRate = (T * N) / (f.medianMs / 1000);
       const streamRate = (T * N) / (t.medianMs / 1000);
@@ -234,7 +254,7 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
         note: `${((100 * streamRate) / fusedRate).toFixed(0)} % of the fused run (alternated with it)`,
       });
       ctx.log(
-        `lif-stream N=${N} outputs ${outputs}: fused ${f.medianMs.toFixed(1)} ms, stream ${t.medianMs.toFixed(1)} ms (${((100 * streamRate) / fusedRate).toFixed(0)} %)`,
+        `lif-stream N=${N} outputs ${outputs}: fused ${f.medianMs.toFixed(1)} ms, stream ${t.medianMs.toFixed(1)} ms (${((100 * streamRate) / fusedRate).toFixed(0)} %); CPU per run ${fCpu.toFixed(1)} / ${sCpu.toFixed(1)} ms (${((100 * fCpu) / sCpu).toFixed(0)} %)`,
       );
     }
   }

@@ -271,7 +271,13 @@ const oneSize = async (
   const solo = mode !== 'keep';
   // The pool holds at most one output and one state of this size when the processes take turns.
   const pool = solo ? 4 * T * N + 64 * N + 2 ** 20 : undefined;
-  const record = (proc: 'spikeflow' | 'norse', which: string, a: Record<string, unknown>) => {
+  const record = (proc: 'spikeflow' | 'norse', which: string, r: number, a: Record<string, unknown>) => {
+    if (solo) {
+      // Large N: a line per run, so that a long run shows its progress.
+      log(
+        `  N=${N} ${allocator} round ${r + 1}: ${proc} ${which} ${(a.seconds as number).toFixed(2)} s, peak RSS ${gb(a.peakRss as number)}`,
+      );
+    }
     seconds[which]?.push(a.seconds as number);
     peakRss[which] = Math.max(peakRss[which] ?? 0, a.peakRss as number);
     baseRss[proc] = Math.min(baseRss[proc], a.rssBefore as number);
@@ -287,7 +293,7 @@ const oneSize = async (
       // A restarted process (respawn) warms up each turn, so that the tuned allocator's heap is
       // grown before the timed run; under the default allocator PyTorch's large tensors take fresh
       // memory on every run, warm or not.
-      record('norse', which, await py.ask({ cmd: 'measure', N, T, which, warm: r === 0 || mode === 'respawn' }));
+      record('norse', which, r, await py.ask({ cmd: 'measure', N, T, which, warm: r === 0 || mode === 'respawn' }));
     }
     await endTurn(py);
   };
@@ -295,7 +301,7 @@ const oneSize = async (
     for (const which of ['reuse', 'fresh'] as const) {
       during(`N = ${N}, ${allocator} allocator, round ${r + 1}, spikeflow ${which}`);
       const a = await sf.ask({ cmd: 'measure', N, T, which, warm: solo || r === 0, solo, pool });
-      record('spikeflow', which, a);
+      record('spikeflow', which, r, a);
       ran = a.ran as string;
       spikes = a.spikes as number;
     }

@@ -364,3 +364,6 @@ export {
 
 // --- mnist: data augmentation of the MNIST task ---
 export { shiftImages } from './training/index.js';
+
+// --- kernel: the shared heap of cross-origin isolated browser realms (threads run tensors there in place) ---
+export { type SharedHeapStats, sharedHeapStats } from './ops/sharedHeap.js';

@@ -40,6 +40,7 @@
  * @module
  */
 import { SpikeflowError, show } from './errors.js';
+import { heapAllocate, sharedHeapEnabled } from './sharedHeap.js';
 import { allocate, allocateShared, type DType, type TensorData } from './tensor.js';
 import { checkOptions } from './validate.js';
 
@@ -183,7 +184,8 @@ const lend = (slot: Slot, dtype: DType, length: number): TensorData => {
 
 /**
  * Storage for the output of a run, which the run overwrites entirely: from the pool where it
- * applies (Node, at least {@link POOL_FROM_BYTES}, within the cap: then always shared memory),
+ * applies (Node, at least {@link POOL_FROM_BYTES}, within the cap: then always shared memory), from
+ * the shared heap in a cross-origin isolated browser realm (`sharedHeap.ts`, same size rule),
  * else as {@link allocate}
  * (or {@link allocateShared} when `shared`). Its contents are unspecified (a recycled slot holds
  * an earlier, dropped output): write every element before handing it on.
@@ -193,6 +195,11 @@ const lend = (slot: Slot, dtype: DType, length: number): TensorData => {
  */
 export const allocateOutput = (dtype: DType, length: number, shared = false): TensorData => {
   const bytes = length * (dtype === 'float64' ? 8 : 4);
+  // A cross-origin isolated browser realm: the shared heap recycles dropped outputs (sharedHeap.ts).
+  if (registry === undefined && bytes >= POOL_FROM_BYTES && sharedHeapEnabled()) {
+    const a = heapAllocate(dtype, length, false);
+    if (a !== undefined) return a;
+  }
   if (registry === undefined || bytes < POOL_FROM_BYTES || bytes > maxBytes) {
     if (registry !== undefined && bytes >= POOL_FROM_BYTES) unpooled++;
     return shared ? allocateShared(dtype, length) : allocate(dtype, length);

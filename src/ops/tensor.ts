@@ -7,6 +7,7 @@
  * @module
  */
 import { type Check, finiteNumber, invalid, orThrow, SpikeflowError, show } from './errors.js';
+import { heapAllocate, sharedHeapEnabled } from './sharedHeap.js';
 
 /** Element type of a tensor. */
 export type DType = 'float32' | 'float64';
@@ -52,12 +53,19 @@ const sharedByDefault =
 /**
  * Allocates zeroed storage in shared memory (a `SharedArrayBuffer`, which worker threads read and
  * write without copies), or ordinary storage where `SharedArrayBuffer` does not exist (a page
- * without cross-origin isolation).
+ * without cross-origin isolation). In a cross-origin isolated browser realm, the storage lives in
+ * the shared heap (`sharedHeap.ts`: one shared WebAssembly memory, which the `threads` kernels of
+ * every Web Worker read and write in place; recycled once the garbage collector frees what refers
+ * to it).
  * @param dtype - `float32` or `float64`
  * @param length - number of elements (integer ≥ 0)
  */
 export const allocateShared = (dtype: DType, length: number): TensorData => {
   if (typeof SharedArrayBuffer !== 'function') return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+  if (sharedHeapEnabled()) {
+    const a = heapAllocate(dtype, length, true);
+    if (a !== undefined) return a;
+  }
   const sab = new SharedArrayBuffer(length * (dtype === 'float64' ? 8 : 4));
   return dtype === 'float64' ? new Float64Array(sab) : new Float32Array(sab);
 };

@@ -39,7 +39,8 @@ beforeAll(async () => {
   if (chromiumPath === undefined) return;
   const code = await iifeBundle(join(here, 'wasm.page.ts'), 'spikeflowWasmPage');
   server = await servePages({ 'index.html': pageLoading('wasm.js'), 'wasm.js': { body: code, type: 'text/javascript' } });
-  browser = await launchChromium([], chromiumPath);
+  // --expose-gc: the shared-heap test collects garbage between runs, as time passing would.
+  browser = await launchChromium(['--js-flags=--expose-gc'], chromiumPath);
   for (const where of WHERE) {
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error(`[${where}] ${e.message}`));
@@ -196,6 +197,50 @@ describe('threads backend (WebAssembly SIMD) in Chromium, bit for bit the js bac
         });
       }
     }, 60_000);
+
+    if (isolated) {
+      it(`${where}: input in the shared heap: run in place (no copies) with 1 and 2 workers, equal to js bit for bit`, async (ctx) => {
+        expect(await call(ctx, where, 'startWorkers', 2)).toBe(2);
+        const cases: CompareCase[] = [
+          { model: 'LIF', params: {}, dt: 0.001, dtype: 'float32', record: true, input: { T: 60, N: 20003, lo: 0, hi: 0.6, seed: 8 } },
+          {
+            model: 'LIFRefrac',
+            params: { vTh: Array.from({ length: 17001 }, (_, n) => 0.5 + (n % 7) / 10) },
+            dt: 0.001,
+            dtype: 'float64',
+            record: false,
+            input: { T: 40, N: 17001, lo: 0, hi: 0.8, seed: 9 },
+            bounds: [0, 13, 40],
+          },
+        ];
+        for (const threads of [2, 3]) {
+          for (const c of cases) {
+            const r = await call(ctx, where, 'compare', { ...c, sharedInput: true, threads });
+            expect(r.mismatches, `${c.model} on ${threads} threads: ${r.first}`).toBe(0);
+            expect(r.outSum).toBeGreaterThan(0);
+            for (const note of r.notes)
+              expect(note).toMatch(new RegExp(`^${threads} thread\\(s\\).*in place in the shared WebAssembly memory.*wasm simd`));
+          }
+        }
+        // The same layer with its input in ordinary memory: copied into the shared heap, then run there.
+        const staged = await call(ctx, where, 'compare', { ...(cases[0] as CompareCase), threads: 2 });
+        expect(staged.mismatches).toBe(0);
+        expect(staged.notes[0]).toMatch(/^2 thread\(s\).*arrays outside the shared WebAssembly memory copied into it/);
+      }, 60_000);
+
+      it(`${where}: the shared heap does not grow over repeated runs (fresh outputs recycled, reuse), held outputs untouched`, async (ctx) => {
+        for (const reuse of [false, true]) {
+          const g = await call(ctx, where, 'heapGrowth', 20_000, 100, 8, reuse);
+          expect(g.gc, 'Chromium started with --expose-gc').toBe('function');
+          expect(g.inHeap).toBe(true);
+          expect(g.same).toBe(true);
+          expect(g.heldIntact).toBe(true);
+          expect(g.notes[0]).toMatch(/in place in the shared WebAssembly memory/);
+          // After the first calls, every output and state lands in memory freed by the previous call.
+          expect(g.sizes.slice(2), `heap bytes per call (${reuse ? 'reuse' : 'fresh'})`).toEqual(g.sizes.slice(2).map(() => g.sizes[2]));
+        }
+      }, 60_000);
+    }
 
     it(`${where}: the event-driven linear map equals js bit for bit${isolated ? ' on several threads' : ''}`, async (ctx) => {
       for (const dtype of ['float32', 'float64'] as const) {

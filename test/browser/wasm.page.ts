@@ -9,10 +9,14 @@ import '../../src/ops/backends/builtin.js';
 import { startThreads } from '../../src/io/browser/index.js';
 import { models } from '../../src/neurons/registry.js';
 import { executionOf } from '../../src/ops/backends/backendRegistry.js';
+import { webPool } from '../../src/ops/backends/threads/webPool.js';
+import { MAX_WORKERS } from '../../src/ops/backends/threads/workerPool.js';
 import { hardwareThreads } from '../../src/ops/backends/threads.js';
+import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
 import { linear, linearParameters } from '../../src/ops/linear.js';
 import { seededGenerator, uniforms } from '../../src/ops/random.js';
-import { type DType, fromTypedArray, type Tensor, type TensorData } from '../../src/ops/tensor.js';
+import { inSharedHeap, sharedHeapStats } from '../../src/ops/sharedHeap.js';
+import { allocateShared, type DType, fromTypedArray, type Tensor, type TensorData } from '../../src/ops/tensor.js';
 
 /** A run to compare: a model on `[T, 1, N]` input, from rows or drawn uniform in `[lo, hi)`. */
 export interface CompareCase {
@@ -25,6 +29,10 @@ export interface CompareCase {
   readonly input: number[][] | { readonly T: number; readonly N: number; readonly lo: number; readonly hi: number; readonly seed: number };
   /** Chunk bounds to stream through the state (default one run). */
   readonly bounds?: readonly number[];
+  /** Each chunk's input in shared memory (`allocateShared`: the shared heap in an isolated realm) instead of ordinary memory. */
+  readonly sharedInput?: boolean;
+  /** Most threads of the `threads` run (a backend instance that splits any size; default: the registered backend). */
+  readonly threads?: number;
 }
 
 /** What a comparison found. */
@@ -89,7 +97,11 @@ const runChunks = (c: CompareCase, backend: 'threads' | 'js') => {
   const xs = inputOf(c);
   const T = xs.shape[0] as number;
   const bounds = c.bounds ?? [0, T];
-  const run = model.run(c.params as never, c.dt, { record: c.record, backend });
+  const chosen =
+    backend === 'threads' && c.threads !== undefined
+      ? createThreadsBackend({ threads: c.threads, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1 })
+      : backend;
+  const run = model.run(c.params as never, c.dt, { record: c.record, backend: chosen });
   const outs: Tensor[] = [];
   const recs: Record<string, Tensor>[] = [];
   let state: Readonly<Record<string, Tensor>> | undefined;
@@ -98,7 +110,10 @@ const runChunks = (c: CompareCase, backend: 'threads' | 'js') => {
   const per = xs.data.length / T;
   for (let k = 0; k + 1 < bounds.length; k++) {
     const [a, b] = [bounds[k] as number, bounds[k + 1] as number];
-    const chunk = fromTypedArray(xs.data.slice(a * per, b * per), [b - a, ...xs.shape.slice(1)]);
+    const part = xs.data.subarray(a * per, b * per);
+    const data = c.sharedInput === true && backend === 'threads' ? allocateShared(c.dtype, part.length) : part.slice();
+    data.set(part);
+    const chunk = fromTypedArray(data, [b - a, ...xs.shape.slice(1)]);
     const [o, s, r] = run(chunk, state as never);
     outs.push(o);
     if (r !== undefined) recs.push(r as Record<string, Tensor>);
@@ -184,6 +199,51 @@ const api = {
     let outSum = 0;
     for (const v of yj.data) outSum += Math.abs(v);
     return { ...acc, outSum, notes: [executionOf(yw)?.note ?? ''], backends: [executionOf(yw)?.backend ?? '?'] };
+  },
+
+  /** Starts `workers` web workers (more than `startThreads` allows on a small machine); resolves with those ready. */
+  startWorkers: (workers: number) => webPool(MAX_WORKERS).start(workers),
+
+  /**
+   * `calls` LIF runs of `[T, 1, N]` float32 input in shared memory, fresh outputs (the caller keeps
+   * only the first) or `outputs: 'reuse'`, the garbage collector run and the event loop turned
+   * between calls (as an asynchronous program does): the shared heap's size after each call,
+   * whether every output equals the first bit for bit, and whether the first (held) output stayed
+   * unchanged.
+   */
+  heapGrowth: async (N: number, T: number, calls: number, reuse: boolean) => {
+    const xs = fromTypedArray(allocateShared('float32', T * N), [T, 1, N]);
+    xs.data.set(draw(T * N, 0, 0.6, 5, 'float32'));
+    const run = models.LIF?.run({}, 0.001, { backend: 'threads', outputs: reuse ? 'reuse' : 'fresh' });
+    if (run === undefined) throw new Error('no LIF');
+    const [first] = run(xs);
+    const held = first.data;
+    const copy = held.slice();
+    const sizes: number[] = [];
+    let same = true;
+    const notes: string[] = [];
+    for (let k = 0; k < calls; k++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      for (let turn = 0; turn < 3; turn++) await new Promise((r) => setTimeout(r, 5));
+      const [z] = run(xs);
+      notes.push(executionOf(z)?.note ?? '');
+      const u = new Uint32Array(z.data.buffer, z.data.byteOffset, z.data.length);
+      const c = new Uint32Array(copy.buffer);
+      for (let j = 0; j < c.length && same; j++) if (u[j] !== c[j]) same = false;
+      sizes.push(sharedHeapStats().bytes);
+    }
+    const h = new Uint32Array(held.buffer, held.byteOffset, held.length);
+    const c = new Uint32Array(copy.buffer);
+    let heldIntact = true;
+    for (let j = 0; j < c.length; j++) if (h[j] !== c[j]) heldIntact = false;
+    return {
+      sizes,
+      same,
+      heldIntact: reuse || heldIntact,
+      inHeap: inSharedHeap(held),
+      gc: typeof (globalThis as { gc?: unknown }).gc,
+      notes,
+    };
   },
 
   /** What `auto` picks for a LIF run of `[T, 1, N]` zeros, and its note. */

@@ -9,6 +9,7 @@
  * @module
  */
 import { SpikeflowError } from '../../errors.js';
+import { heapAllocate, inSharedHeap, sharedHeapMemory } from '../../sharedHeap.js';
 import type { DType, TensorData } from '../../tensor.js';
 import type { NeuronUpdate } from '../../update/ir.js';
 import { type CompiledUpdate, maskKey, type PerNeuronMask, updateSource } from '../../update/lowerJs.js';
@@ -16,7 +17,7 @@ import { compileWasmUpdate } from '../wasm/codegen.js';
 import { conditionKey } from '../wasm/specialize.js';
 import { createEngine, type EngineCall, type EngineSpec } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, planThreads, type ThreadsOptions, type ThreadsPlan } from './plan.js';
-import { stagesFresh } from './staging.js';
+import { STAGING_KEEP_BYTES, stagesFresh } from './staging.js';
 import { type EngineEntry, isShared, MAX_WORKERS, poolOf, splitRanges } from './workerPool.js';
 
 /** An update compiled by {@link compileThreaded}: a {@link CompiledUpdate} that also tells its plan. */
@@ -53,6 +54,62 @@ export const BLOCK_WIDTH = 65536;
 /** Elements per array per tile of the wasm path (at least `MIN_TILE_ROWS` rows: see `engine.ts`). */
 export const TILE_ELEMENTS = 32768;
 
+/** Neurons per block of a call in the shared heap (its rows are read in place, `M` elements apart). */
+export const HEAP_BLOCK_WIDTH = 65536;
+/**
+ * Elements per array per tile of a call in the shared heap (at least 8 rows: see `engine.ts`;
+ * measured in Node, N = 1e5, T = 1000, one thread, load 11–12: 8 rows of 65536 neurons ran about
+ * 1.2× faster than 4 rows, narrow blocks of 2048–4096 neurons × 64+ rows about 0.75×).
+ */
+export const HEAP_TILE_ELEMENTS = 262144;
+
+/** Heap arrays kept for staging a heap call's arrays that live elsewhere (at most `STAGING_KEEP_BYTES` each). */
+const heapStaging = new Map<string, TensorData>();
+const stageInHeap = (role: string, dtype: DType, length: number): TensorData | undefined => {
+  const kept = heapStaging.get(role);
+  if (kept !== undefined && kept.length >= length && kept instanceof Float64Array === (dtype === 'float64'))
+    return kept.subarray(0, length);
+  if (length * (dtype === 'float64' ? 8 : 4) > STAGING_KEEP_BYTES) return undefined;
+  const a = heapAllocate(dtype, length, false);
+  if (a !== undefined) heapStaging.set(role, a);
+  return a;
+};
+
+/**
+ * The call in the shared heap (`sharedHeap.ts`): arrays that live elsewhere are copied into kept
+ * heap arrays (and results back) — only the small ones (state, per-neuron parameters) unless
+ * `stageAll` (web workers: every array up to `STAGING_KEEP_BYTES`, as the `SharedArrayBuffer`
+ * staging of Node's pool); `undefined` when the inputs, output or records live elsewhere and are
+ * not staged, or staging does not fit.
+ */
+const heapCall = (call: EngineCall, dtype: DType, back: (() => void)[], partial: boolean, stageAll: boolean): EngineCall | undefined => {
+  if (!stageAll && !(call.inputs.every(inSharedHeap) && inSharedHeap(call.out) && (call.record ?? []).every(inSharedHeap)))
+    return undefined;
+  let ok = true;
+  const place = (role: string, a: TensorData, copyIn: boolean, copyOut: boolean): TensorData => {
+    if (inSharedHeap(a)) return a;
+    const s = stageInHeap(role, dtype, a.length);
+    if (s === undefined) {
+      ok = false;
+      return a;
+    }
+    if (copyIn) s.set(a);
+    if (copyOut) back.push(() => a.set(s));
+    return s;
+  };
+  const c: EngineCall = {
+    ...call,
+    inputs: call.inputs.map((a, j) => place(`in${j}`, a, true, false)),
+    out: place('out', call.out, partial, true),
+    state: call.state.map((a, j) => place(`state${j}`, a, true, true)),
+    record: call.record?.map((a, j) => place(`record${j}`, a, partial, true)),
+    paramArrays: call.paramArrays?.map((a, j) => (a === undefined ? undefined : place(`param${j}`, a, true, false))),
+    heap: true,
+  };
+  if (!ok) back.length = 0;
+  return ok ? c : undefined;
+};
+
 const engineFor = (
   update: NeuronUpdate,
   dtype: DType,
@@ -75,17 +132,25 @@ const engineFor = (
   const key = `${dtype}:${recording}:${useWasm ? 'wasm' : 'js'}:${maskKey(mask)}:${useWasm ? (specialization ?? '*') : ''}`;
   let entry = byKey.get(key);
   if (entry === undefined) {
+    // The same module over the shared heap, where shared memory exists (see sharedHeap.ts).
+    const inHeap =
+      useWasm && typeof SharedArrayBuffer === 'function'
+        ? compileWasmUpdate(update, dtype, recording, mask, specialization, true)
+        : undefined;
     const spec: EngineSpec = {
       jsSource: updateSource(update, dtype, recording, mask),
       wasm: useWasm ? (wasm as Exclude<typeof wasm, { unsupported: string } | undefined>) : undefined,
+      wasmHeap: inHeap === undefined || 'unsupported' in inHeap ? undefined : inHeap,
       nIn: update.inputs.length,
       nState: update.state.length,
       recording,
       perNeuron: (mask ?? []).flatMap((m, j) => (m ? [j] : [])),
       blockWidth: BLOCK_WIDTH,
       tileElements: TILE_ELEMENTS,
+      heapBlockWidth: HEAP_BLOCK_WIDTH,
+      heapTileElements: HEAP_TILE_ELEMENTS,
     };
-    entry = { id: newEngineId(), spec, main: createEngine(spec) };
+    entry = { id: newEngineId(), spec, main: createEngine(spec, sharedHeapMemory) };
     byKey.set(key, entry);
   }
   return { entry, unsupported: kind === 'js' ? 'engine "js" was asked for' : unsupported };
@@ -145,7 +210,16 @@ export const compileThreaded = (
     if (p.threads > 1 && stagesFresh(arrays)) return { threads: 1, engine, reason: FRESH_STAGING };
     const ready = p.threads > 1 ? poolOf().ready(p.threads) : 1;
     const reason = ready < p.threads ? `${p.reason}; ${ready} ready (web workers starting)` : p.reason;
-    return { threads: ready, engine, reason };
+    const given = arrays.filter((a) => a !== undefined);
+    const heapRun = engine === 'wasm' && (ready === 1 || poolOf().heapCalls);
+    const inPlace = heapRun && given.length > 0 && given.every(inSharedHeap);
+    const staged = heapRun && ready > 1 && !inPlace;
+    const where = inPlace
+      ? '; in place in the shared WebAssembly memory'
+      : staged
+        ? '; arrays outside the shared WebAssembly memory copied into it'
+        : '';
+    return { threads: ready, engine, reason: `${reason}${where}` };
   };
 
   const run = (call: EngineCall): void => {
@@ -156,13 +230,22 @@ export const compileThreaded = (
     const p = planned > 1 ? poolOf() : undefined;
     const threads = p === undefined ? 1 : p.ready(planned);
     const chosen = entryFor(call);
+    const back: (() => void)[] = [];
+    // Arrays in the shared heap: every thread runs them in place (Node's workers copy them instead).
+    const partial = lo !== 0 || hi !== call.M;
+    const heapRuns = chosen.spec.wasmHeap !== undefined && (threads === 1 || p?.heapCalls === true);
+    const inHeap = heapRuns ? heapCall(call, dtype, back, partial, threads > 1) : undefined;
+    if (inHeap !== undefined) {
+      if (p === undefined || threads === 1) chosen.main.runRange(inHeap, lo, hi);
+      else p.run(chosen, inHeap, splitRanges(lo, hi, threads));
+      for (const f of back) f();
+      return;
+    }
     if (p === undefined || threads === 1) {
       chosen.main.runRange(call, lo, hi);
       return;
     }
     // Share every array; stage the ones that are not shared already.
-    const back: (() => void)[] = [];
-    const partial = lo !== 0 || hi !== call.M;
     const share = (role: string, a: TensorData, copyIn: boolean, copyOut: boolean): TensorData => {
       if (isShared(a)) return a;
       const s = p.stage(role, dtype, a.length);

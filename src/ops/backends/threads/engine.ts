@@ -34,6 +34,11 @@ export interface EngineSpec {
   readonly jsSource: string;
   /** The wasm module, when the update translates. */
   readonly wasm?: EngineWasm | undefined;
+  /**
+   * The same module importing the shared heap's memory (`env.memory`, see `ops/sharedHeap.ts`):
+   * it runs calls whose arrays all live there ({@link EngineCall.heap}) in place, with no copies.
+   */
+  readonly wasmHeap?: EngineWasm | undefined;
   /** Inputs and state variables of the update. */
   readonly nIn: number;
   readonly nState: number;
@@ -45,6 +50,10 @@ export interface EngineSpec {
   readonly blockWidth: number;
   /** Elements per array per tile of the wasm path (a tile has at least 4 rows). */
   readonly tileElements: number;
+  /** Neurons per block of calls in the shared heap (default {@link EngineSpec.blockWidth}). */
+  readonly heapBlockWidth?: number | undefined;
+  /** Elements per array per tile of calls in the shared heap (default {@link EngineSpec.tileElements}). */
+  readonly heapTileElements?: number | undefined;
 }
 
 /**
@@ -84,12 +93,24 @@ type WasmExports = { run: (...args: number[]) => number; finite: (p: number, n: 
  */
 export interface EngineCall extends UpdateCall {
   readonly nonFinite?: Int32Array | undefined;
+  /**
+   * Every array of the call (inputs, out, state, records, per-neuron parameters) lives in the
+   * shared heap: the engine's {@link EngineSpec.wasmHeap} module reads and writes them in place
+   * (pointers are the arrays' byte offsets), whole SIMD vectors of neurons at a time; a range's
+   * last `width mod lanes` neurons go through the copying path.
+   */
+  readonly heap?: boolean | undefined;
 }
 
-/** Compiles an engine (see the module docs). Self-contained: workers evaluate its text. */
-export function createEngine(spec: EngineSpec): Engine {
-  const instantiate = (w: EngineWasm, math: Record<string, unknown>) => {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(w.bytes as Uint8Array<ArrayBuffer>), { math } as WebAssembly.Imports);
+/**
+ * Compiles an engine (see the module docs). Self-contained: workers evaluate its text.
+ * @param spec - what to compile
+ * @param heapMemory - the shared heap's memory (asked for on the first {@link EngineCall.heap} call)
+ */
+export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Memory | undefined): Engine {
+  const instantiate = (w: EngineWasm, math: Record<string, unknown>, memory?: WebAssembly.Memory) => {
+    const imports = memory === undefined ? { math } : { math, env: { memory } };
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(w.bytes as Uint8Array<ArrayBuffer>), imports as WebAssembly.Imports);
     const ex = instance.exports as unknown as WasmExports;
     const Arr = w.bytesPerElement === 4 ? Float32Array : Float64Array;
     const mem = { view: new Arr(ex.memory.buffer) as Floats };
@@ -171,6 +192,49 @@ export function createEngine(spec: EngineSpec): Engine {
   const pn = spec.perNeuron;
   // run(T, V, S, ...inputs, out, ...state, ...record, ...perNeuron, ...params, dt): arguments reused call to call.
   const args: number[] = [];
+  let heapRun: ReturnType<typeof instantiate> | undefined;
+  const pointer = (a: Floats | undefined, element: number): number => (a as Floats).byteOffset + element * E;
+  /** Neurons [lo, hi) (a multiple of the lanes wide) of a call whose arrays live in the shared heap, in place. */
+  const runInHeap = (call: EngineCall, lo: number, hi: number): void => {
+    if (heapRun === undefined) {
+      const memory = heapMemory?.();
+      if (memory === undefined || spec.wasmHeap === undefined || spec.wasmHeap === null) throw new Error('no shared heap in this thread');
+      heapRun = instantiate(spec.wasmHeap, math, memory);
+    }
+    const { run: hrun, finite: hfinite } = heapRun;
+    const T = call.T;
+    const M = call.M;
+    const flag = call.nonFinite;
+    const a: number[] = [];
+    const bw = Math.max(L, Math.floor(Math.min(spec.heapBlockWidth ?? spec.blockWidth, hi - lo) / L) * L);
+    // At least 8 steps per tile: the state (loaded and stored once per tile) then moves a quarter of the input and output bytes.
+    const tb = Math.max(1, Math.min(T, Math.max(8, Math.floor((spec.heapTileElements ?? spec.tileElements) / bw))));
+    for (let n0 = lo; n0 < hi; n0 += bw) {
+      const wdt = Math.min(bw, hi - n0);
+      for (let t0 = 0; t0 < T; t0 += tb) {
+        const rows = Math.min(tb, T - t0);
+        const at = t0 * M + n0;
+        if (flag !== undefined && flag !== null) {
+          for (const x of call.inputs) {
+            let ok = 1;
+            if (wdt === M) ok = hfinite(pointer(x, at), rows * M * E);
+            else for (let t = 0; t < rows && ok === 1; t++) ok = hfinite(pointer(x, at + t * M), wdt * E);
+            if (ok === 0) flag[0] = 1;
+          }
+        }
+        a.length = 0;
+        a.push(rows, wdt / L, M * E);
+        for (const x of call.inputs) a.push(pointer(x, at));
+        a.push(pointer(call.out, at));
+        for (const x of call.state) a.push(pointer(x, n0));
+        for (let j = 0; j < nRec; j++) a.push(pointer(call.record?.[j], at));
+        for (const j of pn) a.push(pointer(call.paramArrays?.[j], n0));
+        for (const x of call.params) a.push(x);
+        a.push(call.dt);
+        hrun.apply(null, a);
+      }
+    }
+  };
   return {
     kind: 'wasm',
     runRange(c, lo, hi) {
@@ -178,6 +242,12 @@ export function createEngine(spec: EngineSpec): Engine {
       const T = call.T;
       const M = call.M;
       if (hi <= lo || T === 0) return;
+      if (call.heap === true) {
+        const end = lo + Math.floor((hi - lo) / L) * L;
+        if (end > lo) runInHeap(call, lo, end);
+        if (end === hi) return;
+        lo = end;
+      }
       const flag = call.nonFinite;
       const ins = call.inputs;
       const out = call.out;

@@ -14,6 +14,7 @@
  * @module
  */
 import { SpikeflowError } from '../../errors.js';
+import { sharedHeapMemory } from '../../sharedHeap.js';
 import type { DType, TensorData } from '../../tensor.js';
 import type { Engine, EngineSpec } from './engine.js';
 import { stageShared } from './staging.js';
@@ -30,6 +31,8 @@ interface WebPoolWorker {
   readonly worker: Worker;
   readonly engines: Set<number>;
   ready: boolean;
+  /** Whether the shared heap's memory was sent to it. */
+  heap: boolean;
 }
 
 /**
@@ -42,6 +45,12 @@ export const PIECES_PER_THREAD = 2;
 
 /** Least neurons per piece of a neuron run (a piece's rows are copied one by one: narrow pieces cost per row). */
 export const MIN_PIECE_NEURONS = 8192;
+
+/** Pieces per thread of a neuron run in the shared heap (`EngineCall.heap`: read in place, no row copies). */
+export const HEAP_PIECES_PER_THREAD = 4;
+
+/** Least neurons per piece of a neuron run in the shared heap. */
+export const HEAP_MIN_PIECE_NEURONS = 4096;
 
 /** Whether this thread may block in `Atomics.wait` (a worker may, a page's main thread may not). */
 const mayBlock = (() => {
@@ -75,8 +84,13 @@ export class WebPool {
   /** Index of the piece counter in {@link WebPool.control}. */
   private readonly next: number;
   private readonly staging = new Map<string, SharedArrayBuffer>();
+  /** Pieces of every job run so far, and those the calling thread ran itself (diagnostics: see {@link webPoolStats}). */
+  pieces = 0;
+  mainPieces = 0;
   private starting: Promise<number> | undefined;
   private url: string | undefined;
+  /** Web workers run calls in the shared heap in place: they import its memory (sent once). */
+  readonly heapCalls = true;
 
   constructor(readonly maxWorkers: number) {
     this.control = new Int32Array(new SharedArrayBuffer(4 * (3 + maxWorkers)));
@@ -105,7 +119,7 @@ export class WebPool {
     while (this.workers.length < target) {
       const index = this.workers.length;
       const worker = new Worker(this.url, { name: `spikeflow-threads-${index + 1}` });
-      const entry: WebPoolWorker = { worker, engines: new Set(), ready: false };
+      const entry: WebPoolWorker = { worker, engines: new Set(), ready: false, heap: false };
       this.workers.push(entry);
       started.push(
         new Promise<void>((resolve, reject) => {
@@ -160,8 +174,11 @@ export class WebPool {
     }
     const lo = (ranges[0] as readonly [number, number])[0];
     const hi = (ranges[n] as readonly [number, number])[1];
-    const least = entry.spec.kind === 'linear' ? 16 : MIN_PIECE_NEURONS;
-    const step = Math.max(least, Math.ceil((hi - lo) / ((n + 1) * PIECES_PER_THREAD) / 16) * 16);
+    // A call in the shared heap copies nothing: narrower pieces cost no row copies, and share better.
+    const heap = (call as { heap?: boolean }).heap === true;
+    const least = entry.spec.kind === 'linear' ? 16 : heap ? HEAP_MIN_PIECE_NEURONS : MIN_PIECE_NEURONS;
+    const perThread = heap ? HEAP_PIECES_PER_THREAD : PIECES_PER_THREAD;
+    const step = Math.max(least, Math.ceil((hi - lo) / ((n + 1) * perThread) / 16) * 16);
     const pieces: [number, number][] = [];
     for (let a = lo; a < hi; a += step) pieces.push([a, Math.min(a + step, hi)]);
     const c = this.control;
@@ -169,6 +186,10 @@ export class WebPool {
     Atomics.store(c, 0, n);
     for (let k = 0; k < n; k++) {
       const w = this.workers[k] as WebPoolWorker;
+      if (heap && !w.heap) {
+        w.worker.postMessage({ type: 'heap', memory: sharedHeapMemory() });
+        w.heap = true;
+      }
       if (!w.engines.has(entry.id)) {
         w.worker.postMessage({ type: 'engine', id: entry.id, spec: entry.spec });
         w.engines.add(entry.id);
@@ -176,10 +197,12 @@ export class WebPool {
       w.worker.postMessage({ type: 'job', engine: entry.id, call, pieces, next: this.next });
     }
     let mainError: unknown;
+    this.pieces += pieces.length;
     try {
       for (let k = Atomics.add(c, this.next, 1); k < pieces.length; k = Atomics.add(c, this.next, 1)) {
         const piece = pieces[k] as [number, number];
         entry.main.runRange(call as Parameters<Engine['runRange']>[0], piece[0], piece[1]);
+        this.mainPieces++;
       }
     } catch (e) {
       mainError = e;
@@ -240,6 +263,14 @@ export const webPool = (maxWorkers: number): WebPool => {
   }
   return pool;
 };
+
+/**
+ * Pieces of the jobs the realm's web pool ran, and how many of them the calling thread ran itself
+ * (the rest ran on workers): a worker that starts late or is descheduled leaves its share to the
+ * caller. Zeros before the pool exists.
+ */
+export const webPoolStats = (): { readonly pieces: number; readonly mainPieces: number } =>
+  Object.freeze({ pieces: pool?.pieces ?? 0, mainPieces: pool?.mainPieces ?? 0 });
 
 /** Web workers started in this realm (ready or starting). */
 export const webWorkerCount = (): number => pool?.workers.length ?? 0;

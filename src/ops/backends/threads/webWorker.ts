@@ -30,6 +30,7 @@ export interface WebWorkerScope {
 type Message =
   | { readonly type: 'init'; readonly control: Int32Array; readonly errors: Uint16Array; readonly index: number }
   | { readonly type: 'engine'; readonly id: number; readonly spec: EngineSpec }
+  | { readonly type: 'heap'; readonly memory: WebAssembly.Memory }
   | {
       readonly type: 'job';
       readonly engine: number;
@@ -49,6 +50,8 @@ export function webWorkerMain(scope: WebWorkerScope, make: typeof createEngine, 
   let control: Int32Array | null = null;
   let errors: Uint16Array | null = null;
   let index = 0;
+  let heap: WebAssembly.Memory | undefined;
+  const heapMemory = (): WebAssembly.Memory | undefined => heap;
   const fail = (error: unknown): void => {
     if (control === null || errors === null) return;
     const text = String((error as { stack?: string })?.stack ?? error);
@@ -65,9 +68,11 @@ export function webWorkerMain(scope: WebWorkerScope, make: typeof createEngine, 
       errors = msg.errors;
       index = msg.index;
       scope.postMessage({ type: 'ready' });
+    } else if (msg.type === 'heap') {
+      heap = msg.memory;
     } else if (msg.type === 'engine') {
       try {
-        engines.set(msg.id, make(msg.spec));
+        engines.set(msg.id, make(msg.spec, heapMemory));
       } catch (error) {
         engines.set(msg.id, { failed: error });
       }

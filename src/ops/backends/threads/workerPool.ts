@@ -39,6 +39,8 @@ export interface ThreadPool {
   ready(threads: number): number;
   /** A shared array of at least `length` elements for a staging role. */
   stage(role: string, dtype: DType, length: number): TensorData;
+  /** Whether its workers run calls in the shared heap in place (`EngineCall.heap`, see `ops/sharedHeap.ts`). */
+  readonly heapCalls: boolean;
   /** Runs ranges[0] on the calling thread and ranges[k] on worker k−1; returns when all are done. */
   run(entry: EngineEntry, call: object, ranges: readonly (readonly [number, number])[]): void;
 }
@@ -54,6 +56,9 @@ export class Pool implements ThreadPool {
   collections = 0;
   /** The buffers counted in {@link Pool.sinceCollect} (a buffer handed again adds no memory a worker holds). */
   private handed = new WeakSet<ArrayBufferLike>();
+
+  /** Node's workers have no shared heap (Node's shared tensors are `SharedArrayBuffer`s). */
+  readonly heapCalls = false;
 
   /** Stops listening to the output pool's releases. */
   private readonly unlisten: () => void;

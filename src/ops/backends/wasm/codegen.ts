@@ -27,6 +27,7 @@
  * @module
  */
 
+import { HEAP_MAX_PAGES } from '../../sharedHeap.js';
 import type { DType } from '../../tensor.js';
 import type { NeuronUpdate, UpdateIR } from '../../update/ir.js';
 import type { PerNeuronMask } from '../../update/lowerJs.js';
@@ -64,6 +65,9 @@ const cache = new WeakMap<NeuronUpdate, Map<string, WasmModule | WasmUpdateUnsup
  * @param specialization - a key of `conditionKey` (`specialize.ts`) for the run's
  *   parameters: the module then runs only runs whose parameters give that key (default: none,
  *   a module for every parameter set, branching on uniform tests)
+ * @param sharedMemory - import its memory as `env.memory`, shared, up to {@link HEAP_MAX_PAGES}
+ *   pages (the shared heap of `../../sharedHeap.ts`: pointers are then the tensors' own byte
+ *   offsets), instead of defining its own (default)
  */
 export const compileWasmUpdate = (
   update: NeuronUpdate,
@@ -71,17 +75,18 @@ export const compileWasmUpdate = (
   recording: boolean,
   perNeuron?: PerNeuronMask,
   specialization?: string,
+  sharedMemory = false,
 ): WasmModule | WasmUpdateUnsupported => {
   let byKey = cache.get(update);
   if (byKey === undefined) {
     byKey = new Map();
     cache.set(update, byKey);
   }
-  const key = `${dtype}:${recording}:${maskKey(perNeuron)}:${specialization ?? '*'}`;
+  const key = `${dtype}:${recording}:${maskKey(perNeuron)}:${specialization ?? '*'}:${sharedMemory}`;
   let r = byKey.get(key);
   if (r === undefined) {
     try {
-      r = generate(irOf(update), dtype, recording, perNeuron, specialization);
+      r = generate(irOf(update), dtype, recording, perNeuron, specialization, sharedMemory);
     } catch (e) {
       if (!(e instanceof Unsupported) && !(e instanceof Error && e.name === 'UpdateSyntaxError')) throw e;
       r = { unsupported: `${update.name}: ${e.message}` };
@@ -104,6 +109,7 @@ const generate = (
   recording: boolean,
   perNeuron: PerNeuronMask | undefined,
   key: string | undefined,
+  sharedMemory: boolean,
 ): WasmModule => {
   const kernel = ir.update;
   const L = dtype === 'float32' ? f32x4 : f64x2;
@@ -369,9 +375,12 @@ const generate = (
   const runType = [0x60, ...vecOf(paramTypes.map((t) => [t])), ...vecOf([])];
   const finiteType = [0x60, ...vecOf([[I32], [I32]]), ...vecOf([[I32]])];
   const types = section(1, vecOf([...mathTypes, runType, finiteType]));
-  const importSec = section(2, vecOf(imports.map((fn, k) => [...name('math'), ...name(fn), 0x00, ...uleb(k)])));
+  const importItems = imports.map((fn, k) => [...name('math'), ...name(fn), 0x00, ...uleb(k)]);
+  // A shared memory's limits: flag 0x03 (a maximum, shared), 1 page at least.
+  if (sharedMemory) importItems.push([...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(HEAP_MAX_PAGES)]);
+  const importSec = section(2, vecOf(importItems));
   const funcs = section(3, vecOf([uleb(imports.length), uleb(imports.length + 1)]));
-  const memory = section(5, vecOf([[0x00, ...uleb(1)]]));
+  const memory = sharedMemory ? [] : section(5, vecOf([[0x00, ...uleb(1)]]));
   const exportsSec = section(
     7,
     vecOf([
