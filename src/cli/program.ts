@@ -61,7 +61,10 @@ const sensorFlag = (value: string): readonly [number, number] => {
 };
 
 /** Library errors of `simulate` re-worded with the flag or file at fault (`--params "p.json": tauMemInv must be > 0, …`). */
-const simulateError = (e: unknown, opts: { readonly input: string; readonly params?: string; readonly dt?: number }): unknown => {
+const simulateError = (
+  e: unknown,
+  opts: { readonly model: string; readonly input: string; readonly params?: string; readonly dt?: number },
+): unknown => {
   const params = opts.params === undefined ? undefined : `--params ${JSON.stringify(opts.params)}`;
   if (e instanceof SpikeflowError && e.argument === 'dt' && /\.run$/.test(e.where)) {
     return new UsageError(`--dt ${opts.dt ?? 0.001}: ${dtAdvice(e.message.slice(e.where.length + 2), params ?? '--params')}`, '--dt');
@@ -70,7 +73,9 @@ const simulateError = (e: unknown, opts: { readonly input: string; readonly para
     { where: 'model', prefix: '--model', flag: '--model' },
     { where: 'simulate', argument: 'input', prefix: `--input ${JSON.stringify(opts.input)}`, flag: '--input' },
     { where: 'simulate', argument: /^dt(ype)?$/, names: { dt: '--dt', dtype: '--dtype' } },
-    ...(params === undefined ? [] : [{ where: /^simulate$|\.parameters$|\.run$/, prefix: params, flag: '--params' }]),
+    params === undefined
+      ? { where: /\.parameters$/, prefix: `--model ${opts.model} needs parameters given with --params FILE`, flag: '--params' }
+      : { where: /^simulate$|\.parameters$|\.run$/, prefix: params, flag: '--params' },
   ]);
 };
 

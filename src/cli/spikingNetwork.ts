@@ -1,8 +1,9 @@
 /**
  * The spiking networks of `spikeflow run --network` (files with `populations`, see
- * `src/networks/json.ts`) as one layer of the run's pipeline: each chunk of the input (`[T, 1, N]`)
- * runs the network for `T` steps (feeding the `input` population when the file names one) and
- * emits the spikes of every population, concatenated in file order, `[T, 1, ΣN]`.
+ * `src/networks/json.ts`) as layers of the run's pipeline, one per population in file order (so
+ * that the summary and the report show each): the first runs the network for a chunk of the input
+ * (`[T, 1, N]`, `T` steps, feeding the `input` population when the file names one) and emits its
+ * population's spikes `[T, 1, n]`; each next one emits its population's spikes of the same chunk.
  * @module
  */
 
@@ -19,7 +20,7 @@ import '../threads.js';
 export { isSpikingNetworkJson } from '../networks/json.js';
 
 /**
- * The layers `runJob` chains for a spiking-network file: one layer running the whole network.
+ * The layers `runJob` chains for a spiking-network file: one per population, named `E PointLIF`.
  * @param what - the input (its path), for messages; undefined for the built-in demo
  * @throws SpikeflowError for a bad description, or an `input` population whose size differs from the input's
  */
@@ -38,24 +39,43 @@ export const spikingNetworkLayers = (
       `the input feeds population ${JSON.stringify(to)} of ${wanted} neurons, but ${what === undefined ? 'the built-in demo input (no --input was given)' : `the input ${what}`} has ${inputSize} features per step; give an --input of ${wanted} features per step, or change "input" in the network file`,
     );
   }
-  const total = net.populations.reduce((a, p) => a + p.n, 0);
-  const offsets = net.populations.map((_, k) => net.populations.slice(0, k).reduce((a, p) => a + p.n, 0));
-  const layer: Layer<NetworkState> = {
-    name: `SpikingNetwork (${net.populations.map((p) => `${p.name} ${p.n}`).join(', ')})`,
-    run(xs: Tensor, state?: NetworkState) {
-      const T = xs.shape[0] as number;
-      if (xs.shape[1] !== 1)
-        throw new SpikeflowError('network', 'input', `a spiking network runs one batch entry, received batch ${xs.shape[1]}`);
-      const [chunk, next] = net.run(input === undefined ? T : { [input]: fromTypedArray(xs.data, [T, inputSize]) }, state);
-      const out = new Float32Array(T * total);
-      net.populations.forEach((p, k) => {
-        const s = chunk.spikes[p.name];
-        if (s === undefined) return;
-        for (let q = 0; q < s.i.length; q++)
-          out[((s.step[q] as number) - chunk.start) * total + (offsets[k] as number) + (s.i[q] as number)] = 1;
-      });
-      return [fromTypedArray(out, [T, 1, total]), next];
-    },
+  const models = (json as { populations?: Record<string, { model?: unknown }> }).populations ?? {};
+  // Each chunk's spikes of every population, keyed by the tensor a layer emits (the next layer's input).
+  const chunks = new WeakMap<Tensor, readonly Tensor[]>();
+  const emit = (spikes: readonly Tensor[], k: number): Tensor => {
+    const out = spikes[k] as Tensor;
+    chunks.set(out, spikes);
+    return out;
   };
-  return [{ layer: layer as Layer, name: layer.name, size: total, model: pointLif as unknown as NeuronModel }];
+  return net.populations.map((p, k) => {
+    const name = `${p.name} ${String(models[p.name]?.model ?? 'PointLIF')}`;
+    const layer: Layer<NetworkState | undefined> =
+      k === 0
+        ? {
+            name,
+            run(xs: Tensor, state?: NetworkState) {
+              const T = xs.shape[0] as number;
+              if (xs.shape[1] !== 1)
+                throw new SpikeflowError('network', 'input', `a spiking network runs one batch entry, received batch ${xs.shape[1]}`);
+              const [chunk, next] = net.run(input === undefined ? T : { [input]: fromTypedArray(xs.data, [T, inputSize]) }, state);
+              const spikes = net.populations.map((q) => {
+                const out = new Float32Array(T * q.n);
+                const s = chunk.spikes[q.name];
+                if (s !== undefined)
+                  for (let e = 0; e < s.i.length; e++) out[((s.step[e] as number) - chunk.start) * q.n + (s.i[e] as number)] = 1;
+                return fromTypedArray(out, [T, 1, q.n]);
+              });
+              return [emit(spikes, 0), next];
+            },
+          }
+        : {
+            name,
+            run(xs: Tensor) {
+              const spikes = chunks.get(xs);
+              if (spikes === undefined) throw new Error(`population layer ${name} received a chunk the network did not produce`);
+              return [emit(spikes, k), undefined];
+            },
+          };
+    return { layer: layer as Layer, name, size: p.n, model: pointLif as unknown as NeuronModel };
+  });
 };

@@ -208,7 +208,8 @@ export const registerTrainCommand = (program: Command, io: { stdout: (t: string)
         progress?: boolean;
       }) => {
         const { json, batchSize, ...rest } = opts;
-        if (rest.out !== undefined) checkWritableFile(rest.out);
+        // absolute: `npm run train -- --out p.json` runs in the package's folder, not where the user typed it
+        if (rest.out !== undefined) rest.out = checkWritableFile(rest.out);
         let summary: TrainSummary;
         try {
           summary = await runTrain({ ...rest, batchSize }, io.stderr);

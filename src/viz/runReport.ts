@@ -33,6 +33,8 @@ export interface RunReportLayer {
   readonly size: number;
   /** Whether the layer emits spikes (0/1). */
   readonly spiking: boolean;
+  /** Whether its outputs are neurons (default true); false for a linear map or another op, whose size is values per step. */
+  readonly neuron?: boolean | undefined;
   /** Its parameters, as shown in the summary (e.g. `tauMemInv 100, vTh 1`); none for weights-only layers. */
   readonly parameters?: string | undefined;
 }
@@ -307,7 +309,7 @@ export const runReport = (o: RunReportOptions): RunReport => {
         const spikes = x?.spikes.n ?? 0;
         rows.push([
           `layer ${k}: ${l.name}`,
-          `${fmt(l.size)} neurons${
+          `${fmt(l.size)} ${l.neuron === false ? 'values per step' : 'neurons'}${
             l.spiking
               ? `, ${fmt(spikes)} spikes, mean rate ${fmt(seconds > 0 ? spikes / l.size / seconds : 0)} Hz per neuron`
               : ', non-spiking'
@@ -315,7 +317,7 @@ export const runReport = (o: RunReportOptions): RunReport => {
         ]);
       });
       rows.push(
-        ['neurons', fmt(o.layers.reduce((a, l) => a + l.size, 0))],
+        ['neurons', fmt(o.layers.reduce((a, l) => a + (l.neuron === false ? 0 : l.size), 0))],
         ['wall time', `${fmt(totals.wallSeconds)} s`],
         ['speed', `${fmt(totals.neuronStepsPerSecond / 1e6)} M neuron-steps/s`],
       );

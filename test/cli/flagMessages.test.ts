@@ -53,6 +53,10 @@ describe('spikeflow simulate names its flags and files', () => {
     const m = await run(['simulate', '--model', 'LIFX', '--input', currents]);
     expect(m.code).toBe(2);
     expect(m.err).toMatch(/^spikeflow: --model: unknown model "LIFX"; expected one of LIF, /);
+    const rec = await run(['simulate', '--model', 'lifrecurrent', '--input', currents]);
+    expect(rec.err).toMatch(
+      /^spikeflow: --model lifrecurrent needs parameters given with --params FILE: 2 problems: \(1\) inputWeights is required/,
+    );
     const d = await run(['simulate', '--model', 'LIF', '--input', currents, '--dt', '10']);
     expect(d).toEqual({
       code: 2,

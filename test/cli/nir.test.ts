@@ -139,6 +139,11 @@ describe('spikeflow run --network model.nir', () => {
     expect(s.layers.map((l) => l.spikes)).toEqual([null, count('lif1'), null, count('lif2')]);
     expect(r.out).toMatch(/\n {2}fc1 Affine\(16\): no spikes \(non-spiking layer\)\n {2}lif1 CubaLIF\(16\): \d+ spikes/);
     expect(r.out).toMatch(/\n {2}lif2 CubaLIF\(3\): \d+ spikes/);
+    // the report counts neurons, not the linear maps' values
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/layer 0: fc1 Affine<\/th><td>16 values per step, non-spiking/);
+    expect(html).toMatch(/layer 1: lif1 CubaLIF<\/th><td>16 neurons, \d+ spikes/);
+    expect(html).toMatch(/>neurons<\/th><td>19</);
   });
 
   it('prints a node of several dimensions with its shape', async () => {

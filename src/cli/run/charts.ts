@@ -73,6 +73,7 @@ export const runCharts = (layers: readonly RunLayer[], source: Source, dt: numbe
       name: l.name,
       size: l.size,
       spiking: (probes[k] as Probe).spiking,
+      neuron: l.model !== undefined || l.neuron === true || (probes[k] as Probe).spiking,
       parameters: l.model === undefined ? undefined : describeParameters(l.model),
     })),
   });
