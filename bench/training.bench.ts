@@ -155,7 +155,8 @@ for (const [N, B] of configs) {
   const x = allocateShared('float32', T * B * N);
   for (let k = 0; k < x.length; k++) x[k] = 0.6 * rng.next();
   const xs = fromTypedArray(x, [T, B, N]);
-  const ones = (n: number) => new Float64Array(n).fill(1);
+  // shared memory, as the gradients a loss or a following layer hands over (scratch buffers): no staging copy
+  const ones = (n: number) => allocateShared('float64', n).fill(1) as Float64Array;
   for (const which of ['lif', 'stack'] as const) {
     const net: TrainableLayer =
       which === 'lif' ? trainable(lif) : trainableSequential(trainable(lif), trainableLinear([N, 100], { seed: 1 }), trainable(li));
