@@ -14,9 +14,12 @@
  *   function of the other kind (and the output it keeps) is dropped first, so that the process holds
  *   one output at a time (bench/memoryGuard.ts, modes `free` and `respawn`); `"pool": bytes` sets the
  *   output pool's cap first (`configureOutputPool({ maxBytes })`: one output and one state). Answers
- *   `{ seconds, ran, spikes, rssBefore, peakRss }`: the process's resident memory when the request
- *   arrived and its peak while it was answered (input made, warm-up and timed run included), in bytes
- *   (Linux `VmRSS` / `VmHWM`, the peak reset through `/proc/self/clear_refs`).
+ *   `{ seconds, ran, spikes, rssBefore, peakRss, recycled, lentBefore }`: the process's resident
+ *   memory when the request arrived and its peak while it was answered (input made, warm-up and
+ *   timed run included), in bytes (Linux `VmRSS` / `VmHWM`, the peak reset through
+ *   `/proc/self/clear_refs`); outputs the timed run took from free pool slots (output and state: 2
+ *   when both recycled); bytes the pool had lent just before the timed run (0: every dropped output
+ *   returned).
  * - `{ "cmd": "free" }`: drops the input and the run functions, ends the worker threads (whose
  *   handles would keep the buffers of their last jobs alive), collects garbage, releases the
  *   output pool's free memory and collects again (a released slot's memory is returned to the
@@ -29,7 +32,7 @@ import '../src/ops/backends/threadsBackend.js';
 import { lif } from '../src/neurons/lif.js';
 import { executionOf } from '../src/ops/backends/backendRegistry.js';
 import { terminateThreads } from '../src/ops/backends/threads.js';
-import { configureOutputPool, releaseOutputPool } from '../src/ops/outputPool.js';
+import { configureOutputPool, outputPoolStats, releaseOutputPool } from '../src/ops/outputPool.js';
 import type { Tensor } from '../src/ops/tensor.js';
 import { uniformInput } from './cases.js';
 import { resetPeakRss, rssNow } from './memoryGuard.js';
@@ -44,13 +47,21 @@ let input: { N: number; T: number; xs: Tensor } | undefined;
 const runs = new Map<string, ReturnType<typeof lif.run>>();
 
 /**
- * Collects garbage and lets one turn of the event loop pass, so that the output pool's
- * finalization callbacks run (a dropped fresh output returns to the pool, as in any asynchronous
- * program once its collector has run; Python frees Norse's tensors at once by reference counting).
+ * Collects garbage and lets the event loop turn until the output pool's finalization callbacks
+ * have run for every dropped output (a dropped fresh output returns to the pool, as in any
+ * asynchronous program once its collector has run; Python frees Norse's tensors at once by
+ * reference counting). Nothing this server keeps comes from the pool (its input and the reused
+ * output are its own), so the pool lends nothing once they have run; two turns were not always
+ * enough (at N = 1e6 a timed fresh run then took new memory). At most 2 s.
  */
 const collect = async (): Promise<void> => {
-  gc?.();
-  for (let k = 0; k < 2; k++) await new Promise((resolve) => setImmediate(resolve));
+  const until = performance.now() + 2000;
+  for (let k = 0; ; k++) {
+    gc?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    if ((k >= 1 && outputPoolStats().lentBytes === 0) || performance.now() > until) return;
+    await new Promise((resolve) => setTimeout(resolve, k < 2 ? 0 : 5));
+  }
 };
 
 /** Drops the input (when `input` is true) and the run functions other than `keep`, and returns their memory to the system. */
@@ -72,6 +83,8 @@ const measure = async (r: Extract<Request, { cmd: 'measure' }>) => {
   resetPeakRss();
   const rssBefore = rssNow().rss;
   if (r.solo === true && [...runs.keys()].some((k) => k !== r.which)) await drop(false, r.which);
+  // The previous timed run's output back in the pool before the warm-up run asks for one.
+  else await collect();
   if (r.pool !== undefined) configureOutputPool({ maxBytes: r.pool });
   if (input === undefined || input.N !== r.N || input.T !== r.T) {
     input = undefined;
@@ -89,6 +102,7 @@ const measure = async (r: Extract<Request, { cmd: 'measure' }>) => {
   // The previous call's garbage (a fresh output: up to gigabytes) is collected outside the timing,
   // as Python frees Norse's tensors as soon as they are dropped.
   await collect();
+  const poolBefore = outputPoolStats();
   const t0 = performance.now();
   const [z] = run(xs);
   const seconds = (performance.now() - t0) / 1000;
@@ -102,6 +116,9 @@ const measure = async (r: Extract<Request, { cmd: 'measure' }>) => {
     spikes: spikes / Math.ceil(d.length / 97),
     rssBefore,
     peakRss: rssNow().peak,
+    // Whether the timed run's output came from a free slot (1), a new slot or outside the pool.
+    recycled: outputPoolStats().recycled - poolBefore.recycled,
+    lentBefore: poolBefore.lentBytes,
   };
 };
 
