@@ -12,7 +12,7 @@ import { withOptionValues } from '../src/neurons/lifOptions.js';
 import { type BackendChoice, executionOf } from '../src/ops/backends/backendRegistry.js';
 import { gpuBackend } from '../src/ops/backends/gpuBackend.js';
 import { webPoolStats } from '../src/ops/backends/threads/webPool.js';
-import { allocateShared, compileThreaded } from '../src/ops/backends/threads.js';
+import { allocateShared, compileThreaded, type ThreadsPlan } from '../src/ops/backends/threads.js';
 import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { seededGenerator, uniforms } from '../src/ops/random.js';
 import { sharedHeapStats } from '../src/ops/sharedHeap.js';
@@ -64,6 +64,10 @@ const inputFor = (T: number, N: number, shared: boolean): Tensor => {
   }
   return cached.xs;
 };
+
+let prepared:
+  | { k: ReturnType<typeof compileThreaded>; call: Parameters<ReturnType<typeof compileThreaded>>[0]; plan: ThreadsPlan }
+  | undefined;
 
 const api = {
   env: () => ({
@@ -130,8 +134,11 @@ const api = {
     };
   },
 
-  /** The threads kernel alone: preallocated output and state (shared when isolated: in the shared heap), no validation. */
-  measureKernel: (N: number, T: number, runs: number, threads?: number): RunMeasurement => {
+  /**
+   * The threads kernel alone, part 1: preallocated output and state (shared when isolated: in the
+   * shared heap), no validation; compiled and run once (warm-up). {@link api.timeKernel} times it.
+   */
+  prepareKernel: (N: number, T: number, threads?: number): void => {
     const shared = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
     const xs = inputFor(T, N, shared);
     const k = compileThreaded(lif.kernel, 'float32', false, threads === undefined ? {} : { threads });
@@ -142,6 +149,16 @@ const api = {
     const params = lif.kernel.params.map((name) => Math.fround(values[name] as number));
     const call = { T, M: N, inputs: [xs.data], out, state: [v, i], params, dt: Math.fround(0.001) };
     k(call);
+    prepared = { k, call, plan: k.plan(T, N, [xs.data, out]) };
+  },
+
+  /** The threads kernel alone, part 2: `runs` timed runs of the call {@link api.prepareKernel} made; the median. */
+  timeKernel: (runs: number): RunMeasurement => {
+    if (prepared === undefined) throw new Error('prepareKernel first');
+    const { k, call, plan } = prepared;
+    prepared = undefined;
+    const T = call.T;
+    const N = call.M;
     const times: number[] = [];
     const before = webPoolStats();
     for (let r = 0; r < runs; r++) {
@@ -150,7 +167,6 @@ const api = {
       times.push(performance.now() - t0);
     }
     const medianMs = median(times);
-    const plan = k.plan(T, N, [xs.data, out]);
     return {
       medianMs,
       times,

@@ -17,14 +17,16 @@
  * kernel alone (preallocated buffers); and
  * for every backend chunks of 100 steps threaded through the state (`measureLif`, within a time
  * budget: what a stream does). The machine's load average is printed before and after: figures
- * on a loaded machine are pessimistic.
+ * on a loaded machine are pessimistic. Kernel rows also give neuron-steps per CPU-second of the
+ * renderer processes (Linux): a figure that a loaded machine changes little, so one and several
+ * threads can be compared even when other processes leave this one a fraction of the cores.
  *
  * Usage: `npm run bench:browser -- [--quick] [--sizes 1e4,1e5] [--steps 1000] [--runs 5] [--budget 10]
  * [--backends js,threads,gpu] [--no-chunks] [--json out.json]`. `--quick` (about 2 minutes):
  * N = 1e5, `threads` only, 3 runs, no chunked rows — the figures of issue 19's browser targets
  * (≥ 5e8 neuron-steps/s in a plain page, ≥ 8e8 cross-origin isolated), compared at the end.
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +67,34 @@ const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
+
+/**
+ * CPU seconds (user + system) used so far by the renderer processes of the Chromium this bench
+ * started (descendants of this process; Linux `/proc`; NaN elsewhere).
+ */
+const rendererCpuSeconds = (): number => {
+  try {
+    const stats = new Map<number, { parent: number; ticks: number; renderer: boolean }>();
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+        const renderer = readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+        stats.set(Number(pid), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), renderer });
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    const ours = (pid: number): boolean => {
+      for (let p = pid, hops = 0; p > 1 && hops < 64; p = stats.get(p)?.parent ?? 0, hops++) if (p === process.pid) return true;
+      return false;
+    };
+    let ticks = 0;
+    for (const [pid, st] of stats) if (st.renderer && ours(pid)) ticks += st.ticks;
+    return ticks / 100; // USER_HZ
+  } catch {
+    return Number.NaN;
+  }
+};
 
 const chromiumPath = findChromium();
 if (chromiumPath === undefined) {
@@ -160,9 +190,15 @@ try {
         }
         if (backend === 'threads') {
           for (const threads of kind === 'isolated' ? [1, undefined] : [undefined]) {
-            const k = await api<RunMeasurement>(page, 'measureKernel', N, T, runs, threads);
+            await api(page, 'prepareKernel', N, T, threads);
+            const cpu0 = rendererCpuSeconds();
+            const k = await api<RunMeasurement>(page, 'timeKernel', runs);
+            const cpu = rendererCpuSeconds() - cpu0;
             const level = `kernel alone T=${T}${threads === undefined ? '' : `, at most ${threads} thread`}`;
-            show({ page: kind, N, backend, level, rate: k.rate, ms: k.medianMs, note: k.note });
+            // CPU time of the renderers over the timed runs (Linux): work per CPU-second does not
+            // depend on how much of the machine other processes leave to this one.
+            const perCpu = Number.isNaN(cpu) || cpu <= 0 ? '' : `; ${fmt((T * N * runs) / cpu)} per renderer CPU-second`;
+            show({ page: kind, N, backend, level, rate: k.rate, ms: k.medianMs, note: `${k.note}${perCpu}` });
           }
         }
       }
