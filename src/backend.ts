@@ -41,11 +41,13 @@ export {
   type RecurrentRequest,
   registerBackend,
   registerKernel,
+  type UpdateRunRequest,
+  type UpdateRunResult,
   unregisterBackend,
 } from './ops/backends/backendRegistry.js';
 
 // --- the reference backend ---
-export { jsBackend, jsLinear, jsNeuronRun } from './ops/backends/js.js';
+export { jsBackend, jsLinear, jsNeuronRun, jsUpdateRun } from './ops/backends/js.js';
 
 // --- device-resident tensors (results kept on a device between layers) ---
 export { DeviceGroup, type DeviceStorage, deviceGroupOf, isDeviceTensor } from './ops/backends/device.js';

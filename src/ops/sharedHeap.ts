@@ -84,13 +84,29 @@ const release = (h: Heap, b: Block): void => {
   f.splice(from, count, { start, bytes: end - start });
 };
 
+/**
+ * A shared memory of at most {@link HEAP_MAX_PAGES} pages, or a quarter / a sixteenth of that where
+ * the engine cannot reserve 4 GiB (32-bit or memory-constrained devices); throws when none fits.
+ */
+const sharedMemory = (): WebAssembly.Memory => {
+  let error: unknown;
+  for (const maximum of [HEAP_MAX_PAGES, HEAP_MAX_PAGES / 4, HEAP_MAX_PAGES / 16]) {
+    try {
+      return new WebAssembly.Memory({ initial: 1, maximum, shared: true });
+    } catch (e) {
+      error = e;
+    }
+  }
+  throw error;
+};
+
 /** The realm's heap, made on first use; `undefined` where shared WebAssembly memory does not exist. */
 const heapOf = (): Heap | undefined => {
   if (heap === undefined) {
     heap = null;
     if (typeof SharedArrayBuffer === 'function' && typeof WebAssembly === 'object' && typeof FinalizationRegistry === 'function') {
       try {
-        const memory = new WebAssembly.Memory({ initial: 1, maximum: HEAP_MAX_PAGES, shared: true });
+        const memory = sharedMemory();
         const h: Heap = {
           memory,
           // Address 0 is never handed out (byte offset 0 would be ambiguous to readers of a view).
@@ -129,7 +145,7 @@ const take = (h: Heap, bytes: number): number | undefined => {
   const last = f[f.length - 1];
   const tail = last !== undefined && last.start + last.bytes === size ? last.bytes : 0;
   const pages = Math.ceil((bytes - tail) / PAGE);
-  if (size / PAGE + pages > HEAP_MAX_PAGES) return undefined;
+  if (size / PAGE + pages > HEAP_MAX_PAGES) return undefined; // a smaller maximum makes grow() throw below
   try {
     h.memory.grow(pages);
   } catch {

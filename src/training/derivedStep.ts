@@ -7,76 +7,60 @@
  * ```
  * ḡs_k = Σ_l ḡs'_l·∂s'_l/∂s_k + ḡo·∂o/∂s_k      (state before the step)
  * ḡx_j = Σ_l ḡs'_l·∂s'_l/∂x_j + ḡo·∂o/∂x_j      (inputs of the step)
- * ḡp_m += Σ_l ḡs'_l·∂s'_l/∂p_m + ḡo·∂o/∂p_m     (parameters, summed over neurons and steps)
+ * ḡp_m += Σ_l ḡs'_l·∂s'_l/∂p_m + ḡo·∂o/∂p_m     (parameters, per neuron over the steps)
  * ```
- * The spike's Heaviside step is replaced by the surrogate `σ'` of the model's `method`/`alpha`:
- * every selection `a > b ? X : Y` (or `<`, `≥`, `≤`) whose test depends on the state or the input
- * contributes `(X − Y)·σ'(a − b)·∂(a − b)`, so the reset `(1 − z)·v_d + z·v_reset` is
- * differentiated as Norse does (`z·(v_reset − v_d)` not detached); tests on parameters only (e.g.
- * the choice of a series expansion) are exact selections. `detachOutput` detaches the output in
- * the new state, as Norse's recurrent steps do (`z_new.detach()` in the reset and adaptation).
- * The program is printed as JavaScript and compiled with `new Function` (float64), like the `js`
- * lowering of the forward update (`ops/update/lowerJs.ts`); bindings that read only parameters and `dt`
- * are computed once per call, outside the loop over neurons.
+ * The spike's Heaviside step is replaced by the surrogate `σ'` of the model's `method`/`alpha`
+ * (`ops/surrogates.ts`, the same operations in the same order): every selection `a > b ? X : Y`
+ * (or `<`, `≥`, `≤`) whose test depends on the state or the input contributes
+ * `(X − Y)·σ'(a − b)·∂(a − b)`, so the reset `(1 − z)·v_d + z·v_reset` is differentiated as Norse
+ * does (`z·(v_reset − v_d)` not detached); tests on parameters only (e.g. the choice of a series
+ * expansion) are exact selections. `detachOutput` detaches the output in the new state, as
+ * Norse's recurrent steps do (`z_new.detach()` in the reset and adaptation).
+ *
+ * The reverse step is itself written as a per-neuron update ({@link reverseUpdate}), so every
+ * backend's lowering of updates runs it: the `js` loop, and the `threads` backend's WebAssembly
+ * SIMD translation split over worker threads (`updateRun` kernel, with the steps in reverse order).
+ * Its gradients carried from step to step are its state, the parameter gradients are per-neuron
+ * accumulators (state too, summed over neurons by the caller), and it computes in float64.
  * Source: Norse `functional/threshold.py` (surrogates), `functional/lif.py` (`lif_step` detach).
  * @module
  */
-import type { SurrogateGradient } from '../ops/surrogates.js';
-import type { TensorData } from '../ops/tensor.js';
+import { SpikeflowError } from '../ops/errors.js';
+import { SURROGATES } from '../ops/surrogates.js';
 import { derivative } from '../ops/update/derivative.js';
 import { arith, type Expr, mapExpr, type NeuronUpdate, neg, ref } from '../ops/update/ir.js';
 import { irOf } from '../ops/update/parse.js';
 import { printExpr } from '../ops/update/print.js';
 import { type Binding, straightLine } from '../ops/update/straight.js';
 
-/**
- * Arguments of one reverse step over `M` neurons (batch × features flattened). Arrays indexed by
- * step are read at `offset + n`; per-neuron gradient arrays `[M]` at `n`.
- */
-export interface ReverseStepCall {
-  /** Neurons (batch × features). */
-  readonly M: number;
-  /** Offset of this step in the per-step arrays (`t·M`). */
-  readonly offset: number;
-  /** The step's inputs in `update.inputs` order, each `[T, M]`. */
-  readonly inputs: readonly TensorData[];
-  /** The state before the step, one array per variable in `update.state` order. */
-  readonly state: readonly TensorData[];
-  /** Offset of the step's state in `state` (`(t − 1)·M` in a record of states after each step, 0 for the initial state). */
-  readonly stateOffset: number;
-  /** Parameter values in `update.params` order (float64). */
-  readonly params: readonly number[];
-  /** Time step in seconds. */
-  readonly dt: number;
-  /** ∂loss/∂(state after the step) per variable `[M]`, replaced by ∂loss/∂(state before the step). */
-  readonly gState: readonly Float64Array[];
-  /** ∂loss/∂(the step's output) `[M]` at `gOutOffset + n`. */
-  readonly gOut: Float64Array;
-  /** Offset in `gOut`. */
-  readonly gOutOffset: number;
-  /** ∂loss/∂(input j) `[T, M]` written at `offset + n`, per input (undefined: not needed). */
-  readonly gInputs: readonly (Float64Array | undefined)[];
-  /** Accumulators of ∂loss/∂(trained parameter m), added to (in `trained` order; scalar parameters). */
-  readonly gParams: Float64Array;
-  /** Per-neuron values `[M]` of the parameters marked in `perNeuron` (in `update.params` order; undefined for scalars). */
-  readonly paramArrays?: readonly (TensorData | undefined)[] | undefined;
-  /** Per-neuron accumulators `[M]` of ∂loss/∂(trained per-neuron parameter m), added to (in `trained` order; undefined for scalars). */
-  readonly gParamArrays?: readonly (Float64Array | undefined)[] | undefined;
-  /** The surrogate derivative σ'(x). */
-  readonly sg: SurrogateGradient;
-}
-
-/** A compiled reverse step. */
-export type ReverseStep = (call: ReverseStepCall) => void;
-
-/** Options of {@link reverseStepSource}. */
+/** Options of {@link reverseUpdate}. */
 export interface ReverseStepOptions {
   /** Update parameters to differentiate with respect to (names in `update.params`). */
   readonly trained: readonly string[];
   /** Detach the output in the new state (Norse's recurrent steps); default false. */
   readonly detachOutput?: boolean;
-  /** Update parameters given per neuron (read from `paramArrays`); default none. */
-  readonly perNeuron?: readonly string[];
+  /** Surrogate method of the spike (one of `SURROGATES`; default `super`); its slope is the last parameter. */
+  readonly method?: string;
+}
+
+/**
+ * The reverse step of an update as an update of its own (see the module docs). Layout, for a
+ * forward update with `S` state variables, `I` inputs and `P` parameters:
+ * - inputs: the forward inputs (`I`), the forward state before the step (`S`), then ∂loss/∂output;
+ * - state: ∂loss/∂state (`S`: after the step on entry, before it on exit), one per-neuron
+ *   accumulator per trained parameter, then ∂loss/∂input `j` for `j ≥ 1` (written each step);
+ * - output: ∂loss/∂(input 0);
+ * - parameters: the forward parameters (same order, same per-neuron mask), then the surrogate's `alpha`.
+ */
+export interface ReverseUpdate {
+  /** The reverse step as an update (parsed and checked). */
+  readonly update: NeuronUpdate;
+  /** State variables of the forward update. */
+  readonly nState: number;
+  /** Inputs of the forward update. */
+  readonly nInputs: number;
+  /** Trained parameters (per-neuron accumulators in the reverse step's state). */
+  readonly nTrained: number;
 }
 
 /** Whether each local binding depends on a state variable or an input. */
@@ -96,38 +80,71 @@ const dependsOnDynamic = (e: Expr, dyn: ReadonlySet<string>): boolean => {
 };
 
 /**
- * The JavaScript source of the reverse step of `update` (the body of a function for
- * `new Function`, returning `(call: ReverseStepCall) => void`); see the module docs.
- * @param update - the per-neuron update (parsed once, see `ops/update/parse.ts`)
- * @param options - trained parameters, detach
+ * √π as Norse's `HeaviErfc` computes it (float32 `sqrt` of float32 π), as `ops/surrogates.ts`.
+ */
+const SQRT_PI = Math.fround(Math.sqrt(Math.fround(Math.PI)));
+
+/**
+ * Statements computing `name = σ'(x)` for a surrogate method: the operations of
+ * `surrogateGradient` (`ops/surrogates.ts`) in the same order, so the values are the same bits.
+ */
+const surrogateLines = (method: string, name: string, x: string, a: string): string[] => {
+  const t = `${name}t`;
+  switch (method) {
+    case 'super':
+      return [`const ${t} = ${a} * Math.abs(${x}) + 1;`, `const ${name} = 1 / (${t} * ${t});`];
+    case 'triangle':
+    case 'tent':
+      return [`const ${name} = ${a} * Math.max(0, 1 - Math.abs(${x}));`];
+    case 'tanh':
+    case 'logistic':
+      return [`const ${t} = Math.tanh(${x} * ${a});`, `const ${name} = 1 - ${t} * ${t};`];
+    case 'circ':
+      return [`const ${t} = ${a} / Math.sqrt(${a} * ${a} + ${x} * ${x});`, `const ${name} = ${t} * ${t} * ${t};`];
+    case 'heavi_erfc':
+      return [`const ${t} = ${a} * ${x};`, `const ${name} = 2 * Math.exp(-(${t} * ${t})) / ${String(SQRT_PI)};`];
+    case 'sigmoid':
+      return [
+        `const ${t} = Math.exp(-Math.abs(${a} * ${x}));`,
+        `const ${t}d = 1 + ${t};`,
+        `const ${name} = ${a} * ${t} / (${t}d * ${t}d);`,
+      ];
+    default:
+      return [`const ${name} = 0;`];
+  }
+};
+
+/**
+ * The text of the reverse step of `update` as an update (see {@link ReverseUpdate}).
  * @throws UpdateSyntaxError when the update's text is outside the subset; Error for a trained name not in `update.params`
  */
-export const reverseStepSource = (update: NeuronUpdate, options: ReverseStepOptions): string => {
+const build = (update: NeuronUpdate, options: ReverseStepOptions): ReverseUpdate => {
   for (const p of options.trained) if (!update.params.includes(p)) throw new Error(`${update.name}: ${p} is not a parameter of the update`);
+  const method = options.method ?? 'super';
+  if (!(SURROGATES as readonly string[]).includes(method)) throw new Error(`${update.name}: unknown surrogate method ${method}`);
   const sl = straightLine(irOf(update));
-  const pn = new Set(options.perNeuron ?? []);
-  for (const k of pn) if (!update.params.includes(k)) throw new Error(`${update.name}: ${k} is not a parameter of the update`);
   const dyn = dynamicLocals(sl.bindings);
-  // one surrogate binding per comparison (by identity), computed after the update's bindings
-  const sgNames = new Map<Expr, string>();
-  const sgLines: string[] = [];
   const names = new Map<string, string>();
-  // every name of the update becomes a generated one ($s0, $i1, $p2, $l3, …): no clash with the loop's
+  // every name of the update becomes a generated one ($$s0, $$i1, $$p2, $$l3, …): no clash with the
+  // lowerings' own names ($n, $k, $call, …) nor with the reverse step's ($$g0, $$r0, $$sg0, …)
   const id = (role: string, name: string): string => {
-    if (role === 'dt') return name; // `dt` itself, or a surrogate binding ($sg0, …)
+    if (role === 'dt') return name;
     const key = `${role}:${name}`;
     let n = names.get(key);
     if (n === undefined) {
-      n = `$${role[0]}${names.size}`;
+      n = `$$${role[0]}${names.size}`;
       names.set(key, n);
     }
     return n;
   };
   const print = (e: Expr): string =>
     printExpr(
-      mapExpr(e, (x) => (x.k === 'ref' ? ref(id(x.role, x.name), x.role) : x)),
+      mapExpr(e, (x) => (x.k === 'ref' && x.role !== 'dt' ? ref(id(x.role, x.name), x.role) : x)),
       'none',
     );
+  const alpha = '$$alpha';
+  const sgNames = new Map<Expr, string>();
+  const sgLines: string[] = [];
   const surrogate = (test: Expr & { k: 'compare' }, d: Expr): Expr | undefined => {
     if (d.k === 'num' && d.value === 0) return undefined;
     const up = test.op === '>' || test.op === '>=';
@@ -136,10 +153,11 @@ export const reverseStepSource = (update: NeuronUpdate, options: ReverseStepOpti
     if (!dependsOnDynamic(diff, dyn)) return undefined;
     let name = sgNames.get(test);
     if (name === undefined) {
-      name = `$sg${sgNames.size}`;
+      name = `$$sg${sgNames.size}`;
       sgNames.set(test, name);
-      sgLines.push(`const ${name} = $sg(${print(diff)});`);
+      sgLines.push(`const ${name}x = ${print(diff)};`, ...surrogateLines(method, name, `${name}x`, alpha));
     }
+    // a reference printed as it is (role dt: never renamed)
     return arith('*', ref(name, 'dt'), up ? d : neg(d));
   };
   const targets = [
@@ -149,98 +167,66 @@ export const reverseStepSource = (update: NeuronUpdate, options: ReverseStepOpti
   ];
   const outName = sl.output.k === 'ref' && sl.output.role === 'local' ? sl.output.name : undefined;
   const detach = options.detachOutput === true && outName !== undefined ? [outName] : [];
+  const forward = sl.bindings.map((b) => `const ${id('local', b.name)} = ${print(b.expr)};`);
   const lines: string[] = [];
-  // Bindings that read only parameters, `dt` and other such bindings are the same for every neuron:
-  // computed once per call, before the loop (same operations, so the same bits).
-  const invariant = new Set<string>();
-  const hoisted: string[] = [];
-  const isInvariant = (e: Expr): boolean => {
-    let ok = true;
-    mapExpr(e, (x) => {
-      if (
-        x.k === 'ref' &&
-        (x.role === 'state' ||
-          x.role === 'input' ||
-          (x.role === 'dt' && x.name !== 'dt') ||
-          (x.role === 'param' && pn.has(x.name)) ||
-          (x.role === 'local' && !invariant.has(x.name)))
-      )
-        ok = false;
-      return x;
-    });
-    return ok;
-  };
-  const bind = (b: Binding, into: string[]): void => {
-    const text = `const ${id('local', b.name)} = ${print(b.expr)};`;
-    if (isInvariant(b.expr)) {
-      invariant.add(b.name);
-      hoisted.push(text);
-    } else into.push(text);
-  };
-  const perNeuron: string[] = [];
-  for (const b of sl.bindings) bind(b, perNeuron);
-  const gNew = update.state.map((_, j) => `$gn${j}`);
+  const gState = update.state.map((_, j) => `$$g${j}`);
+  const acc = options.trained.map((_, m) => `$$a${m}`);
+  const gIn = update.inputs.map((_, j) => `$$x${j}`);
   const term = (g: string, e: Expr): string | undefined => (e.k === 'num' && e.value === 0 ? undefined : `${g} * (${print(e)})`);
   targets.forEach((target, j) => {
     const dState = derivative(sl, target, { surrogate, detach, prefix: `$d${j}_` });
     const dOut = detach.length > 0 ? derivative(sl, target, { surrogate, prefix: `$e${j}_` }) : dState;
-    for (const b of dState.bindings.slice(sl.bindings.length)) bind(b, lines);
-    if (dOut !== dState) for (const b of dOut.bindings.slice(sl.bindings.length)) bind(b, lines);
-    const terms = [...dState.state.map((e, l) => term(gNew[l] as string, e)), term('$go', dOut.output)].filter((t) => t !== undefined);
-    lines.push(`const $r${j} = ${terms.length === 0 ? '0' : terms.join(' + ')};`);
+    for (const b of dState.bindings.slice(sl.bindings.length)) lines.push(`const ${id('local', b.name)} = ${print(b.expr)};`);
+    if (dOut !== dState)
+      for (const b of dOut.bindings.slice(sl.bindings.length)) lines.push(`const ${id('local', b.name)} = ${print(b.expr)};`);
+    const terms = [...dState.state.map((e, l) => term(gState[l] as string, e)), term('$$go', dOut.output)].filter((t) => t !== undefined);
+    lines.push(`const $$r${j} = ${terms.length === 0 ? '0' : terms.join(' + ')};`);
   });
-  const u = update;
-  const inputRefs = u.inputs.map((n) => id('input', n));
-  const stateRefs = u.state.map((n) => id('state', n));
-  const paramRefs = u.params.map((n) => id('param', n));
-  const nS = u.state.length;
-  const nI = u.inputs.length;
-  const trainedIdx = options.trained.map((_, m) => nS + nI + m);
-  return `
-"use strict";
-return function ${u.name}_reverse($c) {
-  const $M = $c.M, $o = $c.offset, $so = $c.stateOffset, $go0 = $c.gOutOffset, $sg = $c.sg, dt = $c.dt, $gOut = $c.gOut;
-  ${u.inputs.map((_, j) => `const $in${j} = $c.inputs[${j}], $gin${j} = $c.gInputs[${j}];`).join(' ')}
-  ${u.state.map((_, j) => `const $st${j} = $c.state[${j}], $gs${j} = $c.gState[${j}];`).join(' ')}
-  ${paramRefs.map((n, j) => (pn.has(u.params[j] as string) ? `const $pa${j} = $c.paramArrays[${j}];` : `const ${n} = $c.params[${j}];`)).join(' ')}
-  ${options.trained.map((k, m) => (pn.has(k) ? `const $gpa${m} = $c.gParamArrays[${m}];` : `let $acc${m} = 0;`)).join(' ')}
-  ${hoisted.join('\n  ')}
-  for (let $n = 0; $n < $M; $n++) {
-    ${inputRefs.map((n, j) => `const ${n} = $in${j}[$o + $n];`).join(' ')}
-    ${stateRefs.map((n, j) => `const ${n} = $st${j}[$so + $n];`).join(' ')}
-    ${gNew.map((n, j) => `const ${n} = $gs${j}[$n];`).join(' ')}
-    const $go = $gOut[$go0 + $n];
-    ${paramRefs.flatMap((n, j) => (pn.has(u.params[j] as string) ? [`const ${n} = $pa${j}[$n];`] : [])).join(' ')}
-    ${perNeuron.join('\n    ')}
-    ${sgLines.join('\n    ')}
-    ${lines.join('\n    ')}
-    ${u.state.map((_, j) => `$gs${j}[$n] = $r${j};`).join(' ')}
-    ${u.inputs.map((_, j) => `if ($gin${j} !== undefined) $gin${j}[$o + $n] = $r${nS + j};`).join(' ')}
-    ${trainedIdx.map((r, m) => (pn.has(options.trained[m] as string) ? `$gpa${m}[$n] += $r${r};` : `$acc${m} += $r${r};`)).join(' ')}
-  }
-  ${options.trained.map((k, m) => (pn.has(k) ? '' : `$c.gParams[${m}] += $acc${m};`)).join(' ')}
-};`;
+  const nS = update.state.length;
+  const nI = update.inputs.length;
+  const assigns = [
+    ...gState.map((g, j) => `${g} = $$r${j};`),
+    ...acc.map((a, m) => `${a} = ${a} + $$r${nS + nI + m};`),
+    ...gIn.slice(1).map((g, j) => `${g} = $$r${nS + 1 + j};`),
+  ];
+  const body = [...forward, ...sgLines, ...lines, ...assigns].join('\n');
+  const reverse: NeuronUpdate = Object.freeze({
+    name: `${update.name}_reverse`,
+    inputs: Object.freeze([...update.inputs.map((n) => id('input', n)), ...update.state.map((n) => id('state', n)), '$$go']),
+    state: Object.freeze([...gState, ...acc, ...gIn.slice(1)]),
+    params: Object.freeze([...update.params.map((n) => id('param', n)), alpha]),
+    output: nI === 0 ? '$$none' : `$$r${nS}`,
+    body: nI === 0 ? `${body}\nconst $$none = 0;` : body,
+  });
+  irOf(reverse); // checked once here: a mistake is an error now, not on some backend later
+  return { update: reverse, nState: nS, nInputs: nI, nTrained: options.trained.length };
 };
 
-const cache = new WeakMap<NeuronUpdate, Map<string, ReverseStep>>();
+const cache = new WeakMap<NeuronUpdate, Map<string, ReverseUpdate>>();
 
 /**
- * Compiles the reverse step of `update` (cached per update, trained set and detach flag).
+ * The reverse step of `update` as an update of its own (cached per update, trained set, detach
+ * flag and surrogate method: one object per key, so every backend compiles it once).
  * @param update - the per-neuron update
- * @param options - trained parameters, detach
- * @throws UpdateSyntaxError when the update's text is outside the subset
+ * @param options - trained parameters, detach, surrogate method
+ * @throws SpikeflowError when the update's text is outside the subset, a trained name is not a
+ *   parameter of the update, or the method is not a surrogate with a backward form
  */
-export const compileReverseStep = (update: NeuronUpdate, options: ReverseStepOptions): ReverseStep => {
+export const reverseUpdate = (update: NeuronUpdate, options: ReverseStepOptions): ReverseUpdate => {
   let byKey = cache.get(update);
   if (byKey === undefined) {
     byKey = new Map();
     cache.set(update, byKey);
   }
-  const key = `${options.trained.join(',')}|${options.detachOutput === true}|${(options.perNeuron ?? []).join(',')}`;
-  let fn = byKey.get(key);
-  if (fn === undefined) {
-    fn = new Function(reverseStepSource(update, options))() as ReverseStep;
-    byKey.set(key, fn);
+  const key = `${options.trained.join(',')}|${options.detachOutput === true}|${options.method ?? 'super'}`;
+  let r = byKey.get(key);
+  if (r === undefined) {
+    try {
+      r = build(update, options);
+    } catch (e) {
+      throw new SpikeflowError('trainable', 'model', `cannot derive the backward step of ${update.name}: ${(e as Error).message}`);
+    }
+    byKey.set(key, r);
   }
-  return fn;
+  return r;
 };

@@ -8,7 +8,7 @@
  */
 import { SpikeflowError, show } from '../ops/errors.js';
 import { type LinearParameters, linearInit } from '../ops/linear.js';
-import { allocate, type DType, dtypeOf, fromTypedArray, type TensorData } from '../ops/tensor.js';
+import { allocate, allocateShared, type DType, dtypeOf, fromTypedArray, type TensorData } from '../ops/tensor.js';
 import { linearWasmAvailable } from './kernels/linearGrad.js';
 import { linearBackwardWasm, linearForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
@@ -65,14 +65,14 @@ export const trainableLinear = (
   }
   const [O, K] = p.weight.shape as [number, number];
   const dtype = options.dtype ?? dtypeOf(p.weight);
-  const w = allocate(dtype, O * K);
+  // weights and ∂W in shared memory (where it exists): the threads backend's workers read and add into them in place
+  const w = allocateShared(dtype, O * K);
   w.set(p.weight.data);
   const gain = options.gain ?? 1;
   if (gain !== 1) for (let k = 0; k < w.length; k++) w[k] = w[k]! * gain;
   const params: Record<string, TensorData> = { weight: w };
   const paramShapes: Record<string, readonly number[]> = { weight: [O, K] };
-  // shared memory from 1 MiB on: the threads backend's workers add into it in place
-  const grads: Record<string, Float64Array> = { weight: allocate('float64', O * K) as Float64Array };
+  const grads: Record<string, Float64Array> = { weight: allocateShared('float64', O * K) as Float64Array };
   if (p.bias !== undefined) {
     const b = allocate(dtype, O);
     b.set(p.bias.data);

@@ -20,6 +20,7 @@ import { lif, lifRecurrent } from '../neurons/lif.js';
 import { lifBox } from '../neurons/lifBox.js';
 import { lsnn, lsnnRecurrent } from '../neurons/lsnn.js';
 import type { NeuronModel, ParamSpecs, ParamsInput, ParamValue } from '../neurons/model.js';
+import type { BackendChoice } from '../ops/backends/backendRegistry.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { surrogateGradient } from '../ops/surrogates.js';
 import { allocate, type DType, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
@@ -47,17 +48,27 @@ export interface TrainableOptions {
    */
   readonly kernel?: 'wasm' | 'js';
   /**
-   * LIF and LI: neuron parameters to train, e.g. `['tauMemInv']`: each becomes a parameter `[N]`
-   * in `params` (one value per neuron, updated by the optimisers) with its gradient in `grads`
-   * (see `perNeuron.ts`). Parameters given as tensors `[N]` are per-neuron without this option.
+   * Neuron parameters to train, e.g. `['tauMemInv']`: each becomes a parameter `[N]` in `params`
+   * (one value per neuron, updated by the optimisers) with its gradient in `grads`. Hand-written
+   * adjoints: LIF and LI (`perNeuronTrainable.ts`); derived ones: any numeric parameter the
+   * model's update reads as it is (`derived.ts`). Parameters given as tensors `[N]` are per-neuron
+   * without this option.
    */
   readonly train?: readonly string[];
   /** Neurons N of a layer with `train` whose parameters are all scalars. */
   readonly features?: number;
   /**
+   * With `adjoint: 'derived'`: the backend whose `updateRun` kernel runs the forward pass and the
+   * derived backward pass — `auto` (default: `threads` where registered, e.g. after importing
+   * `spikeflow/node`, else `js`), `js`, `threads` (WebAssembly SIMD over worker threads) or a
+   * backend object. Same results, bit for bit.
+   */
+  readonly backend?: BackendChoice;
+  /**
    * Where the backward pass comes from: `handWritten` (the default for {@link TRAINABLE_MODELS}:
    * fast loops and kernels, `neuronBackward.ts`) or `derived` (the default for every other model,
-   * e.g. one made with `defineModel`: differentiated from the model's update text, `derived.ts`;
+   * e.g. one made with `defineModel`, and wherever `backend` is given or `train` names parameters
+   * of a model other than the feed-forward LIF and LI: differentiated from the model's update text, `derived.ts`;
    * scalar or per-neuron `[N]` parameters, any integration the update implements). Both give the same gradients
    * for the built-in models (`test/training/derived.test.ts`).
    */
@@ -120,16 +131,30 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   if (model === null || typeof model !== 'object' || typeof (model as { update?: { body?: unknown } }).update?.body !== 'string') {
     throw new SpikeflowError(where, 'model', `model must be a neuron model with an update (e.g. lif), received ${show(model)}`);
   }
-  checkOptions(where, options, ['paramGrads', 'kernel', 'train', 'features', 'adjoint']);
-  const adjoint = options.adjoint ?? (handWrittenKind(model) === undefined ? 'derived' : 'handWritten');
+  checkOptions(where, options, ['paramGrads', 'kernel', 'train', 'features', 'adjoint', 'backend']);
+  // Derived adjoints by default where the hand-written ones cannot serve: other models, a backend
+  // chosen, neuron parameters trained in a model other than the feed-forward LIF and LI.
+  const hw = handWrittenKind(model);
+  const trainsOther = (options.train?.length ?? 0) > 0 && ((hw !== 'lif' && hw !== 'li') || model.recurrent);
+  const adjoint = options.adjoint ?? (hw === undefined || options.backend !== undefined || trainsOther ? 'derived' : 'handWritten');
   if (adjoint !== 'derived' && adjoint !== 'handWritten')
     throw new SpikeflowError(where, 'options.adjoint', `options.adjoint must be "handWritten" or "derived", received ${show(adjoint)}`);
   if (adjoint === 'derived') {
-    for (const k of ['kernel', 'train', 'features'] as const)
-      if (options[k] !== undefined)
-        throw new SpikeflowError(where, `options.${k}`, `options.${k} needs the hand-written adjoints (${TRAINABLE_MODELS.join(', ')})`);
-    return derivedTrainable(model, p, dt, { paramGrads: options.paramGrads === true });
+    if (options.kernel !== undefined)
+      throw new SpikeflowError(where, 'options.kernel', `options.kernel needs the hand-written adjoints (${TRAINABLE_MODELS.join(', ')})`);
+    return derivedTrainable(model, p, dt, {
+      paramGrads: options.paramGrads === true,
+      train: options.train,
+      features: options.features,
+      backend: options.backend,
+    });
   }
+  if (options.backend !== undefined)
+    throw new SpikeflowError(
+      where,
+      'options.backend',
+      'options.backend is for the derived adjoints (the hand-written ones choose with options.kernel), received it with options.adjoint "handWritten"',
+    );
   const kind = handWrittenKind(model);
   if (kind === undefined)
     throw new SpikeflowError(

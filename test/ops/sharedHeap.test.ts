@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lifKernel } from '../../src/neurons/lif.js';
@@ -139,4 +142,49 @@ describe('shared heap (one shared WebAssembly memory)', () => {
     k(call);
     expect(nonFinite[0]).toBe(0);
   });
+
+  it('returns a block once its buffer object is collected (subarrays and .buffer keep it), zeroed when asked (child process with --expose-gc)', () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+    const program = `
+      import { heapAllocate, sharedHeapStats } from './src/ops/sharedHeap.ts';
+      const turn = async () => { globalThis.gc(); for (let k = 0; k < 3; k++) await new Promise((r) => setTimeout(r, 5)); };
+      const r = {};
+      const held = {};
+      (() => {
+        const a = heapAllocate('float32', 50000, true);
+        a.fill(7);
+        r.at = a.byteOffset;
+        held.sub = a.subarray(10, 20); // a subarray keeps the block
+      })();
+      await turn();
+      r.keptBySubarray = sharedHeapStats().usedBytes;
+      (() => {
+        held.buffer = held.sub.buffer; // so does .buffer alone
+        delete held.sub;
+      })();
+      await turn();
+      r.keptByBuffer = sharedHeapStats().usedBytes;
+      delete held.buffer;
+      await turn();
+      r.freed = sharedHeapStats().usedBytes;
+      const b = heapAllocate('float32', 50000, true);
+      r.reusedAt = b.byteOffset;
+      r.zeroed = b.every((x) => x === 0);
+      r.size = sharedHeapStats().bytes;
+      console.log(JSON.stringify(r));
+    `;
+    const p = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
+    expect(p.stderr).toBe('');
+    const r = JSON.parse(p.stdout.trim());
+    expect(r.keptBySubarray).toBe(200_000);
+    expect(r.keptByBuffer).toBe(200_000);
+    expect(r.freed).toBe(0);
+    expect(r.reusedAt).toBe(r.at);
+    expect(r.zeroed).toBe(true);
+    expect(r.size).toBe(4 * 65536); // the first 64 KiB page and the 3 grown for the block: nothing more
+  }, 60_000);
 });

@@ -2,23 +2,36 @@
  * Backpropagation through time against Norse's own autograd (test/fixtures/norse-grad, copied
  * from ../shared/reference/norse-grad): every surrogate for LIF, LI, LIFBox, LSNN, LIFRecurrent
  * and the LIF → Linear → LI stack with cross-entropy on max-over-time, float64, ~1e-12 relative —
- * with the hand-written adjoints and with the gradients derived from the models' update text.
+ * with the hand-written adjoints and with the gradients derived from the models' update text, the
+ * latter on the `js` backend and on the `threads` backend (wasm SIMD on two threads, thresholds
+ * lowered so that these small layers split).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif } from '../../src/neurons/lif.js';
 import { lifBox } from '../../src/neurons/lifBox.js';
 import { lifRecurrent } from '../../src/neurons/lifRecurrent.js';
 import { lsnn } from '../../src/neurons/lsnn.js';
+import { terminateThreads } from '../../src/ops/backends/threads/workerPool.js';
+import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
 import { tensor } from '../../src/ops/tensor.js';
 import { trainableLinear } from '../../src/training/linear.js';
 import { maxOverTimeCrossEntropy } from '../../src/training/losses.js';
 import { trainable } from '../../src/training/neurons.js';
 import { trainableSequential } from '../../src/training/trainableSequential.js';
 import { camel, fromNorse, seq } from '../golden.js';
+
+afterAll(async () => {
+  await terminateThreads();
+});
+
+const threads = createThreadsBackend({ threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1, engine: 'wasm' });
+type Adjoint = 'handWritten' | 'derived' | 'derived on threads';
+const adjoints: readonly Adjoint[] = ['handWritten', 'derived', 'derived on threads'];
+const optionsOf = (a: Adjoint) => (a === 'derived on threads' ? ({ adjoint: 'derived', backend: threads } as const) : { adjoint: a });
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'norse-grad');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -89,18 +102,30 @@ describe('BPTT matches Norse autograd (float64)', () => {
         'grad_input (derived)',
       );
       if (d.outputs.grad_params !== undefined) checkParams(derived.grads, d.outputs.grad_params);
+      // the same on the threads backend: the same bits as on js
+      const onThreads = trainable(model as typeof lif, fromNorse(d.params) as never, d.dt, {
+        paramGrads: true,
+        adjoint: 'derived',
+        backend: threads,
+      });
+      const rt = onThreads.forward(xs);
+      expect(Array.from(rt.out.data)).toEqual(Array.from(rd.out.data));
+      const bt = onThreads.backward(rt.tape, ones(rt.out.data.length));
+      expect(Array.from(bt.gx as Float64Array)).toEqual(Array.from(bd.gx as Float64Array));
+      for (const k of Object.keys(derived.grads))
+        expect(Array.from(onThreads.grads[k] as Float64Array), k).toEqual(Array.from(derived.grads[k] as Float64Array));
     });
   }
 
   for (const f of files.filter((x) => x.startsWith('grad_LIFRecurrent_'))) {
-    for (const adjoint of ['handWritten', 'derived'] as const)
+    for (const adjoint of adjoints)
       it(`${f} (${adjoint})`, () => {
         const d = load(f);
         const layer = trainable(
           lifRecurrent,
           { inputWeights: tensor(d.input_weights, 'float64'), recurrentWeights: tensor(d.recurrent_weights, 'float64') },
           d.dt,
-          { adjoint },
+          optionsOf(adjoint),
         );
         const r = layer.forward(seq(d.input, 'float64'));
         expect(Array.from(r.out.data)).toEqual(d.outputs.z.flat());
@@ -112,7 +137,7 @@ describe('BPTT matches Norse autograd (float64)', () => {
   }
 
   for (const f of files.filter((x) => x.startsWith('grad_net_LIF_Linear_LI_ce_'))) {
-    for (const adjoint of ['handWritten', 'derived'] as const)
+    for (const adjoint of adjoints)
       it(`${f} (${adjoint})`, () => {
         const d = load(f);
         const T = d.input.length;
@@ -125,9 +150,9 @@ describe('BPTT matches Norse autograd (float64)', () => {
           }
         }
         const net = trainableSequential(
-          trainable(lif, {}, d.dt, { adjoint }),
+          trainable(lif, {}, d.dt, optionsOf(adjoint)),
           trainableLinear({ weight: tensor(d.linear_weight, 'float64'), bias: tensor(d.linear_bias, 'float64') }),
-          trainable(li, {}, d.dt, { adjoint }),
+          trainable(li, {}, d.dt, optionsOf(adjoint)),
         );
         const r = net.forward({ shape: [T, 2, N], data: x });
         close(r.out.data, d.outputs.li_out.flat(2), 'li_out');

@@ -26,6 +26,8 @@ import type {
   NeuronRunResult,
   PopulationRunRequest,
   PopulationRuntime,
+  UpdateRunRequest,
+  UpdateRunResult,
 } from './requests.js';
 
 export type { Executed } from './executed.js';
@@ -37,10 +39,15 @@ export type {
   PopulationRunRequest,
   PopulationRuntime,
   RecurrentRequest,
+  UpdateRunRequest,
+  UpdateRunResult,
 } from './requests.js';
 
-/** The kernels an op can ask a backend for (`conv`, `pool`: see `convRequest.ts`; `populationRun`: networks). */
-export type KernelName = 'neuronRun' | 'linear' | 'conv' | 'pool' | 'populationRun';
+/**
+ * The kernels an op can ask a backend for (`conv`, `pool`: see `convRequest.ts`; `populationRun`:
+ * networks; `updateRun`: training's tapes and derived backward steps).
+ */
+export type KernelName = 'neuronRun' | 'linear' | 'conv' | 'pool' | 'populationRun' | 'updateRun';
 
 /**
  * A compute backend. Its kernels are registered separately under its `name`
@@ -101,6 +108,7 @@ export interface KernelSignatures {
   conv: { request: ConvRequest; result: MapResult };
   pool: { request: PoolRequest; result: MapResult };
   populationRun: { request: PopulationRunRequest; result: PopulationRuntime };
+  updateRun: { request: UpdateRunRequest; result: UpdateRunResult };
 }
 
 /** A kernel: a backend's implementation of one op. */

@@ -6,11 +6,12 @@
  */
 
 import { registerBackend, registerKernel } from './backendRegistry.js';
-import { jsBackend, jsLinear, jsNeuronRun } from './js.js';
+import { jsBackend, jsLinear, jsNeuronRun, jsUpdateRun } from './js.js';
 import { jsPopulationRun } from './population.js';
 
 registerBackend(jsBackend);
 registerKernel(jsNeuronRun);
 registerKernel(jsLinear);
+registerKernel(jsUpdateRun);
 
 registerKernel(jsPopulationRun);

@@ -13,7 +13,15 @@ import { allocateOutput, allocateOutputs } from '../outputPool.js';
 import { spikeMatmulFor } from '../spikeMatmul.js';
 import { allocate, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import { compileUpdate } from '../update/lowerJs.js';
-import type { Backend, KernelConfig, LinearRequest, LinearResult, NeuronRunRequest, NeuronRunResult } from './backendRegistry.js';
+import type {
+  Backend,
+  KernelConfig,
+  LinearRequest,
+  LinearResult,
+  NeuronRunRequest,
+  NeuronRunResult,
+  UpdateRunRequest,
+} from './backendRegistry.js';
 import { inPlaceState } from './inPlaceState.js';
 
 /** The `js` backend instance (always available, lowest priority for `auto`). */
@@ -103,4 +111,33 @@ export const jsLinear: KernelConfig<'linear'> = {
   backendName: 'js',
   supports: () => true,
   run: (r) => runLinear(r),
+};
+
+const runUpdate = (r: UpdateRunRequest): Record<string, never> => {
+  const run = compileUpdate(r.update, r.dtype, r.recording, r.perNeuron);
+  const c = r.call;
+  if (r.reverse !== true) {
+    run(c);
+    return {};
+  }
+  const M = c.M;
+  const row = (a: TensorData, t: number) => a.subarray(t * M, (t + 1) * M);
+  for (let t = c.T - 1; t >= 0; t--) {
+    run({
+      ...c,
+      T: 1,
+      inputs: c.inputs.map((a) => row(a, t)),
+      out: row(c.out, t),
+      record: c.record?.map((a) => row(a, t)),
+    });
+  }
+  return {};
+};
+
+/** The `js` update run (`compileUpdate`; reversed runs step by step from the last step): the reference. */
+export const jsUpdateRun: KernelConfig<'updateRun'> = {
+  kernelName: 'updateRun',
+  backendName: 'js',
+  supports: () => true,
+  run: (r) => runUpdate(r),
 };

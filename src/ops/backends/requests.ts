@@ -7,6 +7,7 @@
  */
 import type { DType, Tensor, TensorData } from '../tensor.js';
 import type { NeuronUpdate } from '../update/ir.js';
+import type { PerNeuronMask, UpdateCall } from '../update/lowerJs.js';
 import type { Executed } from './executed.js';
 
 /** Recurrent wiring of a neuron run (input and recurrent weights, applied per step). */
@@ -194,4 +195,34 @@ export interface PopulationRuntime {
   readonly stepBlock?: (g: number, B: number, ext: Float32Array, out: Float32Array) => void;
   /** Largest `B` of {@link PopulationRuntime.stepBlock}. */
   readonly maxBlock?: number;
+}
+
+/**
+ * A request of the `updateRun` kernel: one fused call of an update over arrays the caller owns
+ * (any number of inputs, state updated in place, optional per-step records), forward or with the
+ * steps in reverse order. Training runs its tapes (forward with records) and its derived
+ * backward steps (`src/training/derivedStep.ts`) through it. Results equal the `js` lowering's
+ * (`compileUpdate`) bit for bit on every backend that registers it.
+ */
+export interface UpdateRunRequest {
+  /** Caller, for error messages. */
+  readonly where: string;
+  /** The per-neuron update. */
+  readonly update: NeuronUpdate;
+  /** Element type the update computes in (`float64` reads float32 arrays exactly). */
+  readonly dtype: DType;
+  /** Whether `call.record` is written. */
+  readonly recording: boolean;
+  /** Which parameters are per-neuron arrays (default none). */
+  readonly perNeuron?: PerNeuronMask | undefined;
+  /** The call: `T` steps of `M` neurons; arrays read and written in place. */
+  readonly call: UpdateCall;
+  /** Steps from the last to the first (step `t` still reads and writes row `t`); default false. */
+  readonly reverse?: boolean | undefined;
+}
+
+/** Result of an `updateRun` (the arrays of the call were written). */
+export interface UpdateRunResult {
+  /** What executed (defaults to the backend's description). */
+  readonly executed?: Executed | undefined;
 }

@@ -26,6 +26,7 @@ import {
   type NeuronRunResult,
   registerBackend,
   registerKernel,
+  type UpdateRunRequest,
 } from './backendRegistry.js';
 import { inPlaceState } from './inPlaceState.js';
 import { threadsConv, threadsPool } from './threads/conv.js';
@@ -200,7 +201,24 @@ export const threadsLinear: KernelConfig<'linear'> = {
   run: (r, backend) => runLinear(r, backend),
 };
 
+/**
+ * The `threads` update run (training's tapes and derived backward steps): neurons split across
+ * threads, each running the update's wasm SIMD translation (else its `js` loop), forward or with
+ * the steps reversed; same bits as the `js` update run.
+ */
+export const threadsUpdateRun: KernelConfig<'updateRun'> = {
+  kernelName: 'updateRun',
+  backendName: 'threads',
+  supports: () => true,
+  run: (r: UpdateRunRequest, backend) => {
+    const compiled = compiledFor(backend, r.update, r.dtype, r.recording, r.perNeuron);
+    compiled({ ...r.call, reverse: r.reverse === true });
+    return { executed: { device: 'cpu', note: compiled.engine === 'wasm' ? 'wasm simd' : 'js loop' } };
+  },
+};
+
 registerBackend(threadsBackend);
+registerKernel(threadsUpdateRun);
 registerKernel(threadsNeuronRun);
 registerKernel(threadsLinear);
 registerKernel(threadsConv);

@@ -15,8 +15,8 @@
  * `Wᵀ` and `∂Wᵀ` are laid out in tiles `[⌈O/8⌉][K][8]` (`tw32`/`tw64` build them): a tile's block of
  * {@link SPARSE_BLOCK} inputs (128 KiB) stays in L2 while every row passes over it.
  * Every output sums the same products in the same order as the plain loops they replace
- * (`linearGradJs.ts`), so the results are equal bit for bit (each lane of an `f64x2` operation
- * rounds as the scalar operation). Rows are processed in chunks (≤ {@link CHUNK_BYTES} of inputs
+ * (`../linear.ts`, `kernel: 'js'`), so the results are equal bit for bit (each lane of an `f64x2`
+ * operation rounds as the scalar operation). Rows are processed in chunks (≤ {@link CHUNK_BYTES} of inputs
  * and outputs, or about twice the weights' bytes for large weights) so that the module's memory
  * holds the weights twice (`W`, `∂Wᵀ`) plus one chunk. The JavaScript that drives the kernels is
  * `engine.ts` (one module instance per thread; its memory keeps the size of the largest layer run).

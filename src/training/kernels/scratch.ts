@@ -7,14 +7,14 @@
  * more CPU time than the arithmetic (measured: LIF fwd+bwd at N = 10⁴, T = 100 went from ~65 ms to
  * ~7 ms of CPU per call once its buffers were reused).
  *
- * Buffers of 1 MiB or more are shared memory where worker threads exist (`allocate`), so that the
+ * Buffers of 64 KiB or more are shared memory where `SharedArrayBuffer` exists (`allocateShared`), so that the
  * threads backend's workers read and write them in place (`parallel.ts`); they are handed out with undefined contents: callers
  * write every element before reading it. At most {@link SCRATCH_PER_SIZE} buffers per dtype and
  * length and {@link SCRATCH_MAX_BYTES} bytes in all are kept; a buffer given back beyond that is
  * left to the garbage collector.
  * @module
  */
-import { allocate, type DType, type TensorData } from '../../ops/tensor.js';
+import { allocate, allocateShared, type DType, type TensorData } from '../../ops/tensor.js';
 
 /** Buffers kept per dtype and length. */
 export const SCRATCH_PER_SIZE = 2;
@@ -46,7 +46,7 @@ export function takeScratch(dtype: DType, length: number): TensorData {
       return a;
     }
   }
-  const a = allocate(dtype, length);
+  const a = bytes >= MIN_BYTES ? allocateShared(dtype, length) : allocate(dtype, length);
   if (typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer) ours.add(a.buffer);
   return a;
 }

@@ -264,6 +264,7 @@ export const compileThreaded = (
       paramArrays: call.paramArrays?.map((a, j) => (a === undefined ? undefined : share(`param${j}`, a, true, false))),
       dt: call.dt,
       nonFinite: call.nonFinite,
+      reverse: call.reverse,
     };
     p.run(chosen, shared, splitRanges(lo, hi, threads));
     for (const f of back) f();

@@ -94,6 +94,12 @@ type WasmExports = { run: (...args: number[]) => number; finite: (p: number, n: 
 export interface EngineCall extends UpdateCall {
   readonly nonFinite?: Int32Array | undefined;
   /**
+   * Run the steps from the last to the first (`T − 1, …, 0`; backpropagation through time): step
+   * `t` still reads and writes row `t` of every per-step array. Default false. Reversed calls take
+   * the copying path (not the shared heap's).
+   */
+  readonly reverse?: boolean | undefined;
+  /**
    * Every array of the call (inputs, out, state, records, per-neuron parameters) lives in the
    * shared heap: the engine's {@link EngineSpec.wasmHeap} module reads and writes them in place
    * (pointers are the arrays' byte offsets), whole SIMD vectors of neurons at a time; a range's
@@ -176,11 +182,34 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
     return {
       kind: 'js',
       runRange(c, lo, hi) {
-        const call = c as UpdateCall;
-        js({ ...call, lo, hi });
+        const call = c as EngineCall;
+        if (call.reverse !== true) {
+          js({ ...call, lo, hi });
+          return;
+        }
+        const M = call.M;
+        const row = (a: Floats, t: number) => a.subarray(t * M, (t + 1) * M);
+        for (let t = call.T - 1; t >= 0; t--) {
+          js({
+            ...call,
+            T: 1,
+            inputs: call.inputs.map((a) => row(a as Floats, t)),
+            out: row(call.out as Floats, t),
+            record: call.record?.map((a) => row(a as Floats, t)),
+            lo,
+            hi,
+          });
+        }
       },
     };
   }
+  // One loop per direction, so that each sees one pair of array types (fast element access).
+  const widen = (d: Float64Array, to: number, a: Float32Array, from: number, n: number): void => {
+    for (let k = 0; k < n; k++) d[to + k] = a[from + k] as number;
+  };
+  const narrow = (d: Float32Array, to: number, a: Float64Array, from: number, n: number): void => {
+    for (let k = 0; k < n; k++) d[to + k] = a[from + k] as number;
+  };
   const math: Record<string, unknown> = {};
   for (const f of w.imports) math[f] = (Math as unknown as Record<string, unknown>)[f];
   const { run, finite, mem, ensure } = instantiate(w, math);
@@ -242,7 +271,9 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
       const T = call.T;
       const M = call.M;
       if (hi <= lo || T === 0) return;
-      if (call.heap === true) {
+      // Reversed runs: tile row r is step T − 1 − (t0 + r), so rows are copied one at a time.
+      const rev = call.reverse === true;
+      if (call.heap === true && !rev) {
         const end = lo + Math.floor((hi - lo) / L) * L;
         if (end > lo) runInHeap(call, lo, end);
         if (end === hi) return;
@@ -287,6 +318,14 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
       }
       ensure(p);
       const view = mem.view;
+      // An input of another element type than the module's (float32 tapes into the float64
+      // backward steps of training) is converted by a loop: typed-array `set` across element
+      // types is several times slower in V8.
+      const copyIn = (a: Floats, from: number, n: number, to: number): void => {
+        if (a.BYTES_PER_ELEMENT === E) view.set(a.subarray(from, from + n), to);
+        else if (E === 8) widen(view as Float64Array, to, a as Float32Array, from, n);
+        else narrow(view as Float32Array, to, a as Float64Array, from, n);
+      };
       args.length = 0;
       args.push(0, 0, 0);
       for (let j = 0; j < nIn; j++) args.push((inOff[j] as number) * E);
@@ -304,12 +343,12 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
         args[2] = wdt * E;
         for (let t0 = 0; t0 < T; t0 += tb) {
           const rows = Math.min(tb, T - t0);
-          if (wdt === M) {
-            for (let j = 0; j < nIn; j++) view.set((ins[j] as Floats).subarray(t0 * M, (t0 + rows) * M), inOff[j] as number);
+          if (wdt === M && !rev) {
+            for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, t0 * M, rows * M, inOff[j] as number);
           } else {
             for (let t = 0; t < rows; t++) {
-              const src = (t0 + t) * M + n0;
-              for (let j = 0; j < nIn; j++) view.set((ins[j] as Floats).subarray(src, src + wdt), (inOff[j] as number) + t * wdt);
+              const src = (rev ? T - 1 - t0 - t : t0 + t) * M + n0;
+              for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, src, wdt, (inOff[j] as number) + t * wdt);
             }
           }
           if (flag !== undefined && flag !== null) {
@@ -328,13 +367,13 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
           }
           args[0] = rows;
           run.apply(null, args);
-          if (wdt === M) {
+          if (wdt === M && !rev) {
             out.set(view.subarray(outOff, outOff + rows * M), t0 * M);
             for (let j = 0; j < nRec; j++)
               (rec[j] as Floats).set(view.subarray(recOff[j] as number, (recOff[j] as number) + rows * M), t0 * M);
           } else {
             for (let t = 0; t < rows; t++) {
-              const dst = (t0 + t) * M + n0;
+              const dst = (rev ? T - 1 - t0 - t : t0 + t) * M + n0;
               out.set(view.subarray(outOff + t * wdt, outOff + (t + 1) * wdt), dst);
               for (let j = 0; j < nRec; j++) {
                 const r0 = (recOff[j] as number) + t * wdt;

@@ -103,6 +103,11 @@ export const compileWasmUpdate = (
  */
 export const UNROLL = 8;
 
+/** Appends `src` to `dst` (large bodies — e.g. derived backward steps — exceed the argument limit of `push(...src)`). */
+const append = (dst: number[], src: readonly number[]): void => {
+  for (const b of src) dst.push(b);
+};
+
 const generate = (
   ir: UpdateIR,
   dtype: DType,
@@ -324,7 +329,7 @@ const generate = (
         c.push(...op.get(pState + j), ...op.get(ln), ...op.i32Add, ...op.loadAt(16 * k), ...op.set(stateOf[k]?.[j] as number));
       }
     }
-    c.push(...hoist);
+    append(c, hoist);
     kernel.inputs.forEach((_, j) => {
       c.push(...op.get(pIn + j), ...op.get(ln), ...op.i32Add, ...op.set(lInRow[j] as number));
     });
@@ -332,7 +337,7 @@ const generate = (
     for (let j = 0; j < nRec; j++) c.push(...op.get(pRec + j), ...op.get(ln), ...op.i32Add, ...op.set(lRecRow[j] as number));
     c.push(...op.get(pT), ...op.set(lt));
     c.push(...op.block, ...op.loop, ...op.get(lt), ...op.i32Eqz, ...op.brIf(1));
-    c.push(...body);
+    append(c, body);
     const advance = (l: number) => c.push(...op.get(l), ...op.get(pS), ...op.i32Add, ...op.set(l));
     for (const l of lInRow) advance(l);
     advance(lOutRow);
@@ -357,8 +362,10 @@ const generate = (
   // groups end = ⌊(V − 1) / UNROLL⌋ · UNROLL · 16 (0 when V = 0: then nothing runs)
   code.push(...op.get(pV), ...op.i32(1), ...op.i32Sub, ...op.i32(UNROLL), ...op.i32DivS);
   code.push(...op.i32(UNROLL * 16), ...op.i32Mul, ...op.set(lGroups));
-  code.push(...op.get(lEnd), ...op.i32(16), ...op.i32Sub, ...op.set(ln), ...singles);
-  code.push(...op.get(lGroups), ...op.set(lEnd), ...op.i32(0), ...op.set(ln), ...groups);
+  code.push(...op.get(lEnd), ...op.i32(16), ...op.i32Sub, ...op.set(ln));
+  append(code, singles);
+  code.push(...op.get(lGroups), ...op.set(lEnd), ...op.i32(0), ...op.set(ln));
+  append(code, groups);
 
   // i32 locals were all allocated before the first v128 local, so indices are already grouped.
   const locals = [
