@@ -248,7 +248,7 @@ export const runReport = (o: RunReportOptions): RunReport => {
       const T = chunk.shape[0] as number;
       steps += T;
       let sum = 0;
-      for (const v of chunk.data) sum += v;
+      for (let q = 0, d = chunk.data; q < d.length; q++) sum += d[q] as number; // indexed: for…of is ~5× slower
       if (sensor !== undefined) {
         events += sum / gain;
         inputFrames?.push(chunk);
@@ -272,7 +272,7 @@ export const runReport = (o: RunReportOptions): RunReport => {
       if (x === undefined) return;
       if (x.l.spiking) {
         let n = 0;
-        for (const v of chunk.data) n += v;
+        for (let q = 0, d = chunk.data; q < d.length; q++) n += d[q] as number;
         x.spikes.n += n;
         x.raster?.push(chunk);
         x.rate?.push(chunk);

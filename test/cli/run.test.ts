@@ -153,7 +153,9 @@ describe('spikeflow run', () => {
     const input = join(dir, 'cur.json');
     const text = JSON.stringify(Array.from({ length: 100 }, () => [0.1, 0.25]));
     writeFileSync(input, text.length % 2 === 0 ? text : `${text}\n`); // whole 16-bit EVT 3.0 words
-    await expect(runJob({ input, format: 'evt3', out: dir })).rejects.toThrow(/no events were decoded from .*cur\.json/);
+    await expect(runJob({ input, format: 'evt3', out: dir })).rejects.toThrow(
+      /^--input [^ ]*cur\.json \(evt3, [^)]*\): no events were decoded, so there is nothing to simulate; is the format right\? \(spikeflow inspect "[^"]*cur\.json" shows what the file holds\)$/,
+    );
   });
 
   it('prints its version', async () => {

@@ -202,8 +202,8 @@ const execute = async (
   if (steps === 0) {
     throw new UsageError(
       source.kind === 'events'
-        ? `no events were decoded from ${JSON.stringify(options.input)} (${source.title}); is the format right?`
-        : `the input ${JSON.stringify(options.input)} gave no step to simulate`,
+        ? `--input ${source.title}: no events were decoded, so there is nothing to simulate; is the format right? (spikeflow inspect ${JSON.stringify(options.input)} shows what the file holds)`
+        : `--input ${JSON.stringify(options.input)} gave no step to simulate`,
       '--input',
     );
   }
