@@ -78,6 +78,19 @@ export const recurrentLayerWeights = (hidden: number, inputs: number, seed: numb
   return { inputWeights: normalMatrix(hidden, inputs, seed, scale), recurrentWeights: normalMatrix(hidden, hidden, seed + 0.5e6, scale) };
 };
 
+/** Refuses given weights (nested arrays or a tensor) whose shape is not `want`, naming what it should be. */
+const checkWeightShape = (path: string, w: unknown, want: readonly [number, number], what: string): void => {
+  if (w === undefined) return;
+  const shape = Array.isArray(w)
+    ? [w.length, Array.isArray(w[0]) ? (w[0] as unknown[]).length : 0]
+    : ((w as { shape?: readonly number[] } | null)?.shape ?? []);
+  const rows = Array.isArray(w) && w.every((r) => Array.isArray(r) && r.length === shape[1]);
+  if (shape[0] !== want[0] || shape[1] !== want[1] || shape.length !== 2 || (Array.isArray(w) && !rows)) {
+    const got = Array.isArray(w) ? (rows ? `a [${shape.join(', ')}] array` : 'a ragged array') : show(w);
+    throw new SpikeflowError('network', path, `${path} must be [${want[0]}, ${want[1]}] (${what}), received ${got}`);
+  }
+};
+
 /** A key that does not apply to the layer's type, and why; undefined when every key applies. */
 const misplacedKey = (l: LayerSpec, type: string): readonly [string, string] | undefined => {
   if (type === 'linear') {
@@ -192,6 +205,8 @@ export const buildNetwork = (spec: NetworkSpec, inputSize: number, dt = 0.001, o
       const inputs = size;
       if (model.recurrent) {
         const hidden = checkPositiveInteger(where, `${arg}.size`, l.size);
+        checkWeightShape(`${arg}.params.inputWeights`, params.inputWeights, [hidden, size], `size × the layer's ${size} inputs`);
+        checkWeightShape(`${arg}.params.recurrentWeights`, params.recurrentWeights, [hidden, hidden], 'size × size');
         const drawn = recurrentLayerWeights(hidden, size, seed);
         params.inputWeights ??= drawn.inputWeights;
         params.recurrentWeights ??= drawn.recurrentWeights;

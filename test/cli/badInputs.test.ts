@@ -253,7 +253,7 @@ const table: readonly (readonly [string, readonly string[], 0 | 2, RegExp])[] = 
       out('u3'),
     ],
     2,
-    /--network: layers\[0\]\.params\.inputWeights \(LIFRecurrent\)/,
+    /^spikeflow: --network: layers\[0\]\.params\.inputWeights must be \[4, 2\] \(size × the layer's 2 inputs\), received a \[1, 1\] array\n$/,
   ],
   ['--dt 1e30 (simulate)', ['simulate', '--model', 'LIF', '--input', currents, '--dt', '1e30'], 2, /overflow|unstable: dt·tau\w+Inv = /],
   ['--dt 1e30 (run)', ['--input', currents, '--dt', '1e30', '--out', out('v')], 2, /overflow|unstable: dt·tau\w+Inv = /],

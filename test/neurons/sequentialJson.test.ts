@@ -76,7 +76,16 @@ describe('networks from JSON descriptions', () => {
     // a per-neuron value that does not fit the layer: found at build, not at the first chunk
     expect(err([{ type: 'LIF', params: { vTh: [1, 2] } }]).message).toMatch(/^network: layers\[0\]\.params\.vTh \(LIF\): .*shape \[2\]/);
     // recurrent weights of the wrong shape
-    expect(err([{ type: 'LIFRecurrent', size: 5, params: { inputWeights: [[1]] } }]).argument).toBe('layers[0].params.inputWeights');
+    const w = err([{ type: 'LIFRecurrent', size: 5, params: { inputWeights: [[1]] } }]);
+    expect(w.argument).toBe('layers[0].params.inputWeights');
+    expect(w.message).toBe("network: layers[0].params.inputWeights must be [5, 3] (size × the layer's 3 inputs), received a [1, 1] array");
+    expect(err([{ type: 'LIFRecurrent', size: 2, params: { recurrentWeights: [[1, 2], [3]] } }]).message).toMatch(
+      /layers\[0\]\.params\.recurrentWeights must be \[2, 2\] \(size × size\), received a ragged array/,
+    );
+    // the right shapes pass
+    expect(() =>
+      buildNetwork({ layers: [{ type: 'LIFRecurrent', size: 1, params: { inputWeights: [[1, 1, 1]], recurrentWeights: [[0]] } }] }, 3),
+    ).not.toThrow();
   });
 
   it('refuses keys of the wrong kind or type instead of ignoring them', () => {
