@@ -77,6 +77,16 @@ const drop = async (dropInput: boolean, keep?: string): Promise<void> => {
   // themselves are freed (at N = 1e6 a 4 GB output), so that Norse's turn finds the memory free.
   releaseOutputPool();
   await collect();
+  // V8 may free large buffers after the collection returns (its array-buffer sweeper runs on a
+  // background thread): wait until the resident memory stops falling (at most 3 s).
+  const until = performance.now() + 3000;
+  for (let last = rssNow().rss, still = 0; still < 2 && performance.now() < until; ) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gc?.();
+    const now = rssNow().rss;
+    still = now > last - 2 ** 20 ? still + 1 : 0;
+    last = now;
+  }
 };
 
 const measure = async (r: Extract<Request, { cmd: 'measure' }>) => {

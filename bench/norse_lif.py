@@ -126,6 +126,8 @@ def serve():
                 seconds = time.perf_counter() - t0
                 del out
             reply = {"seconds": seconds, "rssBefore": rss_before, "peakRss": rss()[1]}
+            # No name of this frame may keep the input alive once "free" drops it.
+            del x, fn, sequence, loop
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 

@@ -274,8 +274,10 @@ const oneSize = async (
   const record = (proc: 'spikeflow' | 'norse', which: string, r: number, a: Record<string, unknown>) => {
     if (solo) {
       // Large N: a line per run, so that a long run shows its progress.
+      const pool = a.recycled === undefined ? '' : `, recycled ${a.recycled}, lent before ${gb(a.lentBefore as number)}`;
       log(
-        `  N=${N} ${allocator} round ${r + 1}: ${proc} ${which} ${(a.seconds as number).toFixed(2)} s, peak RSS ${gb(a.peakRss as number)}`,
+        `  N=${N} ${allocator} round ${r + 1}: ${proc} ${which} ${(a.seconds as number).toFixed(2)} s, ` +
+          `RSS before ${gb(a.rssBefore as number)}, peak ${gb(a.peakRss as number)}${pool}`,
       );
     }
     seconds[which]?.push(a.seconds as number);
