@@ -5,7 +5,13 @@
  * registry and tags the results with what ran (`executionOf`).
  * @module
  */
-import { type BackendChoice, type NeuronRunRequest, resolveBackend, tagExecution } from '../ops/backends/backendRegistry.js';
+import {
+  type BackendChoice,
+  type ExecutionInfo,
+  type NeuronRunRequest,
+  resolveBackend,
+  tagExecution,
+} from '../ops/backends/backendRegistry.js';
 import { isDeviceTensor } from '../ops/backends/device.js';
 import { orThrow, SpikeflowError } from '../ops/errors.js';
 import {
@@ -102,6 +108,38 @@ const recurrentWiring = (
   };
 };
 
+type Info = ExecutionInfo;
+let lastInfo: { readonly parts: readonly (string | undefined)[]; readonly info: Info } | undefined;
+
+/**
+ * What ran (`executionOf`), frozen; the last one is kept and handed out again while every part is
+ * the same (a stream's chunks), so that a chunk allocates no new record and note.
+ */
+const infoOf = (
+  backend: string,
+  device: string,
+  requested: string,
+  renderer: string | undefined,
+  chosenNote: string | undefined,
+  ranNote: string | undefined,
+): Info => {
+  const l = lastInfo;
+  if (l !== undefined) {
+    const p = l.parts;
+    if (p[0] === backend && p[1] === device && p[2] === requested && p[3] === renderer && p[4] === chosenNote && p[5] === ranNote)
+      return l.info;
+  }
+  const info: Info = Object.freeze({
+    backend,
+    device,
+    requested,
+    renderer,
+    note: [chosenNote, ranNote].filter((n) => n !== undefined && n !== '').join('; ') || undefined,
+  });
+  lastInfo = { parts: [backend, device, requested, renderer, chosenNote, ranNote], info };
+  return info;
+};
+
 /**
  * Runs a model over a chunk (see the module comment).
  * @param core - the model's derivations
@@ -172,13 +210,14 @@ export const runModel = <P extends ParamSpecs, S extends string>(
     result = { ...ran, out: fromTypedArray(out, [T, ...stateShape]) };
   }
   const d = chosen.backend.describe();
-  const info = Object.freeze({
-    backend: chosen.backend.name,
-    device: result.executed?.device ?? d.device,
-    requested: chosen.requested,
-    renderer: d.renderer,
-    note: [chosen.note, result.executed?.note].filter((n) => n !== undefined && n !== '').join('; ') || undefined,
-  });
+  const info = infoOf(
+    chosen.backend.name,
+    result.executed?.device ?? d.device,
+    chosen.requested,
+    d.renderer,
+    chosen.note,
+    result.executed?.note,
+  );
   tagExecution(result.out, info);
   tagExecution(result.state, info);
   const next = result.state as NeuronState<S>;

@@ -133,8 +133,8 @@ export interface KernelConfig<K extends KernelName = KernelName> {
 }
 
 const backends = new Map<string, Backend>();
-const kernels = new Map<string, KernelConfig>();
-const keyOf = (kernelName: string, backendName: string): string => `${kernelName}/${backendName}`;
+// Kernel name → backend name → kernel (no key string built per lookup: every run looks one up).
+const kernels = new Map<string, Map<string, KernelConfig>>();
 
 /**
  * Registers (or replaces) a backend under its name.
@@ -158,12 +158,17 @@ export const registerBackend = (backend: Backend): void => {
 export const unregisterBackend = (name: string): void => {
   if (name === 'js') throw new SpikeflowError('unregisterBackend', 'name', 'the js backend is the reference and cannot be removed');
   backends.delete(name);
-  for (const key of [...kernels.keys()]) if (key.endsWith(`/${name}`)) kernels.delete(key);
+  for (const byBackend of kernels.values()) byBackend.delete(name);
 };
 
 /** Registers (or replaces) a kernel for `(kernelName, backendName)`. */
 export const registerKernel = <K extends KernelName>(config: KernelConfig<K>): void => {
-  kernels.set(keyOf(config.kernelName, config.backendName), config as unknown as KernelConfig);
+  let byBackend = kernels.get(config.kernelName);
+  if (byBackend === undefined) {
+    byBackend = new Map();
+    kernels.set(config.kernelName, byBackend);
+  }
+  byBackend.set(config.backendName, config as unknown as KernelConfig);
 };
 
 /** The registered backend of that name, or undefined. */
@@ -174,7 +179,7 @@ export const backendNames = (): string[] => [...backends.values()].sort((a, b) =
 
 /** The kernel registered for `(kernelName, backendName)`, or undefined. */
 export const getKernel = <K extends KernelName>(kernelName: K, backendName: string): KernelConfig<K> | undefined =>
-  kernels.get(keyOf(kernelName, backendName)) as KernelConfig<K> | undefined;
+  kernels.get(kernelName)?.get(backendName) as KernelConfig<K> | undefined;
 
 /** A resolved selection: the backend instance, its kernel, and what to report. */
 export interface Resolved<K extends KernelName> {

@@ -105,6 +105,18 @@ const compiledFor = (
   record: boolean,
   mask: PerNeuronMask | undefined,
 ): ThreadedKernel => {
+  // A stream asks for the same kernel every chunk: the last answer is kept.
+  const l = lastCompiled;
+  if (
+    l !== undefined &&
+    l.backend === backend &&
+    l.update === update &&
+    l.dtype === dtype &&
+    l.record === record &&
+    sameMask(l.mask, mask)
+  ) {
+    return l.kernel;
+  }
   let byUpdate = compiledKernels.get(backend);
   if (byUpdate === undefined) {
     byUpdate = new WeakMap();
@@ -121,8 +133,39 @@ const compiledFor = (
     k = compileThreaded(update, dtype, record, (backend as ThreadsBackend).options ?? {}, mask);
     byKey.set(key, k);
   }
+  lastCompiled = { backend, update, dtype, record, mask, kernel: k };
   return k;
 };
+
+let lastCompiled:
+  | {
+      readonly backend: Backend;
+      readonly update: NeuronUpdate;
+      readonly dtype: DType;
+      readonly record: boolean;
+      readonly mask: PerNeuronMask | undefined;
+      readonly kernel: ThreadedKernel;
+    }
+  | undefined;
+
+const sameMask = (a: PerNeuronMask | undefined, b: PerNeuronMask | undefined): boolean => {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+};
+
+/** The note of a run (`executionOf(…).note`), kept for the last plan: a stream's chunks share it. */
+const noteOf = (reason: string, engine: string, unsupported: string | undefined): string => {
+  const l = lastNote;
+  if (l !== undefined && l.reason === reason && l.engine === engine && l.unsupported === unsupported) return l.note;
+  const note = `${reason}; ${engine === 'wasm' ? 'wasm simd' : 'js loop'}${unsupported === undefined ? '' : ` (${unsupported})`}`;
+  lastNote = { reason, engine, unsupported, note };
+  return note;
+};
+let lastNote:
+  | { readonly reason: string; readonly engine: string; readonly unsupported: string | undefined; readonly note: string }
+  | undefined;
 
 const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
   const { update, dtype, T, M, stateShape, stateNames, updateState } = r;
@@ -160,9 +203,7 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
     recorded: rec === undefined ? undefined : record(rec, [T, ...stateShape]),
     executed: {
       device: 'cpu',
-      note: `${plan.reason}; ${plan.engine === 'wasm' ? 'wasm simd' : 'js loop'}${
-        compiled.wasmUnsupported === undefined ? '' : ` (${compiled.wasmUnsupported})`
-      }`,
+      note: noteOf(plan.reason, plan.engine, compiled.wasmUnsupported),
     },
   };
 };

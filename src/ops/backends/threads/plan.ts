@@ -83,6 +83,18 @@ export interface ThreadsPlan {
  */
 export const MIN_NEURONS_PER_THREAD = 1536;
 
+/** The last answer of {@link planThreads} and what it was asked. */
+let lastPlan:
+  | {
+      readonly T: number;
+      readonly M: number;
+      readonly maxThreads: number;
+      readonly minWork: number;
+      readonly minWidth: number;
+      readonly plan: { readonly threads: number; readonly reason: string };
+    }
+  | undefined;
+
 /**
  * Chooses the number of threads for `T` steps of `M` neurons: as many as the work pays for
  * (`⌊T·M / minNeuronStepsPerThread⌋`), at most `maxThreads`, and at most one per
@@ -99,7 +111,19 @@ export const planThreads = (
   maxThreads: number,
   minNeuronStepsPerThread: number,
   minNeuronsPerThread: number = MIN_NEURONS_PER_THREAD,
-): { threads: number; reason: string } => {
+): { readonly threads: number; readonly reason: string } => {
+  // A stream plans every chunk with the same figures: the last answer is kept (a pure function).
+  const l = lastPlan;
+  if (
+    l !== undefined &&
+    l.T === T &&
+    l.M === M &&
+    l.maxThreads === maxThreads &&
+    l.minWork === minNeuronStepsPerThread &&
+    l.minWidth === minNeuronsPerThread
+  ) {
+    return l.plan;
+  }
   const work = T * M;
   const byWork = Math.floor(work / minNeuronStepsPerThread);
   const byWidth = Math.floor(M / minNeuronsPerThread);
@@ -110,7 +134,9 @@ export const planThreads = (
       : byWork <= byWidth
         ? `${threads} thread(s): T·M = ${work} pays for ${Math.max(1, byWork)} at ≥ ${minNeuronStepsPerThread} neuron-steps each`
         : `${threads} thread(s): M = ${M} gives ≥ ${minNeuronsPerThread} neurons to ${Math.max(1, byWidth)}`;
-  return { threads, reason };
+  const plan = Object.freeze({ threads, reason });
+  lastPlan = { T, M, maxThreads, minWork: minNeuronStepsPerThread, minWidth: minNeuronsPerThread, plan };
+  return plan;
 };
 
 /**
