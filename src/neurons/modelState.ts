@@ -73,10 +73,13 @@ export const checkState = (
     throw new SpikeflowError(where, 'state', `state must be an object with ${names.join(', ')}, received ${show(state)}`);
   }
   const keys = Object.keys(state);
-  const missing = names.filter((n) => !keys.includes(n));
-  const extra = keys.filter((k) => !names.includes(k));
-  if (missing.length > 0 || extra.length > 0) {
-    throw new SpikeflowError(where, 'state', `state must have exactly ${names.join(', ')}, received ${keys.join(', ') || 'none'}`);
+  // Exactly `names` (checked per name only when the count or a name differs: a stream checks every chunk).
+  if (keys.length !== names.length || !names.every((n) => keys.includes(n))) {
+    const missing = names.filter((n) => !keys.includes(n));
+    const extra = keys.filter((k) => !names.includes(k));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new SpikeflowError(where, 'state', `state must have exactly ${names.join(', ')}, received ${keys.join(', ') || 'none'}`);
+    }
   }
   for (const name of names) {
     const device = isDeviceTensor(state[name]);
