@@ -21,6 +21,7 @@ import { compileJs, type KernelCall, type NeuronKernel } from '../../src/ops/ker
 import { matmulFor } from '../../src/ops/matmul.js';
 import { type DType, fromTypedArray, type TensorData } from '../../src/ops/tensor.js';
 import '../../src/ops/backends/builtin.js';
+import { runWithGc } from '../gcChild.js';
 
 // LIF kernel parameters in kernel order: tauSynInv, tauMemInv, vLeak, vTh, vReset, resetMode, scheme, currentInput.
 const lifParams = (dtype: DType) => [200, 100, 0, 1, 0, 0, 0, 0].map(dtype === 'float32' ? Math.fround : (v: number) => v);
@@ -410,7 +411,6 @@ describe('threads backend', () => {
 
 describe('worker lifetime', () => {
   it('releases the shared buffers of finished runs (workers collect their handles)', () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
     // Eight runs whose outputs are 48 MB each; only the input and the outputs still referenced may stay.
     const program = `
       import { compileThreaded, allocateShared, terminateThreads } from './src/ops/backends/threads.ts';
@@ -428,11 +428,7 @@ describe('worker lifetime', () => {
       console.log(JSON.stringify({ plan: k.plan(T, M).threads, bytes: T * M * 4, sizes }));
       await terminateThreads();
     `;
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
+    const r = runWithGc(program);
     expect(r.status).toBe(0);
     const { plan, bytes, sizes } = JSON.parse(r.stdout.trim()) as { plan: number; bytes: number; sizes: number[] };
     expect(plan).toBe(2);
@@ -467,7 +463,6 @@ describe('worker lifetime', () => {
   });
 
   it('pooled fresh outputs, chunk after chunk, make the workers collect only once the pool lets them go', () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
     // 20 chunks of 100 steps × 12 000 neurons with fresh pooled outputs (4.8 MB each, 96 MB in
     // all: counted as handed over, they made the workers collect, ~5–25 ms each, every 7 chunks
     // and, at N = 1e5, every chunk). The pool holds their memory; once it lets it go, the workers'
@@ -504,11 +499,7 @@ describe('worker lifetime', () => {
       console.log(JSON.stringify({ plan: k.plan(T, M).threads, during, after: pool.collections - start - during, freed, bytes: 20 * T * M * 4 }));
       await terminateThreads();
     `;
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
+    const r = runWithGc(program);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const { plan, during, after, freed, bytes } = JSON.parse(r.stdout.trim()) as Record<string, number>;

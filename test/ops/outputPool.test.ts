@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allocateOutput, configureOutputPool, outputPoolStats, releaseOutputPool } from '../../src/ops/outputPool.js';
 import { SHARED_FROM_BYTES } from '../../src/ops/tensor.js';
+import { runWithGc } from '../gcChild.js';
 
 const initial = outputPoolStats();
 afterEach(() => {
@@ -59,7 +58,6 @@ describe('allocateOutput', () => {
 
 describe('recycling (child process with --expose-gc)', () => {
   it('recycles dropped outputs and never writes one the caller holds (view or buffer), bit-identical results', () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
     const program = `
       import './src/ops/backends/builtin.ts';
       import { createThreadsBackend } from './src/ops/backends/threadsBackend.ts';
@@ -118,11 +116,7 @@ describe('recycling (child process with --expose-gc)', () => {
       console.log(JSON.stringify(report));
       await terminateThreads();
     `;
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
+    const r = runWithGc(program);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout.trim());
@@ -141,7 +135,6 @@ describe('recycling (child process with --expose-gc)', () => {
 
 describe('releaseOutputPool (child process with --expose-gc, glibc defaults)', () => {
   it('empties the free slots; their memory returns to the system once collected', () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
     // A 64 MiB output: above glibc's largest mmap threshold, so freed memory is unmapped at once.
     const program = `
       import { readFileSync } from 'node:fs';
@@ -160,12 +153,7 @@ describe('releaseOutputPool (child process with --expose-gc, glibc defaults)', (
     const env = { ...process.env };
     delete env.MALLOC_MMAP_MAX_;
     delete env.MALLOC_TRIM_THRESHOLD_;
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 30_000,
-      env,
-    });
+    const r = runWithGc(program, { timeoutMs: 30_000, env });
     expect(r.stderr).toBe('');
     const { held, released, collected } = JSON.parse(r.stdout.trim());
     const MiB = 2 ** 20;

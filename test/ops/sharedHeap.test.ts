@@ -1,6 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lifKernel } from '../../src/neurons/lif.js';
@@ -8,6 +5,7 @@ import { compileThreaded, terminateThreads } from '../../src/ops/backends/thread
 import { heapAllocate, inSharedHeap, sharedHeapEnabled, sharedHeapStats } from '../../src/ops/sharedHeap.js';
 import { allocateShared, type DType, type TensorData } from '../../src/ops/tensor.js';
 import { compileUpdate } from '../../src/ops/update/lowerJs.js';
+import { runWithGc } from '../gcChild.js';
 
 afterAll(async () => {
   await terminateThreads();
@@ -144,7 +142,6 @@ describe('shared heap (one shared WebAssembly memory)', () => {
   });
 
   it('returns a block once its buffer object is collected (subarrays and .buffer keep it), zeroed when asked (child process with --expose-gc)', () => {
-    const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
     const program = `
       import { heapAllocate, sharedHeapStats } from './src/ops/sharedHeap.ts';
       const turn = async () => { globalThis.gc(); for (let k = 0; k < 3; k++) await new Promise((r) => setTimeout(r, 5)); };
@@ -173,11 +170,7 @@ describe('shared heap (one shared WebAssembly memory)', () => {
       r.size = sharedHeapStats().bytes;
       console.log(JSON.stringify(r));
     `;
-    const p = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', program], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
+    const p = runWithGc(program);
     expect(p.stderr).toBe('');
     const r = JSON.parse(p.stdout.trim());
     expect(r.keptBySubarray).toBe(200_000);

@@ -17,36 +17,10 @@ import { trainable } from '../../src/training/neurons.js';
 import { adam } from '../../src/training/optimizers.js';
 import type { TrainableLayer } from '../../src/training/trainableLayer.js';
 import { trainableSequential } from '../../src/training/trainableSequential.js';
-
-const rand = (seed: number) => {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-};
+import { seededRandom, smoothLeaky } from './fixtures.js';
 
 /** A smooth custom neuron: leaky voltage, squashed output y = tanh(gain·v). */
-const smooth = defineModel({
-  name: 'SmoothLeaky',
-  id: 'smoothLeaky',
-  parameters: {
-    tauInv: { kind: 'number', default: 100, range: 'positive' },
-    vLeak: { kind: 'number', default: 0, range: 'finite' },
-    gain: { kind: 'number', default: 2, range: 'finite' },
-  },
-  update: {
-    name: 'smooth_leaky',
-    inputs: ['x'],
-    state: ['v'],
-    params: ['tauInv', 'vLeak', 'gain'],
-    output: 'y',
-    body: 'v = v + dt * tauInv * (vLeak - v + x);\nconst y = Math.tanh(gain * v);',
-  },
-  state: ['v'],
-  initialState: () => ({ v: 0 }),
-  outputName: 'out',
-});
+const smooth = smoothLeaky('smoothLeaky');
 
 /** A spiking custom neuron, its threshold and reset written as an `if`. */
 const leaky = defineModel({
@@ -98,7 +72,7 @@ const finiteDifferences = (
   B: number,
   N: number,
 ) => {
-  const r = rand(3);
+  const r = seededRandom(3);
   const xs = fromTypedArray(
     Float64Array.from({ length: T * B * N }, () => r() * 0.8),
     [T, B, N],
@@ -180,7 +154,7 @@ describe('gradients derived from a defineModel update', () => {
   });
 
   it('train: Linear → custom spiking neuron learns target spike counts (loss falls by more than half)', () => {
-    const r = rand(9);
+    const r = seededRandom(9);
     const T = 40;
     const B = 4;
     const F = 5;
@@ -257,7 +231,7 @@ describe('gradients derived from a defineModel update', () => {
   });
 
   it('take per-neuron parameters: equal to the hand-written per-neuron LIF and LI layers (1e-12), gradients [N]', () => {
-    const r = rand(21);
+    const r = seededRandom(21);
     const N = 4;
     const xs = fromTypedArray(
       Float64Array.from({ length: 60 * 2 * N }, () => r() * 0.6),

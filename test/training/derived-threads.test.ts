@@ -18,18 +18,11 @@ import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
 import { type DType, fromTypedArray, tensor } from '../../src/ops/tensor.js';
 import { trainable } from '../../src/training/neurons.js';
 import type { TrainableLayer } from '../../src/training/trainableLayer.js';
+import { seededRandom } from './fixtures.js';
 
 afterAll(async () => {
   await terminateThreads();
 });
-
-const rand = (seed: number) => {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-};
 
 const threads = createThreadsBackend({ threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 16, engine: 'wasm' });
 
@@ -72,7 +65,7 @@ interface Case {
 
 const N = 37;
 const cases = (): Case[] => {
-  const r = rand(3);
+  const r = seededRandom(3);
   const out: Case[] = [];
   for (const method of ['super', 'triangle', 'tanh', 'circ', 'heavi_erfc', 'logistic', 'sigmoid'])
     out.push({ label: `LIF ${method}`, model: lif, params: { method, alpha: method === 'triangle' ? 0.3 : 100 }, nIn: N, gain: 6 });
@@ -113,7 +106,7 @@ const B = 3;
 const pass = (layer: TrainableLayer, xs: ReturnType<typeof fromTypedArray>, gOut: Float64Array) => {
   const f = layer.forward(xs);
   const gState: Record<string, Float64Array> = {};
-  const r = rand(5);
+  const r = seededRandom(5);
   for (const k of Object.keys(f.state).sort()) gState[k] = Float64Array.from(f.state[k] as ArrayLike<number>, () => r() - 0.5);
   const b = layer.backward(f.tape, gOut, gState);
   return { f, b };
@@ -131,7 +124,7 @@ describe('derived layer: threads (wasm SIMD, 2 threads) = js, bit for bit', () =
   for (const dtype of ['float64', 'float32'] as DType[]) {
     for (const c of cases()) {
       it(`${c.label} (${dtype})`, () => {
-        const r = rand(c.label.length * 7 + 3);
+        const r = seededRandom(c.label.length * 7 + 3);
         const data = Float64Array.from({ length: T * B * c.nIn }, () => r() * c.gain * 0.1);
         const xs = fromTypedArray(dtype === 'float64' ? data : Float32Array.from(data), [T, B, c.nIn]);
         const opts = { paramGrads: true, adjoint: 'derived', ...c.options } as const;
@@ -160,7 +153,7 @@ describe('derived layer: threads (wasm SIMD, 2 threads) = js, bit for bit', () =
 describe('every built-in model: derived layer on threads = js, bit for bit', () => {
   it('19 models (float64; float32 runs above): outputs, state, ∂input, ∂state, parameter gradients', () => {
     const auto = createThreadsBackend({ threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 16 });
-    const r = rand(17);
+    const r = seededRandom(17);
     const win = weights(r, 40, 3, 3);
     const wrec = weights(r, 40, 40, 0.3);
     expect(Object.keys(models).length).toBe(19);

@@ -10,7 +10,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif, lifRecurrent } from '../../src/neurons/lif.js';
 import { lsnn } from '../../src/neurons/lsnn.js';
-import { defineModel } from '../../src/neurons/model.js';
 import { getKernel } from '../../src/ops/backends/backendRegistry.js';
 import { terminateThreads } from '../../src/ops/backends/threads/workerPool.js';
 import { createThreadsBackend, threadsBackend } from '../../src/ops/backends/threadsBackend.js';
@@ -18,18 +17,11 @@ import { allocateShared, type DType, fromTypedArray, type Tensor, tensor } from 
 import { trainable } from '../../src/training/neurons.js';
 import { adam } from '../../src/training/optimizers.js';
 import type { TrainableLayer } from '../../src/training/trainableLayer.js';
+import { seededRandom, smoothLeaky } from './fixtures.js';
 
 afterAll(async () => {
   await terminateThreads();
 });
-
-const rand = (seed: number) => {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-};
 
 const rel = (a: ArrayLike<number>, e: ArrayLike<number>): number => {
   expect(a.length).toBe(e.length);
@@ -48,7 +40,7 @@ const B = 2;
 const N = 5;
 
 const input = (seed: number, gain: number, features = N): Tensor => {
-  const r = rand(seed);
+  const r = seededRandom(seed);
   return fromTypedArray(
     Float64Array.from({ length: T * B * features }, () => r() * gain),
     [T, B, features],
@@ -56,26 +48,7 @@ const input = (seed: number, gain: number, features = N): Tensor => {
 };
 
 /** A smooth custom neuron: leaky voltage, squashed output y = tanh(gain·v). */
-const smooth = defineModel({
-  name: 'SmoothLeaky',
-  id: 'smoothLeakyTrain',
-  parameters: {
-    tauInv: { kind: 'number', default: 100, range: 'positive' },
-    vLeak: { kind: 'number', default: 0, range: 'finite' },
-    gain: { kind: 'number', default: 2, range: 'finite' },
-  },
-  update: {
-    name: 'smooth_leaky',
-    inputs: ['x'],
-    state: ['v'],
-    params: ['tauInv', 'vLeak', 'gain'],
-    output: 'y',
-    body: 'v = v + dt * tauInv * (vLeak - v + x);\nconst y = Math.tanh(gain * v);',
-  },
-  state: ['v'],
-  initialState: () => ({ v: 0 }),
-  outputName: 'out',
-});
+const smooth = smoothLeaky('smoothLeakyTrain');
 
 describe('options.train with derived gradients', () => {
   it('LIF and LI: equal to the hand-written per-neuron trained layers (1e-12); threads = js bit for bit', () => {
@@ -98,7 +71,7 @@ describe('options.train with derived gradients', () => {
       expect(Array.from(fj.out.data)).toEqual(Array.from(fh.out.data));
       expect(Array.from(ft.out.data)).toEqual(Array.from(fj.out.data));
       if (model === lif) expect(Array.from(fh.out.data).filter((z) => z === 1).length).toBeGreaterThan(10);
-      const r = rand(9);
+      const r = seededRandom(9);
       const g = Float64Array.from(fh.out.data, () => r() - 0.4);
       const bh = hand.backward(fh.tape, g);
       const bj = js.backward(fj.tape, g);
@@ -171,7 +144,7 @@ describe('options.train with derived gradients', () => {
       }
     }
     // a recurrent model takes N from its weights
-    const r = rand(2);
+    const r = seededRandom(2);
     const rec = trainable(
       lifRecurrent,
       {
@@ -226,7 +199,7 @@ describe('updateRun kernel, steps reversed', () => {
     const M = 20011;
     const Tn = 13;
     const run = (backend: 'js' | 'threads', dtype: DType) => {
-      const r = rand(4);
+      const r = seededRandom(4);
       const x = allocateShared(dtype, Tn * M).map(() => r() * 4);
       const out = allocateShared(dtype, Tn * M);
       const rec = [allocateShared(dtype, Tn * M), allocateShared(dtype, Tn * M)];

@@ -14,14 +14,7 @@ import type { NeuronModel } from '../../src/neurons/model.js';
 import { fromTypedArray, tensor } from '../../src/ops/tensor.js';
 import { trainable } from '../../src/training/neurons.js';
 import type { TrainableLayer } from '../../src/training/trainableLayer.js';
-
-const rand = (seed: number) => {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-};
+import { seededRandom } from './fixtures.js';
 
 /** max |a − e| / max(1, max |e|) */
 const relErr = (a: ArrayLike<number>, e: ArrayLike<number>): number => {
@@ -53,7 +46,7 @@ const weights = (r: () => number, rows: number, cols: number, scale: number) =>
   );
 
 const cases = (): Case[] => {
-  const r = rand(11);
+  const r = seededRandom(11);
   const out: Case[] = [];
   for (const method of ['super', 'triangle', 'tanh', 'circ', 'heavi_erfc', 'logistic'])
     out.push({ label: `LIF ${method}`, model: lif, params: { method, alpha: method === 'triangle' ? 0.3 : 100 }, nIn: 3, gain: 6 });
@@ -92,7 +85,7 @@ const cases = (): Case[] => {
 const run = (layer: TrainableLayer, xs: ReturnType<typeof fromTypedArray>, gOut: Float64Array) => {
   const f = layer.forward(xs);
   const gState: Record<string, Float64Array> = {};
-  const r = rand(5);
+  const r = seededRandom(5);
   for (const k of Object.keys(f.state).sort()) gState[k] = Float64Array.from(f.state[k] as ArrayLike<number>, () => r() - 0.5);
   const b = layer.backward(f.tape, gOut, gState);
   return { f, b };
@@ -101,7 +94,7 @@ const run = (layer: TrainableLayer, xs: ReturnType<typeof fromTypedArray>, gOut:
 describe('derived gradients equal the hand-written adjoints (float64)', () => {
   for (const c of cases()) {
     it(c.label, () => {
-      const r = rand(c.label.length * 7 + 3);
+      const r = seededRandom(c.label.length * 7 + 3);
       const xs = fromTypedArray(
         Float64Array.from({ length: T * B * c.nIn }, () => r() * c.gain * 0.1),
         [T, B, c.nIn],
