@@ -136,6 +136,9 @@ export const defineModel = <P extends ParamSpecs, S extends string>(description:
     const kept = checkOutputPolicy(where, options.outputs) === 'reuse' ? keptOutput() : undefined;
     return markInPlace((xs: Tensor, state?: NeuronState<S>, call?: RunCallOptions): RunResult<S> => {
       if (call !== undefined) checkOptions(where, call, ['out', 'inPlace']);
+      if (call?.inPlace !== undefined && typeof call.inPlace !== 'boolean') {
+        throw new SpikeflowError(where, 'inPlace', `inPlace must be true or false, received ${JSON.stringify(call.inPlace)}`);
+      }
       const out = call?.out;
       const outFor = out !== undefined ? () => out : kept;
       const inPlace = state !== undefined && call?.inPlace === true;

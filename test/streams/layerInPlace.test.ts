@@ -178,3 +178,15 @@ describe('in-place state never reaches what the caller sees', () => {
     expect(() => lif.run()(xs, undefined, { inPlac: true } as never)).toThrow(/unknown option "inPlac"; expected out, inPlace/);
   });
 });
+
+describe('run(xs, state, { inPlace }) input checks', () => {
+  it('refuses a non-boolean inPlace by name, and leaves the state it was given untouched', () => {
+    const run = lif.run({}, 1e-3);
+    const xs = fromTypedArray(new Float32Array(6).fill(0.5), [2, 1, 3]);
+    const [, state] = run(xs);
+    const before = Float32Array.from(state.v.data as Float32Array);
+    const bad = { inPlace: 'yes' } as unknown as RunCallOptions;
+    expect(() => run(xs, state, bad)).toThrow('lif.run: inPlace must be true or false, received "yes"');
+    expect(Array.from(state.v.data as Float32Array)).toEqual(Array.from(before));
+  });
+});
