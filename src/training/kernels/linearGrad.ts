@@ -26,8 +26,10 @@ import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
 
 /** Bytes of row data (inputs, gradients) per chunk. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
-/** Vectors of inputs per row and block of `dx` (two rows at once: 2·DX_VECTORS accumulators). */
-export const DX_VECTORS = 4;
+/** Vectors of inputs per row and block of `dx` (`DX_ROWS`·`DX_VECTORS` accumulators). */
+export const DX_VECTORS = 2;
+/** Rows per pass of `dx` over a block of `W`. */
+export const DX_ROWS = 4;
 /** Inputs per block of the sparse `fwd` / `dw` kernels (a tile's block, 64 bytes per input, stays in L2). */
 export const SPARSE_BLOCK = 2048;
 
@@ -202,28 +204,29 @@ const sparseTiles = (fname: 'fwd' | 'dw') => {
 
 /**
  * dx(R, O, Op, Kp, pG, pW, pDx): dx[r, k] = Σ_o g[r, o]·W[o, k]; W `[O, Kp]`, g `[R, Op]`, dx
- * `[R, Kp]`, all float64 (`dx`) or all float32 (`dx32`). Two rows per pass over a block of
- * {@link DX_VECTORS} vectors of inputs: each vector of `W` loaded serves both rows (the last row of
- * an odd count runs alone). Each `dx[r, k]` still sums `o` in increasing order from 0.
+ * `[R, Kp]`, all float64 (`dx`) or all float32 (`dx32`). Register-blocked: `rows` rows × `U`
+ * vectors of inputs per pass over a block of `W` (`rows·U` accumulators), so that each vector of
+ * `W` loaded serves `rows` rows and each `g[r, o]` loaded serves `U` vectors; the last rows of a
+ * count that `rows` does not divide run one by one. Each `dx[r, k]` still sums `o` in increasing
+ * order from 0.
  */
-const denseDx = (f32: boolean) => {
+export const denseDx = (f32: boolean, rows: number = DX_ROWS, U: number = DX_VECTORS) => {
   const E = f32 ? 4 : 8;
   const [splatLoad, vAdd, vMul] = f32 ? [w.vLoadSplat32(), w.v32Add, w.v32Mul] : [w.vLoadSplat(), w.vAdd, w.vMul];
-  const U = DX_VECTORS;
   const block = (16 / E) * U;
   const [R, O, Op, Kp, pG, pW, pDx] = [0, 1, 2, 3, 4, 5, 6];
-  const [kb, r, pw, pg, gEnd, pd, pg2] = [7, 8, 9, 10, 11, 12, 13];
-  const a1 = Array.from({ length: U }, (_, u) => 14 + u);
-  const a2 = Array.from({ length: U }, (_, u) => 14 + U + u);
-  const [s1, s2, wv] = [14 + 2 * U, 15 + 2 * U, 16 + 2 * U];
-  const pass = (two: boolean) => [
-    ...[...a1, ...(two ? a2 : [])].flatMap((a) => [...w.vZero, ...w.set(a)]),
-    // pg = pG + r·Op·E, gEnd = pg + O·E, pg2 = pg + Op·E, pw = pW + kb·E
+  const [kb, r, pw, pg, gEnd, pd, rowG, wStep] = [7, 8, 9, 10, 11, 12, 13, 14];
+  const v0 = 15;
+  // v128 locals: acc[q][u] = v0 + q·U + u, splat[q] = v0 + rows·U + q, wv = v0 + rows·(U + 1)
+  const acc = (q: number, u: number) => v0 + q * U + u;
+  const sp = (q: number) => v0 + rows * U + q;
+  const wv = v0 + rows * (U + 1);
+  const pass = (nr: number) => [
+    ...Array.from({ length: nr * U }, (_, a) => [...w.vZero, ...w.set(acc(Math.floor(a / U), a % U))]).flat(),
+    // pg = pG + r·Op·E (row r's g, the next rows at + q·Op·E), gEnd = pg + O·E, pw = pW + kb·E
     ...w.get(pG),
     ...w.get(r),
-    ...w.get(Op),
-    ...w.mul,
-    ...w.i32(E),
+    ...w.get(rowG),
     ...w.mul,
     ...w.add,
     ...w.tee(pg),
@@ -232,7 +235,6 @@ const denseDx = (f32: boolean) => {
     ...w.mul,
     ...w.add,
     ...w.set(gEnd),
-    ...(two ? [...w.get(pg), ...w.get(Op), ...w.i32(E), ...w.mul, ...w.add, ...w.set(pg2)] : []),
     ...w.get(pW),
     ...w.get(kb),
     ...w.i32(E),
@@ -240,37 +242,31 @@ const denseDx = (f32: boolean) => {
     ...w.add,
     ...w.set(pw),
     ...w.loop,
-    ...w.get(pg),
-    ...splatLoad,
-    ...w.set(s1),
-    ...(two ? [...w.get(pg2), ...splatLoad, ...w.set(s2)] : []),
-    ...a1.flatMap((a, u) =>
-      two
-        ? [
-            ...w.get(a),
-            ...w.get(s1),
-            ...w.get(pw),
-            ...w.vLoad(16 * u),
-            ...w.tee(wv),
-            ...vMul,
-            ...vAdd,
-            ...w.set(a),
-            ...w.get(a2[u] as number),
-            ...w.get(s2),
-            ...w.get(wv),
-            ...vMul,
-            ...vAdd,
-            ...w.set(a2[u] as number),
-          ]
-        : [...w.get(a), ...w.get(s1), ...w.get(pw), ...w.vLoad(16 * u), ...vMul, ...vAdd, ...w.set(a)],
-    ),
+    // splat[q] = g[r + q, o]
+    ...Array.from({ length: nr }, (_, q) => [
+      ...w.get(pg),
+      ...(q === 0 ? [] : [...w.get(rowG), ...(q === 1 ? [] : [...w.i32(q), ...w.mul]), ...w.add]),
+      ...splatLoad,
+      ...w.set(sp(q)),
+    ]).flat(),
+    // each vector of W once, into every row's accumulator
+    ...Array.from({ length: U }, (_, u) => [
+      ...w.get(pw),
+      ...w.vLoad(16 * u),
+      ...w.set(wv),
+      ...Array.from({ length: nr }, (_, q) => [
+        ...w.get(acc(q, u)),
+        ...w.get(sp(q)),
+        ...w.get(wv),
+        ...vMul,
+        ...vAdd,
+        ...w.set(acc(q, u)),
+      ]).flat(),
+    ]).flat(),
     ...w.get(pw),
-    ...w.get(Kp),
-    ...w.i32(E),
-    ...w.mul,
+    ...w.get(wStep),
     ...w.add,
     ...w.set(pw),
-    ...(two ? [...w.get(pg2), ...w.i32(E), ...w.add, ...w.set(pg2)] : []),
     ...w.get(pg),
     ...w.i32(E),
     ...w.add,
@@ -279,7 +275,7 @@ const denseDx = (f32: boolean) => {
     ...w.ltS,
     ...w.brIf(0),
     ...w.end,
-    // pd = pDx + (r·Kp + kb)·E
+    // pd = pDx + (r·Kp + kb)·E, the next rows at + q·Kp·E
     ...w.get(pDx),
     ...w.get(r),
     ...w.get(Kp),
@@ -290,33 +286,31 @@ const denseDx = (f32: boolean) => {
     ...w.mul,
     ...w.add,
     ...w.set(pd),
-    ...a1.flatMap((a, u) => [...w.get(pd), ...w.get(a), ...w.vStore(16 * u)]),
-    ...(two
-      ? [
-          ...w.get(pd),
-          ...w.get(Kp),
-          ...w.i32(E),
-          ...w.mul,
-          ...w.add,
-          ...w.set(pd),
-          ...a2.flatMap((a, u) => [...w.get(pd), ...w.get(a), ...w.vStore(16 * u)]),
-        ]
-      : []),
+    ...Array.from({ length: nr }, (_, q) => [
+      ...(q === 0 ? [] : [...w.get(pd), ...w.get(wStep), ...w.add, ...w.set(pd)]),
+      ...Array.from({ length: U }, (_, u) => [...w.get(pd), ...w.get(acc(q, u)), ...w.vStore(16 * u)]).flat(),
+    ]).flat(),
   ];
-  const code = forLoop(kb, w.i32(0), w.get(Kp), block, [
-    ...forLoop(r, w.i32(0), [...w.get(R), ...w.i32(1), ...w.sub], 2, pass(true)),
-    // an odd count leaves the last row (r = R − 1)
-    ...w.get(r),
-    ...w.get(R),
-    ...w.ltS,
-    ...w.if,
-    ...pass(false),
-    ...w.end,
-  ]);
+  const code = [
+    // rowG = Op·E (bytes per row of g), wStep = Kp·E (bytes per row of W and of dx)
+    ...w.get(Op),
+    ...w.i32(E),
+    ...w.mul,
+    ...w.set(rowG),
+    ...w.get(Kp),
+    ...w.i32(E),
+    ...w.mul,
+    ...w.set(wStep),
+    ...forLoop(kb, w.i32(0), w.get(Kp), block, [
+      ...(rows > 1 ? forLoop(r, w.i32(0), [...w.get(R), ...w.i32(rows - 1), ...w.sub], rows, pass(rows)) : [...w.i32(0), ...w.set(r)]),
+      // the rows left over (fewer than `rows`), one by one
+      ...forLoop(r, w.get(r), w.get(R), 1, pass(1)),
+    ]),
+  ];
   return {
     name: f32 ? 'dx32' : 'dx',
     params: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32],
-    locals: [...Array(7).fill(T.i32), ...Array(2 * U + 3).fill(T.v128)],
+    locals: [...Array(8).fill(T.i32), ...Array(rows * (U + 1) + 1).fill(T.v128)],
     code,
   };
 };
