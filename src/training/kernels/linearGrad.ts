@@ -315,63 +315,149 @@ export const denseDx = (f32: boolean, rows: number = DX_ROWS, U: number = DX_VEC
   };
 };
 
+/** `i8x16.shuffle` of two f64x2 `a`, `b`: `(a₀, b₀)` ({@link LOW}) or `(a₁, b₁)` ({@link HIGH}). */
+const shuffle = (lanes: readonly number[]) => [0xfd, 0x0d, ...lanes];
+const LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+const HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
+
 /**
- * Tile transpositions (scalar): `tw32`/`tw64`(K, O, pW, pWt): `Wt[o >> 3][k][o & 7] = W[o, k]`
- * from a float32 / float64 `W` `[O, K]` (padding lanes untouched); `tga`(K, O, pDwt, pGw):
- * `gw[o, k] += dWt[o >> 3][k][o & 7]` into `gw` `[O, K]` (float64).
+ * Tile transpositions: `tw32`/`tw64`(K, O, pW, pWt): `Wt[o >> 3][k][o & 7] = W[o, k]` from a
+ * float32 / float64 `W` `[O, K]` (padding lanes untouched); `tga`(K, O, pDwt, pGw):
+ * `gw[o, k] += dWt[o >> 3][k][o & 7]` into `gw` `[O, K]` (float64). Two rows and two inputs per
+ * step (a 2 × 2 transposition of f64x2 by shuffles; the additions of `tga` lane by lane, each the
+ * scalar `gw + dWt`); the last input of an odd `K` and the last row of an odd count per tile one
+ * by one.
  */
 const tiles = (fname: 'tw32' | 'tw64' | 'tga') => {
+  const ga = fname === 'tga';
   const [K, O, pA, pB] = [0, 1, 2, 3];
-  const [k, o, tb, rb, ob, oEnd] = [4, 5, 6, 7, 8, 9];
+  const [ob, q, k, pa, pb, pt, rows, kEnd2, rowBytes] = [4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [va, vb] = [13, 14];
   const E = fname === 'tw32' ? 4 : 8;
-  const load = fname === 'tw32' ? w.f32LoadPromote() : w.f64Load();
-  // tb = ((o >> 3)·K)·64 + (o & 7)·8: the tile's lane; rb = o·K·E: the row of W / gw
-  const lane = [
-    ...w.get(o),
-    ...w.i32(3),
-    ...w.shrU,
+  const [pRow, pTile] = ga ? [pB, pA] : [pA, pB]; // the [O, K] matrix, the tiles
+  const pair = fname === 'tw32' ? w.vLoadF32Pair() : w.vLoad();
+  const scalar = fname === 'tw32' ? w.f32LoadPromote() : w.f64Load();
+  const adv = (p: number, by: number) => [...w.get(p), ...w.i32(by), ...w.add, ...w.set(p)];
+  // one element: row pointer p, tile pointer pt + off
+  const one = (p: number, off: number) =>
+    ga
+      ? [...w.get(p), ...w.get(p), ...w.f64Load(), ...w.get(pt), ...w.f64Load(off), ...w.fAdd, ...w.f64Store()]
+      : [...w.get(pt), ...w.get(p), ...scalar, ...w.f64Store(off)];
+  // inputs k, k + 1 of rows a (pa) and b (pb)
+  const two = ga
+    ? [
+        ...w.get(pt),
+        ...w.vLoad(),
+        ...w.set(va),
+        ...w.get(pt),
+        ...w.vLoad(64),
+        ...w.set(vb),
+        ...w.get(pa),
+        ...w.get(pa),
+        ...w.vLoad(),
+        ...w.get(va),
+        ...w.get(vb),
+        ...shuffle(LOW),
+        ...w.vAdd,
+        ...w.vStore(),
+        ...w.get(pb),
+        ...w.get(pb),
+        ...w.vLoad(),
+        ...w.get(va),
+        ...w.get(vb),
+        ...shuffle(HIGH),
+        ...w.vAdd,
+        ...w.vStore(),
+      ]
+    : [
+        ...w.get(pa),
+        ...pair,
+        ...w.set(va),
+        ...w.get(pb),
+        ...pair,
+        ...w.set(vb),
+        ...w.get(pt),
+        ...w.get(va),
+        ...w.get(vb),
+        ...shuffle(LOW),
+        ...w.vStore(),
+        ...w.get(pt),
+        ...w.get(va),
+        ...w.get(vb),
+        ...shuffle(HIGH),
+        ...w.vStore(64),
+      ];
+  const code = [
     ...w.get(K),
-    ...w.mul,
-    ...w.i32(6),
-    ...w.shl,
-    ...w.get(o),
-    ...w.i32(7),
-    ...w.and,
-    ...w.i32(3),
-    ...w.shl,
-    ...w.add,
-    ...w.set(tb),
-    ...w.get(o),
-    ...w.get(K),
-    ...w.mul,
     ...w.i32(E),
     ...w.mul,
-    ...w.set(rb),
+    ...w.set(rowBytes),
+    ...w.get(K),
+    ...w.get(K),
+    ...w.i32(1),
+    ...w.and,
+    ...w.sub,
+    ...w.set(kEnd2),
+    ...forLoop(ob, w.i32(0), w.get(O), 8, [
+      // rows = min(8, O − ob)
+      ...w.i32(8),
+      ...w.get(O),
+      ...w.get(ob),
+      ...w.sub,
+      ...w.i32(8),
+      ...w.get(O),
+      ...w.get(ob),
+      ...w.sub,
+      ...w.ltS,
+      ...w.select,
+      ...w.set(rows),
+      ...forLoop(q, w.i32(0), w.get(rows), 2, [
+        // pa = pRow + (ob + q)·rowBytes, pt = pTile + ob·K·8 + q·8 (tile ob/8, lane q, input 0)
+        ...w.get(pRow),
+        ...w.get(ob),
+        ...w.get(q),
+        ...w.add,
+        ...w.get(rowBytes),
+        ...w.mul,
+        ...w.add,
+        ...w.set(pa),
+        ...w.get(pTile),
+        ...w.get(ob),
+        ...w.get(K),
+        ...w.mul,
+        ...w.get(q),
+        ...w.add,
+        ...w.i32(3),
+        ...w.shl,
+        ...w.add,
+        ...w.set(pt),
+        ...w.get(q),
+        ...w.i32(1),
+        ...w.add,
+        ...w.get(rows),
+        ...w.ltS,
+        ...w.if,
+        // rows a = ob + q and b = ob + q + 1
+        ...w.get(pa),
+        ...w.get(rowBytes),
+        ...w.add,
+        ...w.set(pb),
+        ...forLoop(k, w.i32(0), w.get(kEnd2), 2, [...two, ...adv(pa, 2 * (ga ? 8 : E)), ...adv(pb, 2 * (ga ? 8 : E)), ...adv(pt, 128)]),
+        ...w.get(k),
+        ...w.get(K),
+        ...w.ltS,
+        ...w.if,
+        ...one(pa, 0),
+        ...one(pb, 8),
+        ...w.end,
+        ...[0x05], // else
+        // the last row of an odd count
+        ...forLoop(k, w.i32(0), w.get(K), 1, [...one(pa, 0), ...adv(pa, ga ? 8 : E), ...adv(pt, 64)]),
+        ...w.end,
+      ]),
+    ]),
   ];
-  // the lane of tile array p at input k; element k of row o of the matrix at p (elements of 2^sh bytes)
-  const tileAt = (p: number) => [...w.get(p), ...w.get(tb), ...w.add, ...w.get(k), ...w.i32(6), ...w.shl, ...w.add];
-  const rowAt = (p: number, sh: number) => [...w.get(p), ...w.get(rb), ...w.add, ...w.get(k), ...w.i32(sh), ...w.shl, ...w.add];
-  const body =
-    fname === 'tga' // pA = dWt, pB = gw: gw[o, k] = gw[o, k] + dWt[…]
-      ? [...rowAt(pB, 3), ...rowAt(pB, 3), ...w.f64Load(), ...tileAt(pA), ...w.f64Load(), ...w.fAdd, ...w.f64Store()]
-      : [...tileAt(pB), ...rowAt(pA, E === 4 ? 2 : 3), ...load, ...w.f64Store()]; // pA = W, pB = Wt
-  // tile by tile (8 rows ob..oEnd of W / gw), input by input: a tile's 64 bytes per input are
-  // written (tw) or read (tga) together, the 8 rows streamed side by side
-  const code = forLoop(ob, w.i32(0), w.get(O), 8, [
-    ...w.get(ob),
-    ...w.i32(8),
-    ...w.add,
-    ...w.get(O),
-    ...w.get(ob),
-    ...w.i32(8),
-    ...w.add,
-    ...w.get(O),
-    ...w.ltS,
-    ...w.select,
-    ...w.set(oEnd),
-    ...forLoop(k, w.i32(0), w.get(K), 1, forLoop(o, w.get(ob), w.get(oEnd), 1, [...lane, ...body])),
-  ]);
-  return { name: fname, params: Array(4).fill(T.i32), locals: Array(6).fill(T.i32), code };
+  return { name: fname, params: Array(4).fill(T.i32), locals: [...Array(9).fill(T.i32), T.v128, T.v128], code };
 };
 
 let bytes: Uint8Array | undefined;
