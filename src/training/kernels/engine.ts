@@ -223,11 +223,14 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     (lin.fn[f32w ? 'tw32' : 'tw64'] as Fn)(K, Oc, wRawB, 0);
     const bias = c.bias;
     const outOff = outB / 8;
+    // x is copied in its own dtype (csr32 reads float32)
+    const x32 = x instanceof Float32Array;
+    const xE = x32 ? 4 : 8;
     for (let r0 = 0; r0 < rows; r0 += n) {
       const m = Math.min(n, rows - r0);
-      v.set(x.subarray(r0 * K, (r0 + m) * K), xB / 8);
+      (x32 ? lin.views.f32 : v).set(x.subarray(r0 * K, (r0 + m) * K), xB / xE);
       for (let kb = 0; kb < K; kb += KB) {
-        (lin.fn.csr as Fn)(m, Math.min(KB, K - kb), K, xB + kb * 8, idxB, valB, ptrB);
+        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, Math.min(KB, K - kb), K, xB + kb * xE, idxB, valB, ptrB);
         (lin.fn.fwd as Fn)(m, K, J, Op, kb * 64, idxB, valB, ptrB, outB, kb === 0 ? 0 : 1);
       }
       for (let r = 0; r < m; r++) {
@@ -274,15 +277,18 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
       }
     }
     const gOff = gB / 8;
+    // x is copied in its own dtype (csr32 reads float32)
+    const x32 = x instanceof Float32Array;
+    const xE = x32 ? 4 : 8;
     v.fill(0, 0, Kc * Op);
     if (Op !== O) v.fill(0, gOff, gOff + n * Op);
     for (let r0 = 0; r0 < rows; r0 += n) {
       const m = Math.min(n, rows - r0);
       if (Op === O) v.set(g.subarray(r0 * O, (r0 + m) * O), gOff);
       else for (let r = 0; r < m; r++) v.set(g.subarray((r0 + r) * O, (r0 + r + 1) * O), gOff + r * Op);
-      copyIn(v, xB / 8, x, r0, m, K, k0, k1);
+      copyIn(x32 ? lin.views.f32 : v, xB / xE, x, r0, m, K, k0, k1);
       for (let kb = 0; kb < Kc; kb += KB) {
-        (lin.fn.csr as Fn)(m, Math.min(KB, Kc - kb), Kc, xB + kb * 8, idxB, valB, ptrB);
+        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, Math.min(KB, Kc - kb), Kc, xB + kb * xE, idxB, valB, ptrB);
         (lin.fn.dw as Fn)(m, Kc, J, Op, gB, idxB, valB, ptrB, kb * 64);
       }
       if (gx !== null) {

@@ -35,23 +35,24 @@ export const SPARSE_BLOCK = 2048;
 
 /**
  * csr(R, K, stride, pX, pIdx, pVal, pPtr): the nonzero entries of `K` columns of `x` (float64 rows of
- * `stride` elements from `pX`) row by row, `k` increasing: `idx` (i32, from 0) and `val` (f64) from
+ * `stride` elements from `pX`; `csr32`: float32 rows, values promoted to float64) row by row, `k` increasing: `idx` (i32, from 0) and `val` (f64) from
  * `ptr[r]` to `ptr[r + 1]` (i32, `R + 1` entries). Branch-free: every entry is written, the count
  * advances by `x ≠ 0`.
  */
-const compress = () => {
+const compress = (f32: boolean) => {
+  const E = f32 ? 4 : 8;
   const [R, K, stride, pX, pIdx, pVal, pPtr] = [0, 1, 2, 3, 4, 5, 6];
   const [r, k, px, cnt, xv] = [7, 8, 9, 10, 11];
   const code = [
     ...w.i32(0),
     ...w.set(cnt),
     ...forLoop(r, w.i32(0), w.get(R), 1, [
-      // px = pX + r·stride·8
+      // px = pX + r·stride·E
       ...w.get(pX),
       ...w.get(r),
       ...w.get(stride),
       ...w.mul,
-      ...w.i32(3),
+      ...w.i32(f32 ? 2 : 3),
       ...w.shl,
       ...w.add,
       ...w.set(px),
@@ -65,7 +66,7 @@ const compress = () => {
       ...w.i32Store(),
       ...forLoop(k, w.i32(0), w.get(K), 1, [
         ...w.get(px),
-        ...w.f64Load(),
+        ...(f32 ? w.f32LoadPromote() : w.f64Load()),
         ...w.set(xv),
         ...w.get(pIdx),
         ...w.get(cnt),
@@ -88,7 +89,7 @@ const compress = () => {
         ...w.add,
         ...w.set(cnt),
         ...w.get(px),
-        ...w.i32(8),
+        ...w.i32(E),
         ...w.add,
         ...w.set(px),
       ]),
@@ -101,7 +102,7 @@ const compress = () => {
     ...w.get(cnt),
     ...w.i32Store(),
   ];
-  return { name: 'csr', params: Array(7).fill(T.i32), locals: [T.i32, T.i32, T.i32, T.i32, T.f64], code };
+  return { name: f32 ? 'csr32' : 'csr', params: Array(7).fill(T.i32), locals: [T.i32, T.i32, T.i32, T.i32, T.f64], code };
 };
 
 /**
@@ -464,7 +465,8 @@ let bytes: Uint8Array | undefined;
 /** The module's bytes (exports `fwd`, `dw`, `dx`, `memory`). */
 export const linearGradModule = (): Uint8Array => {
   bytes ??= assemble([
-    compress(),
+    compress(false),
+    compress(true),
     sparseTiles('fwd'),
     sparseTiles('dw'),
     denseDx(false),
