@@ -163,8 +163,11 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
     const { backend: b, kernel } = resolveBackend(where, backend, 'updateRun', request);
     kernel.run(request, b);
   };
-  // Arrays the runs read and write live in shared memory unless the backend is `js` (threads then need no copies).
-  const shared = (): boolean => (typeof backend === 'string' ? backend : backend.name) !== 'js';
+  const backendName = typeof backend === 'string' ? backend : backend.name;
+  // Arrays the runs read and write live in shared memory for `threads` and `auto` (threads then need no copies).
+  const shared = (): boolean => backendName !== 'js' && backendName !== 'gpu';
+  // gpu.js computes in single precision: the backward steps run in float32 there (float64 elsewhere).
+  const backDtype: DType = backendName === 'gpu' ? 'float32' : 'float64';
   const alloc = (dtype: DType, length: number): TensorData => (shared() ? allocateShared(dtype, length) : allocate(dtype, length));
   // The tapes' buffers, reused once a backward pass has run over their tape: a fresh buffer costs a
   // page fault per page on its first write (in every thread that writes it), more than the
@@ -286,7 +289,7 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       const call = (c: Omit<UpdateCall, 'params' | 'paramArrays' | 'dt' | 'state' | 'M'>) =>
         run({
           update: reverse.update,
-          dtype: 'float64',
+          dtype: backDtype,
           recording: false,
           perNeuron: revMask,
           reverse: true,
