@@ -14,9 +14,13 @@
  * an update, float64) run through the same kernel with the steps in reverse order — for
  * feed-forward layers one call over all steps, split over threads by neurons; for recurrent
  * layers one call per step, then the linear part of `recurrentGrad.ts` on the calling thread.
- * Equal on every backend bit for bit (forward values and tape in float32 and float64, every
- * gradient): the same IEEE operations in the same order, the parameter gradients accumulated per
- * neuron over the steps and then summed over neurons in one order on the calling thread. Recurrent models detach the spike in the new state as Norse's
+ * Equal on every CPU backend (`js`, `threads`) bit for bit (forward values and tape in float32 and
+ * float64, every gradient): the same IEEE operations in the same order, the parameter gradients
+ * accumulated per neuron over the steps and then summed over neurons in one order on the calling
+ * thread. On `gpu` (gpu.js, single precision) the forward pass takes float32 input only and the
+ * backward steps run in float32 (each operation rounded), so gradients agree with the others
+ * within float32 rounding; the recurrent weights' products stay on the calling thread.
+ * Recurrent models detach the spike in the new state as Norse's
  * `lif_step` / `lsnn_step` do; feed-forward ones differentiate the reset as Norse's
  * `lif_feed_forward_step` does. Every integration the update implements is differentiated
  * (`euler`, `exponentialEuler`, `exact`), since the derivative follows the update's own text.
@@ -59,7 +63,9 @@ export interface DerivedOptions {
   /**
    * Backend of the forward and backward runs (its `updateRun` kernel): `auto` (default: the
    * registered backend of highest priority that has one — `threads` once `spikeflow/node` or
-   * `spikeflow/threads` is imported, else `js`), `js`, `threads` or a backend object.
+   * `spikeflow/threads` is imported, else `js`; never `gpu`), `js`, `threads`, `gpu` (gpu.js, once
+   * `spikeflow/gpu` is imported; float32 input only: the backward steps then run in float32) or a
+   * backend object.
    */
   readonly backend?: BackendChoice;
 }

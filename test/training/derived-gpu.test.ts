@@ -12,6 +12,8 @@
  *   30 reversed steps of a few hundred operations, plus parameter gradients summed per neuron over
  *   the steps in float32). That the kernel itself computes exactly the float32 steps is
  *   test/backends/gpuUpdateRun.test.ts (bit for bit).
+ * - All 19 built-in models with every parameter's gradient (20 steps): forward bit for bit, ∂input
+ *   within 2e-4, scalar parameter gradients (sums that cancel) within 2e-3 (measured ≤ 8.3e-4).
  * - Against Norse's autograd (test/fixtures/norse-grad, float64): LIF (5 surrogates × 3 inputs),
  *   LI and LIFBox on gpu with float32 inputs: spikes identical, ∂input within 5e-5 of its largest
  *   magnitude, parameter gradients within 2e-4 relative — the same order as the `js` backend's with
@@ -26,8 +28,10 @@ import { lif, lifRecurrent } from '../../src/neurons/lif.js';
 import { lifBox } from '../../src/neurons/lifBox.js';
 import { lsnn, lsnnRecurrent } from '../../src/neurons/lsnn.js';
 import type { NeuronModel } from '../../src/neurons/model.js';
+import { models } from '../../src/neurons/registry.js';
 import { createGpuBackend } from '../../src/ops/backends/gpu.js';
 import '../../src/ops/backends/gpuBackend.js';
+import { SpikeflowError } from '../../src/ops/errors.js';
 import { fromTypedArray, tensor } from '../../src/ops/tensor.js';
 import { trainable } from '../../src/training/neurons.js';
 import type { TrainableLayer } from '../../src/training/trainableLayer.js';
@@ -153,6 +157,50 @@ describe('derived layer on gpu (gpu.js cpu mode) against js: forward bit for bit
       expect(relWorst(b.b.gx, a.b.gx)).toBeGreaterThan(0);
     });
   }
+});
+
+describe('every built-in model: derived layer on gpu (gpu.js cpu mode) against js', () => {
+  it('19 models, every parameter gradient: forward bit for bit, ∂input within 2e-4, parameter gradients within 2e-3', () => {
+    const r = seededRandom(17);
+    const win = weights(r, 40, 3, 3);
+    const wrec = weights(r, 40, 40, 0.3);
+    expect(Object.keys(models).length).toBe(19);
+    for (const [name, m] of Object.entries(models)) {
+      const p = m.recurrent ? { inputWeights: win, recurrentWeights: wrec } : {};
+      const F = m.recurrent ? 3 : 40;
+      const gain = name.startsWith('Izhikevich') ? 20 : name === 'CobaLIF' ? 5 : 3;
+      const xs = fromTypedArray(
+        Float32Array.from({ length: 20 * 2 * F }, (_, k) => gain * (((k * 37) % 11) / 10)),
+        [20, 2, F],
+      );
+      const js = trainable(m, p as never, 0.001, { adjoint: 'derived', paramGrads: true, backend: 'js' });
+      const g = trainable(m, p as never, 0.001, { adjoint: 'derived', paramGrads: true, backend: gpu });
+      const gOut = Float64Array.from({ length: 20 * 2 * 40 }, (_, k) => Math.sin(k));
+      const a = pass(js, xs, gOut);
+      const b = pass(g, xs, gOut);
+      expect(Array.from(b.f.out.data), `${name} out`).toEqual(Array.from(a.f.out.data));
+      expect(relWorst(b.b.gx, a.b.gx), `${name} gx`).toBeLessThanOrEqual(2e-4);
+      for (const k of Object.keys(js.grads)) {
+        // a scalar parameter's gradient is a sum over neurons, steps and the batch that cancels:
+        // its float32 error relative to the sum is larger (measured up to 8.3e-4, LIFAdExRecurrent vTh)
+        expect(relWorst(g.grads[k], js.grads[k]), `${name} grads.${k}`).toBeLessThanOrEqual(2e-3);
+      }
+    }
+  });
+});
+
+describe('derived layer on gpu: what cannot run there', () => {
+  it('float64 input: a SpikeflowError naming the backend, the model and why (gpu.js is single precision)', () => {
+    const layer = trainable(lif, {}, 0.001, { adjoint: 'derived', backend: 'gpu' });
+    const xs = fromTypedArray(new Float64Array(4 * 3), [4, 1, 3]);
+    expect(() => layer.forward(xs)).toThrow(SpikeflowError);
+    expect(() => layer.forward(xs)).toThrow(
+      'trainable: backend "gpu" cannot run this updateRun: lif: float64 is not supported (gpu.js computes in single precision; run float32, or use the js or threads backend)',
+    );
+    // float32 input runs on the registry's gpu backend (gpu.js cpu mode here)
+    const r = layer.forward(fromTypedArray(new Float32Array(4 * 3).fill(0.5), [4, 1, 3]));
+    expect(r.out.data).toBeInstanceOf(Float32Array);
+  });
 });
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'norse-grad');
