@@ -33,8 +33,12 @@ import { createGpuBackend } from '../../src/ops/backends/gpu.js';
 import '../../src/ops/backends/gpuBackend.js';
 import { SpikeflowError } from '../../src/ops/errors.js';
 import { fromTypedArray, tensor } from '../../src/ops/tensor.js';
+import { trainableLinear } from '../../src/training/linear.js';
 import { trainable } from '../../src/training/neurons.js';
+import { adam } from '../../src/training/optimizers.js';
+import { forwardBackward } from '../../src/training/train.js';
 import type { TrainableLayer } from '../../src/training/trainableLayer.js';
+import { trainableSequential } from '../../src/training/trainableSequential.js';
 import { camel, fromNorse, seq } from '../golden.js';
 import { seededRandom, smoothLeaky } from './fixtures.js';
 
@@ -186,6 +190,50 @@ describe('every built-in model: derived layer on gpu (gpu.js cpu mode) against j
         expect(relWorst(g.grads[k], js.grads[k]), `${name} grads.${k}`).toBeLessThanOrEqual(2e-3);
       }
     }
+  });
+});
+
+describe('training LIF → Linear → LI with derived layers on gpu', () => {
+  it('8 Adam steps: the loss falls, and follows the js run within 1e-3', () => {
+    const T2 = 25;
+    const B2 = 4;
+    const F2 = 12;
+    const r = seededRandom(21);
+    // two classes: input drive on the first or the second half of the features
+    const targets = [0, 1, 0, 1];
+    const xs = fromTypedArray(
+      Float32Array.from({ length: T2 * B2 * F2 }, (_, k) => {
+        const b = Math.floor(k / F2) % B2;
+        const f = k % F2;
+        return f < F2 / 2 === (targets[b] === 0) ? 4 * r() : 0.5 * r();
+      }),
+      [T2, B2, F2],
+    );
+    const net = (backend: 'js' | typeof gpu) =>
+      trainableSequential(
+        trainable(lif, {}, 0.001, { adjoint: 'derived', backend }),
+        trainableLinear([F2, 2], { seed: 3 }),
+        trainable(li, {}, 0.001, { adjoint: 'derived', backend }),
+      );
+    const losses = (backend: 'js' | typeof gpu): number[] => {
+      const n = net(backend);
+      const opt = adam(n, { lr: 0.05 });
+      const out: number[] = [];
+      for (let s = 0; s < 8; s++) {
+        n.zeroGrad();
+        out.push(forwardBackward(n, xs, targets).loss.loss);
+        opt.step();
+      }
+      return out;
+    };
+    const before = gpu.transfers().uploadedFloats;
+    const onGpu = losses(gpu);
+    expect(gpu.transfers().uploadedFloats).toBeGreaterThan(before); // the neuron layers ran on gpu
+    const onJs = losses('js');
+    expect(onGpu[7] as number).toBeLessThan((onGpu[0] as number) * 0.9);
+    onGpu.forEach((l, s) => {
+      expect(Math.abs(l - (onJs[s] as number)) / (onJs[s] as number), `step ${s}`).toBeLessThanOrEqual(1e-3);
+    });
   });
 });
 
