@@ -100,6 +100,16 @@ describe('gpu training on WebGL2 (headless Chromium, SwiftShader)', () => {
     });
   });
 
+  it('resource test: 5 more forward + backward passes of a trained LIF layer leave no texture behind', async (ctx) => {
+    const p = pageOr(ctx);
+    const name = 'LIF heavi_erfc, train tauMemInv, vTh';
+    await call(p, 'layerCase', name, 30, 2);
+    const textures = await call<number>(p, 'liveTextures');
+    for (let k = 0; k < 5; k++) await call(p, 'layerCase', name, 30, 2);
+    expect(await call<number>(p, 'liveTextures')).toBe(textures);
+    expect(await call<number>(p, 'liveBuffers')).toBe(0); // every output texture of updateRun was deleted
+  }, 60_000);
+
   const layerCases = [
     'LIF super',
     'LIF heavi_erfc, train tauMemInv, vTh',

@@ -17,6 +17,22 @@ import { reverseUpdate } from '../../src/training/derivedStep.js';
 import { trainable } from '../../src/training/neurons.js';
 import { seededRandom, smoothLeaky } from '../training/fixtures.js';
 
+// live WebGL textures (created minus deleted), counted before gpu.js creates its contexts
+const counts = { created: 0, deleted: 0 };
+for (const proto of [globalThis.WebGL2RenderingContext?.prototype, globalThis.WebGLRenderingContext?.prototype]) {
+  if (proto === undefined) continue;
+  const create = proto.createTexture;
+  const remove = proto.deleteTexture;
+  proto.createTexture = function (this: WebGLRenderingContext) {
+    counts.created++;
+    return create.call(this);
+  };
+  proto.deleteTexture = function (this: WebGLRenderingContext, t: WebGLTexture | null) {
+    if (t !== null) counts.deleted++;
+    return remove.call(this, t);
+  };
+}
+
 /** Devices the gpu `updateRun` kernel reported for the runs of the derived layer (gpu.js falls back silently). */
 const devices = new Set<string>();
 registerKernel({
@@ -167,6 +183,8 @@ const api = {
   kernelCase,
   layerCase,
   layerCases: () => Object.keys(layerModels),
+  liveTextures: () => counts.created - counts.deleted,
+  liveBuffers: () => gpuBackend.liveBuffers(),
 };
 
 (globalThis as unknown as { spikeflowTraining: typeof api }).spikeflowTraining = api;
