@@ -18,10 +18,11 @@
  * Norse's recurrent steps do (`z_new.detach()` in the reset and adaptation).
  *
  * The reverse step is itself written as a per-neuron update ({@link reverseUpdate}), so every
- * backend's lowering of updates runs it: the `js` loop, and the `threads` backend's WebAssembly
- * SIMD translation split over worker threads (`updateRun` kernel, with the steps in reverse order).
- * Its gradients carried from step to step are its state, the parameter gradients are per-neuron
- * accumulators (state too, summed over neurons by the caller), and it computes in float64.
+ * backend's lowering of updates runs it: the `js` loop, the `threads` backend's WebAssembly
+ * SIMD translation split over worker threads, and the `gpu` backend's gpu.js kernel (`updateRun`
+ * kernel, with the steps in reverse order). Its gradients carried from step to step are its state,
+ * the parameter gradients are per-neuron accumulators (state too, summed over neurons by the
+ * caller), and it computes in float64 (in float32 on `gpu`, every operation rounded).
  * Source: Norse `functional/threshold.py` (surrogates), `functional/lif.py` (`lif_step` detach).
  * @module
  */

@@ -202,7 +202,10 @@ export interface PopulationRuntime {
  * (any number of inputs, state updated in place, optional per-step records), forward or with the
  * steps in reverse order. Training runs its tapes (forward with records) and its derived
  * backward steps (`src/training/derivedStep.ts`) through it. Results equal the `js` lowering's
- * (`compileUpdate`) bit for bit on every backend that registers it.
+ * (`compileUpdate`) bit for bit on the CPU backends (`js`, `threads`); the `gpu` backend takes
+ * `float32` requests only and computes the update's single-precision form
+ * (`gpu/updateSource.ts`): in gpu.js's `cpu` mode the `js` float32 lowering of that form bit for
+ * bit, on GL within float32 rounding.
  */
 export interface UpdateRunRequest {
   /** Caller, for error messages. */
