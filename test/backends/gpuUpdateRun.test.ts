@@ -232,6 +232,24 @@ describe('gpu updateRun: what it refuses', () => {
     );
   });
 
+  it('a step whose state does not fit the RGBA outputs: refused by name (LIF reverse with 5 trained parameters on one output)', () => {
+    const rev = reverseUpdate(lif.update, { trained: ['tauSynInv', 'tauMemInv', 'vLeak', 'vTh', 'vReset'] }).update;
+    const one = createGpuBackend({ mode: 'cpu', maxOutputs: 1 });
+    const req: UpdateRunRequest = {
+      ...base('float32'),
+      update: rev,
+      call: {
+        ...base('float32').call,
+        inputs: [0, 1, 2, 3].map(() => new Float32Array(1)),
+        state: rev.state.map(() => new Float32Array(1)),
+      },
+    };
+    expect(() => resolveBackend('trainable', one, 'updateRun', req)).toThrow(
+      'trainable: backend "gpu" cannot run this updateRun: lif_reverse: 7 state variables do not fit in 1 RGBA outputs',
+    );
+    expect(gpuUpdateRun.supports(req, gpu)).toBe(true);
+  });
+
   it('auto never picks it (float32 gradients only by name)', () => {
     expect(gpuUpdateRun.supports(base('float32'), gpu)).toBe(true);
     expect(gpuUpdateRun.autoSelectable?.(base('float32'), gpu)).toMatch(/single precision/);
