@@ -14,7 +14,7 @@
  *   function of the other kind (and the output it keeps) is dropped first, so that the process holds
  *   one output at a time (bench/memoryGuard.ts, modes `free` and `respawn`); `"pool": bytes` sets the
  *   output pool's cap first (`configureOutputPool({ maxBytes })`: one output and one state). Answers
- *   `{ seconds, ran, spikes, rssBefore, peakRss, recycled, lentBefore }`: the process's resident
+ *   `{ seconds, ran, spikes, rssBefore, peakRss, recycled, lentBefore, pid }`: the process's resident
  *   memory when the request arrived and its peak while it was answered (input made, warm-up and
  *   timed run included), in bytes (Linux `VmRSS` / `VmHWM`, the peak reset through
  *   `/proc/self/clear_refs`); outputs the timed run took from free pool slots (output and state: 2
@@ -126,6 +126,8 @@ const measure = async (r: Extract<Request, { cmd: 'measure' }>) => {
     spikes: spikes / Math.ceil(d.length / 97),
     rssBefore,
     peakRss: rssNow().peak,
+    // which process answered (memory mode respawn restarts it every turn)
+    pid: process.pid,
     // Whether the timed run's output came from a free slot (1), a new slot or outside the pool.
     recycled: outputPoolStats().recycled - poolBefore.recycled,
     lentBefore: poolBefore.lentBytes,

@@ -10,7 +10,7 @@ With `--serve` it answers requests instead, one JSON line per line of stdin (ben
 alternates it with spikeflow's bench/lifServe.ts): `{"cmd": "measure", "N": n, "T": t, "which":
 "sequence" | "cell", "warm": bool, "warmSteps": k}` times one run (after an untimed one when `warm`;
 for "cell" over the first `warmSteps` steps, default T) and answers
-`{"seconds": s, "rssBefore": b, "peakRss": p}` (the process's resident memory when the request
+`{"seconds": s, "rssBefore": b, "peakRss": p, "pid": n}` (the process's resident memory when the request
 arrived and its peak while it was answered, in bytes: Linux VmRSS / VmHWM, the peak reset through
 /proc/self/clear_refs); `{"cmd": "free"}` drops the input, collects garbage and returns glibc's
 free heap to the system (`malloc_trim`), and answers `{"rss": b}`; `{"cmd": "info"}` answers the
@@ -24,6 +24,7 @@ import argparse
 import ctypes
 import gc
 import json
+import os
 import statistics
 import time
 
@@ -129,7 +130,7 @@ def serve():
                 out = fn()
                 seconds = time.perf_counter() - t0
                 del out
-            reply = {"seconds": seconds, "rssBefore": rss_before, "peakRss": rss()[1]}
+            reply = {"seconds": seconds, "rssBefore": rss_before, "peakRss": rss()[1], "pid": os.getpid()}
             # No name of this frame may keep the input alive once "free" drops it.
             del x, fn, sequence, loop
         sys.stdout.write(json.dumps(reply) + "\n")

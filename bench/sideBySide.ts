@@ -52,6 +52,8 @@ export interface SideBySideRow {
   readonly peakRss: Readonly<Record<string, number>>;
   /** Resident memory of each process with nothing big allocated (smallest seen when a request arrived), in bytes. */
   readonly baseRss: Readonly<{ spikeflow: number; norse: number }>;
+  /** How many processes answered each side's requests at this N (1 unless memory mode `respawn`, which restarts them every turn). */
+  readonly processes: Readonly<{ spikeflow: number; norse: number }>;
 }
 
 /** What was run, for the report. */
@@ -225,6 +227,7 @@ const oneSize = async (
   const seconds: Record<string, number[]> = { reuse: [], fresh: [], sequence: [], cell: [] };
   const peakRss: Record<string, number> = {};
   const baseRss = { spikeflow: Number.POSITIVE_INFINITY, norse: Number.POSITIVE_INFINITY };
+  const pids = { spikeflow: new Set<unknown>(), norse: new Set<unknown>() };
   let ran = '';
   let spikes = Number.NaN;
   const solo = mode !== 'keep';
@@ -242,6 +245,7 @@ const oneSize = async (
     seconds[which]?.push(a.seconds as number);
     peakRss[which] = Math.max(peakRss[which] ?? 0, a.peakRss as number);
     baseRss[proc] = Math.min(baseRss[proc], a.rssBefore as number);
+    pids[proc].add(a.pid);
   };
   const endTurn = async (s: Server) => {
     if (mode === 'free') await s.ask({ cmd: 'free' });
@@ -308,13 +312,14 @@ const oneSize = async (
     memoryMode: mode,
     peakRss,
     baseRss,
+    processes: { spikeflow: pids.spikeflow.size, norse: pids.norse.size },
   };
   const m = (x: number) => `${(x / 1e6).toFixed(0)} M`;
   log(
     `side by side, ${allocator} allocator, N=${N}: spikeflow reuse ${m(row.spikeflowReuse)}, fresh ${m(row.spikeflowFresh)}; ` +
       `Norse LIF ${m(row.norseSequence)}, LIFCell loop ${m(row.norseCell)}; ratio to best ${row.ratioReuse.toFixed(2)}× / ${row.ratioFresh.toFixed(2)}×, ` +
       `fresh to LIF ${row.ratioFreshSequence.toFixed(2)}× (load ${loadBefore.join(' ')} → ${row.loadAfter.join(' ')}); ` +
-      `memory ${mode}, peak RSS spikeflow reuse ${gb(peakRss.reuse)} / fresh ${gb(peakRss.fresh)} (base ${gb(baseRss.spikeflow)}), ` +
+      `memory ${mode} (processes: spikeflow ${row.processes.spikeflow}, Norse ${row.processes.norse}), peak RSS spikeflow reuse ${gb(peakRss.reuse)} / fresh ${gb(peakRss.fresh)} (base ${gb(baseRss.spikeflow)}), ` +
       `Norse LIF ${gb(peakRss.sequence)} / loop ${gb(peakRss.cell)} (base ${gb(baseRss.norse)})`,
   );
   return row;
