@@ -47,7 +47,7 @@ describe.runIf(linearWasmAvailable())('trainable linear: wasm kernels = js loops
     [7, 3, 37, 11],
     [4, 2, 64, 16],
     [5, 1, 33, 9],
-    [2, 2, 4133, 13], // three blocks of inputs of the sparse kernels (SPARSE_BLOCK = 2048)
+    [2, 2, 4133, 13], // three blocks of inputs of the sparse kernels (SPARSE_BLOCK = 2048), run input by input (fwdc, dwc: blocks > 1024 inputs)
   ];
   it('a shape spans several blocks of inputs of the sparse kernels', () => {
     expect(Math.max(...shapes.map((sh) => sh[2]))).toBeGreaterThan(2 * SPARSE_BLOCK);

@@ -204,6 +204,10 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
   const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
   // inputs per block of the sparse kernels: a tile's block of weights (KB · 64 bytes) stays in L2
   const KB = spec.sparseBlock;
+  // Blocks of more inputs than this (a tile's block beyond 64 KiB, i.e. beyond L1) run the sparse
+  // kernels input by input (`fwdc`, `dwc`: each weight line read once per block; measured 11–25 %
+  // faster at N = 1e4) instead of row by row (faster while the block stays in L1); same results.
+  const BY_INPUT_BLOCK = 1024;
 
   const linFwd = (c: LinearForwardCall, lo: number, hi: number) => {
     const { K, O, x, out } = c;
@@ -214,14 +218,19 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     const J = Math.ceil(Oc / 8);
     const Op = J * 8;
     const kb0 = Math.min(KB, K);
-    const n = chunkRows(rows, K + 1.5 * kb0 + Op + 1, K * Op * 8);
-    // bytes: Wt [J][K][8] f64, then per chunk x [n, K] f64, val [n·KB] f64, out [n, Op] f64, idx [n·KB] i32, ptr [n + 1] i32, then W's rows
+    const byInput = kb0 > BY_INPUT_BLOCK;
+    const n = chunkRows(rows, K + (byInput ? 3 : 1.5) * kb0 + Op + 1, K * Op * 8);
+    // bytes: Wt [J][K][8] f64, then per chunk x [n, K] f64, val [n·KB] f64, out [n, Op] f64, idx [n·KB] i32, ptr [n + 1] i32,
+    // the entries by input (values [n·KB] f64, rows [n·KB] i32, col [KB + 2] i32), then W's rows
     const xB = K * Op * 8;
     const valB = xB + n * K * 8;
     const outB = valB + n * kb0 * 8;
     const idxB = outB + n * Op * 8;
     const ptrB = idxB + n * kb0 * 4;
-    const wRawB = align(ptrB + (n + 1) * 4);
+    const cvalB = align(ptrB + (n + 1) * 4);
+    const rowB = cvalB + n * kb0 * 8;
+    const colB = rowB + n * kb0 * 4;
+    const wRawB = align(colB + (kb0 + 2) * 4);
     const f32w = c.w instanceof Float32Array;
     lin.ensure(wRawB + Oc * K * (f32w ? 4 : 8));
     const v = lin.views.f64;
@@ -236,9 +245,14 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     for (let r0 = ra; r0 < rb; r0 += n) {
       const m = Math.min(n, rb - r0);
       (x32 ? lin.views.f32 : v).set(x.subarray(r0 * K, (r0 + m) * K), xB / xE);
+      if (byInput) v.fill(0, outOff, outOff + m * Op);
       for (let kb = 0; kb < K; kb += KB) {
-        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, Math.min(KB, K - kb), K, xB + kb * xE, idxB, valB, ptrB);
-        (lin.fn.fwd as Fn)(m, K, J, Op, kb * 64, idxB, valB, ptrB, outB, kb === 0 ? 0 : 1);
+        const kn = Math.min(KB, K - kb);
+        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, kn, K, xB + kb * xE, idxB, valB, ptrB);
+        if (byInput) {
+          (lin.fn.csc as Fn)(m, kn, idxB, valB, ptrB, rowB, cvalB, colB);
+          (lin.fn.fwdc as Fn)(kn, K, J, Op, kb * 64, rowB, cvalB, colB, outB);
+        } else (lin.fn.fwd as Fn)(m, K, J, Op, kb * 64, idxB, valB, ptrB, outB, kb === 0 ? 0 : 1);
       }
       for (let r = 0; r < m; r++) {
         const a = outOff + r * Op;
@@ -263,7 +277,8 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     // bytes: dWt [J][Kc][8] f64, W [O, Kp] (E), gw [O, Kc] f64, per chunk ḡy [n, Op] f64, x [n, Kc] f64,
     // val [n·KB] f64, ḡy [n, Op] (E), ḡx [n, Kp] (E), idx [n·KB] i32, ptr [n + 1] i32 (KB inputs per block)
     const kb0 = Math.min(KB, Kc);
-    const n = chunkRows(rows, Op + Kc + 1.5 * kb0 + 1 + (dxOn ? (E / 8) * (Op + Kp) : 0), Kc * Op * 8);
+    const byInput = kb0 > BY_INPUT_BLOCK;
+    const n = chunkRows(rows, Op + Kc + (byInput ? 3 : 1.5) * kb0 + 1 + (dxOn ? (E / 8) * (Op + Kp) : 0), Kc * Op * 8);
     const wB = Kc * Op * 8;
     const gwB = align(wB + (dxOn ? O * Kp * E : 0));
     const gB = gwB + O * Kc * 8;
@@ -273,7 +288,11 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     const dxB = gEB + (dxOn ? n * Op * E : 0);
     const idxB = align(dxB + (dxOn ? n * Kp * E : 0));
     const ptrB = idxB + n * kb0 * 4;
-    lin.ensure(ptrB + (n + 1) * 4);
+    // the entries by input: values [n·KB] f64, rows [n·KB] i32, col [KB + 2] i32
+    const cvalB = align(ptrB + (n + 1) * 4);
+    const rowB = cvalB + n * kb0 * 8;
+    const colB = rowB + n * kb0 * 4;
+    lin.ensure(colB + (kb0 + 2) * 4);
     const v = lin.views.f64;
     const vE = f32 ? lin.views.f32 : v;
     if (dxOn) {
@@ -295,8 +314,12 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
       else for (let r = 0; r < m; r++) v.set(g.subarray((r0 + r) * O, (r0 + r + 1) * O), gOff + r * Op);
       copyIn(x32 ? lin.views.f32 : v, xB / xE, x, r0, m, K, k0, k1);
       for (let kb = 0; kb < Kc; kb += KB) {
-        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, Math.min(KB, Kc - kb), Kc, xB + kb * xE, idxB, valB, ptrB);
-        (lin.fn.dw as Fn)(m, Kc, J, Op, gB, idxB, valB, ptrB, kb * 64);
+        const kn = Math.min(KB, Kc - kb);
+        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, kn, Kc, xB + kb * xE, idxB, valB, ptrB);
+        if (byInput) {
+          (lin.fn.csc as Fn)(m, kn, idxB, valB, ptrB, rowB, cvalB, colB);
+          (lin.fn.dwc as Fn)(kn, Kc, J, Op, gB, rowB, cvalB, colB, kb * 64);
+        } else (lin.fn.dw as Fn)(m, Kc, J, Op, gB, idxB, valB, ptrB, kb * 64);
       }
       if (gx !== null) {
         if (f32) {

@@ -24,6 +24,7 @@
  */
 import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
 import { denseDx, tiles } from './linearDense.js';
+import { columns, columnTiles } from './linearSparse.js';
 
 export { DX_ROWS, DX_VECTORS } from './linearDense.js';
 
@@ -210,6 +211,9 @@ export const linearGradModule = (): Uint8Array => {
     compress(true),
     sparseTiles('fwd'),
     sparseTiles('dw'),
+    columns(),
+    columnTiles('fwdc'),
+    columnTiles('dwc'),
     denseDx(false),
     denseDx(true),
     tiles('tw32'),
