@@ -96,7 +96,7 @@ export const neuronBackward = (
     reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - th) : vDec;
   if (kind === 'lif' && !rec && !paramGrads && reset === 0 && c.wasm && c.method === 'super' && BN % 2 === 0) {
     const k0 = { kMem, nSyn: 0, cSyn, vLeak, vTh, vReset, alpha: c.alpha };
-    lifBackwardWasm(gOut, out, vd as TensorData, T, BN, gv, gi, gcur, k0);
+    lifBackwardWasm(gOut, out, vd as TensorData, T, BN, gv, gi, gcur, k0, c.threads);
   } else if (kind === 'lif' && !rec && !paramGrads && reset === 0) {
     // the common case (Norse's LIF) without branches per neuron; same adjoint as below
     const superAlpha = c.method === 'super' ? c.alpha : -1;

@@ -74,7 +74,7 @@ export const neuronForward = (
   const vReset = p.vReset ?? 0;
   const beta = p.beta ?? 0;
   if (kind === 'lif' && !c.rec && reset === 0 && ij === undefined && c.wasm && BN % 2 === 0) {
-    lifForwardWasm(x, T, BN, v, i as TensorData, out, vd, { kMem, nSyn, cSyn: 0, vLeak, vTh, vReset, alpha: c.alpha });
+    lifForwardWasm(x, T, BN, v, i as TensorData, out, vd, { kMem, nSyn, cSyn: 0, vLeak, vTh, vReset, alpha: c.alpha }, c.threads);
   } else if (kind === 'lif' && !c.rec && reset === 0 && ij === undefined) {
     // the common case (Norse's LIF) in one branch-free loop: same operations as below
     const iv = i as TensorData;

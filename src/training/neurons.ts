@@ -27,6 +27,7 @@ import { allocate, type DType, showShape, type Tensor, type TensorData } from '.
 import { checkOptions } from '../ops/validate.js';
 import { derivedTrainable } from './derived.js';
 import { lifWasmAvailable } from './kernels/lifGrad.js';
+import { checkTrainingThreads } from './kernels/parallel.js';
 import { neuronBackward } from './neuronBackward.js';
 import { neuronForward } from './neuronForward.js';
 import { type NeuronConfig, type NeuronKind, type NeuronTape, recycleTape } from './neuronTape.js';
@@ -47,6 +48,15 @@ export interface TrainableOptions {
    * bit for bit. Other models and settings always run the `js` loops.
    */
   readonly kernel?: 'wasm' | 'js';
+  /**
+   * Most threads the `wasm` kernels of the common LIF layer split each forward and backward pass
+   * over, the calling thread included (an integer ≥ 1; default: every hardware thread where the
+   * threads backend is loaded — `spikeflow/node`, `spikeflow/threads` —, else 1). A pass also
+   * needs enough work for each thread (65 536 neuron-steps). Results are equal bit for bit
+   * whatever the count. Layers running the `js` loops run on the calling thread; derived adjoints
+   * choose with `backend` (e.g. `createThreadsBackend({ threads: 2 })`).
+   */
+  readonly threads?: number;
   /**
    * Neuron parameters to train, e.g. `['tauMemInv']`: each becomes a parameter `[N]` in `params`
    * (one value per neuron, updated by the optimisers) with its gradient in `grads`. Hand-written
@@ -131,7 +141,8 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   if (model === null || typeof model !== 'object' || typeof (model as { update?: { body?: unknown } }).update?.body !== 'string') {
     throw new SpikeflowError(where, 'model', `model must be a neuron model with an update (e.g. lif), received ${show(model)}`);
   }
-  checkOptions(where, options, ['paramGrads', 'kernel', 'train', 'features', 'adjoint', 'backend']);
+  checkOptions(where, options, ['paramGrads', 'kernel', 'threads', 'train', 'features', 'adjoint', 'backend']);
+  const threads = checkTrainingThreads(where, options.threads);
   // Derived adjoints by default where the hand-written ones cannot serve: other models, a backend
   // chosen, neuron parameters trained in a model other than the feed-forward LIF and LI.
   const hw = handWrittenKind(model);
@@ -140,6 +151,12 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   if (adjoint !== 'derived' && adjoint !== 'handWritten')
     throw new SpikeflowError(where, 'options.adjoint', `options.adjoint must be "handWritten" or "derived", received ${show(adjoint)}`);
   if (adjoint === 'derived') {
+    if (threads !== undefined)
+      throw new SpikeflowError(
+        where,
+        'options.threads',
+        'options.threads is for the hand-written adjoints; derived adjoints choose with options.backend, e.g. createThreadsBackend({ threads })',
+      );
     if (options.kernel !== undefined)
       throw new SpikeflowError(where, 'options.kernel', `options.kernel needs the hand-written adjoints (${TRAINABLE_MODELS.join(', ')})`);
     return derivedTrainable(model, p, dt, {
@@ -257,7 +274,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     throw new SpikeflowError(where, 'options.kernel', `options.kernel must be "wasm" or "js", received ${show(kernel)}`);
   if (kernel === 'wasm' && !lifWasmAvailable())
     throw new SpikeflowError(where, 'options.kernel', 'options.kernel "wasm" needs WebAssembly SIMD, unavailable here');
-  const cfg: NeuronConfig = { ...cfgBase, n, nIn, wasm: kernel === 'wasm' };
+  const cfg: NeuronConfig = { ...cfgBase, n, nIn, wasm: kernel === 'wasm', threads };
   const stateNames: string[] = kind === 'lif' || kind === 'li' ? ['v', 'i'] : kind === 'lsnn' ? ['v', 'i', 'b'] : ['v'];
   if (rec) stateNames.unshift('z');
   const init = model.initialState([1, rec ? (n as number) : 1], p) as Record<string, Tensor>;
