@@ -5,8 +5,9 @@
  *
  * - {@link planMemory} decides, per N and allocator, whether both processes may keep their input
  *   between runs (`keep`), must drop every big buffer after each of their turns (`free`), must be
- *   restarted after each turn because the allocator keeps freed memory (`respawn`, the tuned
- *   allocator), or whether the size cannot fit at all (a message naming N and the memory).
+ *   ended after each turn because the allocator keeps freed memory (`respawn`, the tuned
+ *   allocator), or whether the size cannot fit at all (a message naming N and the memory); a mode
+ *   can be forced (`--memory-mode`), and is still refused when it cannot fit.
  * - {@link watchdogMessage} is the watchdog's decision on one sample of available memory;
  *   {@link startWatchdog} samples `/proc/meminfo` while the processes run and calls back once when
  *   memory runs below the floor (the bench then stops its children with a clear message instead
@@ -43,35 +44,64 @@ export interface MemoryQuestion {
   readonly availableBytes: number;
   /** Memory that must stay available, in bytes. */
   readonly floorBytes: number;
+  /** A mode asked for (`--memory-mode`) instead of the one the memory suggests; still refused when it cannot fit. */
+  readonly force?: MemoryMode;
 }
 
 const gib = (bytes: number): string => `${(bytes / GiB).toFixed(1)} GiB`;
+
+/**
+ * Bytes both processes need together at their peak in each mode, with `B = 4·T·N` bytes (one
+ * float32 `[T, 1, N]` array) and `P` = {@link PROCESS_BASE_BYTES}: `keep` 7B + 2P (spikeflow's
+ * input, reused output and one pooled fresh output, Norse's 4B peak, both processes up); `free`
+ * 4B + 2P (Norse's turn, spikeflow's process idle with nothing big); `respawn` 4B + P (the other
+ * process has exited before a turn starts).
+ * @param N - neurons
+ * @param T - steps per run
+ */
+export const memoryNeeds = (N: number, T: number): Readonly<Record<MemoryMode, number>> => {
+  const B = 4 * T * N;
+  return { keep: 7 * B + 2 * PROCESS_BASE_BYTES, free: 4 * B + 2 * PROCESS_BASE_BYTES, respawn: 4 * B + PROCESS_BASE_BYTES };
+};
 
 /**
  * Decides how the side-by-side run of one N uses memory. With `B = 4·T·N` bytes (one float32
  * `[T, 1, N]` array): spikeflow holds at most input, reused output and one pooled fresh output
  * (3B) when it keeps everything, 2B in a turn of its own (input, then one output at a time);
  * Norse's `LIF` over the sequence peaks at 4B (measured: its input, the list of per-step outputs
- * on glibc's heap between the freed per-step temporaries, and their stack). `keep` when both
- * processes' 7B fit in half of what is available above the floor; else
- * `free` (each process drops its input and outputs after its turn, so the peak is the larger
- * turn plus the other process's base) or, with the tuned allocator, which keeps freed memory
- * inside the process, `respawn`; else a message naming N, T and the memory.
- * @param q - size, allocator and memory (see {@link MemoryQuestion})
+ * on glibc's heap between the freed per-step temporaries, and their stack). Needs per mode:
+ * {@link memoryNeeds}. `keep` when it fits in half of what is available above the floor; else
+ * `free` (each process drops its input and outputs after its turn) under glibc's defaults, or
+ * `respawn` (each process is ended after its turn, and a turn starts once it has exited) with the
+ * tuned allocator, which keeps freed memory inside the process — or under the defaults when only
+ * `respawn` fits; else a message naming N, T and the memory. A forced mode (`q.force`) is taken
+ * when its need fits in the room above the floor; `free` is refused with the tuned allocator
+ * (freed memory stays in the process).
+ * @param q - size, allocator, memory and an optional forced mode (see {@link MemoryQuestion})
  * @returns the plan, or a string saying why N cannot run here
  */
 export const planMemory = (q: MemoryQuestion): MemoryPlan | string => {
   const B = 4 * q.T * q.N;
   const room = q.availableBytes - q.floorBytes;
-  const keep = 7 * B + 2 * PROCESS_BASE_BYTES;
-  if (keep <= room / 2) return { mode: 'keep', needBytes: keep };
-  const turn = 4 * B + 2 * PROCESS_BASE_BYTES;
-  if (turn <= room) return { mode: q.allocator === 'tuned' ? 'respawn' : 'free', needBytes: turn };
-  return (
-    `N = ${q.N}, T = ${q.T} needs about ${gib(turn)} (Norse's LIF over the sequence peaks at 4 × ${gib(B)}: input, ` +
-    `per-step outputs and their stack, while spikeflow's process waits) and ${gib(q.floorBytes)} must stay ` +
-    `free; ${gib(q.availableBytes)} available now`
-  );
+  const need = memoryNeeds(q.N, q.T);
+  const tooBig = (mode: MemoryMode, why: string) =>
+    `N = ${q.N}, T = ${q.T} in memory mode ${mode} needs about ${gib(need[mode])} (${why}) and ${gib(q.floorBytes)} must ` +
+    `stay free; ${gib(q.availableBytes)} available now`;
+  const peak = `Norse's LIF over the sequence peaks at 4 × ${gib(B)}: input, per-step outputs and their stack`;
+  if (q.force !== undefined) {
+    if (q.force === 'free' && q.allocator === 'tuned')
+      return (
+        `memory mode free cannot return memory under the tuned allocator (glibc keeps freed memory in the process, ` +
+        `MALLOC_TRIM_THRESHOLD_): use respawn or auto for N = ${q.N}`
+      );
+    if (need[q.force] <= room) return { mode: q.force, needBytes: need[q.force] };
+    const why = { keep: 'both processes keep input and outputs', free: `${peak}, while spikeflow's process waits`, respawn: peak };
+    return tooBig(q.force, why[q.force]);
+  }
+  if (need.keep <= room / 2) return { mode: 'keep', needBytes: need.keep };
+  if (q.allocator === 'default' && need.free <= room) return { mode: 'free', needBytes: need.free };
+  if (need.respawn <= room) return { mode: 'respawn', needBytes: need.respawn };
+  return tooBig('respawn', `${peak}; the other process ended`);
 };
 
 /**

@@ -8,7 +8,8 @@ in a Python loop. Prints one JSON object on stdout.
 
 With `--serve` it answers requests instead, one JSON line per line of stdin (bench/sideBySide.ts
 alternates it with spikeflow's bench/lifServe.ts): `{"cmd": "measure", "N": n, "T": t, "which":
-"sequence" | "cell", "warm": bool}` times one run (after an untimed one when `warm`) and answers
+"sequence" | "cell", "warm": bool, "warmSteps": k}` times one run (after an untimed one when `warm`;
+for "cell" over the first `warmSteps` steps, default T) and answers
 `{"seconds": s, "rssBefore": b, "peakRss": p}` (the process's resident memory when the request
 arrived and its peak while it was answered, in bytes: Linux VmRSS / VmHWM, the peak reset through
 /proc/self/clear_refs); `{"cmd": "free"}` drops the input, collects garbage and returns glibc's
@@ -111,16 +112,19 @@ def serve():
             def sequence():
                 return layer(x)
 
-            def loop():
+            def loop(until=steps):
                 s = None
-                for t in range(steps):
+                for t in range(until):
                     _, s = cell(x[t], s)
                 return s
 
             fn = sequence if req["which"] == "sequence" else loop
             with torch.no_grad():
                 if req.get("warm"):
-                    fn()
+                    if fn is loop:
+                        loop(min(steps, int(req.get("warmSteps", steps))))
+                    else:
+                        fn()
                 t0 = time.perf_counter()
                 out = fn()
                 seconds = time.perf_counter() - t0

@@ -11,18 +11,20 @@
  * `--allocators default,tuned`, `--threads <n>`, `--max-n <n>`, `--js-max-n <n>`, `--out <dir>`,
  * `--no-write`, `--tuned-malloc`, `--memory-floor <GiB>` (the side-by-side case stops, with a message
  * naming N and the memory, when less is available: bench/memoryGuard.ts; default 1.5 GiB or 6 %
- * of the machine). Exit status 1 when the side-by-side run stopped for memory.
+ * of the machine), `--memory-mode auto|keep|free|respawn` (how the side-by-side processes hold
+ * their memory; `auto`, the default, plans it per N and allocator; a forced mode is still refused
+ * where it cannot fit). Exit status 1 when the side-by-side run stopped for memory.
  * @module
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import '../src/ops/backends/builtin.js';
 import '../src/ops/backends/threadsBackend.js';
 import { hardwareThreads, terminateThreads } from '../src/ops/backends/threads.js';
 import { type CaseContext, lifCase, lifLinearLiCase, lifStreamCase, memoryCase, modelsCase, poissonCase } from './cases.js';
-import { defaultFloorBytes, GiB } from './memoryGuard.js';
+import { defaultFloorBytes, GiB, type MemoryMode } from './memoryGuard.js';
 import { anchorsReference, machine, markdown, type NorseReference, type Row, writeReport } from './report.js';
 import { type SideBySide, sideBySide, TUNED_MALLOC } from './sideBySide.js';
 
@@ -43,7 +45,14 @@ const program = new Command()
   .option('--no-write', 'print only')
   .option('--render <json>', 'only rewrite the Markdown of a results JSON (e.g. bench/results/latest.json)')
   .option('--memory-floor <GiB>', 'least memory left available (side-by-side case; default 1.5 GiB or 6 % of memory)', (v) => Number(v))
-  .option('--tuned-malloc', 'run the in-process cases with glibc told to keep freed memory (MALLOC_MMAP_MAX_=0 …)', false);
+  .addOption(
+    new Option('--memory-mode <mode>', 'how the side-by-side processes hold memory (bench/memoryGuard.ts)')
+      .choices(['auto', 'keep', 'free', 'respawn'])
+      .default('auto'),
+  )
+  .option('--tuned-malloc', 'run the in-process cases with glibc told to keep freed memory (MALLOC_MMAP_MAX_=0 …)', false)
+  // Usage errors (commander prints them) exit 2, as --memory-floor's does.
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
 program.parse();
 const o = program.opts<{
   quick: boolean;
@@ -60,6 +69,7 @@ const o = program.opts<{
   tunedMalloc: boolean;
   render?: string;
   memoryFloor?: number;
+  memoryMode: 'auto' | MemoryMode;
 }>();
 if (o.memoryFloor !== undefined && !(o.memoryFloor >= 0)) {
   console.error(`--memory-floor must be a number of GiB ≥ 0, received ${o.memoryFloor}`);
@@ -129,7 +139,10 @@ const main = async () => {
         o.threads ?? hardwareThreads(),
         o.allocators.split(',').filter((a): a is 'default' | 'tuned' => a === 'default' || a === 'tuned'),
         (line) => console.log(line),
-        { floorBytes: o.memoryFloor === undefined ? defaultFloorBytes() : o.memoryFloor * GiB },
+        {
+          floorBytes: o.memoryFloor === undefined ? defaultFloorBytes() : o.memoryFloor * GiB,
+          ...(o.memoryMode === 'auto' ? {} : { force: o.memoryMode }),
+        },
       )
     : undefined;
   const norse = norseReference(side);

@@ -12,12 +12,11 @@
  * PYTHONPATH). Without a working Norse, spikeflow runs alone and says why.
  * @module
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface, type Interface } from 'node:readline';
-import { availableMemory, type MemoryMode, planMemory, startWatchdog } from './memoryGuard.js';
+import { lazyServer, type Server, server } from './childServer.js';
+import { availableMemory, GiB, type MemoryMode, planMemory, startWatchdog } from './memoryGuard.js';
 
 /** glibc's settings of the `tuned` allocator: freed memory is kept (no fresh pages per large allocation). */
 export const TUNED_MALLOC = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '1000000000000' } as const;
@@ -70,60 +69,12 @@ export interface SideBySide {
 export interface SideBySideMemory {
   /** Memory that must stay available (the watchdog stops the run below it), in bytes. */
   readonly floorBytes: number;
+  /** A memory mode asked for instead of the planned one (`--memory-mode`; still refused where it cannot fit). */
+  readonly force?: MemoryMode;
 }
 
-interface Server {
-  readonly ask: (req: object) => Promise<Record<string, unknown>>;
-  readonly close: () => void;
-  /** Ends the process at once (the memory watchdog). */
-  readonly kill: () => void;
-}
-
-const server = (cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Server => {
-  const child: ChildProcessWithoutNullStreams = spawn(cmd, args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: Interface = createInterface({ input: child.stdout });
-  const waiting: ((line: string) => void)[] = [];
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  lines.on('line', (line) => waiting.shift()?.(line));
-  const failed = new Promise<never>((_, reject) => {
-    child.on('exit', (code) => reject(new Error(`${cmd} exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`)));
-    child.on('error', reject);
-  });
-  failed.catch(() => undefined);
-  return {
-    ask: async (req) => {
-      const reply = new Promise<string>((resolve) => waiting.push(resolve));
-      child.stdin.write(`${JSON.stringify(req)}\n`);
-      const r = JSON.parse(await Promise.race([reply, failed])) as Record<string, unknown>;
-      if (typeof r.error === 'string') throw new Error(r.error);
-      return r;
-    },
-    close: () => {
-      child.stdin.end();
-      child.kill();
-    },
-    kill: () => child.kill('SIGKILL'),
-  };
-};
-
-/** A server started on its first request and again after {@link Server.close} (mode `respawn`). */
-const lazyServer = (start: () => Server): Server => {
-  let s: Server | undefined;
-  return {
-    ask: (req) => {
-      s ??= start();
-      return s.ask(req);
-    },
-    close: () => {
-      s?.close();
-      s = undefined;
-    },
-    kill: () => s?.kill(),
-  };
-};
+/** Steps of a restarted Norse process's untimed LIFCell loop (memory mode `respawn`). */
+export const WARM_CELL_STEPS = 50;
 
 /** Where Norse is, from the environment (see the module docs), or why it cannot run. */
 export const norseSetup = (root: string): { python: string; pythonPath: string } | { missing: string } => {
@@ -204,24 +155,30 @@ export const sideBySide = async (
           norseText = `Norse (source ${setup.pythonPath.split(':')[0]}) on PyTorch ${info.torch}, ${info.threads} threads, ${setup.python}`;
         } catch (e) {
           norseText = `Norse not run: ${(e as Error).message.slice(0, 300)}`;
-          py.close();
+          await py.close();
           py = undefined;
         }
       }
       live.splice(0, live.length, sf, ...(py === undefined ? [] : [py]));
       try {
         for (const N of sizes) {
-          const plan = planMemory({ N, T, allocator, availableBytes: availableMemory(), floorBytes: memory.floorBytes });
+          const availableBytes = availableMemory();
+          const plan = planMemory({ N, T, allocator, availableBytes, floorBytes: memory.floorBytes, force: memory.force });
           if (typeof plan === 'string') {
             stopped = `side by side stopped before N = ${N} (${allocator} allocator): ${plan}`;
             log(stopped);
             break;
           }
+          log(
+            `N=${N} ${allocator}: memory ${plan.mode}${memory.force === undefined ? '' : ' (--memory-mode)'}, needs about ` +
+              `${(plan.needBytes / GiB).toFixed(1)} GiB; ${(availableBytes / GiB).toFixed(1)} GiB available, floor ` +
+              `${(memory.floorBytes / GiB).toFixed(1)} GiB`,
+          );
           rows.push(await oneSize(sf, py, N, T, rounds, allocator, plan.mode, (what) => watchdog.during(what), log));
         }
       } finally {
-        sf.close();
-        py?.close();
+        // Both exited before the next allocator's plan reads the memory available.
+        await Promise.all([sf.close(), py?.close()]);
       }
     }
   } catch (e) {
@@ -240,9 +197,11 @@ export const sideBySide = async (
       `sequence and LIFCell in a Python loop, torch.no_grad(), ${threads} torch threads, one warm-up run before the first ` +
       'timed one. Where both processes cannot keep their input between runs (memory mode `free`: N = 1e6 on a 24 GiB ' +
       'machine), each process makes its input at the start of its turn and drops input and outputs after it ' +
-      '(`respawn`: is restarted, as the tuned allocator keeps freed memory); spikeflow then warms up before every timed ' +
+      '(`respawn`: is ended after its turn, and the next turn starts once it has exited, as the tuned allocator keeps ' +
+      'freed memory); spikeflow then warms up before every timed ' +
       'run (its reused output, or the pooled one, written once before, as in a long-running program), Norse in the ' +
-      "first round and, restarted, in every turn (under the default allocator PyTorch's large tensors take fresh " +
+      'first round and, restarted, in every turn (its LIFCell loop then over its first ' +
+      `${WARM_CELL_STEPS} steps; under the default allocator PyTorch's large tensors take fresh ` +
       'memory on every run, warm or not)',
     rows,
     ...(stopped === undefined ? {} : { stopped }),
@@ -286,7 +245,7 @@ const oneSize = async (
   };
   const endTurn = async (s: Server) => {
     if (mode === 'free') await s.ask({ cmd: 'free' });
-    else if (mode === 'respawn') s.close();
+    else if (mode === 'respawn') await s.close();
   };
   const norse = async (r: number) => {
     if (py === undefined) return;
@@ -295,7 +254,10 @@ const oneSize = async (
       // A restarted process (respawn) warms up each turn, so that the tuned allocator's heap is
       // grown before the timed run; under the default allocator PyTorch's large tensors take fresh
       // memory on every run, warm or not.
-      record('norse', which, r, await py.ask({ cmd: 'measure', N, T, which, warm: r === 0 || mode === 'respawn' }));
+      // A restarted process's LIFCell loop warms up over its first steps only: the LIF run before
+      // it in the same turn has grown the heap already; the loop's per-step tensors are small.
+      const warmSteps = mode === 'respawn' && which === 'cell' ? Math.min(T, WARM_CELL_STEPS) : T;
+      record('norse', which, r, await py.ask({ cmd: 'measure', N, T, which, warm: r === 0 || mode === 'respawn', warmSteps }));
     }
     await endTurn(py);
   };

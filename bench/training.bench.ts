@@ -19,7 +19,7 @@
  * keeps ~4–6 GB of saved tensors and spikeflow ~9 GB of input, tape and float64 gradients on this
  * shared 23 GB machine (`--configs 1e5x32` runs it).
  * Options: `--quick` (1e3x1, 1e3x32, 1e4x1, 1e4x32, 1e5x1; 3 runs after 2 warm-ups; a few minutes),
- * `--configs 1e3x1,1e3x32,...`, `--runs <n>`, `--warmup <n>`, `--threads <n>`, `--torch-threads 1,2`, `--no-norse`,
+ * `--configs 1e3x1,1e3x32,...`, `--cases lif,stack` (default both), `--runs <n>`, `--warmup <n>`, `--threads <n>`, `--torch-threads 1,2`, `--no-norse`,
  * `--default-malloc`, `--out <dir>`.
  * @module
  */
@@ -43,6 +43,7 @@ import { trainableSequential } from '../src/training/trainableSequential.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const program = new Command()
   .option('--configs <list>', 'NxB list', '1e3x1,1e3x32,1e4x1,1e4x32,1e5x1')
+  .option('--cases <list>', 'cases: lif (the LIF layer), stack (LIF → Linear → LI)', 'lif,stack')
   .option('--runs <n>', 'timed runs', (v) => Number(v), 5)
   .option('--warmup <n>', 'untimed runs before (JIT and WebAssembly tier-up, allocator)', (v) => Number(v), 3)
   .option('--steps <T>', 'time steps', (v) => Number(v), 100)
@@ -55,6 +56,7 @@ const program = new Command()
   .parse();
 const opts = program.opts<{
   configs: string;
+  cases: string;
   runs: number;
   warmup: number;
   steps: number;
@@ -83,6 +85,8 @@ const threads = opts.threads ?? hardwareThreads();
 setTrainingThreads(threads);
 const configs = opts.configs.split(',').map((c) => c.split('x').map(Number) as [number, number]);
 const torchThreads = opts.torchThreads.split(',').map(Number);
+const cases = opts.cases.split(',') as ('lif' | 'stack')[];
+for (const c of cases) if (c !== 'lif' && c !== 'stack') throw new Error(`--cases: expected lif and/or stack, received ${c}`);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -157,7 +161,7 @@ for (const [N, B] of configs) {
   const xs = fromTypedArray(x, [T, B, N]);
   // shared memory, as the gradients a loss or a following layer hands over (scratch buffers): no staging copy
   const ones = (n: number) => allocateShared('float64', n).fill(1) as Float64Array;
-  for (const which of ['lif', 'stack'] as const) {
+  for (const which of cases) {
     const net: TrainableLayer =
       which === 'lif' ? trainable(lif) : trainableSequential(trainable(lif), trainableLinear([N, 100], { seed: 1 }), trainable(li));
     const outSize = T * B * (which === 'lif' ? N : 100);
@@ -201,6 +205,8 @@ for (const threads of opts.norse ? torchThreads : []) {
       String(T),
       '--threads',
       String(threads),
+      '--cases',
+      cases.join(','),
     ],
     {
       env: { ...process.env, PYTHONPATH: '/work/norse:/work/shared/tools', ...(opts.defaultMalloc === true ? {} : mallocEnv) },

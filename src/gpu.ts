@@ -5,6 +5,8 @@
  * hardware WebGL2/headless-gl context, and says why it did or did not in `executionOf(...)`).
  * Results stay on the device between layers on the same backend. Network populations
  * (`spikingNetwork({ backend: 'gpu' })`) run one gpu.js kernel per step, only when asked for by name.
+ * Training with derived gradients (`trainable(model, p, dt, { backend: 'gpu' })`) runs its forward
+ * pass and its reversed backward steps as gpu.js kernels, float32 only, also only by name.
  * @example
  * ```ts
  * import { executionOf, lif, zeros } from 'spikeflow';

@@ -66,8 +66,9 @@ const castTo = (t: Tensor, dtype: DType): TensorData => {
 /**
  * The recurrent wiring of a run: the input step shape checked against `inputWeights`, the
  * recurrent weights in the dtype (diagonal zeroed without autapses), and the state shape.
- * @throws SpikeflowError when the input does not end in the weights' input size or the recurrent
- *   weights are not `[hidden, hidden]`
+ * @throws SpikeflowError (argument `inputWeights`) when the input's last dimension is not the
+ *   weights' column count, (argument `recurrentWeights`) when the recurrent weights are not
+ *   `[hidden, hidden]`; each message gives the expected and the received shape
  */
 const recurrentWiring = (
   where: string,
@@ -78,18 +79,21 @@ const recurrentWiring = (
 ): { readonly stateShape: readonly number[]; readonly request: NeuronRunRequest['recurrent'] } => {
   const pw = params as { inputWeights: Tensor; recurrentWeights: Tensor; autapses: boolean };
   const [hidden, inputs] = pw.inputWeights.shape as [number, number];
-  if (stepShape[stepShape.length - 1] !== inputs) {
+  const last = stepShape[stepShape.length - 1];
+  if (last !== inputs) {
     throw new SpikeflowError(
       where,
-      'input',
-      `input step shape ${showShape(stepShape)} must end in ${inputs} (inputWeights shape ${showShape(pw.inputWeights.shape)})`,
+      'inputWeights',
+      `inputWeights must have shape [${hidden}, ${last}] (one column per input: the input's steps have shape ` +
+        `${showShape(stepShape)}), received ${showShape(pw.inputWeights.shape)}`,
     );
   }
   if (!sameShape(pw.recurrentWeights.shape, [hidden, hidden])) {
     throw new SpikeflowError(
       where,
       'recurrentWeights',
-      `recurrentWeights must have shape [${hidden}, ${hidden}], received ${showShape(pw.recurrentWeights.shape)}`,
+      `recurrentWeights must have shape [${hidden}, ${hidden}] (one row and one column per neuron, as inputWeights ` +
+        `has one row per neuron), received ${showShape(pw.recurrentWeights.shape)}`,
     );
   }
   const wr = allocate(dtype, hidden * hidden);

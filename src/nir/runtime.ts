@@ -81,7 +81,11 @@ export interface NirResult {
   readonly output: Tensor;
   /** Every `Output` node's values by name. */
   readonly outputs: Readonly<Record<string, Tensor>>;
-  /** With `record: true`: every node's output per step `[T, batch, ...shape]` by (flattened) name. */
+  /**
+   * With `record: true`: every node's output per step `[T, batch, ...shape]` by (flattened) name,
+   * the keys in evaluation order (each node after its sources; names that are integers, as Norse
+   * writes, come first in ascending order as JavaScript orders such keys).
+   */
   readonly layers: Readonly<Record<string, Tensor>>;
   /** The state after the last step (pass it to the next `run` to continue). */
   readonly state: NirState;
@@ -268,9 +272,11 @@ export const compileNir = (graph: NirGraph, options: NirRunOptions = {}): NirPro
     });
     const layers: Record<string, Tensor> = {};
     if (record) {
-      units.forEach((u, k) => {
+      // in evaluation order (inputs first, as the graph's edges run), not the file's (HDF5 lists names alphabetically)
+      for (const k of order) {
+        const u = units[k] as Unit;
         layers[u.name] = fromTypedArray(recorded[k] as TensorData, [T, batch, ...(u.outShape as number[])]);
-      });
+      }
     }
     return {
       output: outputsRecord[outputNames[0] as string] as Tensor,

@@ -14,9 +14,13 @@
  * an update, float64) run through the same kernel with the steps in reverse order — for
  * feed-forward layers one call over all steps, split over threads by neurons; for recurrent
  * layers one call per step, then the linear part of `recurrentGrad.ts` on the calling thread.
- * Equal on every backend bit for bit (forward values and tape in float32 and float64, every
- * gradient): the same IEEE operations in the same order, the parameter gradients accumulated per
- * neuron over the steps and then summed over neurons in one order on the calling thread. Recurrent models detach the spike in the new state as Norse's
+ * Equal on every CPU backend (`js`, `threads`) bit for bit (forward values and tape in float32 and
+ * float64, every gradient): the same IEEE operations in the same order, the parameter gradients
+ * accumulated per neuron over the steps and then summed over neurons in one order on the calling
+ * thread. On `gpu` (gpu.js, single precision) the forward pass takes float32 input only and the
+ * backward steps run in float32 (each operation rounded), so gradients agree with the others
+ * within float32 rounding; the recurrent weights' products stay on the calling thread.
+ * Recurrent models detach the spike in the new state as Norse's
  * `lif_step` / `lsnn_step` do; feed-forward ones differentiate the reset as Norse's
  * `lif_feed_forward_step` does. Every integration the update implements is differentiated
  * (`euler`, `exponentialEuler`, `exact`), since the derivative follows the update's own text.
@@ -59,7 +63,9 @@ export interface DerivedOptions {
   /**
    * Backend of the forward and backward runs (its `updateRun` kernel): `auto` (default: the
    * registered backend of highest priority that has one — `threads` once `spikeflow/node` or
-   * `spikeflow/threads` is imported, else `js`), `js`, `threads` or a backend object.
+   * `spikeflow/threads` is imported, else `js`; never `gpu`), `js`, `threads`, `gpu` (gpu.js, once
+   * `spikeflow/gpu` is imported; float32 input only: the backward steps then run in float32) or a
+   * backend object.
    */
   readonly backend?: BackendChoice;
 }
@@ -163,8 +169,11 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
     const { backend: b, kernel } = resolveBackend(where, backend, 'updateRun', request);
     kernel.run(request, b);
   };
-  // Arrays the runs read and write live in shared memory unless the backend is `js` (threads then need no copies).
-  const shared = (): boolean => (typeof backend === 'string' ? backend : backend.name) !== 'js';
+  const backendName = typeof backend === 'string' ? backend : backend.name;
+  // Arrays the runs read and write live in shared memory for `threads` and `auto` (threads then need no copies).
+  const shared = (): boolean => backendName !== 'js' && backendName !== 'gpu';
+  // gpu.js computes in single precision: the backward steps run in float32 there (float64 elsewhere).
+  const backDtype: DType = backendName === 'gpu' ? 'float32' : 'float64';
   const alloc = (dtype: DType, length: number): TensorData => (shared() ? allocateShared(dtype, length) : allocate(dtype, length));
   // The tapes' buffers, reused once a backward pass has run over their tape: a fresh buffer costs a
   // page fault per page on its first write (in every thread that writes it), more than the
@@ -286,7 +295,7 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       const call = (c: Omit<UpdateCall, 'params' | 'paramArrays' | 'dt' | 'state' | 'M'>) =>
         run({
           update: reverse.update,
-          dtype: 'float64',
+          dtype: backDtype,
           recording: false,
           perNeuron: revMask,
           reverse: true,

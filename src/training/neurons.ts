@@ -70,8 +70,11 @@ export interface TrainableOptions {
   /**
    * With `adjoint: 'derived'`: the backend whose `updateRun` kernel runs the forward pass and the
    * derived backward pass — `auto` (default: `threads` where registered, e.g. after importing
-   * `spikeflow/node`, else `js`), `js`, `threads` (WebAssembly SIMD over worker threads) or a
-   * backend object. Same results, bit for bit.
+   * `spikeflow/node`, else `js`), `js`, `threads` (WebAssembly SIMD over worker threads), `gpu`
+   * (gpu.js, after importing `spikeflow/gpu`; float32 input only, backward in float32) or a
+   * backend object. `js` and `threads` give the same results bit for bit; `gpu` the same forward
+   * pass for the built-in models and gradients within float32 rounding (README, "Backends of the
+   * derived gradients").
    */
   readonly backend?: BackendChoice;
   /**

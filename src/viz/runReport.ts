@@ -22,6 +22,7 @@
 import { fromTypedArray, sizeOf, type Tensor } from '../ops/tensor.js';
 import { activeRaster } from './activeRaster.js';
 import { type EventFrames, eventFrames } from './eventFrames.js';
+import { largestIndices } from './largestIndices.js';
 import { rate } from './rate.js';
 import { type Figure, type FigureOptions, report } from './report.js';
 import { type Spectrogram, spectrogram } from './spectrogram.js';
@@ -255,12 +256,11 @@ export const runReport = (o: RunReportOptions): RunReport => {
         if (voltageNeurons === undefined && sum !== 0) {
           // the voltage panel follows the 4 neurons with the most events in the first chunk that has any
           const counts = new Float64Array(N);
-          for (let r = 0; r < chunk.data.length; r += N)
-            for (let n = 0; n < N; n++) counts[n] = (counts[n] as number) + Math.abs(chunk.data[r + n] as number);
-          voltageNeurons = range(N)
-            .sort((a, b) => (counts[b] as number) - (counts[a] as number))
-            .slice(0, 4)
-            .sort((a, b) => a - b);
+          for (let q = 0, d = chunk.data; q < d.length; q++) {
+            const x = d[q] as number;
+            if (x !== 0) counts[q % N] = (counts[q % N] as number) + Math.abs(x); // events are sparse: zeros skipped
+          }
+          voltageNeurons = largestIndices(counts, 4);
         }
       }
       inputSpectrogram?.push(chunk);

@@ -108,12 +108,16 @@ describe('neuron models reject bad input', () => {
     };
     expectSpikeflowError(
       () => lifRecurrent.run(p)(zeros([2, 1, 2])),
-      'recurrentWeights must have shape [1, 1], received [2, 2]',
+      'lifRecurrent.run: recurrentWeights must have shape [1, 1] (one row and one column per neuron, as inputWeights ' +
+        'has one row per neuron), received [2, 2]',
       'recurrentWeights',
     );
+    // the argument named is the weights, with the shape they need for this input and the shape received
     expectSpikeflowError(
       () => lifRecurrent.run({ inputWeights: [[1, 0]], recurrentWeights: [[0]] })(zeros([2, 1, 3])),
-      'input step shape [1, 3] must end in 2',
+      "lifRecurrent.run: inputWeights must have shape [1, 3] (one column per input: the input's steps have shape [1, 3]), " +
+        'received [1, 2]',
+      'inputWeights',
     );
     expectSpikeflowError(() => lifRecurrent.run({ recurrentWeights: [[0]] } as never), 'inputWeights is required');
   });

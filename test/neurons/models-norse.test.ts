@@ -272,7 +272,9 @@ describe('bad input', () => {
       ];
       expectSpikeflowError(
         () => m.run({ inputWeights: win, recurrentWeights: [[0, 1, 2]] } as never)(xs),
-        /recurrentWeights must have shape \[2, 2\], received \[1, 3\]/,
+        `${m.id}.run: recurrentWeights must have shape [2, 2] (one row and one column per neuron, as inputWeights has ` +
+          'one row per neuron), received [1, 3]',
+        'recurrentWeights',
       );
       expectSpikeflowError(
         () =>
@@ -286,7 +288,15 @@ describe('bad input', () => {
               [1, 0],
             ],
           } as never)(xs),
-        /input step shape \[1, 3\] must end in 2 \(inputWeights shape \[2, 2\]\)/,
+        `${m.id}.run: inputWeights must have shape [2, 3] (one column per input: the input's steps have shape [1, 3]), ` +
+          'received [2, 2]',
+        'inputWeights',
+      );
+      // a single step names the weights the same way
+      expectSpikeflowError(
+        () => m.step({ inputWeights: [[1, 0]], recurrentWeights: [[0]] } as never)(fromTypedArray(new Float64Array(3), [1, 3])),
+        /step: inputWeights must have shape \[1, 3\] .*received \[1, 2\]$/,
+        'inputWeights',
       );
       expectSpikeflowError(
         () => m.run({ inputWeights: [1, 2, 3], recurrentWeights: [[0]] } as never),

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import h5wasm from 'h5wasm';
 import { describe, expect, it } from 'vitest';
-import { lifRecurrent } from '../../src/neurons/lif.js';
+import { li } from '../../src/neurons/li.js';
+import { lif, lifRecurrent } from '../../src/neurons/lif.js';
 import { lifBox } from '../../src/neurons/lifBox.js';
 import { buildNetwork } from '../../src/neurons/sequentialJson.js';
 import { networkToNir, toNir } from '../../src/nir/export.js';
@@ -54,6 +55,28 @@ describe('NIR export', () => {
       expect(b).toEqual(a);
       expect(Object.keys(a).length).toBeGreaterThan(10);
     }
+  });
+
+  it("a read graph's recorded layers come in graph order, not the file's alphabetical order (the README's example)", async () => {
+    const parts = [
+      {
+        kind: 'linear',
+        weight: tensor([
+          [0.5, 0.2],
+          [0.1, 0.9],
+          [0.3, 0.3],
+        ]),
+      },
+      { kind: 'neuron', model: lif },
+      { kind: 'linear', weight: tensor([[1, -1, 0.5]]) },
+      { kind: 'neuron', model: li },
+    ] as const;
+    const graph = await readNir(await writeNir(toNir(parts, { inputShape: [2] })));
+    // the file lists its nodes by name
+    expect(Object.keys(graph.nodes)).toEqual(['input', 'li3', 'lif1', 'linear0', 'linear2', 'output']);
+    const program = compileNir(graph, { record: true });
+    const { layers } = program.run(fromTypedArray(new Float32Array(10 * 2).fill(1), [10, 1, 2]));
+    expect(Object.keys(layers)).toEqual(['input', 'linear0', 'lif1', 'linear2', 'li3', 'output']);
   });
 
   it('a spikeflow network (linear → LIF → linear → LIBox) exported, written, read and run gives its own spikes and voltages', async () => {

@@ -11,14 +11,13 @@ import { li } from '../../src/neurons/li.js';
 import { lif, lifRecurrent } from '../../src/neurons/lif.js';
 import { lifBox } from '../../src/neurons/lifBox.js';
 import { lsnn, lsnnRecurrent } from '../../src/neurons/lsnn.js';
-import { defineModel, type NeuronModel, surrogateParams } from '../../src/neurons/model.js';
+import { defineModel, surrogateParams } from '../../src/neurons/model.js';
 import { models } from '../../src/neurons/registry.js';
 import { terminateThreads } from '../../src/ops/backends/threads/workerPool.js';
 import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
-import { type DType, fromTypedArray, tensor } from '../../src/ops/tensor.js';
+import { type DType, fromTypedArray } from '../../src/ops/tensor.js';
 import { trainable } from '../../src/training/neurons.js';
-import type { TrainableLayer } from '../../src/training/trainableLayer.js';
-import { seededRandom } from './fixtures.js';
+import { type DerivedCase, pass, seededRandom, weights } from './fixtures.js';
 
 afterAll(async () => {
   await terminateThreads();
@@ -48,25 +47,10 @@ const expLeaky = defineModel({
   outputName: 'z',
 });
 
-const weights = (r: () => number, rows: number, cols: number, scale: number) =>
-  tensor(
-    Array.from({ length: rows }, () => Array.from({ length: cols }, () => (r() - 0.3) * scale)),
-    'float64',
-  );
-
-interface Case {
-  readonly label: string;
-  readonly model: NeuronModel;
-  readonly params: Record<string, unknown>;
-  readonly nIn: number;
-  readonly gain: number;
-  readonly options?: Record<string, unknown>;
-}
-
 const N = 37;
-const cases = (): Case[] => {
+const cases = (): DerivedCase[] => {
   const r = seededRandom(3);
-  const out: Case[] = [];
+  const out: DerivedCase[] = [];
   for (const method of ['super', 'triangle', 'tanh', 'circ', 'heavi_erfc', 'logistic', 'sigmoid'])
     out.push({ label: `LIF ${method}`, model: lif, params: { method, alpha: method === 'triangle' ? 0.3 : 100 }, nIn: N, gain: 6 });
   for (const resetMethod of ['subtract', 'none'])
@@ -102,15 +86,6 @@ const cases = (): Case[] => {
 
 const T = 30;
 const B = 3;
-
-const pass = (layer: TrainableLayer, xs: ReturnType<typeof fromTypedArray>, gOut: Float64Array) => {
-  const f = layer.forward(xs);
-  const gState: Record<string, Float64Array> = {};
-  const r = seededRandom(5);
-  for (const k of Object.keys(f.state).sort()) gState[k] = Float64Array.from(f.state[k] as ArrayLike<number>, () => r() - 0.5);
-  const b = layer.backward(f.tape, gOut, gState);
-  return { f, b };
-};
 
 /** Elements whose bits differ (Object.is: −0 ≠ +0, NaN = NaN). */
 const differing = (a: ArrayLike<number> | undefined, e: ArrayLike<number> | undefined): number => {

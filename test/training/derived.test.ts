@@ -10,11 +10,9 @@ import { liBox } from '../../src/neurons/liBox.js';
 import { lif, lifRecurrent } from '../../src/neurons/lif.js';
 import { lifBox } from '../../src/neurons/lifBox.js';
 import { lsnn, lsnnRecurrent } from '../../src/neurons/lsnn.js';
-import type { NeuronModel } from '../../src/neurons/model.js';
-import { fromTypedArray, tensor } from '../../src/ops/tensor.js';
+import { fromTypedArray } from '../../src/ops/tensor.js';
 import { trainable } from '../../src/training/neurons.js';
-import type { TrainableLayer } from '../../src/training/trainableLayer.js';
-import { seededRandom } from './fixtures.js';
+import { type DerivedCase, pass, seededRandom, weights } from './fixtures.js';
 
 /** max |a − e| / max(1, max |e|) */
 const relErr = (a: ArrayLike<number>, e: ArrayLike<number>): number => {
@@ -31,23 +29,9 @@ const relErr = (a: ArrayLike<number>, e: ArrayLike<number>): number => {
 const T = 60;
 const B = 2;
 
-interface Case {
-  readonly label: string;
-  readonly model: NeuronModel;
-  readonly params: Record<string, unknown>;
-  readonly nIn: number;
-  readonly gain: number;
-}
-
-const weights = (r: () => number, rows: number, cols: number, scale: number) =>
-  tensor(
-    Array.from({ length: rows }, () => Array.from({ length: cols }, () => (r() - 0.3) * scale)),
-    'float64',
-  );
-
-const cases = (): Case[] => {
+const cases = (): DerivedCase[] => {
   const r = seededRandom(11);
-  const out: Case[] = [];
+  const out: DerivedCase[] = [];
   for (const method of ['super', 'triangle', 'tanh', 'circ', 'heavi_erfc', 'logistic'])
     out.push({ label: `LIF ${method}`, model: lif, params: { method, alpha: method === 'triangle' ? 0.3 : 100 }, nIn: 3, gain: 6 });
   for (const resetMethod of ['subtract', 'none'])
@@ -82,15 +66,6 @@ const cases = (): Case[] => {
   return out;
 };
 
-const run = (layer: TrainableLayer, xs: ReturnType<typeof fromTypedArray>, gOut: Float64Array) => {
-  const f = layer.forward(xs);
-  const gState: Record<string, Float64Array> = {};
-  const r = seededRandom(5);
-  for (const k of Object.keys(f.state).sort()) gState[k] = Float64Array.from(f.state[k] as ArrayLike<number>, () => r() - 0.5);
-  const b = layer.backward(f.tape, gOut, gState);
-  return { f, b };
-};
-
 describe('derived gradients equal the hand-written adjoints (float64)', () => {
   for (const c of cases()) {
     it(c.label, () => {
@@ -103,8 +78,8 @@ describe('derived gradients equal the hand-written adjoints (float64)', () => {
       const derived = trainable(c.model, c.params as never, 0.001, { paramGrads: true, adjoint: 'derived' });
       const N = hand.outFeatures(c.nIn);
       const gOut = Float64Array.from({ length: T * B * N }, () => r() - 0.3);
-      const h = run(hand, xs, gOut);
-      const d = run(derived, xs, gOut);
+      const h = pass(hand, xs, gOut);
+      const d = pass(derived, xs, gOut);
       expect(Array.from(d.f.out.data)).toEqual(Array.from(h.f.out.data));
       const spikes = Array.from(h.f.out.data).filter((z) => z === 1).length;
       if (!c.label.startsWith('LI')) expect(spikes, 'spikes').toBeGreaterThan(5);

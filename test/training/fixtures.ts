@@ -1,4 +1,6 @@
-import { defineModel } from '../../src/neurons/model.js';
+import { defineModel, type NeuronModel } from '../../src/neurons/model.js';
+import { type Tensor, tensor } from '../../src/ops/tensor.js';
+import type { TrainableLayer } from '../../src/training/trainableLayer.js';
 
 /** A seeded uniform generator in [0, 1) (a 32-bit linear congruential generator, Numerical Recipes constants). */
 export const seededRandom = (seed: number): (() => number) => {
@@ -34,3 +36,33 @@ export const smoothLeaky = (id: string) =>
     initialState: () => ({ v: 0 }),
     outputName: 'out',
   });
+
+/** A derived-gradient test case: a model, its parameters, input features and input gain (`options`: the layer's, e.g. `train`). */
+export interface DerivedCase {
+  readonly label: string;
+  readonly model: NeuronModel;
+  readonly params: Record<string, unknown>;
+  readonly nIn: number;
+  readonly gain: number;
+  readonly options?: Record<string, unknown>;
+}
+
+/** A float64 `[rows, cols]` weight matrix of `(r() − 0.3)·scale`, drawn row by row. */
+export const weights = (r: () => number, rows: number, cols: number, scale: number): Tensor =>
+  tensor(
+    Array.from({ length: rows }, () => Array.from({ length: cols }, () => (r() - 0.3) * scale)),
+    'float64',
+  );
+
+/**
+ * One forward and one backward pass of `layer` over `xs` with output gradient `gOut` and a
+ * seeded state gradient (`seededRandom(5) − 0.5` per element, state variables in name order).
+ */
+export const pass = (layer: TrainableLayer, xs: Tensor, gOut: Float64Array) => {
+  const f = layer.forward(xs);
+  const gState: Record<string, Float64Array> = {};
+  const r = seededRandom(5);
+  for (const k of Object.keys(f.state).sort()) gState[k] = Float64Array.from(f.state[k] as ArrayLike<number>, () => r() - 0.5);
+  const b = layer.backward(f.tape, gOut, gState);
+  return { f, b };
+};

@@ -83,6 +83,35 @@ describe.runIf(linearWasmAvailable())('trainable linear: wasm kernels = js loops
     expect(firstDiff(w.gw, a.gw)).toBe(-1);
     expect(w.gb).toBeUndefined();
   });
+  // float32 ∂x is computed in float32 (products and sums rounded to float32, o increasing from +0):
+  // its bits are part of the contract, whatever the register blocking of the kernel (rows left over included)
+  for (const [T, B, K, O] of [
+    [7, 1, 37, 11],
+    [5, 2, 1030, 100],
+    [3, 1, 19, 8],
+  ] as [number, number, number, number][]) {
+    it(`float32 ∂x [${T}, ${B}, ${K}] → ${O} = the float32 sum in increasing o, bit for bit`, () => {
+      const rng = uniformSource(11);
+      const rows = T * B;
+      const x = new Float32Array(rows * K).map(() => (rng.next() < 0.2 ? 1 : 0));
+      const g = new Float64Array(rows * O).map(() => rng.next() - 0.5);
+      const l = trainableLinear([K, O], { seed: 3, dtype: 'float32', kernel: 'wasm' });
+      const gx = l.backward(l.forward(fromTypedArray(x, [T, B, K])).tape, g).gx as Float64Array;
+      const W = l.params.weight as Float32Array;
+      const f = Math.fround;
+      let differ = -1;
+      for (let r = 0; r < rows && differ < 0; r++)
+        for (let k = 0; k < K; k++) {
+          let s = 0;
+          for (let o = 0; o < O; o++) s = f(s + f(f(g[r * O + o] as number) * (W[o * K + k] as number)));
+          if (!Object.is(gx[r * K + k], s)) {
+            differ = r * K + k;
+            break;
+          }
+        }
+      expect(differ).toBe(-1);
+    });
+  }
   it('rejects an unknown kernel', () => {
     expect(() => trainableLinear([3, 2], { kernel: 'gpu' as 'js' })).toThrow(/options.kernel must be "wasm" or "js", received "gpu"/);
   });

@@ -4,7 +4,8 @@
  * LIF → Linear → LI forward and backward, float32 and float64, sizes that cut the slices raggedly
  * (neurons not a multiple of 16, inputs not a multiple of 32, outputs not a multiple of 8), input
  * in ordinary memory (staged) and in shared memory. Each output element is computed by one thread
- * in the one-thread order, so no tolerance is needed.
+ * in the one-thread order, so no tolerance is needed. The linear forward pass is split by rows
+ * and by outputs (one shape each).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
@@ -13,16 +14,22 @@ import { activeWorkers, terminateThreads } from '../../src/ops/backends/threads/
 import '../../src/ops/backends/threads/training.js';
 import { allocateShared, type DType, fromTypedArray, type Tensor } from '../../src/ops/tensor.js';
 import { uniformSource } from '../../src/training/data.js';
-import { lastThreads, setTrainingThreads } from '../../src/training/kernels/parallel.js';
+import { lastLinearForwardSplit, lastThreads, setTrainingThreads } from '../../src/training/kernels/parallel.js';
 import { trainableLinear } from '../../src/training/linear.js';
 import { trainable } from '../../src/training/neurons.js';
 import { trainableSequential } from '../../src/training/trainableSequential.js';
 
-// T·B·N ≥ 2 × 65 536 neuron-steps, rows·N·O ≥ 2 × 2e6 multiply-adds: the passes split in two
-const T = 40;
-const B = 3;
-const N = 1102; // B·N = 3306 neurons: 16-neuron slices end raggedly; N = 34·32 + 14 inputs
-const O = 37;
+// T·B·N ≥ 2 × 65 536 neuron-steps, rows·N·O ≥ 2 × 2e6 multiply-adds: the passes split in two.
+// B·N = 3306 neurons: 16-neuron slices end raggedly; N = 34·32 + 14 inputs. The linear forward
+// pass splits by rows when rows (T·B) > outputs, else by outputs: one shape of each.
+const shapes = [
+  { T: 40, B: 3, N: 1102, O: 37, split: 'rows' },
+  { T: 20, B: 3, N: 2302, O: 64, split: 'outputs' },
+] as const;
+let T = 40;
+let B = 3;
+let N = 1102;
+let O = 37;
 
 const input = (dtype: DType, shared: boolean): Tensor => {
   const rng = uniformSource(7);
@@ -82,21 +89,25 @@ afterAll(async () => {
 });
 
 describe('training passes over threads', () => {
-  for (const dtype of ['float32', 'float64'] as const)
-    for (const shared of [false, true])
-      it(`LIF → Linear → LI on 2 threads equals 1 thread bit for bit (${dtype}, input ${shared ? 'shared' : 'ordinary'})`, () => {
-        const one = pass(1, dtype, shared);
-        const two = pass(2, dtype, shared);
-        expect(activeWorkers()).toBeGreaterThanOrEqual(1);
-        expect(one.out.some((v) => v !== 0)).toBe(true);
-        expect(firstDiff(two.out, one.out)).toBe(-1);
-        expect(firstDiff(two.gx, one.gx)).toBe(-1);
-        expect(one.grads.length).toBe(2); // the linear map's weight and bias
-        expect(two.grads.map((ga, k) => firstDiff(ga, one.grads[k] as Float64Array))).toEqual([-1, -1]);
-        expect(one.grads[0]?.some((v) => v !== 0)).toBe(true);
-      });
+  for (const shape of shapes)
+    for (const dtype of ['float32', 'float64'] as const)
+      for (const shared of [false, true])
+        it(`LIF → Linear → LI on 2 threads equals 1 thread bit for bit (${dtype}, input ${shared ? 'shared' : 'ordinary'}, linear forward split by ${shape.split})`, () => {
+          ({ T, B, N, O } = shape);
+          const one = pass(1, dtype, shared);
+          const two = pass(2, dtype, shared);
+          expect(lastLinearForwardSplit).toBe(shape.split);
+          expect(activeWorkers()).toBeGreaterThanOrEqual(1);
+          expect(one.out.some((v) => v !== 0)).toBe(true);
+          expect(firstDiff(two.out, one.out)).toBe(-1);
+          expect(firstDiff(two.gx, one.gx)).toBe(-1);
+          expect(one.grads.length).toBe(2); // the linear map's weight and bias
+          expect(two.grads.map((ga, k) => firstDiff(ga, one.grads[k] as Float64Array))).toEqual([-1, -1]);
+          expect(one.grads[0]?.some((v) => v !== 0)).toBe(true);
+        });
 
   it("the layers' threads option picks the thread count of every pass (1 or 2), results equal bit for bit", () => {
+    ({ T, B, N, O } = shapes[0]);
     const one = passWithOption(1, 'float32');
     const two = passWithOption(2, 'float32');
     expect(one.out.some((v) => v !== 0)).toBe(true);

@@ -21,6 +21,10 @@
  * step and population, the state kept on the device; drives, propagation and monitors stay on the
  * CPU. Only by name: `auto` keeps networks on `threads`/`js`.
  *
+ * Update runs (`updateRun`, `gpu/updateRun.ts`): training's forward tapes and derived backward
+ * steps (reversed) of any update, one thread per neuron and a block of steps per call, float32
+ * only, chosen by name (never by `auto`).
+ *
  * Arithmetic: single precision. In gpu.js's `cpu` mode the `R(...)` rounding markers become
  * `Math.fround`, so that mode reproduces the `js` float32 backend bit for bit; on GL they are
  * removed (the GPU rounds every operation to float32 itself).
@@ -33,3 +37,5 @@ export { gpuNeuronRun } from './gpu/neuronRun.js';
 export { gpuPopulationRun } from './gpu/population.js';
 export { neuronKernelSource } from './gpu/sources.js';
 export type { GpuBackendOptions } from './gpu/state.js';
+export { gpuUpdateRun } from './gpu/updateRun.js';
+export { singlePrecisionUpdate } from './gpu/updateSource.js';

@@ -1,13 +1,13 @@
 /**
  * The registered `gpu` backend: gpu.js in its best mode here (`createGpuBackend()`), priority 100,
  * chosen by `auto` only on a hardware WebGL2/headless-gl context. Importing this module registers
- * it with its neuron-run, linear, conv, pool and network-population kernels (`spikeflow/gpu` does).
+ * it with its neuron-run, linear, conv, pool, network-population and update-run (training) kernels (`spikeflow/gpu` does).
  * @module
  */
 
 import { registerBackend, registerKernel } from './backendRegistry.js';
 import { gpuConv, gpuPool } from './gpu/conv.js';
-import { createGpuBackend, type GpuBackend, gpuLinear, gpuNeuronRun, gpuPopulationRun } from './gpu.js';
+import { createGpuBackend, type GpuBackend, gpuLinear, gpuNeuronRun, gpuPopulationRun, gpuUpdateRun } from './gpu.js';
 
 /** The registry's `gpu` backend: gpu.js in its best mode here (`createGpuBackend()`). */
 export const gpuBackend: GpuBackend = createGpuBackend();
@@ -18,3 +18,4 @@ registerKernel(gpuLinear);
 registerKernel(gpuConv);
 registerKernel(gpuPool);
 registerKernel(gpuPopulationRun);
+registerKernel(gpuUpdateRun);

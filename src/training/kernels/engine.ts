@@ -5,8 +5,8 @@
  *
  * - `lifFwd` / `lifBwd`: neurons `[lo, hi)` of the LIF forward / backward pass over all steps
  *   (neurons are independent);
- * - `linFwd`: outputs `[lo, hi)` of `y = x Wᵀ + b` over all rows (each thread transposes its rows
- *   of `W`);
+ * - `linFwd`: outputs `[lo, hi)` of `y = x Wᵀ + b` over all rows, or with `byRows` rows `[lo, hi)`
+ *   of all outputs (each thread transposes the rows of `W` it uses);
  * - `linBwd`: inputs `[lo, hi)` of the linear map's backward pass: the columns `[lo, hi)` of `∂W`
  *   and of `ḡx = ḡy·W` (each thread reads its columns of `W` and `x`).
  *
@@ -70,9 +70,13 @@ export interface LifBackwardCall {
   readonly alpha: number;
 }
 
-/** Linear forward slice: `out[r, o] = Σ_k x[r, k]·W[o, k] (+ b[o])`, `x` `[rows, K]`, `W` `[O, K]`. */
+/**
+ * Linear forward slice: `out[r, o] = Σ_k x[r, k]·W[o, k] (+ b[o])`, `x` `[rows, K]`, `W` `[O, K]`;
+ * the slice's range is of outputs, or of rows when `byRows`.
+ */
 export interface LinearForwardCall {
   readonly op: 'linFwd';
+  readonly byRows?: boolean;
   readonly x: Floats;
   readonly rows: number;
   readonly K: number;
@@ -201,8 +205,11 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
   // inputs per block of the sparse kernels: a tile's block of weights (KB · 64 bytes) stays in L2
   const KB = spec.sparseBlock;
 
-  const linFwd = (c: LinearForwardCall, o0: number, o1: number) => {
-    const { rows, K, O, x, out } = c;
+  const linFwd = (c: LinearForwardCall, lo: number, hi: number) => {
+    const { K, O, x, out } = c;
+    // the slice: rows [lo, hi) of every output, or outputs [lo, hi) of every row
+    const [ra, rb, o0, o1] = c.byRows === true ? [lo, hi, 0, O] : [0, c.rows, lo, hi];
+    const rows = rb - ra;
     const Oc = o1 - o0;
     const J = Math.ceil(Oc / 8);
     const Op = J * 8;
@@ -223,11 +230,14 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     (lin.fn[f32w ? 'tw32' : 'tw64'] as Fn)(K, Oc, wRawB, 0);
     const bias = c.bias;
     const outOff = outB / 8;
-    for (let r0 = 0; r0 < rows; r0 += n) {
-      const m = Math.min(n, rows - r0);
-      v.set(x.subarray(r0 * K, (r0 + m) * K), xB / 8);
+    // x is copied in its own dtype (csr32 reads float32)
+    const x32 = x instanceof Float32Array;
+    const xE = x32 ? 4 : 8;
+    for (let r0 = ra; r0 < rb; r0 += n) {
+      const m = Math.min(n, rb - r0);
+      (x32 ? lin.views.f32 : v).set(x.subarray(r0 * K, (r0 + m) * K), xB / xE);
       for (let kb = 0; kb < K; kb += KB) {
-        (lin.fn.csr as Fn)(m, Math.min(KB, K - kb), K, xB + kb * 8, idxB, valB, ptrB);
+        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, Math.min(KB, K - kb), K, xB + kb * xE, idxB, valB, ptrB);
         (lin.fn.fwd as Fn)(m, K, J, Op, kb * 64, idxB, valB, ptrB, outB, kb === 0 ? 0 : 1);
       }
       for (let r = 0; r < m; r++) {
@@ -274,15 +284,18 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
       }
     }
     const gOff = gB / 8;
+    // x is copied in its own dtype (csr32 reads float32)
+    const x32 = x instanceof Float32Array;
+    const xE = x32 ? 4 : 8;
     v.fill(0, 0, Kc * Op);
     if (Op !== O) v.fill(0, gOff, gOff + n * Op);
     for (let r0 = 0; r0 < rows; r0 += n) {
       const m = Math.min(n, rows - r0);
       if (Op === O) v.set(g.subarray(r0 * O, (r0 + m) * O), gOff);
       else for (let r = 0; r < m; r++) v.set(g.subarray((r0 + r) * O, (r0 + r + 1) * O), gOff + r * Op);
-      copyIn(v, xB / 8, x, r0, m, K, k0, k1);
+      copyIn(x32 ? lin.views.f32 : v, xB / xE, x, r0, m, K, k0, k1);
       for (let kb = 0; kb < Kc; kb += KB) {
-        (lin.fn.csr as Fn)(m, Math.min(KB, Kc - kb), Kc, xB + kb * 8, idxB, valB, ptrB);
+        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, Math.min(KB, Kc - kb), Kc, xB + kb * xE, idxB, valB, ptrB);
         (lin.fn.dw as Fn)(m, Kc, J, Op, gB, idxB, valB, ptrB, kb * 64);
       }
       if (gx !== null) {

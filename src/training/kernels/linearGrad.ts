@@ -2,15 +2,15 @@
  * WebAssembly SIMD kernels of the trainable linear map `y = x Wᵀ + b` (float64 arithmetic, the
  * weights and inputs in float32 or float64):
  *
- * - `csr`: the nonzero inputs of a block of {@link SPARSE_BLOCK} inputs, row by row (branch-free);
+ * - `csr`, `csr32`: the nonzero inputs (float64, float32 rows) of a block of {@link SPARSE_BLOCK} inputs, row by row (branch-free);
  * - `fwd`: `y[r, :] = Σ_k x[r, k]·Wᵀ[k, :]` over those nonzero `x[r, k]` only (spikes cost their
  *   spikes), in increasing `k`, by tiles of 8 outputs held in registers, then `+ b` (in
  *   JavaScript, rounding once to the dtype);
  * - `dw`: `∂Wᵀ[k, :] += x[r, k]·ḡy[r, :]` over the nonzero `x[r, k]`, rows in increasing order, by
  *   tiles of 8 outputs; `tga` adds the tiles into `∂W` `[O, K]`;
  * - `dx`: `ḡx[r, k] = Σ_o ḡy[r, o]·W[o, k]`, dense, `o` in increasing order, register-blocked
- *   over two rows × {@link DX_VECTORS} vectors of inputs × all outputs, so that a block of `W` stays
- *   in L1 across rows and each vector of it loaded serves two rows.
+ *   over `DX_ROWS` rows × {@link DX_VECTORS} vectors of inputs × all outputs (`linearDense.ts`), so that a block of `W` stays
+ *   in L1 across rows and each vector of it loaded serves every row of the pass.
  *
  * `Wᵀ` and `∂Wᵀ` are laid out in tiles `[⌈O/8⌉][K][8]` (`tw32`/`tw64` build them): a tile's block of
  * {@link SPARSE_BLOCK} inputs (128 KiB) stays in L2 while every row passes over it.
@@ -23,33 +23,35 @@
  * @module
  */
 import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
+import { denseDx, tiles } from './linearDense.js';
+
+export { DX_ROWS, DX_VECTORS } from './linearDense.js';
 
 /** Bytes of row data (inputs, gradients) per chunk. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
-/** Vectors of inputs per row and block of `dx` (two rows at once: 2·DX_VECTORS accumulators). */
-export const DX_VECTORS = 4;
 /** Inputs per block of the sparse `fwd` / `dw` kernels (a tile's block, 64 bytes per input, stays in L2). */
 export const SPARSE_BLOCK = 2048;
 
 /**
  * csr(R, K, stride, pX, pIdx, pVal, pPtr): the nonzero entries of `K` columns of `x` (float64 rows of
- * `stride` elements from `pX`) row by row, `k` increasing: `idx` (i32, from 0) and `val` (f64) from
+ * `stride` elements from `pX`; `csr32`: float32 rows, values promoted to float64) row by row, `k` increasing: `idx` (i32, from 0) and `val` (f64) from
  * `ptr[r]` to `ptr[r + 1]` (i32, `R + 1` entries). Branch-free: every entry is written, the count
  * advances by `x ≠ 0`.
  */
-const compress = () => {
+const compress = (f32: boolean) => {
+  const E = f32 ? 4 : 8;
   const [R, K, stride, pX, pIdx, pVal, pPtr] = [0, 1, 2, 3, 4, 5, 6];
   const [r, k, px, cnt, xv] = [7, 8, 9, 10, 11];
   const code = [
     ...w.i32(0),
     ...w.set(cnt),
     ...forLoop(r, w.i32(0), w.get(R), 1, [
-      // px = pX + r·stride·8
+      // px = pX + r·stride·E
       ...w.get(pX),
       ...w.get(r),
       ...w.get(stride),
       ...w.mul,
-      ...w.i32(3),
+      ...w.i32(f32 ? 2 : 3),
       ...w.shl,
       ...w.add,
       ...w.set(px),
@@ -63,7 +65,7 @@ const compress = () => {
       ...w.i32Store(),
       ...forLoop(k, w.i32(0), w.get(K), 1, [
         ...w.get(px),
-        ...w.f64Load(),
+        ...(f32 ? w.f32LoadPromote() : w.f64Load()),
         ...w.set(xv),
         ...w.get(pIdx),
         ...w.get(cnt),
@@ -86,7 +88,7 @@ const compress = () => {
         ...w.add,
         ...w.set(cnt),
         ...w.get(px),
-        ...w.i32(8),
+        ...w.i32(E),
         ...w.add,
         ...w.set(px),
       ]),
@@ -99,7 +101,7 @@ const compress = () => {
     ...w.get(cnt),
     ...w.i32Store(),
   ];
-  return { name: 'csr', params: Array(7).fill(T.i32), locals: [T.i32, T.i32, T.i32, T.i32, T.f64], code };
+  return { name: f32 ? 'csr32' : 'csr', params: Array(7).fill(T.i32), locals: [T.i32, T.i32, T.i32, T.i32, T.f64], code };
 };
 
 /**
@@ -200,191 +202,12 @@ const sparseTiles = (fname: 'fwd' | 'dw') => {
   };
 };
 
-/**
- * dx(R, O, Op, Kp, pG, pW, pDx): dx[r, k] = Σ_o g[r, o]·W[o, k]; W `[O, Kp]`, g `[R, Op]`, dx
- * `[R, Kp]`, all float64 (`dx`) or all float32 (`dx32`). Two rows per pass over a block of
- * {@link DX_VECTORS} vectors of inputs: each vector of `W` loaded serves both rows (the last row of
- * an odd count runs alone). Each `dx[r, k]` still sums `o` in increasing order from 0.
- */
-const denseDx = (f32: boolean) => {
-  const E = f32 ? 4 : 8;
-  const [splatLoad, vAdd, vMul] = f32 ? [w.vLoadSplat32(), w.v32Add, w.v32Mul] : [w.vLoadSplat(), w.vAdd, w.vMul];
-  const U = DX_VECTORS;
-  const block = (16 / E) * U;
-  const [R, O, Op, Kp, pG, pW, pDx] = [0, 1, 2, 3, 4, 5, 6];
-  const [kb, r, pw, pg, gEnd, pd, pg2] = [7, 8, 9, 10, 11, 12, 13];
-  const a1 = Array.from({ length: U }, (_, u) => 14 + u);
-  const a2 = Array.from({ length: U }, (_, u) => 14 + U + u);
-  const [s1, s2, wv] = [14 + 2 * U, 15 + 2 * U, 16 + 2 * U];
-  const pass = (two: boolean) => [
-    ...[...a1, ...(two ? a2 : [])].flatMap((a) => [...w.vZero, ...w.set(a)]),
-    // pg = pG + r·Op·E, gEnd = pg + O·E, pg2 = pg + Op·E, pw = pW + kb·E
-    ...w.get(pG),
-    ...w.get(r),
-    ...w.get(Op),
-    ...w.mul,
-    ...w.i32(E),
-    ...w.mul,
-    ...w.add,
-    ...w.tee(pg),
-    ...w.get(O),
-    ...w.i32(E),
-    ...w.mul,
-    ...w.add,
-    ...w.set(gEnd),
-    ...(two ? [...w.get(pg), ...w.get(Op), ...w.i32(E), ...w.mul, ...w.add, ...w.set(pg2)] : []),
-    ...w.get(pW),
-    ...w.get(kb),
-    ...w.i32(E),
-    ...w.mul,
-    ...w.add,
-    ...w.set(pw),
-    ...w.loop,
-    ...w.get(pg),
-    ...splatLoad,
-    ...w.set(s1),
-    ...(two ? [...w.get(pg2), ...splatLoad, ...w.set(s2)] : []),
-    ...a1.flatMap((a, u) =>
-      two
-        ? [
-            ...w.get(a),
-            ...w.get(s1),
-            ...w.get(pw),
-            ...w.vLoad(16 * u),
-            ...w.tee(wv),
-            ...vMul,
-            ...vAdd,
-            ...w.set(a),
-            ...w.get(a2[u] as number),
-            ...w.get(s2),
-            ...w.get(wv),
-            ...vMul,
-            ...vAdd,
-            ...w.set(a2[u] as number),
-          ]
-        : [...w.get(a), ...w.get(s1), ...w.get(pw), ...w.vLoad(16 * u), ...vMul, ...vAdd, ...w.set(a)],
-    ),
-    ...w.get(pw),
-    ...w.get(Kp),
-    ...w.i32(E),
-    ...w.mul,
-    ...w.add,
-    ...w.set(pw),
-    ...(two ? [...w.get(pg2), ...w.i32(E), ...w.add, ...w.set(pg2)] : []),
-    ...w.get(pg),
-    ...w.i32(E),
-    ...w.add,
-    ...w.tee(pg),
-    ...w.get(gEnd),
-    ...w.ltS,
-    ...w.brIf(0),
-    ...w.end,
-    // pd = pDx + (r·Kp + kb)·E
-    ...w.get(pDx),
-    ...w.get(r),
-    ...w.get(Kp),
-    ...w.mul,
-    ...w.get(kb),
-    ...w.add,
-    ...w.i32(E),
-    ...w.mul,
-    ...w.add,
-    ...w.set(pd),
-    ...a1.flatMap((a, u) => [...w.get(pd), ...w.get(a), ...w.vStore(16 * u)]),
-    ...(two
-      ? [
-          ...w.get(pd),
-          ...w.get(Kp),
-          ...w.i32(E),
-          ...w.mul,
-          ...w.add,
-          ...w.set(pd),
-          ...a2.flatMap((a, u) => [...w.get(pd), ...w.get(a), ...w.vStore(16 * u)]),
-        ]
-      : []),
-  ];
-  const code = forLoop(kb, w.i32(0), w.get(Kp), block, [
-    ...forLoop(r, w.i32(0), [...w.get(R), ...w.i32(1), ...w.sub], 2, pass(true)),
-    // an odd count leaves the last row (r = R − 1)
-    ...w.get(r),
-    ...w.get(R),
-    ...w.ltS,
-    ...w.if,
-    ...pass(false),
-    ...w.end,
-  ]);
-  return {
-    name: f32 ? 'dx32' : 'dx',
-    params: [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32],
-    locals: [...Array(7).fill(T.i32), ...Array(2 * U + 3).fill(T.v128)],
-    code,
-  };
-};
-
-/**
- * Tile transpositions (scalar): `tw32`/`tw64`(K, O, pW, pWt): `Wt[o >> 3][k][o & 7] = W[o, k]`
- * from a float32 / float64 `W` `[O, K]` (padding lanes untouched); `tga`(K, O, pDwt, pGw):
- * `gw[o, k] += dWt[o >> 3][k][o & 7]` into `gw` `[O, K]` (float64).
- */
-const tiles = (fname: 'tw32' | 'tw64' | 'tga') => {
-  const [K, O, pA, pB] = [0, 1, 2, 3];
-  const [k, o, tb, rb, ob, oEnd] = [4, 5, 6, 7, 8, 9];
-  const E = fname === 'tw32' ? 4 : 8;
-  const load = fname === 'tw32' ? w.f32LoadPromote() : w.f64Load();
-  // tb = ((o >> 3)·K)·64 + (o & 7)·8: the tile's lane; rb = o·K·E: the row of W / gw
-  const lane = [
-    ...w.get(o),
-    ...w.i32(3),
-    ...w.shrU,
-    ...w.get(K),
-    ...w.mul,
-    ...w.i32(6),
-    ...w.shl,
-    ...w.get(o),
-    ...w.i32(7),
-    ...w.and,
-    ...w.i32(3),
-    ...w.shl,
-    ...w.add,
-    ...w.set(tb),
-    ...w.get(o),
-    ...w.get(K),
-    ...w.mul,
-    ...w.i32(E),
-    ...w.mul,
-    ...w.set(rb),
-  ];
-  // the lane of tile array p at input k; element k of row o of the matrix at p (elements of 2^sh bytes)
-  const tileAt = (p: number) => [...w.get(p), ...w.get(tb), ...w.add, ...w.get(k), ...w.i32(6), ...w.shl, ...w.add];
-  const rowAt = (p: number, sh: number) => [...w.get(p), ...w.get(rb), ...w.add, ...w.get(k), ...w.i32(sh), ...w.shl, ...w.add];
-  const body =
-    fname === 'tga' // pA = dWt, pB = gw: gw[o, k] = gw[o, k] + dWt[…]
-      ? [...rowAt(pB, 3), ...rowAt(pB, 3), ...w.f64Load(), ...tileAt(pA), ...w.f64Load(), ...w.fAdd, ...w.f64Store()]
-      : [...tileAt(pB), ...rowAt(pA, E === 4 ? 2 : 3), ...load, ...w.f64Store()]; // pA = W, pB = Wt
-  // tile by tile (8 rows ob..oEnd of W / gw), input by input: a tile's 64 bytes per input are
-  // written (tw) or read (tga) together, the 8 rows streamed side by side
-  const code = forLoop(ob, w.i32(0), w.get(O), 8, [
-    ...w.get(ob),
-    ...w.i32(8),
-    ...w.add,
-    ...w.get(O),
-    ...w.get(ob),
-    ...w.i32(8),
-    ...w.add,
-    ...w.get(O),
-    ...w.ltS,
-    ...w.select,
-    ...w.set(oEnd),
-    ...forLoop(k, w.i32(0), w.get(K), 1, forLoop(o, w.get(ob), w.get(oEnd), 1, [...lane, ...body])),
-  ]);
-  return { name: fname, params: Array(4).fill(T.i32), locals: Array(6).fill(T.i32), code };
-};
-
 let bytes: Uint8Array | undefined;
 /** The module's bytes (exports `fwd`, `dw`, `dx`, `memory`). */
 export const linearGradModule = (): Uint8Array => {
   bytes ??= assemble([
-    compress(),
+    compress(false),
+    compress(true),
     sparseTiles('fwd'),
     sparseTiles('dw'),
     denseDx(false),

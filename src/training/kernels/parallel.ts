@@ -5,7 +5,7 @@
  * see `ops/backends/threads/training.ts`); without it every pass runs on the calling thread.
  *
  * Each pass is cut into slices of independent outputs (`engine.ts`): LIF neurons, the linear
- * map's outputs (forward) or inputs (backward: columns of `∂W` and of `ḡx`). Every output is
+ * map's outputs or rows (forward) or inputs (backward: columns of `∂W` and of `ḡx`). Every output is
  * computed by one thread in the same order as on one thread, so the results are equal bit for bit
  * whatever the number of threads (`test/training/parallel.test.ts`).
  *
@@ -94,6 +94,9 @@ const engine = (): TrainingEngine => {
   main ??= trainingEngine(trainingEngineSpec());
   return main;
 };
+
+/** How the last linear forward pass was split over threads (internal: tests read it). */
+export let lastLinearForwardSplit: 'rows' | 'outputs' | 'none' = 'none';
 
 /** Threads the last pass of each kind ran on (internal: tests and benchmarks read it). */
 export const lastThreads: Record<TrainingCall['op'], number> = { lifFwd: 0, lifBwd: 0, linFwd: 0, linBwd: 0 };
@@ -238,8 +241,12 @@ export const linearForwardWasm = (
   out: TensorData,
   threads?: number,
 ): void => {
-  const call: LinearForwardCall = { op: 'linFwd', x, rows, K, w, O, bias: bias ?? null, out };
-  dispatch(call, O, 8, rows * K, LINEAR_FWD_MIN_WORK, ['x', 'w', 'bias'], ['out'], threads);
+  // Each thread of a split by outputs copies and scans every row of x (rows·K), each of a split by
+  // rows lays out every row of W (O·K): split the larger of the two.
+  const byRows = rows > O;
+  const call: LinearForwardCall = { op: 'linFwd', byRows, x, rows, K, w, O, bias: bias ?? null, out };
+  dispatch(call, byRows ? rows : O, byRows ? 1 : 8, rows * K, LINEAR_FWD_MIN_WORK, ['x', 'w', 'bias'], ['out'], threads);
+  lastLinearForwardSplit = lastThreads.linFwd > 1 ? (byRows ? 'rows' : 'outputs') : 'none';
 };
 
 /**
