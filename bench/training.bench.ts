@@ -2,7 +2,8 @@
  * `npm run bench:training`: forward + backward (BPTT) neuron-steps per second of a LIF layer and
  * of LIF(N) → Linear(N → 100) → LI(100), at N = 1e3, 1e4, 1e5, batch 1 and 32, T = 100, float32,
  * default LIF parameters (SuperSpike, α 100), input uniform in [0, 0.6) with ∂input computed, loss =
- * Σz (LIF) or Σ LI output (stack): spikeflow's `trainable` layers (its passes split over the threads
+ * Σz (LIF) or Σ LI output (stack): spikeflow's `trainable` layers (the LIF layer twice: fresh outputs
+ * and ∂input each call, and `outputs: 'reuse'`, which writes them into the same buffers each call) (its passes split over the threads
  * backend's worker pool, `--threads`, default every hardware thread; the input in shared memory) and
  * Norse's autograd (bench/norse_training.py) on 1 and on 2 torch threads (Debian's torch runs its
  * matrix products on OpenBLAS's own threads even with 1 torch thread: its CPU time then exceeds its
@@ -140,6 +141,8 @@ const tapeBytes = (tape: unknown, input: Tensor): number => {
 
 interface Row {
   case: 'lif' | 'stack';
+  /** The spikeflow layers' `outputs` option (`reuse`: the LIF layer's outputs and ∂input written into the same buffers each call). */
+  outputs: 'fresh' | 'reuse';
   N: number;
   B: number;
   T: number;
@@ -161,9 +164,21 @@ for (const [N, B] of configs) {
   const xs = fromTypedArray(x, [T, B, N]);
   // shared memory, as the gradients a loss or a following layer hands over (scratch buffers): no staging copy
   const ones = (n: number) => allocateShared('float64', n).fill(1) as Float64Array;
-  for (const which of cases) {
+  // the LIF layer also with outputs 'reuse' (no fresh outputs or ∂input per call, as torch's caching allocator)
+  type Variant = ['lif' | 'stack', 'fresh' | 'reuse'];
+  const variants = cases.flatMap((c): Variant[] =>
+    c === 'lif'
+      ? [
+          [c, 'fresh'],
+          [c, 'reuse'],
+        ]
+      : [[c, 'fresh']],
+  );
+  for (const [which, outputs] of variants) {
     const net: TrainableLayer =
-      which === 'lif' ? trainable(lif) : trainableSequential(trainable(lif), trainableLinear([N, 100], { seed: 1 }), trainable(li));
+      which === 'lif'
+        ? trainable(lif, undefined, 0.001, { outputs })
+        : trainableSequential(trainable(lif), trainableLinear([N, 100], { seed: 1 }), trainable(li));
     const outSize = T * B * (which === 'lif' ? N : 100);
     const gOut = ones(outSize);
     let bytes = 0;
@@ -176,6 +191,7 @@ for (const [N, B] of configs) {
     const neurons = which === 'lif' ? N : N + 100;
     rows.push({
       case: which,
+      outputs,
       N,
       B,
       T,
@@ -185,7 +201,9 @@ for (const [N, B] of configs) {
       tapeBytesPerNeuronStep: bytes / (T * B * neurons),
       norse: {},
     });
-    console.error(`spikeflow ${which} N=${N} B=${B}: ${((T * B * neurons) / median(seconds) / 1e6).toFixed(1)} M neuron-steps/s`);
+    console.error(
+      `spikeflow ${which} (${outputs}) N=${N} B=${B}: ${((T * B * neurons) / median(seconds) / 1e6).toFixed(1)} M neuron-steps/s`,
+    );
   }
 }
 
@@ -233,10 +251,10 @@ for (const threads of opts.norse ? torchThreads : []) {
   };
   torchVersion = j.torch;
   for (const n of j.rows) {
-    const row = rows.find((x) => x.case === n.case && x.N === n.N && x.B === n.B);
-    if (row === undefined) continue;
-    row.norse[j.threads] = { wall: n.neuronStepsPerSecond, cpu: n.neuronStepsPerCpuSecond, seconds: n.seconds };
-    row.norseSavedBytesPerNeuronStep = n.savedBytesPerNeuronStep;
+    for (const row of rows.filter((x) => x.case === n.case && x.N === n.N && x.B === n.B)) {
+      row.norse[j.threads] = { wall: n.neuronStepsPerSecond, cpu: n.neuronStepsPerCpuSecond, seconds: n.seconds };
+      row.norseSavedBytesPerNeuronStep = n.savedBytesPerNeuronStep;
+    }
   }
   console.error(`Norse on ${j.threads} torch thread(s) done`);
 }
@@ -265,7 +283,7 @@ const md = [
   `| --- | --- | --- | --- | --- | ${th.map(() => '--- | --- | --- | ---').join(' | ')} | --- | --- | --- |`,
   ...rows.map(
     (r) =>
-      `| ${r.case === 'lif' ? 'LIF' : 'LIF → Linear(N→100) → LI'} | ${r.N} | ${r.B} | ${f(r.spikeflow)} | ${f(r.spikeflowCpu)} | ${th
+      `| ${r.case === 'lif' ? (r.outputs === 'reuse' ? "LIF, outputs 'reuse'" : 'LIF') : 'LIF → Linear(N→100) → LI'} | ${r.N} | ${r.B} | ${f(r.spikeflow)} | ${f(r.spikeflowCpu)} | ${th
         .map((t) => {
           const n = r.norse[t];
           return `${f(n?.wall)} | ${ratio(r.spikeflow, n?.wall)} | ${f(n?.cpu)} | ${ratio(r.spikeflowCpu, n?.cpu)}`;
