@@ -7,7 +7,8 @@
  *   already in the module's memory, in the engine's chunks of steps;
  * - `copies fwd` / `copies bwd`: the engine's copies into and out of its thread's wasm memory
  *   (`kernels/engine.ts`: engine pass − kernel);
- * - `glue`: the layer around the engine (fresh outputs and gradients, state, checks): layer − engine.
+ * - `glue`: the layer around the engine (fresh outputs and gradients, state, checks): layer − engine;
+ *   also with `outputs: 'reuse'` (the outputs and ∂input written into the same buffers each call).
  *
  * Every phase on one thread (CPU time of the process, minimum over rounds that alternate the
  * phases), then the layer on every thread (`threads` option) by wall and CPU time. Bytes per
@@ -82,7 +83,12 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
   kernel.f32().set(x.subarray(0, Math.min(kernel.f32().length, steps)));
   const [gB, gcB] = [16 * BN, 16 * BN + 8 * tb * BN];
   const [outB, vdB] = [gcB + 8 * tb * BN, gcB + 8 * tb * BN + E * tb * BN];
-  const layers = [1, hardwareThreads()].map((threads) => trainable(lif, undefined, 0.001, { threads }));
+  const layers = [
+    trainable(lif, undefined, 0.001, { threads: 1 }),
+    trainable(lif, undefined, 0.001, { threads: hardwareThreads() }),
+    trainable(lif, undefined, 0.001, { threads: 1, outputs: 'reuse' }),
+    trainable(lif, undefined, 0.001, { threads: hardwareThreads(), outputs: 'reuse' }),
+  ];
   const step = (k: number) => () => {
     const layer = layers[k] as (typeof layers)[0];
     const r = layer.forward(xs);
@@ -102,6 +108,8 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
       engineBwd: () => engine.runRange(bwd, 0, BN),
       layer1: step(0),
       layerAll: step(1),
+      reuse1: step(2),
+      reuseAll: step(3),
     },
     reps,
   );
@@ -113,6 +121,8 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
     ['copies bwd (ḡout, spikes, v_d in; ∂input out)', cpu('engineBwd') - cpu('kernelBwd'), 48],
     ['glue (fresh spikes and ∂input zero-filled, state, checks)', cpu('layer1') - cpu('engineFwd') - cpu('engineBwd'), 12],
   ];
+  const rate = (k: string) =>
+    `${(steps / (m[k] as { wall: number }).wall / 1e3).toFixed(0)} M neuron-steps/s wall (${(steps / cpu(k) / 1e3).toFixed(0)} M per CPU second)`;
   lines.push(
     '',
     `N = ${N}, batch ${B} (${(steps / 1e6).toFixed(1)} M neuron-steps per call):`,
@@ -124,8 +134,10 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
         `| ${name} | ${ms.toFixed(2)} | ${((100 * ms) / cpu('layer1')).toFixed(0)} % | ${bytes} | ${((bytes * steps) / (ms * 1e6)).toFixed(1)} |`,
     ),
     `| layer, 1 thread | ${cpu('layer1').toFixed(2)} | 100 % | ${phases.reduce((s, p) => s + p[2], 0)} | ${((120 * steps) / (cpu('layer1') * 1e6)).toFixed(1)} |`,
+    `| glue with outputs 'reuse' (no fresh memory) | ${(cpu('reuse1') - cpu('engineFwd') - cpu('engineBwd')).toFixed(2)} | | 0 | |`,
     '',
-    `Layer on 1 thread: ${(steps / (m.layer1 as { wall: number }).wall / 1e3).toFixed(0)} M neuron-steps/s wall (${(steps / cpu('layer1') / 1e3).toFixed(0)} M per CPU second); on ${hardwareThreads()} threads: ${(steps / (m.layerAll as { wall: number }).wall / 1e3).toFixed(0)} M wall (${(steps / cpu('layerAll') / 1e3).toFixed(0)} M per CPU second).`,
+    `Layer on 1 thread: ${rate('layer1')}; on ${hardwareThreads()} threads: ${rate('layerAll')}.`,
+    `With outputs 'reuse', on 1 thread: ${rate('reuse1')}; on ${hardwareThreads()} threads: ${rate('reuseAll')}.`,
   );
   console.error(`N = ${N}, batch ${B} done`);
 }
