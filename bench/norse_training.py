@@ -52,6 +52,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (torch.set_num_threads)")
+    parser.add_argument("--cases", default="lif,stack", help="cases to run: lif (LIF layer), stack (LIF -> Linear -> LI)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -86,6 +87,8 @@ def main():
                 fn()
             saved[name] = total[0] / (T * b * (n + (100 if name == "stack" else 0)))
         for name, fn, neurons in (("lif", run_lif, n), ("stack", run_stack, n + 100)):
+            if name not in args.cases.split(","):
+                continue
             s, all_s, cpu = median_seconds(fn, args.runs, args.warmup)
             rows.append({"case": name, "N": n, "B": b, "T": T, "neuronStepsPerSecond": T * b * neurons / s, "neuronStepsPerCpuSecond": T * b * neurons / cpu, "seconds": all_s, "savedBytesPerNeuronStep": saved[name]})
         del x

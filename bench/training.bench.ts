@@ -2,7 +2,8 @@
  * `npm run bench:training`: forward + backward (BPTT) neuron-steps per second of a LIF layer and
  * of LIF(N) → Linear(N → 100) → LI(100), at N = 1e3, 1e4, 1e5, batch 1 and 32, T = 100, float32,
  * default LIF parameters (SuperSpike, α 100), input uniform in [0, 0.6) with ∂input computed, loss =
- * Σz (LIF) or Σ LI output (stack): spikeflow's `trainable` layers (its passes split over the threads
+ * Σz (LIF) or Σ LI output (stack): spikeflow's `trainable` layers (the LIF layer twice: fresh outputs
+ * and ∂input each call, and `outputs: 'reuse'`, which writes them into the same buffers each call) (its passes split over the threads
  * backend's worker pool, `--threads`, default every hardware thread; the input in shared memory) and
  * Norse's autograd (bench/norse_training.py) on 1 and on 2 torch threads (Debian's torch runs its
  * matrix products on OpenBLAS's own threads even with 1 torch thread: its CPU time then exceeds its
@@ -19,7 +20,7 @@
  * keeps ~4–6 GB of saved tensors and spikeflow ~9 GB of input, tape and float64 gradients on this
  * shared 23 GB machine (`--configs 1e5x32` runs it).
  * Options: `--quick` (1e3x1, 1e3x32, 1e4x1, 1e4x32, 1e5x1; 3 runs after 2 warm-ups; a few minutes),
- * `--configs 1e3x1,1e3x32,...`, `--runs <n>`, `--warmup <n>`, `--threads <n>`, `--torch-threads 1,2`, `--no-norse`,
+ * `--configs 1e3x1,1e3x32,...`, `--cases lif,stack` (default both), `--runs <n>`, `--warmup <n>`, `--threads <n>`, `--torch-threads 1,2`, `--no-norse`,
  * `--default-malloc`, `--out <dir>`.
  * @module
  */
@@ -43,6 +44,7 @@ import { trainableSequential } from '../src/training/trainableSequential.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const program = new Command()
   .option('--configs <list>', 'NxB list', '1e3x1,1e3x32,1e4x1,1e4x32,1e5x1')
+  .option('--cases <list>', 'cases: lif (the LIF layer), stack (LIF → Linear → LI)', 'lif,stack')
   .option('--runs <n>', 'timed runs', (v) => Number(v), 5)
   .option('--warmup <n>', 'untimed runs before (JIT and WebAssembly tier-up, allocator)', (v) => Number(v), 3)
   .option('--steps <T>', 'time steps', (v) => Number(v), 100)
@@ -55,6 +57,7 @@ const program = new Command()
   .parse();
 const opts = program.opts<{
   configs: string;
+  cases: string;
   runs: number;
   warmup: number;
   steps: number;
@@ -83,6 +86,8 @@ const threads = opts.threads ?? hardwareThreads();
 setTrainingThreads(threads);
 const configs = opts.configs.split(',').map((c) => c.split('x').map(Number) as [number, number]);
 const torchThreads = opts.torchThreads.split(',').map(Number);
+const cases = opts.cases.split(',') as ('lif' | 'stack')[];
+for (const c of cases) if (c !== 'lif' && c !== 'stack') throw new Error(`--cases: expected lif and/or stack, received ${c}`);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -136,6 +141,8 @@ const tapeBytes = (tape: unknown, input: Tensor): number => {
 
 interface Row {
   case: 'lif' | 'stack';
+  /** The spikeflow layers' `outputs` option (`reuse`: the LIF layer's outputs and ∂input written into the same buffers each call). */
+  outputs: 'fresh' | 'reuse';
   N: number;
   B: number;
   T: number;
@@ -157,9 +164,21 @@ for (const [N, B] of configs) {
   const xs = fromTypedArray(x, [T, B, N]);
   // shared memory, as the gradients a loss or a following layer hands over (scratch buffers): no staging copy
   const ones = (n: number) => allocateShared('float64', n).fill(1) as Float64Array;
-  for (const which of ['lif', 'stack'] as const) {
+  // the LIF layer also with outputs 'reuse' (no fresh outputs or ∂input per call, as torch's caching allocator)
+  type Variant = ['lif' | 'stack', 'fresh' | 'reuse'];
+  const variants = cases.flatMap((c): Variant[] =>
+    c === 'lif'
+      ? [
+          [c, 'fresh'],
+          [c, 'reuse'],
+        ]
+      : [[c, 'fresh']],
+  );
+  for (const [which, outputs] of variants) {
     const net: TrainableLayer =
-      which === 'lif' ? trainable(lif) : trainableSequential(trainable(lif), trainableLinear([N, 100], { seed: 1 }), trainable(li));
+      which === 'lif'
+        ? trainable(lif, undefined, 0.001, { outputs })
+        : trainableSequential(trainable(lif), trainableLinear([N, 100], { seed: 1 }), trainable(li));
     const outSize = T * B * (which === 'lif' ? N : 100);
     const gOut = ones(outSize);
     let bytes = 0;
@@ -172,6 +191,7 @@ for (const [N, B] of configs) {
     const neurons = which === 'lif' ? N : N + 100;
     rows.push({
       case: which,
+      outputs,
       N,
       B,
       T,
@@ -181,7 +201,9 @@ for (const [N, B] of configs) {
       tapeBytesPerNeuronStep: bytes / (T * B * neurons),
       norse: {},
     });
-    console.error(`spikeflow ${which} N=${N} B=${B}: ${((T * B * neurons) / median(seconds) / 1e6).toFixed(1)} M neuron-steps/s`);
+    console.error(
+      `spikeflow ${which} (${outputs}) N=${N} B=${B}: ${((T * B * neurons) / median(seconds) / 1e6).toFixed(1)} M neuron-steps/s`,
+    );
   }
 }
 
@@ -201,6 +223,8 @@ for (const threads of opts.norse ? torchThreads : []) {
       String(T),
       '--threads',
       String(threads),
+      '--cases',
+      cases.join(','),
     ],
     {
       env: { ...process.env, PYTHONPATH: '/work/norse:/work/shared/tools', ...(opts.defaultMalloc === true ? {} : mallocEnv) },
@@ -227,10 +251,10 @@ for (const threads of opts.norse ? torchThreads : []) {
   };
   torchVersion = j.torch;
   for (const n of j.rows) {
-    const row = rows.find((x) => x.case === n.case && x.N === n.N && x.B === n.B);
-    if (row === undefined) continue;
-    row.norse[j.threads] = { wall: n.neuronStepsPerSecond, cpu: n.neuronStepsPerCpuSecond, seconds: n.seconds };
-    row.norseSavedBytesPerNeuronStep = n.savedBytesPerNeuronStep;
+    for (const row of rows.filter((x) => x.case === n.case && x.N === n.N && x.B === n.B)) {
+      row.norse[j.threads] = { wall: n.neuronStepsPerSecond, cpu: n.neuronStepsPerCpuSecond, seconds: n.seconds };
+      row.norseSavedBytesPerNeuronStep = n.savedBytesPerNeuronStep;
+    }
   }
   console.error(`Norse on ${j.threads} torch thread(s) done`);
 }
@@ -259,7 +283,7 @@ const md = [
   `| --- | --- | --- | --- | --- | ${th.map(() => '--- | --- | --- | ---').join(' | ')} | --- | --- | --- |`,
   ...rows.map(
     (r) =>
-      `| ${r.case === 'lif' ? 'LIF' : 'LIF → Linear(N→100) → LI'} | ${r.N} | ${r.B} | ${f(r.spikeflow)} | ${f(r.spikeflowCpu)} | ${th
+      `| ${r.case === 'lif' ? (r.outputs === 'reuse' ? "LIF, outputs 'reuse'" : 'LIF') : 'LIF → Linear(N→100) → LI'} | ${r.N} | ${r.B} | ${f(r.spikeflow)} | ${f(r.spikeflowCpu)} | ${th
         .map((t) => {
           const n = r.norse[t];
           return `${f(n?.wall)} | ${ratio(r.spikeflow, n?.wall)} | ${f(n?.cpu)} | ${ratio(r.spikeflowCpu, n?.cpu)}`;

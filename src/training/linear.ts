@@ -10,7 +10,7 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import { type LinearParameters, linearInit } from '../ops/linear.js';
 import { allocate, allocateShared, type DType, dtypeOf, fromTypedArray, type TensorData } from '../ops/tensor.js';
 import { linearWasmAvailable } from './kernels/linearGrad.js';
-import { linearBackwardWasm, linearForwardWasm } from './kernels/parallel.js';
+import { checkTrainingThreads, linearBackwardWasm, linearForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
 import type { TrainableLayer } from './trainableLayer.js';
 
@@ -30,6 +30,12 @@ export interface TrainableLinearOptions {
    * bit for bit.
    */
   readonly kernel?: 'wasm' | 'js';
+  /**
+   * Most threads the `wasm` kernels split each pass over, the calling thread included (an integer
+   * ≥ 1; default: every hardware thread where the threads backend is loaded — `spikeflow/node`,
+   * `spikeflow/threads` —, else 1). Results are equal bit for bit whatever the count.
+   */
+  readonly threads?: number;
 }
 
 interface LinearTape {
@@ -49,6 +55,7 @@ export const trainableLinear = (
   options: TrainableLinearOptions = {},
 ): TrainableLayer => {
   const where = 'trainableLinear';
+  const threads = checkTrainingThreads(where, options.threads);
   let p: LinearParameters;
   if (Array.isArray(init)) {
     const [inF, outF] = init as [number, number];
@@ -115,7 +122,7 @@ export const trainableLinear = (
       const out = allocate(dtype, rows * O);
       const tape: LinearTape | undefined = fo?.tape === false ? undefined : { rows, T, B, x };
       if (useWasm) {
-        linearForwardWasm(x, rows, K, w, O, params.bias, out);
+        linearForwardWasm(x, rows, K, w, O, params.bias, out, threads);
         return { out: fromTypedArray(out, [T, B, O]), state: {}, tape };
       }
       transpose();
@@ -148,7 +155,7 @@ export const trainableLinear = (
       const gb = grads.bias;
       if (useWasm) {
         const gx = needInput ? takeScratch('float64', rows * K) : undefined; // written in full
-        linearBackwardWasm(gOut, x, rows, K, w, O, grads.weight as Float64Array, gb, gx);
+        linearBackwardWasm(gOut, x, rows, K, w, O, grads.weight as Float64Array, gb, gx, threads);
         return { gx, gState: {} };
       }
       transpose();

@@ -41,6 +41,8 @@ import type { BackwardResult, StateGrad, TrainableLayer } from './trainableLayer
  * @param gOut - ∂loss/∂outputs `[T, batch, N]`
  * @param gState - ∂loss/∂(final state) (default zero)
  * @param needInput - whether to compute ∂loss/∂input
+ * @param gxBuf - gives the storage of a feed-forward layer's ∂input (`length` elements; the layer's
+ *   reused ∂input), written in full; default a scratch buffer handed to the caller
  * @returns ∂loss/∂input `[T, batch, in]` (or undefined) and ∂loss/∂(initial state)
  * @throws SpikeflowError for a tape not from `forward`, or `gOut` of the wrong size
  */
@@ -53,6 +55,7 @@ export const neuronBackward = (
   gOut: Float64Array,
   gState: StateGrad | undefined,
   needInput: boolean,
+  gxBuf?: (length: number) => Float64Array,
 ): BackwardResult => {
   if (tape === undefined || tape === null || typeof tape !== 'object' || !('out' in tape)) {
     throw new SpikeflowError(`${layer.name}.backward`, 'tape', 'tape must come from forward(..., { tape: true })');
@@ -83,7 +86,8 @@ export const neuronBackward = (
   const gb = Float64Array.from(gState?.b ?? new Float64Array(BN));
   const gzPrev = Float64Array.from(gState?.z ?? new Float64Array(BN));
   // ∂L/∂(input current) per step: the layer's gx for feed-forward models, the current jump's gradient for recurrent ones
-  const gcur = rec || needInput ? takeScratch('float64', T * BN) : undefined; // written in full
+  // written in full; a feed-forward layer's ∂input may go to the layer's reused buffer
+  const gcur = rec || needInput ? (!rec && gxBuf !== undefined ? gxBuf(T * BN) : takeScratch('float64', T * BN)) : undefined;
   let gTauMem = 0;
   let gTauSyn = 0;
   let gTauAdapt = 0;
@@ -96,7 +100,7 @@ export const neuronBackward = (
     reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - th) : vDec;
   if (kind === 'lif' && !rec && !paramGrads && reset === 0 && c.wasm && c.method === 'super' && BN % 2 === 0) {
     const k0 = { kMem, nSyn: 0, cSyn, vLeak, vTh, vReset, alpha: c.alpha };
-    lifBackwardWasm(gOut, out, vd as TensorData, T, BN, gv, gi, gcur, k0);
+    lifBackwardWasm(gOut, out, vd as TensorData, T, BN, gv, gi, gcur, k0, c.threads);
   } else if (kind === 'lif' && !rec && !paramGrads && reset === 0) {
     // the common case (Norse's LIF) without branches per neuron; same adjoint as below
     const superAlpha = c.method === 'super' ? c.alpha : -1;

@@ -9,7 +9,7 @@
  * @module
  */
 import { matmulInto } from '../ops/matmul.js';
-import { allocate, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
+import { allocate, type DType, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
 import { lifForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
 import { checkInput, checkState, type NeuronConfig, type NeuronTape } from './neuronTape.js';
@@ -24,6 +24,8 @@ import type { ForwardOptions, ForwardResult, LayerState, TrainableLayer } from '
  * @param xs - input `[T, batch, features]`
  * @param state - initial state (default the layer's initial state)
  * @param fo - `tape: false` skips the tape
+ * @param outBuf - gives the storage of the outputs (`dtype`, `length` elements; the layer's reused
+ *   outputs), written in full; default a new array
  * @returns outputs `[T, batch, N]` in the input's dtype, the final state and the tape
  * @throws SpikeflowError for a wrong input shape or a state that does not fit
  */
@@ -35,6 +37,7 @@ export const neuronForward = (
   xs: Tensor,
   state: LayerState | undefined,
   fo: ForwardOptions | undefined,
+  outBuf?: (dtype: DType, length: number) => TensorData,
 ): ForwardResult => {
   const [T, B, F] = checkInput(layer.name, xs);
   const N = layer.outFeatures(F);
@@ -45,7 +48,7 @@ export const neuronForward = (
   const record = fo?.tape !== false;
   const { p, dt, reset, kind } = c;
   const x = xs.data;
-  const out = allocate(dtype, T * BN);
+  const out = outBuf === undefined ? allocate(dtype, T * BN) : outBuf(dtype, T * BN); // written in full below
   const v = allocate(dtype, BN);
   v.set(s0.v as TensorData);
   const i = kind === 'box' || kind === 'libox' ? undefined : allocate(dtype, BN);
@@ -74,7 +77,7 @@ export const neuronForward = (
   const vReset = p.vReset ?? 0;
   const beta = p.beta ?? 0;
   if (kind === 'lif' && !c.rec && reset === 0 && ij === undefined && c.wasm && BN % 2 === 0) {
-    lifForwardWasm(x, T, BN, v, i as TensorData, out, vd, { kMem, nSyn, cSyn: 0, vLeak, vTh, vReset, alpha: c.alpha });
+    lifForwardWasm(x, T, BN, v, i as TensorData, out, vd, { kMem, nSyn, cSyn: 0, vLeak, vTh, vReset, alpha: c.alpha }, c.threads);
   } else if (kind === 'lif' && !c.rec && reset === 0 && ij === undefined) {
     // the common case (Norse's LIF) in one branch-free loop: same operations as below
     const iv = i as TensorData;

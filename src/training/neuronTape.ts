@@ -38,6 +38,8 @@ export interface NeuronConfig {
   readonly dt: number;
   /** Whether the common LIF layer runs the WebAssembly SIMD kernels (`kernels/lifGrad.ts`). */
   readonly wasm: boolean;
+  /** Most threads of the WebAssembly kernels' passes (`undefined`: the default of `kernels/parallel.ts`). */
+  readonly threads?: number | undefined;
 }
 
 /**

