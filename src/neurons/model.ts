@@ -34,7 +34,7 @@ import type {
   RunResult,
   StepOptions,
 } from './modelTypes.js';
-import { checkOutputPolicy, keptOutput, markInPlace, type RunCallOptions } from './runOutput.js';
+import { checkOutputPolicy, IN_PLACE, keptOutput, markInPlace, type RunCallOptions } from './runOutput.js';
 
 export type {
   ModelSpec,
@@ -135,8 +135,9 @@ export const defineModel = <P extends ParamSpecs, S extends string>(description:
     const record = options.record === true;
     const kept = checkOutputPolicy(where, options.outputs) === 'reuse' ? keptOutput() : undefined;
     return markInPlace((xs: Tensor, state?: NeuronState<S>, call?: RunCallOptions): RunResult<S> => {
-      if (call !== undefined) checkOptions(where, call, ['out', 'inPlace']);
-      if (call?.inPlace !== undefined && typeof call.inPlace !== 'boolean') {
+      // IN_PLACE (what the `layer` operator passes every chunk) is known to be valid.
+      if (call !== undefined && call !== IN_PLACE) checkOptions(where, call, ['out', 'inPlace']);
+      if (call !== IN_PLACE && call?.inPlace !== undefined && typeof call.inPlace !== 'boolean') {
         throw new SpikeflowError(where, 'inPlace', `inPlace must be true or false, received ${JSON.stringify(call.inPlace)}`);
       }
       const out = call?.out;

@@ -7,7 +7,7 @@
  */
 import { SpikeflowError } from '../ops/errors.js';
 import type { DType, TensorData } from '../ops/tensor.js';
-import { showShape } from '../ops/tensor.js';
+import { sameShape, showShape } from '../ops/tensor.js';
 import type { NeuronUpdate } from '../ops/update/ir.js';
 import type { ModelSpecBase, ParamSpecs, ParamsOf, ParamValues } from './modelTypes.js';
 import { checkBroadcast, collect, type ElementRecords, elementRecords, expandTo, type PerElement } from './perNeuron.js';
@@ -129,7 +129,16 @@ export const modelCore = <P extends ParamSpecs, S extends string>(spec: Resolved
   const valueFor = (d: Derived<P>, x: PerElement, stateShape: readonly number[], dtype: DType): number | TensorData =>
     typeof x === 'number' ? x : expandTo(x, (d.elements as ElementRecords<ParamsOf<P>>).shape, stateShape, dtype);
 
+  // The last answer of runValues and what it was asked (a stream asks the same every chunk).
+  let last: { d: Derived<P>; dt: number; stateShape: readonly number[]; dtype: DType; r: RunValues } | undefined;
   const runValues = (where: string, d: Derived<P>, dt: number, stateShape: readonly number[], dtype: DType): RunValues => {
+    const l = last;
+    if (l !== undefined && l.d === d && Object.is(l.dt, dt) && l.dtype === dtype && sameShape(l.stateShape, stateShape)) return l.r;
+    const r = expandedValues(where, d, dt, stateShape, dtype);
+    last = { d, dt, stateShape: [...stateShape], dtype, r };
+    return r;
+  };
+  const expandedValues = (where: string, d: Derived<P>, dt: number, stateShape: readonly number[], dtype: DType): RunValues => {
     const k = forDt(where, d, dt);
     const key = `${dtype}|${stateShape.join(',')}`;
     let r = k.expanded.get(key);

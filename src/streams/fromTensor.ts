@@ -5,7 +5,7 @@
 import type { Observable } from 'rxjs';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { clone, type DType, dtypeOf, isTensor, type NestedArray, showShape, type Tensor, tensor } from '../ops/tensor.js';
-import { type ClockedOptions, clockedSource, resolveClock } from './clocked.js';
+import { type ClockedOptions, chunkedSource } from './clocked.js';
 import { checkDtype, checkOptions } from './internal.js';
 
 /** Options of {@link fromTensor}. */
@@ -49,5 +49,5 @@ export const fromTensor = (xs: Tensor | NestedArray, options: FromTensorOptions 
   // a view of steps [start, end): what `slice` returns, without re-validating a shape known to be valid
   const view = (start: number, end: number): Tensor =>
     Object.freeze({ shape: Object.freeze([end - start, ...inner]), data: t.data.subarray(start * M, end * M) });
-  return clockedSource(resolveClock(where, options, T), T, view);
+  return chunkedSource(where, options, T, view);
 };

@@ -2,7 +2,7 @@
  * `layer`: a neuron model, linear map, decoder, synapse model or any other layer as an RxJS operator.
  * @module
  */
-import { map, type OperatorFunction, scan, tap } from 'rxjs';
+import { defer, map, type OperatorFunction, tap } from 'rxjs';
 import { acceptsInPlace, IN_PLACE } from '../neurons/runOutput.js';
 import type { LayerCallOptions } from '../neurons/sequential.js';
 import type { Tensor } from '../ops/tensor.js';
@@ -59,18 +59,46 @@ export const layer = <S>(l: Layerlike<S>, options: LayerOptions<S> = {}): Operat
  * state is allocated per chunk. Chunk outputs stay fresh (or the run's `outputs` policy). Per
  * subscription, as {@link scanLayer}.
  */
+/**
+ * The state a stream of {@link inPlaceLayer} threads through its chunks (one per subscription). A
+ * class, so that every subscription runs the same `next` function (V8 keeps it optimised across
+ * subscriptions and collections).
+ */
+class InPlaceChunks<S> {
+  private state: S | undefined;
+  /** Whether `state` is one a run returned, which only this subscription holds (given up in place). */
+  private owned = false;
+
+  constructor(
+    private readonly run: (xs: Tensor, state?: S, call?: LayerCallOptions) => readonly [Tensor, S, unknown?] | Tensor,
+    initial: S | undefined,
+  ) {
+    this.state = initial;
+  }
+
+  /** Runs one chunk: in place on the state it owns, else from the given one; returns the chunk's output. */
+  next(xs: Tensor): Tensor {
+    const result = this.owned ? this.run(xs, this.state, IN_PLACE) : this.run(xs, this.state);
+    if (!Array.isArray(result)) {
+      this.state = undefined;
+      this.owned = false;
+      return result as Tensor;
+    }
+    const [out, state] = result as readonly [Tensor, S, unknown?];
+    this.state = state;
+    this.owned = state !== undefined;
+    return out;
+  }
+}
+
+// One `map` per subscription over its own state (not `scan` + `map`: one operator less per chunk).
 const inPlaceLayer =
   <S>(
     run: (xs: Tensor, state?: S, call?: LayerCallOptions) => readonly [Tensor, S, unknown?] | Tensor,
     initial: S | undefined,
   ): OperatorFunction<Tensor, Tensor> =>
   (source) =>
-    source.pipe(
-      scan<Tensor, { out: Tensor; state: S; owned: boolean }, null>((previous, xs) => {
-        const result = previous?.owned === true ? run(xs, previous.state, IN_PLACE) : run(xs, previous === null ? initial : previous.state);
-        if (!Array.isArray(result)) return { out: result as Tensor, state: undefined as S, owned: false };
-        const [out, state] = result as readonly [Tensor, S, unknown?];
-        return { out, state, owned: state !== undefined };
-      }, null),
-      map((s) => s.out),
-    );
+    defer(() => {
+      const chunks = new InPlaceChunks(run, initial);
+      return source.pipe(map((xs) => chunks.next(xs)));
+    });

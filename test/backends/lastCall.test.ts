@@ -144,3 +144,32 @@ describe('a run function called again with other shapes, dtypes, parameters or b
     );
   });
 });
+
+describe('a model keeps the run values of its last call (neurons/modelDerived.ts runValues)', () => {
+  it('a run function called with another batch shape or dtype in turn gives what a first call gives', () => {
+    // per-neuron thresholds: their arrays are expanded to the state shape, so the shape matters
+    const vTh = fromTypedArray(Float64Array.from([0.2, 0.35, 0.5, 0.65, 0.8]), [5]);
+    const one = input(40, 5, 'float64');
+    const two = fromTypedArray(
+      Float64Array.from({ length: 40 * 10 }, (_, k) => one.data[Math.floor(k / 10) * 5 + (k % 5)] as number),
+      [40, 2, 5],
+    );
+    const one32 = fromTypedArray(Float32Array.from(one.data), [40, 1, 5]);
+    const calls: [string, Tensor][] = [
+      ['one', one],
+      ['two', two],
+      ['one32', one32],
+    ];
+    // references: each from a run function of its own, called once (nothing kept from another call)
+    const reference = new Map(calls.map(([name, xs]) => [name, lif.run({ vTh }, 1e-3, { backend: 'js' })(xs)[0]]));
+    const ref = (name: string) => reference.get(name) as Tensor;
+    // hand-derived: both rows of the batch of two get the batch of one's spikes; float32 rounds differently
+    const r2 = ref('two').data;
+    expect(Array.from({ length: 40 * 5 }, (_, k) => r2[Math.floor(k / 5) * 10 + 5 + (k % 5)])).toEqual(Array.from(ref('one').data));
+    expect(Array.from(ref('one').data).some((z) => z === 1)).toBe(true);
+    for (const backend of ['js', createThreadsBackend({ threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1 })] as const) {
+      const run = lif.run({ vTh }, 1e-3, { backend });
+      for (const order of [calls, [...calls].reverse(), calls]) for (const [name, xs] of order) same(run(xs)[0], ref(name));
+    }
+  });
+});

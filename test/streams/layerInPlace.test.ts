@@ -5,6 +5,7 @@
  * probe's emitted states, the emitted chunk outputs) ever changes after it was handed over.
  */
 import fc from 'fast-check';
+import { take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif, lifRecurrent } from '../../src/neurons/lif.js';
@@ -122,6 +123,45 @@ describe('in-place state never reaches what the caller sees', () => {
     calls.length = 0;
     collect(fromTensor(xs, { chunk: 10 }).pipe(layer(spy, { probe: () => undefined })));
     expect(calls.map((c) => c.inPlace)).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('an error stops the stream: the layer runs no chunk after it, and take(n) runs exactly n chunks', () => {
+    let runs = 0;
+    const failing: Layer<NeuronState<'v' | 'i'>> = {
+      name: 'failing',
+      run: markInPlace((x: Tensor, state?: NeuronState<'v' | 'i'>, call?: RunCallOptions) => {
+        runs++;
+        if (runs === 3) throw new Error('chunk 3 failed');
+        return neuron(lif).run(x, state, call);
+      }),
+    };
+    const seen: Tensor[] = [];
+    let error: unknown;
+    fromTensor(xs, { chunk: 10 })
+      .pipe(layer(failing))
+      .subscribe({ next: (z) => seen.push(z), error: (e: unknown) => (error = e) });
+    expect((error as Error).message).toBe('chunk 3 failed');
+    expect(seen.length).toBe(2);
+    expect(runs).toBe(3);
+    runs = 0;
+    const two = collect(fromTensor(xs, { chunk: 10 }).pipe(layer(neuron(lif)), take(2)));
+    let counted = 0;
+    collect(
+      fromTensor(xs, { chunk: 10 }).pipe(
+        layer((x: Tensor, s?: NeuronState<'v' | 'i'>) => {
+          counted++;
+          return lif.run()(x, s);
+        }),
+        take(2),
+      ),
+    );
+    expect(two.length).toBe(2);
+    expect(counted).toBe(2);
+    // each subscription starts from the initial state: two subscriptions of one operator agree
+    const op = layer(neuron(lif));
+    const a = collect(fromTensor(xs, { chunk: 7 }).pipe(op));
+    const b = collect(fromTensor(xs, { chunk: 7 }).pipe(op));
+    expectSame(concat(b), concat(a));
   });
 
   it('the caller’s options.state is never written', () => {

@@ -44,6 +44,24 @@ describe('fromTensor', () => {
     expect(collect(fromTensor(long)).map((c) => c.shape[0])).toEqual([100, 100, 50]);
   });
 
+  it('without a clock emits the chunks a virtual clock of the same sizes gives, and stops when unsubscribed', () => {
+    const long = fromTypedArray(
+      Float64Array.from({ length: 23 * 2 }, (_, k) => k),
+      [23, 1, 2],
+    );
+    for (const chunk of [1, 4, 23, 30, [1, 7, 3], [5, 2]]) {
+      const direct = collect(fromTensor(long, { chunk }));
+      const clocked = collect(fromTensor(long, { clock: virtualClock({ chunk }) }));
+      expect(direct.map((c) => c.shape)).toEqual(clocked.map((c) => c.shape));
+      expect(direct.map((c) => Array.from(c.data))).toEqual(clocked.map((c) => Array.from(c.data)));
+    }
+    expect(collect(fromTensor(long, { chunk: [1, 7, 3] })).map((c) => c.shape[0])).toEqual([1, 7, 3, 1, 7, 3, 1]);
+    expect(collect(fromTensor(fromTypedArray(new Float32Array(0), [0, 1, 2])))).toEqual([]);
+    // The loop stops once the subscriber is closed: take(2) sees exactly two chunks, the first two.
+    const firstTwo = collect(fromTensor(long, { chunk: 5 }).pipe(take(2)));
+    expect(firstTwo.map((c) => c.data[0])).toEqual([0, 10]);
+  });
+
   it('rejects inputs without a time dimension and conflicting options', () => {
     expect(() => fromTensor(tensor([1, 2, 3]))).toThrow('fromTensor: input must be [T, batch, ...] (time first), received shape [3]');
     expect(() => fromTensor(5 as never)).toThrow('fromTensor: input must be a tensor or nested arrays [T, batch, ...], received 5');

@@ -30,9 +30,12 @@ export const inPlaceState = (r: NeuronRunRequest, shared: boolean): TensorData[]
     if (shared && !(typeof SharedArrayBuffer === 'function' && d.buffer instanceof SharedArrayBuffer)) return undefined;
     arrays.push(d);
   }
-  const others = [r.input.data, r.out];
-  for (const [k, a] of arrays.entries()) {
-    for (const b of [...arrays.slice(k + 1), ...others]) if (b !== undefined && overlap(a, b)) return undefined;
+  const input = r.input.data;
+  const out = r.out;
+  for (let k = 0; k < arrays.length; k++) {
+    const a = arrays[k] as TensorData;
+    for (let j = k + 1; j < arrays.length; j++) if (overlap(a, arrays[j] as TensorData)) return undefined;
+    if (overlap(a, input) || (out !== undefined && overlap(a, out))) return undefined;
   }
   return arrays;
 };
