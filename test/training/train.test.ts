@@ -65,6 +65,13 @@ describe('optimisers', () => {
     expectArgumentError(() => sgd(trainableLinear([1, 1]), { lr: -1 }), 'lr');
     expectArgumentError(() => adam(trainableLinear([1, 1]), { lr: 0 }), 'lr');
   });
+  it('refuses an unknown optimiser option by name instead of ignoring it', () => {
+    const typo = { learningRate: 1 } as unknown as { lr: number };
+    expect(() => adam(trainableLinear([1, 1]), typo)).toThrow('adam: unknown option "learningRate"; expected lr, betas, eps, weightDecay');
+    expect(() => sgd(trainableLinear([1, 1]), { lr: 0.1, ...{ nesterov: true } })).toThrow(
+      'sgd: unknown option "nesterov"; expected lr, momentum, weightDecay',
+    );
+  });
   it('schedules', () => {
     expect(stepLr(1, 2, 0.5)(5)).toBe(0.25);
     expect(exponentialLr(2, 0.5)(3)).toBe(0.25);
