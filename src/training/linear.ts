@@ -9,6 +9,7 @@
 import { SpikeflowError, show } from '../ops/errors.js';
 import { type LinearParameters, linearInit } from '../ops/linear.js';
 import { allocate, allocateShared, type DType, dtypeOf, fromTypedArray, type TensorData } from '../ops/tensor.js';
+import { checkOptions } from '../ops/validate.js';
 import { linearWasmAvailable } from './kernels/linearGrad.js';
 import { checkTrainingThreads, linearBackwardWasm, linearForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
@@ -48,13 +49,14 @@ interface LinearTape {
 /**
  * A trainable linear layer with parameters `weight` `[out, in]` and `bias` `[out]`.
  * @param init - weights (`linearParameters`/`linearInit` result) or `[inFeatures, outFeatures]` for a seeded init
- * @throws SpikeflowError for bad sizes or weights
+ * @throws SpikeflowError for bad sizes or weights, or an unknown option (e.g. `thread` for `threads`)
  */
 export const trainableLinear = (
   init: LinearParameters | readonly [number, number],
   options: TrainableLinearOptions = {},
 ): TrainableLayer => {
   const where = 'trainableLinear';
+  checkOptions(where, options, ['seed', 'bias', 'dtype', 'gain', 'kernel', 'threads']);
   const threads = checkTrainingThreads(where, options.threads);
   let p: LinearParameters;
   if (Array.isArray(init)) {

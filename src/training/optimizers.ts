@@ -7,6 +7,7 @@
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
+import { checkOptions } from '../ops/validate.js';
 import type { TrainableLayer } from './trainableLayer.js';
 
 /** A learning-rate schedule: the rate for a 0-based epoch. */
@@ -43,10 +44,11 @@ export interface SgdOptions {
 
 /**
  * Stochastic gradient descent with momentum: `b ← μ·b + g`, `θ ← θ − lr·b` (torch's SGD).
- * @throws SpikeflowError for a bad rate, momentum or decay
+ * @throws SpikeflowError for a bad rate, momentum or decay, or an unknown option (named)
  */
-export const sgd = (layer: TrainableLayer, options: SgdOptions): Optimizer => {
-  const lr = check('sgd', 'lr', options?.lr, 0, Infinity, true);
+export const sgd = (layer: TrainableLayer, sgdOptions: SgdOptions): Optimizer => {
+  const options = checkOptions('sgd', sgdOptions, ['lr', 'momentum', 'weightDecay']);
+  const lr = check('sgd', 'lr', options.lr, 0, Infinity, true);
   const mu = check('sgd', 'momentum', options.momentum ?? 0, 0, 0.999999);
   const wd = check('sgd', 'weightDecay', options.weightDecay ?? 0, 0);
   const names = Object.keys(layer.params);
@@ -84,9 +86,10 @@ export interface AdamOptions {
 
 /**
  * Adam: `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`, `θ ← θ − lr·m̂/(√v̂ + ε)` with bias correction.
- * @throws SpikeflowError for bad options
+ * @throws SpikeflowError for bad options, or an unknown option (named, e.g. `learningRate` for `lr`)
  */
-export const adam = (layer: TrainableLayer, options: AdamOptions = {}): Optimizer => {
+export const adam = (layer: TrainableLayer, adamOptions: AdamOptions = {}): Optimizer => {
+  const options = checkOptions('adam', adamOptions, ['lr', 'betas', 'eps', 'weightDecay']);
   const lr = check('adam', 'lr', options.lr ?? 1e-3, 0, Infinity, true);
   const [b1, b2] = options.betas ?? [0.9, 0.999];
   check('adam', 'betas[0]', b1, 0, 0.999999);

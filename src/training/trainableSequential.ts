@@ -25,11 +25,28 @@ const split = <V>(rec: Readonly<Record<string, V>> | undefined, k: number): Reco
  * @param layers - at least one {@link TrainableLayer}
  * @throws SpikeflowError for no layers or a value that is not a trainable layer
  */
+/** Advice for a value that is not a trainable layer: a neuron model or an inference layer, made trainable by name. */
+const notTrainableHint = (l: unknown): string => {
+  if (l === null || typeof l !== 'object') return '';
+  const o = l as { stateNames?: unknown; step?: unknown; run?: unknown; name?: unknown; id?: unknown };
+  if (Array.isArray(o.stateNames) && typeof o.step === 'function') {
+    const id = typeof o.id === 'string' ? o.id : 'model';
+    return ` (this is the neuron model ${show(o.name)} itself: wrap it as trainable(${id}))`;
+  }
+  if (typeof o.run === 'function')
+    return ' (an inference layer such as neuron(model) or linearLayer(...): use trainable(model) or trainableLinear(...))';
+  return '';
+};
+
 export const trainableSequential = (...layers: readonly TrainableLayer[]): TrainableLayer => {
   if (layers.length === 0) throw new SpikeflowError('trainableSequential', 'layers', 'expected at least one layer, received none');
   layers.forEach((l, k) => {
     if (l === null || typeof l !== 'object' || typeof l.forward !== 'function' || typeof l.backward !== 'function') {
-      throw new SpikeflowError('trainableSequential', `layers[${k}]`, `layers[${k}] must be a trainable layer, received ${show(l)}`);
+      throw new SpikeflowError(
+        'trainableSequential',
+        `layers[${k}]`,
+        `layers[${k}] must be a trainable layer${notTrainableHint(l)}, received ${show(l)}`,
+      );
     }
   });
   const params: Record<string, Float32Array | Float64Array> = {};

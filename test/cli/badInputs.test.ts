@@ -185,6 +185,18 @@ const table: readonly (readonly [string, readonly string[], 0 | 2, RegExp])[] = 
   ['deeply nested JSON (simulate)', ['simulate', '--model', 'LIF', '--input', file('deep2.json', nested(100_000))], 2, /input/],
   ['a 5000-layer network', ['--input', currents, '--network', manyLayers, '--out', out('s')], 2, /5000 layers, more than the 256/],
   ['invalid JSON network', ['--input', currents, '--network', file('broken.json', '{"layers": ['), '--out', out('t')], 2, /not valid JSON/],
+  [
+    'a trained-parameters file as --network',
+    ['--input', currents, '--network', json('params.json', { format: 'spikeflow-params', version: 1, params: {} }), '--out', out('t2')],
+    2,
+    /trained parameters \(written by spikeflow train --out\), not a network; .*loadParams/,
+  ],
+  [
+    'a JSON network with neither layers nor populations',
+    ['--input', currents, '--network', json('nolayers.json', { layer: [] }), '--out', out('t3')],
+    2,
+    /"layers" array \(a stack of layers\) or "populations" \(a spiking network\), or is a NIR graph \(\.nir\); received keys "layer"/,
+  ],
   // --out, before any work (the inputs here would each be refused later for another reason)
   [
     '--out an existing file',

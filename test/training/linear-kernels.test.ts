@@ -115,4 +115,10 @@ describe.runIf(linearWasmAvailable())('trainable linear: wasm kernels = js loops
   it('rejects an unknown kernel', () => {
     expect(() => trainableLinear([3, 2], { kernel: 'gpu' as 'js' })).toThrow(/options.kernel must be "wasm" or "js", received "gpu"/);
   });
+  it('rejects an unknown option by name instead of ignoring it (a typo of threads)', () => {
+    const typo = { thread: 2 } as unknown as { threads: number };
+    expect(() => trainableLinear([3, 2], typo)).toThrow(
+      'trainableLinear: unknown option "thread"; expected seed, bias, dtype, gain, kernel, threads',
+    );
+  });
 });

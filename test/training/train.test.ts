@@ -3,12 +3,14 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif } from '../../src/neurons/lif.js';
+import { neuron } from '../../src/neurons/sequential.js';
 import { fromTypedArray } from '../../src/ops/tensor.js';
 import { encodeBatch, seededPermutation, uniformSource } from '../../src/training/data.js';
 import { trainableLinear } from '../../src/training/linear.js';
 import { trainable } from '../../src/training/neurons.js';
 import { adam, cosineLr, exponentialLr, sgd, stepLr } from '../../src/training/optimizers.js';
 import { type Dataset, evaluate, forwardBackward, loadParams, saveParams, train } from '../../src/training/train.js';
+import type { TrainableLayer } from '../../src/training/trainableLayer.js';
 import { trainableSequential } from '../../src/training/trainableSequential.js';
 import { expectArgumentError } from '../expect.js';
 
@@ -64,6 +66,21 @@ describe('optimisers', () => {
   it('rejects a bad learning rate by name', () => {
     expectArgumentError(() => sgd(trainableLinear([1, 1]), { lr: -1 }), 'lr');
     expectArgumentError(() => adam(trainableLinear([1, 1]), { lr: 0 }), 'lr');
+  });
+  it('tells how to make a neuron model or an inference layer trainable in trainableSequential', () => {
+    const model = lif as unknown as TrainableLayer;
+    expect(() => trainableSequential(trainableLinear([2, 3]), model)).toThrow(
+      'layers[1] must be a trainable layer (this is the neuron model "LIF" itself: wrap it as trainable(lif))',
+    );
+    const inference = neuron(li) as unknown as TrainableLayer;
+    expect(() => trainableSequential(inference)).toThrow('use trainable(model) or trainableLinear(...)');
+  });
+  it('refuses an unknown optimiser option by name instead of ignoring it', () => {
+    const typo = { learningRate: 1 } as unknown as { lr: number };
+    expect(() => adam(trainableLinear([1, 1]), typo)).toThrow('adam: unknown option "learningRate"; expected lr, betas, eps, weightDecay');
+    expect(() => sgd(trainableLinear([1, 1]), { lr: 0.1, ...{ nesterov: true } })).toThrow(
+      'sgd: unknown option "nesterov"; expected lr, momentum, weightDecay',
+    );
   });
   it('schedules', () => {
     expect(stepLr(1, 2, 0.5)(5)).toBe(0.25);

@@ -60,11 +60,33 @@ const count = (v: unknown, what: string): number => {
   return v;
 };
 
+/** What a `--network` JSON without layers is told: what a network file holds, and what this file is. */
+const notANetwork = (spec: unknown): string => {
+  if (spec !== null && typeof spec === 'object' && (spec as { format?: unknown }).format === 'spikeflow-params') {
+    return (
+      '--network: this file holds trained parameters (written by spikeflow train --out), not a network; ' +
+      'load them in code with loadParams into the same trainableSequential'
+    );
+  }
+  const keys = spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? Object.keys(spec) : [];
+  const received =
+    keys.length > 0
+      ? `keys ${keys
+          .slice(0, 5)
+          .map((k) => JSON.stringify(k))
+          .join(', ')}`
+      : JSON.stringify(spec)?.slice(0, 40);
+  return (
+    '--network: a network file needs a non-empty "layers" array (a stack of layers) or "populations" ' +
+    `(a spiking network), or is a NIR graph (.nir); received ${received}`
+  );
+};
+
 /** Sizes of each layer of a description without building it (shapes only; `buildNetwork` checks the rest). */
 const sketch = (spec: unknown, inputSize: number): Sketch[] => {
   const layers = (spec as { layers?: unknown } | null)?.layers;
   if (spec === null || typeof spec !== 'object' || !Array.isArray(layers) || layers.length === 0) {
-    throw new UsageError('--network: a network needs a non-empty "layers" array', '--network');
+    throw new UsageError(notANetwork(spec), '--network');
   }
   if (layers.length > MAX_LAYERS) {
     throw new UsageError(`--network: ${layers.length} layers, more than the ${MAX_LAYERS} a network may have`, '--network');
