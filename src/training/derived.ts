@@ -287,7 +287,10 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       if (gOut.length !== T * BN)
         throw new SpikeflowError(`${model.name}.backward`, 'gOut', `gOut must hold ${T * BN} values, received ${gOut.length}`);
       // The reverse step's state: ∂loss/∂state, the per-neuron parameter accumulators, ∂loss/∂(input j ≥ 1).
-      const gS = update.state.map((name) => Float64Array.from(gState?.[name] ?? new Float64Array(BN)));
+      const gS = update.state.map((name) => {
+        const given = gState?.[name];
+        return given === undefined ? new Float64Array(BN) : Float64Array.from(given);
+      });
       const acc = trained.map(() => new Float64Array(BN));
       const gExtra = update.inputs.slice(1).map(() => new Float64Array(BN));
       const revState = [...gS, ...acc, ...gExtra];
@@ -303,7 +306,7 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
         });
       const before = record.map((a) => a.subarray(0, T * BN));
       let gIn: (Float64Array | undefined)[];
-      const gzNext = Float64Array.from(gState?.z ?? new Float64Array(BN));
+      const gzNext = gState?.z === undefined ? new Float64Array(BN) : Float64Array.from(gState.z);
       if (!rec) {
         let g = gOut;
         if (shared() && typeof SharedArrayBuffer !== 'undefined' && !(g.buffer instanceof SharedArrayBuffer)) {
