@@ -24,6 +24,7 @@
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
+import { holdUntilCollected } from '../ops/outputPool.js';
 import { allocateShared, type DType, dtypeOf, type TensorData } from '../ops/tensor.js';
 
 /** Options of one call of a fused run: `run(xs, state, { out })`. */
@@ -111,7 +112,11 @@ export const checkOut = (where: string, out: unknown, dtype: DType, length: numb
 export const keptOutput = (): ((dtype: DType, length: number) => TensorData) => {
   let kept: TensorData | undefined;
   return (dtype, length) => {
-    if (kept === undefined || dtypeOf({ data: kept }) !== dtype || kept.length < length) kept = allocateShared(dtype, length);
+    if (kept === undefined || dtypeOf({ data: kept }) !== dtype || kept.length < length) {
+      kept = allocateShared(dtype, length);
+      // Kept call after call: worker threads' handles on it hold no memory of their own until it is dropped.
+      if (typeof SharedArrayBuffer === 'function' && kept.buffer instanceof SharedArrayBuffer) holdUntilCollected(kept.buffer);
+    }
     return kept.length === length ? kept : kept.subarray(0, length);
   };
 };

@@ -76,14 +76,36 @@ export const POOL_FROM_BYTES = 1 << 14;
 const lentBuffers = new WeakSet<object>();
 
 /**
- * Whether `buffer` is a caller's buffer over pooled memory: memory the pool keeps until it lets
- * the slot go ({@link onOutputPoolRelease}), so that another handle on it (a worker thread's)
- * holds no memory until then. The `threads` worker pool uses it so that fresh outputs handed to
+ * Whether `buffer` is a caller's buffer over pooled memory (or one marked by
+ * {@link holdUntilCollected}): memory the pool keeps until it lets the slot go (or its owner until
+ * it is collected; either way {@link onOutputPoolRelease} hears of it), so that another handle on
+ * it (a worker thread's) holds no memory until then. The `threads` worker pool uses it so that fresh outputs handed to
  * its workers (chunk after chunk of a stream) do not make them collect garbage after every job.
  */
 export const isPooledBuffer = (buffer: ArrayBufferLike): boolean => lentBuffers.has(buffer);
 
 const releaseListeners = new Set<(bytes: number) => void>();
+
+/** Bytes of buffers marked by {@link holdUntilCollected}, heard of once each is collected. */
+const heldRegistry = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<number>((bytes) => released(bytes)) : undefined;
+
+/**
+ * Marks `buffer` as memory its owner keeps for a long time (the kept output of a run function built
+ * with `outputs: 'reuse'`, overwritten call after call): like pooled memory, while it lives another
+ * thread's handle on it holds no memory of its own ({@link isPooledBuffer} is true for it), and
+ * once this thread's last reference is collected the release listeners hear of its bytes
+ * ({@link onOutputPoolRelease}: the `threads` worker pool then counts them and has its workers
+ * collect, so their handles do not keep the memory). Without this, a kept output handed to the
+ * workers after they collected counted as new memory again: alternating two run functions with
+ * large kept outputs (a stream beside a fused run, the layers of a network) made the workers
+ * collect garbage on every call. Does nothing where `FinalizationRegistry` is missing.
+ * @param buffer - a `SharedArrayBuffer` this thread holds
+ */
+export const holdUntilCollected = (buffer: ArrayBufferLike): void => {
+  if (heldRegistry === undefined || lentBuffers.has(buffer)) return;
+  lentBuffers.add(buffer);
+  heldRegistry.register(buffer, buffer.byteLength);
+};
 
 /**
  * Calls `listener(bytes)` whenever the pool lets a slot's memory go (an idle slot released, the

@@ -310,17 +310,13 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
           g = take('float64', gOut.length) as Float64Array;
           g.set(gOut);
         }
-        // ∂input into a reused buffer of the layer, then (when asked for) into a scratch buffer the
-        // caller owns (`kernels/scratch.ts`; a sequence gives it back)
-        const gr = take('float64', T * BN) as Float64Array;
+        // ∂input straight into a scratch buffer the caller owns (`kernels/scratch.ts`; a sequence
+        // gives it back) when asked for, else into a reused buffer of the layer
+        const gx = needInput ? takeScratch('float64', T * BN) : undefined;
+        const gr = gx ?? (take('float64', T * BN) as Float64Array);
         call({ T, inputs: [tape.inputs[0] as TensorData, ...before, g], out: gr });
         if (g !== gOut) give(g);
-        let gx: Float64Array | undefined;
-        if (needInput) {
-          gx = takeScratch('float64', T * BN);
-          gx.set(gr);
-        }
-        give(gr);
+        if (gx === undefined) give(gr);
         gIn = [gx];
       } else {
         gIn = update.inputs.map(() => new Float64Array(T * BN));

@@ -510,6 +510,50 @@ describe('worker lifetime', () => {
     expect(freed).toBeGreaterThan(0.9 * (bytes as number));
   });
 
+  it('kept outputs (outputs: reuse) of two run functions, alternated, make the workers collect only once they are dropped', () => {
+    // Two run functions with 36 MB kept outputs, called in turn (a stream beside a fused run, the
+    // layers of a network): each kept output handed over after the workers collected counted as new
+    // memory again, so the workers collected on every call. Held by their run functions, they are
+    // counted once dropped: the workers collect then, and the memory is freed.
+    const program = `
+      import { lif } from './src/neurons/lif.ts';
+      import { createThreadsBackend } from './src/ops/backends/threadsBackend.ts';
+      import { poolOf } from './src/ops/backends/threads/workerPool.ts';
+      import { allocateShared, terminateThreads } from './src/ops/backends/threads.ts';
+      import { fromTypedArray } from './src/ops/tensor.ts';
+      const M = 90_000, T = 100;
+      const turn = () => new Promise((r) => setTimeout(r, 20));
+      const backend = createThreadsBackend({ threads: 2 });
+      const xs = fromTypedArray(allocateShared('float32', T * M).fill(0.5), [T, 1, M]);
+      let a = lif.run({}, 1e-3, { backend, outputs: 'reuse' });
+      let b = lif.run({}, 1e-3, { backend, outputs: 'reuse' });
+      const pool = poolOf();
+      a(xs); b(xs);
+      const start = pool.collections;
+      let spikes = 0;
+      for (let k = 0; k < 10; k++) { spikes += a(xs)[0].data[(T - 1) * M]; b(xs); }
+      const during = pool.collections - start;
+      globalThis.gc(); await turn();
+      const held = process.memoryUsage().arrayBuffers;
+      a = undefined; b = undefined;
+      let freed = 0;
+      for (let k = 0; k < 100 && freed < 0.9 * 2 * T * M * 4; k++) {
+        await turn(); globalThis.gc();
+        freed = held - process.memoryUsage().arrayBuffers;
+      }
+      console.log(JSON.stringify({ threads: pool.workers.length + 1, during, after: pool.collections - start - during, freed, bytes: 2 * T * M * 4 }));
+      await terminateThreads();
+    `;
+    const r = runWithGc(program);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const { threads, during, after, freed, bytes } = JSON.parse(r.stdout.trim()) as Record<string, number>;
+    expect(threads).toBe(2);
+    expect(during).toBe(0);
+    expect(after).toBeGreaterThanOrEqual(1);
+    expect(freed).toBeGreaterThan(0.9 * (bytes as number));
+  });
+
   it('starts workers on demand and terminates them', async () => {
     const threaded = compileThreaded(lifKernel, 'float64', false, { threads: 3, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1 });
     const M = 300;

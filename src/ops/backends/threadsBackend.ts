@@ -104,6 +104,7 @@ const compiledFor = (
   dtype: DType,
   record: boolean,
   mask: PerNeuronMask | undefined,
+  narrow?: readonly boolean[],
 ): ThreadedKernel => {
   // A stream asks for the same kernel every chunk: the last answer is kept.
   const l = lastCompiled;
@@ -113,7 +114,8 @@ const compiledFor = (
     l.update === update &&
     l.dtype === dtype &&
     l.record === record &&
-    sameMask(l.mask, mask)
+    sameMask(l.mask, mask) &&
+    sameMask(l.narrow, narrow)
   ) {
     return l.kernel;
   }
@@ -127,13 +129,13 @@ const compiledFor = (
     byKey = new Map();
     byUpdate.set(update, byKey);
   }
-  const key = `${dtype}:${record}:${maskKey(mask)}`;
+  const key = `${dtype}:${record}:${maskKey(mask)}:${maskKey(narrow)}`;
   let k = byKey.get(key);
   if (k === undefined) {
-    k = compileThreaded(update, dtype, record, (backend as ThreadsBackend).options ?? {}, mask);
+    k = compileThreaded(update, dtype, record, (backend as ThreadsBackend).options ?? {}, mask, narrow);
     byKey.set(key, k);
   }
-  lastCompiled = { backend, update, dtype, record, mask, kernel: k };
+  lastCompiled = { backend, update, dtype, record, mask, narrow, kernel: k };
   return k;
 };
 
@@ -144,6 +146,7 @@ let lastCompiled:
       readonly dtype: DType;
       readonly record: boolean;
       readonly mask: PerNeuronMask | undefined;
+      readonly narrow?: readonly boolean[] | undefined;
       readonly kernel: ThreadedKernel;
     }
   | undefined;
@@ -252,7 +255,12 @@ export const threadsUpdateRun: KernelConfig<'updateRun'> = {
   backendName: 'threads',
   supports: () => true,
   run: (r: UpdateRunRequest, backend) => {
-    const compiled = compiledFor(backend, r.update, r.dtype, r.recording, r.perNeuron);
+    // float32 inputs of a float64 run (training's tapes into the backward steps) are read as
+    // float32 by the wasm module (widened exactly as it loads them), not widened in JavaScript
+    const ins = r.call.inputs;
+    const narrow =
+      r.dtype === 'float64' && ins.some((a) => a instanceof Float32Array) ? ins.map((a) => a instanceof Float32Array) : undefined;
+    const compiled = compiledFor(backend, r.update, r.dtype, r.recording, r.perNeuron, narrow);
     compiled({ ...r.call, reverse: r.reverse === true });
     return { executed: { device: 'cpu', note: compiled.engine === 'wasm' ? 'wasm simd' : 'js loop' } };
   },

@@ -117,24 +117,27 @@ const engineFor = (
   kind: 'auto' | 'wasm' | 'js',
   mask: PerNeuronMask | undefined,
   specialization?: string,
+  narrow?: readonly boolean[],
 ) => {
   let byKey = engines.get(update);
   if (byKey === undefined) {
     byKey = new Map();
     engines.set(update, byKey);
   }
-  const wasm = kind === 'js' ? undefined : compileWasmUpdate(update, dtype, recording, mask, specialization);
+  const wasm = kind === 'js' ? undefined : compileWasmUpdate(update, dtype, recording, mask, specialization, false, narrow);
   const unsupported = wasm !== undefined && 'unsupported' in wasm ? wasm.unsupported : undefined;
   if (kind === 'wasm' && unsupported !== undefined) {
     throw new SpikeflowError('compileThreaded', 'engine', `engine "wasm" cannot run kernel ${update.name}: ${unsupported}`);
   }
   const useWasm = wasm !== undefined && unsupported === undefined;
-  const key = `${dtype}:${recording}:${useWasm ? 'wasm' : 'js'}:${maskKey(mask)}:${useWasm ? (specialization ?? '*') : ''}`;
+  const narrowed = useWasm && dtype === 'float64' && narrow?.some((x) => x) === true ? narrow : undefined;
+  const key = `${dtype}:${recording}:${useWasm ? 'wasm' : 'js'}:${maskKey(mask)}:${useWasm ? (specialization ?? '*') : ''}:${maskKey(narrowed)}`;
   let entry = byKey.get(key);
   if (entry === undefined) {
     // The same module over the shared heap, where shared memory exists (see sharedHeap.ts).
+    // (none for float32 inputs read by a float64 module: those calls take the copying path)
     const inHeap =
-      useWasm && typeof SharedArrayBuffer === 'function'
+      useWasm && narrowed === undefined && typeof SharedArrayBuffer === 'function'
         ? compileWasmUpdate(update, dtype, recording, mask, specialization, true)
         : undefined;
     const spec: EngineSpec = {
@@ -145,6 +148,7 @@ const engineFor = (
       nState: update.state.length,
       recording,
       perNeuron: (mask ?? []).flatMap((m, j) => (m ? [j] : [])),
+      narrow: narrowed,
       blockWidth: BLOCK_WIDTH,
       tileElements: TILE_ELEMENTS,
       heapBlockWidth: HEAP_BLOCK_WIDTH,
@@ -173,6 +177,9 @@ const sameValues = (a: readonly number[], b: readonly number[]): boolean => {
  * @param recording - whether calls carry per-step state records
  * @param options - threads, least work per thread, engine
  * @param perNeuron - which parameters are per-neuron arrays (default none)
+ * @param narrow - float64 runs: per input, whether calls pass it as a `Float32Array` that the wasm
+ *   module then reads as float32 (widened exactly as it loads; training's float32 tapes in the
+ *   float64 backward steps). Calls must then pass float32 there. Default none.
  * @throws SpikeflowError for invalid options, or `engine: 'wasm'` on an update that does not translate
  */
 export const compileThreaded = (
@@ -181,9 +188,10 @@ export const compileThreaded = (
   recording: boolean,
   options: ThreadsOptions = {},
   perNeuron?: PerNeuronMask,
+  narrow?: readonly boolean[],
 ): ThreadedKernel => {
   const { maxThreads, minWork, minWidth, kind } = checkThreadsOptions('compileThreaded', options);
-  const { entry, unsupported } = engineFor(update, dtype, recording, kind, perNeuron);
+  const { entry, unsupported } = engineFor(update, dtype, recording, kind, perNeuron, undefined, narrow);
   const engine = entry.main.kind;
   // The wasm module specialized on the call's uniform tests (wasm/specialize.ts), per key.
   const keyOf = engine === 'wasm' ? conditionKey(update, dtype, perNeuron) : undefined;
@@ -197,7 +205,7 @@ export const compileThreaded = (
     const key = keyOf(call.params, call.dt);
     let e = specialized.get(key);
     if (e === undefined) {
-      e = engineFor(update, dtype, recording, kind, perNeuron, key).entry;
+      e = engineFor(update, dtype, recording, kind, perNeuron, key, narrow).entry;
       specialized.set(key, e);
     }
     last = { params: [...call.params], dt: call.dt, entry: e };
@@ -246,9 +254,10 @@ export const compileThreaded = (
       return;
     }
     // Share every array; stage the ones that are not shared already.
+    // (staged in the array's own element type: a module may read float32 inputs as they are)
     const share = (role: string, a: TensorData, copyIn: boolean, copyOut: boolean): TensorData => {
       if (isShared(a)) return a;
-      const s = p.stage(role, dtype, a.length);
+      const s = p.stage(role, a instanceof Float32Array ? 'float32' : 'float64', a.length);
       if (copyIn) s.set(a);
       if (copyOut) back.push(() => a.set(s));
       return s;

@@ -50,6 +50,12 @@ export interface EngineSpec {
   readonly blockWidth: number;
   /** Elements per array per tile of the wasm path (a tile has at least 4 rows). */
   readonly tileElements: number;
+  /**
+   * Per input, whether the wasm module reads it as float32 in a float64 run (`narrowInputs` of
+   * `wasm/codegen.ts`): its tiles are copied in as float32 (no widening here) and every call passes
+   * a `Float32Array` there. Default none.
+   */
+  readonly narrow?: readonly boolean[] | undefined;
   /** Neurons per block of calls in the shared heap (default {@link EngineSpec.blockWidth}). */
   readonly heapBlockWidth?: number | undefined;
   /** Elements per array per tile of calls in the shared heap (default {@link EngineSpec.tileElements}). */
@@ -219,6 +225,14 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
   const nState = spec.nState;
   const nRec = spec.recording ? spec.nState : 0;
   const pn = spec.perNeuron;
+  const nar = Array.from({ length: nIn }, (_, j) => spec.narrow?.[j] === true);
+  const anyNarrow = nar.some((x) => x);
+  // A float32 view of the module's memory (float32 inputs of a float64 module), renewed when it grows.
+  let v32: Float32Array = new Float32Array(0);
+  const view32 = (): Float32Array => {
+    if (v32.buffer !== mem.view.buffer) v32 = new Float32Array(mem.view.buffer);
+    return v32;
+  };
   // run(T, V, S, ...inputs, out, ...state, ...record, ...perNeuron, ...params, dt): arguments reused call to call.
   const args: number[] = [];
   let heapRun: ReturnType<typeof instantiate> | undefined;
@@ -273,7 +287,7 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
       if (hi <= lo || T === 0) return;
       // Reversed runs: tile row r is step T − 1 − (t0 + r), so rows are copied one at a time.
       const rev = call.reverse === true;
-      if (call.heap === true && !rev) {
+      if (call.heap === true && !rev && !anyNarrow) {
         const end = lo + Math.floor((hi - lo) / L) * L;
         if (end > lo) runInHeap(call, lo, end);
         if (end === hi) return;
@@ -321,10 +335,16 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
       // An input of another element type than the module's (float32 tapes into the float64
       // backward steps of training) is converted by a loop: typed-array `set` across element
       // types is several times slower in V8.
-      const copyIn = (a: Floats, from: number, n: number, to: number): void => {
-        if (a.BYTES_PER_ELEMENT === E) view.set(a.subarray(from, from + n), to);
-        else if (E === 8) widen(view as Float64Array, to, a as Float32Array, from, n);
-        else narrow(view as Float32Array, to, a as Float64Array, from, n);
+      const v4 = anyNarrow ? view32() : undefined;
+      // Input j's element `k` of the tile: float32 inputs of a float64 module are stored as float32
+      // from the tile's first byte (rows `wdt` float32 apart), read and widened by the module.
+      const copyIn = (a: Floats, from: number, n: number, to: number, j: number, k: number): void => {
+        if (nar[j] === true) {
+          if (!(a instanceof Float32Array)) throw new Error(`input ${j} must be a Float32Array (the module reads float32 there)`);
+          (v4 as Float32Array).set(a.subarray(from, from + n), to * 2 + k);
+        } else if (a.BYTES_PER_ELEMENT === E) view.set(a.subarray(from, from + n), to + k);
+        else if (E === 8) widen(view as Float64Array, to + k, a as Float32Array, from, n);
+        else narrow(view as Float32Array, to + k, a as Float64Array, from, n);
       };
       args.length = 0;
       args.push(0, 0, 0);
@@ -344,11 +364,11 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
         for (let t0 = 0; t0 < T; t0 += tb) {
           const rows = Math.min(tb, T - t0);
           if (wdt === M && !rev) {
-            for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, t0 * M, rows * M, inOff[j] as number);
+            for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, t0 * M, rows * M, inOff[j] as number, j, 0);
           } else {
             for (let t = 0; t < rows; t++) {
               const src = (rev ? T - 1 - t0 - t : t0 + t) * M + n0;
-              for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, src, wdt, (inOff[j] as number) + t * wdt);
+              for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, src, wdt, inOff[j] as number, j, t * wdt);
             }
           }
           if (flag !== undefined && flag !== null) {
@@ -357,6 +377,14 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
             const vectors = count - (count % L);
             for (let j = 0; j < nIn; j++) {
               const base = inOff[j] as number;
+              if (nar[j] === true) {
+                // float32 values: checked here (the module's `finite` reads its own element type)
+                for (let k = 2 * base; k < 2 * base + count; k++) {
+                  const x = (v4 as Float32Array)[k] as number;
+                  if (x - x !== 0) flag[0] = 1;
+                }
+                continue;
+              }
               let ok = finite(base * E, vectors * E);
               for (let k = base + vectors; k < base + count; k++) {
                 const x = view[k] as number;

@@ -68,6 +68,9 @@ const cache = new WeakMap<NeuronUpdate, Map<string, WasmModule | WasmUpdateUnsup
  * @param sharedMemory - import its memory as `env.memory`, shared, up to {@link HEAP_MAX_PAGES}
  *   pages (the shared heap of `../../sharedHeap.ts`: pointers are then the tensors' own byte
  *   offsets), instead of defining its own (default)
+ * @param narrowInputs - float64 modules only: per input, whether it is stored as float32 (its rows
+ *   `S/2` bytes apart, each value widened exactly to float64 as it is loaded: training's float32
+ *   tapes read by the float64 backward steps); default none
  */
 export const compileWasmUpdate = (
   update: NeuronUpdate,
@@ -76,17 +79,19 @@ export const compileWasmUpdate = (
   perNeuron?: PerNeuronMask,
   specialization?: string,
   sharedMemory = false,
+  narrowInputs?: readonly boolean[],
 ): WasmModule | WasmUpdateUnsupported => {
   let byKey = cache.get(update);
   if (byKey === undefined) {
     byKey = new Map();
     cache.set(update, byKey);
   }
-  const key = `${dtype}:${recording}:${maskKey(perNeuron)}:${specialization ?? '*'}:${sharedMemory}`;
+  const narrow = dtype === 'float64' && narrowInputs?.some((x) => x === true) === true ? narrowInputs : undefined;
+  const key = `${dtype}:${recording}:${maskKey(perNeuron)}:${specialization ?? '*'}:${sharedMemory}:${maskKey(narrow)}`;
   let r = byKey.get(key);
   if (r === undefined) {
     try {
-      r = generate(irOf(update), dtype, recording, perNeuron, specialization, sharedMemory);
+      r = generate(irOf(update), dtype, recording, perNeuron, specialization, sharedMemory, narrow);
     } catch (e) {
       if (!(e instanceof Unsupported) && !(e instanceof Error && e.name === 'UpdateSyntaxError')) throw e;
       r = { unsupported: `${update.name}: ${e.message}` };
@@ -115,6 +120,7 @@ const generate = (
   perNeuron: PerNeuronMask | undefined,
   key: string | undefined,
   sharedMemory: boolean,
+  narrow: readonly boolean[] | undefined,
 ): WasmModule => {
   const kernel = ir.update;
   const L = dtype === 'float32' ? f32x4 : f64x2;
@@ -218,7 +224,9 @@ const generate = (
           code.push(...op.get(pParam + n.index), ...L.splat);
           break;
         case 'input':
-          code.push(...op.get(lInRow[n.index] as number), ...op.loadAt(16 * k));
+          // A float32 input of a float64 module: two floats loaded, widened exactly (`promote`).
+          if (narrow?.[n.index] === true) code.push(...op.get(lInRow[n.index] as number), ...op.load64ZeroAt(8 * k), ...op.promoteLow);
+          else code.push(...op.get(lInRow[n.index] as number), ...op.loadAt(16 * k));
           break;
         case 'pparam':
           code.push(...op.get(pPn + (pnSlot[n.index] as number)), ...op.get(ln), ...op.i32Add, ...op.loadAt(16 * k));
@@ -330,16 +338,20 @@ const generate = (
       }
     }
     append(c, hoist);
+    // float32 inputs: half the byte offset (and below, half the row stride)
+    const half = (j: number): number[] => (narrow?.[j] === true ? [...op.i32(1), ...op.i32ShrU] : []);
     kernel.inputs.forEach((_, j) => {
-      c.push(...op.get(pIn + j), ...op.get(ln), ...op.i32Add, ...op.set(lInRow[j] as number));
+      c.push(...op.get(pIn + j), ...op.get(ln), ...half(j), ...op.i32Add, ...op.set(lInRow[j] as number));
     });
     c.push(...op.get(pOut), ...op.get(ln), ...op.i32Add, ...op.set(lOutRow));
     for (let j = 0; j < nRec; j++) c.push(...op.get(pRec + j), ...op.get(ln), ...op.i32Add, ...op.set(lRecRow[j] as number));
     c.push(...op.get(pT), ...op.set(lt));
     c.push(...op.block, ...op.loop, ...op.get(lt), ...op.i32Eqz, ...op.brIf(1));
     append(c, body);
-    const advance = (l: number) => c.push(...op.get(l), ...op.get(pS), ...op.i32Add, ...op.set(l));
-    for (const l of lInRow) advance(l);
+    const advance = (l: number, h: number[] = []) => c.push(...op.get(l), ...op.get(pS), ...h, ...op.i32Add, ...op.set(l));
+    lInRow.forEach((l, j) => {
+      advance(l, half(j));
+    });
     advance(lOutRow);
     for (const l of lRecRow) advance(l);
     c.push(...op.get(lt), ...op.i32(1), ...op.i32Sub, ...op.set(lt), ...op.br(0), ...op.end, ...op.end);

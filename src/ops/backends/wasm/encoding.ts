@@ -102,6 +102,11 @@ export const op = {
   /** `v128.load` / `v128.store` at a constant byte offset from the address on the stack. */
   loadAt: (offset: number) => [...simd(0x00), 4, ...uleb(offset)],
   storeAt: (offset: number) => [...simd(0x0b), 4, ...uleb(offset)],
+  /** `v128.load64_zero` at a constant byte offset (two float32 values into the low lanes). */
+  load64ZeroAt: (offset: number) => [...simd(0x5d), 3, ...uleb(offset)],
+  /** `f64x2.promote_low_f32x4`: the two low float32 lanes widened to float64 (exact). */
+  promoteLow: simd(0x5f),
+  i32ShrU: [0x76],
   i32Sub: [0x6b],
   i32DivS: [0x6d],
   and32: [0x71],
