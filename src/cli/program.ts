@@ -17,6 +17,11 @@ import { countFlag, DEFAULT_LIMITS, type Limits, sizeFlag } from './limits.js';
 import { inspectNir, isNirPath } from './nir.js';
 import { prepareOutputFile } from './output.js';
 import { readJsonFile } from './run/files.js';
+
+/** Told when `simulate --input` is not JSON (a CSV, WAV or event file is `run`'s). */
+const SIMULATE_JSON_ONLY =
+  '; simulate reads JSON currents only (an array T×N or T×B×N); spikeflow run --input reads CSV, WAV and event files';
+
 import { formatRunSummary, runJob } from './run/index.js';
 import { simulateTensors, writeSimulateJson } from './simulate.js';
 import { registerTrainCommand } from './trainCommand.js';
@@ -156,7 +161,7 @@ export const buildProgram = (io: Io): Command => {
       try {
         const result = simulateTensors({
           model: opts.model,
-          input: readJsonFile(opts.input, 'input', '--input', limits),
+          input: readJsonFile(opts.input, 'input', '--input', limits, SIMULATE_JSON_ONLY),
           params: opts.params === undefined ? undefined : readJsonFile(opts.params, 'params', '--params', limits),
           dtype: opts.dtype ?? 'float32',
           dt: opts.dt ?? 0.001,

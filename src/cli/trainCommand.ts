@@ -4,7 +4,7 @@
  * test accuracy per epoch and writes the learnt parameters as JSON.
  * @module
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -52,6 +52,33 @@ export const loadMnistDigits = (): Digits => {
     row += p.data.length / 784;
   }
   return { images, labels };
+};
+
+/**
+ * `--out` of train: writable (see `checkWritableFile`), and an existing file only when it is a parameters file
+ * train wrote (it starts with `{"format":"spikeflow-params"`) or `force` is given — never someone's other file.
+ * @returns the absolute path
+ * @throws UsageError naming `--out`
+ */
+const checkParamsOut = (out: string, force: boolean): string => {
+  const path = checkWritableFile(out);
+  if (force || !existsSync(path)) return path;
+  let head = '';
+  try {
+    const fd = openSync(path, 'r');
+    const b = Buffer.alloc(64);
+    head = b.subarray(0, readSync(fd, b, 0, 64, 0)).toString('utf8');
+    closeSync(fd);
+  } catch {
+    // unreadable: treated as not ours
+  }
+  if (!head.startsWith('{"format":"spikeflow-params"')) {
+    throw new UsageError(
+      `--out ${JSON.stringify(out)} exists and is not a parameters file spikeflow train wrote; give --force to overwrite it, or choose another path`,
+      '--out',
+    );
+  }
+  return path;
 };
 
 /** Result of {@link runTrain}. */
@@ -186,7 +213,11 @@ export const registerTrainCommand = (program: Command, io: { stdout: (t: string)
     .option('--seed <n>', 'seed of the split, weights, shuffling and spikes', int(0), 1)
     .option('--train-size <n>', 'training digits', int(1), 8000)
     .option('--test-size <n>', 'held-out digits', int(1), 2000)
-    .option('--out <file>', 'write the learnt parameters (JSON; overwritten if it exists, checked before training)')
+    .option(
+      '--out <file>',
+      'write the learnt parameters (JSON; checked before training; an existing file is overwritten only if train wrote it, or with --force)',
+    )
+    .option('--force', 'overwrite an existing --out file that is not a parameters file train wrote')
     .option('--json', 'print the summary as JSON')
     .option('--progress', 'always show a progress bar')
     .option('--no-progress', 'never show a progress bar')
@@ -204,12 +235,13 @@ export const registerTrainCommand = (program: Command, io: { stdout: (t: string)
         trainSize: number;
         testSize: number;
         out?: string;
+        force?: boolean;
         json?: boolean;
         progress?: boolean;
       }) => {
-        const { json, batchSize, ...rest } = opts;
+        const { json, batchSize, force, ...rest } = opts;
         // absolute: `npm run train -- --out p.json` runs in the package's folder, not where the user typed it
-        if (rest.out !== undefined) rest.out = checkWritableFile(rest.out);
+        if (rest.out !== undefined) rest.out = checkParamsOut(rest.out, force === true);
         let summary: TrainSummary;
         try {
           summary = await runTrain({ ...rest, batchSize }, io.stderr);

@@ -75,7 +75,8 @@ export const validateParams = <P extends ParamSpecs>(
       where,
       'p',
       `expected parameters (an object such as { vTh: 1 }), received a tensor of shape [${p.shape.join(', ')}]; ` +
-        `a model takes parameters first and the input after: ${model}.run(params, dt)(xs) or ${model}.step(params, dt)(x, state)`,
+        `a model takes parameters first and the input after: ${model}.run(params, dt)(xs) or ${model}.step(params, dt)(x, state); ` +
+        `as a layer of a stream or network, wrap it: layer(neuron(${model})), not layer(${model})`,
     );
   }
   return pipe(

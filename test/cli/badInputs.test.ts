@@ -186,6 +186,18 @@ const table: readonly (readonly [string, readonly string[], 0 | 2, RegExp])[] = 
   ['a 5000-layer network', ['--input', currents, '--network', manyLayers, '--out', out('s')], 2, /5000 layers, more than the 256/],
   ['invalid JSON network', ['--input', currents, '--network', file('broken.json', '{"layers": ['), '--out', out('t')], 2, /not valid JSON/],
   [
+    'simulate --input a CSV file',
+    ['simulate', '--model', 'LIF', '--input', file('sim.csv', 't,a\n0,1\n')],
+    2,
+    /is not valid JSON: [\s\S]*; simulate reads JSON currents only \(an array T×N or T×B×N\); spikeflow run --input reads CSV/,
+  ],
+  [
+    'run --model of a recurrent model',
+    ['--input', currents, '--model', 'lsnnrecurrent', '--out', out('t4')],
+    2,
+    /--model LSNNRecurrent is recurrent: .* e\.g\. \{ "layers": \[ \{ "type": "LSNNRecurrent", "size": 20, "seed": 1 \} \] \}/,
+  ],
+  [
     'a trained-parameters file as --network',
     ['--input', currents, '--network', json('params.json', { format: 'spikeflow-params', version: 1, params: {} }), '--out', out('t2')],
     2,

@@ -1,5 +1,6 @@
 /** Bad input gets a clear error naming the argument, the expected and the received value. */
-import { describe, it } from 'vitest';
+import { lastValueFrom } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 import { iaf } from '../../src/neurons/iaf.js';
 import { izhikevich } from '../../src/neurons/izhikevich.js';
 import { li } from '../../src/neurons/li.js';
@@ -9,6 +10,8 @@ import { lifRefrac } from '../../src/neurons/lifRefrac.js';
 import { linearLayer, sequential } from '../../src/neurons/sequential.js';
 import { linear, linearInit, linearParameters } from '../../src/ops/linear.js';
 import { fromTypedArray, full, tensor, zeros } from '../../src/ops/tensor.js';
+import { fromTensor } from '../../src/streams/fromTensor.js';
+import { layer } from '../../src/streams/layer.js';
 import { expectSpikeflowError } from '../expect.js';
 
 describe('neuron models reject bad input', () => {
@@ -153,6 +156,11 @@ describe('tensors and linear maps reject bad input', () => {
       'received a tensor of shape [2, 1, 3]; a model takes parameters first and the input after: lif.run(params, dt)(xs)',
       'p',
     );
+  });
+
+  it('tells a stream given a bare model (layer(lif)) to wrap it with neuron', async () => {
+    const chunks = fromTensor(zeros([4, 1, 3]), { chunk: 2 }).pipe(layer(lif as never));
+    await expect(lastValueFrom(chunks)).rejects.toThrow('as a layer of a stream or network, wrap it: layer(neuron(lif)), not layer(lif)');
   });
 
   it('checks parameter names and enum values in the type system too', () => {

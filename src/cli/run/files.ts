@@ -41,9 +41,10 @@ export const sniff = (path: string, size: number): Uint8Array => {
  * @param path - the file
  * @param what - what it holds, for messages (`input`, `network`)
  * @param flag - the flag that named it (`--input`, `--network`)
+ * @param hint - appended to the message when the file is not JSON (what to give instead)
  * @throws UsageError naming `flag` (unreadable, a folder, not JSON) or `--max-memory` (too large)
  */
-export const readJsonFile = (path: string, what: string, flag: string, limits: Limits): unknown => {
+export const readJsonFile = (path: string, what: string, flag: string, limits: Limits, hint = ''): unknown => {
   let size: number;
   try {
     const st = statSync(path);
@@ -69,6 +70,6 @@ export const readJsonFile = (path: string, what: string, flag: string, limits: L
     return JSON.parse(text);
   } catch (e) {
     const message = e instanceof RangeError ? 'it is nested too deeply' : (e as Error).message;
-    throw new UsageError(`${what} file ${JSON.stringify(path)} is not valid JSON: ${message}`, flag);
+    throw new UsageError(`${what} file ${JSON.stringify(path)} is not valid JSON: ${message}${hint}`, flag);
   }
 };

@@ -251,7 +251,11 @@ export const planNetwork = (options: NetworkOptions): { readonly layers: RunLaye
   }
   const model = modelByName(options.model ?? 'LIF');
   if (model.recurrent) {
-    throw new UsageError(`--model ${model.name} is recurrent: describe its size and weights in a --network file`, '--model');
+    throw new UsageError(
+      `--model ${model.name} is recurrent: describe its size and weights in a --network file, ` +
+        `e.g. { "layers": [ { "type": "${model.name}", "size": 20, "seed": 1 } ] } (seeded weights)`,
+      '--model',
+    );
   }
   const record = inputSize <= 100_000;
   const cost = costNetwork(
