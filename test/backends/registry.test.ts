@@ -2,6 +2,8 @@
  * Backend selection: `auto` / names / backend objects, clear errors for what a backend cannot run,
  * what actually ran (including gpu.js's silent fallbacks), and registering a further backend.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { li } from '../../src/neurons/li.js';
 import { lif } from '../../src/neurons/lif.js';
@@ -21,6 +23,7 @@ import { jsNeuronRun } from '../../src/ops/backends/js.js';
 import { SpikeflowError } from '../../src/ops/errors.js';
 import { linear, linearParameters } from '../../src/ops/linear.js';
 import { fromTypedArray, type Tensor, tensor } from '../../src/ops/tensor.js';
+import { root } from '../package/entries.js';
 
 /** A [T, 1, N] ramp input that makes some neurons spike. */
 const input = (T: number, N: number, dtype: 'float32' | 'float64' = 'float32'): Tensor => {
@@ -79,6 +82,23 @@ describe('backend registry', () => {
     expect(Array.from(s.v.data)).toEqual([0.2, 0.05, 0].map(Math.fround));
     expect(Array.from(s.i.data)).toEqual([1.6, 0.4, 0].map(Math.fround));
     expect(Array.from(z.data)).toEqual([0, 0, 0]);
+  });
+
+  it('names the entry to import when threads or gpu is asked for before it is registered (core entry only)', async () => {
+    const script = `import { full, lif } from 'spikeflow';
+for (const backend of ['threads', 'gpu', 'toString']) {
+  try { lif.run({}, 0.001, { backend })(full([1, 1, 1], 0)); } catch (e) { console.log(e.message); }
+}`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=spikeflow-source', '--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: root },
+    );
+    expect(stdout.split('\n').slice(0, 3)).toEqual([
+      `lif.run: backend must be "auto", one of "js" or a backend object, received "threads" (not registered yet: import 'spikeflow/threads' or 'spikeflow/node' first)`,
+      `lif.run: backend must be "auto", one of "js" or a backend object, received "gpu" (not registered yet: import 'spikeflow/gpu' first)`,
+      'lif.run: backend must be "auto", one of "js" or a backend object, received "toString"',
+    ]);
   });
 
   it('rejects unknown backends and options by name', () => {

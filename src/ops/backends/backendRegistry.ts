@@ -197,6 +197,7 @@ const isBackend = (v: unknown): v is Backend =>
 /**
  * Checks a backend selection without resolving it (for option validation at construction).
  * @throws SpikeflowError naming `backend` when it is neither `auto`, a registered name nor a backend object
+ *   (for `threads` or `gpu` not yet registered, the message names the entry to import)
  */
 export const checkBackendChoice = (where: string, choice: unknown): BackendChoice => {
   if (choice === undefined || choice === 'auto' || isBackend(choice)) return (choice ?? 'auto') as BackendChoice;
@@ -206,8 +207,16 @@ export const checkBackendChoice = (where: string, choice: unknown): BackendChoic
     'backend',
     `backend must be "auto", one of ${backendNames()
       .map((n) => JSON.stringify(n))
-      .join(', ')} or a backend object, received ${show(choice)}`,
+      .join(
+        ', ',
+      )} or a backend object, received ${show(choice)}${typeof choice === 'string' && Object.hasOwn(PLUG_IN_HINTS, choice) ? PLUG_IN_HINTS[choice] : ''}`,
   );
+};
+
+/** What registers each plug-in backend, told when one is named before its entry was imported. */
+const PLUG_IN_HINTS: Readonly<Record<string, string>> = {
+  threads: ` (not registered yet: import 'spikeflow/threads' or 'spikeflow/node' first)`,
+  gpu: ` (not registered yet: import 'spikeflow/gpu' first)`,
 };
 
 /**
