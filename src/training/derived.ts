@@ -40,7 +40,7 @@ import { reverseUpdate } from './derivedStep.js';
 import { takeScratch } from './kernels/scratch.js';
 import { checkInput, checkState } from './neuronTape.js';
 import { recurrentSpikeGrad, recurrentWeightGrads } from './recurrentGrad.js';
-import type { BackwardResult, LayerState, TrainableLayer } from './trainableLayer.js';
+import { type BackwardResult, checkForwardOptions, type LayerState, type TrainableLayer } from './trainableLayer.js';
 
 /** Options of {@link derivedTrainable}. */
 export interface DerivedOptions {
@@ -203,6 +203,7 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       return s;
     },
     forward: (xs, state, fo) => {
+      checkForwardOptions(`${model.name}.forward`, fo);
       const [T, B, F] = checkInput(model.name, xs);
       if (last?.use.done === true && !last.use.recycled) {
         last.use.recycled = true;

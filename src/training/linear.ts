@@ -13,7 +13,7 @@ import { checkOptions } from '../ops/validate.js';
 import { linearWasmAvailable } from './kernels/linearGrad.js';
 import { checkTrainingThreads, linearBackwardWasm, linearForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
-import type { TrainableLayer } from './trainableLayer.js';
+import { checkForwardOptions, type TrainableLayer } from './trainableLayer.js';
 
 /** Options of {@link trainableLinear}. */
 export interface TrainableLinearOptions {
@@ -114,6 +114,7 @@ export const trainableLinear = (
     outFeatures,
     initialState: () => ({}),
     forward: (xs, _state, fo) => {
+      checkForwardOptions(`${name}.forward`, fo);
       if (xs?.shape?.length !== 3)
         throw new SpikeflowError(name, 'xs', `input must be a tensor [T, batch, ${K}], received shape ${show(xs?.shape)}`);
       const [T, B, F] = xs.shape as [number, number, number];

@@ -32,7 +32,7 @@ import { neuronBackward } from './neuronBackward.js';
 import { neuronForward } from './neuronForward.js';
 import { type NeuronConfig, type NeuronKind, type NeuronTape, recycleTape } from './neuronTape.js';
 import { perNeuronLayer } from './perNeuronTrainable.js';
-import type { LayerState, TrainableLayer } from './trainableLayer.js';
+import { checkForwardOptions, type LayerState, type TrainableLayer } from './trainableLayer.js';
 
 /** Models with hand-written adjoints in {@link trainable} (Norse class names); every other model with an update gets derived ones. */
 export const TRAINABLE_MODELS = ['LIF', 'LI', 'LIFBox', 'LIBox', 'LSNN', 'LIFRecurrent', 'LSNNRecurrent'] as const;
@@ -338,6 +338,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     outFeatures,
     initialState,
     forward: (xs, state, fo) => {
+      checkForwardOptions(`${model.name}.forward`, fo);
       if (last?.use.done === true) recycleTape(last);
       // an input that is this layer's own kept outputs is not overwritten while it is read
       const own = reuse && xs?.data !== undefined && outKept !== undefined && xs.data.buffer === outKept.buffer;

@@ -18,7 +18,7 @@
 import { SpikeflowError } from '../ops/errors.js';
 import type { SurrogateGradient } from '../ops/surrogates.js';
 import { allocate, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
-import type { BackwardResult, ForwardResult, LayerState, StateGrad } from './trainableLayer.js';
+import { type BackwardResult, checkForwardOptions, type ForwardResult, type LayerState, type StateGrad } from './trainableLayer.js';
 
 /** Per-feature constants of a layer: one `Float64Array` `[N]` per numeric parameter. */
 export type PerFeature = Readonly<Record<string, Float64Array>>;
@@ -276,6 +276,7 @@ export const perNeuronLayer = (a: PerNeuronArgs): import('./trainableLayer.js').
     outFeatures,
     initialState,
     forward: (xs, state, fo) => {
+      checkForwardOptions(`${c.name}.forward`, fo);
       const [, B] = shapeOf(c, xs);
       return perNeuronForward(c, xs, state ?? initialState(B, size, dtypeOf(xs)), fo?.tape !== false);
     },

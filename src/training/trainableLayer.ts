@@ -10,7 +10,9 @@
  * {@link TrainableLayer.zeroGrad}.
  * @module
  */
+import { SpikeflowError, show } from '../ops/errors.js';
 import type { DType, Tensor, TensorData } from '../ops/tensor.js';
+import { checkOptions } from '../ops/validate.js';
 
 /** A layer's state: one buffer per variable, each `[batch, features]` (row-major). */
 export type LayerState = Readonly<Record<string, TensorData>>;
@@ -23,6 +25,18 @@ export interface ForwardOptions {
   /** Record the tape for a backward pass (default true). False runs the forward values only. */
   readonly tape?: boolean;
 }
+
+/**
+ * Checks the options of a forward pass (undefined passes at no cost): only `tape`, a boolean.
+ * @param where - the layer's name, for messages (e.g. `LIF.forward`)
+ * @throws SpikeflowError for an unknown option (e.g. `tapes`) or a non-boolean `tape`
+ */
+export const checkForwardOptions = (where: string, fo: ForwardOptions | undefined): void => {
+  if (fo === undefined) return;
+  checkOptions(where, fo, ['tape']);
+  if (fo.tape !== undefined && typeof fo.tape !== 'boolean')
+    throw new SpikeflowError(where, 'options.tape', `options.tape must be true or false, received ${show(fo.tape)}`);
+};
 
 /** What a forward pass returns: outputs `[T, batch, out]`, the final state and the tape. */
 export interface ForwardResult {

@@ -10,7 +10,7 @@
 import { SpikeflowError, show } from '../ops/errors.js';
 import type { DType, Tensor } from '../ops/tensor.js';
 import { giveScratch } from './kernels/scratch.js';
-import type { LayerState, StateGrad, TrainableLayer } from './trainableLayer.js';
+import { checkForwardOptions, type LayerState, type StateGrad, type TrainableLayer } from './trainableLayer.js';
 
 const split = <V>(rec: Readonly<Record<string, V>> | undefined, k: number): Record<string, V> | undefined => {
   if (rec === undefined) return undefined;
@@ -75,6 +75,7 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
     outFeatures,
     initialState,
     forward: (xs, state, options) => {
+      checkForwardOptions('trainableSequential.forward', options);
       let x = xs;
       const next: Record<string, Float32Array | Float64Array> = {};
       const tapes: unknown[] = [];

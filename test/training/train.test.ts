@@ -75,6 +75,18 @@ describe('optimisers', () => {
     const inference = neuron(li) as unknown as TrainableLayer;
     expect(() => trainableSequential(inference)).toThrow('use trainable(model) or trainableLinear(...)');
   });
+  it("refuses a forward pass's unknown option (a typo of tape) in every kind of layer", () => {
+    const typo = { tapes: false } as unknown as { tape: boolean };
+    const xs = fromTypedArray(new Float32Array(2 * 1 * 3), [2, 1, 3]);
+    const net = trainableSequential(trainableLinear([3, 3]), trainable(lif), trainable(li, {}, 0.001, { adjoint: 'derived' }));
+    expect(() => net.forward(xs, undefined, typo)).toThrow('trainableSequential.forward: unknown option "tapes"; expected tape');
+    expect(() => trainableLinear([3, 2]).forward(xs, undefined, typo)).toThrow('Linear(3→2).forward: unknown option "tapes"');
+    expect(() => trainable(lif).forward(xs, undefined, typo)).toThrow('LIF.forward: unknown option "tapes"');
+    expect(() => trainable(li, {}, 0.001, { adjoint: 'derived' }).forward(xs, undefined, typo)).toThrow('LI.forward: unknown option "tapes"');
+    const perNeuron = trainable(lif, {}, 0.001, { train: ['vTh'], features: 3 });
+    expect(() => perNeuron.forward(xs, undefined, { tape: 'no' as unknown as boolean })).toThrow('options.tape must be true or false, received "no"');
+    expect(net.forward(xs, undefined, { tape: false }).tape).toBeUndefined();
+  });
   it('refuses an unknown optimiser option by name instead of ignoring it', () => {
     const typo = { learningRate: 1 } as unknown as { lr: number };
     expect(() => adam(trainableLinear([1, 1]), typo)).toThrow('adam: unknown option "learningRate"; expected lr, betas, eps, weightDecay');
