@@ -82,9 +82,13 @@ describe('optimisers', () => {
     expect(() => net.forward(xs, undefined, typo)).toThrow('trainableSequential.forward: unknown option "tapes"; expected tape');
     expect(() => trainableLinear([3, 2]).forward(xs, undefined, typo)).toThrow('Linear(3→2).forward: unknown option "tapes"');
     expect(() => trainable(lif).forward(xs, undefined, typo)).toThrow('LIF.forward: unknown option "tapes"');
-    expect(() => trainable(li, {}, 0.001, { adjoint: 'derived' }).forward(xs, undefined, typo)).toThrow('LI.forward: unknown option "tapes"');
+    expect(() => trainable(li, {}, 0.001, { adjoint: 'derived' }).forward(xs, undefined, typo)).toThrow(
+      'LI.forward: unknown option "tapes"',
+    );
     const perNeuron = trainable(lif, {}, 0.001, { train: ['vTh'], features: 3 });
-    expect(() => perNeuron.forward(xs, undefined, { tape: 'no' as unknown as boolean })).toThrow('options.tape must be true or false, received "no"');
+    expect(() => perNeuron.forward(xs, undefined, { tape: 'no' as unknown as boolean })).toThrow(
+      'options.tape must be true or false, received "no"',
+    );
     expect(net.forward(xs, undefined, { tape: false }).tape).toBeUndefined();
   });
   it('refuses an unknown optimiser option by name instead of ignoring it', () => {
