@@ -16,7 +16,7 @@
  * interleaved (`sfP[n·Q + q]`); scalar parameters and `dt` are uniforms.
  * @module
  */
-import { type Expr, mapExpr, type NeuronUpdate, type Stmt } from '../../update/ir.js';
+import { type Expr, mapStatements, type NeuronUpdate, type Stmt } from '../../update/ir.js';
 import { irOf } from '../../update/parse.js';
 import { printBody } from '../../update/print.js';
 import type { NeuronLayout } from '../layout.js';
@@ -47,31 +47,12 @@ const renameStatements = (body: readonly Stmt[]): Stmt[] =>
     }
   });
 
-const mapAll = (body: readonly Stmt[], f: (e: Expr) => Expr): Stmt[] =>
-  body.map((s): Stmt => {
-    switch (s.k) {
-      case 'decl':
-        return { ...s, init: s.init === undefined ? undefined : mapExpr(s.init, f) };
-      case 'assign':
-        return { ...s, value: mapExpr(s.value, f) };
-      case 'if':
-        return {
-          ...s,
-          test: mapExpr(s.test, f),
-          ifTrue: mapAll(s.ifTrue, f),
-          ifFalse: s.ifFalse === undefined ? undefined : mapAll(s.ifFalse, f),
-        };
-      default:
-        return { ...s, body: mapAll(s.body, f) };
-    }
-  });
-
 const renameOnly = (e: Expr): Expr => (e.k === 'ref' ? { ...e, name: safe(e.name) } : e);
 
 /** Whether an update marks any operation `R(…)` (its author said where float32 runs round). */
 const marked = (body: readonly Stmt[]): boolean => {
   let hit = false;
-  mapAll(body, (e) => {
+  mapStatements(body, (e) => {
     if (e.k === 'round') hit = true;
     return e;
   });
@@ -94,7 +75,7 @@ export const singlePrecisionUpdate = (update: NeuronUpdate): NeuronUpdate => {
   let single = singles.get(update);
   if (single === undefined) {
     const ir = irOf(update).body;
-    const body = renameStatements(mapAll(ir, marked(ir) ? renameOnly : roundAll));
+    const body = renameStatements(mapStatements(ir, marked(ir) ? renameOnly : roundAll));
     single = Object.freeze({
       name: `${safe(update.name)}_f32`,
       inputs: Object.freeze(update.inputs.map(safe)),
