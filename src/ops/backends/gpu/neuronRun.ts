@@ -33,6 +33,42 @@ import {
 } from './state.js';
 
 /**
+ * Compiles the source of a block kernel (one thread per neuron over `M` neurons, `layout.steps`
+ * steps per call, `layout.outputs` RGBA outputs — the first returned, the others as gpu.js kernel
+ * maps `sfO1…`) with gpu.js in single precision; shared by the fused neuron run and `updateRun`.
+ * @param st - the backend's state (gpu.js instance)
+ * @param source - the kernel function's source (its parameter list names the arguments)
+ * @param layout - the block's layout (`layout.ts`)
+ * @param M - neurons (threads)
+ * @param typeOf - gpu.js argument type of parameter `name` at position `j`
+ */
+export const compileBlockKernel = (
+  st: State,
+  source: string,
+  layout: NeuronLayout,
+  M: number,
+  typeOf: (name: string, j: number) => string | undefined,
+): GpuJsKernel => {
+  const names = source.slice(source.indexOf('(') + 1, source.indexOf(')')).split(', ');
+  const settings = {
+    output: [M],
+    returnType: 'Array(4)',
+    precision: 'single',
+    tactic: 'precision',
+    pipeline: true,
+    immutable: true,
+    loopMaxIterations: layout.steps,
+    dynamicArguments: true,
+    argumentTypes: Object.fromEntries(names.map((n, j) => [n, typeOf(n, j)])),
+  };
+  const subs = Object.fromEntries(
+    Array.from({ length: layout.outputs - 1 }, (_, g) => [`sfO${g + 1}`, `function sfO${g + 1}(a) { return a; }`]),
+  );
+  const gpu = gpuOf(st);
+  return layout.outputs === 1 ? gpu.createKernel(source, settings) : gpu.createKernelMap(subs, source, settings);
+};
+
+/**
  * The gpu.js kernel of `k` for a block of `layout.steps` steps over `M` neurons, compiled once per
  * argument types (`values`: inputs, state outputs, `M`, `T0`, `B`, parameters, `dt`) and cached.
  */
@@ -54,23 +90,7 @@ export const neuronKernelFor = (st: State, k: NeuronUpdate, layout: NeuronLayout
       cpu,
       k.params.map((_, j) => typeof values[nIn + 3 + j] !== 'number'),
     );
-    const names = source.slice(source.indexOf('(') + 1, source.indexOf(')')).split(', ');
-    const settings = {
-      output: [M],
-      returnType: 'Array(4)',
-      precision: 'single',
-      tactic: 'precision',
-      pipeline: true,
-      immutable: true,
-      loopMaxIterations: layout.steps,
-      dynamicArguments: true,
-      argumentTypes: Object.fromEntries(names.map((n, j) => [n, types[j]])),
-    };
-    const subs = Object.fromEntries(
-      Array.from({ length: layout.outputs - 1 }, (_, g) => [`sfO${g + 1}`, `function sfO${g + 1}(a) { return a; }`]),
-    );
-    const gpu = gpuOf(st);
-    kernel = layout.outputs === 1 ? gpu.createKernel(source, settings) : gpu.createKernelMap(subs, source, settings);
+    kernel = compileBlockKernel(st, source, layout, M, (_, j) => types[j]);
     byKey.set(key, kernel);
   }
   return kernel;

@@ -19,20 +19,8 @@ import type { TensorData } from '../../tensor.js';
 import type { KernelConfig, UpdateRunRequest, UpdateRunResult } from '../backendRegistry.js';
 import { floatSlot, type NeuronLayout, planNeuron } from '../layout.js';
 import { kernelClass } from './modes.js';
-import { outputsOf } from './neuronRun.js';
-import {
-  executed,
-  gpuOf,
-  held,
-  isCpuMode,
-  maxInputFloatsOf,
-  maxOutputsOf,
-  release,
-  resolvedMode,
-  rgbaOf,
-  type State,
-  stateOf,
-} from './state.js';
+import { compileBlockKernel, outputsOf } from './neuronRun.js';
+import { executed, held, isCpuMode, maxInputFloatsOf, maxOutputsOf, release, resolvedMode, rgbaOf, type State, stateOf } from './state.js';
 import { singlePrecisionUpdate, updateKernelSource } from './updateSource.js';
 
 /** Steps of one block: `T` rounded up to a power of two (chunks of varying length share kernels), at most `cap`. */
@@ -79,26 +67,9 @@ const kernelFor = (
   let kernel = byKey.get(key);
   if (kernel === undefined) {
     const source = updateKernelSource(k, layout, isCpuMode(st), mask, reverse);
-    const names = source.slice(source.indexOf('(') + 1, source.indexOf(')')).split(', ');
-    const types = names.map((n) =>
+    kernel = compileBlockKernel(st, source, layout, M, (n) =>
       n === 'sfX' || n === 'sfS' || n === 'sfP' ? 'Array' : n === 'sfM' || n === 'sfB' ? 'Integer' : 'Float',
     );
-    const settings = {
-      output: [M],
-      returnType: 'Array(4)',
-      precision: 'single',
-      tactic: 'precision',
-      pipeline: true,
-      immutable: true,
-      loopMaxIterations: layout.steps,
-      dynamicArguments: true,
-      argumentTypes: Object.fromEntries(names.map((n, j) => [n, types[j]])),
-    };
-    const subs = Object.fromEntries(
-      Array.from({ length: layout.outputs - 1 }, (_, g) => [`sfO${g + 1}`, `function sfO${g + 1}(a) { return a; }`]),
-    );
-    const gpu = gpuOf(st);
-    kernel = layout.outputs === 1 ? gpu.createKernel(source, settings) : gpu.createKernelMap(subs, source, settings);
     byKey.set(key, kernel);
   }
   return kernel;
