@@ -8,21 +8,7 @@ import { executionOf } from '../../src/ops/backends/backendRegistry.js';
 import { gpuBackend } from '../../src/ops/backends/gpuBackend.js';
 import { linear, linearParameters } from '../../src/ops/linear.js';
 import { concat, fromTypedArray, slice, type Tensor } from '../../src/ops/tensor.js';
-
-const counts = { created: 0, deleted: 0 };
-for (const proto of [globalThis.WebGL2RenderingContext?.prototype, globalThis.WebGLRenderingContext?.prototype]) {
-  if (proto === undefined) continue;
-  const create = proto.createTexture;
-  const remove = proto.deleteTexture;
-  proto.createTexture = function (this: WebGLRenderingContext) {
-    counts.created++;
-    return create.call(this);
-  };
-  proto.deleteTexture = function (this: WebGLRenderingContext, t: WebGLTexture | null) {
-    if (t !== null) counts.deleted++;
-    return remove.call(this, t);
-  };
-}
+import { liveTextures } from './textureCounts.js';
 
 /** A float32 `[T, 1, N]` chunk from rows. */
 const chunkOf = (rows: readonly (readonly number[])[]): Tensor => {
@@ -49,7 +35,7 @@ const plain = (r: Readonly<Record<string, Tensor>> | undefined): Record<string, 
 const api = {
   describe: () => gpuBackend.describe(),
   autoSelectable: () => gpuBackend.autoSelectable(),
-  liveTextures: () => counts.created - counts.deleted,
+  liveTextures,
   liveBuffers: () => gpuBackend.liveBuffers(),
 
   /** One recorded float32 run of a case on a backend. */

@@ -16,22 +16,7 @@ import type { NeuronUpdate } from '../../src/ops/update/ir.js';
 import { reverseUpdate } from '../../src/training/derivedStep.js';
 import { trainable } from '../../src/training/neurons.js';
 import { seededRandom, smoothLeaky } from '../training/fixtures.js';
-
-// live WebGL textures (created minus deleted), counted before gpu.js creates its contexts
-const counts = { created: 0, deleted: 0 };
-for (const proto of [globalThis.WebGL2RenderingContext?.prototype, globalThis.WebGLRenderingContext?.prototype]) {
-  if (proto === undefined) continue;
-  const create = proto.createTexture;
-  const remove = proto.deleteTexture;
-  proto.createTexture = function (this: WebGLRenderingContext) {
-    counts.created++;
-    return create.call(this);
-  };
-  proto.deleteTexture = function (this: WebGLRenderingContext, t: WebGLTexture | null) {
-    if (t !== null) counts.deleted++;
-    return remove.call(this, t);
-  };
-}
+import { liveTextures } from './textureCounts.js';
 
 /** Devices the gpu `updateRun` kernel reported for the runs of the derived layer (gpu.js falls back silently). */
 const devices = new Set<string>();
@@ -183,7 +168,7 @@ const api = {
   kernelCase,
   layerCase,
   layerCases: () => Object.keys(layerModels),
-  liveTextures: () => counts.created - counts.deleted,
+  liveTextures,
   liveBuffers: () => gpuBackend.liveBuffers(),
 };
 

@@ -18,21 +18,7 @@ import {
   spikingNetwork,
 } from '../../src/networks/index.js';
 import { gpuBackend } from '../../src/ops/backends/gpuBackend.js';
-
-const counts = { created: 0, deleted: 0 };
-for (const proto of [globalThis.WebGL2RenderingContext?.prototype, globalThis.WebGLRenderingContext?.prototype]) {
-  if (proto === undefined) continue;
-  const create = proto.createTexture;
-  const remove = proto.deleteTexture;
-  proto.createTexture = function (this: WebGLRenderingContext) {
-    counts.created++;
-    return create.call(this);
-  };
-  proto.deleteTexture = function (this: WebGLRenderingContext, t: WebGLTexture | null) {
-    if (t !== null) counts.deleted++;
-    return remove.call(this, t);
-  };
-}
+import { liveTextures } from './textureCounts.js';
 
 /** A run as the Node side reads it: spikes per population, final state per population and variable. */
 export interface NetworkPageRun {
@@ -85,7 +71,7 @@ const nesting = (nest: boolean): SpikingNetwork => {
   return net;
 };
 
-const live = (): number => counts.created - counts.deleted;
+const live = liveTextures;
 
 const api = {
   describe: () => gpuBackend.describe(),
