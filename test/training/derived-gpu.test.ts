@@ -24,73 +24,29 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
-import { lif, lifRecurrent } from '../../src/neurons/lif.js';
+import { lif } from '../../src/neurons/lif.js';
 import { lifBox } from '../../src/neurons/lifBox.js';
-import { lsnn, lsnnRecurrent } from '../../src/neurons/lsnn.js';
+import { lsnn } from '../../src/neurons/lsnn.js';
 import type { NeuronModel } from '../../src/neurons/model.js';
 import { models } from '../../src/neurons/registry.js';
 import { createGpuBackend } from '../../src/ops/backends/gpu.js';
 import '../../src/ops/backends/gpuBackend.js';
 import { SpikeflowError } from '../../src/ops/errors.js';
-import { fromTypedArray, tensor } from '../../src/ops/tensor.js';
+import { fromTypedArray } from '../../src/ops/tensor.js';
 import { trainableLinear } from '../../src/training/linear.js';
 import { trainable } from '../../src/training/neurons.js';
 import { adam } from '../../src/training/optimizers.js';
 import { forwardBackward } from '../../src/training/train.js';
-import type { TrainableLayer } from '../../src/training/trainableLayer.js';
 import { trainableSequential } from '../../src/training/trainableSequential.js';
 import { camel, fromNorse, seq } from '../golden.js';
-import { seededRandom, smoothLeaky } from './fixtures.js';
+import { builtinDerivedCases, type DerivedCase, pass, seededRandom, smoothLeaky, weights } from './fixtures.js';
 
 const gpu = createGpuBackend({ mode: 'cpu' });
 
-const weights = (r: () => number, rows: number, cols: number, scale: number) =>
-  tensor(
-    Array.from({ length: rows }, () => Array.from({ length: cols }, () => (r() - 0.3) * scale)),
-    'float64',
-  );
-
-interface Case {
-  readonly label: string;
-  readonly model: NeuronModel;
-  readonly params: Record<string, unknown>;
-  readonly nIn: number;
-  readonly gain: number;
-  readonly options?: Record<string, unknown>;
-}
-
 const N = 23;
-const cases = (): Case[] => {
+const cases = (): DerivedCase[] => {
   const r = seededRandom(3);
-  const out: Case[] = [];
-  for (const method of ['super', 'triangle', 'tanh', 'circ', 'heavi_erfc', 'logistic', 'sigmoid'])
-    out.push({ label: `LIF ${method}`, model: lif, params: { method, alpha: method === 'triangle' ? 0.3 : 100 }, nIn: N, gain: 6 });
-  out.push({ label: 'LIF reset subtract', model: lif, params: { resetMethod: 'subtract', tauMemInv: 150 }, nIn: N, gain: 6 });
-  out.push({
-    label: 'LIF train tauMemInv, vTh (per-neuron)',
-    model: lif,
-    params: { vLeak: 0.05 },
-    nIn: N,
-    gain: 6,
-    options: { train: ['tauMemInv', 'vTh'], features: N },
-  });
-  out.push({ label: 'LI', model: li, params: { tauMemInv: 120, vLeak: 0.1 }, nIn: N, gain: 2 });
-  out.push({ label: 'LIFBox', model: lifBox, params: { vTh: 0.8 }, nIn: N, gain: 30 });
-  out.push({ label: 'LSNN', model: lsnn, params: { beta: 1.5, tauAdaptInv: 300 }, nIn: N, gain: 6 });
-  out.push({
-    label: 'LIFRecurrent',
-    model: lifRecurrent,
-    params: { inputWeights: weights(r, N, 5, 4), recurrentWeights: weights(r, N, N, 0.5) },
-    nIn: 5,
-    gain: 3,
-  });
-  out.push({
-    label: 'LSNNRecurrent',
-    model: lsnnRecurrent,
-    params: { inputWeights: weights(r, N, 5, 8), recurrentWeights: weights(r, N, N, 0.5), beta: 0.5 },
-    nIn: 5,
-    gain: 6,
-  });
+  const out: DerivedCase[] = builtinDerivedCases(N, r, ['subtract']);
   out.push({
     label: 'defineModel SmoothLeaky, train tauInv, gain',
     model: smoothLeaky('derivedGpuSmooth') as unknown as NeuronModel,
@@ -104,15 +60,6 @@ const cases = (): Case[] => {
 
 const T = 30;
 const B = 2;
-
-const pass = (layer: TrainableLayer, xs: ReturnType<typeof fromTypedArray>, gOut: Float64Array) => {
-  const f = layer.forward(xs);
-  const gState: Record<string, Float64Array> = {};
-  const r = seededRandom(5);
-  for (const k of Object.keys(f.state).sort()) gState[k] = Float64Array.from(f.state[k] as ArrayLike<number>, () => r() - 0.5);
-  const b = layer.backward(f.tape, gOut, gState);
-  return { f, b };
-};
 
 /** max |a − e| / max(max |e|, 1e-30). */
 const relWorst = (a: ArrayLike<number> | undefined, e: ArrayLike<number> | undefined): number => {

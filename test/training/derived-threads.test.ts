@@ -8,16 +8,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { li } from '../../src/neurons/li.js';
-import { lif, lifRecurrent } from '../../src/neurons/lif.js';
-import { lifBox } from '../../src/neurons/lifBox.js';
-import { lsnn, lsnnRecurrent } from '../../src/neurons/lsnn.js';
 import { defineModel, surrogateParams } from '../../src/neurons/model.js';
 import { models } from '../../src/neurons/registry.js';
 import { terminateThreads } from '../../src/ops/backends/threads/workerPool.js';
 import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
 import { type DType, fromTypedArray } from '../../src/ops/tensor.js';
 import { trainable } from '../../src/training/neurons.js';
-import { type DerivedCase, pass, seededRandom, weights } from './fixtures.js';
+import { builtinDerivedCases, type DerivedCase, pass, seededRandom, weights } from './fixtures.js';
 
 afterAll(async () => {
   await terminateThreads();
@@ -50,36 +47,7 @@ const expLeaky = defineModel({
 const N = 37;
 const cases = (): DerivedCase[] => {
   const r = seededRandom(3);
-  const out: DerivedCase[] = [];
-  for (const method of ['super', 'triangle', 'tanh', 'circ', 'heavi_erfc', 'logistic', 'sigmoid'])
-    out.push({ label: `LIF ${method}`, model: lif, params: { method, alpha: method === 'triangle' ? 0.3 : 100 }, nIn: N, gain: 6 });
-  for (const resetMethod of ['subtract', 'none'])
-    out.push({ label: `LIF reset ${resetMethod}`, model: lif, params: { resetMethod, tauMemInv: 150 }, nIn: N, gain: 6 });
-  out.push({
-    label: 'LIF train tauMemInv, vTh (per-neuron)',
-    model: lif,
-    params: { vLeak: 0.05 },
-    nIn: N,
-    gain: 6,
-    options: { train: ['tauMemInv', 'vTh'], features: N },
-  });
-  out.push({ label: 'LI', model: li, params: { tauMemInv: 120, vLeak: 0.1 }, nIn: N, gain: 2 });
-  out.push({ label: 'LIFBox', model: lifBox, params: { vTh: 0.8 }, nIn: N, gain: 30 });
-  out.push({ label: 'LSNN', model: lsnn, params: { beta: 1.5, tauAdaptInv: 300 }, nIn: N, gain: 6 });
-  out.push({
-    label: 'LIFRecurrent',
-    model: lifRecurrent,
-    params: { inputWeights: weights(r, N, 5, 4), recurrentWeights: weights(r, N, N, 0.5) },
-    nIn: 5,
-    gain: 3,
-  });
-  out.push({
-    label: 'LSNNRecurrent',
-    model: lsnnRecurrent,
-    params: { inputWeights: weights(r, N, 5, 8), recurrentWeights: weights(r, N, N, 0.5), beta: 0.5 },
-    nIn: 5,
-    gain: 6,
-  });
+  const out: DerivedCase[] = builtinDerivedCases(N, r, ['subtract', 'none']);
   out.push({ label: 'defineModel ExpLeaky (heavi_erfc)', model: expLeaky, params: { method: 'heavi_erfc', alpha: 20 }, nIn: N, gain: 3 });
   return out;
 };

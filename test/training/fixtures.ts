@@ -1,3 +1,7 @@
+import { li } from '../../src/neurons/li.js';
+import { lif, lifRecurrent } from '../../src/neurons/lif.js';
+import { lifBox } from '../../src/neurons/lifBox.js';
+import { lsnn, lsnnRecurrent } from '../../src/neurons/lsnn.js';
 import { defineModel, type NeuronModel } from '../../src/neurons/model.js';
 import { type Tensor, tensor } from '../../src/ops/tensor.js';
 import type { TrainableLayer } from '../../src/training/trainableLayer.js';
@@ -65,4 +69,43 @@ export const pass = (layer: TrainableLayer, xs: Tensor, gOut: Float64Array) => {
   for (const k of Object.keys(f.state).sort()) gState[k] = Float64Array.from(f.state[k] as ArrayLike<number>, () => r() - 0.5);
   const b = layer.backward(f.tape, gOut, gState);
   return { f, b };
+};
+
+/**
+ * The built-in models' derived-gradient cases over `N` neurons: LIF with each of the 7 surrogates and
+ * with each reset in `resets` (`tauMemInv` 150), LIF training per-neuron `tauMemInv`/`vTh`, LI, LIFBox,
+ * LSNN, LIFRecurrent and LSNNRecurrent (5 input features, weights drawn from `r`).
+ */
+export const builtinDerivedCases = (N: number, r: () => number, resets: readonly string[]): DerivedCase[] => {
+  const out: DerivedCase[] = [];
+  for (const method of ['super', 'triangle', 'tanh', 'circ', 'heavi_erfc', 'logistic', 'sigmoid'])
+    out.push({ label: `LIF ${method}`, model: lif, params: { method, alpha: method === 'triangle' ? 0.3 : 100 }, nIn: N, gain: 6 });
+  for (const resetMethod of resets)
+    out.push({ label: `LIF reset ${resetMethod}`, model: lif, params: { resetMethod, tauMemInv: 150 }, nIn: N, gain: 6 });
+  out.push({
+    label: 'LIF train tauMemInv, vTh (per-neuron)',
+    model: lif,
+    params: { vLeak: 0.05 },
+    nIn: N,
+    gain: 6,
+    options: { train: ['tauMemInv', 'vTh'], features: N },
+  });
+  out.push({ label: 'LI', model: li, params: { tauMemInv: 120, vLeak: 0.1 }, nIn: N, gain: 2 });
+  out.push({ label: 'LIFBox', model: lifBox, params: { vTh: 0.8 }, nIn: N, gain: 30 });
+  out.push({ label: 'LSNN', model: lsnn, params: { beta: 1.5, tauAdaptInv: 300 }, nIn: N, gain: 6 });
+  out.push({
+    label: 'LIFRecurrent',
+    model: lifRecurrent,
+    params: { inputWeights: weights(r, N, 5, 4), recurrentWeights: weights(r, N, N, 0.5) },
+    nIn: 5,
+    gain: 3,
+  });
+  out.push({
+    label: 'LSNNRecurrent',
+    model: lsnnRecurrent,
+    params: { inputWeights: weights(r, N, 5, 8), recurrentWeights: weights(r, N, N, 0.5), beta: 0.5 },
+    nIn: 5,
+    gain: 6,
+  });
+  return out;
 };
