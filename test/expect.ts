@@ -33,3 +33,18 @@ export const expectArgumentError = (fn: () => unknown, argument: string, message
   expect(e.argument).toBe(argument);
   if (message !== undefined) expect(e.message).toMatch(message);
 };
+
+/**
+ * Worst error relative to the expected array's largest magnitude: max |a − e| / max(max |e|, 1e-30);
+ * asserts first that both have the same length.
+ */
+export const relWorst = (a: ArrayLike<number> | undefined, e: ArrayLike<number> | undefined): number => {
+  expect(a?.length).toBe(e?.length);
+  let worst = 0;
+  let scale = 1e-30;
+  for (let k = 0; k < (e?.length ?? 0); k++) {
+    worst = Math.max(worst, Math.abs((a?.[k] as number) - (e?.[k] as number)));
+    scale = Math.max(scale, Math.abs(e?.[k] as number));
+  }
+  return worst / scale;
+};

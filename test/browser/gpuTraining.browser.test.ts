@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { relWorst } from '../expect.js';
 import { openBundledPage, pageCaller } from './bundle.js';
 import { chromiumMissing, findChromium } from './chromium.js';
 
@@ -41,18 +42,6 @@ afterAll(async () => {
 });
 
 const call = pageCaller('spikeflowTraining');
-
-/** max |a − e| / max(max |e|, 1e-30). */
-const relWorst = (a: readonly number[] | undefined, e: readonly number[] | undefined): number => {
-  expect(a?.length).toBe(e?.length);
-  let worst = 0;
-  let scale = 1e-30;
-  for (let k = 0; k < (e?.length ?? 0); k++) {
-    worst = Math.max(worst, Math.abs((a?.[k] as number) - (e?.[k] as number)));
-    scale = Math.max(scale, Math.abs(e?.[k] as number));
-  }
-  return worst / scale;
-};
 
 interface KernelRun {
   out: number[];

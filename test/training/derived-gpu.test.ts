@@ -38,6 +38,7 @@ import { trainable } from '../../src/training/neurons.js';
 import { adam } from '../../src/training/optimizers.js';
 import { forwardBackward } from '../../src/training/train.js';
 import { trainableSequential } from '../../src/training/trainableSequential.js';
+import { relWorst } from '../expect.js';
 import { camel, fromNorse, seq } from '../golden.js';
 import { builtinDerivedCases, type DerivedCase, pass, seededRandom, smoothLeaky, weights } from './fixtures.js';
 
@@ -60,18 +61,6 @@ const cases = (): DerivedCase[] => {
 
 const T = 30;
 const B = 2;
-
-/** max |a − e| / max(max |e|, 1e-30). */
-const relWorst = (a: ArrayLike<number> | undefined, e: ArrayLike<number> | undefined): number => {
-  expect(a?.length).toBe(e?.length);
-  let worst = 0;
-  let scale = 1e-30;
-  for (let k = 0; k < (e?.length ?? 0); k++) {
-    worst = Math.max(worst, Math.abs((a?.[k] as number) - (e?.[k] as number)));
-    scale = Math.max(scale, Math.abs(e?.[k] as number));
-  }
-  return worst / scale;
-};
 
 const TOL = 2e-4;
 
