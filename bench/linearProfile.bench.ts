@@ -34,6 +34,7 @@ import { setTrainingThreads, trainingEngineSpec } from '../src/training/kernels/
 import { giveScratch } from '../src/training/kernels/scratch.js';
 import { trainableLinear } from '../src/training/linear.js';
 import { trainable } from '../src/training/neurons.js';
+import { roundMinima } from './roundMinima.js';
 
 const opts = new Command()
   .option('--configs <list>', 'NxB list', '1e4x1,1e4x32')
@@ -54,22 +55,8 @@ const O = 100;
 const threads = opts.threads ?? hardwareThreads();
 const load0 = loadavg()[0] as number;
 
-/** Minimum over rounds of CPU and wall ms per call of each named function, the functions alternating. */
-const measure = (fns: Record<string, () => void>, reps = 1): Record<string, { cpu: number; wall: number }> => {
-  const best: Record<string, { cpu: number; wall: number }> = {};
-  for (let round = 0; round < opts.rounds; round++)
-    for (const [name, fn] of Object.entries(fns)) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      for (let q = 0; q < reps; q++) fn();
-      const wall = (performance.now() - t0) / reps;
-      const c = process.cpuUsage(c0);
-      if (round === 0) continue;
-      const b = best[name] ?? { cpu: Infinity, wall: Infinity };
-      best[name] = { cpu: Math.min(b.cpu, (c.user + c.system) / 1e3 / reps), wall: Math.min(b.wall, wall) };
-    }
-  return best;
-};
+/** Minimum over `--rounds` rounds of CPU and wall ms per call of each named function, alternating (`roundMinima`). */
+const measure = (fns: Record<string, () => void>, reps = 1) => roundMinima(opts.rounds, fns, reps);
 const ms = (v: number) => v.toFixed(2);
 
 const lines: string[] = [];

@@ -31,6 +31,7 @@ import { lifGradModule } from '../src/training/kernels/lifGrad.js';
 import { CHUNK_BYTES } from '../src/training/kernels/linearGrad.js';
 import { trainingEngineSpec } from '../src/training/kernels/parallel.js';
 import { trainable } from '../src/training/neurons.js';
+import { roundMinima } from './roundMinima.js';
 
 const opts = new Command()
   .option('--configs <list>', 'NxB list', '1e3x32,1e4x1,1e5x1')
@@ -44,23 +45,8 @@ const engine = trainingEngine(trainingEngineSpec());
 const kernel = instantiate<'fwd32' | 'bwd32'>(lifGradModule());
 const load0 = loadavg()[0] as number;
 
-/** Minimum over rounds of CPU (and wall) ms per call of each named function, the functions alternating. */
-const measure = (fns: Record<string, () => void>, reps: number): Record<string, { cpu: number; wall: number }> => {
-  const best: Record<string, { cpu: number; wall: number }> = {};
-  for (let round = 0; round < opts.rounds; round++)
-    for (const [name, fn] of Object.entries(fns)) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      for (let q = 0; q < reps; q++) fn();
-      const wall = (performance.now() - t0) / reps;
-      const c = process.cpuUsage(c0);
-      const cpu = (c.user + c.system) / 1e3 / reps;
-      if (round === 0) continue;
-      const b = best[name] ?? { cpu: Infinity, wall: Infinity };
-      best[name] = { cpu: Math.min(b.cpu, cpu), wall: Math.min(b.wall, wall) };
-    }
-  return best;
-};
+/** Minimum over `--rounds` rounds of CPU and wall ms per call of each named function, alternating (`roundMinima`). */
+const measure = (fns: Record<string, () => void>, reps: number) => roundMinima(opts.rounds, fns, reps);
 
 const lines: string[] = [];
 for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number) as [number, number])) {
