@@ -55,3 +55,47 @@ export function arenaAllocate(dtype: DType, length: number): TensorData | undefi
  * @param a - an array (or `undefined`, −1)
  */
 export const arenaOffset = (a: TensorData | undefined): number => (a !== undefined && inSharedHeap(a) ? a.byteOffset : -1);
+
+/** Arena arrays a training layer keeps by role (its kept outputs, tape, copies of inputs), overwritten call after call. */
+export interface ArenaStore {
+  /**
+   * The role's array of `length` elements of `dtype` (the one kept, or a new one when the size or
+   * dtype changed; contents undefined), or `undefined` when the arena cannot hold it.
+   */
+  take(role: string, dtype: DType, length: number): TensorData | undefined;
+}
+
+/** A new, empty {@link ArenaStore} (its arrays return to the arena once it and every holder of them are collected). */
+export const arenaStore = (): ArenaStore => {
+  const kept = new Map<string, TensorData>();
+  return {
+    take(role, dtype, length) {
+      const a = kept.get(role);
+      if (a !== undefined && a.length === length && a instanceof Float64Array === (dtype === 'float64')) return a;
+      kept.delete(role);
+      const b = arenaAllocate(dtype, length);
+      if (b !== undefined) kept.set(role, b);
+      return b;
+    },
+  };
+};
+
+/**
+ * `a` itself when it lives in the arena (read in place: e.g. a previous layer's kept outputs), else a
+ * copy of it in the store's array `role` (`undefined` when the arena cannot hold one).
+ * @param store - the layer's arena arrays
+ * @param role - the role of the copy in `store`
+ * @param a - the array to read in place
+ */
+export const inArenaOrCopy = (store: ArenaStore, role: string, a: TensorData): TensorData | undefined => {
+  if (arenaOffset(a) >= 0) return a;
+  const c = store.take(role, a instanceof Float64Array ? 'float64' : 'float32', a.length);
+  if (c !== undefined) {
+    c.set(a);
+    arenaCopies.count++;
+  }
+  return c;
+};
+
+/** Arrays {@link inArenaOrCopy} copied into the arena so far (internal: tests tell in-place reads from copies with it). */
+export const arenaCopies = { count: 0 };
