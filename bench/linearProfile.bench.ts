@@ -29,7 +29,7 @@ import { allocateShared, fromTypedArray } from '../src/ops/tensor.js';
 import { uniformSource } from '../src/training/data.js';
 import { instantiate } from '../src/training/kernels/asm.js';
 import { trainingEngine } from '../src/training/kernels/engine.js';
-import { linearGradModule, SPARSE_BLOCK } from '../src/training/kernels/linearGrad.js';
+import { CSR_TABLE_BYTES, linearGradModule, SPARSE_BLOCK } from '../src/training/kernels/linearGrad.js';
 import { setTrainingThreads, trainingEngineSpec } from '../src/training/kernels/parallel.js';
 import { giveScratch } from '../src/training/kernels/scratch.js';
 import { trainableLinear } from '../src/training/linear.js';
@@ -148,6 +148,7 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
     cval: 0,
     col: 0,
     gw: 0,
+    tab: 0,
     end: 0,
   };
   lay.g32 = lay.wdx + O * Kp * 4;
@@ -162,7 +163,8 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
   lay.col = lay.cval + n * N * 8 + 16;
   lay.gw = lay.col + Math.ceil(N / KB) * (kb0 + 2) * 4 + 8;
   lay.gw = Math.ceil(lay.gw / 16) * 16;
-  lay.end = lay.gw + O * N * 8;
+  lay.tab = lay.gw + O * N * 8;
+  lay.end = lay.tab + CSR_TABLE_BYTES;
   mod.ensure(lay.end);
   mod.f32().set(w, lay.wraw / 4);
   // the last n rows (the first steps of a LIF layer barely spike), their spikes
@@ -181,7 +183,7 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
   };
   const ptr = (q: number) => lay.ptr + q * (n + 1) * 4;
   const col = (q: number) => lay.col + q * (kb0 + 2) * 4;
-  const csr = () => lists((kb, kn, q) => f.csr32?.(n, kn, N, lay.x + kb * 4, lay.idx + kb * n * 4, lay.val + kb * n * 8, ptr(q)));
+  const csr = () => lists((kb, kn, q) => f.csr32?.(n, kn, N, lay.x + kb * 4, lay.idx + kb * n * 4, lay.val + kb * n * 8, ptr(q), lay.tab));
   const csc = () =>
     lists((kb, kn, q) =>
       f.csc?.(n, kn, lay.idx + kb * n * 4, lay.val + kb * n * 8, ptr(q), lay.row + kb * n * 4, lay.cval + kb * n * 8, col(q)),

@@ -8,7 +8,14 @@
 import { describe, expect, it } from 'vitest';
 import { type DType, fromTypedArray } from '../../src/ops/tensor.js';
 import { uniformSource } from '../../src/training/data.js';
-import { CHUNK_BYTES, linearWasmAvailable, SPARSE_BLOCK } from '../../src/training/kernels/linearGrad.js';
+import { instantiate } from '../../src/training/kernels/asm.js';
+import {
+  CHUNK_BYTES,
+  CSR_TABLE_BYTES,
+  linearGradModule,
+  linearWasmAvailable,
+  SPARSE_BLOCK,
+} from '../../src/training/kernels/linearGrad.js';
 import { trainableLinear } from '../../src/training/linear.js';
 
 const run = (T: number, B: number, K: number, O: number, dtype: DType, kernel: 'js' | 'wasm', bias = true) => {
@@ -112,6 +119,47 @@ describe.runIf(linearWasmAvailable())('trainable linear: wasm kernels = js loops
       expect(differ).toBe(-1);
     });
   }
+  // csr32 packs four inputs per step (a lane-packing table): its lists must be the scalar loop's,
+  // entry for entry — every row length mod 4, −0 left out, NaN / subnormals / analog values kept, a row stride
+  it('csr32 = the nonzero entries row by row in increasing k (idx, val, ptr), entry for entry', () => {
+    const mod = instantiate<string>(linearGradModule());
+    const rng = uniformSource(5);
+    for (const [R, K, stride] of [
+      [1, 1, 1],
+      [3, 3, 5],
+      [4, 4, 4],
+      [5, 7, 9],
+      [6, 13, 13],
+      [9, 66, 70],
+    ] as [number, number, number][]) {
+      const pool = [1, 1, 1, 0.25, -0, Number.NaN, 1e-40, -3.5];
+      const x = new Float32Array(R * stride).map(() => (rng.next() < 0.6 ? 0 : (pool[Math.floor(rng.next() * pool.length)] as number)));
+      const [xB, idxB] = [0, R * stride * 4];
+      const valB = idxB + R * K * 4 + 16;
+      const ptrB = valB + R * K * 8;
+      const tabB = ptrB + (R + 1) * 4 + 16;
+      mod.ensure(tabB + CSR_TABLE_BYTES);
+      mod.f32().set(x, xB / 4);
+      mod.fn.csr32?.(R, K, stride, xB, idxB, valB, ptrB, tabB);
+      const i32 = new Int32Array(mod.f64().buffer);
+      const idx: number[] = [];
+      const val: number[] = [];
+      const ptr: number[] = [0];
+      for (let r = 0; r < R; r++) {
+        for (let k = 0; k < K; k++) {
+          const v = x[r * stride + k] as number;
+          if (v !== 0) {
+            idx.push(k);
+            val.push(v);
+          }
+        }
+        ptr.push(idx.length);
+      }
+      expect(Array.from(i32.subarray(ptrB / 4, ptrB / 4 + R + 1))).toEqual(ptr);
+      expect(Array.from(i32.subarray(idxB / 4, idxB / 4 + idx.length))).toEqual(idx);
+      expect(Array.from(mod.f64().subarray(valB / 8, valB / 8 + val.length))).toEqual(val);
+    }
+  });
   it('rejects an unknown kernel', () => {
     expect(() => trainableLinear([3, 2], { kernel: 'gpu' as 'js' })).toThrow(/options.kernel must be "wasm" or "js", received "gpu"/);
   });

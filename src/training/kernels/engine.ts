@@ -211,6 +211,8 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
   // kernels input by input (`fwdc`, `dwc`: each weight line read once per block; measured 11–25 %
   // faster at N = 1e4) instead of row by row (faster while the block stays in L1); same results.
   const BY_INPUT_BLOCK = 1024;
+  // bytes of csr32's lane-packing table (`CSR_TABLE_BYTES` of `linearSparse.ts`)
+  const CSR_TABLE = 256;
 
   const linFwd = (c: LinearForwardCall, lo: number, hi: number) => {
     const { K, O, x, out } = c;
@@ -233,7 +235,8 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     const cvalB = align(ptrB + (n + 1) * 4);
     const rowB = cvalB + n * kb0 * 8;
     const colB = rowB + n * kb0 * 4;
-    const wRawB = align(colB + (kb0 + 2) * 4);
+    const tabB = align(colB + (kb0 + 2) * 4);
+    const wRawB = align(tabB + CSR_TABLE);
     const f32w = c.w instanceof Float32Array;
     lin.ensure(wRawB + Oc * K * (f32w ? 4 : 8));
     const v = lin.views.f64;
@@ -251,7 +254,7 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
       if (byInput) v.fill(0, outOff, outOff + m * Op);
       for (let kb = 0; kb < K; kb += KB) {
         const kn = Math.min(KB, K - kb);
-        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, kn, K, xB + kb * xE, idxB, valB, ptrB);
+        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, kn, K, xB + kb * xE, idxB, valB, ptrB, tabB);
         if (byInput) {
           (lin.fn.csc as Fn)(m, kn, idxB, valB, ptrB, rowB, cvalB, colB);
           (lin.fn.fwdc as Fn)(kn, K, J, Op, kb * 64, rowB, cvalB, colB, outB);
@@ -295,7 +298,8 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     const cvalB = align(ptrB + (n + 1) * 4);
     const rowB = cvalB + n * kb0 * 8;
     const colB = rowB + n * kb0 * 4;
-    lin.ensure(colB + (kb0 + 2) * 4);
+    const tabB = align(colB + (kb0 + 2) * 4);
+    lin.ensure(tabB + CSR_TABLE);
     const v = lin.views.f64;
     const vE = f32 ? lin.views.f32 : v;
     if (dxOn) {
@@ -318,7 +322,7 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
       copyIn(x32 ? lin.views.f32 : v, xB / xE, x, r0, m, K, k0, k1);
       for (let kb = 0; kb < Kc; kb += KB) {
         const kn = Math.min(KB, Kc - kb);
-        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, kn, Kc, xB + kb * xE, idxB, valB, ptrB);
+        (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, kn, Kc, xB + kb * xE, idxB, valB, ptrB, tabB);
         if (byInput) {
           (lin.fn.csc as Fn)(m, kn, idxB, valB, ptrB, rowB, cvalB, colB);
           (lin.fn.dwc as Fn)(kn, Kc, J, Op, gB, rowB, cvalB, colB, kb * 64);

@@ -2,7 +2,8 @@
  * WebAssembly SIMD kernels of the trainable linear map `y = x Wᵀ + b` (float64 arithmetic, the
  * weights and inputs in float32 or float64):
  *
- * - `csr`, `csr32`: the nonzero inputs (float64, float32 rows) of a block of {@link SPARSE_BLOCK} inputs, row by row (branch-free);
+ * - `csr`, `csr32`: the nonzero inputs (float64, float32 rows) of a block of {@link SPARSE_BLOCK} inputs, row by row (branch-free;
+ *   `csr32` four inputs per step, `linearSparse.ts`);
  * - `fwd`: `y[r, :] = Σ_k x[r, k]·Wᵀ[k, :]` over those nonzero `x[r, k]` only (spikes cost their
  *   spikes), in increasing `k`, by tiles of 8 outputs held in registers, then `+ b` (in
  *   JavaScript, rounding once to the dtype);
@@ -24,9 +25,10 @@
  */
 import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
 import { denseDx, tiles } from './linearDense.js';
-import { columns, columnTiles } from './linearSparse.js';
+import { columns, columnTiles, compress32 } from './linearSparse.js';
 
 export { DX_ROWS, DX_VECTORS } from './linearDense.js';
+export { CSR_TABLE_BYTES } from './linearSparse.js';
 
 /** Bytes of row data (inputs, gradients) per chunk. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -35,12 +37,12 @@ export const SPARSE_BLOCK = 2048;
 
 /**
  * csr(R, K, stride, pX, pIdx, pVal, pPtr): the nonzero entries of `K` columns of `x` (float64 rows of
- * `stride` elements from `pX`; `csr32`: float32 rows, values promoted to float64) row by row, `k` increasing: `idx` (i32, from 0) and `val` (f64) from
+ * `stride` elements from `pX`) row by row, `k` increasing: `idx` (i32, from 0) and `val` (f64) from
  * `ptr[r]` to `ptr[r + 1]` (i32, `R + 1` entries). Branch-free: every entry is written, the count
- * advances by `x ≠ 0`.
+ * advances by `x ≠ 0`. Float32 rows: `csr32` (`linearSparse.ts`, one more argument: its table).
  */
-const compress = (f32: boolean) => {
-  const E = f32 ? 4 : 8;
+const compress = () => {
+  const E = 8;
   const [R, K, stride, pX, pIdx, pVal, pPtr] = [0, 1, 2, 3, 4, 5, 6];
   const [r, k, px, cnt, xv] = [7, 8, 9, 10, 11];
   const code = [
@@ -52,7 +54,7 @@ const compress = (f32: boolean) => {
       ...w.get(r),
       ...w.get(stride),
       ...w.mul,
-      ...w.i32(f32 ? 2 : 3),
+      ...w.i32(3),
       ...w.shl,
       ...w.add,
       ...w.set(px),
@@ -66,7 +68,7 @@ const compress = (f32: boolean) => {
       ...w.i32Store(),
       ...forLoop(k, w.i32(0), w.get(K), 1, [
         ...w.get(px),
-        ...(f32 ? w.f32LoadPromote() : w.f64Load()),
+        ...w.f64Load(),
         ...w.set(xv),
         ...w.get(pIdx),
         ...w.get(cnt),
@@ -102,7 +104,7 @@ const compress = (f32: boolean) => {
     ...w.get(cnt),
     ...w.i32Store(),
   ];
-  return { name: f32 ? 'csr32' : 'csr', params: Array(7).fill(T.i32), locals: [T.i32, T.i32, T.i32, T.i32, T.f64], code };
+  return { name: 'csr', params: Array(7).fill(T.i32), locals: [T.i32, T.i32, T.i32, T.i32, T.f64], code };
 };
 
 /**
@@ -207,8 +209,8 @@ let bytes: Uint8Array | undefined;
 /** The module's bytes (exports `fwd`, `dw`, `dx`, `memory`). */
 export const linearGradModule = (): Uint8Array => {
   bytes ??= assemble([
-    compress(false),
-    compress(true),
+    compress(),
+    compress32(),
     sparseTiles('fwd'),
     sparseTiles('dw'),
     columns(),
