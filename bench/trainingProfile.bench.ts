@@ -85,10 +85,25 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
     {
       kernelFwd: () => {
         for (let t0 = 0; t0 < T; t0 += tf)
-          kernel.fn.fwd32(Math.min(tf, T - t0), BN, 2 * BN * E, 0, BN * E, (2 + tf) * BN * E, (2 + 2 * tf) * BN * E, 0.1, -0.2, 0, 1, 0);
+          kernel.fn.fwd32(
+            Math.min(tf, T - t0),
+            BN,
+            BN,
+            2 * BN * E,
+            0,
+            BN * E,
+            (2 + tf) * BN * E,
+            (2 + 2 * tf) * BN * E,
+            0.1,
+            -0.2,
+            0,
+            1,
+            0,
+          );
       },
       kernelBwd: () => {
-        for (let t0 = 0; t0 < T; t0 += tb) kernel.fn.bwd32(Math.min(tb, T - t0), BN, gB, outB, vdB, 0, 8 * BN, gcB, 0.1, 0.8, 1, 0, 100);
+        for (let t0 = 0; t0 < T; t0 += tb)
+          kernel.fn.bwd32(Math.min(tb, T - t0), BN, BN, gB, outB, vdB, 0, 8 * BN, gcB, 0.1, 0.8, 1, 0, 100);
       },
       engineFwd: () => engine.runRange(fwd, 0, BN),
       engineBwd: () => engine.runRange(bwd, 0, BN),

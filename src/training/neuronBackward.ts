@@ -23,6 +23,7 @@
  */
 import { SpikeflowError } from '../ops/errors.js';
 import type { TensorData } from '../ops/tensor.js';
+import { type ArenaStore, arenaOffset, inArenaOrCopy } from './kernels/arena.js';
 import { lifBackwardWasm } from './kernels/parallel.js';
 import { giveScratch, takeScratch } from './kernels/scratch.js';
 import type { NeuronConfig, NeuronTape } from './neuronTape.js';
@@ -43,6 +44,9 @@ import type { BackwardResult, StateGrad, TrainableLayer } from './trainableLayer
  * @param needInput - whether to compute ∂loss/∂input
  * @param gxBuf - gives the storage of a feed-forward layer's ∂input (`length` elements; the layer's
  *   reused ∂input), written in full; default a scratch buffer handed to the caller
+ * @param arena - the layer's arena arrays (`outputs: 'reuse'`): with the tape and ∂input in the arena,
+ *   the common LIF layer's kernel runs in place there (∂output read in place when it lives there,
+ *   else copied in once; the state's gradients copied through small arena arrays; `kernels/arena.ts`)
  * @returns ∂loss/∂input `[T, batch, in]` (or undefined) and ∂loss/∂(initial state)
  * @throws SpikeflowError for a tape not from `forward`, or `gOut` of the wrong size
  */
@@ -56,6 +60,7 @@ export const neuronBackward = (
   gState: StateGrad | undefined,
   needInput: boolean,
   gxBuf?: (length: number) => Float64Array,
+  arena?: ArenaStore,
 ): BackwardResult => {
   if (tape === undefined || tape === null || typeof tape !== 'object' || !('out' in tape)) {
     throw new SpikeflowError(`${layer.name}.backward`, 'tape', 'tape must come from forward(..., { tape: true })');
@@ -100,7 +105,19 @@ export const neuronBackward = (
     reset === 0 ? (1 - zk) * vDec + zk * vReset : reset === 1 ? (1 - zk) * vDec + zk * (vDec - th) : vDec;
   if (kind === 'lif' && !rec && !paramGrads && reset === 0 && c.wasm && c.method === 'super' && BN % 2 === 0) {
     const k0 = { kMem, nSyn: 0, cSyn, vLeak, vTh, vReset, alpha: c.alpha };
-    lifBackwardWasm(gOut, out, vd as TensorData, T, BN, gv, gi, gcur, k0, c.threads);
+    // in place when the tape and ∂input live in the arena: ∂output and the state's gradients there too
+    const store = arenaOffset(out) >= 0 && arenaOffset(vd) >= 0 && (gcur === undefined || arenaOffset(gcur) >= 0) ? arena : undefined;
+    const ga = store === undefined ? undefined : (inArenaOrCopy(store, 'g', gOut) as Float64Array | undefined);
+    const gva = store?.take('gv', 'float64', BN) as Float64Array | undefined;
+    const gia = store?.take('gi', 'float64', BN) as Float64Array | undefined;
+    const gca = gcur ?? (store?.take('gcur', 'float64', T * BN) as Float64Array | undefined);
+    if (ga !== undefined && gva !== undefined && gia !== undefined && gca !== undefined) {
+      gva.set(gv);
+      gia.set(gi);
+      lifBackwardWasm(ga, out, vd as TensorData, T, BN, gva, gia, gca, k0, c.threads);
+      gv.set(gva);
+      gi.set(gia);
+    } else lifBackwardWasm(gOut, out, vd as TensorData, T, BN, gv, gi, gcur, k0, c.threads);
   } else if (kind === 'lif' && !rec && !paramGrads && reset === 0) {
     // the common case (Norse's LIF) without branches per neuron; same adjoint as below
     const superAlpha = c.method === 'super' ? c.alpha : -1;

@@ -10,6 +10,7 @@
  */
 import { matmulInto } from '../ops/matmul.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
+import { type ArenaStore, arenaOffset, inArenaOrCopy } from './kernels/arena.js';
 import { lifForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
 import { checkInput, checkState, type NeuronConfig, type NeuronTape } from './neuronTape.js';
@@ -26,6 +27,9 @@ import type { ForwardOptions, ForwardResult, LayerState, TrainableLayer } from '
  * @param fo - `tape: false` skips the tape
  * @param outBuf - gives the storage of the outputs (`dtype`, `length` elements; the layer's reused
  *   outputs), written in full; default a new array
+ * @param arena - the layer's arena arrays (`outputs: 'reuse'`): with outputs in the arena, the common
+ *   LIF layer's kernels run in place there (tape `v_d` and state kept in it, the input read in place
+ *   when it lives there, else copied in once; `kernels/arena.ts`)
  * @returns outputs `[T, batch, N]` in the input's dtype, the final state and the tape
  * @throws SpikeflowError for a wrong input shape or a state that does not fit
  */
@@ -38,6 +42,7 @@ export const neuronForward = (
   state: LayerState | undefined,
   fo: ForwardOptions | undefined,
   outBuf?: (dtype: DType, length: number) => TensorData,
+  arena?: ArenaStore,
 ): ForwardResult => {
   const [T, B, F] = checkInput(layer.name, xs);
   const N = layer.outFeatures(F);
@@ -57,8 +62,11 @@ export const neuronForward = (
   if (b !== undefined) b.set(s0.b as TensorData);
   const z = c.rec ? allocate(dtype, BN) : undefined;
   if (z !== undefined) z.set(s0.z as TensorData);
+  // the common LIF layer on the wasm kernels; in place in the arena when the outputs live there
+  const wasmLif = kind === 'lif' && !c.rec && reset === 0 && !(record && paramGrads) && c.wasm && BN % 2 === 0;
+  const store = wasmLif && arenaOffset(out) >= 0 ? arena : undefined;
   // written in full below (each step, each neuron)
-  const vd = record && kind !== 'li' && kind !== 'libox' ? takeScratch(dtype, T * BN) : undefined;
+  const vd = record && kind !== 'li' && kind !== 'libox' ? (store?.take('vd', dtype, T * BN) ?? takeScratch(dtype, T * BN)) : undefined;
   const bd = record && kind === 'lsnn' ? takeScratch(dtype, T * BN) : undefined;
   const ij = record && paramGrads && (kind === 'lif' || kind === 'li' || kind === 'lsnn') ? takeScratch(dtype, T * BN) : undefined;
   // Input currents of the recurrent models: xa = x·W_inᵀ (all steps at once), xb = z_{t−1}·W_recᵀ per step.
@@ -76,8 +84,20 @@ export const neuronForward = (
   const vTh = p.vTh ?? 0;
   const vReset = p.vReset ?? 0;
   const beta = p.beta ?? 0;
-  if (kind === 'lif' && !c.rec && reset === 0 && ij === undefined && c.wasm && BN % 2 === 0) {
-    lifForwardWasm(x, T, BN, v, i as TensorData, out, vd, { kMem, nSyn, cSyn: 0, vLeak, vTh, vReset, alpha: c.alpha }, c.threads);
+  if (wasmLif) {
+    const k = { kMem, nSyn, cSyn: 0, vLeak, vTh, vReset, alpha: c.alpha };
+    // in place: the input, the tape and a copy of the state in the arena (else the copying path)
+    const [xa, va, ia, vda] =
+      store === undefined
+        ? []
+        : [inArenaOrCopy(store, 'x', x), store.take('v', dtype, BN), store.take('i', dtype, BN), vd ?? store.take('vd', dtype, T * BN)];
+    if (xa !== undefined && va !== undefined && ia !== undefined && vda !== undefined) {
+      va.set(v);
+      ia.set(i as TensorData);
+      lifForwardWasm(xa, T, BN, va, ia, out, vda, k, c.threads);
+      v.set(va);
+      (i as TensorData).set(ia);
+    } else lifForwardWasm(x, T, BN, v, i as TensorData, out, vd, k, c.threads);
   } else if (kind === 'lif' && !c.rec && reset === 0 && ij === undefined) {
     // the common case (Norse's LIF) in one branch-free loop: same operations as below
     const iv = i as TensorData;

@@ -26,6 +26,7 @@ import { surrogateGradient } from '../ops/surrogates.js';
 import { allocate, allocateShared, type DType, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
 import { checkOptions } from '../ops/validate.js';
 import { derivedTrainable } from './derived.js';
+import { arenaStore } from './kernels/arena.js';
 import { lifWasmAvailable } from './kernels/lifGrad.js';
 import { checkTrainingThreads } from './kernels/parallel.js';
 import { neuronBackward } from './neuronBackward.js';
@@ -320,16 +321,20 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   // outputs 'reuse': the outputs and ∂input written call after call (reallocated when the size or dtype changes)
   let outKept: TensorData | undefined;
   let gxKept: Float64Array | undefined;
+  const reuse = outputs === 'reuse';
+  // The common LIF layer on the wasm kernels keeps its outputs, ∂input, tape and copies of its
+  // inputs in the training arena (`kernels/arena.ts`), where the kernels run in place.
+  const store = reuse && kind === 'lif' && !rec && cfgBase.reset === 0 && !paramGrads && cfg.wasm ? arenaStore() : undefined;
   const keptOut = (dtype: DType, length: number): TensorData => {
     if (outKept === undefined || outKept.length !== length || outKept instanceof Float64Array !== (dtype === 'float64'))
-      outKept = allocateShared(dtype, length);
+      outKept = store?.take('out', dtype, length) ?? allocateShared(dtype, length);
     return outKept;
   };
   const keptGx = (length: number): Float64Array => {
-    if (gxKept?.length !== length) gxKept = allocateShared('float64', length) as Float64Array;
+    if (gxKept?.length !== length)
+      gxKept = (store?.take('gx', 'float64', length) as Float64Array | undefined) ?? (allocateShared('float64', length) as Float64Array);
     return gxKept;
   };
-  const reuse = outputs === 'reuse';
   const layer: TrainableLayer = {
     name: model.name,
     params,
@@ -342,7 +347,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
       if (last?.use.done === true) recycleTape(last);
       // an input that is this layer's own kept outputs is not overwritten while it is read
       const own = reuse && xs?.data !== undefined && outKept !== undefined && xs.data.buffer === outKept.buffer;
-      const r = neuronForward(cfg, layer, stateNames, paramGrads, xs, state, fo, reuse && !own ? keptOut : undefined);
+      const r = neuronForward(cfg, layer, stateNames, paramGrads, xs, state, fo, reuse && !own ? keptOut : undefined, store);
       last = r.tape as NeuronTape | undefined;
       return r;
     },
@@ -364,6 +369,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
         gState,
         needInput,
         reuse && !ownGrad ? keptGx : undefined,
+        store,
       );
     },
     zeroGrad: () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/program.js';
-import { encodeEvt2 } from '../io/formatEncoders.js';
+import { encodeEvt2, encodeWav } from '../io/formatEncoders.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spikeflow-bad-'));
 const file = (name: string, content: string | Uint8Array): string => {
@@ -22,23 +22,7 @@ const jsonl = (name: string, events: readonly (readonly [number, number, number,
   file(name, events.map(([t, x, y, p]) => JSON.stringify({ t, x, y, p })).join('\n') + '\n');
 
 /** A 16-bit mono PCM WAV file of `frames` samples at `rate` Hz. */
-const wav = (name: string, frames: number, rate: number): string => {
-  const b = Buffer.alloc(44 + 2 * frames);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + 2 * frames, 4);
-  b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(rate * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(2 * frames, 40);
-  for (let k = 0; k < frames; k++) b.writeInt16LE(Math.round(8000 * Math.sin(k / 5)), 44 + 2 * k);
-  return file(name, b);
-};
+const wav = (name: string, frames: number, rate: number): string => file(name, encodeWav(frames, rate));
 
 const run = async (argv: readonly string[]): Promise<{ code: number; out: string; err: string }> => {
   let out = '';

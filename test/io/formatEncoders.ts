@@ -292,3 +292,22 @@ export const encodeAedat4 = (
 /** JSON lines, alternating object and array forms. */
 export const encodeJsonl = (events: readonly Ev[]): Uint8Array =>
   ascii(events.map(([t, x, y, p], k) => (k % 2 === 0 ? JSON.stringify({ t, x, y, p }) : JSON.stringify([t, x, y, p]))).join('\n'));
+
+/** A 16-bit mono PCM WAV file of `frames` samples (a sine) at `rate` Hz. */
+export const encodeWav = (frames: number, rate: number): Uint8Array => {
+  const b = Buffer.alloc(44 + 2 * frames);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + 2 * frames, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(2 * frames, 40);
+  for (let k = 0; k < frames; k++) b.writeInt16LE(Math.round(8000 * Math.sin(k / 5)), 44 + 2 * k);
+  return b;
+};

@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { map } from 'rxjs';
 import type { EventBatch, EventFormat } from '../../io/formats/events.js';
-import { openEventFile } from '../../io/node/eventFile.js';
+import { type EventFileReader, openEventFile } from '../../io/node/eventFile.js';
 import type { Tensor } from '../../ops/tensor.js';
 import { binEvents } from '../../streams/binEvents.js';
 import { checkNeurons, checkSteps, checkWork } from '../limits.js';
@@ -28,8 +28,24 @@ const maxTime = (b: EventBatch): number => {
  * @throws UsageError when the sensor or the recording passes a limit (`--max-neurons`, `--max-steps`, `--max-neuron-steps`)
  */
 export const openEvents = async (path: string, format: EventFormat, options: SourceOptions & { gain: number }): Promise<Source> => {
-  const { dt, limits, gain } = options;
   const reader = await openEventFile(path, { format, ...(options.sensor === undefined ? {} : { sensorSize: options.sensor }) });
+  try {
+    return await eventSource(reader, path, format, options);
+  } catch (e) {
+    // a limit passed, or a sensor that does not fit the NIR network's input: the run never starts
+    await reader.close();
+    throw e;
+  }
+};
+
+/** The run input of an open event file (see {@link openEvents}); the caller closes `reader` if it throws. */
+const eventSource = async (
+  reader: EventFileReader,
+  path: string,
+  format: EventFormat,
+  options: SourceOptions & { gain: number },
+): Promise<Source> => {
+  const { dt, limits, gain } = options;
   const stated = options.sensor ?? reader.info.sensorSize;
   let batches: AsyncIterable<EventBatch> = reader;
   let width: number;

@@ -156,7 +156,14 @@ export const openSource = async (options: SourceOptions): Promise<Source> => {
         '--dt',
       );
     }
-    if (totalSteps !== undefined) checkSteps(limits, totalSteps, `the audio (${JSON.stringify(path)} at dt ${dt} s)`);
+    if (totalSteps !== undefined) {
+      try {
+        checkSteps(limits, totalSteps, `the audio (${JSON.stringify(path)} at dt ${dt} s)`);
+      } catch (e) {
+        await reader.close();
+        throw e;
+      }
+    }
     const audio: Source = {
       kind: 'audio',
       features: [channels],

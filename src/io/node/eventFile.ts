@@ -17,6 +17,7 @@ import { SpikeflowError, show } from '../../ops/errors.js';
 import { fromAsyncGenerator } from '../decodeStream.js';
 import { type AnyEventDecoderOptions, detectFormat, eventDecoder, isEventFormat, SNIFF_BYTES } from '../formats/detect.js';
 import type { EventBatch, EventFormat, EventStreamInfo } from '../formats/events.js';
+import { closingIterator } from './fileChunks.js';
 
 /** Options of {@link openEventFile}. */
 export interface EventFileOptions extends AnyEventDecoderOptions {
@@ -142,7 +143,7 @@ export const openEventFile = async (path: string, options: EventFileOptions = {}
         if (iterated)
           throw new SpikeflowError('EventFileReader', 'this', `the events of ${show(path)} can be iterated only once; open the file again`);
         iterated = true;
-        return batches();
+        return closingIterator(batches(), close);
       },
     };
   } catch (e) {

@@ -57,3 +57,32 @@ export async function* fileChunks(where: string, path: string, chunkBytes = 1 <<
     await handle.close();
   }
 }
+
+/**
+ * The iterator of a reader's generator that also runs `close` when it is returned or thrown into
+ * before its first `next()`: a generator that has not started skips its own `finally`, which would
+ * leave the reader's file open (Node then closes it on garbage collection, with warning DEP0137).
+ * `close` runs once the generator is done by `return`/`throw` (it may run twice: it must be idempotent).
+ * @param gen - the reader's generator (closes the file in its `finally`)
+ * @param close - closes the reader's file
+ */
+export const closingIterator = <T>(gen: AsyncGenerator<T, void, undefined>, close: () => Promise<void>): AsyncIterableIterator<T> => {
+  const settle = async (result: Promise<IteratorResult<T, void>>): Promise<IteratorResult<T, void>> => {
+    let r: IteratorResult<T, void>;
+    try {
+      r = await result;
+    } catch (e) {
+      await close();
+      throw e;
+    }
+    if (r.done === true) await close();
+    return r;
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    next: () => gen.next(),
+    return: (value?: unknown) => settle(gen.return(value as undefined)),
+    throw: (error?: unknown) => settle(gen.throw(error)),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+};

@@ -8,7 +8,7 @@ import { SpikeflowError, show } from '../../ops/errors.js';
 import { checkOptions } from '../../ops/validate.js';
 import { fromAsyncGenerator } from '../decodeStream.js';
 import { type AudioBlock, type WavInfo, wavDecoder } from '../formats/wav.js';
-import { checkChunkBytes, fileChunks } from './fileChunks.js';
+import { checkChunkBytes, closingIterator, fileChunks } from './fileChunks.js';
 
 /** Options of {@link openWavFile}. */
 export interface WavFileOptions {
@@ -83,7 +83,9 @@ export const openWavFile = async (path: string, options: WavFileOptions = {}): P
       if (iterated)
         throw new SpikeflowError('WavFileReader', 'this', `the blocks of ${show(path)} can be iterated only once; open the file again`);
       iterated = true;
-      return blocks();
+      return closingIterator(blocks(), async () => {
+        await chunks.return();
+      });
     },
   };
 };

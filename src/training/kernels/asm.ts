@@ -108,8 +108,23 @@ export interface AsmFunction {
   readonly code: readonly number[];
 }
 
-/** Module bytes exporting `memory` (1 page, growable) and the functions (no results). */
-export const assemble = (fns: readonly AsmFunction[]): Uint8Array => {
+/** Options of {@link assemble}. */
+export interface AssembleOptions {
+  /**
+   * Import a shared memory `env.memory` of at most this many 64 KiB pages (≤ 65536) instead of
+   * owning one: every thread instantiates the module on the same `WebAssembly.Memory({ shared: true })`
+   * (`arena.ts`), so the kernels work in place on arrays all threads see.
+   */
+  readonly sharedMemory?: number;
+}
+
+/**
+ * Module bytes exporting `memory` and the functions (no results). The memory is the module's own
+ * (1 page, growable), or with `sharedMemory` a shared memory it imports as `env.memory` (limits 0 …
+ * `sharedMemory` pages; instantiate with `{ env: { memory } }`).
+ */
+export const assemble = (fns: readonly AsmFunction[], options: AssembleOptions = {}): Uint8Array => {
+  const shared = options.sharedMemory;
   const types = fns.map((f) => [0x60, ...vecOf(f.params.map((p) => [p])), ...vecOf([])]);
   const bodies = fns.map((f) => {
     const body = [...vecOf(f.locals.map((t) => [...uleb(1), t])), ...f.code, ...w.end];
@@ -118,8 +133,10 @@ export const assemble = (fns: readonly AsmFunction[]): Uint8Array => {
   return new Uint8Array([
     ...HEADER,
     ...section(1, vecOf(types)),
+    // an imported shared memory: limits flag 3 (shared, with a maximum), 0 pages at least
+    ...(shared === undefined ? [] : section(2, vecOf([[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(0), ...uleb(shared)]]))),
     ...section(3, vecOf(fns.map((_, k) => uleb(k)))),
-    ...section(5, vecOf([[0x00, ...uleb(1)]])),
+    ...(shared === undefined ? section(5, vecOf([[0x00, ...uleb(1)]])) : []),
     ...section(7, vecOf([...fns.map((f, k) => [...name(f.name), 0x00, ...uleb(k)]), [...name('memory'), 0x02, 0]])),
     ...section(10, vecOf(bodies)),
   ]);

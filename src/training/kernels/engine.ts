@@ -4,7 +4,10 @@
  * `runRange(call, lo, hi)`, which runs one slice of a pass:
  *
  * - `lifFwd` / `lifBwd`: neurons `[lo, hi)` of the LIF forward / backward pass over all steps
- *   (neurons are independent);
+ *   (neurons are independent): copied chunk by chunk into the thread's own module memory, or — a
+ *   call with `arena: true`, whose arrays all live in the shared training arena (`arena.ts`) and
+ *   are given by byte offset — run in place over all steps at once by the module that imports the
+ *   arena's memory (no copy; the kernels' row stride is the call's `BN`);
  * - `linFwd`: outputs `[lo, hi)` of `y = x Wᵀ + b` over all rows, or with `byRows` rows `[lo, hi)`
  *   of all outputs (each thread transposes the rows of `W` it uses);
  * - `linBwd`: inputs `[lo, hi)` of the linear map's backward pass: the columns `[lo, hi)` of `∂W`
@@ -19,12 +22,20 @@
  * @module
  */
 
+import type { LifArenaBackwardCall, LifArenaForwardCall, LifBackwardCall, LifForwardCall } from './lifCalls.js';
+
+export type { LifArenaBackwardCall, LifArenaForwardCall, LifBackwardCall, LifForwardCall } from './lifCalls.js';
+
 type Floats = Float32Array | Float64Array;
 
 /** What {@link trainingEngine} instantiates (structured-cloned to workers). */
 export interface TrainingEngineSpec {
   /** `lifGradModule()` bytes. */
   readonly lif: Uint8Array;
+  /** `lifGradSharedModule()` bytes (importing {@link TrainingEngineSpec.arena}), when there is an arena. */
+  readonly lifShared?: Uint8Array | undefined;
+  /** The shared training arena's memory (`arena.ts`), where the runtime has one. */
+  readonly arena?: WebAssembly.Memory | undefined;
   /** `linearGradModule()` bytes. */
   readonly linear: Uint8Array;
   /** Bytes of row data per chunk (`CHUNK_BYTES` of `linearGrad.ts`). */
@@ -33,41 +44,6 @@ export interface TrainingEngineSpec {
   readonly dxVectors: number;
   /** Inputs per block of the sparse `fwd` / `dw` kernels (`SPARSE_BLOCK` of `linearGrad.ts`). */
   readonly sparseBlock: number;
-}
-
-/** LIF forward slice: `v`, `i` `[BN]` updated in place, `out` and `vd` `[T, BN]` written (dtype of `x`). */
-export interface LifForwardCall {
-  readonly op: 'lifFwd';
-  readonly x: Floats;
-  readonly T: number;
-  readonly BN: number;
-  readonly v: Floats;
-  readonly i: Floats;
-  readonly out: Floats;
-  readonly vd: Floats | null;
-  readonly kMem: number;
-  readonly nSyn: number;
-  readonly vLeak: number;
-  readonly vTh: number;
-  readonly vReset: number;
-}
-
-/** LIF backward slice (SuperSpike): `gv`, `gi` `[BN]` in place, `gcur` `[T, BN]` written when given. */
-export interface LifBackwardCall {
-  readonly op: 'lifBwd';
-  readonly gOut: Float64Array;
-  readonly out: Floats;
-  readonly vd: Floats;
-  readonly T: number;
-  readonly BN: number;
-  readonly gv: Float64Array;
-  readonly gi: Float64Array;
-  readonly gcur: Float64Array | null;
-  readonly kMem: number;
-  readonly cSyn: number;
-  readonly vTh: number;
-  readonly vReset: number;
-  readonly alpha: number;
 }
 
 /**
@@ -100,19 +76,28 @@ export interface LinearBackwardCall {
 }
 
 /** A slice of a training pass. */
-export type TrainingCall = LifForwardCall | LifBackwardCall | LinearForwardCall | LinearBackwardCall;
+export type TrainingCall =
+  | LifForwardCall
+  | LifBackwardCall
+  | LifArenaForwardCall
+  | LifArenaBackwardCall
+  | LinearForwardCall
+  | LinearBackwardCall;
 
 /** A compiled training engine (the shape of the threads backend's `Engine`). */
 export interface TrainingEngine {
   readonly kind: 'wasm';
+  /** Whether it runs calls in the arena (`arena: true`; its spec had the arena's memory). */
+  readonly arena: boolean;
   readonly runRange: (call: TrainingCall, lo: number, hi: number) => void;
 }
 
 /** Compiles a training engine (see the module docs). Self-contained: workers evaluate its text. */
 export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
   type Fn = (...args: number[]) => void;
-  const open = (bytes: Uint8Array) => {
-    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {}).exports as unknown as Record<
+  const open = (bytes: Uint8Array, memory?: WebAssembly.Memory) => {
+    const imports: WebAssembly.Imports = memory === undefined ? {} : { env: { memory } };
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), imports).exports as unknown as Record<
       string,
       Fn
     > & { memory: WebAssembly.Memory };
@@ -130,6 +115,8 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
   };
   const lif = open(spec.lif);
   const lin = open(spec.linear);
+  // the kernels on the arena's memory (every thread imports the same one): in place, no copies
+  const lifA = spec.arena !== undefined && spec.lifShared !== undefined ? open(spec.lifShared, spec.arena).fn : undefined;
   const CHUNK = spec.chunkBytes;
   const MAX_CHUNK = 256 * 1024 * 1024;
   const steps = (T: number, bytesPerStep: number) => Math.max(1, Math.min(T, Math.floor(CHUNK / bytesPerStep)));
@@ -164,7 +151,7 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     for (let t0 = 0; t0 < c.T; t0 += tc) {
       const n = Math.min(tc, c.T - t0);
       copyIn(view, xOff, c.x, t0, n, c.BN, lo, hi);
-      run(n, W, xOff * E, vOff * E, iOff * E, outOff * E, vdOff * E, c.kMem, c.nSyn, c.vLeak, c.vTh, c.vReset);
+      run(n, W, W, xOff * E, vOff * E, iOff * E, outOff * E, vdOff * E, c.kMem, c.nSyn, c.vLeak, c.vTh, c.vReset);
       copyOut(c.out, view, outOff, t0, n, c.BN, lo, hi);
       if (c.vd !== null && c.vd !== undefined) copyOut(c.vd, view, vdOff, t0, n, c.BN, lo, hi);
     }
@@ -194,11 +181,27 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
       copyIn(v64, gB / 8, c.gOut, t0, n, c.BN, lo, hi);
       copyIn(vE, outB / E, c.out, t0, n, c.BN, lo, hi);
       copyIn(vE, vdB / E, c.vd, t0, n, c.BN, lo, hi);
-      run(n, W, gB, outB, vdB, gvB, giB, gcB, c.kMem, c.cSyn, c.vTh, c.vReset, c.alpha);
+      run(n, W, W, gB, outB, vdB, gvB, giB, gcB, c.kMem, c.cSyn, c.vTh, c.vReset, c.alpha);
       if (c.gcur !== null && c.gcur !== undefined) copyOut(c.gcur, v64, gcB / 8, t0, n, c.BN, lo, hi);
     }
     c.gv.set(v64.subarray(gvB / 8, gvB / 8 + W), lo);
     c.gi.set(v64.subarray(giB / 8, giB / 8 + W), lo);
+  };
+
+  // In place: neurons [lo, hi) of rows of BN elements, all steps in one call (offsets of element lo).
+  const arenaFn = (name: string) => {
+    if (lifA === undefined) throw new Error('training engine: a call in the arena, but this engine has no arena');
+    return lifA[name] as Fn;
+  };
+  const lifFwdArena = (c: LifArenaForwardCall, lo: number, hi: number) => {
+    const a = lo * (c.f32 ? 4 : 8);
+    const run = arenaFn(c.f32 ? 'fwd32' : 'fwd64');
+    run(c.T, hi - lo, c.BN, c.x + a, c.v + a, c.i + a, c.out + a, c.vd + a, c.kMem, c.nSyn, c.vLeak, c.vTh, c.vReset);
+  };
+  const lifBwdArena = (c: LifArenaBackwardCall, lo: number, hi: number) => {
+    const [a, a8] = [lo * (c.f32 ? 4 : 8), lo * 8];
+    const run = arenaFn(c.f32 ? 'bwd32' : 'bwd64');
+    run(c.T, hi - lo, c.BN, c.gOut + a8, c.out + a, c.vd + a, c.gv + a8, c.gi + a8, c.gcur + a8, c.kMem, c.cSyn, c.vTh, c.vReset, c.alpha);
   };
 
   const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
@@ -349,10 +352,11 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
 
   return {
     kind: 'wasm',
+    arena: lifA !== undefined,
     runRange(call, lo, hi) {
       if (hi <= lo) return;
-      if (call.op === 'lifFwd') lifFwd(call, lo, hi);
-      else if (call.op === 'lifBwd') lifBwd(call, lo, hi);
+      if (call.op === 'lifFwd') call.arena === true ? lifFwdArena(call, lo, hi) : lifFwd(call, lo, hi);
+      else if (call.op === 'lifBwd') call.arena === true ? lifBwdArena(call, lo, hi) : lifBwd(call, lo, hi);
       else if (call.op === 'linFwd') linFwd(call, lo, hi);
       else linBwd(call, lo, hi);
     },

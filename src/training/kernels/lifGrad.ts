@@ -6,8 +6,12 @@
  * one pair a turn), then one pair for the last two neurons when neurons × batch ≡ 2 (mod 4), in
  * float64 arithmetic, loading and storing the layer's dtype (float32 values are promoted on load
  * and rounded on store, exactly as the JavaScript loops of `../neurons.ts` do),
- * so the results equal those loops bit for bit. Steps are processed in chunks of at most
- * {@link CHUNK_BYTES} of inputs and outputs; the state stays in the module's memory between chunks.
+ * so the results equal those loops bit for bit. Each function takes the loop width `BN` (neurons
+ * × batch of the slice it runs) and the row stride `rowN` (elements from one step's row of the
+ * `[T, ·]` arrays to the next) apart: a slice of a `[T, rowN]` array is run in place, the same
+ * float operations whatever the stride. The engine (`engine.ts`) runs them over chunks of steps
+ * copied into a thread's own memory (`rowN = BN`), or over all steps in place in the shared
+ * training arena (`arena.ts`, {@link lifGradSharedModule}).
  *
  * Forward (per neuron, `k = dt·τ_mem⁻¹`, `c = −dt·τ_syn⁻¹`):
  * `i_j = i + x; v_d = v + k·((v_leak − v) + i_j); i ← i_j + c·i_j; z = (v_d − v_th > 0);
@@ -24,12 +28,13 @@ const io = (f32: boolean) =>
 const forward = (f32: boolean) => {
   const E = f32 ? 4 : 8;
   const { load, store } = io(f32);
-  // params: Tc, BN, pX, pV, pI, pOut, pVd (i32), kMem, nSyn, vLeak, vTh, vReset (f64)
-  const [Tc, BN, pX, pV, pI, pOut, pVd] = [0, 1, 2, 3, 4, 5, 6];
-  const [kMem, nSyn, vLeak, vTh, vReset] = [7, 8, 9, 10, 11];
-  const [t, k, row, rowEnd] = [12, 13, 14, 15];
-  const [kM, nS, vL, vT, vR, one, vk, iJ, vDec, mask] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
-  const end4 = 26; // rowEnd rounded down to 4 neurons
+  // params: Tc, BN, rowN, pX, pV, pI, pOut, pVd (i32), kMem, nSyn, vLeak, vTh, vReset (f64)
+  const [Tc, BN, rowN, pX, pV, pI, pOut, pVd] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [kMem, nSyn, vLeak, vTh, vReset] = [8, 9, 10, 11, 12];
+  const [t, k, row, rowEnd] = [13, 14, 15, 16];
+  const [kM, nS, vL, vT, vR, one, vk, iJ, vDec, mask] = [17, 18, 19, 20, 21, 22, 23, 24, 25, 26];
+  const end4 = 27; // rowEnd rounded down to 4 neurons
+  const stride = 28; // bytes from one step's row of x, out, v_d to the next (rowN·E)
   const at = (base: number, r: boolean) =>
     r ? [...w.get(base), ...w.get(row), ...w.add, ...w.get(k), ...w.add] : [...w.get(base), ...w.get(k), ...w.add];
   // two neurons at byte offset `o` from `k` (0, or 2E for the second pair of an unrolled turn)
@@ -104,9 +109,13 @@ const forward = (f32: boolean) => {
     ...w.i32(E),
     ...w.mul,
     ...w.set(end4),
+    ...w.get(rowN),
+    ...w.i32(E),
+    ...w.mul,
+    ...w.set(stride),
     ...forLoop(t, w.i32(0), w.get(Tc), 1, [
       ...w.get(t),
-      ...w.get(rowEnd),
+      ...w.get(stride),
       ...w.mul,
       ...w.set(row),
       // four neurons a turn, then the last two when BN ≡ 2 (mod 4): the same operations per neuron
@@ -116,8 +125,8 @@ const forward = (f32: boolean) => {
   ];
   return {
     name: f32 ? 'fwd32' : 'fwd64',
-    params: [...Array(7).fill(T.i32), ...Array(5).fill(T.f64)],
-    locals: [...Array(4).fill(T.i32), ...Array(10).fill(T.v128), T.i32],
+    params: [...Array(8).fill(T.i32), ...Array(5).fill(T.f64)],
+    locals: [...Array(4).fill(T.i32), ...Array(10).fill(T.v128), T.i32, T.i32],
     code,
   };
 };
@@ -125,12 +134,12 @@ const forward = (f32: boolean) => {
 const backward = (f32: boolean) => {
   const E = f32 ? 4 : 8;
   const { load } = io(f32);
-  // params: Tc, BN, pG, pOut, pVd, pGv, pGi, pGcur (i32), kMem, cSyn, vTh, vReset, alpha (f64); runs t = Tc−1 … 0
-  const [Tc, BN, pG, pOut, pVd, pGv, pGi, pGcur] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [kMem, cSyn, vTh, vReset, alpha] = [8, 9, 10, 11, 12];
-  const [t, k, k8, rowE, row8] = [13, 14, 15, 16, 17];
-  const [kM, cS, vT, vR, al, one, kRest, gvn, vDec, d, gz, gvDec, giJ] = [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
-  const end4 = 31; // BN·E rounded down to 4 neurons
+  // params: Tc, BN, rowN, pG, pOut, pVd, pGv, pGi, pGcur (i32), kMem, cSyn, vTh, vReset, alpha (f64); runs t = Tc−1 … 0
+  const [Tc, BN, rowN, pG, pOut, pVd, pGv, pGi, pGcur] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [kMem, cSyn, vTh, vReset, alpha] = [9, 10, 11, 12, 13];
+  const [t, k, k8, rowE, row8] = [14, 15, 16, 17, 18];
+  const [kM, cS, vT, vR, al, one, kRest, gvn, vDec, d, gz, gvDec, giJ] = [19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31];
+  const end4 = 32; // BN·E rounded down to 4 neurons
   const atE = (base: number) => [...w.get(base), ...w.get(rowE), ...w.add, ...w.get(k), ...w.add];
   const at8 = (base: number, r: boolean) =>
     r ? [...w.get(base), ...w.get(row8), ...w.add, ...w.get(k8), ...w.add] : [...w.get(base), ...w.get(k8), ...w.add];
@@ -230,7 +239,7 @@ const backward = (f32: boolean) => {
       ...w.sub,
       ...w.get(t),
       ...w.sub,
-      ...w.get(BN),
+      ...w.get(rowN),
       ...w.mul,
       ...w.tee(rowE),
       ...w.i32(8),
@@ -249,17 +258,33 @@ const backward = (f32: boolean) => {
   ];
   return {
     name: f32 ? 'bwd32' : 'bwd64',
-    params: [...Array(8).fill(T.i32), ...Array(5).fill(T.f64)],
+    params: [...Array(9).fill(T.i32), ...Array(5).fill(T.f64)],
     locals: [...Array(5).fill(T.i32), ...Array(13).fill(T.v128), T.i32],
     code,
   };
 };
 
+const functions = () => [forward(true), forward(false), backward(true), backward(false)];
 let bytes: Uint8Array | undefined;
-/** The module's bytes (exports `fwd32`, `fwd64`, `bwd32`, `bwd64`, `memory`). */
+/** The module's bytes (exports `fwd32`, `fwd64`, `bwd32`, `bwd64`, `memory`; its own memory). */
 export const lifGradModule = (): Uint8Array => {
-  bytes ??= assemble([forward(true), forward(false), backward(true), backward(false)]);
+  bytes ??= assemble(functions());
   return bytes;
+};
+
+const sharedBytes = new Map<number, Uint8Array>();
+/**
+ * The same functions in a module that imports a shared memory `env.memory` of at most `maxPages`
+ * pages (the training arena, `arena.ts`): the kernels then read and write the arena in place.
+ * @param maxPages - the memory's maximum in 64 KiB pages (≤ 65536)
+ */
+export const lifGradSharedModule = (maxPages: number): Uint8Array => {
+  let b = sharedBytes.get(maxPages);
+  if (b === undefined) {
+    b = assemble(functions(), { sharedMemory: maxPages });
+    sharedBytes.set(maxPages, b);
+  }
+  return b;
 };
 
 let available: boolean | undefined;

@@ -18,7 +18,10 @@
  */
 import { SpikeflowError, show } from '../../ops/errors.js';
 import type { DType, TensorData } from '../../ops/tensor.js';
+import { ARENA_MAX_PAGES, arenaMemory, arenaOffset } from './arena.js';
 import {
+  type LifArenaBackwardCall,
+  type LifArenaForwardCall,
   type LifBackwardCall,
   type LifForwardCall,
   type LinearBackwardCall,
@@ -28,7 +31,7 @@ import {
   type TrainingEngineSpec,
   trainingEngine,
 } from './engine.js';
-import { type LifConstants, lifGradModule } from './lifGrad.js';
+import { type LifConstants, lifGradModule, lifGradSharedModule } from './lifGrad.js';
 import { CHUNK_BYTES, DX_VECTORS, linearGradModule, SPARSE_BLOCK } from './linearGrad.js';
 
 /** What a thread pool offers the training passes (registered by the threads backend). */
@@ -80,9 +83,10 @@ export const checkTrainingThreads = (where: string, threads: unknown): number | 
   return threads;
 };
 
-/** The spec of the engine every thread compiles. */
+/** The spec of the engine every thread compiles (with the training arena's memory where there is one). */
 export const trainingEngineSpec = (): TrainingEngineSpec => ({
   lif: lifGradModule(),
+  ...(arenaMemory() === undefined ? {} : { lifShared: lifGradSharedModule(ARENA_MAX_PAGES), arena: arenaMemory() }),
   linear: linearGradModule(),
   chunkBytes: CHUNK_BYTES,
   dxVectors: DX_VECTORS,
@@ -97,6 +101,13 @@ const engine = (): TrainingEngine => {
 
 /** How the last linear forward pass was split over threads (internal: tests read it). */
 export let lastLinearForwardSplit: 'rows' | 'outputs' | 'none' = 'none';
+
+/**
+ * Where the last LIF forward / backward pass ran (internal: tests assert it): `arena` — every array
+ * in the training arena, in place (`arena.ts`) —, or `copy` — chunks copied into each thread's own
+ * module memory.
+ */
+export const lastLifPath: { lifFwd: 'arena' | 'copy' | 'none'; lifBwd: 'arena' | 'copy' | 'none' } = { lifFwd: 'none', lifBwd: 'none' };
 
 /** Threads the last pass of each kind ran on (internal: tests and benchmarks read it). */
 export const lastThreads: Record<TrainingCall['op'], number> = { lifFwd: 0, lifBwd: 0, linFwd: 0, linBwd: 0 };
@@ -158,9 +169,19 @@ const LINEAR_BWD_MIN_WORK = 2_000_000;
 /** Least inputs scanned (rows·inputs) per thread of the linear forward pass. */
 const LINEAR_FWD_MIN_WORK = 65_536;
 
+/** The byte offsets of arrays all in the arena (an engine with one), else `undefined`. */
+const inArena = (...arrays: TensorData[]): number[] | undefined => {
+  if (engine().arena !== true) return undefined;
+  const at = arrays.map(arenaOffset);
+  return at.every((a) => a >= 0) ? at : undefined;
+};
+
 /**
  * LIF forward pass over `T` steps of `BN` neurons (`BN` even): updates `v`, `i` in place, writes
- * `out` (spikes) and `vd` (pre-reset voltages), all `[T, BN]` in the dtype of `x`.
+ * `out` (spikes) and `vd` (pre-reset voltages), all `[T, BN]` in the dtype of `x`. When `x`,
+ * `v`, `i`, `out` and `vd` all live in the training arena (`arena.ts`) the pass runs in place over
+ * all steps at once (no copies), else each thread copies its slice in and out by chunks of steps;
+ * the results are the same bit for bit ({@link lastLifPath} tells which ran).
  */
 export const lifForwardWasm = (
   x: TensorData,
@@ -173,6 +194,32 @@ export const lifForwardWasm = (
   c: LifConstants,
   threads?: number,
 ): void => {
+  const at = vd === undefined ? undefined : inArena(x, v, i, out, vd);
+  lastLifPath.lifFwd = at === undefined ? 'copy' : 'arena';
+  if (at !== undefined) {
+    const [ax, av, ai, ao, avd] = at as [number, number, number, number, number];
+    const f32 = x instanceof Float32Array;
+    const { kMem, nSyn, vLeak, vTh, vReset } = c;
+    const a: LifArenaForwardCall = {
+      op: 'lifFwd',
+      arena: true,
+      f32,
+      T,
+      BN,
+      x: ax,
+      v: av,
+      i: ai,
+      out: ao,
+      vd: avd,
+      kMem,
+      nSyn,
+      vLeak,
+      vTh,
+      vReset,
+    };
+    dispatch(a, BN, 16, T * BN, LIF_MIN_WORK, [], [], threads);
+    return;
+  }
   const call: LifForwardCall = {
     op: 'lifFwd',
     x,
@@ -194,7 +241,8 @@ export const lifForwardWasm = (
 /**
  * LIF backward pass (SuperSpike surrogate) over `T` steps of `BN` neurons (`BN` even): `gv`, `gi`
  * (∂L/∂ final state in, ∂L/∂ initial state out) updated in place; `gcur` `[T, BN]` receives
- * ∂L/∂(input current) per step when given.
+ * ∂L/∂(input current) per step when given. In place when every array (`gcur` given) lives in the
+ * training arena, as {@link lifForwardWasm}.
  */
 export const lifBackwardWasm = (
   gOut: Float64Array,
@@ -208,6 +256,33 @@ export const lifBackwardWasm = (
   c: LifConstants,
   threads?: number,
 ): void => {
+  const at = gcur === undefined ? undefined : inArena(gOut, out, vd, gv, gi, gcur);
+  lastLifPath.lifBwd = at === undefined ? 'copy' : 'arena';
+  if (at !== undefined) {
+    const [ag, ao, avd, agv, agi, agc] = at as [number, number, number, number, number, number];
+    const f32 = out instanceof Float32Array;
+    const { kMem, cSyn, vTh, vReset, alpha } = c;
+    const a: LifArenaBackwardCall = {
+      op: 'lifBwd',
+      arena: true,
+      f32,
+      T,
+      BN,
+      gOut: ag,
+      out: ao,
+      vd: avd,
+      gv: agv,
+      gi: agi,
+      gcur: agc,
+      kMem,
+      cSyn,
+      vTh,
+      vReset,
+      alpha,
+    };
+    dispatch(a, BN, 16, T * BN, LIF_MIN_WORK, [], [], threads);
+    return;
+  }
   const call: LifBackwardCall = {
     op: 'lifBwd',
     gOut,

@@ -1,7 +1,7 @@
 /**
  * The streaming plumbing on the project's own synthetic files: files read in small chunks through
- * a FileHandle, the Observable forms (early unsubscription included), and browser-style sources
- * (a Blob's ReadableStream).
+ * a FileHandle (closed however the iteration stops), the Observable forms (early unsubscription
+ * included), and browser-style sources (a Blob's ReadableStream).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +11,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeEventChunks, eventBatches, readableStreamChunks } from '../../../src/io/decodeStream.js';
 import { eventDecoder } from '../../../src/io/formats/detect.js';
 import { concatBatches, type EventBatch } from '../../../src/io/formats/events.js';
-import { openEventFile } from '../../../src/io/node/eventFile.js';
+import { type EventFileReader, openEventFile } from '../../../src/io/node/eventFile.js';
 import { eventFile, readEventFile } from '../../../src/io/node/index.js';
-import { type Ev, encodeAedat4, encodeEvt3 } from '../formatEncoders.js';
+import { openWavFile } from '../../../src/io/node/wavFile.js';
+import { unclosedFileHandles } from '../../fileHandles.js';
+import { type Ev, encodeAedat4, encodeEvt3, encodeWav } from '../formatEncoders.js';
 import { batchOf, expectSameEvents } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spikeflow-stream-'));
@@ -59,6 +61,42 @@ describe('streaming readers', () => {
     }
     expect(n.value).toBeGreaterThan(100);
     await expect(openEventFile(join(dir, 'missing.raw'))).rejects.toThrow(/cannot open/);
+  });
+
+  it('a reader whose iterator is returned or thrown into before its first next() closes its file (events and WAV)', async () => {
+    const path = join(dir, 'c.raw');
+    writeFileSync(path, encodeEvt3(EVENTS, [640, 480]));
+    const audio = join(dir, 'c.wav');
+    writeFileSync(audio, encodeWav(4800, 48000));
+    const stops = [
+      (it: AsyncIterator<unknown>) => it.return?.(),
+      (it: AsyncIterator<unknown>) => expect(it.throw?.(new Error('stop'))).rejects.toThrow('stop'),
+    ];
+    for (const stop of stops) {
+      const events = await unclosedFileHandles(async () => {
+        const reader = await openEventFile(path, { chunkBytes: 64 });
+        await stop(reader[Symbol.asyncIterator]());
+      });
+      expect(events).toBe(0);
+      const blocks = await unclosedFileHandles(async () => {
+        const reader = await openWavFile(audio, { chunkBytes: 64 });
+        await stop(reader[Symbol.asyncIterator]());
+      });
+      expect(blocks).toBe(0);
+    }
+    // the check itself: a reader left open is counted; an iterator returned after some batches, not
+    let open: EventFileReader | undefined;
+    const left = await unclosedFileHandles(async () => {
+      open = await openEventFile(path);
+    });
+    expect(left).toBe(1);
+    await open?.close();
+    const later = await unclosedFileHandles(async () => {
+      const it = (await openEventFile(path, { chunkBytes: 64 }))[Symbol.asyncIterator]();
+      expect((await it.next()).done).toBe(false);
+      await it.return?.();
+    });
+    expect(later).toBe(0);
   });
 
   it('a Blob read through its ReadableStream, and the Observable form of any byte source', async () => {

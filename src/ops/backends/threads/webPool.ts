@@ -16,7 +16,7 @@
 import { SpikeflowError } from '../../errors.js';
 import { sharedHeapMemory } from '../../sharedHeap.js';
 import type { DType, TensorData } from '../../tensor.js';
-import type { Engine, EngineSpec } from './engine.js';
+import type { Engine, EngineSpec } from './engineTypes.js';
 import { stageShared } from './staging.js';
 import { ERROR_CHARS, webWorkerSource } from './webWorker.js';
 

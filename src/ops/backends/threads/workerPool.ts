@@ -8,7 +8,7 @@ import { SpikeflowError } from '../../errors.js';
 import { isPooledBuffer, onOutputPoolRelease } from '../../outputPool.js';
 import type { DType, TensorData } from '../../tensor.js';
 import type { UpdateCall } from '../../update/lowerJs.js';
-import type { Engine, EngineSpec } from './engine.js';
+import type { Engine, EngineSpec } from './engineTypes.js';
 import { type WorkerThreads, workerThreads } from './plan.js';
 import { stageShared } from './staging.js';
 import { terminateWebPool, webPool, webWorkerCount } from './webPool.js';

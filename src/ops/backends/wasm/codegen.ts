@@ -23,7 +23,8 @@
  * loaded once per tile. Lanes past the last neuron of a row spill into the next row (or the
  * tile's padding): the last vector runs first, so the others overwrite what it spilled, and tiles
  * need no per-row padding. A selection on a test every neuron shares is a branch, or, in a module
- * specialized on the run's parameters (`specialize.ts`), just the arm the test chooses.
+ * specialized on the run's parameters (`specialize.ts`), just the arm the test chooses. This file
+ * lays out the function (arguments, locals, loops) and the module; `emitStep.ts` emits a step's values.
  * @module
  */
 
@@ -33,7 +34,8 @@ import type { NeuronUpdate, UpdateIR } from '../../update/ir.js';
 import type { PerNeuronMask } from '../../update/lowerJs.js';
 import { maskKey } from '../../update/lowerJs.js';
 import { irOf } from '../../update/parse.js';
-import { F32, F64, f32x4, f64x2, HEADER, I32, name, op, section, uleb, V128, vecOf, type WasmModule } from './encoding.js';
+import { stepEmitter } from './emitStep.js';
+import { F64, f32x4, f64x2, HEADER, I32, name, op, section, uleb, V128, vecOf, type WasmModule } from './encoding.js';
 import { finiteFunction } from './finite.js';
 import { uniformConditions } from './specialize.js';
 import { buildGraph, IMPORTED_MATH, Unsupported, type Val } from './stepGraph.js';
@@ -188,127 +190,20 @@ const generate = (
   };
 
   const pre: number[] = [];
-  const uniformDone = new Map<Val, number>();
-
-  /**
-   * Emits copy `k` of the step: non-uniform values into `body` (per step) or `hoist` (per-neuron
-   * parameters: once per group of vectors), uniform ones into `pre` (once per call).
-   */
-  const emitter = (k: number, body: number[], hoist: number[]) => {
-    // Locals holding emitted values; an inner map per branch arm (its values exist only there).
-    const scopes: Map<Val, number>[] = [new Map()];
-    const lookup = (v: Val): number | undefined => {
-      if (v.uniform) return uniformDone.get(v);
-      for (let s = scopes.length - 1; s >= 0; s--) {
-        const l = (scopes[s] as Map<Val, number>).get(v);
-        if (l !== undefined) return l;
-      }
-      return undefined;
-    };
-    const emit = (v: Val): number => {
-      const have = lookup(v);
-      if (have !== undefined) return have;
-      const n = v.node;
-      if (n.k === 'state') return stateOf[k]?.[n.index] as number;
-      if (n.k === 'sel' && chosen.has(n.c) && !v.uniform) return emit(chosen.get(n.c) === true ? n.a : n.b);
-      const code = v.uniform ? pre : n.k === 'pparam' ? hoist : body;
-      const args = (...vs: Val[]) => {
-        for (const a of vs) code.push(...op.get(emit(a)));
-      };
-      const isZero = (x: Val) => x.node.k === 'const' && Object.is(x.node.value, 0);
-      switch (n.k) {
-        case 'const':
-          code.push(...op.vconst(L.constBytes(n.value)));
-          break;
-        case 'param':
-          code.push(...op.get(pParam + n.index), ...L.splat);
-          break;
-        case 'input':
-          // A float32 input of a float64 module: two floats loaded, widened exactly (`promote`).
-          if (narrow?.[n.index] === true) code.push(...op.get(lInRow[n.index] as number), ...op.load64ZeroAt(8 * k), ...op.promoteLow);
-          else code.push(...op.get(lInRow[n.index] as number), ...op.loadAt(16 * k));
-          break;
-        case 'pparam':
-          code.push(...op.get(pPn + (pnSlot[n.index] as number)), ...op.get(ln), ...op.i32Add, ...op.loadAt(16 * k));
-          break;
-        case 'bin':
-          args(n.a, n.b);
-          code.push(...L.bin[n.op]);
-          break;
-        case 'un':
-          args(n.a);
-          code.push(...L.un[n.op]);
-          break;
-        case 'cmp':
-          args(n.a, n.b);
-          code.push(...L.cmp[n.op]);
-          break;
-        case 'logic':
-          args(n.a, n.b);
-          code.push(...(n.op === 'and' ? op.and : op.or));
-          break;
-        case 'not':
-          args(n.a);
-          code.push(...op.not);
-          break;
-        case 'sel':
-          if (n.c.uniform && !v.uniform) {
-            // The same condition for every neuron, not specialized: branch (well predicted).
-            const mask = emit(n.c);
-            code.push(...op.get(mask), ...op.i32x4Lane0, ...op.ifV128);
-            const arm = (x: Val) => {
-              scopes.push(new Map());
-              code.push(...op.get(emit(x)));
-              scopes.pop();
-            };
-            arm(n.a);
-            code.push(...op.else);
-            arm(n.b);
-            code.push(...op.end);
-          } else if (isZero(n.b)) {
-            // c ? a : +0 — the lanes of a where c holds, zero bits elsewhere: bitselect's result.
-            args(n.a, n.c);
-            code.push(...op.and);
-          } else if (isZero(n.a)) {
-            args(n.b, n.c);
-            code.push(...op.andnot);
-          } else {
-            args(n.a, n.b, n.c);
-            code.push(...op.bitselect);
-          }
-          break;
-        case 'math': {
-          const f = importIndex(n.fn);
-          const argLocals = n.args.map((a) => emit(a));
-          const call = (lane: number) => {
-            for (const a of argLocals) {
-              code.push(...op.get(a), ...L.extract(lane));
-              if (L.scalar === F32) code.push(...op.f64Promote);
-            }
-            code.push(...op.call(f));
-            if (L.scalar === F32) code.push(...op.f32Demote);
-          };
-          if (v.uniform) {
-            // Same argument in every lane: one call, then splat.
-            call(0);
-            code.push(...L.splat);
-          } else {
-            code.push(...op.get(argLocals[0] as number));
-            for (let l = 0; l < L.lanes; l++) {
-              call(l);
-              code.push(...L.replace(l));
-            }
-          }
-          break;
-        }
-      }
-      const local = newV();
-      code.push(...op.set(local));
-      (v.uniform ? uniformDone : (scopes[scopes.length - 1] as Map<Val, number>)).set(v, local);
-      return local;
-    };
-    return emit;
-  };
+  const emitter = stepEmitter({
+    L,
+    narrow,
+    chosen,
+    stateOf,
+    inRow: lInRow,
+    vectorOffset: ln,
+    paramArg: pParam,
+    perNeuronArg: pPn,
+    perNeuronSlot: pnSlot,
+    pre,
+    newV,
+    importIndex,
+  });
 
   /**
    * A loop over the vectors `[n, until)` (byte offsets in locals), `u` vectors at a time: their
