@@ -23,12 +23,13 @@ import type { NeuronModel, ParamSpecs, ParamsInput, ParamValue } from '../neuron
 import type { BackendChoice } from '../ops/backends/backendRegistry.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { surrogateGradient } from '../ops/surrogates.js';
-import { allocate, allocateShared, type DType, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
+import { allocate, allocateShared, type DType, dtypeOf, fromTypedArray, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
 import { checkOptions } from '../ops/validate.js';
 import { derivedTrainable } from './derived.js';
-import { arenaStore } from './kernels/arena.js';
+import { arenaOffset, arenaStore } from './kernels/arena.js';
 import { lifWasmAvailable } from './kernels/lifGrad.js';
 import { checkTrainingThreads } from './kernels/parallel.js';
+import { takeScratch } from './kernels/scratch.js';
 import { neuronBackward } from './neuronBackward.js';
 import { neuronForward } from './neuronForward.js';
 import { type NeuronConfig, type NeuronKind, type NeuronTape, recycleTape } from './neuronTape.js';
@@ -322,9 +323,10 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   let outKept: TensorData | undefined;
   let gxKept: Float64Array | undefined;
   const reuse = outputs === 'reuse';
-  // The common LIF layer on the wasm kernels keeps its outputs, ∂input, tape and copies of its
-  // inputs in the training arena (`kernels/arena.ts`), where the kernels run in place.
-  const store = reuse && kind === 'lif' && !rec && cfgBase.reset === 0 && !paramGrads && cfg.wasm ? arenaStore() : undefined;
+  // The common LIF layer on the wasm kernels runs in place in the training arena (`kernels/arena.ts`),
+  // where it keeps its outputs, ∂input, tape and copies of its inputs; fresh outputs and ∂input are
+  // copied out of it into new arrays.
+  const store = kind === 'lif' && !rec && cfgBase.reset === 0 && !paramGrads && cfg.wasm ? arenaStore() : undefined;
   const keptOut = (dtype: DType, length: number): TensorData => {
     if (outKept === undefined || outKept.length !== length || outKept instanceof Float64Array !== (dtype === 'float64'))
       outKept = store?.take('out', dtype, length) ?? allocateShared(dtype, length);
@@ -334,6 +336,20 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     if (gxKept?.length !== length)
       gxKept = (store?.take('gx', 'float64', length) as Float64Array | undefined) ?? (allocateShared('float64', length) as Float64Array);
     return gxKept;
+  };
+  // fresh outputs: the arena's outputs (read by the tape) and the copy handed out with the last tape
+  const arenaOut = (dtype: DType, length: number): TensorData => store?.take('out', dtype, length) ?? allocate(dtype, length);
+  const arenaGx = (length: number): Float64Array =>
+    (store?.take('gx', 'float64', length) as Float64Array | undefined) ?? takeScratch('float64', length);
+  let lastFresh: TensorData | undefined;
+  // Before a forward pass overwrites the arena's tape, a tape no backward pass has used yet gets
+  // copies (its v_d into a scratch buffer, its outputs: the fresh ones handed out with it).
+  const spill = (t: NeuronTape | undefined): void => {
+    if (t === undefined || t.use.done || t.vd === undefined || arenaOffset(t.vd) < 0) return;
+    const vd = takeScratch(t.dtype, t.vd.length);
+    vd.set(t.vd);
+    t.vd = vd;
+    if (arenaOffset(t.out) >= 0 && lastFresh !== undefined) t.out = lastFresh;
   };
   const layer: TrainableLayer = {
     name: model.name,
@@ -345,6 +361,15 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     forward: (xs, state, fo) => {
       checkForwardOptions(`${model.name}.forward`, fo);
       if (last?.use.done === true) recycleTape(last);
+      if (!reuse && store !== undefined) {
+        spill(last);
+        const r = neuronForward(cfg, layer, stateNames, paramGrads, xs, state, fo, arenaOut, store);
+        last = r.tape as NeuronTape | undefined;
+        if (arenaOffset(r.out.data) < 0) return r;
+        lastFresh = allocate(dtypeOf(r.out), r.out.data.length);
+        lastFresh.set(r.out.data);
+        return { out: fromTypedArray(lastFresh, r.out.shape), state: r.state, tape: r.tape };
+      }
       // an input that is this layer's own kept outputs is not overwritten while it is read
       const own = reuse && xs?.data !== undefined && outKept !== undefined && xs.data.buffer === outKept.buffer;
       const r = neuronForward(cfg, layer, stateNames, paramGrads, xs, state, fo, reuse && !own ? keptOut : undefined, store);
@@ -359,18 +384,13 @@ export const trainable = <P extends ParamSpecs, S extends string>(
           'with options.outputs "reuse" a backward pass needs the tape of the last forward pass (a later forward pass overwrote these outputs)',
         );
       const ownGrad = gxKept !== undefined && gOut?.buffer === gxKept.buffer;
-      return neuronBackward(
-        cfg,
-        layer,
-        autapses,
-        paramGrads,
-        tape as NeuronTape,
-        gOut,
-        gState,
-        needInput,
-        reuse && !ownGrad ? keptGx : undefined,
-        store,
-      );
+      const gxBuf = reuse ? (ownGrad ? undefined : keptGx) : store === undefined ? undefined : arenaGx;
+      const b = neuronBackward(cfg, layer, autapses, paramGrads, tape as NeuronTape, gOut, gState, needInput, gxBuf, store);
+      if (reuse || b.gx === undefined || arenaOffset(b.gx) < 0) return b;
+      // fresh ∂input: copied out of the arena
+      const gx = takeScratch('float64', b.gx.length);
+      gx.set(b.gx);
+      return { gx, gState: b.gState };
     },
     zeroGrad: () => {
       for (const g of Object.values(grads)) g.fill(0);
