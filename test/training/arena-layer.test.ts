@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lif } from '../../src/neurons/lif.js';
 import { terminateThreads } from '../../src/ops/backends/threads/workerPool.js';
 import '../../src/ops/backends/threads/training.js';
-import { type DType, fromTypedArray, type TensorData } from '../../src/ops/tensor.js';
+import { allocateShared, type DType, fromTypedArray, type TensorData } from '../../src/ops/tensor.js';
 import { uniformSource } from '../../src/training/data.js';
 import { arenaCopies, arenaOffset, setArenaFull } from '../../src/training/kernels/arena.js';
 import { lifWasmAvailable } from '../../src/training/kernels/lifGrad.js';
@@ -39,9 +39,12 @@ const steps = (dtype: DType, kernel: 'js' | 'wasm', outputs: 'fresh' | 'reuse', 
   setArenaFull(full);
   try {
     for (let s = 0; s < 3; s++) {
-      const x = new Arr(T * B * N).map(() => 0.9 * rng.next() - 0.1);
+      // two threads: input and ∂output in shared memory, which each thread copies its slice of into the arena
+      const x = threads === 2 ? allocateShared(dtype, T * B * N) : new Arr(T * B * N);
+      x.set(new Arr(T * B * N).map(() => 0.9 * rng.next() - 0.1));
       const xCopy = x.slice();
-      const g = new Float64Array(T * B * N).map(() => rng.next() - 0.5);
+      const g = threads === 2 ? (allocateShared('float64', T * B * N) as Float64Array) : new Float64Array(T * B * N);
+      g.set(new Float64Array(T * B * N).map(() => rng.next() - 0.5));
       const gCopy = g.slice();
       const r = layer.forward(fromTypedArray(x, [T, B, N]), state);
       const fwd = { path: lastLifPath.lifFwd, threads: lastThreads.lifFwd };
