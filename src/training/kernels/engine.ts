@@ -193,12 +193,33 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     if (lifA === undefined) throw new Error('training engine: a call in the arena, but this engine has no arena');
     return lifA[name] as Fn;
   };
+  // views of the arena (renewed when it grew) for the inputs each thread copies in
+  let arenaF64 = new Float64Array(0);
+  let arenaF32 = new Float32Array(0);
+  const arenaView = (f32: boolean): Floats => {
+    const b = (spec.arena as WebAssembly.Memory).buffer;
+    if (arenaF64.byteLength !== b.byteLength) {
+      arenaF64 = new Float64Array(b);
+      arenaF32 = new Float32Array(b);
+    }
+    return f32 ? arenaF32 : arenaF64;
+  };
+  // neurons [lo, hi) of the T rows of `src` [T, BN] into the same places of the arena's [T, BN] array at byte `at`
+  const copyToArena = (src: Floats, at: number, T: number, BN: number, lo: number, hi: number) => {
+    const f32 = src instanceof Float32Array;
+    const view = arenaView(f32);
+    const d = at / (f32 ? 4 : 8);
+    if (lo === 0 && hi === BN) view.set(src.subarray(0, T * BN), d);
+    else for (let t = 0; t < T; t++) view.set(src.subarray(t * BN + lo, t * BN + hi), d + t * BN + lo);
+  };
   const lifFwdArena = (c: LifArenaForwardCall, lo: number, hi: number) => {
+    if (c.xFrom !== null && c.xFrom !== undefined) copyToArena(c.xFrom, c.x, c.T, c.BN, lo, hi);
     const a = lo * (c.f32 ? 4 : 8);
     const run = arenaFn(c.f32 ? 'fwd32' : 'fwd64');
     run(c.T, hi - lo, c.BN, c.x + a, c.v + a, c.i + a, c.out + a, c.vd + a, c.kMem, c.nSyn, c.vLeak, c.vTh, c.vReset);
   };
   const lifBwdArena = (c: LifArenaBackwardCall, lo: number, hi: number) => {
+    if (c.gFrom !== null && c.gFrom !== undefined) copyToArena(c.gFrom, c.gOut, c.T, c.BN, lo, hi);
     const [a, a8] = [lo * (c.f32 ? 4 : 8), lo * 8];
     const run = arenaFn(c.f32 ? 'bwd32' : 'bwd64');
     run(c.T, hi - lo, c.BN, c.gOut + a8, c.out + a, c.vd + a, c.gv + a8, c.gi + a8, c.gcur + a8, c.kMem, c.cSyn, c.vTh, c.vReset, c.alpha);
