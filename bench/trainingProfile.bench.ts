@@ -10,6 +10,13 @@
  * - `glue`: the layer around the engine (fresh outputs and gradients, state, checks): layer − engine;
  *   also with `outputs: 'reuse'` (the outputs and ∂input written into the same buffers each call).
  *
+ * That is the copying path (`kernels/engine.ts`'s chunks). The layer now runs in place in the
+ * training arena (`kernels/arena.ts`): its phases are the kernels over all steps at once on arrays
+ * in the arena (`in place fwd` / `in place bwd`) and the layer's glue around them (the input and
+ * ∂output copied into the arena, the state, and with fresh outputs the copies out and the fresh
+ * arrays). The layer is timed both ways (`arena`, and `copies`: the arena made to refuse, as a full
+ * one), with fresh outputs and `outputs: 'reuse'`.
+ *
  * Every phase on one thread (CPU time of the process, minimum over rounds that alternate the
  * phases), then the layer on every thread (`threads` option) by wall and CPU time. Bytes per
  * neuron-step count each read and each write once (fwd kernel: x 4 read, spikes 4 and `v_d` 4
@@ -25,8 +32,15 @@ import { hardwareThreads } from '../src/ops/backends/threads/plan.js';
 import '../src/ops/backends/threads/training.js';
 import { allocateShared, fromTypedArray } from '../src/ops/tensor.js';
 import { uniformSource } from '../src/training/data.js';
+import { arenaAllocate, arenaOffset, setArenaFull } from '../src/training/kernels/arena.js';
 import { instantiate } from '../src/training/kernels/asm.js';
-import { type LifBackwardCall, type LifForwardCall, trainingEngine } from '../src/training/kernels/engine.js';
+import {
+  type LifArenaBackwardCall,
+  type LifArenaForwardCall,
+  type LifBackwardCall,
+  type LifForwardCall,
+  trainingEngine,
+} from '../src/training/kernels/engine.js';
 import { lifGradModule } from '../src/training/kernels/lifGrad.js';
 import { CHUNK_BYTES } from '../src/training/kernels/linearGrad.js';
 import { trainingEngineSpec } from '../src/training/kernels/parallel.js';
@@ -69,16 +83,41 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
   kernel.f32().set(x.subarray(0, Math.min(kernel.f32().length, steps)));
   const [gB, gcB] = [16 * BN, 16 * BN + 8 * tb * BN];
   const [outB, vdB] = [gcB + 8 * tb * BN, gcB + 8 * tb * BN + E * tb * BN];
-  const layers = [
-    trainable(lif, undefined, 0.001, { threads: 1 }),
-    trainable(lif, undefined, 0.001, { threads: hardwareThreads() }),
-    trainable(lif, undefined, 0.001, { threads: 1, outputs: 'reuse' }),
-    trainable(lif, undefined, 0.001, { threads: hardwareThreads(), outputs: 'reuse' }),
-  ];
-  const step = (k: number) => () => {
-    const layer = layers[k] as (typeof layers)[0];
+  // the kernels in place: every array in the arena, all steps in one call
+  const inArena = <A extends Float32Array | Float64Array>(a: A): number => {
+    const b = arenaAllocate(a instanceof Float64Array ? 'float64' : 'float32', a.length);
+    if (b === undefined) throw new Error('bench:training-profile: no training arena here');
+    b.set(a);
+    return arenaOffset(b);
+  };
+  const [ax, aOut, aVd] = [inArena(x), inArena(out), inArena(vd)];
+  const [av, ai] = [inArena(new Float32Array(BN)), inArena(new Float32Array(BN))];
+  const [ag, agc, agv, agi] = [inArena(g), inArena(gcur), inArena(new Float64Array(BN)), inArena(new Float64Array(BN))];
+  const fwdA: LifArenaForwardCall = { op: 'lifFwd', arena: true, f32: true, x: ax, T, BN, v: av, i: ai, out: aOut, vd: aVd, ...C };
+  const bwdA: LifArenaBackwardCall = {
+    ...{ op: 'lifBwd', arena: true, f32: true, gOut: ag, out: aOut, vd: aVd, T, BN, gv: agv, gi: agi, gcur: agc },
+    ...C,
+  };
+  const layerOf = (threads: number, outputs: 'fresh' | 'reuse') => trainable(lif, undefined, 0.001, { threads, outputs });
+  const all = hardwareThreads();
+  const layers = {
+    layer1: layerOf(1, 'fresh'),
+    layerAll: layerOf(all, 'fresh'),
+    reuse1: layerOf(1, 'reuse'),
+    reuseAll: layerOf(all, 'reuse'),
+    copy1: layerOf(1, 'fresh'),
+    copyAll: layerOf(all, 'fresh'),
+    copyReuse1: layerOf(1, 'reuse'),
+    copyReuseAll: layerOf(all, 'reuse'),
+  };
+  const step = (k: keyof typeof layers) => () => {
+    const layer = layers[k];
+    // the copying path: the arena refuses, as a full one
+    const copies = k.startsWith('copy');
+    setArenaFull(copies);
     const r = layer.forward(xs);
     layer.backward(r.tape, g, undefined, true);
+    setArenaFull(false);
   };
   const reps = Math.max(1, Math.round(1e7 / steps));
   const m = measure(
@@ -107,10 +146,9 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
       },
       engineFwd: () => engine.runRange(fwd, 0, BN),
       engineBwd: () => engine.runRange(bwd, 0, BN),
-      layer1: step(0),
-      layerAll: step(1),
-      reuse1: step(2),
-      reuseAll: step(3),
+      arenaFwd: () => engine.runRange(fwdA, 0, BN),
+      arenaBwd: () => engine.runRange(bwdA, 0, BN),
+      ...Object.fromEntries(Object.keys(layers).map((k) => [k, step(k as keyof typeof layers)])),
     },
     reps,
   );
@@ -120,25 +158,48 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
     ['copies fwd (x in; spikes, v_d out)', cpu('engineFwd') - cpu('kernelFwd'), 24],
     ['kernel bwd', cpu('kernelBwd'), 24],
     ['copies bwd (ḡout, spikes, v_d in; ∂input out)', cpu('engineBwd') - cpu('kernelBwd'), 48],
-    ['glue (fresh spikes and ∂input zero-filled, state, checks)', cpu('layer1') - cpu('engineFwd') - cpu('engineBwd'), 12],
+    ['glue (fresh spikes and ∂input zero-filled, state, checks)', cpu('copy1') - cpu('engineFwd') - cpu('engineBwd'), 12],
+  ];
+  // in the arena: bytes of the glue = x and ḡout copied in (8 + 16), fresh: spikes and ∂input copied out (8 + 16) and zero-filled (12)
+  const inPlace: [string, number, number][] = [
+    ['in place fwd (all steps, arena)', cpu('arenaFwd'), 12],
+    ['in place bwd', cpu('arenaBwd'), 24],
+    [
+      'glue, fresh outputs (x, ḡout copied in; spikes, ∂input copied out into fresh arrays; state)',
+      cpu('layer1') - cpu('arenaFwd') - cpu('arenaBwd'),
+      60,
+    ],
   ];
   const rate = (k: string) =>
-    `${(steps / (m[k] as { wall: number }).wall / 1e3).toFixed(0)} M neuron-steps/s wall (${(steps / cpu(k) / 1e3).toFixed(0)} M per CPU second)`;
+    `${(steps / (m[k] as { wall: number }).wall / 1e3).toFixed(0)} M/s wall, ${(steps / cpu(k) / 1e3).toFixed(0)} M per CPU s`;
   lines.push(
     '',
     `N = ${N}, batch ${B} (${(steps / 1e6).toFixed(1)} M neuron-steps per call):`,
     '',
-    '| phase (1 thread) | CPU ms / call | share | B / neuron-step | GB/s |',
+    '| phase (1 thread), copying path | CPU ms / call | share | B / neuron-step | GB/s |',
     '| --- | --- | --- | --- | --- |',
     ...phases.map(
       ([name, ms, bytes]) =>
+        `| ${name} | ${ms.toFixed(2)} | ${((100 * ms) / cpu('copy1')).toFixed(0)} % | ${bytes} | ${((bytes * steps) / (ms * 1e6)).toFixed(1)} |`,
+    ),
+    `| layer, 1 thread, copies | ${cpu('copy1').toFixed(2)} | 100 % | ${phases.reduce((s, p) => s + p[2], 0)} | ${((120 * steps) / (cpu('copy1') * 1e6)).toFixed(1)} |`,
+    `| glue with outputs 'reuse' (no fresh memory) | ${(cpu('copyReuse1') - cpu('engineFwd') - cpu('engineBwd')).toFixed(2)} | | 0 | |`,
+    '',
+    '| phase (1 thread), in place in the arena | CPU ms / call | share | B / neuron-step | GB/s |',
+    '| --- | --- | --- | --- | --- |',
+    ...inPlace.map(
+      ([name, ms, bytes]) =>
         `| ${name} | ${ms.toFixed(2)} | ${((100 * ms) / cpu('layer1')).toFixed(0)} % | ${bytes} | ${((bytes * steps) / (ms * 1e6)).toFixed(1)} |`,
     ),
-    `| layer, 1 thread | ${cpu('layer1').toFixed(2)} | 100 % | ${phases.reduce((s, p) => s + p[2], 0)} | ${((120 * steps) / (cpu('layer1') * 1e6)).toFixed(1)} |`,
-    `| glue with outputs 'reuse' (no fresh memory) | ${(cpu('reuse1') - cpu('engineFwd') - cpu('engineBwd')).toFixed(2)} | | 0 | |`,
+    `| layer, 1 thread, arena | ${cpu('layer1').toFixed(2)} | 100 % | 96 | ${((96 * steps) / (cpu('layer1') * 1e6)).toFixed(1)} |`,
+    `| glue with outputs 'reuse' (x, ḡout copied in; state) | ${(cpu('reuse1') - cpu('arenaFwd') - cpu('arenaBwd')).toFixed(2)} | | 24 | |`,
     '',
-    `Layer on 1 thread: ${rate('layer1')}; on ${hardwareThreads()} threads: ${rate('layerAll')}.`,
-    `With outputs 'reuse', on 1 thread: ${rate('reuse1')}; on ${hardwareThreads()} threads: ${rate('reuseAll')}.`,
+    `| layer | 1 thread | ${all} threads |`,
+    '| --- | --- | --- |',
+    `| fresh outputs, arena | ${rate('layer1')} | ${rate('layerAll')} |`,
+    `| fresh outputs, copies | ${rate('copy1')} | ${rate('copyAll')} |`,
+    `| outputs 'reuse', arena | ${rate('reuse1')} | ${rate('reuseAll')} |`,
+    `| outputs 'reuse', copies | ${rate('copyReuse1')} | ${rate('copyReuseAll')} |`,
   );
   console.error(`N = ${N}, batch ${B} done`);
 }

@@ -23,7 +23,7 @@
  */
 import { SpikeflowError } from '../ops/errors.js';
 import type { TensorData } from '../ops/tensor.js';
-import { type ArenaStore, arenaOffset, inArenaOrCopy } from './kernels/arena.js';
+import { type ArenaStore, arenaInput, arenaOffset } from './kernels/arena.js';
 import { lifBackwardWasm } from './kernels/parallel.js';
 import { giveScratch, takeScratch } from './kernels/scratch.js';
 import type { NeuronConfig, NeuronTape } from './neuronTape.js';
@@ -107,14 +107,15 @@ export const neuronBackward = (
     const k0 = { kMem, nSyn: 0, cSyn, vLeak, vTh, vReset, alpha: c.alpha };
     // in place when the tape and ∂input live in the arena: ∂output and the state's gradients there too
     const store = arenaOffset(out) >= 0 && arenaOffset(vd) >= 0 && (gcur === undefined || arenaOffset(gcur) >= 0) ? arena : undefined;
-    const ga = store === undefined ? undefined : (inArenaOrCopy(store, 'g', gOut) as Float64Array | undefined);
     const gva = store?.take('gv', 'float64', BN) as Float64Array | undefined;
     const gia = store?.take('gi', 'float64', BN) as Float64Array | undefined;
     const gca = gcur ?? (store?.take('gcur', 'float64', T * BN) as Float64Array | undefined);
+    const ga =
+      store !== undefined && gva !== undefined && gia !== undefined && gca !== undefined ? arenaInput(store, 'g', gOut) : undefined;
     if (ga !== undefined && gva !== undefined && gia !== undefined && gca !== undefined) {
       gva.set(gv);
       gia.set(gi);
-      lifBackwardWasm(ga, out, vd as TensorData, T, BN, gva, gia, gca, k0, c.threads);
+      lifBackwardWasm(ga[0] as Float64Array, out, vd as TensorData, T, BN, gva, gia, gca, k0, c.threads, ga[1] as Float64Array | undefined);
       gv.set(gva);
       gi.set(gia);
     } else lifBackwardWasm(gOut, out, vd as TensorData, T, BN, gv, gi, gcur, k0, c.threads);

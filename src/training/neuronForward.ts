@@ -10,7 +10,7 @@
  */
 import { matmulInto } from '../ops/matmul.js';
 import { allocate, type DType, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
-import { type ArenaStore, arenaOffset, inArenaOrCopy } from './kernels/arena.js';
+import { type ArenaStore, arenaInput, arenaOffset } from './kernels/arena.js';
 import { lifForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
 import { checkInput, checkState, type NeuronConfig, type NeuronTape } from './neuronTape.js';
@@ -87,14 +87,13 @@ export const neuronForward = (
   if (wasmLif) {
     const k = { kMem, nSyn, cSyn: 0, vLeak, vTh, vReset, alpha: c.alpha };
     // in place: the input, the tape and a copy of the state in the arena (else the copying path)
-    const [xa, va, ia, vda] =
-      store === undefined
-        ? []
-        : [inArenaOrCopy(store, 'x', x), store.take('v', dtype, BN), store.take('i', dtype, BN), vd ?? store.take('vd', dtype, T * BN)];
+    const [va, ia, vda] =
+      store === undefined ? [] : [store.take('v', dtype, BN), store.take('i', dtype, BN), vd ?? store.take('vd', dtype, T * BN)];
+    const xa = store !== undefined && va !== undefined && ia !== undefined && vda !== undefined ? arenaInput(store, 'x', x) : undefined;
     if (xa !== undefined && va !== undefined && ia !== undefined && vda !== undefined) {
       va.set(v);
       ia.set(i as TensorData);
-      lifForwardWasm(xa, T, BN, va, ia, out, vda, k, c.threads);
+      lifForwardWasm(xa[0], T, BN, va, ia, out, vda, k, c.threads, xa[1]);
       v.set(va);
       (i as TensorData).set(ia);
     } else lifForwardWasm(x, T, BN, v, i as TensorData, out, vd, k, c.threads);

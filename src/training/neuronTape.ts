@@ -58,12 +58,12 @@ export interface NeuronTape {
   readonly nIn: number;
   /** The input `[T, B, nIn]`. */
   readonly xs: TensorData;
-  /** The outputs `[T, B, N]` (spikes, or voltages for LI and LIBox). */
-  readonly out: TensorData;
+  /** The outputs `[T, B, N]` (spikes, or voltages for LI and LIBox); the layer may repoint it to a copy (`neurons.ts`). */
+  out: TensorData;
   /** The state before the first step. */
   readonly s0: LayerState;
-  /** Pre-reset voltages `v_d` `[T, B, N]` of the spiking models. */
-  readonly vd: TensorData | undefined;
+  /** Pre-reset voltages `v_d` `[T, B, N]` of the spiking models; the layer may repoint it to a copy (`neurons.ts`). */
+  vd: TensorData | undefined;
   /** LSNN's decayed thresholds `b_d` `[T, B, N]`. */
   readonly bd: TensorData | undefined;
   /** Current after the jump `i_j` `[T, B, N]` (LSNN: the current before the step), with `paramGrads`. */

@@ -23,12 +23,12 @@ import type { NeuronModel, ParamSpecs, ParamsInput, ParamValue } from '../neuron
 import type { BackendChoice } from '../ops/backends/backendRegistry.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { surrogateGradient } from '../ops/surrogates.js';
-import { allocate, allocateShared, type DType, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
+import { allocate, type DType, showShape, type Tensor, type TensorData } from '../ops/tensor.js';
 import { checkOptions } from '../ops/validate.js';
 import { derivedTrainable } from './derived.js';
-import { arenaStore } from './kernels/arena.js';
 import { lifWasmAvailable } from './kernels/lifGrad.js';
 import { checkTrainingThreads } from './kernels/parallel.js';
+import { layerMemory } from './layerMemory.js';
 import { neuronBackward } from './neuronBackward.js';
 import { neuronForward } from './neuronForward.js';
 import { type NeuronConfig, type NeuronKind, type NeuronTape, recycleTape } from './neuronTape.js';
@@ -65,6 +65,17 @@ export interface TrainableOptions {
    * for the outputs `[T, batch, N]` and the float64 ∂input). A forward pass then overwrites the
    * previous one's outputs — a backward pass over an older tape is refused —, and a backward pass
    * the previous ∂input: copy what you keep. Hand-written adjoints with scalar parameters only.
+   *
+   * The common LIF layer on the `wasm` kernels runs both passes in place in the training arena
+   * (`kernels/arena.ts`, one shared WebAssembly memory every thread's kernels import; no copies into
+   * and out of each thread's own memory), bit for bit the same results: with `reuse` the kept
+   * outputs and ∂input live there, so the next layer (or this layer's backward pass as the next
+   * layer's ∂output) reads them in place; an input or ∂output that lives elsewhere is copied in once
+   * per call; `fresh` outputs and ∂input are copied out into new arrays. Memory: the layer keeps
+   * 16–28 bytes per neuron-step in the arena between calls (float32: outputs 4, `v_d` 4, ∂input 8,
+   * copies of an outside input 4 and ∂output 8); an arena array returns to the arena once the layer
+   * and every holder of it are garbage-collected; where there is no arena (no `SharedArrayBuffer`)
+   * or it is full (4 GiB), the layer copies as before.
    */
   readonly outputs?: 'fresh' | 'reuse';
   /**
@@ -318,23 +329,9 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   };
   // The last tape: once a backward pass has run over it, the next forward pass reuses its buffers.
   let last: NeuronTape | undefined;
-  // outputs 'reuse': the outputs and ∂input written call after call (reallocated when the size or dtype changes)
-  let outKept: TensorData | undefined;
-  let gxKept: Float64Array | undefined;
   const reuse = outputs === 'reuse';
-  // The common LIF layer on the wasm kernels keeps its outputs, ∂input, tape and copies of its
-  // inputs in the training arena (`kernels/arena.ts`), where the kernels run in place.
-  const store = reuse && kind === 'lif' && !rec && cfgBase.reset === 0 && !paramGrads && cfg.wasm ? arenaStore() : undefined;
-  const keptOut = (dtype: DType, length: number): TensorData => {
-    if (outKept === undefined || outKept.length !== length || outKept instanceof Float64Array !== (dtype === 'float64'))
-      outKept = store?.take('out', dtype, length) ?? allocateShared(dtype, length);
-    return outKept;
-  };
-  const keptGx = (length: number): Float64Array => {
-    if (gxKept?.length !== length)
-      gxKept = (store?.take('gx', 'float64', length) as Float64Array | undefined) ?? (allocateShared('float64', length) as Float64Array);
-    return gxKept;
-  };
+  // The common LIF layer on the wasm kernels runs in place in the training arena (`layerMemory.ts`).
+  const mem = layerMemory(reuse, kind === 'lif' && !rec && cfgBase.reset === 0 && !paramGrads && cfg.wasm);
   const layer: TrainableLayer = {
     name: model.name,
     params,
@@ -345,11 +342,10 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     forward: (xs, state, fo) => {
       checkForwardOptions(`${model.name}.forward`, fo);
       if (last?.use.done === true) recycleTape(last);
-      // an input that is this layer's own kept outputs is not overwritten while it is read
-      const own = reuse && xs?.data !== undefined && outKept !== undefined && xs.data.buffer === outKept.buffer;
-      const r = neuronForward(cfg, layer, stateNames, paramGrads, xs, state, fo, reuse && !own ? keptOut : undefined, store);
+      const outBuf = mem.forwardOutputs(xs, last);
+      const r = neuronForward(cfg, layer, stateNames, paramGrads, xs, state, fo, outBuf, mem.store);
       last = r.tape as NeuronTape | undefined;
-      return r;
+      return mem.handForward(r);
     },
     backward: (tape, gOut, gState, needInput = true) => {
       if (reuse && tape !== last && tape !== undefined && tape !== null && typeof tape === 'object' && 'out' in tape)
@@ -358,19 +354,9 @@ export const trainable = <P extends ParamSpecs, S extends string>(
           'tape',
           'with options.outputs "reuse" a backward pass needs the tape of the last forward pass (a later forward pass overwrote these outputs)',
         );
-      const ownGrad = gxKept !== undefined && gOut?.buffer === gxKept.buffer;
-      return neuronBackward(
-        cfg,
-        layer,
-        autapses,
-        paramGrads,
-        tape as NeuronTape,
-        gOut,
-        gState,
-        needInput,
-        reuse && !ownGrad ? keptGx : undefined,
-        store,
-      );
+      const gxBuf = mem.backwardInput(gOut);
+      const b = neuronBackward(cfg, layer, autapses, paramGrads, tape as NeuronTape, gOut, gState, needInput, gxBuf, mem.store);
+      return mem.handBackward(b);
     },
     zeroGrad: () => {
       for (const g of Object.values(grads)) g.fill(0);

@@ -1,7 +1,8 @@
 /**
- * `trainable(lif, …, { outputs: 'reuse' })` in the training arena (`src/training/kernels/arena.ts`):
- * its outputs, ∂input and tape live in the arena and both passes run there in place (path asserted:
- * a silent fallback to the copies fails), with the same results bit for bit as the JavaScript loops
+ * The common LIF layer of `trainable` in the training arena (`src/training/kernels/arena.ts`): with
+ * `outputs: 'reuse'` its outputs, ∂input and tape live in the arena, with fresh outputs they are
+ * copied out of it; both passes run there in place (path asserted: a silent fallback to the copies
+ * fails), with the same results bit for bit as the JavaScript loops
  * and as the copying path (a full arena), over three steps with a carried state, float32 and
  * float64, one and two threads. A previous layer's kept outputs are read in place (not copied);
  * an input outside the arena is copied in once. Nothing the caller holds is written: the input, the
@@ -11,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lif } from '../../src/neurons/lif.js';
 import { terminateThreads } from '../../src/ops/backends/threads/workerPool.js';
 import '../../src/ops/backends/threads/training.js';
-import { type DType, fromTypedArray, type TensorData } from '../../src/ops/tensor.js';
+import { allocateShared, type DType, fromTypedArray, type TensorData } from '../../src/ops/tensor.js';
 import { uniformSource } from '../../src/training/data.js';
 import { arenaCopies, arenaOffset, setArenaFull } from '../../src/training/kernels/arena.js';
 import { lifWasmAvailable } from '../../src/training/kernels/lifGrad.js';
@@ -38,9 +39,12 @@ const steps = (dtype: DType, kernel: 'js' | 'wasm', outputs: 'fresh' | 'reuse', 
   setArenaFull(full);
   try {
     for (let s = 0; s < 3; s++) {
-      const x = new Arr(T * B * N).map(() => 0.9 * rng.next() - 0.1);
+      // two threads: input and ∂output in shared memory, which each thread copies its slice of into the arena
+      const x = threads === 2 ? allocateShared(dtype, T * B * N) : new Arr(T * B * N);
+      x.set(new Arr(T * B * N).map(() => 0.9 * rng.next() - 0.1));
       const xCopy = x.slice();
-      const g = new Float64Array(T * B * N).map(() => rng.next() - 0.5);
+      const g = threads === 2 ? (allocateShared('float64', T * B * N) as Float64Array) : new Float64Array(T * B * N);
+      g.set(new Float64Array(T * B * N).map(() => rng.next() - 0.5));
       const gCopy = g.slice();
       const r = layer.forward(fromTypedArray(x, [T, B, N]), state);
       const fwd = { path: lastLifPath.lifFwd, threads: lastThreads.lifFwd };
@@ -80,31 +84,64 @@ describe.runIf(lifWasmAvailable())("trainable LIF, outputs 'reuse': in place in 
   afterAll(async () => {
     await terminateThreads();
   });
-  for (const dtype of ['float32', 'float64'] as const)
-    for (const threads of [1, 2])
-      it(`${dtype}, ${threads} thread(s): arena = js loops = copying path, bit for bit, 3 steps`, () => {
-        const js = steps(dtype, 'js', 'fresh', threads);
-        const copies = steps(dtype, 'wasm', 'reuse', threads, true);
-        const arena = steps(dtype, 'wasm', 'reuse', threads);
-        for (let s = 0; s < 3; s++) {
-          const [a, c, j] = [arena[s], copies[s], js[s]] as [(typeof arena)[0], (typeof arena)[0], (typeof arena)[0]];
-          expect(a.fwd).toEqual({ path: 'arena', threads });
-          expect(a.bwd).toEqual({ path: 'arena', threads });
-          expect(c.fwd.path).toBe('copy');
-          expect(c.bwd.path).toBe('copy');
-          expect(a.outAt).toBeGreaterThan(0);
-          expect(a.gxAt).toBeGreaterThan(0);
-          expect(c.outAt).toBe(-1);
-          for (const k of ['out', 'vd', 'v', 'i', 'gx', 'gv', 'gi'] as const) {
-            expect([s, k, firstDiff(a[k], j[k])]).toEqual([s, k, -1]);
-            expect([s, k, firstDiff(c[k], j[k])]).toEqual([s, k, -1]);
-          }
-          expect(a.callerChanged).toBe(0);
-          const rate = a.out.reduce((t, z) => t + z, 0) / a.out.length;
-          expect(rate).toBeGreaterThan(0.02);
-          expect(rate).toBeLessThan(0.9);
+  for (const [dtype, threads, outputs] of [
+    ['float32', 1, 'reuse'],
+    ['float32', 2, 'reuse'],
+    ['float64', 1, 'reuse'],
+    ['float64', 2, 'reuse'],
+    ['float32', 2, 'fresh'],
+    ['float64', 1, 'fresh'],
+  ] as const)
+    it(`${dtype}, ${threads} thread(s), outputs ${outputs}: arena = js loops = copying path, bit for bit, 3 steps`, () => {
+      const js = steps(dtype, 'js', 'fresh', threads);
+      const copies = steps(dtype, 'wasm', outputs, threads, true);
+      const arena = steps(dtype, 'wasm', outputs, threads);
+      for (let s = 0; s < 3; s++) {
+        const [a, c, j] = [arena[s], copies[s], js[s]] as [(typeof arena)[0], (typeof arena)[0], (typeof arena)[0]];
+        expect(a.fwd).toEqual({ path: 'arena', threads });
+        expect(a.bwd).toEqual({ path: 'arena', threads });
+        expect(c.fwd.path).toBe('copy');
+        expect(c.bwd.path).toBe('copy');
+        // kept outputs live in the arena; fresh ones are copied out of it into new arrays
+        expect(a.outAt > 0).toBe(outputs === 'reuse');
+        expect(a.gxAt > 0).toBe(outputs === 'reuse');
+        expect(c.outAt).toBe(-1);
+        for (const k of ['out', 'vd', 'v', 'i', 'gx', 'gv', 'gi'] as const) {
+          expect([s, k, firstDiff(a[k], j[k])]).toEqual([s, k, -1]);
+          expect([s, k, firstDiff(c[k], j[k])]).toEqual([s, k, -1]);
         }
-      });
+        expect(a.callerChanged).toBe(0);
+        const rate = a.out.reduce((t, z) => t + z, 0) / a.out.length;
+        expect(rate).toBeGreaterThan(0.02);
+        expect(rate).toBeLessThan(0.9);
+      }
+    });
+
+  it('fresh outputs: a tape kept across a later forward pass is copied out of the arena first (both backward passes exact)', () => {
+    const rng = uniformSource(4);
+    const xs = [0, 1].map(() =>
+      fromTypedArray(
+        new Float32Array(T * B * N).map(() => 0.9 * rng.next() - 0.1),
+        [T, B, N],
+      ),
+    );
+    const g = new Float64Array(T * B * N).map(() => rng.next() - 0.5);
+    const layer = trainable(lif, P, 0.001);
+    const ref = trainable(lif, P, 0.001, { kernel: 'js' });
+    const [ra, rb] = xs.map((x) => layer.forward(x)) as [ReturnType<typeof layer.forward>, ReturnType<typeof layer.forward>];
+    expect(lastLifPath.lifFwd).toBe('arena');
+    const outA = ra.out.data.slice();
+    const gb = layer.backward(rb.tape, g).gx as Float64Array;
+    expect(lastLifPath.lifBwd).toBe('arena');
+    const ga = layer.backward(ra.tape, g).gx as Float64Array;
+    expect(lastLifPath.lifBwd).toBe('copy'); // A's tape was copied out when B's forward pass came
+    expect(firstDiff(ra.out.data, outA)).toBe(-1); // A's fresh outputs not overwritten by B
+    const [qa, qb] = xs.map((x) => ref.forward(x)) as [ReturnType<typeof layer.forward>, ReturnType<typeof layer.forward>];
+    expect(firstDiff(ra.out.data, qa.out.data)).toBe(-1);
+    expect(firstDiff(rb.out.data, qb.out.data)).toBe(-1);
+    expect(firstDiff(gb, ref.backward(qb.tape, g).gx as Float64Array)).toBe(-1);
+    expect(firstDiff(ga, ref.backward(qa.tape, g).gx as Float64Array)).toBe(-1);
+  });
 
   it("a previous layer's kept outputs are read in place; an input outside the arena is copied once", () => {
     const rng = uniformSource(8);

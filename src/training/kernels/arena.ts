@@ -81,21 +81,20 @@ export const arenaStore = (): ArenaStore => {
 };
 
 /**
- * `a` itself when it lives in the arena (read in place: e.g. a previous layer's kept outputs), else a
- * copy of it in the store's array `role` (`undefined` when the arena cannot hold one).
+ * Where a pass reads `a` in the arena: `[a]` when it lives there (read in place: e.g. a previous
+ * layer's kept outputs), else `[copy, a]` — the store's array `role`, which the pass fills from `a`
+ * first (`parallel.ts`: each thread copies its slice) —, or `undefined` when the arena cannot hold one.
  * @param store - the layer's arena arrays
  * @param role - the role of the copy in `store`
- * @param a - the array to read in place
+ * @param a - the array the pass reads
  */
-export const inArenaOrCopy = (store: ArenaStore, role: string, a: TensorData): TensorData | undefined => {
-  if (arenaOffset(a) >= 0) return a;
+export const arenaInput = (store: ArenaStore, role: string, a: TensorData): [TensorData, TensorData?] | undefined => {
+  if (arenaOffset(a) >= 0) return [a];
   const c = store.take(role, a instanceof Float64Array ? 'float64' : 'float32', a.length);
-  if (c !== undefined) {
-    c.set(a);
-    arenaCopies.count++;
-  }
-  return c;
+  if (c === undefined) return undefined;
+  arenaCopies.count++;
+  return [c, a];
 };
 
-/** Arrays {@link inArenaOrCopy} copied into the arena so far (internal: tests tell in-place reads from copies with it). */
+/** Arrays {@link arenaInput} had copied into the arena so far (internal: tests tell in-place reads from copies with it). */
 export const arenaCopies = { count: 0 };

@@ -193,12 +193,33 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     if (lifA === undefined) throw new Error('training engine: a call in the arena, but this engine has no arena');
     return lifA[name] as Fn;
   };
+  // views of the arena (renewed when it grew) for the inputs each thread copies in
+  let arenaF64 = new Float64Array(0);
+  let arenaF32 = new Float32Array(0);
+  const arenaView = (f32: boolean): Floats => {
+    const b = (spec.arena as WebAssembly.Memory).buffer;
+    if (arenaF64.byteLength !== b.byteLength) {
+      arenaF64 = new Float64Array(b);
+      arenaF32 = new Float32Array(b);
+    }
+    return f32 ? arenaF32 : arenaF64;
+  };
+  // neurons [lo, hi) of the T rows of `src` [T, BN] into the same places of the arena's [T, BN] array at byte `at`
+  const copyToArena = (src: Floats, at: number, T: number, BN: number, lo: number, hi: number) => {
+    const f32 = src instanceof Float32Array;
+    const view = arenaView(f32);
+    const d = at / (f32 ? 4 : 8);
+    if (lo === 0 && hi === BN) view.set(src.subarray(0, T * BN), d);
+    else for (let t = 0; t < T; t++) view.set(src.subarray(t * BN + lo, t * BN + hi), d + t * BN + lo);
+  };
   const lifFwdArena = (c: LifArenaForwardCall, lo: number, hi: number) => {
+    if (c.xFrom !== null && c.xFrom !== undefined) copyToArena(c.xFrom, c.x, c.T, c.BN, lo, hi);
     const a = lo * (c.f32 ? 4 : 8);
     const run = arenaFn(c.f32 ? 'fwd32' : 'fwd64');
     run(c.T, hi - lo, c.BN, c.x + a, c.v + a, c.i + a, c.out + a, c.vd + a, c.kMem, c.nSyn, c.vLeak, c.vTh, c.vReset);
   };
   const lifBwdArena = (c: LifArenaBackwardCall, lo: number, hi: number) => {
+    if (c.gFrom !== null && c.gFrom !== undefined) copyToArena(c.gFrom, c.gOut, c.T, c.BN, lo, hi);
     const [a, a8] = [lo * (c.f32 ? 4 : 8), lo * 8];
     const run = arenaFn(c.f32 ? 'bwd32' : 'bwd64');
     run(c.T, hi - lo, c.BN, c.gOut + a8, c.out + a, c.vd + a, c.gv + a8, c.gi + a8, c.gcur + a8, c.kMem, c.cSyn, c.vTh, c.vReset, c.alpha);
@@ -211,7 +232,7 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
   // kernels input by input (`fwdc`, `dwc`: each weight line read once per block; measured 11–25 %
   // faster at N = 1e4) instead of row by row (faster while the block stays in L1); same results.
   const BY_INPUT_BLOCK = 1024;
-  // bytes of csr32's lane-packing table (`CSR_TABLE_BYTES` of `linearSparse.ts`)
+  // bytes of csr32's lane-packing table (`CSR_TABLE_BYTES` of `linearCsr.ts`)
   const CSR_TABLE = 256;
 
   const linFwd = (c: LinearForwardCall, lo: number, hi: number) => {
@@ -313,7 +334,11 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     // x is copied in its own dtype (csr32 reads float32)
     const x32 = x instanceof Float32Array;
     const xE = x32 ? 4 : 8;
-    v.fill(0, 0, Kc * Op);
+    // ∂W: by input, dwc starts its sums from +0 on the first chunk and adds them into ∂W's columns on
+    // the last (no zeroed ∂Wᵀ tiles, no tga); by rows, dw adds into zeroed tiles that tga adds into ∂W
+    const gw0 = gwB / 8;
+    if (byInput) copyIn(v, gw0, gw, 0, O, K, k0, k1);
+    else v.fill(0, 0, Kc * Op);
     if (Op !== O) v.fill(0, gOff, gOff + n * Op);
     for (let r0 = 0; r0 < rows; r0 += n) {
       const m = Math.min(n, rows - r0);
@@ -325,7 +350,8 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
         (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, kn, Kc, xB + kb * xE, idxB, valB, ptrB, tabB);
         if (byInput) {
           (lin.fn.csc as Fn)(m, kn, idxB, valB, ptrB, rowB, cvalB, colB);
-          (lin.fn.dwc as Fn)(kn, Kc, J, Op, gB, rowB, cvalB, colB, kb * 64);
+          const [first, last] = [r0 === 0 ? 1 : 0, r0 + m >= rows];
+          (lin.fn.dwc as Fn)(kn, Kc, J, Op, gB, rowB, cvalB, colB, kb * 64, first, last ? gwB + kb * 8 : -1, O);
         } else (lin.fn.dw as Fn)(m, Kc, J, Op, gB, idxB, valB, ptrB, kb * 64);
       }
       if (gx !== null) {
@@ -337,10 +363,11 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
         for (let r = 0; r < m; r++) gx.set(vE.subarray(d0 + r * Kp, d0 + r * Kp + Kc), (r0 + r) * K + k0);
       }
     }
-    // gw[:, k0:k1] += dWt (transposed from its tiles by the module, added in order)
-    const gw0 = gwB / 8;
-    copyIn(v, gw0, gw, 0, O, K, k0, k1);
-    (lin.fn.tga as Fn)(Kc, O, 0, gwB);
+    // by rows: gw[:, k0:k1] += dWt (transposed from its tiles by the module, added in order)
+    if (!byInput) {
+      copyIn(v, gw0, gw, 0, O, K, k0, k1);
+      (lin.fn.tga as Fn)(Kc, O, 0, gwB);
+    }
     copyOut(gw, v, gw0, 0, O, K, k0, k1);
   };
 

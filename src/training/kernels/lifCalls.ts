@@ -56,6 +56,8 @@ export interface LifArenaForwardCall extends Omit<LifForwardCall, 'arena' | 'x' 
   readonly i: number;
   readonly out: number;
   readonly vd: number;
+  /** A shared array `[T, BN]` each thread first copies its neurons of into `x` (an input outside the arena), or null. */
+  readonly xFrom?: Floats | null;
 }
 
 /**
@@ -71,4 +73,6 @@ export interface LifArenaBackwardCall extends Omit<LifBackwardCall, 'arena' | 'g
   readonly gv: number;
   readonly gi: number;
   readonly gcur: number;
+  /** A shared array `[T, BN]` each thread first copies its neurons of into `gOut` (a ∂output outside the arena), or null. */
+  readonly gFrom?: Float64Array | null;
 }

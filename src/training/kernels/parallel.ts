@@ -181,7 +181,9 @@ const inArena = (...arrays: TensorData[]): number[] | undefined => {
  * `out` (spikes) and `vd` (pre-reset voltages), all `[T, BN]` in the dtype of `x`. When `x`,
  * `v`, `i`, `out` and `vd` all live in the training arena (`arena.ts`) the pass runs in place over
  * all steps at once (no copies), else each thread copies its slice in and out by chunks of steps;
- * the results are the same bit for bit ({@link lastLifPath} tells which ran).
+ * the results are the same bit for bit ({@link lastLifPath} tells which ran). `xFrom`: contents to
+ * copy into `x` first (an input outside the arena, `x` the layer's copy of it), by each thread's
+ * slice when it is shared.
  */
 export const lifForwardWasm = (
   x: TensorData,
@@ -193,9 +195,13 @@ export const lifForwardWasm = (
   vd: TensorData | undefined,
   c: LifConstants,
   threads?: number,
+  xFrom?: TensorData,
 ): void => {
   const at = vd === undefined ? undefined : inArena(x, v, i, out, vd);
   lastLifPath.lifFwd = at === undefined ? 'copy' : 'arena';
+  // the input's contents: copied in by each thread's slice when the workers can read them, else here
+  const from = xFrom !== undefined && at !== undefined && isShared(xFrom) ? xFrom : null;
+  if (xFrom !== undefined && from === null) x.set(xFrom);
   if (at !== undefined) {
     const [ax, av, ai, ao, avd] = at as [number, number, number, number, number];
     const f32 = x instanceof Float32Array;
@@ -211,6 +217,7 @@ export const lifForwardWasm = (
       i: ai,
       out: ao,
       vd: avd,
+      xFrom: from,
       kMem,
       nSyn,
       vLeak,
@@ -242,7 +249,7 @@ export const lifForwardWasm = (
  * LIF backward pass (SuperSpike surrogate) over `T` steps of `BN` neurons (`BN` even): `gv`, `gi`
  * (∂L/∂ final state in, ∂L/∂ initial state out) updated in place; `gcur` `[T, BN]` receives
  * ∂L/∂(input current) per step when given. In place when every array (`gcur` given) lives in the
- * training arena, as {@link lifForwardWasm}.
+ * training arena, as {@link lifForwardWasm}; `gFrom`: contents to copy into `gOut` first.
  */
 export const lifBackwardWasm = (
   gOut: Float64Array,
@@ -255,9 +262,12 @@ export const lifBackwardWasm = (
   gcur: Float64Array | undefined,
   c: LifConstants,
   threads?: number,
+  gFrom?: Float64Array,
 ): void => {
   const at = gcur === undefined ? undefined : inArena(gOut, out, vd, gv, gi, gcur);
   lastLifPath.lifBwd = at === undefined ? 'copy' : 'arena';
+  const from = gFrom !== undefined && at !== undefined && isShared(gFrom) ? gFrom : null;
+  if (gFrom !== undefined && from === null) gOut.set(gFrom);
   if (at !== undefined) {
     const [ag, ao, avd, agv, agi, agc] = at as [number, number, number, number, number, number];
     const f32 = out instanceof Float32Array;
@@ -274,6 +284,7 @@ export const lifBackwardWasm = (
       gv: agv,
       gi: agi,
       gcur: agc,
+      gFrom: from,
       kMem,
       cSyn,
       vTh,
