@@ -167,6 +167,15 @@ export const SAMPLE_SECONDS = 0.2;
 /** Least wall time of each configuration's warm-up in {@link alternate}. */
 const WARMUP_SECONDS = 0.5;
 
+/**
+ * Milliseconds {@link alternate} waits after each forced collection before a timed run: a full
+ * collection hands its sweeping to helper threads, which otherwise ran during the next timed run
+ * and were counted in it (process CPU time includes them; on 2 cores they also take the run's
+ * core): measured at N = 1e3, the 90th percentile of a run's CPU time was 3–4 ms instead of 1.3–2
+ * ms. The work is the forced collection's, which a program running chunks does not pay per run.
+ */
+const SETTLE_MS = 5;
+
 /** One turn of the event loop (dropped pooled outputs return to the output pool in such turns). */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -195,8 +204,8 @@ const MAX_COLLECTED_REPS = 20;
  *
  * `collect` (fresh outputs): before each timed run the previous runs' garbage is collected and the
  * event loop turns ({@link collectGarbage}, outside the timing), so that their dropped outputs are
- * back in the output pool — a fresh output measured as an asynchronous program gets it once its
- * collector has run (V8's own collections come too seldom for that: without this a loop of fresh
+ * back in the output pool, and the collection's concurrent sweeping finishes ({@link SETTLE_MS}) —
+ * a fresh output measured as an asynchronous program gets it once its collector has run (V8's own collections come too seldom for that: without this a loop of fresh
  * runs writes new pages each run). A sample then has at most {@link MAX_COLLECTED_REPS} runs, and
  * `rewarm[k]` runs untimed after each collection: a full collection empties V8's inline-cache stub
  * cache and discards optimised code that refers to objects it frees, so the JavaScript right after
@@ -231,6 +240,7 @@ export const alternate = async (
       while (n === 0 || (wall < SAMPLE_SECONDS * 1000 && !(collect && n >= MAX_COLLECTED_REPS))) {
         if (collect) {
           await collectGarbage();
+          await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
           await rewarm[k]?.();
         }
         const c0 = cpuMs();

@@ -13,7 +13,7 @@ import {
   tagExecution,
 } from '../ops/backends/backendRegistry.js';
 import { isDeviceTensor } from '../ops/backends/device.js';
-import { orThrow, SpikeflowError } from '../ops/errors.js';
+import { orThrowAt, SpikeflowError } from '../ops/errors.js';
 import {
   allocate,
   type DType,
@@ -161,7 +161,7 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   // A device-resident input (e.g. a linear map's result on the gpu backend) is float32 and is
   // checked without copying it back; the backend that made it reads it in place.
   const deviceInput = isDeviceTensor(xs);
-  if (!deviceInput) orThrow(where)(isTensor('input', xs));
+  if (!deviceInput) orThrowAt(where, isTensor('input', xs));
   if (xs.shape.length < 2) {
     throw new SpikeflowError(where, 'input', `input must be [T, batch, ...] (time first), received shape ${showShape(xs.shape)}`);
   }
@@ -205,7 +205,7 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   };
   const chosen = resolveBackend(where, call.backend, 'neuronRun', request);
   // Backends that check the input during their own pass (threads: per tile, in wasm) spare this one.
-  if (!deviceInput && chosen.kernel.checksFiniteInput !== true) orThrow(where)(finiteTensor('input', xs));
+  if (!deviceInput && chosen.kernel.checksFiniteInput !== true) orThrowAt(where, finiteTensor('input', xs));
   const ran = chosen.kernel.run(request, chosen.backend);
   // A backend that does not write into `out` itself: copy its output there.
   let result = ran;

@@ -5,7 +5,7 @@
  * @module
  */
 import { isDeviceTensor } from '../ops/backends/device.js';
-import { orThrow, SpikeflowError, show } from '../ops/errors.js';
+import { orThrowAt, SpikeflowError, show } from '../ops/errors.js';
 import {
   allocate,
   type DType,
@@ -87,7 +87,7 @@ export const checkState = (
   }
   for (const name of names) {
     const device = isDeviceTensor(state[name]);
-    const t = device ? (state[name] as Tensor) : orThrow(where)(isTensor(`state.${name}`, state[name]));
+    const t = device ? (state[name] as Tensor) : orThrowAt(where, isTensor(`state.${name}`, state[name]));
     if (!sameShape(t.shape, shape)) {
       const what = where.endsWith('.step') ? 'input shape' : 'input step shape';
       throw new SpikeflowError(
@@ -105,6 +105,6 @@ export const checkState = (
         `state.${name} has dtype ${stateDtype} but the input has dtype ${dtype}; mixed dtypes are not converted implicitly`,
       );
     }
-    if (finite && !device) orThrow(where)(finiteTensor(`state.${name}`, t));
+    if (finite && !device) orThrowAt(where, finiteTensor(`state.${name}`, t));
   }
 };

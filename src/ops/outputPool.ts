@@ -12,7 +12,8 @@
  * in `SharedArrayBuffer`s (as every spikeflow tensor from 1 MiB on, `SHARED_FROM_BYTES`). The
  * pool keeps its own `SharedArrayBuffer` object per slot and hands the caller a view over a
  * *second* object on the same memory (`structuredClone` of a `SharedArrayBuffer` is a distinct
- * object sharing its memory). The caller's object is registered in a `FinalizationRegistry`: once
+ * object sharing its memory; for a recycled slot it is made when the slot comes back, so that the
+ * run taking it does not pay the clone). The caller's object is registered in a `FinalizationRegistry`: once
  * nothing the caller holds references it (no tensor, view or `.buffer`), the garbage collector
  * frees it and the registry's callback puts the slot back into the pool, its pages already faulted
  * in. A slot is never lent twice at once, so what the caller holds is never written again
@@ -129,6 +130,12 @@ interface Slot {
   readonly sab: SharedArrayBuffer;
   readonly bytes: number;
   freedAt: number;
+  /**
+   * The next caller's `SharedArrayBuffer` object over the slot, made when the slot came back (in
+   * the finalization callback, after a collection) rather than in the run that takes it: a run of
+   * a stream takes a slot per chunk, and `structuredClone` costs a few microseconds each.
+   */
+  next: SharedArrayBuffer | undefined;
 }
 
 const env = globalThis as { process?: { versions?: { node?: unknown }; constrainedMemory?: () => number | undefined } };
@@ -188,6 +195,7 @@ const registry = available
         return;
       }
       slot.freedAt = Date.now();
+      slot.next = structuredClone(slot.sab);
       const list = free.get(slot.bytes);
       if (list === undefined) free.set(slot.bytes, [slot]);
       else list.push(slot);
@@ -197,7 +205,8 @@ const registry = available
   : undefined;
 
 const lend = (slot: Slot, dtype: DType, length: number): TensorData => {
-  const mine = structuredClone(slot.sab);
+  const mine = slot.next ?? structuredClone(slot.sab);
+  slot.next = undefined;
   lentBuffers.add(mine);
   (registry as FinalizationRegistry<Slot>).register(mine, slot);
   lentBytes += slot.bytes;
@@ -244,7 +253,7 @@ export const allocateOutput = (dtype: DType, length: number, shared = false): Te
     return allocateShared(dtype, length);
   }
   pooled++;
-  return lend({ sab: new SharedArrayBuffer(bytes), bytes, freedAt: 0 }, dtype, length);
+  return lend({ sab: new SharedArrayBuffer(bytes), bytes, freedAt: 0, next: undefined }, dtype, length);
 };
 
 /**

@@ -133,6 +133,48 @@ describe('recycling (child process with --expose-gc)', () => {
   });
 });
 
+describe('recycled slots (child process with --expose-gc)', () => {
+  it('lends each recycled slot over a buffer object of its own, made when the slot came back, marked as pooled', () => {
+    const program = `
+      import { allocateOutput, isPooledBuffer, outputPoolStats } from './src/ops/outputPool.ts';
+      const turn = async () => { for (let k = 0; k < 3; k++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); } };
+      const length = 1 << 16; // 256 KiB of float32
+      const seen = new WeakSet();
+      const r = {};
+      (() => {
+        // Three slots lent, the first two dropped; the third stays held.
+        for (let k = 0; k < 2; k++) seen.add(allocateOutput('float32', length).buffer);
+      })();
+      const held = allocateOutput('float32', length);
+      held.fill(7);
+      seen.add(held.buffer);
+      await turn();
+      const before = outputPoolStats();
+      const a = allocateOutput('float32', length);
+      const b = allocateOutput('float32', length);
+      a.fill(1);
+      b.fill(2);
+      const after = outputPoolStats();
+      r.recycled = after.recycled - before.recycled;
+      r.fresh = !seen.has(a.buffer) && !seen.has(b.buffer) && a.buffer !== b.buffer && a.buffer !== held.buffer && b.buffer !== held.buffer;
+      r.pooled = isPooledBuffer(a.buffer) && isPooledBuffer(b.buffer);
+      r.kinds = [a.buffer.constructor.name, a.buffer.byteLength, b.buffer.byteLength];
+      r.held = held.every((x) => x === 7) && a.every((x) => x === 1);
+      console.log(JSON.stringify(r));
+    `;
+    const r = runWithGc(program);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({
+      recycled: 2,
+      fresh: true,
+      pooled: true,
+      kinds: ['SharedArrayBuffer', 1 << 18, 1 << 18],
+      held: true,
+    });
+  });
+});
+
 describe('releaseOutputPool (child process with --expose-gc, glibc defaults)', () => {
   it('empties the free slots; their memory returns to the system once collected', () => {
     // A 64 MiB output: above glibc's largest mmap threshold, so freed memory is unmapped at once.

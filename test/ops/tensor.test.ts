@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orThrow, SpikeflowError } from '../../src/ops/errors.js';
+import { orThrow, orThrowAt, SpikeflowError } from '../../src/ops/errors.js';
 import { linear, linearInit, linearParameters, relu } from '../../src/ops/linear.js';
 import {
   at,
@@ -45,8 +45,10 @@ describe('shape helpers (loops, called for every chunk of a stream)', () => {
 
   it('orThrow returns a passed check’s value and throws a failed one as a SpikeflowError naming the argument', () => {
     expect(orThrow('f')({ _tag: 'Right', right: 7 })).toBe(7);
+    expect(orThrowAt('f', { _tag: 'Right', right: 'x' })).toBe('x');
     const failed = { _tag: 'Left', left: { argument: 'dt', message: 'dt must be > 0, received -1' } } as const;
     expect(() => orThrow('lif.run')(failed)).toThrow(SpikeflowError);
+    expect(() => orThrowAt('lif.run', failed)).toThrow('lif.run: dt must be > 0, received -1');
     try {
       orThrow('lif.run')(failed);
     } catch (e) {

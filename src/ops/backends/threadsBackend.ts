@@ -12,7 +12,7 @@
  * @module
  */
 
-import { orThrow } from '../errors.js';
+import { orThrowAt } from '../errors.js';
 import { allocateOutput, allocateOutputs } from '../outputPool.js';
 import { type DType, finiteTensor, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
 import type { NeuronUpdate } from '../update/ir.js';
@@ -82,6 +82,34 @@ const stateScratch = (r: NeuronRunRequest, shared: boolean): TensorData[] => {
   const scratch = allocateOutputs(r.dtype, r.M, r.stateNames.length, shared);
   for (const [k, name] of r.stateNames.entries()) (scratch[k] as TensorData).set((r.state[name] as Tensor).data);
   return scratch;
+};
+
+// Per-run helpers as module functions, not closures made per call (a stream runs them every
+// chunk; a closure's optimised code is lost at every full garbage collection).
+
+/** Which per-neuron parameters are arrays (the kernel's specialisation mask). */
+const maskOf = (paramArrays: readonly (TensorData | undefined)[]): boolean[] => {
+  const mask: boolean[] = [];
+  for (let k = 0; k < paramArrays.length; k++) mask.push(paramArrays[k] !== undefined);
+  return mask;
+};
+
+/** `arrays[indices[k]]` for every k. */
+const pick = (arrays: readonly TensorData[], indices: readonly number[]): TensorData[] => {
+  const picked: TensorData[] = [];
+  for (let k = 0; k < indices.length; k++) picked.push(arrays[indices[k] as number] as TensorData);
+  return picked;
+};
+
+/** A frozen state record `{ [names[k]]: arrays[k] as a tensor of shape }`. */
+const stateRecord = (
+  names: readonly string[],
+  arrays: readonly TensorData[],
+  shape: readonly number[],
+): Readonly<Record<string, Tensor>> => {
+  const record: Record<string, Tensor> = {};
+  for (let k = 0; k < names.length; k++) record[names[k] as string] = fromTypedArray(arrays[k] as TensorData, shape);
+  return Object.freeze(record);
 };
 
 // The flag the wasm engine sets on a non-finite input, reset before each run (runs are
@@ -172,7 +200,7 @@ let lastNote:
 
 const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
   const { update, dtype, T, M, stateShape, stateNames, updateState } = r;
-  const mask = r.paramArrays?.map((a) => a !== undefined);
+  const mask = r.paramArrays === undefined ? undefined : maskOf(r.paramArrays);
   const compiled = compiledFor(backend, update, dtype, r.record, mask);
   const plan = compiled.plan(T, M, [r.input.data, r.out]);
   const shared = plan.threads > 1;
@@ -184,26 +212,24 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
   // The wasm engine checks every input tile it copies in (one SIMD pass over data already in
   // cache); the js loop does not, so its input is checked here first. Same error either way.
   const nonFinite = plan.engine === 'wasm' ? nonFiniteFlag() : undefined;
-  if (nonFinite === undefined) orThrow(r.where)(finiteTensor('input', r.input));
+  if (nonFinite === undefined) orThrowAt(r.where, finiteTensor('input', r.input));
   compiled({
     T,
     M,
     inputs: [r.input.data],
     out,
-    state: updateState.map((k) => scratch[k] as TensorData),
-    record: rec === undefined ? undefined : updateState.map((k) => rec[k] as TensorData),
+    state: pick(scratch, updateState),
+    record: rec === undefined ? undefined : pick(rec, updateState),
     params: r.params,
     paramArrays: r.paramArrays,
     dt: r.dt,
     nonFinite,
   });
-  if (nonFinite !== undefined && Atomics.load(nonFinite, 0) !== 0) orThrow(r.where)(finiteTensor('input', r.input));
-  const record = (arrays: readonly TensorData[], shape: readonly number[]): Readonly<Record<string, Tensor>> =>
-    Object.freeze(Object.fromEntries(stateNames.map((name, k) => [name, fromTypedArray(arrays[k] as TensorData, shape)])));
+  if (nonFinite !== undefined && Atomics.load(nonFinite, 0) !== 0) orThrowAt(r.where, finiteTensor('input', r.input));
   return {
     out: fromTypedArray(out, [T, ...stateShape]),
-    state: given === undefined ? record(scratch, stateShape) : r.state,
-    recorded: rec === undefined ? undefined : record(rec, [T, ...stateShape]),
+    state: given === undefined ? stateRecord(stateNames, scratch, stateShape) : r.state,
+    recorded: rec === undefined ? undefined : stateRecord(stateNames, rec, [T, ...stateShape]),
     executed: {
       device: 'cpu',
       note: noteOf(plan.reason, plan.engine, compiled.wasmUnsupported),
