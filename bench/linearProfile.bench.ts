@@ -200,7 +200,7 @@ for (const [N, B] of opts.configs.split(',').map((c) => c.split('x').map(Number)
       lists((kb, kn, q) => f.fwdc?.(kn, N, J, Op, kb * 64, lay.row + kb * n * 4, lay.cval + kb * n * 8, col(q), lay.dx)),
     'dw (by rows)': () => lists((kb, _kn, q) => f.dw?.(n, N, J, Op, lay.g, lay.idx + kb * n * 4, lay.val + kb * n * 8, ptr(q), kb * 64)),
     'dwc (by input)': () =>
-      lists((kb, kn, q) => f.dwc?.(kn, N, J, Op, lay.g, lay.row + kb * n * 4, lay.cval + kb * n * 8, col(q), kb * 64)),
+      lists((kb, kn, q) => f.dwc?.(kn, N, J, Op, lay.g, lay.row + kb * n * 4, lay.cval + kb * n * 8, col(q), kb * 64, 0, -1, O)),
     dx32: () => f.dx32?.(n, O, Op, Kp, lay.g32, lay.wdx, lay.dx),
     tga: () => f.tga?.(N, O, lay.wt, lay.gw),
   });

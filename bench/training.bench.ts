@@ -2,8 +2,9 @@
  * `npm run bench:training`: forward + backward (BPTT) neuron-steps per second of a LIF layer and
  * of LIF(N) → Linear(N → 100) → LI(100), at N = 1e3, 1e4, 1e5, batch 1 and 32, T = 100, float32,
  * default LIF parameters (SuperSpike, α 100), input uniform in [0, 0.6) with ∂input computed, loss =
- * Σz (LIF) or Σ LI output (stack): spikeflow's `trainable` layers (the LIF layer twice: fresh outputs
- * and ∂input each call, and `outputs: 'reuse'`, which writes them into the same buffers each call) (its passes split over the threads
+ * Σz (LIF) or Σ LI output (stack): spikeflow's `trainable` layers (each case twice: the neuron layers
+ * with fresh outputs and ∂input each call, and with `outputs: 'reuse'`, which writes them into the same
+ * buffers each call — the LIF layer's in the training arena, in place; `trainableLinear` as it is) (its passes split over the threads
  * backend's worker pool, `--threads`, default every hardware thread; the input in shared memory) and
  * Norse's autograd (bench/norse_training.py) on 1 and on 2 torch threads (Debian's torch runs its
  * matrix products on OpenBLAS's own threads even with 1 torch thread: its CPU time then exceeds its
@@ -168,21 +169,21 @@ for (const [N, B] of configs) {
   const xs = fromTypedArray(x, [T, B, N]);
   // shared memory, as the gradients a loss or a following layer hands over (scratch buffers): no staging copy
   const ones = (n: number) => allocateShared('float64', n).fill(1) as Float64Array;
-  // the LIF layer also with outputs 'reuse' (no fresh outputs or ∂input per call, as torch's caching allocator)
+  // the neuron layers also with outputs 'reuse' (no fresh outputs or ∂input per call, as torch's caching allocator)
   type Variant = ['lif' | 'stack', 'fresh' | 'reuse'];
-  const variants = cases.flatMap((c): Variant[] =>
-    c === 'lif'
-      ? [
-          [c, 'fresh'],
-          [c, 'reuse'],
-        ]
-      : [[c, 'fresh']],
-  );
+  const variants = cases.flatMap((c): Variant[] => [
+    [c, 'fresh'],
+    [c, 'reuse'],
+  ]);
   for (const [which, outputs] of variants) {
     const net: TrainableLayer =
       which === 'lif'
         ? trainable(lif, undefined, 0.001, { outputs })
-        : trainableSequential(trainable(lif), trainableLinear([N, 100], { seed: 1 }), trainable(li));
+        : trainableSequential(
+            trainable(lif, undefined, 0.001, { outputs }),
+            trainableLinear([N, 100], { seed: 1 }),
+            trainable(li, undefined, 0.001, { outputs }),
+          );
     const outSize = T * B * (which === 'lif' ? N : 100);
     const gOut = ones(outSize);
     let bytes = 0;
@@ -288,7 +289,7 @@ const md = [
   `| --- | --- | --- | --- | --- | ${th.map(() => '--- | --- | --- | ---').join(' | ')} | --- | --- | --- |`,
   ...rows.map(
     (r) =>
-      `| ${r.case === 'lif' ? (r.outputs === 'reuse' ? "LIF, outputs 'reuse'" : 'LIF') : 'LIF → Linear(N→100) → LI'} | ${r.N} | ${r.B} | ${f(r.spikeflow)} | ${f(r.spikeflowCpu)} | ${th
+      `| ${r.case === 'lif' ? 'LIF' : 'LIF → Linear(N→100) → LI'}${r.outputs === 'reuse' ? ", outputs 'reuse'" : ''} | ${r.N} | ${r.B} | ${f(r.spikeflow)} | ${f(r.spikeflowCpu)} | ${th
         .map((t) => {
           const n = r.norse[t];
           return `${f(n?.wall)} | ${ratio(r.spikeflow, n?.wall)} | ${f(n?.cpu)} | ${ratio(r.spikeflowCpu, n?.cpu)}`;

@@ -8,6 +8,7 @@
  */
 import { SpikeflowError, show } from '../ops/errors.js';
 import { type RngState, uniform01 } from './fastRandom.js';
+import { IntList } from './intList.js';
 
 /** A connection rule; see the factories below. */
 export type ConnectRule =
@@ -75,23 +76,6 @@ export interface Csr {
   readonly ptr: Int32Array;
   readonly idx: Int32Array;
   readonly order?: Int32Array;
-}
-
-/** Growable int32 list. */
-class IntList {
-  data = new Int32Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
-  view(): Int32Array {
-    return this.data.subarray(0, this.length);
-  }
 }
 
 /** Picks `k` distinct values of `[0, m)` (partial Fisher–Yates on `pool`, undone after) into `out`. */

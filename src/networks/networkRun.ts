@@ -12,6 +12,7 @@
 import type { PopulationRuntime } from '../ops/backends/backendRegistry.js';
 import { fromTypedArray, type Tensor } from '../ops/tensor.js';
 import type { RngState } from './fastRandom.js';
+import { IntList } from './intList.js';
 import type { NetworkChunk, NetworkState, PopulationState, SpikeList } from './networkTypes.js';
 import type { CompiledPopulation } from './population.js';
 import type { CompiledProjection } from './projection.js';
@@ -39,23 +40,6 @@ export interface NetworkParts {
 export interface RuntimeCache {
   runtimes: PopulationRuntime[] | undefined;
   busy: boolean;
-}
-
-/** Growable int32 list for a chunk's spikes. */
-class GrowList {
-  data = new Int32Array(256);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
-  copy(): Int32Array {
-    return this.data.slice(0, this.length);
-  }
 }
 
 const makeRuntimes = (parts: NetworkParts): PopulationRuntime[] => parts.pops.map((_, k) => parts.runtime(k));
@@ -155,8 +139,8 @@ export const runChunk = (
     const rngs: RngState[] = s0.rng.map((r) => new Uint32Array(r));
     const spk = pops.map((c) => new Int32Array(c.n));
     const counts = new Int32Array(pops.length);
-    const spikeI = pops.map(() => new GrowList());
-    const spikeStep = pops.map(() => new GrowList());
+    const spikeI = pops.map(() => new IntList(256));
+    const spikeStep = pops.map(() => new IntList(256));
     const rates = pops.map(() => new Float32Array(T));
     const recorded = monitors.map((m) => (m === undefined ? undefined : m.vars.map(() => new Float32Array(T * m.indices.length))));
     const extUsed = pops.map((_, k) => drives.some((d) => d.pop === k && d.port < 0));
@@ -169,8 +153,8 @@ export const runChunk = (
       const count = collectSpikes(bits, rt.n, s);
       counts[k] = count;
       (rates[k] as Float32Array)[t] = count / (rt.n * dt);
-      const li = spikeI[k] as GrowList;
-      const ls = spikeStep[k] as GrowList;
+      const li = spikeI[k] as IntList;
+      const ls = spikeStep[k] as IntList;
       for (let q = 0; q < count; q++) {
         li.push(s[q] as number);
         ls.push(g);
@@ -255,7 +239,7 @@ export const runChunk = (
     const monitored: Record<string, Record<string, Tensor>> = {};
     const populations: Record<string, PopulationState> = {};
     pops.forEach((c, k) => {
-      spikes[c.name] = Object.freeze({ i: (spikeI[k] as GrowList).copy(), step: (spikeStep[k] as GrowList).copy() });
+      spikes[c.name] = Object.freeze({ i: (spikeI[k] as IntList).copy(), step: (spikeStep[k] as IntList).copy() });
       rate[c.name] = rates[k] as Float32Array;
       const m = monitors[k];
       if (m !== undefined) {

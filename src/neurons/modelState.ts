@@ -12,6 +12,7 @@ import {
   dtypeOf,
   finiteTensor,
   fromTypedArray,
+  isShape,
   isTensor,
   sameShape,
   showShape,
@@ -36,7 +37,7 @@ export const initialStateOf = <P extends ParamSpecs, S extends string>(
   p: ParamValues<P>,
   dtype: DType,
 ): NeuronState<S> => {
-  if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
+  if (!isShape(shape)) {
     throw new SpikeflowError(where, 'shape', `shape must be an array of non-negative integers, received ${show(shape)}`);
   }
   const derived = core.derive(where, p);
@@ -73,8 +74,11 @@ export const checkState = (
     throw new SpikeflowError(where, 'state', `state must be an object with ${names.join(', ')}, received ${show(state)}`);
   }
   const keys = Object.keys(state);
-  // Exactly `names` (checked per name only when the count or a name differs: a stream checks every chunk).
-  if (keys.length !== names.length || !names.every((n) => keys.includes(n))) {
+  // Exactly `names` (checked per name only when the count or a name differs: a stream checks every
+  // chunk, so a loop, not a closure made per call, which loses its optimised code at every collection).
+  let same = keys.length === names.length;
+  for (let k = 0; same && k < names.length; k++) same = keys.includes(names[k] as string);
+  if (!same) {
     const missing = names.filter((n) => !keys.includes(n));
     const extra = keys.filter((k) => !names.includes(k));
     if (missing.length > 0 || extra.length > 0) {

@@ -18,6 +18,7 @@ import './backends/builtin.js';
 import {
   type BackendChoice,
   checkBackendChoice,
+  executionInfo,
   type KernelSignatures,
   registerKernel,
   resolveBackend,
@@ -172,14 +173,7 @@ export const dispatchMap = <K extends 'conv' | 'pool'>(
 ): Tensor => {
   const chosen = resolveBackend(where, backend, kernel, request);
   const { out, executed } = chosen.kernel.run(request, chosen.backend);
-  const d = chosen.backend.describe();
-  return tagExecution(out, {
-    backend: chosen.backend.name,
-    device: executed?.device ?? d.device,
-    requested: chosen.requested,
-    renderer: d.renderer,
-    note: executed?.note ?? chosen.note,
-  });
+  return tagExecution(out, executionInfo(chosen, executed));
 };
 
 /**

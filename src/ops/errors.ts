@@ -74,13 +74,12 @@ export const invalid = <A = never>(argument: string, message: string): Check<A> 
 /** Throws a {@link SpikeflowError} for `where` if the check failed, else returns its value. */
 export const orThrow =
   (where: string) =>
-  <A>(check: Check<A>): A =>
-    pipe(
-      check,
-      E.getOrElse<Invalid, A>((e) => {
-        throw new SpikeflowError(where, e.argument, e.message);
-      }),
-    );
+  <A>(check: Check<A>): A => {
+    // No fp-ts combinators here: this runs for every chunk of a stream, and closures made per call
+    // lose their optimised code at every full collection.
+    if (check._tag === 'Left') throw new SpikeflowError(where, check.left.argument, check.left.message);
+    return check.right;
+  };
 
 /** Formats a value for an error message (numbers as written, arrays as `[a, b]`). */
 export const show = (value: unknown, depth = 0): string => {

@@ -5,7 +5,14 @@
  */
 // The js backend is always registered: importing it here makes `linear` usable on its own.
 import './backends/builtin.js';
-import { type BackendChoice, checkBackendChoice, type LinearRequest, resolveBackend, tagExecution } from './backends/backendRegistry.js';
+import {
+  type BackendChoice,
+  checkBackendChoice,
+  executionInfo,
+  type LinearRequest,
+  resolveBackend,
+  tagExecution,
+} from './backends/backendRegistry.js';
 import { isDeviceTensor } from './backends/device.js';
 import { orThrow, SpikeflowError } from './errors.js';
 import { seededGenerator, uniforms } from './random.js';
@@ -142,14 +149,7 @@ export const linear = (p: LinearParameters, options: LinearOptions = {}): ((x: T
     const { out, executed, inputSpikes } = chosen.kernel.run(request, chosen.backend);
     // Spikes (0/1) are finite: a kernel that saw only spikes saves the pass over the input.
     if (!device && inputSpikes !== true) orThrow(where)(finiteTensor('input', x));
-    const d = chosen.backend.describe();
-    return tagExecution(out, {
-      backend: chosen.backend.name,
-      device: executed?.device ?? d.device,
-      requested: chosen.requested,
-      renderer: d.renderer,
-      note: executed?.note ?? chosen.note,
-    });
+    return tagExecution(out, executionInfo(chosen, executed));
   };
 };
 

@@ -36,7 +36,13 @@ export type NestedArray = number | readonly NestedArray[];
 export const dtypeOf = (t: { readonly data: TensorData }): DType => (t.data instanceof Float64Array ? 'float64' : 'float32');
 
 /** Number of elements of a shape (product of its sizes; 1 for a scalar shape `[]`). */
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+export const sizeOf = (shape: readonly number[]): number => {
+  // A loop, not `reduce` with an arrow: a closure made per call loses its optimised code at every
+  // full collection, and this runs for every chunk of a stream.
+  let n = 1;
+  for (let k = 0; k < shape.length; k++) n *= shape[k] as number;
+  return n;
+};
 
 /**
  * Storage of at least this many bytes is allocated in shared memory (a `SharedArrayBuffer`) by
@@ -94,13 +100,27 @@ export const sharedTensor = (shape: readonly number[], dtype: DType = 'float32')
   fromTypedArray(allocateShared(dtype, sizeOf(checkShape('sharedTensor', shape))), shape);
 
 /** True when two shapes are equal element by element. */
-export const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((s, k) => s === b[k]);
+export const sameShape = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+};
+
+/** Whether `shape` is an array of non-negative integers (a loop: no closure per call). */
+export const isShape = (shape: unknown): shape is readonly number[] => {
+  if (!Array.isArray(shape)) return false;
+  for (let k = 0; k < shape.length; k++) {
+    const s = shape[k];
+    if (!Number.isInteger(s) || s < 0) return false;
+  }
+  return true;
+};
 
 /** Formats a shape as `[2, 3]`. */
 export const showShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 const checkShape = (where: string, shape: readonly number[]): readonly number[] => {
-  if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
+  if (!isShape(shape)) {
     throw new SpikeflowError(where, 'shape', `shape must be an array of non-negative integers, received ${show(shape)}`);
   }
   return Object.freeze([...shape]);

@@ -10,10 +10,12 @@ import { SpikeflowError, show } from '../ops/errors.js';
 import { type LinearParameters, linearInit } from '../ops/linear.js';
 import { allocate, allocateShared, type DType, dtypeOf, fromTypedArray, type TensorData } from '../ops/tensor.js';
 import { checkOptions } from '../ops/validate.js';
+import { arenaAllocate } from './kernels/arena.js';
 import { linearWasmAvailable } from './kernels/linearGrad.js';
 import { checkTrainingThreads, linearBackwardWasm, linearForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
 import { checkForwardOptions, type TrainableLayer } from './trainableLayer.js';
+import { transientGradInput } from './transientGrad.js';
 
 /** Options of {@link trainableLinear}. */
 export interface TrainableLinearOptions {
@@ -106,6 +108,15 @@ export const trainableLinear = (
     return O;
   };
   const gwt = useWasm ? new Float64Array(0) : new Float64Array(K * O);
+  // ∂input (written in full): inside a sequence, where the previous layer consumes it before this
+  // layer's next backward pass, one kept buffer in the training arena (a LIF layer's in-place backward
+  // reads it there without a copy; transientGrad.ts); else a scratch buffer the caller owns
+  let gxKept: Float64Array | undefined;
+  const gradInput = (n: number): Float64Array => {
+    if (!transientGradInput()) return takeScratch('float64', n);
+    if (gxKept?.length !== n) gxKept = arenaAllocate('float64', n);
+    return gxKept ?? takeScratch('float64', n);
+  };
   const layer: TrainableLayer = {
     name,
     params,
@@ -157,7 +168,7 @@ export const trainableLinear = (
         throw new SpikeflowError(`${name}.backward`, 'gOut', `gOut must hold ${rows * O} values, received ${gOut.length}`);
       const gb = grads.bias;
       if (useWasm) {
-        const gx = needInput ? takeScratch('float64', rows * K) : undefined; // written in full
+        const gx = needInput ? gradInput(rows * K) : undefined;
         linearBackwardWasm(gOut, x, rows, K, w, O, grads.weight as Float64Array, gb, gx, threads);
         return { gx, gState: {} };
       }
@@ -178,7 +189,7 @@ export const trainableLinear = (
       const gw = grads.weight as Float64Array;
       for (let k = 0; k < K; k++) for (let o = 0; o < O; o++) gw[o * K + k] = gw[o * K + k]! + gwt[k * O + o]!;
       if (!needInput) return { gx: undefined, gState: {} };
-      const gx = takeScratch('float64', rows * K); // written in full
+      const gx = gradInput(rows * K);
       for (let r = 0; r < rows; r++) {
         const go = r * O;
         const xo = r * K;

@@ -4,13 +4,15 @@
  * the layers' backward passes in reverse order. Parameters, gradients and state variables are
  * named `<index>.<name>` (torch's `state_dict` names, e.g. `1.weight`, `0.v`).
  * The gradient each layer's backward pass returns (`gx`) belongs to the caller: the sequence gives
- * the ones passed between its layers back to the scratch pool (`kernels/scratch.ts`) once consumed.
+ * the ones passed between its layers back to the scratch pool (`kernels/scratch.ts`) once consumed;
+ * its inner layers may write theirs into buffers they keep (`transientGrad.ts`).
  * @module
  */
 import { SpikeflowError, show } from '../ops/errors.js';
 import type { DType, Tensor } from '../ops/tensor.js';
 import { giveScratch } from './kernels/scratch.js';
 import { checkForwardOptions, type LayerState, type StateGrad, type TrainableLayer } from './trainableLayer.js';
+import { withTransientGradInput } from './transientGrad.js';
 
 const split = <V>(rec: Readonly<Record<string, V>> | undefined, k: number): Record<string, V> | undefined => {
   if (rec === undefined) return undefined;
@@ -96,12 +98,12 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
       let g: Float64Array | undefined = gOut;
       const gs: Record<string, Float64Array> = {};
       for (let k = layers.length - 1; k >= 0; k--) {
-        const r = (layers[k] as TrainableLayer).backward(
-          tape[k],
-          g as Float64Array,
-          split(gState, k) as StateGrad | undefined,
-          k > 0 || needInput,
-        );
+        const layer = layers[k] as TrainableLayer;
+        const gk = split(gState, k) as StateGrad | undefined;
+        const run = () => layer.backward(tape[k], g as Float64Array, gk, k > 0 || needInput);
+        // an inner layer's ∂input is consumed by the previous layer and then dead (transientGrad.ts);
+        // the first layer's goes to the caller, as transient as the caller's own
+        const r = k > 0 ? withTransientGradInput(true, run) : run();
         for (const [n, v] of Object.entries(r.gState)) gs[`${k}.${n}`] = v;
         // the gradient passed between two layers is dead once the earlier layer has consumed it
         if (k < layers.length - 1) giveScratch(g);

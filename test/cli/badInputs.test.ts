@@ -8,8 +8,8 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/program.js';
 import { encodeEvt2, encodeWav } from '../io/formatEncoders.js';
+import { runCli as run } from './runCli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spikeflow-bad-'));
 const file = (name: string, content: string | Uint8Array): string => {
@@ -23,13 +23,6 @@ const jsonl = (name: string, events: readonly (readonly [number, number, number,
 
 /** A 16-bit mono PCM WAV file of `frames` samples at `rate` Hz. */
 const wav = (name: string, frames: number, rate: number): string => file(name, encodeWav(frames, rate));
-
-const run = async (argv: readonly string[]): Promise<{ code: number; out: string; err: string }> => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-};
 
 const out = (name: string): string => join(dir, `out-${name}`);
 const currents = json('currents.json', [

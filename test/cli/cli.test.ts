@@ -4,15 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/program.js';
 import { camel, fromNorse, loadTrace } from '../golden.js';
-
-const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-};
+import { runCli as run } from './runCli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spikeflow-cli-'));
 const write = (name: string, value: unknown): string => {

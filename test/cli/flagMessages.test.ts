@@ -6,18 +6,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/program.js';
+import { runCli as run } from './runCli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spikeflow-flag-messages-'));
 const file = (name: string, content: unknown): string => {
   const path = join(dir, name);
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
-};
-const run = async (argv: readonly string[]): Promise<{ code: number; err: string }> => {
-  let err = '';
-  const code = await main(argv, { stdout: () => {}, stderr: (t) => (err += t) });
-  return { code, err };
 };
 const currents = file('currents.json', [
   [0.5, 1],
@@ -42,7 +37,7 @@ describe('spikeflow simulate names its flags and files', () => {
     it(what, async () => {
       const argv = ['simulate', '--model', 'LIF', ...(extra[0] === '--input' ? [] : ['--input', currents]), ...extra];
       const r = await run(argv);
-      expect(r).toEqual({ code: 2, err: `spikeflow: ${message}\n` });
+      expect(r).toEqual({ code: 2, out: '', err: `spikeflow: ${message}\n` });
     });
   }
 
@@ -60,6 +55,7 @@ describe('spikeflow simulate names its flags and files', () => {
     const d = await run(['simulate', '--model', 'LIF', '--input', currents, '--dt', '10']);
     expect(d).toEqual({
       code: 2,
+      out: '',
       err:
         'spikeflow: --dt 10: forward Euler is unstable: dt·tauSynInv = 2000 ≥ 1 (dt 10 s); use a smaller --dt, or set "integration": ' +
         '"exponentialEuler" or "exact" (where the model has it) or "allowUnstableEuler": true in --params\n',
@@ -75,6 +71,7 @@ describe('spikeflow run and inspect name their flags', () => {
     const d = await run(['run', '--input', currents, '--dt', '10', '--out', out('d')]);
     expect(d).toEqual({
       code: 2,
+      out: '',
       err: 'spikeflow: --dt 10: forward Euler is unstable: dt·tauSynInv = 2000 ≥ 1 (dt 10 s); use a smaller --dt\n',
     });
   });
@@ -106,7 +103,11 @@ describe('a spiking-network file (populations) names the path at fault', () => {
   it("a population's bad or unknown parameter", async () => {
     const bad = file('pop-bad.json', { populations: { E: pop({ tauMemInv: -5 }) } });
     const r = await run(['run', '--input', currents, '--network', bad, '--out', out('p1')]);
-    expect(r).toEqual({ code: 2, err: 'spikeflow: --network: populations.E.params.tauMemInv: tauMemInv must be > 0, received -5\n' });
+    expect(r).toEqual({
+      code: 2,
+      out: '',
+      err: 'spikeflow: --network: populations.E.params.tauMemInv: tauMemInv must be > 0, received -5\n',
+    });
     const unknown = file('pop-unknown.json', { populations: { E: pop({ vTh: -50, vth: 2 }) } });
     const u = await run(['run', '--input', currents, '--network', unknown, '--out', out('p2')]);
     expect(u.err).toMatch(/^spikeflow: --network: populations\.E\.params\.vth: unknown parameter "vth"/);

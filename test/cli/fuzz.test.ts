@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/program.js';
 import { encodeEvt2, encodeEvt3, encodeNmnist } from '../io/formatEncoders.js';
+import { runCli as run } from './runCli.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
 /** Upper bound of each property's time, ms: a slow machine runs fewer cases rather than hanging. */
@@ -35,13 +35,6 @@ const existing = put('existing.txt', 'x');
 const linked = join(dir, 'linked');
 mkdirSync(linked);
 symlinkSync(existing, join(linked, 'report.html'));
-
-const run = async (argv: readonly string[]): Promise<{ code: number; out: string; err: string }> => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-};
 
 /** Exit codes seen, per command (the campaign must reach both answers). */
 const seen: Record<string, Record<number, number>> = {};

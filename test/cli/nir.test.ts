@@ -3,20 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/program.js';
 import type { NirGraph } from '../../src/nir/graph.js';
 import { readNirFile, writeNir } from '../../src/nir/hdf5.js';
 import { compileNir } from '../../src/nir/runtime.js';
 import { fromTypedArray } from '../../src/ops/tensor.js';
 import { type Ev, encodeEvt2, encodeNmnist } from '../io/formatEncoders.js';
 import { eventsDir, hasSharedData } from '../io/shared.js';
+import { runCli as run } from './runCli.js';
 
-const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-};
 const dir = mkdtempSync(join(tmpdir(), 'spikeflow-nir-cli-'));
 const ones = (n: number) => fromTypedArray(new Float32Array(n).fill(1), [n]);
 

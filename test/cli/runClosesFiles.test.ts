@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/program.js';
 import { unclosedFileHandles } from '../fileHandles.js';
 import { encodeEvt2, encodeJsonl, encodeWav } from '../io/formatEncoders.js';
+import { type CliResult, runCli } from './runCli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spikeflow-closes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,13 +53,12 @@ const cases: readonly (readonly [string, readonly string[], RegExp])[] = [
 describe('spikeflow run closes its input file', () => {
   for (const [what, argv, pattern] of cases) {
     it(`${what}: exit 2, no file left open`, async () => {
-      let code = -1;
-      let err = '';
+      let r: CliResult | undefined;
       const left = await unclosedFileHandles(async () => {
-        code = await main(['run', ...argv], { stdout: () => {}, stderr: (t) => (err += t) });
+        r = await runCli(['run', ...argv]);
       });
-      expect(err).toMatch(pattern);
-      expect(code).toBe(2);
+      expect(r?.err).toMatch(pattern);
+      expect(r?.code).toBe(2);
       expect(left).toBe(0);
     });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cobaPerNeuron } from './fixtures.js';
+import { cobaPerNeuron, expectSameRuns } from './fixtures.js';
 import '../../src/threads.js';
 import {
   brunelNetwork,
@@ -7,24 +7,12 @@ import {
   cubaNetwork,
   currentPort,
   fixedProbability,
-  type NetworkChunk,
-  type NetworkState,
   pointLif,
   population,
   projection,
   type SpikingNetwork,
   spikingNetwork,
 } from '../../src/networks/index.js';
-
-const bits = (s: NetworkState) =>
-  Object.values(s.populations).flatMap((p) => [
-    ...Object.values(p.state).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
-    ...Object.values(p.ports).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
-    ...Object.values(p.buffers).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
-    Array.from(p.refractory.data),
-  ]);
-
-const spikes = (c: NetworkChunk) => Object.values(c.spikes).map((s) => [Array.from(s.i), Array.from(s.step)]);
 
 /** Runs the network of `make(backend)` on js and threads, in two chunks, and compares everything bit for bit. */
 const sameOnBoth = (make: (backend: string) => SpikingNetwork, T: number) => {
@@ -33,17 +21,7 @@ const sameOnBoth = (make: (backend: string) => SpikingNetwork, T: number) => {
   expect(Object.values(js.engines)).toEqual(Object.values(js.engines).map(() => 'js loop'));
   expect(Object.values(th.engines)).toEqual(Object.values(th.engines).map(() => 'wasm simd'));
   expect(th.backend).toBe('threads');
-  const [a1, sa] = js.run(Math.floor(T / 3));
-  const [a2, sa2] = js.run(T - Math.floor(T / 3), sa);
-  const [b1, sb] = th.run(Math.floor(T / 3));
-  // a state made by one backend continues on the other
-  const [b2, sb2] = th.run(T - Math.floor(T / 3), sa);
-  expect(spikes(b1)).toEqual(spikes(a1));
-  expect(bits(sb)).toEqual(bits(sa));
-  expect(spikes(b2)).toEqual(spikes(a2));
-  expect(bits(sb2)).toEqual(bits(sa2));
-  expect(b2.events).toBe(a2.events);
-  return { a1, a2, b1, b2 };
+  return expectSameRuns(js, th, T);
 };
 
 describe('networks on js and threads (WebAssembly SIMD) give the same bits', () => {

@@ -1,12 +1,15 @@
 /**
  * Networks shared by the backend-equality tests (js = threads, js = gpu): each takes the backend
- * to run on, so one description is compared across backends.
+ * to run on, so one description is compared across backends; and the comparison itself.
  */
 
+import { expect } from 'vitest';
 import {
   conductancePort,
   currentDrive,
   fixedProbability,
+  type NetworkChunk,
+  type NetworkState,
   normalDist,
   pointLif,
   population,
@@ -41,3 +44,35 @@ export const cobaPerNeuron = (n: number, backend: string | Backend): SpikingNetw
     ],
     drives: [currentDrive('P', (t: number) => 12 + 5 * Math.sin(2 * Math.PI * 10 * t))],
   });
+
+/** A network state as plain arrays: the bits (as float32) of every state variable, port and buffer, and the refractory counters. */
+export const stateBits = (s: NetworkState): number[][] =>
+  Object.values(s.populations).flatMap((p) => [
+    ...Object.values(p.state).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
+    ...Object.values(p.ports).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
+    ...Object.values(p.buffers).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
+    Array.from(p.refractory.data),
+  ]);
+
+/** A chunk's spikes per population as plain arrays `[neuron indices, steps]`. */
+export const chunkSpikes = (c: NetworkChunk): number[][][] => Object.values(c.spikes).map((s) => [Array.from(s.i), Array.from(s.step)]);
+
+/**
+ * Runs `a` and `b` (one network on two backends) for `T` steps in two chunks, ⌊T/3⌋ then the rest,
+ * `b`'s second chunk from `a`'s state (a state made by one backend continues on the other), and
+ * expects the same spikes, state bits and event counts.
+ * @returns both runs' chunks
+ */
+export const expectSameRuns = (a: SpikingNetwork, b: SpikingNetwork, T: number) => {
+  const T1 = Math.floor(T / 3);
+  const [a1, sa] = a.run(T1);
+  const [a2, sa2] = a.run(T - T1, sa);
+  const [b1, sb] = b.run(T1);
+  const [b2, sb2] = b.run(T - T1, sa);
+  expect(chunkSpikes(b1)).toEqual(chunkSpikes(a1));
+  expect(stateBits(sb)).toEqual(stateBits(sa));
+  expect(chunkSpikes(b2)).toEqual(chunkSpikes(a2));
+  expect(stateBits(sb2)).toEqual(stateBits(sa2));
+  expect(b2.events).toBe(a2.events);
+  return { a1, a2, b1, b2 };
+};

@@ -11,8 +11,6 @@ import {
   currentDrive,
   currentPort,
   fixedProbability,
-  type NetworkChunk,
-  type NetworkState,
   pointLif,
   poissonDrive,
   population,
@@ -25,21 +23,11 @@ import {
 import { registerBackend, registerKernel, unregisterBackend } from '../../src/ops/backends/backendRegistry.js';
 import { createGpuBackend, gpuPopulationRun } from '../../src/ops/backends/gpu.js';
 import { fromTypedArray } from '../../src/ops/tensor.js';
-import { cobaPerNeuron } from './fixtures.js';
+import { chunkSpikes, cobaPerNeuron, expectSameRuns, stateBits } from './fixtures.js';
 import '../../src/ops/backends/gpuBackend.js';
 import { jsPopulationRun } from '../../src/ops/backends/population.js';
 
 const gpu = createGpuBackend({ mode: 'cpu' });
-
-const bits = (s: NetworkState) =>
-  Object.values(s.populations).flatMap((p) => [
-    ...Object.values(p.state).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
-    ...Object.values(p.ports).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
-    ...Object.values(p.buffers).map((t) => Array.from(new Uint32Array(new Float32Array(t.data).buffer))),
-    Array.from(p.refractory.data),
-  ]);
-
-const spikes = (c: NetworkChunk) => Object.values(c.spikes).map((s) => [Array.from(s.i), Array.from(s.step)]);
 
 /** Runs `make(backend)` on js and on gpu.js cpu mode in two chunks (the second from js's state) and compares bit for bit. */
 const sameOnGpu = (make: (backend: string | typeof gpu) => SpikingNetwork, T: number) => {
@@ -47,17 +35,7 @@ const sameOnGpu = (make: (backend: string | typeof gpu) => SpikingNetwork, T: nu
   const g = make(gpu);
   expect(g.backend).toBe('gpu');
   expect(Object.values(g.engines)).toEqual(Object.values(g.engines).map(() => 'gpu.js cpu'));
-  const T1 = Math.floor(T / 3);
-  const [a1, sa] = js.run(T1);
-  const [a2, sa2] = js.run(T - T1, sa);
-  const [b1, sb] = g.run(T1);
-  const [b2, sb2] = g.run(T - T1, sa);
-  expect(spikes(b1)).toEqual(spikes(a1));
-  expect(bits(sb)).toEqual(bits(sa));
-  expect(spikes(b2)).toEqual(spikes(a2));
-  expect(bits(sb2)).toEqual(bits(sa2));
-  expect(b2.events).toBe(a2.events);
-  return { a1, a2, b1, b2 };
+  return expectSameRuns(js, g, T);
 };
 
 describe('networks on gpu.js (cpu mode) give the bits of the js backend', () => {
@@ -71,7 +49,7 @@ describe('networks on gpu.js (cpu mode) give the bits of the js backend', () => 
     const make = (backend: string | typeof gpu) => brunelNetwork({ nE: 200, cE: 50, j: 2, g: 5, nuExtOverNuThr: 2, seed: 3, backend });
     const [b] = make(own).run(160);
     const [a] = make('js').run(160);
-    expect(spikes(b)).toEqual(spikes(a));
+    expect(chunkSpikes(b)).toEqual(chunkSpikes(a));
     // 250 neurons, 160 = 10 × 15 + 10 steps: 11 blocks × 4 floats per neuron (the texel holding v, refractory
     // and the spike word), then the state once at the end; a launch per step would read 160 × 1000.
     expect(own.transfers().readFloats).toBe(11 * 4 * 250 + 4 * 250);
@@ -122,8 +100,8 @@ describe('networks on gpu.js (cpu mode) give the bits of the js backend', () => 
     const [b, sb] = make(own).run({ x, y });
     // blocks of 7 steps (the smallest delay): 13 spike read-backs and one state read-back of 4 floats per neuron
     expect(own.transfers().readFloats).toBe(14 * 4 * 34);
-    expect(spikes(b)).toEqual(spikes(a));
-    expect(bits(sb)).toEqual(bits(sa));
+    expect(chunkSpikes(b)).toEqual(chunkSpikes(a));
+    expect(stateBits(sb)).toEqual(stateBits(sa));
     expect((a.spikes.A?.i.length ?? 0) + (a.spikes.B?.i.length ?? 0)).toBeGreaterThan(20);
   });
 
@@ -151,7 +129,7 @@ describe('networks on gpu.js (cpu mode) give the bits of the js backend', () => 
     const g = make(gpu);
     const [a] = js.net.run(100);
     const [b] = g.net.run(100);
-    expect(spikes(b)).toEqual(spikes(a));
+    expect(chunkSpikes(b)).toEqual(chunkSpikes(a));
     expect(g.inner).toEqual(js.inner);
     expect(js.inner[0]).toBeGreaterThan(0);
   });

@@ -99,6 +99,11 @@ describe('neuron models reject bad input', () => {
   it('state with missing or extra variables', () => {
     const s = lif.initialState([1, 2]);
     expectSpikeflowError(() => lif.run()(zeros([1, 1, 2]), { v: s.v } as never), 'state must have exactly v, i, received v');
+    // same count, one name wrong; one extra; the right names in another order pass
+    expectSpikeflowError(() => lif.run()(zeros([1, 1, 2]), { v: s.v, j: s.i } as never), 'state must have exactly v, i, received v, j');
+    expectSpikeflowError(() => lif.run()(zeros([1, 1, 2]), { ...s, w: s.v } as never), 'state must have exactly v, i, received v, i, w');
+    const [out] = lif.run()(zeros([1, 1, 2]), { i: s.i, v: s.v } as never);
+    expect(Array.from(out.data)).toEqual([0, 0]);
   });
 
   it('recurrent weights of the wrong shape', () => {

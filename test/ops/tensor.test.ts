@@ -1,6 +1,60 @@
 import { describe, expect, it } from 'vitest';
+import { orThrow, SpikeflowError } from '../../src/ops/errors.js';
 import { linear, linearInit, linearParameters, relu } from '../../src/ops/linear.js';
-import { at, concat, dtypeOf, formatTensor, fromTypedArray, full, reshape, slice, tensor, toNested, zeros } from '../../src/ops/tensor.js';
+import {
+  at,
+  concat,
+  dtypeOf,
+  formatTensor,
+  fromTypedArray,
+  full,
+  isShape,
+  reshape,
+  sameShape,
+  sizeOf,
+  slice,
+  tensor,
+  toNested,
+  zeros,
+} from '../../src/ops/tensor.js';
+
+describe('shape helpers (loops, called for every chunk of a stream)', () => {
+  it('sizeOf is the product of the sizes, 1 for a scalar shape', () => {
+    expect(sizeOf([])).toBe(1);
+    expect(sizeOf([2, 3, 4])).toBe(24);
+    expect(sizeOf([3, 0, 5])).toBe(0);
+    expect(sizeOf([1000, 1, 100000])).toBe(1e8);
+  });
+
+  it('sameShape compares length and every size', () => {
+    expect(sameShape([], [])).toBe(true);
+    expect(sameShape([2, 3], [2, 3])).toBe(true);
+    expect(sameShape([2, 3], [3, 2])).toBe(false);
+    expect(sameShape([2, 3], [2, 3, 1])).toBe(false);
+    expect(sameShape([2, 3, 1], [2, 3])).toBe(false);
+  });
+
+  it('isShape accepts arrays of non-negative integers only', () => {
+    expect(isShape([])).toBe(true);
+    expect(isShape([0, 2, 7])).toBe(true);
+    for (const bad of [[1.5], [-1], [2, Number.NaN], [Number.POSITIVE_INFINITY], ['2'], 'x', null, { length: 1, 0: 1 }]) {
+      expect(isShape(bad)).toBe(false);
+    }
+    expect(() => fromTypedArray(new Float32Array(2), [2, -1])).toThrow('shape must be an array of non-negative integers, received [2, -1]');
+  });
+
+  it('orThrow returns a passed check’s value and throws a failed one as a SpikeflowError naming the argument', () => {
+    expect(orThrow('f')({ _tag: 'Right', right: 7 })).toBe(7);
+    const failed = { _tag: 'Left', left: { argument: 'dt', message: 'dt must be > 0, received -1' } } as const;
+    expect(() => orThrow('lif.run')(failed)).toThrow(SpikeflowError);
+    try {
+      orThrow('lif.run')(failed);
+    } catch (e) {
+      expect((e as SpikeflowError).argument).toBe('dt');
+      expect((e as Error).message).toContain('dt must be > 0, received -1');
+    }
+  });
+});
 
 describe('tensors', () => {
   it('builds a vector, a matrix and a 2×2×2 tensor from nested arrays (the seed tutorial)', () => {

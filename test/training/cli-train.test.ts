@@ -3,17 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/program.js';
 import { loadMnistDigits, runTrain } from '../../src/cli/trainCommand.js';
 import { mnistTask } from '../../src/training/mnistTask.js';
 import { evaluate, loadParams } from '../../src/training/train.js';
-
-const run = async (argv: string[]) => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-};
+import { runCli as run } from '../cli/runCli.js';
 
 describe('spikeflow train', () => {
   const digits = loadMnistDigits();

@@ -90,6 +90,20 @@ describe.runIf(linearWasmAvailable())('trainable linear: wasm kernels = js loops
     expect(firstDiff(w.gw, a.gw)).toBe(-1);
     expect(w.gb).toBeUndefined();
   });
+  // blocks over 1024 inputs run ∂W input by input (dwc): its sums start from +0 on the first chunk of
+  // rows and go straight into ∂W's columns on the last (no tiles zeroed, no tga): several chunks,
+  // outputs not a multiple of 8, ∂W already holding a first backward's sums
+  for (const dtype of ['float64', 'float32'] as const)
+    it(`∂W input by input over several chunks of rows = js bit for bit (${dtype})`, () => {
+      const [K, O] = [1100, 13];
+      const rows = Math.ceil(CHUNK_BYTES / 8 / (2 * K + 3 * K)) * 2 + 5; // ≥ 3 chunks of the backward
+      const a = run(rows, 1, K, O, dtype, 'js');
+      const w = run(rows, 1, K, O, dtype, 'wasm');
+      expect(firstDiff(w.gw, a.gw)).toBe(-1);
+      expect(firstDiff(w.out, a.out)).toBe(-1);
+      expect(Array.from(w.gb as Float64Array)).toEqual(Array.from(a.gb as Float64Array));
+      if (dtype === 'float64') expect(firstDiff(w.gx, a.gx)).toBe(-1);
+    });
   // float32 ∂x is computed in float32 (products and sums rounded to float32, o increasing from +0):
   // its bits are part of the contract, whatever the register blocking of the kernel (rows left over included)
   for (const [T, B, K, O] of [

@@ -19,6 +19,7 @@
  */
 import { SpikeflowError, show } from '../errors.js';
 import type { ConvRequest, MapResult, PoolRequest } from './convRequest.js';
+import type { Executed } from './executed.js';
 import type {
   LinearRequest,
   LinearResult,
@@ -269,6 +270,22 @@ const executions = new WeakMap<object, ExecutionInfo>();
 export const tagExecution = <T extends object>(value: T, info: ExecutionInfo): T => {
   executions.set(value, info);
   return value;
+};
+
+/**
+ * What ran a kernel chosen by {@link resolveBackend}: the backend's name, the device the kernel
+ * reports it `executed` on (else the backend's own), the caller's selection, the GL renderer, and
+ * the kernel's note (else why `auto` chose the backend). Tag a result with it ({@link tagExecution}).
+ */
+export const executionInfo = <K extends KernelName>(chosen: Resolved<K>, executed: Executed | undefined): ExecutionInfo => {
+  const d = chosen.backend.describe();
+  return {
+    backend: chosen.backend.name,
+    device: executed?.device ?? d.device,
+    requested: chosen.requested,
+    renderer: d.renderer,
+    note: executed?.note ?? chosen.note,
+  };
 };
 
 /**

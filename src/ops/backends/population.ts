@@ -76,6 +76,30 @@ export const populationViews = (r: PopulationRunRequest, layout: PopulationLayou
   };
 };
 
+/**
+ * The runtime of a population whose arrays are the views `v` over its memory (`js` and `threads`:
+ * the state is live in `v.state`), stepped by `step`.
+ * @param engine - how `step` runs (`js loop`, `wasm simd`)
+ */
+export const viewRuntime = (
+  engine: string,
+  r: PopulationRunRequest,
+  stride: number,
+  v: ReturnType<typeof populationViews>,
+  step: (g: number) => void,
+): PopulationRuntime => ({
+  engine,
+  n: r.n,
+  stride,
+  ext: v.ext,
+  out: v.out,
+  outBits: v.outBits,
+  state: v.state,
+  rings: v.rings,
+  ringLength: r.ringLength,
+  step,
+});
+
 const runJs = (r: PopulationRunRequest): PopulationRuntime => {
   const layout = populationLayout(r);
   const v = populationViews(r, layout, new ArrayBuffer(layout.elements * 4));
@@ -100,18 +124,7 @@ const runJs = (r: PopulationRunRequest): PopulationRuntime => {
     fn(call);
     v.clear(g);
   };
-  return {
-    engine: 'js loop',
-    n: r.n,
-    stride,
-    ext: v.ext,
-    out: v.out,
-    outBits: v.outBits,
-    state: v.state,
-    rings: v.rings,
-    ringLength: r.ringLength,
-    step,
-  };
+  return viewRuntime('js loop', r, stride, v, step);
 };
 
 /** The `js` population step: the population update's js loop, one step per call. */

@@ -44,6 +44,29 @@ export type Role = 'input' | 'state' | 'param' | 'dt' | 'local';
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
 /** Comparison operators (`==` and `===` are one operator here, as are `!=` and `!==`). */
 export type CompareOp = '<' | '>' | '<=' | '>=' | '==' | '!=';
+
+/**
+ * JavaScript's precedence of the binary operators of the update language (higher binds tighter;
+ * `===`/`!==` parse as `==`/`!=`): the parser's and the printer's one table.
+ */
+export const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
+  '||': 2,
+  '&&': 3,
+  '==': 4,
+  '===': 4,
+  '!=': 4,
+  '!==': 4,
+  '<': 5,
+  '>': 5,
+  '<=': 5,
+  '>=': 5,
+  '+': 6,
+  '-': 6,
+  '*': 7,
+  '/': 7,
+  '%': 7,
+};
+
 /** `Math` functions the subset allows, with their arity. */
 export const MATH_FUNCTIONS = {
   exp: 1,

@@ -16,6 +16,7 @@
  */
 import {
   type ArithOp,
+  BINARY_PRECEDENCE,
   type CompareOp,
   type Expr,
   MATH_FUNCTIONS,
@@ -103,23 +104,6 @@ const tokenize = (src: string, fail: (at: number, m: string) => never): Token[] 
   return out;
 };
 
-const BINARY: Readonly<Record<string, number>> = {
-  '||': 2,
-  '&&': 3,
-  '==': 4,
-  '===': 4,
-  '!=': 4,
-  '!==': 4,
-  '<': 5,
-  '>': 5,
-  '<=': 5,
-  '>=': 5,
-  '+': 6,
-  '-': 6,
-  '*': 7,
-  '/': 7,
-  '%': 7,
-};
 const RESERVED = new Set(['R', 'Math', 'const', 'let', 'var', 'if', 'else', 'for', 'while', 'return', 'function', 'this']);
 
 interface Binding {
@@ -239,7 +223,7 @@ export const parseUpdate = (update: NeuronUpdate): UpdateIR => {
     let left = unary(scope);
     for (;;) {
       const t = peek();
-      const prec = t.t === 'punct' ? BINARY[t.value] : undefined;
+      const prec = t.t === 'punct' ? BINARY_PRECEDENCE[t.value] : undefined;
       if (prec === undefined || prec < minPrec) return left;
       next();
       const right = binary(scope, prec + 1);

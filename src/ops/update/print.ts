@@ -5,7 +5,7 @@
  * associative), so the printed text computes exactly what the intermediate form says.
  * @module
  */
-import type { Expr, Stmt, UpdateIR } from './ir.js';
+import { BINARY_PRECEDENCE, type Expr, type Stmt, type UpdateIR } from './ir.js';
 
 /**
  * How `round` nodes print: `marker` as the source's `R(e)`, `fround` as `$fround(e)` (a local
@@ -13,21 +13,6 @@ import type { Expr, Stmt, UpdateIR } from './ir.js';
  */
 export type RoundingStyle = 'marker' | 'fround' | 'Math.fround' | 'none';
 
-const PREC: Readonly<Record<string, number>> = {
-  '||': 2,
-  '&&': 3,
-  '==': 4,
-  '!=': 4,
-  '<': 5,
-  '>': 5,
-  '<=': 5,
-  '>=': 5,
-  '+': 6,
-  '-': 6,
-  '*': 7,
-  '/': 7,
-  '%': 7,
-};
 const UNARY = 8;
 
 const numberText = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
@@ -50,7 +35,7 @@ export const printExpr = (e: Expr, rounding: RoundingStyle, min = 0): string => 
     case 'arith':
     case 'compare':
     case 'logic': {
-      const p = PREC[e.op] as number;
+      const p = BINARY_PRECEDENCE[e.op] as number;
       return wrap(
         p,
         `${printExpr(e.a, rounding, p)} ${e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op} ${printExpr(e.b, rounding, p + 1)}`,

@@ -232,7 +232,7 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
   // kernels input by input (`fwdc`, `dwc`: each weight line read once per block; measured 11–25 %
   // faster at N = 1e4) instead of row by row (faster while the block stays in L1); same results.
   const BY_INPUT_BLOCK = 1024;
-  // bytes of csr32's lane-packing table (`CSR_TABLE_BYTES` of `linearSparse.ts`)
+  // bytes of csr32's lane-packing table (`CSR_TABLE_BYTES` of `linearCsr.ts`)
   const CSR_TABLE = 256;
 
   const linFwd = (c: LinearForwardCall, lo: number, hi: number) => {
@@ -334,7 +334,11 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
     // x is copied in its own dtype (csr32 reads float32)
     const x32 = x instanceof Float32Array;
     const xE = x32 ? 4 : 8;
-    v.fill(0, 0, Kc * Op);
+    // ∂W: by input, dwc starts its sums from +0 on the first chunk and adds them into ∂W's columns on
+    // the last (no zeroed ∂Wᵀ tiles, no tga); by rows, dw adds into zeroed tiles that tga adds into ∂W
+    const gw0 = gwB / 8;
+    if (byInput) copyIn(v, gw0, gw, 0, O, K, k0, k1);
+    else v.fill(0, 0, Kc * Op);
     if (Op !== O) v.fill(0, gOff, gOff + n * Op);
     for (let r0 = 0; r0 < rows; r0 += n) {
       const m = Math.min(n, rows - r0);
@@ -346,7 +350,8 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
         (lin.fn[x32 ? 'csr32' : 'csr'] as Fn)(m, kn, Kc, xB + kb * xE, idxB, valB, ptrB, tabB);
         if (byInput) {
           (lin.fn.csc as Fn)(m, kn, idxB, valB, ptrB, rowB, cvalB, colB);
-          (lin.fn.dwc as Fn)(kn, Kc, J, Op, gB, rowB, cvalB, colB, kb * 64);
+          const [first, last] = [r0 === 0 ? 1 : 0, r0 + m >= rows];
+          (lin.fn.dwc as Fn)(kn, Kc, J, Op, gB, rowB, cvalB, colB, kb * 64, first, last ? gwB + kb * 8 : -1, O);
         } else (lin.fn.dw as Fn)(m, Kc, J, Op, gB, idxB, valB, ptrB, kb * 64);
       }
       if (gx !== null) {
@@ -358,10 +363,11 @@ export function trainingEngine(spec: TrainingEngineSpec): TrainingEngine {
         for (let r = 0; r < m; r++) gx.set(vE.subarray(d0 + r * Kp, d0 + r * Kp + Kc), (r0 + r) * K + k0);
       }
     }
-    // gw[:, k0:k1] += dWt (transposed from its tiles by the module, added in order)
-    const gw0 = gwB / 8;
-    copyIn(v, gw0, gw, 0, O, K, k0, k1);
-    (lin.fn.tga as Fn)(Kc, O, 0, gwB);
+    // by rows: gw[:, k0:k1] += dWt (transposed from its tiles by the module, added in order)
+    if (!byInput) {
+      copyIn(v, gw0, gw, 0, O, K, k0, k1);
+      (lin.fn.tga as Fn)(Kc, O, 0, gwB);
+    }
     copyOut(gw, v, gw0, 0, O, K, k0, k1);
   };
 

@@ -3,7 +3,7 @@
  * weights and inputs in float32 or float64):
  *
  * - `csr`, `csr32`: the nonzero inputs (float64, float32 rows) of a block of {@link SPARSE_BLOCK} inputs, row by row (branch-free;
- *   `csr32` four inputs per step, `linearSparse.ts`);
+ *   `csr32` four inputs per step, `linearCsr.ts`);
  * - `fwd`: `y[r, :] = Σ_k x[r, k]·Wᵀ[k, :]` over those nonzero `x[r, k]` only (spikes cost their
  *   spikes), in increasing `k`, by tiles of 8 outputs held in registers, then `+ b` (in
  *   JavaScript, rounding once to the dtype);
@@ -24,11 +24,12 @@
  * @module
  */
 import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
+import { compress32 } from './linearCsr.js';
 import { denseDx, tiles } from './linearDense.js';
-import { columns, columnTiles, compress32 } from './linearSparse.js';
+import { columns, columnTiles } from './linearSparse.js';
 
+export { CSR_TABLE_BYTES } from './linearCsr.js';
 export { DX_ROWS, DX_VECTORS } from './linearDense.js';
-export { CSR_TABLE_BYTES } from './linearSparse.js';
 
 /** Bytes of row data (inputs, gradients) per chunk. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -39,7 +40,7 @@ export const SPARSE_BLOCK = 2048;
  * csr(R, K, stride, pX, pIdx, pVal, pPtr): the nonzero entries of `K` columns of `x` (float64 rows of
  * `stride` elements from `pX`) row by row, `k` increasing: `idx` (i32, from 0) and `val` (f64) from
  * `ptr[r]` to `ptr[r + 1]` (i32, `R + 1` entries). Branch-free: every entry is written, the count
- * advances by `x ≠ 0`. Float32 rows: `csr32` (`linearSparse.ts`, one more argument: its table).
+ * advances by `x ≠ 0`. Float32 rows: `csr32` (`linearCsr.ts`, one more argument: its table).
  */
 const compress = () => {
   const E = 8;

@@ -7,8 +7,12 @@
  * - `fwdc`(Kb, K, J, Op, pWt, pRow, pVal, pCol, pOut): `out[r, 8j + q] += x[r, k]·Wt[j][k][q]`, the
  *   line `Wt[j][k]` loaded once per input; `out` `[R, Op]` float64 holds the sums (+0 before the
  *   first block);
- * - `dwc`(Kb, K, J, Op, pG, pRow, pVal, pCol, pDwt): `dWt[j][k][q] += x[r, k]·g[r, 8j + q]`, the sums
- *   of an input kept in registers over its rows.
+ * - `dwc`(Kb, K, J, Op, pG, pRow, pVal, pCol, pDwt, first, pGw, O): `dWt[j][k][q] += x[r, k]·g[r, 8j + q]`,
+ *   the sums of an input kept in registers over its rows, from the stored `dWt` line or, when
+ *   `first` ≠ 0, from +0 (as from a zeroed `dWt`: no zeroing pass); with `pGw` ≥ 0 (the last chunk
+ *   of rows) the sums are not stored but added into `∂W` `[O, K]` float64 at `pGw` (the block's
+ *   first input), `∂W[8j + q, k] += sum` for `8j + q < O` — what `tga` does after the fact, so no
+ *   `dWt` pass either.
  *
  * Each output still receives the same terms in the same order as the row-ordered loops (`out[r, ·]`
  * over `k` increasing, `dWt[·][k]` over `r` increasing), each term `x·w` added as `sum + x·w`, so
@@ -83,10 +87,22 @@ export const columns = () => {
 /** `fwdc` / `dwc` (see the module docs): tiles `j` outer, inputs `k` of the block, then `k`'s rows. */
 export const columnTiles = (fname: 'fwdc' | 'dwc') => {
   const fwd = fname === 'fwdc';
-  const [Kb, K, J, Op, pM, pRow, pVal, pCol, pT] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [j, k, e, eEnd, base, a, pk] = [9, 10, 11, 12, 13, 14, 15];
-  const v = [16, 17, 18, 19]; // fwd: the line Wt[j][k]; dw: the sums dWt[j][k]
-  const [xs, tmp] = [20, 21];
+  const [Kb, K, J, Op, pM, pRow, pVal, pCol, pT, first, pGw, O] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const np = fwd ? 9 : 12;
+  const [j, k, e, eEnd, base, a, pk, gk, lim] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((q) => np + q) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const v = [9, 10, 11, 12].map((q) => np + q); // fwd: the line Wt[j][k]; dw: the sums dWt[j][k]
+  const [xs, tmp] = [np + 13, np + 14];
+  const [ifElse, extractLane] = [[0x05], (lane: number) => [0xfd, 0x21, lane]]; // else; f64x2.extract_lane
   // a = (row[e]·Op + 8j)·8 + (fwd: pT = out; dw: pM = g): row r's 8 outputs of tile j
   const rowAt = [
     ...w.get(fwd ? pT : pM),
@@ -141,6 +157,41 @@ export const columnTiles = (fname: 'fwdc' | 'dwc') => {
           ...w.set(v[u] as number),
         ])),
   ];
+  // ∂W[8j + q, k] += lane q of the sums, q < lim (gk: row 8j, input k; one row further per lane)
+  const addLanes = [
+    ...w.get(pGw),
+    ...w.get(j),
+    ...w.i32(3),
+    ...w.shl,
+    ...w.get(K),
+    ...w.mul,
+    ...w.get(k),
+    ...w.add,
+    ...w.i32(3),
+    ...w.shl,
+    ...w.add,
+    ...w.set(gk),
+    ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((q) => [
+      ...w.i32(q),
+      ...w.get(lim),
+      ...w.ltS,
+      ...w.if,
+      ...w.get(gk),
+      ...w.get(gk),
+      ...w.f64Load(),
+      ...w.get(v[q >> 1] as number),
+      ...extractLane(q & 1),
+      ...w.fAdd,
+      ...w.f64Store(),
+      ...w.end,
+      ...w.get(gk),
+      ...w.get(K),
+      ...w.i32(3),
+      ...w.shl,
+      ...w.add,
+      ...w.set(gk),
+    ]),
+  ];
   const perInput = [
     // pk = base + k·64: the line of input k in tile j
     ...w.get(base),
@@ -149,7 +200,16 @@ export const columnTiles = (fname: 'fwdc' | 'dwc') => {
     ...w.shl,
     ...w.add,
     ...w.set(pk),
-    ...[0, 1, 2, 3].flatMap((u) => [...w.get(pk), ...w.vLoad(16 * u), ...w.set(v[u] as number)]),
+    ...(fwd
+      ? [0, 1, 2, 3].flatMap((u) => [...w.get(pk), ...w.vLoad(16 * u), ...w.set(v[u] as number)])
+      : [
+          ...w.get(first),
+          ...w.if,
+          ...[0, 1, 2, 3].flatMap((u) => [...w.vZero, ...w.set(v[u] as number)]),
+          ...ifElse,
+          ...[0, 1, 2, 3].flatMap((u) => [...w.get(pk), ...w.vLoad(16 * u), ...w.set(v[u] as number)]),
+          ...w.end,
+        ]),
     ...w.get(pCol),
     ...w.get(k),
     ...w.i32(2),
@@ -162,7 +222,18 @@ export const columnTiles = (fname: 'fwdc' | 'dwc') => {
     ...w.i32Load(),
     ...w.set(e),
     ...forLoop(e, w.get(e), w.get(eEnd), 1, entry),
-    ...(fwd ? [] : [0, 1, 2, 3].flatMap((u) => [...w.get(pk), ...w.get(v[u] as number), ...w.vStore(16 * u)])),
+    ...(fwd
+      ? []
+      : [
+          ...w.get(pGw),
+          ...w.i32(0),
+          ...w.geS,
+          ...w.if,
+          ...addLanes,
+          ...ifElse,
+          ...[0, 1, 2, 3].flatMap((u) => [...w.get(pk), ...w.get(v[u] as number), ...w.vStore(16 * u)]),
+          ...w.end,
+        ]),
   ];
   const code = forLoop(j, w.i32(0), w.get(J), 1, [
     // base = tile array (fwd: pM = Wt; dw: pT = dWt) + j·K·64
@@ -174,181 +245,9 @@ export const columnTiles = (fname: 'fwdc' | 'dwc') => {
     ...w.shl,
     ...w.add,
     ...w.set(base),
+    // lim = O − 8j: the tile's lanes that are outputs
+    ...(fwd ? [] : [...w.get(O), ...w.get(j), ...w.i32(3), ...w.shl, ...w.sub, ...w.set(lim)]),
     ...forLoop(k, w.i32(0), w.get(Kb), 1, perInput),
   ]);
-  return { name: fname, params: Array(9).fill(T.i32), locals: [...Array(7).fill(T.i32), ...Array(6).fill(T.v128)], code };
-};
-
-/** Bytes of the lane-packing table that {@link compress32} writes at its `pTab` (16 masks × 16 bytes). */
-export const CSR_TABLE_BYTES = 256;
-
-const simd = (code: number, ...imm: number[]): number[] => [0xfd, ...(code < 128 ? [code] : [(code & 0x7f) | 0x80, code >> 7]), ...imm];
-/** Byte shuffle that moves the lanes set in `mask` (4 lanes of 4 bytes) to the front, in lane order. */
-const packing = (mask: number): number[] => {
-  const bytes: number[] = [];
-  for (let l = 0; l < 4; l++) if ((mask >> l) & 1) bytes.push(4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3);
-  while (bytes.length < 16) bytes.push(0x80); // zero lanes (never read: past the count)
-  return bytes;
-};
-
-/**
- * csr32(R, K, stride, pX, pIdx, pVal, pPtr, pTab): as `csr` over float32 rows (`linearGrad.ts`),
- * four inputs per step: the lanes `x ≠ 0` (`f32x4.ne`, so −0 is left out and NaN kept, as the
- * scalar `f64.ne`) are packed to the front by a byte shuffle chosen by their mask from a table
- * of {@link CSR_TABLE_BYTES} bytes the kernel writes at `pTab`, then their inputs (i32) and
- * values (promoted to f64, exact) stored at the count, which advances by the mask's population.
- * Four entries are stored per step whatever the count (those past it are overwritten or never
- * read: at most `R·K` entries are written, as `csr`); the last `K mod 4` inputs of a row one by
- * one. Same lists as the scalar loop, entry for entry (`test/training/linear-kernels.test.ts`).
- */
-export const compress32 = () => {
-  const [R, K, stride, pX, pIdx, pVal, pPtr, pTab] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [r, k, px, cnt, bits, K4, a] = [8, 9, 10, 11, 12, 13, 14];
-  const xv = 15; // f64
-  const [kv, x4, sh] = [16, 17, 18]; // v128
-  const v = {
-    const: (bytes: number[]) => simd(0x0c, ...bytes),
-    shuffle: (lanes: number[]) => simd(0x0d, ...lanes),
-    swizzle: simd(0x0e),
-    f32Ne: simd(0x42),
-    bitmask: simd(0xa4),
-    i32Add: simd(0xae),
-    promoteLow: simd(0x5f),
-  };
-  const i32s = (a: number[]) => [...new Uint8Array(new Int32Array(a).buffer)];
-  const popcnt = [0x69];
-  const and = [0x71];
-  const code = [
-    // the table: packing(m) at pTab + 16·m
-    ...Array.from({ length: 16 }, (_, m) => [...w.get(pTab), ...v.const(packing(m)), ...w.vStore(16 * m)]).flat(),
-    ...w.i32(0),
-    ...w.set(cnt),
-    ...w.get(K),
-    ...w.i32(-4),
-    ...and,
-    ...w.set(K4),
-    ...forLoop(r, w.i32(0), w.get(R), 1, [
-      // px = pX + r·stride·4; ptr[r] = cnt; kv = (0, 1, 2, 3)
-      ...w.get(pX),
-      ...w.get(r),
-      ...w.get(stride),
-      ...w.mul,
-      ...w.i32(2),
-      ...w.shl,
-      ...w.add,
-      ...w.set(px),
-      ...w.get(pPtr),
-      ...w.get(r),
-      ...w.i32(2),
-      ...w.shl,
-      ...w.add,
-      ...w.get(cnt),
-      ...w.i32Store(),
-      ...v.const(i32s([0, 1, 2, 3])),
-      ...w.set(kv),
-      ...forLoop(k, w.i32(0), w.get(K4), 4, [
-        ...w.get(px),
-        ...w.vLoad(),
-        ...w.tee(x4),
-        ...w.vZero,
-        ...v.f32Ne,
-        ...v.bitmask,
-        ...w.set(bits),
-        // sh = table[bits]
-        ...w.get(pTab),
-        ...w.get(bits),
-        ...w.i32(4),
-        ...w.shl,
-        ...w.add,
-        ...w.vLoad(),
-        ...w.set(sh),
-        // idx[cnt .. cnt + 3] = packed kv
-        ...w.get(pIdx),
-        ...w.get(cnt),
-        ...w.i32(2),
-        ...w.shl,
-        ...w.add,
-        ...w.get(kv),
-        ...w.get(sh),
-        ...v.swizzle,
-        ...w.vStore(),
-        // val[cnt .. cnt + 3] = packed x, promoted two by two
-        ...w.get(x4),
-        ...w.get(sh),
-        ...v.swizzle,
-        ...w.set(x4),
-        ...w.get(pVal),
-        ...w.get(cnt),
-        ...w.i32(3),
-        ...w.shl,
-        ...w.add,
-        ...w.tee(a),
-        ...w.get(x4),
-        ...v.promoteLow,
-        ...w.vStore(),
-        ...w.get(a),
-        ...w.get(x4),
-        ...w.get(x4),
-        ...v.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]),
-        ...v.promoteLow,
-        ...w.vStore(16),
-        ...w.get(cnt),
-        ...w.get(bits),
-        ...popcnt,
-        ...w.add,
-        ...w.set(cnt),
-        ...w.get(kv),
-        ...v.const(i32s([4, 4, 4, 4])),
-        ...v.i32Add,
-        ...w.set(kv),
-        ...w.get(px),
-        ...w.i32(16),
-        ...w.add,
-        ...w.set(px),
-      ]),
-      // the last K mod 4 inputs one by one (as csr)
-      ...forLoop(k, w.get(K4), w.get(K), 1, [
-        ...w.get(px),
-        ...w.f32LoadPromote(),
-        ...w.set(xv),
-        ...w.get(pIdx),
-        ...w.get(cnt),
-        ...w.i32(2),
-        ...w.shl,
-        ...w.add,
-        ...w.get(k),
-        ...w.i32Store(),
-        ...w.get(pVal),
-        ...w.get(cnt),
-        ...w.i32(3),
-        ...w.shl,
-        ...w.add,
-        ...w.get(xv),
-        ...w.f64Store(),
-        ...w.get(cnt),
-        ...w.get(xv),
-        ...w.f64(0),
-        ...w.fNe,
-        ...w.add,
-        ...w.set(cnt),
-        ...w.get(px),
-        ...w.i32(4),
-        ...w.add,
-        ...w.set(px),
-      ]),
-    ]),
-    ...w.get(pPtr),
-    ...w.get(R),
-    ...w.i32(2),
-    ...w.shl,
-    ...w.add,
-    ...w.get(cnt),
-    ...w.i32Store(),
-  ];
-  return {
-    name: 'csr32',
-    params: Array(8).fill(T.i32),
-    locals: [...Array(7).fill(T.i32), T.f64, T.v128, T.v128, T.v128],
-    code,
-  };
+  return { name: fname, params: Array(np).fill(T.i32), locals: [...Array(9).fill(T.i32), ...Array(6).fill(T.v128)], code };
 };

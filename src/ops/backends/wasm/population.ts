@@ -9,7 +9,7 @@
  * @module
  */
 import type { Backend, KernelConfig, PopulationRunRequest, PopulationRuntime } from '../backendRegistry.js';
-import { jsPopulationRun, populationLayout, populationViews } from '../population.js';
+import { jsPopulationRun, populationLayout, populationViews, viewRuntime } from '../population.js';
 import { compileWasmUpdate } from './codegen.js';
 import type { WasmModule } from './encoding.js';
 
@@ -52,18 +52,7 @@ const runWasm = (r: PopulationRunRequest, backend: Backend): PopulationRuntime =
     run.apply(null, args);
     v.clear(g);
   };
-  return {
-    engine: 'wasm simd',
-    n: r.n,
-    stride,
-    ext: v.ext,
-    out: v.out,
-    outBits: v.outBits,
-    state: v.state,
-    rings: v.rings,
-    ringLength: r.ringLength,
-    step,
-  };
+  return viewRuntime('wasm simd', r, stride, v, step);
 };
 
 /** The `threads` population step (see the module docs). */

@@ -1,0 +1,182 @@
+/**
+ * `csr32`, the nonzero-list kernel of the trainable linear map over float32 rows (`linearGrad.ts`
+ * assembles it into its module): four inputs per step with WebAssembly SIMD (a mask of the lanes
+ * `x ≠ 0`, a lane-packing byte shuffle chosen by the mask, the count advanced by its population),
+ * the same lists as the scalar `csr` loop entry for entry.
+ * @module
+ */
+import { forLoop, T, w } from './asm.js';
+
+/** Bytes of the lane-packing table that {@link compress32} writes at its `pTab` (16 masks × 16 bytes). */
+export const CSR_TABLE_BYTES = 256;
+
+const simd = (code: number, ...imm: number[]): number[] => [0xfd, ...(code < 128 ? [code] : [(code & 0x7f) | 0x80, code >> 7]), ...imm];
+/** Byte shuffle that moves the lanes set in `mask` (4 lanes of 4 bytes) to the front, in lane order. */
+const packing = (mask: number): number[] => {
+  const bytes: number[] = [];
+  for (let l = 0; l < 4; l++) if ((mask >> l) & 1) bytes.push(4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3);
+  while (bytes.length < 16) bytes.push(0x80); // zero lanes (never read: past the count)
+  return bytes;
+};
+
+/**
+ * csr32(R, K, stride, pX, pIdx, pVal, pPtr, pTab): as `csr` over float32 rows (`linearGrad.ts`),
+ * four inputs per step: the lanes `x ≠ 0` (`f32x4.ne`, so −0 is left out and NaN kept, as the
+ * scalar `f64.ne`) are packed to the front by a byte shuffle chosen by their mask from a table
+ * of {@link CSR_TABLE_BYTES} bytes the kernel writes at `pTab`, then their inputs (i32) and
+ * values (promoted to f64, exact) stored at the count, which advances by the mask's population.
+ * Four entries are stored per step whatever the count (those past it are overwritten or never
+ * read: at most `R·K` entries are written, as `csr`); the last `K mod 4` inputs of a row one by
+ * one. Same lists as the scalar loop, entry for entry (`test/training/linear-kernels.test.ts`).
+ */
+export const compress32 = () => {
+  const [R, K, stride, pX, pIdx, pVal, pPtr, pTab] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [r, k, px, cnt, bits, K4, a] = [8, 9, 10, 11, 12, 13, 14];
+  const xv = 15; // f64
+  const [kv, x4, sh] = [16, 17, 18]; // v128
+  const v = {
+    const: (bytes: number[]) => simd(0x0c, ...bytes),
+    shuffle: (lanes: number[]) => simd(0x0d, ...lanes),
+    swizzle: simd(0x0e),
+    f32Ne: simd(0x42),
+    bitmask: simd(0xa4),
+    i32Add: simd(0xae),
+    promoteLow: simd(0x5f),
+  };
+  const i32s = (a: number[]) => [...new Uint8Array(new Int32Array(a).buffer)];
+  const popcnt = [0x69];
+  const and = [0x71];
+  const code = [
+    // the table: packing(m) at pTab + 16·m
+    ...Array.from({ length: 16 }, (_, m) => [...w.get(pTab), ...v.const(packing(m)), ...w.vStore(16 * m)]).flat(),
+    ...w.i32(0),
+    ...w.set(cnt),
+    ...w.get(K),
+    ...w.i32(-4),
+    ...and,
+    ...w.set(K4),
+    ...forLoop(r, w.i32(0), w.get(R), 1, [
+      // px = pX + r·stride·4; ptr[r] = cnt; kv = (0, 1, 2, 3)
+      ...w.get(pX),
+      ...w.get(r),
+      ...w.get(stride),
+      ...w.mul,
+      ...w.i32(2),
+      ...w.shl,
+      ...w.add,
+      ...w.set(px),
+      ...w.get(pPtr),
+      ...w.get(r),
+      ...w.i32(2),
+      ...w.shl,
+      ...w.add,
+      ...w.get(cnt),
+      ...w.i32Store(),
+      ...v.const(i32s([0, 1, 2, 3])),
+      ...w.set(kv),
+      ...forLoop(k, w.i32(0), w.get(K4), 4, [
+        ...w.get(px),
+        ...w.vLoad(),
+        ...w.tee(x4),
+        ...w.vZero,
+        ...v.f32Ne,
+        ...v.bitmask,
+        ...w.set(bits),
+        // sh = table[bits]
+        ...w.get(pTab),
+        ...w.get(bits),
+        ...w.i32(4),
+        ...w.shl,
+        ...w.add,
+        ...w.vLoad(),
+        ...w.set(sh),
+        // idx[cnt .. cnt + 3] = packed kv
+        ...w.get(pIdx),
+        ...w.get(cnt),
+        ...w.i32(2),
+        ...w.shl,
+        ...w.add,
+        ...w.get(kv),
+        ...w.get(sh),
+        ...v.swizzle,
+        ...w.vStore(),
+        // val[cnt .. cnt + 3] = packed x, promoted two by two
+        ...w.get(x4),
+        ...w.get(sh),
+        ...v.swizzle,
+        ...w.set(x4),
+        ...w.get(pVal),
+        ...w.get(cnt),
+        ...w.i32(3),
+        ...w.shl,
+        ...w.add,
+        ...w.tee(a),
+        ...w.get(x4),
+        ...v.promoteLow,
+        ...w.vStore(),
+        ...w.get(a),
+        ...w.get(x4),
+        ...w.get(x4),
+        ...v.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]),
+        ...v.promoteLow,
+        ...w.vStore(16),
+        ...w.get(cnt),
+        ...w.get(bits),
+        ...popcnt,
+        ...w.add,
+        ...w.set(cnt),
+        ...w.get(kv),
+        ...v.const(i32s([4, 4, 4, 4])),
+        ...v.i32Add,
+        ...w.set(kv),
+        ...w.get(px),
+        ...w.i32(16),
+        ...w.add,
+        ...w.set(px),
+      ]),
+      // the last K mod 4 inputs one by one (as csr)
+      ...forLoop(k, w.get(K4), w.get(K), 1, [
+        ...w.get(px),
+        ...w.f32LoadPromote(),
+        ...w.set(xv),
+        ...w.get(pIdx),
+        ...w.get(cnt),
+        ...w.i32(2),
+        ...w.shl,
+        ...w.add,
+        ...w.get(k),
+        ...w.i32Store(),
+        ...w.get(pVal),
+        ...w.get(cnt),
+        ...w.i32(3),
+        ...w.shl,
+        ...w.add,
+        ...w.get(xv),
+        ...w.f64Store(),
+        ...w.get(cnt),
+        ...w.get(xv),
+        ...w.f64(0),
+        ...w.fNe,
+        ...w.add,
+        ...w.set(cnt),
+        ...w.get(px),
+        ...w.i32(4),
+        ...w.add,
+        ...w.set(px),
+      ]),
+    ]),
+    ...w.get(pPtr),
+    ...w.get(R),
+    ...w.i32(2),
+    ...w.shl,
+    ...w.add,
+    ...w.get(cnt),
+    ...w.i32Store(),
+  ];
+  return {
+    name: 'csr32',
+    params: Array(8).fill(T.i32),
+    locals: [...Array(7).fill(T.i32), T.f64, T.v128, T.v128, T.v128],
+    code,
+  };
+};
