@@ -8,8 +8,9 @@
  * faults per call, which cost more than the neuron update itself. An output written into memory
  * that was written before faults nothing and is not zeroed first. In Node, fresh outputs from 16 KiB
  * on come from the output pool (`ops/outputPool.ts`), which recycles an output's memory once the
- * caller has dropped it and the garbage collector has run (asynchronous code; a synchronous loop
- * still gets fresh memory): the caller still owns each fresh output alone.
+ * caller has dropped it and the garbage collector has run (spikeflow runs a collection itself after
+ * 64 MiB of shared memory, see `ops/sharedPressure.ts`; asynchronous code recycles, a synchronous
+ * loop still gets fresh memory until it yields): the caller still owns each fresh output alone.
  *
  * Ownership rule: spikeflow never writes into an array the caller holds, except the `out` the
  * caller hands to a call (for that call only), and the kept array of a run function built with

@@ -8,6 +8,7 @@
  */
 import { type Check, finiteNumber, invalid, orThrow, SpikeflowError, show } from './errors.js';
 import { heapAllocate, sharedHeapEnabled } from './sharedHeap.js';
+import { noteSharedAllocation } from './sharedPressure.js';
 
 /** Element type of a tensor. */
 export type DType = 'float32' | 'float64';
@@ -72,7 +73,9 @@ export const allocateShared = (dtype: DType, length: number): TensorData => {
     const a = heapAllocate(dtype, length, true);
     if (a !== undefined) return a;
   }
-  const sab = new SharedArrayBuffer(length * (dtype === 'float64' ? 8 : 4));
+  const bytes = length * (dtype === 'float64' ? 8 : 4);
+  noteSharedAllocation(bytes);
+  const sab = new SharedArrayBuffer(bytes);
   return dtype === 'float64' ? new Float64Array(sab) : new Float32Array(sab);
 };
 
