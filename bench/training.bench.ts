@@ -22,7 +22,7 @@
  * shared 23 GB machine (`--configs 1e5x32` runs it).
  * Options: `--quick` (1e3x1, 1e3x32, 1e4x1, 1e4x32, 1e5x1; 3 runs after 2 warm-ups; a few minutes),
  * `--configs 1e3x1,1e3x32,...`, `--cases lif,stack` (default both), `--runs <n>`, `--warmup <n>`, `--threads <n>`, `--torch-threads 1,2`, `--no-norse`,
- * `--default-malloc`, `--out <dir>`.
+ * `--no-arena` (the LIF layer's copying path instead of the training arena, `kernels/arena.ts`), `--default-malloc`, `--out <dir>`.
  * @module
  */
 import { spawnSync } from 'node:child_process';
@@ -36,6 +36,7 @@ import { hardwareThreads } from '../src/ops/backends/threads/plan.js';
 import '../src/ops/backends/threads/training.js';
 import { allocateShared, fromTypedArray, type Tensor } from '../src/ops/tensor.js';
 import { uniformSource } from '../src/training/data.js';
+import { setArenaFull } from '../src/training/kernels/arena.js';
 import { setTrainingThreads } from '../src/training/kernels/parallel.js';
 import { trainableLinear } from '../src/training/linear.js';
 import { trainable } from '../src/training/neurons.js';
@@ -53,6 +54,7 @@ const program = new Command()
   .option('--threads <n>', "most threads of spikeflow's passes (default: every hardware thread)", (v) => Number(v))
   .option('--torch-threads <list>', 'torch thread counts to run Norse on', '1,2')
   .option('--no-norse', 'skip Norse')
+  .option('--no-arena', "spikeflow's LIF layer on its copying path (the training arena refusing, as a full one), for an A/B")
   .option('--default-malloc', 'run both sides with the default glibc malloc settings')
   .option('--out <dir>', 'results directory', 'bench/results')
   .parse();
@@ -66,6 +68,7 @@ const opts = program.opts<{
   threads?: number;
   torchThreads: string;
   norse: boolean;
+  arena: boolean;
   defaultMalloc?: boolean;
   out: string;
 }>();
@@ -83,6 +86,7 @@ if (opts.quick === true) {
   if (program.getOptionValueSource('warmup') === 'default') opts.warmup = 2;
 }
 const T = opts.steps;
+if (!opts.arena) setArenaFull(true);
 const threads = opts.threads ?? hardwareThreads();
 setTrainingThreads(threads);
 const configs = opts.configs.split(',').map((c) => c.split('x').map(Number) as [number, number]);
@@ -277,7 +281,8 @@ const md = [
       : '') +
     (opts.defaultMalloc === true
       ? ' Default glibc malloc settings.'
-      : ' Both sides with MALLOC_MMAP_MAX_=0 and a huge MALLOC_TRIM_THRESHOLD_ (freed memory stays in the process).'),
+      : ' Both sides with MALLOC_MMAP_MAX_=0 and a huge MALLOC_TRIM_THRESHOLD_ (freed memory stays in the process).') +
+    (opts.arena ? " spikeflow's LIF layer in place in the training arena." : " spikeflow's LIF layer on its copying path (--no-arena)."),
   `T = ${T}, float32, ∂input computed, median of ${opts.runs} samples (each repeats the call for ≥ ${SAMPLE_SECONDS} s) after ≥ ${opts.warmup} warm-up calls and ≥ ${WARMUP_SECONDS} s (both sides); neuron-steps/s = T·B·(neurons) / time, by wall time and by CPU time of the process (the latter is what an idle core would give on a loaded machine; for 2 torch threads it adds both threads' time). Memory: bytes the forward pass keeps for the backward pass per neuron-step (spikeflow's tape without the input; Norse's autograd saved tensors).`,
   '',
   `| case | N | batch | spikeflow (wall) | spikeflow (CPU) | ${th.map((t) => `Norse ${t} thr (wall) | ratio (wall) | Norse ${t} thr (CPU) | ratio (CPU)`).join(' | ')} | ratio to Norse's best (wall) | tape B/neuron-step (spikeflow) | saved B/neuron-step (Norse) |`,

@@ -41,7 +41,8 @@ export interface LayerMemory {
 /**
  * The memory of a layer.
  * @param reuse - `outputs: 'reuse'`
- * @param inArena - whether the layer's passes run in place in the arena when it has room
+ * @param inArena - whether the layer's passes run in place in the arena when it has room (a
+ *   feed-forward layer: batch × features of its input even)
  */
 export const layerMemory = (reuse: boolean, inArena: boolean): LayerMemory => {
   const store = inArena ? arenaStore() : undefined;
@@ -75,7 +76,9 @@ export const layerMemory = (reuse: boolean, inArena: boolean): LayerMemory => {
     store,
     forwardOutputs(xs, last) {
       if (!reuse) {
-        if (store === undefined) return undefined;
+        // the kernels run pairs of neurons: an odd batch × neurons runs the js loops, into new arrays
+        const even = xs?.shape?.length === 3 && ((xs.shape[1] as number) * (xs.shape[2] as number)) % 2 === 0;
+        if (store === undefined || !even) return undefined;
         spill(last);
         return arenaOut;
       }
