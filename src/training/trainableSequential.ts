@@ -73,7 +73,8 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
     });
     return s;
   };
-  // Each tape's layer outputs, and the last forward pass's (weakly: fresh outputs stay collectable).
+  // Each tape's layer outputs but the last (which no layer's tape reads), and the last forward
+  // pass's (weakly: fresh outputs stay collectable).
   const outsOf = new WeakMap<object, readonly object[]>();
   let last: { tape: WeakRef<object> | undefined; outs: readonly WeakRef<object>[] } | undefined;
   // A layer that wrote the last forward pass's outputs into the array an older tape reads (outputs
@@ -82,7 +83,7 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
     const outs = outsOf.get(tape);
     if (outs === undefined || last === undefined || last.tape?.deref() === tape) return;
     outs.forEach((o, k) => {
-      if (k < layers.length - 1 && last?.outs[k]?.deref() === o)
+      if (last?.outs[k]?.deref() === o)
         throw new SpikeflowError(
           'trainableSequential.backward',
           'tape',
@@ -111,12 +112,9 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
         x = r.out;
       });
       const tape = options?.tape === false ? undefined : tapes;
-      last = { tape: tape === undefined ? undefined : new WeakRef(tape), outs: outs.map((o) => new WeakRef(o.out.data)) };
-      if (tape !== undefined)
-        outsOf.set(
-          tape,
-          outs.map((o) => o.out.data),
-        );
+      const inner = outs.slice(0, -1).map((o) => o.out.data);
+      last = { tape: tape === undefined ? undefined : new WeakRef(tape), outs: inner.map((o) => new WeakRef(o)) };
+      if (tape !== undefined) outsOf.set(tape, inner);
       return { out: x, state: next, tape, layers: outs };
     },
     backward: (tape, gOut, gState, needInput = true) => {
