@@ -64,7 +64,7 @@ export interface TrainableOptions {
    * after call, so a training loop touches no fresh memory (no page faults, zero-fills or garbage
    * for the outputs `[T, batch, N]` and the float64 ∂input). A forward pass then overwrites the
    * previous one's outputs — a backward pass over an older tape is refused —, and a backward pass
-   * the previous ∂input: copy what you keep. Hand-written adjoints with scalar parameters only.
+   * overwrites the previous ∂input: copy what you keep. Hand-written adjoints with scalar parameters only.
    *
    * The common LIF layer on the `wasm` kernels runs both passes in place in the training arena
    * (`kernels/arena.ts`, one shared WebAssembly memory every thread's kernels import; no copies into

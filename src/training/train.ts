@@ -74,7 +74,8 @@ export const forwardBackward = (
   for (const t0 of starts) {
     states.push(state);
     const r = net.forward(slice(xs, t0, Math.min(T, t0 + k)), state, { tape: false });
-    outs.push(r.out);
+    // a copy: a last layer with outputs 'reuse' writes the next segment's outputs into the same array
+    outs.push(fromTypedArray(r.out.data.slice(), r.out.shape));
     state = r.state;
   }
   const out = concat(outs);

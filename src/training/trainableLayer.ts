@@ -77,7 +77,10 @@ export interface TrainableLayer {
   /** Initial state for `batch` rows (Norse's `state=None`). */
   readonly initialState: (batch: number, inFeatures: number, dtype: DType) => LayerState;
   /**
-   * Runs a chunk. Pure with respect to `xs` and `state` (never changed).
+   * Runs a chunk. Pure with respect to `xs` and `state` (never changed). The tape refers to arrays
+   * of this pass instead of copying them (a linear map's input `xs`, a LIF layer's output spikes):
+   * leave `xs` and the outputs unchanged until the backward pass over it (change a copy), or the
+   * gradients are computed from the changed values.
    * @param xs - `[T, batch, in]`
    * @param state - defaults to {@link TrainableLayer.initialState}
    * @throws SpikeflowError for a wrong shape or a state that does not fit

@@ -22,11 +22,6 @@ const split = <V>(rec: Readonly<Record<string, V>> | undefined, k: number): Reco
   return out;
 };
 
-/**
- * Composes trainable layers.
- * @param layers - at least one {@link TrainableLayer}
- * @throws SpikeflowError for no layers or a value that is not a trainable layer
- */
 /** Advice for a value that is not a trainable layer: a neuron model or an inference layer, made trainable by name. */
 const notTrainableHint = (l: unknown): string => {
   if (l === null || typeof l !== 'object') return '';
@@ -40,6 +35,15 @@ const notTrainableHint = (l: unknown): string => {
   return '';
 };
 
+/**
+ * Composes trainable layers.
+ * @param layers - at least one {@link TrainableLayer}
+ * @throws SpikeflowError for no layers or a value that is not a trainable layer
+ *
+ * A backward pass over the tape of an earlier forward pass is refused before any layer runs (no
+ * gradient changed) when a later forward pass wrote into the arrays that tape reads: a layer with
+ * `outputs: 'reuse'` hands out the same outputs array every call, and the next layer's tape reads it.
+ */
 export const trainableSequential = (...layers: readonly TrainableLayer[]): TrainableLayer => {
   if (layers.length === 0) throw new SpikeflowError('trainableSequential', 'layers', 'expected at least one layer, received none');
   layers.forEach((l, k) => {
@@ -69,6 +73,24 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
     });
     return s;
   };
+  // Each tape's layer outputs but the last (which no layer's tape reads), and the last forward
+  // pass's (weakly: fresh outputs stay collectable).
+  const outsOf = new WeakMap<object, readonly object[]>();
+  let last: { tape: WeakRef<object> | undefined; outs: readonly WeakRef<object>[] } | undefined;
+  // A layer that wrote the last forward pass's outputs into the array an older tape reads (outputs
+  // 'reuse') would make the next layer's backward pass read them: refused before any layer runs.
+  const checkNotOverwritten = (tape: object): void => {
+    const outs = outsOf.get(tape);
+    if (outs === undefined || last === undefined || last.tape?.deref() === tape) return;
+    outs.forEach((o, k) => {
+      if (last?.outs[k]?.deref() === o)
+        throw new SpikeflowError(
+          'trainableSequential.backward',
+          'tape',
+          `layer ${k} (${(layers[k] as TrainableLayer).name}) wrote a later forward pass's outputs into the array this tape reads (outputs "reuse"): run the backward pass before the next forward pass (no gradient was changed)`,
+        );
+    });
+  };
   return {
     name: `Sequential(${layers.map((l) => l.name).join(', ')})`,
     params,
@@ -89,12 +111,17 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
         tapes.push(r.tape);
         x = r.out;
       });
-      return { out: x, state: next, tape: options?.tape === false ? undefined : tapes, layers: outs };
+      const tape = options?.tape === false ? undefined : tapes;
+      const inner = outs.slice(0, -1).map((o) => o.out.data);
+      last = { tape: tape === undefined ? undefined : new WeakRef(tape), outs: inner.map((o) => new WeakRef(o)) };
+      if (tape !== undefined) outsOf.set(tape, inner);
+      return { out: x, state: next, tape, layers: outs };
     },
     backward: (tape, gOut, gState, needInput = true) => {
       if (!Array.isArray(tape) || tape.length !== layers.length) {
         throw new SpikeflowError('trainableSequential.backward', 'tape', 'tape must come from forward(..., { tape: true })');
       }
+      checkNotOverwritten(tape);
       let g: Float64Array | undefined = gOut;
       const gs: Record<string, Float64Array> = {};
       for (let k = layers.length - 1; k >= 0; k--) {
