@@ -23,7 +23,7 @@
  * the event loop. V8 does not count `SharedArrayBuffer` memory as allocation pressure, so a program
  * with a small JavaScript heap would never collect and never get an output back (measured in Node
  * 20: 0 of 300 dropped outputs recycled, RSS + 1.1 GB); spikeflow therefore runs a major collection
- * itself once 64 MiB of shared memory were lent or allocated since the last one
+ * itself once it lent or allocated 64 MiB of shared memory since the last one
  * ({@link OutputPoolOptions.collectAfterBytes}; rate-limited to about a tenth of the time, see
  * `sharedPressure.ts`), at the latest when a run takes the last free slot of its size. So
  * asynchronous pipelines (real-time sources, servers, anything that awaits or lets the event loop
@@ -68,7 +68,7 @@ export interface OutputPoolOptions {
   /** Milliseconds after which a free slot nobody asked for is released. */
   readonly idleMs?: number;
   /**
-   * Bytes of new shared memory (new slots, shared tensors) after which spikeflow runs a major
+   * Bytes of shared memory lent or allocated (pool slots, shared tensors) after which spikeflow runs a major
    * garbage collection in Node, so that dropped outputs come back (see `sharedPressure.ts`);
    * 0 turns it off. Default 64 MiB.
    */
