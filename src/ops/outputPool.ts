@@ -24,7 +24,7 @@
  * with a small JavaScript heap would never collect and never get an output back (measured in Node
  * 20: 0 of 300 dropped outputs recycled, RSS + 1.1 GB); spikeflow therefore runs a major collection
  * itself once it lent or allocated 64 MiB of shared memory since the last one
- * ({@link OutputPoolOptions.collectAfterBytes}; rate-limited to about a tenth of the time, see
+ * ({@link OutputPoolOptions.collectAfterBytes}; rate-limited to about a quarter of the time, see
  * `sharedPressure.ts`), at the latest when a run takes the last free slot of its size. So
  * asynchronous pipelines (real-time sources, servers, anything that awaits or lets the event loop
  * turn between runs) recycle without `--expose-gc`, and the pool and RSS stay bounded. A

@@ -16,8 +16,10 @@
  * `await` between runs, Node 20): without counting `allocateShared`, a stream with
  * `outputs: 'reuse'` at N = 1e4 still grew RSS 247 → 1425 MB (its input chunks are new shared
  * tensors); counting it, 189 → 245 MB.
- * Rate limit: a collection runs only if at least ten times the last one's pause
- * has passed since it ended, so that collecting never takes more than about a tenth of the time,
+ * Rate limit: a collection runs only if at least three times the last one's pause
+ * has passed since it ended, so that collecting never takes more than about a quarter of the time
+ * (measured with `npm run bench:recycle`: a factor 10 let the pool grow to 3× the RSS at N = 1e4
+ * and cost more CPU at N = 1e3, where each collection replaced a new slot's page faults),
  * whatever the program keeps alive. The finalizers of what the collection freed run in a later
  * turn of the event loop (the pool then recycles those outputs; a synchronous loop that never
  * yields still gets fresh memory until it does).
@@ -105,7 +107,7 @@ export const countSharedBytes = (bytes: number): void => {
 export const maybeCollect = (held = 0): boolean => {
   if (!inNode || threshold <= 0 || sinceCollect < Math.max(threshold, held - sinceCollect)) return false;
   const start = performance.now();
-  if (start - lastEnd < 10 * lastPause) return false;
+  if (start - lastEnd < 3 * lastPause) return false;
   if (collector === undefined) collector = findCollector();
   if (collector === null) return false;
   sinceCollect = 0;
