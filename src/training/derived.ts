@@ -40,7 +40,7 @@ import { reverseUpdate } from './derivedStep.js';
 import { takeScratch } from './kernels/scratch.js';
 import { checkInput, checkState } from './neuronTape.js';
 import { recurrentSpikeGrad, recurrentWeightGrads } from './recurrentGrad.js';
-import { type BackwardResult, checkForwardOptions, type LayerState, type TrainableLayer } from './trainableLayer.js';
+import { type BackwardResult, checkForwardOptions, checkGradOut, type LayerState, type TrainableLayer } from './trainableLayer.js';
 
 /** Options of {@link derivedTrainable}. */
 export interface DerivedOptions {
@@ -274,6 +274,7 @@ export const derivedTrainable = <P extends ParamSpecs, S extends string>(
       return { out: fromTypedArray(out, [T, B, N]), state: final, tape };
     },
     backward: (tapeIn, gOut, gState, needInput = true): BackwardResult => {
+      checkGradOut(`${model.name}.backward`, gOut);
       const tape = tapeIn as DerivedTape;
       if (tape === undefined || tape === null || typeof tape !== 'object' || !('record' in tape))
         throw new SpikeflowError(`${model.name}.backward`, 'tape', 'tape must come from forward(..., { tape: true })');

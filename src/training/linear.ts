@@ -14,7 +14,7 @@ import { arenaAllocate } from './kernels/arena.js';
 import { linearWasmAvailable } from './kernels/linearGrad.js';
 import { checkTrainingThreads, linearBackwardWasm, linearForwardWasm } from './kernels/parallel.js';
 import { takeScratch } from './kernels/scratch.js';
-import { checkForwardOptions, type TrainableLayer } from './trainableLayer.js';
+import { checkForwardOptions, checkGradOut, type TrainableLayer } from './trainableLayer.js';
 import { transientGradInput } from './transientGrad.js';
 
 /** Options of {@link trainableLinear}. */
@@ -159,6 +159,7 @@ export const trainableLinear = (
       return { out: fromTypedArray(out, [T, B, O]), state: {}, tape };
     },
     backward: (tapeU, gOut, _gState, needInput = true) => {
+      checkGradOut(`${name}.backward`, gOut);
       const tape = tapeU as LinearTape;
       if (tape === undefined || tape === null || typeof tape !== 'object' || !('rows' in tape)) {
         throw new SpikeflowError(`${name}.backward`, 'tape', 'tape must come from forward(..., { tape: true })');

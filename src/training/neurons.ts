@@ -33,7 +33,7 @@ import { neuronBackward } from './neuronBackward.js';
 import { neuronForward } from './neuronForward.js';
 import { type NeuronConfig, type NeuronKind, type NeuronTape, recycleTape } from './neuronTape.js';
 import { perNeuronLayer } from './perNeuronTrainable.js';
-import { checkForwardOptions, type LayerState, type TrainableLayer } from './trainableLayer.js';
+import { checkForwardOptions, checkGradOut, type LayerState, type TrainableLayer } from './trainableLayer.js';
 
 /** Models with hand-written adjoints in {@link trainable} (Norse class names); every other model with an update gets derived ones. */
 export const TRAINABLE_MODELS = ['LIF', 'LI', 'LIFBox', 'LIBox', 'LSNN', 'LIFRecurrent', 'LSNNRecurrent'] as const;
@@ -348,6 +348,7 @@ export const trainable = <P extends ParamSpecs, S extends string>(
       return mem.handForward(r);
     },
     backward: (tape, gOut, gState, needInput = true) => {
+      checkGradOut(`${model.name}.backward`, gOut);
       if (reuse && tape !== last && tape !== undefined && tape !== null && typeof tape === 'object' && 'out' in tape)
         throw new SpikeflowError(
           `${model.name}.backward`,

@@ -18,7 +18,14 @@
 import { SpikeflowError } from '../ops/errors.js';
 import type { SurrogateGradient } from '../ops/surrogates.js';
 import { allocate, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
-import { type BackwardResult, checkForwardOptions, type ForwardResult, type LayerState, type StateGrad } from './trainableLayer.js';
+import {
+  type BackwardResult,
+  checkForwardOptions,
+  checkGradOut,
+  type ForwardResult,
+  type LayerState,
+  type StateGrad,
+} from './trainableLayer.js';
 
 /** Per-feature constants of a layer: one `Float64Array` `[N]` per numeric parameter. */
 export type PerFeature = Readonly<Record<string, Float64Array>>;
@@ -280,7 +287,10 @@ export const perNeuronLayer = (a: PerNeuronArgs): import('./trainableLayer.js').
       const [, B] = shapeOf(c, xs);
       return perNeuronForward(c, xs, state ?? initialState(B, size, dtypeOf(xs)), fo?.tape !== false);
     },
-    backward: (tape, gOut, gState, needInput = true) => perNeuronBackward(c, tape, gOut, gState, needInput),
+    backward: (tape, gOut, gState, needInput = true) => {
+      checkGradOut(`${c.name}.backward`, gOut);
+      return perNeuronBackward(c, tape, gOut, gState, needInput);
+    },
     zeroGrad: () => {
       for (const g of Object.values(grads)) g.fill(0);
     },

@@ -38,6 +38,17 @@ export const checkForwardOptions = (where: string, fo: ForwardOptions | undefine
     throw new SpikeflowError(where, 'options.tape', `options.tape must be true or false, received ${show(fo.tape)}`);
 };
 
+/**
+ * Checks the gradient handed to a backward pass: ∂loss/∂outputs must be a `Float64Array`
+ * (gradients are float64 whatever the forward dtype); its length is checked by each layer.
+ * @param where - the layer's name, for messages (e.g. `LIF.backward`)
+ * @throws SpikeflowError naming `gOut` for anything else (e.g. a `Float32Array` or a plain array)
+ */
+export const checkGradOut = (where: string, gOut: unknown): void => {
+  if (!(gOut instanceof Float64Array))
+    throw new SpikeflowError(where, 'gOut', `gOut must be a Float64Array (∂loss/∂outputs, float64), received ${show(gOut)}`);
+};
+
 /** What a forward pass returns: outputs `[T, batch, out]`, the final state and the tape. */
 export interface ForwardResult {
   /** Outputs `[T, batch, out]` in the input's dtype (spikes 0/1 for spiking layers). */

@@ -91,6 +91,28 @@ describe('optimisers', () => {
     );
     expect(net.forward(xs, undefined, { tape: false }).tape).toBeUndefined();
   });
+  it('refuses a ∂output that is not a Float64Array by name in every kind of layer (was a wasm out-of-bounds crash)', () => {
+    // T = 2, batch 32, 100 neurons: the LIF layer runs the WebAssembly kernels, which read gOut as float64
+    const xs = fromTypedArray(new Float32Array(2 * 32 * 100).fill(0.5), [2, 32, 100]);
+    const layers: [string, TrainableLayer][] = [
+      ['LIF', trainable(lif)],
+      ['LIF', trainable(lif, {}, 0.001, { outputs: 'reuse' })],
+      ['LI', trainable(li, {}, 0.001, { adjoint: 'derived' })],
+      ['LIF', trainable(lif, {}, 0.001, { train: ['vTh'], features: 100 })],
+      ['Linear(100→100)', trainableLinear([100, 100])],
+      ['trainableSequential', trainableSequential(trainable(lif), trainableLinear([100, 100]))],
+    ];
+    for (const [name, layer] of layers) {
+      const r = layer.forward(xs);
+      const wrong = new Float32Array(r.out.data.length).fill(1);
+      expectArgumentError(() => layer.backward(r.tape, wrong as unknown as Float64Array), 'gOut');
+      expect(() => layer.backward(r.tape, wrong as unknown as Float64Array)).toThrow(
+        `${name}.backward: gOut must be a Float64Array (∂loss/∂outputs, float64), received Float32Array(6400)`,
+      );
+      // the refused call changed nothing: the same tape still runs backward
+      expect(layer.backward(r.tape, new Float64Array(r.out.data.length).fill(1)).gx?.length).toBe(xs.data.length);
+    }
+  });
   it('refuses an unknown optimiser option by name instead of ignoring it', () => {
     const typo = { learningRate: 1 } as unknown as { lr: number };
     expect(() => adam(trainableLinear([1, 1]), typo)).toThrow('adam: unknown option "learningRate"; expected lr, betas, eps, weightDecay');
