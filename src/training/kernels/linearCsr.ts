@@ -20,6 +20,45 @@ const packing = (mask: number): number[] => {
 };
 
 /**
+ * The scalar step of the nonzero lists (`csr`'s loop body, and `csr32`'s last `K mod 4` inputs): loads
+ * x at `px` with `load` (as f64), stores input `k` and the value at the count, advances the count by
+ * `x ≠ 0` (branch-free) and `px` by `E` bytes. Arguments are local/parameter indices of the caller.
+ */
+export const csrEntry = (
+  load: readonly number[],
+  E: number,
+  l: { readonly px: number; readonly pIdx: number; readonly pVal: number; readonly cnt: number; readonly k: number; readonly xv: number },
+): number[] => [
+  ...w.get(l.px),
+  ...load,
+  ...w.set(l.xv),
+  ...w.get(l.pIdx),
+  ...w.get(l.cnt),
+  ...w.i32(2),
+  ...w.shl,
+  ...w.add,
+  ...w.get(l.k),
+  ...w.i32Store(),
+  ...w.get(l.pVal),
+  ...w.get(l.cnt),
+  ...w.i32(3),
+  ...w.shl,
+  ...w.add,
+  ...w.get(l.xv),
+  ...w.f64Store(),
+  ...w.get(l.cnt),
+  ...w.get(l.xv),
+  ...w.f64(0),
+  ...w.fNe,
+  ...w.add,
+  ...w.set(l.cnt),
+  ...w.get(l.px),
+  ...w.i32(E),
+  ...w.add,
+  ...w.set(l.px),
+];
+
+/**
  * csr32(R, K, stride, pX, pIdx, pVal, pPtr, pTab): as `csr` over float32 rows (`linearGrad.ts`),
  * four inputs per step: the lanes `x ≠ 0` (`f32x4.ne`, so −0 is left out and NaN kept, as the
  * scalar `f64.ne`) are packed to the front by a byte shuffle chosen by their mask from a table
@@ -135,35 +174,7 @@ export const compress32 = () => {
         ...w.set(px),
       ]),
       // the last K mod 4 inputs one by one (as csr)
-      ...forLoop(k, w.get(K4), w.get(K), 1, [
-        ...w.get(px),
-        ...w.f32LoadPromote(),
-        ...w.set(xv),
-        ...w.get(pIdx),
-        ...w.get(cnt),
-        ...w.i32(2),
-        ...w.shl,
-        ...w.add,
-        ...w.get(k),
-        ...w.i32Store(),
-        ...w.get(pVal),
-        ...w.get(cnt),
-        ...w.i32(3),
-        ...w.shl,
-        ...w.add,
-        ...w.get(xv),
-        ...w.f64Store(),
-        ...w.get(cnt),
-        ...w.get(xv),
-        ...w.f64(0),
-        ...w.fNe,
-        ...w.add,
-        ...w.set(cnt),
-        ...w.get(px),
-        ...w.i32(4),
-        ...w.add,
-        ...w.set(px),
-      ]),
+      ...forLoop(k, w.get(K4), w.get(K), 1, csrEntry(w.f32LoadPromote(), 4, { px, pIdx, pVal, cnt, k, xv })),
     ]),
     ...w.get(pPtr),
     ...w.get(R),

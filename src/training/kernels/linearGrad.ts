@@ -24,7 +24,7 @@
  * @module
  */
 import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
-import { compress32 } from './linearCsr.js';
+import { compress32, csrEntry } from './linearCsr.js';
 import { denseDx, tiles } from './linearDense.js';
 import { columns, columnTiles } from './linearSparse.js';
 
@@ -67,35 +67,7 @@ const compress = () => {
       ...w.add,
       ...w.get(cnt),
       ...w.i32Store(),
-      ...forLoop(k, w.i32(0), w.get(K), 1, [
-        ...w.get(px),
-        ...w.f64Load(),
-        ...w.set(xv),
-        ...w.get(pIdx),
-        ...w.get(cnt),
-        ...w.i32(2),
-        ...w.shl,
-        ...w.add,
-        ...w.get(k),
-        ...w.i32Store(),
-        ...w.get(pVal),
-        ...w.get(cnt),
-        ...w.i32(3),
-        ...w.shl,
-        ...w.add,
-        ...w.get(xv),
-        ...w.f64Store(),
-        ...w.get(cnt),
-        ...w.get(xv),
-        ...w.f64(0),
-        ...w.fNe,
-        ...w.add,
-        ...w.set(cnt),
-        ...w.get(px),
-        ...w.i32(E),
-        ...w.add,
-        ...w.set(px),
-      ]),
+      ...forLoop(k, w.i32(0), w.get(K), 1, csrEntry(w.f64Load(), E, { px, pIdx, pVal, cnt, k, xv })),
     ]),
     ...w.get(pPtr),
     ...w.get(R),
