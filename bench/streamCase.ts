@@ -148,6 +148,9 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
       const streamRate = (T * N) / (t.medianMs / 1000);
       const wallPct = ((100 * streamRate) / fusedRate).toFixed(1);
       const cpuPct = ((100 * fCpu) / sCpu).toFixed(1);
+      // Both sides compute the same spikes; neither process may have a global gc (a NODE_OPTIONS=--expose-gc would give one).
+      const differ = fSamples[0]?.spikes !== sSamples[0]?.spikes ? '; SPIKES DIFFER' : '';
+      const warn = [...fSamples, ...sSamples].some((s) => s.gcExposed) ? `${differ}; a side ran with a global gc (--expose-gc)` : differ;
       const sample = (reps: number, cpu: number, samples: readonly SampleAnswer[]) =>
         `median of ${samples.length} samples of ${reps} run${reps === 1 ? '' : 's'} each (own process, no forced collection; CPU ${ms(cpu)} ms per run); output pool: ${poolText(samples)}`;
       rows.push({
@@ -162,11 +165,10 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
         level: `fromTensor → layer, chunk 100, outputs ${outputs}`,
         ...t,
         neuronStepsPerSecond: streamRate,
-        note: `${wallPct} % of the fused run (each in its own process, alternated; CPU time ${cpuPct} %); ${sample(sReps, sCpu, sSamples)}; load ${loadBefore} → ${load()}`,
+        note: `${wallPct} % of the fused run (each in its own process, alternated; CPU time ${cpuPct} %); ${sample(sReps, sCpu, sSamples)}; load ${loadBefore} → ${load()}${warn}`,
       });
-      const spikesDiffer = fSamples[0]?.spikes !== sSamples[0]?.spikes ? ' SPIKES DIFFER' : '';
       ctx.log(
-        `lif-stream N=${N} outputs ${outputs}: fused ${ms(f.medianMs)} ms, stream ${ms(t.medianMs)} ms (${wallPct} %); CPU per run ${ms(fCpu)} / ${ms(sCpu)} ms (${cpuPct} %); runs per sample ${fReps} / ${sReps}; pool fused: ${poolText(fSamples)}; stream: ${poolText(sSamples)}; RSS ${fSamples.at(-1)?.rssMB} / ${sSamples.at(-1)?.rssMB} MB; load ${loadBefore} → ${load()}${spikesDiffer}`,
+        `lif-stream N=${N} outputs ${outputs}: fused ${ms(f.medianMs)} ms, stream ${ms(t.medianMs)} ms (${wallPct} %); CPU per run ${ms(fCpu)} / ${ms(sCpu)} ms (${cpuPct} %); runs per sample ${fReps} / ${sReps}; pool fused: ${poolText(fSamples)}; stream: ${poolText(sSamples)}; RSS ${fSamples.at(-1)?.rssMB} / ${sSamples.at(-1)?.rssMB} MB; load ${loadBefore} → ${load()}${warn}`,
       );
     }
   }
