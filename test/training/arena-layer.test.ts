@@ -6,7 +6,9 @@
  * and as the copying path (a full arena), over three steps with a carried state, float32 and
  * float64, one and two threads. A previous layer's kept outputs are read in place (not copied);
  * an input outside the arena is copied in once. Nothing the caller holds is written: the input, the
- * ∂output, the returned states and another layer's outputs stay as they were.
+ * ∂output, the returned states and another layer's outputs stay as they were; and what the caller
+ * writes into its fresh outputs never reaches the gradients (the tape reads the arena's values, or
+ * its own copy of them once a later forward pass came).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { lif } from '../../src/neurons/lif.js';
@@ -141,6 +143,29 @@ describe.runIf(lifWasmAvailable())("trainable LIF, outputs 'reuse': in place in 
     expect(firstDiff(rb.out.data, qb.out.data)).toBe(-1);
     expect(firstDiff(gb, ref.backward(qb.tape, g).gx as Float64Array)).toBe(-1);
     expect(firstDiff(ga, ref.backward(qa.tape, g).gx as Float64Array)).toBe(-1);
+  });
+
+  it('fresh outputs: writing into the returned outputs never changes the gradients, with or without a forward pass before the backward', () => {
+    const rng = uniformSource(5);
+    const xs = [0, 1].map(() =>
+      fromTypedArray(
+        new Float32Array(T * B * N).map(() => 0.9 * rng.next() - 0.1),
+        [T, B, N],
+      ),
+    );
+    const g = new Float64Array(T * B * N).map(() => rng.next() - 0.5);
+    const ref = trainable(lif, P, 0.001, { kernel: 'js' });
+    const want = ref.backward(ref.forward(xs[0] as (typeof xs)[0]).tape, g).gx as Float64Array;
+    for (const between of [false, true]) {
+      const layer = trainable(lif, P, 0.001);
+      const r = layer.forward(xs[0] as (typeof xs)[0]);
+      expect(lastLifPath.lifFwd).toBe('arena');
+      if (between) layer.forward(xs[1] as (typeof xs)[0]); // spills r's tape out of the arena
+      const z = r.out.data;
+      for (let k = 0; k < z.length; k++) z[k] = 1 - (z[k] as number); // the caller's own copy, changed in place
+      const got = layer.backward(r.tape, g).gx as Float64Array;
+      expect([between, firstDiff(got, want)]).toEqual([between, -1]);
+    }
   });
 
   it("a previous layer's kept outputs are read in place; an input outside the arena is copied once", () => {
