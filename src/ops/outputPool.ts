@@ -25,7 +25,9 @@
  * 20: 0 of 300 dropped outputs recycled, RSS + 1.1 GB); spikeflow therefore runs a major collection
  * itself once it lent or allocated 64 MiB of shared memory since the last one
  * ({@link OutputPoolOptions.collectAfterBytes}; rate-limited to about a quarter of the time, see
- * `sharedPressure.ts`), at the latest when a run takes the last free slot of its size. So
+ * `sharedPressure.ts`), at the latest when few free slots of a size are left: fewer than the most
+outputs of that size taken in one turn of the event loop (1 for a fused run, 10 for a stream of ten
+chunks over a synchronous source, whose dropped outputs can only come back after its turn). So
  * asynchronous pipelines (real-time sources, servers, anything that awaits or lets the event loop
  * turn between runs) recycle without `--expose-gc`, and the pool and RSS stay bounded. A
  * synchronous loop of runs (`for (...) run(xs)`, or a stream over a synchronous source such as
@@ -231,6 +233,40 @@ const registry = available
     })
   : undefined;
 
+/** Lends per slot size in the current turn of the event loop (cleared by {@link endTurn}). */
+const lendsThisTurn = new Map<number, number>();
+/** Per slot size, the most lends seen in one turn (sizes lent more than once a turn only). */
+const lendsPerTurn = new Map<number, number>();
+let turnEnding = false;
+const endTurn = (): void => {
+  turnEnding = false;
+  lendsThisTurn.clear();
+};
+const schedule = typeof setImmediate === 'function' ? setImmediate : (f: () => void) => setTimeout(f, 0);
+
+/**
+ * Counts a lend of a slot of `bytes` in the current turn of the event loop (a turn ends at the
+ * next `setImmediate`, when finalization callbacks have had their chance to run) and returns the
+ * most lends of that size seen in one turn: a fused run takes 1, a stream of T = 1000 in chunks of
+ * 100 over a synchronous source takes 10 in one turn. Slots that come back through a collection
+ * come back only after the turn, so a collection for that size is started while at least that
+ * many free slots remain.
+ */
+const noteLend = (bytes: number): number => {
+  const n = (lendsThisTurn.get(bytes) ?? 0) + 1;
+  lendsThisTurn.set(bytes, n);
+  if (!turnEnding) {
+    turnEnding = true;
+    schedule(endTurn);
+  }
+  const most = lendsPerTurn.get(bytes) ?? 1;
+  if (n <= most) return most;
+  // Bounded: a program with very many output sizes forgets the oldest ones (they count 1 again).
+  if (lendsPerTurn.size >= 1024) lendsPerTurn.clear();
+  lendsPerTurn.set(bytes, n);
+  return n;
+};
+
 const lend = (slot: Slot, dtype: DType, length: number): TensorData => {
   const mine = slot.next ?? structuredClone(slot.sab);
   slot.next = undefined;
@@ -268,12 +304,13 @@ export const allocateOutput = (dtype: DType, length: number, shared = false): Te
     freeBytes -= bytes;
     recycled++;
     countSharedBytes(bytes);
-    if (list?.length === 0) {
-      free.delete(bytes);
-      // The last free slot of this size: collect now (if due), so that the outputs dropped since
-      // come back before the next run asks, instead of that run getting a new slot.
-      maybeCollect(lentBytes);
-    }
+    const left = (list as Slot[]).length;
+    if (left === 0) free.delete(bytes);
+    // Few free slots of this size left: collect now (if due), so that the outputs dropped since come
+    // back (in a later turn of the event loop) before the runs ask for them, instead of those runs
+    // getting new slots. "Few": fewer than this size's most lends in one turn ({@link noteLend}),
+    // so that a stream whose chunks all run in one turn still finds free slots for its later chunks.
+    if (left < noteLend(bytes)) maybeCollect(lentBytes);
     return lend(slot, dtype, length);
   }
   // Make room by releasing free slots of other sizes, least recently freed first.
@@ -286,6 +323,7 @@ export const allocateOutput = (dtype: DType, length: number, shared = false): Te
     return allocateShared(dtype, length);
   }
   pooled++;
+  noteLend(bytes);
   noteSharedAllocation(bytes, lentBytes);
   return lend({ sab: new SharedArrayBuffer(bytes), bytes, freedAt: 0, next: undefined }, dtype, length);
 };

@@ -11,7 +11,7 @@
  * The remedy: spikeflow counts the shared memory it lends and allocates ({@link noteSharedAllocation}
  * for the output pool's new slots and `allocateShared`, {@link countSharedBytes} for recycled
  * slots); once {@link collectAfterBytes} (64 MiB by default) were counted since the last
- * collection and new memory is needed (or the pool hands out the last free slot of a size), it runs
+ * collection and new memory is needed (or the pool runs low on free slots of a size), it runs
  * a major collection itself, as V8 would for ordinary memory. Measured (scratch, 300 runs with an
  * `await` between runs, Node 20): without counting `allocateShared`, a stream with
  * `outputs: 'reuse'` at N = 1e4 still grew RSS 247 → 1425 MB (its input chunks are new shared
