@@ -9,8 +9,8 @@
  * - `fresh` in the arena: the passes write the arena's arrays in place, then the outputs and
  *   ∂input are copied out into new arrays (the caller never holds the arena's); the tape reads the
  *   arena's outputs and `v_d` until a later forward pass would overwrite them — a tape no backward
- *   pass has used by then gets copies first (`v_d` into a scratch buffer, the outputs handed out
- *   with it), so every tape stays exact.
+ *   pass has used by then gets its own copies of both first (scratch buffers, never the outputs
+ *   handed to the caller), so every tape stays exact whatever the caller does with its outputs.
  * - `fresh` elsewhere: new arrays from the passes themselves.
  *
  * Memory the layer keeps between calls in the arena, per neuron-step (float32 input): outputs 4,
@@ -59,18 +59,22 @@ export const layerMemory = (reuse: boolean, inArena: boolean): LayerMemory => {
       gxKept = (store?.take('gx', 'float64', length) as Float64Array | undefined) ?? (allocateShared('float64', length) as Float64Array);
     return gxKept;
   };
-  // fresh outputs in the arena: the arena's arrays (read by the tape), and the copy handed out with the last tape
+  // fresh outputs in the arena: the arena's arrays (read by the tape until spilled)
   const arenaOut = (dtype: DType, length: number): TensorData => store?.take('out', dtype, length) ?? allocate(dtype, length);
   const arenaGx = (length: number): Float64Array =>
     (store?.take('gx', 'float64', length) as Float64Array | undefined) ?? takeScratch('float64', length);
-  let lastFresh: TensorData | undefined;
-  // A tape in the arena that no backward pass has used gets copies before a forward pass overwrites them.
+  // A tape in the arena that no backward pass has used gets its own copies before a forward pass overwrites them
+  // (of the arena's outputs, not the caller's: a caller writing into its outputs changes no gradient).
+  const copyOut = (a: TensorData): TensorData => {
+    if (arenaOffset(a) < 0) return a;
+    const c = takeScratch(a instanceof Float64Array ? 'float64' : 'float32', a.length);
+    c.set(a);
+    return c;
+  };
   const spill = (t: NeuronTape | undefined): void => {
     if (t === undefined || t.use.done || t.vd === undefined || arenaOffset(t.vd) < 0) return;
-    const vd = takeScratch(t.dtype, t.vd.length);
-    vd.set(t.vd);
-    t.vd = vd;
-    if (arenaOffset(t.out) >= 0 && lastFresh !== undefined) t.out = lastFresh;
+    t.vd = copyOut(t.vd);
+    t.out = copyOut(t.out);
   };
   return {
     store,
@@ -88,9 +92,9 @@ export const layerMemory = (reuse: boolean, inArena: boolean): LayerMemory => {
     },
     handForward(r) {
       if (reuse || store === undefined || arenaOffset(r.out.data) < 0) return r;
-      lastFresh = allocate(dtypeOf(r.out), r.out.data.length);
-      lastFresh.set(r.out.data);
-      return { out: fromTypedArray(lastFresh, r.out.shape), state: r.state, tape: r.tape };
+      const out = allocate(dtypeOf(r.out), r.out.data.length);
+      out.set(r.out.data);
+      return { out: fromTypedArray(out, r.out.shape), state: r.state, tape: r.tape };
     },
     backwardInput(gOut) {
       if (!reuse) return store === undefined ? undefined : arenaGx;

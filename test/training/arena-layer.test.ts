@@ -6,13 +6,15 @@
  * and as the copying path (a full arena), over three steps with a carried state, float32 and
  * float64, one and two threads. A previous layer's kept outputs are read in place (not copied);
  * an input outside the arena is copied in once. Nothing the caller holds is written: the input, the
- * ∂output, the returned states and another layer's outputs stay as they were.
+ * ∂output, the returned states and another layer's outputs stay as they were; and what the caller
+ * writes into its fresh outputs never reaches the gradients (the tape reads the arena's values, or
+ * its own copy of them once a later forward pass came).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { lif } from '../../src/neurons/lif.js';
 import { terminateThreads } from '../../src/ops/backends/threads/workerPool.js';
 import '../../src/ops/backends/threads/training.js';
-import { allocateShared, type DType, fromTypedArray, type TensorData } from '../../src/ops/tensor.js';
+import { allocateShared, type DType, fromTypedArray, type Tensor, type TensorData } from '../../src/ops/tensor.js';
 import { uniformSource } from '../../src/training/data.js';
 import { arenaCopies, arenaOffset, setArenaFull } from '../../src/training/kernels/arena.js';
 import { lifWasmAvailable } from '../../src/training/kernels/lifGrad.js';
@@ -80,6 +82,18 @@ const steps = (dtype: DType, kernel: 'js' | 'wasm', outputs: 'fresh' | 'reuse', 
   return res;
 };
 
+/** Two float32 inputs `[T, B, N]` and a ∂output, from `seed`. */
+const twoInputs = (seed: number): { xs: [Tensor, Tensor]; g: Float64Array } => {
+  const rng = uniformSource(seed);
+  const x = () =>
+    fromTypedArray(
+      new Float32Array(T * B * N).map(() => 0.9 * rng.next() - 0.1),
+      [T, B, N],
+    );
+  const xs: [Tensor, Tensor] = [x(), x()];
+  return { xs, g: new Float64Array(T * B * N).map(() => rng.next() - 0.5) };
+};
+
 describe.runIf(lifWasmAvailable())("trainable LIF, outputs 'reuse': in place in the training arena", () => {
   afterAll(async () => {
     await terminateThreads();
@@ -118,14 +132,7 @@ describe.runIf(lifWasmAvailable())("trainable LIF, outputs 'reuse': in place in 
     });
 
   it('fresh outputs: a tape kept across a later forward pass is copied out of the arena first (both backward passes exact)', () => {
-    const rng = uniformSource(4);
-    const xs = [0, 1].map(() =>
-      fromTypedArray(
-        new Float32Array(T * B * N).map(() => 0.9 * rng.next() - 0.1),
-        [T, B, N],
-      ),
-    );
-    const g = new Float64Array(T * B * N).map(() => rng.next() - 0.5);
+    const { xs, g } = twoInputs(4);
     const layer = trainable(lif, P, 0.001);
     const ref = trainable(lif, P, 0.001, { kernel: 'js' });
     const [ra, rb] = xs.map((x) => layer.forward(x)) as [ReturnType<typeof layer.forward>, ReturnType<typeof layer.forward>];
@@ -141,6 +148,22 @@ describe.runIf(lifWasmAvailable())("trainable LIF, outputs 'reuse': in place in 
     expect(firstDiff(rb.out.data, qb.out.data)).toBe(-1);
     expect(firstDiff(gb, ref.backward(qb.tape, g).gx as Float64Array)).toBe(-1);
     expect(firstDiff(ga, ref.backward(qa.tape, g).gx as Float64Array)).toBe(-1);
+  });
+
+  it('fresh outputs: writing into the returned outputs never changes the gradients, with or without a forward pass before the backward', () => {
+    const { xs, g } = twoInputs(5);
+    const ref = trainable(lif, P, 0.001, { kernel: 'js' });
+    const want = ref.backward(ref.forward(xs[0]).tape, g).gx as Float64Array;
+    for (const between of [false, true]) {
+      const layer = trainable(lif, P, 0.001);
+      const r = layer.forward(xs[0]);
+      expect(lastLifPath.lifFwd).toBe('arena');
+      if (between) layer.forward(xs[1]); // spills r's tape out of the arena
+      const z = r.out.data;
+      for (let k = 0; k < z.length; k++) z[k] = 1 - (z[k] as number); // the caller's own copy, changed in place
+      const got = layer.backward(r.tape, g).gx as Float64Array;
+      expect([between, firstDiff(got, want)]).toEqual([between, -1]);
+    }
   });
 
   it("a previous layer's kept outputs are read in place; an input outside the arena is copied once", () => {

@@ -78,7 +78,7 @@ export const populationViews = (r: PopulationRunRequest, layout: PopulationLayou
 
 /**
  * The runtime of a population whose arrays are the views `v` over its memory (`js` and `threads`:
- * the state is live in `v.state`), stepped by `step`.
+ * the state is live in `v.state`; `gpu` adds its block steps and state transfers), stepped by `step`.
  * @param engine - how `step` runs (`js loop`, `wasm simd`)
  */
 export const viewRuntime = (

@@ -100,6 +100,22 @@ export const forLoop = (i: number, from: number[], to: number[], step: number, b
   ...w.end,
 ];
 
+/** The byte address `base + index << log2Bytes`: element `index` of an array at local `base` (`index`: instructions giving an i32). */
+export const elementAt = (base: number, index: readonly number[], log2Bytes: number): number[] => [
+  ...w.get(base),
+  ...index,
+  ...w.i32(log2Bytes),
+  ...w.shl,
+  ...w.add,
+];
+
+/** A tuple of `N` numbers. */
+export type Indices<N extends number, A extends number[] = []> = A['length'] extends N ? A : Indices<N, [...A, number]>;
+
+/** `count` consecutive local indices from `first`, to destructure: `const [i, j] = localIndices(np, 2)`. */
+export const localIndices = <N extends number>(first: number, count: N): Indices<N> =>
+  Array.from({ length: count }, (_, q) => first + q) as Indices<N>;
+
 /** A function of a module: its name, parameter types, extra locals (by type) and code. */
 export interface AsmFunction {
   readonly name: string;

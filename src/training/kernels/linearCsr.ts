@@ -5,7 +5,7 @@
  * the same lists as the scalar `csr` loop entry for entry.
  * @module
  */
-import { forLoop, T, w } from './asm.js';
+import { elementAt, forLoop, T, w } from './asm.js';
 
 /** Bytes of the lane-packing table that {@link compress32} writes at its `pTab` (16 masks × 16 bytes). */
 export const CSR_TABLE_BYTES = 256;
@@ -20,6 +20,33 @@ const packing = (mask: number): number[] => {
 };
 
 /**
+ * `ptr[row] = cnt` and, from `pX`, the address of row `row` (`px = pX + row·stride·2^log2E`) — the
+ * start of a row of the nonzero lists (`csr`, `csr32`). Arguments are local/parameter indices of the caller.
+ */
+export const csrRowStart = (
+  log2E: number,
+  l: {
+    readonly pX: number;
+    readonly row: number;
+    readonly stride: number;
+    readonly px: number;
+    readonly pPtr: number;
+    readonly cnt: number;
+  },
+): number[] => [
+  ...elementAt(l.pX, [...w.get(l.row), ...w.get(l.stride), ...w.mul], log2E),
+  ...w.set(l.px),
+  ...csrEnd(l.pPtr, l.row, l.cnt),
+];
+
+/** `ptr[row] = cnt`: where row `row`'s entries start (after the last row: their count). */
+export const csrEnd = (pPtr: number, row: number, cnt: number): number[] => [
+  ...elementAt(pPtr, w.get(row), 2),
+  ...w.get(cnt),
+  ...w.i32Store(),
+];
+
+/**
  * The scalar step of the nonzero lists (`csr`'s loop body, and `csr32`'s last `K mod 4` inputs): loads
  * x at `px` with `load` (as f64), stores input `k` and the value at the count, advances the count by
  * `x ≠ 0` (branch-free) and `px` by `E` bytes. Arguments are local/parameter indices of the caller.
@@ -32,18 +59,10 @@ export const csrEntry = (
   ...w.get(l.px),
   ...load,
   ...w.set(l.xv),
-  ...w.get(l.pIdx),
-  ...w.get(l.cnt),
-  ...w.i32(2),
-  ...w.shl,
-  ...w.add,
+  ...elementAt(l.pIdx, w.get(l.cnt), 2),
   ...w.get(l.k),
   ...w.i32Store(),
-  ...w.get(l.pVal),
-  ...w.get(l.cnt),
-  ...w.i32(3),
-  ...w.shl,
-  ...w.add,
+  ...elementAt(l.pVal, w.get(l.cnt), 3),
   ...w.get(l.xv),
   ...w.f64Store(),
   ...w.get(l.cnt),
@@ -96,21 +115,7 @@ export const compress32 = () => {
     ...w.set(K4),
     ...forLoop(r, w.i32(0), w.get(R), 1, [
       // px = pX + r·stride·4; ptr[r] = cnt; kv = (0, 1, 2, 3)
-      ...w.get(pX),
-      ...w.get(r),
-      ...w.get(stride),
-      ...w.mul,
-      ...w.i32(2),
-      ...w.shl,
-      ...w.add,
-      ...w.set(px),
-      ...w.get(pPtr),
-      ...w.get(r),
-      ...w.i32(2),
-      ...w.shl,
-      ...w.add,
-      ...w.get(cnt),
-      ...w.i32Store(),
+      ...csrRowStart(2, { pX, row: r, stride, px, pPtr, cnt }),
       ...v.const(i32s([0, 1, 2, 3])),
       ...w.set(kv),
       ...forLoop(k, w.i32(0), w.get(K4), 4, [
@@ -122,19 +127,11 @@ export const compress32 = () => {
         ...v.bitmask,
         ...w.set(bits),
         // sh = table[bits]
-        ...w.get(pTab),
-        ...w.get(bits),
-        ...w.i32(4),
-        ...w.shl,
-        ...w.add,
+        ...elementAt(pTab, w.get(bits), 4),
         ...w.vLoad(),
         ...w.set(sh),
         // idx[cnt .. cnt + 3] = packed kv
-        ...w.get(pIdx),
-        ...w.get(cnt),
-        ...w.i32(2),
-        ...w.shl,
-        ...w.add,
+        ...elementAt(pIdx, w.get(cnt), 2),
         ...w.get(kv),
         ...w.get(sh),
         ...v.swizzle,
@@ -144,11 +141,7 @@ export const compress32 = () => {
         ...w.get(sh),
         ...v.swizzle,
         ...w.set(x4),
-        ...w.get(pVal),
-        ...w.get(cnt),
-        ...w.i32(3),
-        ...w.shl,
-        ...w.add,
+        ...elementAt(pVal, w.get(cnt), 3),
         ...w.tee(a),
         ...w.get(x4),
         ...v.promoteLow,
@@ -176,13 +169,7 @@ export const compress32 = () => {
       // the last K mod 4 inputs one by one (as csr)
       ...forLoop(k, w.get(K4), w.get(K), 1, csrEntry(w.f32LoadPromote(), 4, { px, pIdx, pVal, cnt, k, xv })),
     ]),
-    ...w.get(pPtr),
-    ...w.get(R),
-    ...w.i32(2),
-    ...w.shl,
-    ...w.add,
-    ...w.get(cnt),
-    ...w.i32Store(),
+    ...csrEnd(pPtr, R, cnt),
   ];
   return {
     name: 'csr32',

@@ -23,8 +23,8 @@
  * `engine.ts` (one module instance per thread; its memory keeps the size of the largest layer run).
  * @module
  */
-import { assemble, forLoop, simdAvailable, T, w } from './asm.js';
-import { compress32, csrEntry } from './linearCsr.js';
+import { assemble, elementAt, forLoop, localIndices, simdAvailable, T, w } from './asm.js';
+import { compress32, csrEnd, csrEntry, csrRowStart } from './linearCsr.js';
 import { denseDx, tiles } from './linearDense.js';
 import { columns, columnTiles } from './linearSparse.js';
 
@@ -50,32 +50,11 @@ const compress = () => {
     ...w.i32(0),
     ...w.set(cnt),
     ...forLoop(r, w.i32(0), w.get(R), 1, [
-      // px = pX + r·stride·E
-      ...w.get(pX),
-      ...w.get(r),
-      ...w.get(stride),
-      ...w.mul,
-      ...w.i32(3),
-      ...w.shl,
-      ...w.add,
-      ...w.set(px),
-      // ptr[r] = cnt
-      ...w.get(pPtr),
-      ...w.get(r),
-      ...w.i32(2),
-      ...w.shl,
-      ...w.add,
-      ...w.get(cnt),
-      ...w.i32Store(),
+      // px = pX + r·stride·8; ptr[r] = cnt
+      ...csrRowStart(3, { pX, row: r, stride, px, pPtr, cnt }),
       ...forLoop(k, w.i32(0), w.get(K), 1, csrEntry(w.f64Load(), E, { px, pIdx, pVal, cnt, k, xv })),
     ]),
-    ...w.get(pPtr),
-    ...w.get(R),
-    ...w.i32(2),
-    ...w.shl,
-    ...w.add,
-    ...w.get(cnt),
-    ...w.i32Store(),
+    ...csrEnd(pPtr, R, cnt),
   ];
   return { name: 'csr', params: Array(7).fill(T.i32), locals: [T.i32, T.i32, T.i32, T.i32, T.f64], code };
 };
@@ -92,39 +71,18 @@ const sparseTiles = (fname: 'fwd' | 'dw') => {
   const fwd = fname === 'fwd';
   const [R, K, J, Op, pM, pIdx, pVal, pPtr, pT, more] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const np = fwd ? 10 : 9; // dw has no `more`
-  const [j, r, e, eEnd, base, a, rowB] = [0, 1, 2, 3, 4, 5, 6].map((q) => np + q) as number[] as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [j, r, e, eEnd, base, a, rowB] = localIndices(np, 7);
   const v = [7, 8, 9, 10].map((q) => np + q); // accumulators (fwd) or g[r, tile] (dw)
   const xs = np + 11;
   // the tile's array: pTile + j·K·64 (Wt for fwd: pM; dWt for dw: pT)
-  const tileBase = [...w.get(fwd ? pM : pT), ...w.get(j), ...w.get(K), ...w.mul, ...w.i32(6), ...w.shl, ...w.add, ...w.set(base)];
+  const tileBase = [...elementAt(fwd ? pM : pT, [...w.get(j), ...w.get(K), ...w.mul], 6), ...w.set(base)];
   // rowB = (r·Op + 8j)·8: the row's 8 outputs (fwd: out at pT; dw: g at pM)
   const rowAt = [...w.get(r), ...w.get(Op), ...w.mul, ...w.get(j), ...w.i32(3), ...w.shl, ...w.add, ...w.i32(3), ...w.shl, ...w.set(rowB)];
   const entry = [
     // a = base + idx[e]·64, xs = splat(val[e])
-    ...w.get(base),
-    ...w.get(pIdx),
-    ...w.get(e),
-    ...w.i32(2),
-    ...w.shl,
-    ...w.add,
-    ...w.i32Load(),
-    ...w.i32(6),
-    ...w.shl,
-    ...w.add,
+    ...elementAt(base, [...elementAt(pIdx, w.get(e), 2), ...w.i32Load()], 6),
     ...w.set(a),
-    ...w.get(pVal),
-    ...w.get(e),
-    ...w.i32(3),
-    ...w.shl,
-    ...w.add,
+    ...elementAt(pVal, w.get(e), 3),
     ...w.vLoadSplat(),
     ...w.set(xs),
     ...(fwd
@@ -152,18 +110,10 @@ const sparseTiles = (fname: 'fwd' | 'dw') => {
         ]
       : v.flatMap((gu, u) => [...w.get(pM), ...w.get(rowB), ...w.add, ...w.vLoad(16 * u), ...w.set(gu)])),
     // entries ptr[r] .. ptr[r + 1]
-    ...w.get(pPtr),
-    ...w.get(r),
-    ...w.i32(2),
-    ...w.shl,
-    ...w.add,
+    ...elementAt(pPtr, w.get(r), 2),
     ...w.i32Load(),
     ...w.set(e),
-    ...w.get(pPtr),
-    ...w.get(r),
-    ...w.i32(2),
-    ...w.shl,
-    ...w.add,
+    ...elementAt(pPtr, w.get(r), 2),
     ...w.i32Load(4),
     ...w.set(eEnd),
     ...forLoop(e, w.get(e), w.get(eEnd), 1, entry),

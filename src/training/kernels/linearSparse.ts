@@ -20,7 +20,7 @@
  * float64 as in `linearGrad.ts`; `pWt` / `pDwt` point at the block's first input.
  * @module
  */
-import { forLoop, T, w } from './asm.js';
+import { elementAt, forLoop, localIndices, T, w } from './asm.js';
 
 /**
  * csc(R, Kb, pIdx, pVal, pPtr, pRow, pCval, pCol): the entries of a block's `csr` lists
@@ -30,13 +30,12 @@ import { forLoop, T, w } from './asm.js';
 export const columns = () => {
   const [R, Kb, pIdx, pVal, pPtr, pRow, pCval, pCol] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [r, e, eEnd, k, p, a] = [8, 9, 10, 11, 12, 13];
-  const at = (base: number, i: number[], sh: number) => [...w.get(base), ...i, ...w.i32(sh), ...w.shl, ...w.add];
   const code = [
     // col[0 .. Kb + 1] = 0
-    ...forLoop(k, w.i32(0), [...w.get(Kb), ...w.i32(2), ...w.add], 1, [...at(pCol, w.get(k), 2), ...w.i32(0), ...w.i32Store()]),
+    ...forLoop(k, w.i32(0), [...w.get(Kb), ...w.i32(2), ...w.add], 1, [...elementAt(pCol, w.get(k), 2), ...w.i32(0), ...w.i32Store()]),
     // counts: col[idx + 2] += 1 over every entry
-    ...forLoop(e, w.i32(0), at(pPtr, w.get(R), 2).concat(w.i32Load()), 1, [
-      ...at(pCol, at(pIdx, w.get(e), 2).concat(w.i32Load()), 2),
+    ...forLoop(e, w.i32(0), elementAt(pPtr, w.get(R), 2).concat(w.i32Load()), 1, [
+      ...elementAt(pCol, elementAt(pIdx, w.get(e), 2).concat(w.i32Load()), 2),
       ...w.tee(a),
       ...w.get(a),
       ...w.i32Load(8),
@@ -47,7 +46,7 @@ export const columns = () => {
     // col[i] += col[i − 1]: col[k + 1] = the start of input k
     ...forLoop(k, w.i32(0), [...w.get(Kb), ...w.i32(1), ...w.add], 1, [
       // a = &col[k]: col[k + 1] = col[k + 1] + col[k]
-      ...at(pCol, w.get(k), 2),
+      ...elementAt(pCol, w.get(k), 2),
       ...w.tee(a),
       ...w.get(a),
       ...w.i32Load(4),
@@ -58,11 +57,11 @@ export const columns = () => {
     ]),
     // scatter, rows in increasing order: p = col[k + 1]++, row[p] = r, cval[p] = val
     ...forLoop(r, w.i32(0), w.get(R), 1, [
-      ...at(pPtr, w.get(r), 2),
+      ...elementAt(pPtr, w.get(r), 2),
       ...w.i32Load(4),
       ...w.set(eEnd),
-      ...forLoop(e, at(pPtr, w.get(r), 2).concat(w.i32Load()), w.get(eEnd), 1, [
-        ...at(pCol, at(pIdx, w.get(e), 2).concat(w.i32Load()), 2),
+      ...forLoop(e, elementAt(pPtr, w.get(r), 2).concat(w.i32Load()), w.get(eEnd), 1, [
+        ...elementAt(pCol, elementAt(pIdx, w.get(e), 2).concat(w.i32Load()), 2),
         ...w.tee(a),
         ...w.i32Load(4),
         ...w.set(p),
@@ -71,11 +70,11 @@ export const columns = () => {
         ...w.i32(1),
         ...w.add,
         ...w.i32Store(4),
-        ...at(pRow, w.get(p), 2),
+        ...elementAt(pRow, w.get(p), 2),
         ...w.get(r),
         ...w.i32Store(),
-        ...at(pCval, w.get(p), 3),
-        ...at(pVal, w.get(e), 3),
+        ...elementAt(pCval, w.get(p), 3),
+        ...elementAt(pVal, w.get(e), 3),
         ...w.f64Load(),
         ...w.f64Store(),
       ]),
@@ -89,44 +88,19 @@ export const columnTiles = (fname: 'fwdc' | 'dwc') => {
   const fwd = fname === 'fwdc';
   const [Kb, K, J, Op, pM, pRow, pVal, pCol, pT, first, pGw, O] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const np = fwd ? 9 : 12;
-  const [j, k, e, eEnd, base, a, pk, gk, lim] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((q) => np + q) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [j, k, e, eEnd, base, a, pk, gk, lim] = localIndices(np, 9);
   const v = [9, 10, 11, 12].map((q) => np + q); // fwd: the line Wt[j][k]; dw: the sums dWt[j][k]
   const [xs, tmp] = [np + 13, np + 14];
   const [ifElse, extractLane] = [[0x05], (lane: number) => [0xfd, 0x21, lane]]; // else; f64x2.extract_lane
   // a = (row[e]·Op + 8j)·8 + (fwd: pT = out; dw: pM = g): row r's 8 outputs of tile j
   const rowAt = [
-    ...w.get(fwd ? pT : pM),
-    ...w.get(pRow),
-    ...w.get(e),
-    ...w.i32(2),
-    ...w.shl,
-    ...w.add,
-    ...w.i32Load(),
-    ...w.get(Op),
-    ...w.mul,
-    ...w.get(j),
-    ...w.i32(3),
-    ...w.shl,
-    ...w.add,
-    ...w.i32(3),
-    ...w.shl,
-    ...w.add,
+    ...elementAt(
+      fwd ? pT : pM,
+      [...elementAt(pRow, w.get(e), 2), ...w.i32Load(), ...w.get(Op), ...w.mul, ...w.get(j), ...w.i32(3), ...w.shl, ...w.add],
+      3,
+    ),
     ...w.set(a),
-    ...w.get(pVal),
-    ...w.get(e),
-    ...w.i32(3),
-    ...w.shl,
-    ...w.add,
+    ...elementAt(pVal, w.get(e), 3),
     ...w.vLoadSplat(),
     ...w.set(xs),
   ];
@@ -159,17 +133,7 @@ export const columnTiles = (fname: 'fwdc' | 'dwc') => {
   ];
   // ∂W[8j + q, k] += lane q of the sums, q < lim (gk: row 8j, input k; one row further per lane)
   const addLanes = [
-    ...w.get(pGw),
-    ...w.get(j),
-    ...w.i32(3),
-    ...w.shl,
-    ...w.get(K),
-    ...w.mul,
-    ...w.get(k),
-    ...w.add,
-    ...w.i32(3),
-    ...w.shl,
-    ...w.add,
+    ...elementAt(pGw, [...w.get(j), ...w.i32(3), ...w.shl, ...w.get(K), ...w.mul, ...w.get(k), ...w.add], 3),
     ...w.set(gk),
     ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((q) => [
       ...w.i32(q),
@@ -184,21 +148,13 @@ export const columnTiles = (fname: 'fwdc' | 'dwc') => {
       ...w.fAdd,
       ...w.f64Store(),
       ...w.end,
-      ...w.get(gk),
-      ...w.get(K),
-      ...w.i32(3),
-      ...w.shl,
-      ...w.add,
+      ...elementAt(gk, w.get(K), 3),
       ...w.set(gk),
     ]),
   ];
   const perInput = [
     // pk = base + k·64: the line of input k in tile j
-    ...w.get(base),
-    ...w.get(k),
-    ...w.i32(6),
-    ...w.shl,
-    ...w.add,
+    ...elementAt(base, w.get(k), 6),
     ...w.set(pk),
     ...(fwd
       ? [0, 1, 2, 3].flatMap((u) => [...w.get(pk), ...w.vLoad(16 * u), ...w.set(v[u] as number)])
@@ -210,11 +166,7 @@ export const columnTiles = (fname: 'fwdc' | 'dwc') => {
           ...[0, 1, 2, 3].flatMap((u) => [...w.get(pk), ...w.vLoad(16 * u), ...w.set(v[u] as number)]),
           ...w.end,
         ]),
-    ...w.get(pCol),
-    ...w.get(k),
-    ...w.i32(2),
-    ...w.shl,
-    ...w.add,
+    ...elementAt(pCol, w.get(k), 2),
     ...w.tee(e),
     ...w.i32Load(4),
     ...w.set(eEnd),
@@ -237,13 +189,7 @@ export const columnTiles = (fname: 'fwdc' | 'dwc') => {
   ];
   const code = forLoop(j, w.i32(0), w.get(J), 1, [
     // base = tile array (fwd: pM = Wt; dw: pT = dWt) + j·K·64
-    ...w.get(fwd ? pM : pT),
-    ...w.get(j),
-    ...w.get(K),
-    ...w.mul,
-    ...w.i32(6),
-    ...w.shl,
-    ...w.add,
+    ...elementAt(fwd ? pM : pT, [...w.get(j), ...w.get(K), ...w.mul], 6),
     ...w.set(base),
     // lim = O − 8j: the tile's lanes that are outputs
     ...(fwd ? [] : [...w.get(O), ...w.get(j), ...w.i32(3), ...w.shl, ...w.sub, ...w.set(lim)]),

@@ -27,7 +27,7 @@ import { SpikeflowError, show } from '../../errors.js';
 import type { NeuronUpdate } from '../../update/ir.js';
 import type { Backend, KernelConfig, PopulationRunRequest, PopulationRuntime } from '../backendRegistry.js';
 import { BITS_PER_WORD, type NeuronLayout, planNeuron } from '../layout.js';
-import { populationLayout, populationViews } from '../population.js';
+import { populationLayout, populationViews, viewRuntime } from '../population.js';
 import { kernelClass } from './modes.js';
 import { neuronKernelFor, outputsOf, uploadState } from './neuronRun.js';
 import { executed, held, isCpuMode, maxOutputsOf, release, resolvedMode, rgbaOf, type State, stateOf } from './state.js';
@@ -178,18 +178,11 @@ const runGpu = (r: PopulationRunRequest, backend: Backend): PopulationRuntime =>
     for (let b = 0; b < B; b++) v.clear(g + b);
   };
   return {
+    ...viewRuntime(engine, r, stride, v, (g) => stepBlock(g, 1, v.ext, v.out)),
+    // the device and mode gpu.js ran on, known after the first block
     get engine() {
       return engine;
     },
-    n,
-    stride,
-    ext: v.ext,
-    out: v.out,
-    outBits: v.outBits,
-    state: v.state,
-    rings: v.rings,
-    ringLength: r.ringLength,
-    step: (g) => stepBlock(g, 1, v.ext, v.out),
     stepBlock,
     maxBlock,
     readState,
