@@ -168,7 +168,7 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
         note: `${wallPct} % of the fused run (each in its own process, alternated; CPU time ${cpuPct} %); ${sample(sReps, sCpu, sSamples)}; load ${loadBefore} → ${load()}${warn}`,
       });
       ctx.log(
-        `lif-stream N=${N} outputs ${outputs}: fused ${ms(f.medianMs)} ms, stream ${ms(t.medianMs)} ms (${wallPct} %); CPU per run ${ms(fCpu)} / ${ms(sCpu)} ms (${cpuPct} %); runs per sample ${fReps} / ${sReps}; pool fused: ${poolText(fSamples)}; stream: ${poolText(sSamples)}; RSS ${fSamples.at(-1)?.rssMB} / ${sSamples.at(-1)?.rssMB} MB; load ${loadBefore} → ${load()}${warn}`,
+        `lif-stream N=${N} outputs ${outputs}: fused ${ms(f.medianMs)} ms, stream ${ms(t.medianMs)} ms (${wallPct} %); CPU per run ${ms(fCpu)} / ${ms(sCpu)} ms (${cpuPct} %); runs per sample ${fReps} / ${sReps}; pool fused: ${poolText(fSamples)}; stream: ${poolText(sSamples)}; RSS ${fSamples.at(-1)?.rssMB} / ${sSamples.at(-1)?.rssMB} MB (pool lent + free ${fSamples.at(-1)?.lentMB} + ${fSamples.at(-1)?.freeMB} / ${sSamples.at(-1)?.lentMB} + ${sSamples.at(-1)?.freeMB} MB); load ${loadBefore} → ${load()}${warn}`,
       );
     }
   }

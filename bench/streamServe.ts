@@ -14,13 +14,14 @@
  *   passed (at least one run); no collection is forced. The first request of a configuration
  *   warms it up first, untimed: ≥ {@link WARMUP_SECONDS} and ≥ 3 runs, each followed by a turn.
  *   Answers `{ wallMs, cpuMs, runs, recycled, pooled, unpooled, collections, collectionMs, ran,
- *   spikes, rssMB, pid, gcExposed }`: wall and CPU time per run over the whole sample (the turns and every
+ *   spikes, rssMB, lentMB, freeMB, pid, gcExposed }`: wall and CPU time per run over the whole sample (the turns and every
  *   collection inside it included; CPU time from `process.cpuUsage`, every thread of this process:
  *   the main thread, the worker threads and V8's helper threads), the output pool's counts over the
  *   sample (`outputPoolStats()`: outputs served from free slots, new slots, outside the pool;
  *   collections spikeflow ran and their milliseconds), what ran (`executionOf` of the last run's
  *   output, the last chunk's for a stream), the fraction of neuron-steps that spiked in the first
- *   warm-up run (both sides compute the same spikes), the resident memory after the sample and
+ *   warm-up run (both sides compute the same spikes), the resident memory and the pool's lent and
+ *   free megabytes after the sample, and
  *   whether a global `gc` exists (it should not).
  * - `{ "cmd": "exit" }` (or stdin closed): ends the worker threads and exits.
  * @module
@@ -64,6 +65,9 @@ export interface SampleAnswer {
   readonly ran: string;
   readonly spikes: number;
   readonly rssMB: number;
+  /** Megabytes the output pool had lent and held free after the sample. */
+  readonly lentMB: number;
+  readonly freeMB: number;
   readonly pid: number;
   /** Whether this process has a global `gc` (it should not: started as users run Node). */
   readonly gcExposed: boolean;
@@ -188,6 +192,8 @@ const sample = async (r: SampleRequest): Promise<SampleAnswer> => {
     ran: ranOf(last),
     spikes: c.spikes,
     rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20),
+    lentMB: Math.round(p1.lentBytes / 2 ** 20),
+    freeMB: Math.round(p1.freeBytes / 2 ** 20),
     pid: process.pid,
     gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
   };
