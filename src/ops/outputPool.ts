@@ -25,9 +25,10 @@
  * 20: 0 of 300 dropped outputs recycled, RSS + 1.1 GB); spikeflow therefore runs a major collection
  * itself once it lent or allocated 64 MiB of shared memory since the last one
  * ({@link OutputPoolOptions.collectAfterBytes}; rate-limited to about a quarter of the time, see
- * `sharedPressure.ts`), at the latest when few free slots of a size are left: fewer than the most
-outputs of that size taken in one turn of the event loop (1 for a fused run, 10 for a stream of ten
-chunks over a synchronous source, whose dropped outputs can only come back after its turn). So
+ * `sharedPressure.ts`), at the latest when a run takes the last free slot of its size; right after
+such a collection the pool takes back every slot whose output it freed (through a `WeakRef` per
+lend), so the runs of the same turn (a stream's chunks over a synchronous source) find free slots
+too, instead of waiting for the finalization callbacks of a later turn. So
  * asynchronous pipelines (real-time sources, servers, anything that awaits or lets the event loop
  * turn between runs) recycle without `--expose-gc`, and the pool and RSS stay bounded. A
  * synchronous loop of runs (`for (...) run(xs)`, or a stream over a synchronous source such as
@@ -55,7 +56,7 @@ import {
   collectAfterBytes,
   countSharedBytes,
   maybeCollect,
-  noteSharedAllocation,
+  onSharedCollection,
   setCollectAfterBytes,
   sharedCollectionMs,
   sharedCollections,
@@ -216,62 +217,74 @@ const scheduleSweep = (): void => {
   (sweepTimer as { unref?: () => void }).unref?.();
 };
 
-const registry = available
-  ? new FinalizationRegistry<Slot>((slot) => {
-      lentBytes -= slot.bytes;
-      if (lentBytes + freeBytes + slot.bytes > maxBytes) {
-        released(slot.bytes);
-        return;
-      }
-      slot.freedAt = Date.now();
-      slot.next = structuredClone(slot.sab);
-      const list = free.get(slot.bytes);
-      if (list === undefined) free.set(slot.bytes, [slot]);
-      else list.push(slot);
-      freeBytes += slot.bytes;
-      scheduleSweep();
-    })
-  : undefined;
+/**
+ * One lend of a slot: the finalization registry's held value and unregister token, and the
+ * entry of {@link lent}. A slot is lent again only through a new lease, so a late callback of an
+ * old one cannot return the slot while it is lent to someone else.
+ */
+interface Lease {
+  readonly slot: Slot;
+  /** The caller's `SharedArrayBuffer` object (weakly): gone once the caller dropped the output and a collection ran. */
+  readonly ref: WeakRef<SharedArrayBuffer>;
+}
 
-/** Lends per slot size in the current turn of the event loop (cleared by {@link endTurn}). */
-const lendsThisTurn = new Map<number, number>();
-/** Per slot size, the most lends seen in one turn (sizes lent more than once a turn only). */
-const lendsPerTurn = new Map<number, number>();
-let turnEnding = false;
-const endTurn = (): void => {
-  turnEnding = false;
-  lendsThisTurn.clear();
+/** Leases whose outputs may still be held by their callers. */
+const lent = new Set<Lease>();
+
+/** Puts a lease's slot back into the free lists (or lets it go when over the cap). */
+const giveBack = (lease: Lease): void => {
+  if (!lent.delete(lease)) return;
+  const slot = lease.slot;
+  lentBytes -= slot.bytes;
+  if (lentBytes + freeBytes + slot.bytes > maxBytes) {
+    released(slot.bytes);
+    return;
+  }
+  slot.freedAt = Date.now();
+  slot.next = structuredClone(slot.sab);
+  const list = free.get(slot.bytes);
+  if (list === undefined) free.set(slot.bytes, [slot]);
+  else list.push(slot);
+  freeBytes += slot.bytes;
+  scheduleSweep();
 };
-const schedule = typeof setImmediate === 'function' ? setImmediate : (f: () => void) => setTimeout(f, 0);
+
+const registry = available ? new FinalizationRegistry<Lease>(giveBack) : undefined;
 
 /**
- * Counts a lend of a slot of `bytes` in the current turn of the event loop (a turn ends at the
- * next `setImmediate`, when finalization callbacks have had their chance to run) and returns the
- * most lends of that size seen in one turn: a fused run takes 1, a stream of T = 1000 in chunks of
- * 100 over a synchronous source takes 10 in one turn. Slots that come back through a collection
- * come back only after the turn, so a collection for that size is started while at least that
- * many free slots remain.
+ * Right after a collection spikeflow ran (`sharedPressure.ts`): takes back at once every slot whose
+ * caller's buffer it freed, instead of in a later turn of the event loop (when the finalization
+ * callbacks run). A stream over a synchronous source takes its chunk outputs in one turn; without
+ * this, the chunks after a collection got new slots although the collection had just freed
+ * enough. (A `WeakRef` keeps its target alive until the end of the turn that made it: outputs
+ * lent in the current turn come back through their finalization callbacks.)
  */
-const noteLend = (bytes: number): number => {
-  const n = (lendsThisTurn.get(bytes) ?? 0) + 1;
-  lendsThisTurn.set(bytes, n);
-  if (!turnEnding) {
-    turnEnding = true;
-    schedule(endTurn);
+const reclaim = (): void => {
+  for (const lease of lent) {
+    if (lease.ref.deref() !== undefined) continue;
+    (registry as FinalizationRegistry<Lease>).unregister(lease);
+    giveBack(lease);
   }
-  const most = lendsPerTurn.get(bytes) ?? 1;
-  if (n <= most) return most;
-  // Bounded: a program with very many output sizes forgets the oldest ones (they count 1 again).
-  if (lendsPerTurn.size >= 1024) lendsPerTurn.clear();
-  lendsPerTurn.set(bytes, n);
-  return n;
+};
+if (available) onSharedCollection(reclaim);
+
+/** Takes the most recently freed slot of exactly `bytes` off the free lists, if any. */
+const takeFree = (bytes: number): Slot | undefined => {
+  const list = free.get(bytes);
+  const slot = list?.pop();
+  if (slot === undefined) return undefined;
+  if (list?.length === 0) free.delete(bytes);
+  freeBytes -= bytes;
+  return slot;
 };
 
 const lend = (slot: Slot, dtype: DType, length: number): TensorData => {
   const mine = slot.next ?? structuredClone(slot.sab);
   slot.next = undefined;
   lentBuffers.add(mine);
-  (registry as FinalizationRegistry<Slot>).register(mine, slot);
+  const lease: Lease = { slot, ref: new WeakRef(mine) };
+  lent.add(lease);
+  (registry as FinalizationRegistry<Lease>).register(mine, lease, lease);
   lentBytes += slot.bytes;
   return dtype === 'float64' ? new Float64Array(mine, 0, length) : new Float32Array(mine, 0, length);
 };
@@ -298,19 +311,13 @@ export const allocateOutput = (dtype: DType, length: number, shared = false): Te
     if (registry !== undefined && bytes >= POOL_FROM_BYTES) unpooled++;
     return shared ? allocateShared(dtype, length) : allocate(dtype, length);
   }
-  const list = free.get(bytes);
-  const slot = list?.pop();
+  countSharedBytes(bytes);
+  let slot = takeFree(bytes);
+  // The last free slot of this size, or none: collect now if due. What the collection freed comes
+  // back at once (`reclaim`), so this run and the next ones take free slots instead of new ones.
+  if (!free.has(bytes) && maybeCollect(lentBytes)) slot ??= takeFree(bytes);
   if (slot !== undefined) {
-    freeBytes -= bytes;
     recycled++;
-    countSharedBytes(bytes);
-    const left = (list as Slot[]).length;
-    if (left === 0) free.delete(bytes);
-    // Few free slots of this size left: collect now (if due), so that the outputs dropped since come
-    // back (in a later turn of the event loop) before the runs ask for them, instead of those runs
-    // getting new slots. "Few": fewer than this size's most lends in one turn ({@link noteLend}),
-    // so that a stream whose chunks all run in one turn still finds free slots for its later chunks.
-    if (left < noteLend(bytes)) maybeCollect(lentBytes);
     return lend(slot, dtype, length);
   }
   // Make room by releasing free slots of other sizes, least recently freed first.
@@ -323,8 +330,6 @@ export const allocateOutput = (dtype: DType, length: number, shared = false): Te
     return allocateShared(dtype, length);
   }
   pooled++;
-  noteLend(bytes);
-  noteSharedAllocation(bytes, lentBytes);
   return lend({ sab: new SharedArrayBuffer(bytes), bytes, freedAt: 0, next: undefined }, dtype, length);
 };
 

@@ -11,7 +11,7 @@
  * The remedy: spikeflow counts the shared memory it lends and allocates ({@link noteSharedAllocation}
  * for the output pool's new slots and `allocateShared`, {@link countSharedBytes} for recycled
  * slots); once {@link collectAfterBytes} (64 MiB by default) were counted since the last
- * collection and new memory is needed (or the pool runs low on free slots of a size), it runs
+ * collection and new memory is needed (or the pool hands out the last free slot of a size), it runs
  * a major collection itself, as V8 would for ordinary memory. Measured (scratch, 300 runs with an
  * `await` between runs, Node 20): without counting `allocateShared`, a stream with
  * `outputs: 'reuse'` at N = 1e4 still grew RSS 247 → 1425 MB (its input chunks are new shared
@@ -20,9 +20,11 @@
  * has passed since it ended, so that collecting never takes more than about a quarter of the time
  * (measured with `npm run bench:recycle`: a factor 10 let the pool grow to 3× the RSS at N = 1e4
  * and cost more CPU at N = 1e3, where each collection replaced a new slot's page faults),
- * whatever the program keeps alive. The finalizers of what the collection freed run in a later
- * turn of the event loop (the pool then recycles those outputs; a synchronous loop that never
- * yields still gets fresh memory until it does).
+ * whatever the program keeps alive. Right after a collection the output pool takes back the
+ * outputs it freed ({@link onSharedCollection}); outputs dropped in the current turn of the event
+ * loop come back through their finalization callbacks in a later turn (a synchronous loop that
+ * never yields still gets fresh memory until it does: a `WeakRef` keeps its target alive until
+ * the end of the turn that made it).
  *
  * Only in Node: the collector is reached the way Node's documentation shows
  * (`v8.setFlagsFromString('--expose-gc')`, then `vm.runInNewContext('gc')`, loaded through
@@ -86,6 +88,17 @@ export const sharedCollections = (): number => collections;
 /** Milliseconds spent in those collections, in all. */
 export const sharedCollectionMs = (): number => collectionMs;
 
+const listeners: (() => void)[] = [];
+
+/**
+ * Calls `listener` right after each collection spikeflow runs (the output pool then takes back at
+ * once what the collection freed).
+ * @param listener - called synchronously, with no arguments
+ */
+export const onSharedCollection = (listener: () => void): void => {
+  listeners.push(listener);
+};
+
 /**
  * Counts `bytes` of shared memory handed out again without a new allocation (a recycled slot of the
  * output pool): they count towards the next collection, as the memory they replace may be dropped
@@ -117,6 +130,7 @@ export const maybeCollect = (held = 0): boolean => {
   // N = 1e4 it let the pool grow to 1 GB).
   collector();
   collections++;
+  for (const l of listeners) l();
   lastEnd = performance.now();
   lastPause = lastEnd - start;
   collectionMs += lastPause;
