@@ -126,7 +126,7 @@ export const inspect = async (path: string, options: InspectOptions = {}): Promi
     let channels: readonly string[] = [];
     let tMin = Number.POSITIVE_INFINITY;
     let tMax = Number.NEGATIVE_INFINITY;
-    for await (const block of readCsvFile(path)) {
+    for await (const block of readCsvFile(path, { header: 'auto' })) {
       rows += block.t.length;
       channels = block.channels;
       for (const t of block.t) {

@@ -97,6 +97,16 @@ describe('spikeflow run', () => {
     expect(s.layers[0]?.spikes).toBe(z.reduce((a, b) => a + b, 0));
   });
 
+  it('runs a CSV time series without a header row: its first row is a step too', async () => {
+    const dir = tmp();
+    const csv = join(dir, 'bare.csv');
+    const rows = Array.from({ length: 50 }, (_, t) => `${t * 0.001},0.5,0.5,0.5`);
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const s = await runJob({ input: csv, out: dir });
+    expect(s.steps).toBe(50);
+    expect(s.layers[0]?.size).toBe(3);
+  });
+
   it('--realtime paces steps to the wall clock (200 steps of 1 ms take at least 0.2 s)', async () => {
     const dir = tmp();
     const input = join(dir, 'in.json');

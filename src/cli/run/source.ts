@@ -103,7 +103,7 @@ export const openSource = async (options: SourceOptions): Promise<Source> => {
 
   if (format === 'csv') {
     // float64 so that values beyond float32 are caught by name rather than becoming Infinity.
-    const blocks = readCsvFile(path, { timeColumn: 0, dtype: 'float64' })[Symbol.asyncIterator]();
+    const blocks = readCsvFile(path, { timeColumn: 0, dtype: 'float64', header: 'auto' })[Symbol.asyncIterator]();
     const first = await blocks.next();
     if (first.done === true) {
       await blocks.return(undefined);

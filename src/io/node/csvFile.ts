@@ -27,8 +27,11 @@ export interface CsvFileOptions {
   readonly timeColumn?: string | number;
   /** The channel columns, by name or index, in output order (default: all columns but the time column). */
   readonly columns?: readonly (string | number)[];
-  /** Whether the first row names the columns (default true). */
-  readonly header?: boolean;
+  /**
+   * Whether the first row names the columns (default `true`); `'auto'`: it does unless every one of
+   * its cells is a finite number (then it is the first data row).
+   */
+  readonly header?: boolean | 'auto';
   /** Cell delimiter (default `,`). */
   readonly delimiter?: string;
   /** Rows per block (default 1024). */
@@ -44,7 +47,8 @@ const KNOWN = ['timeColumn', 'columns', 'header', 'delimiter', 'blockRows', 'dty
 const checkCsvOptions = (where: string, options: CsvFileOptions) => {
   checkOptions(where, options, KNOWN);
   const { header = true, delimiter = ',', blockRows = 1024, dtype = 'float32', chunkBytes = 256 * 1024 } = options;
-  if (typeof header !== 'boolean') throw new SpikeflowError(where, 'header', `header must be a boolean, received ${show(header)}`);
+  if (typeof header !== 'boolean' && header !== 'auto')
+    throw new SpikeflowError(where, 'header', `header must be a boolean or "auto", received ${show(header)}`);
   if (typeof delimiter !== 'string' || delimiter.length === 0)
     throw new SpikeflowError(where, 'delimiter', `delimiter must be a non-empty string, received ${show(delimiter)}`);
   if (!(Number.isInteger(blockRows) && blockRows >= 1))
@@ -122,8 +126,9 @@ export async function* readCsvFile(path: string, options: CsvFileOptions = {}): 
       if (short !== undefined) fail('corrupt', short);
       if (names === undefined) {
         width = record.length;
-        resolve(width, header ? record : undefined);
-        if (header) {
+        const named = header === 'auto' ? !record.every((c) => c.trim() !== '' && Number.isFinite(Number(c))) : header;
+        resolve(width, named ? record : undefined);
+        if (named) {
           before = info.bytes;
           continue;
         }

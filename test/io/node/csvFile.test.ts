@@ -87,6 +87,20 @@ describe('CSV time series', () => {
     );
   });
 
+  it("header 'auto': a first row of numbers is data, a first row with a name is the header", async () => {
+    const [c] = await collect(write('0,1,2\n1,3,4\n'), { header: 'auto' });
+    expect(c?.channels).toEqual(['column 1', 'column 2']);
+    expect(Array.from(c?.t ?? [])).toEqual([0, 1]);
+    expect(Array.from(c?.values.data ?? [])).toEqual([1, 2, 3, 4]);
+    const [d] = await collect(write('t,x\n0,5\n1,6\n'), { header: 'auto' });
+    expect(d?.channels).toEqual(['x']);
+    expect(Array.from(d?.values.data ?? [])).toEqual([5, 6]);
+    // the default stays true: the numbers of the first row name the columns
+    const [e] = await collect(write('0,1,2\n1,3,4\n'));
+    expect(e?.channels).toEqual(['1', '2']);
+    await expect(collect(write('0,1\n'), { header: 'yes' })).rejects.toThrow(/header must be a boolean or "auto", received "yes"/);
+  });
+
   it('errors name the line, the column and the byte offset of the row', async () => {
     // Hand-derived offsets: "t,x\n" is 4 bytes, "0,1\n" 4 more: the third line starts at byte 8.
     const bad = await failure(write('t,x\n0,1\n1,abc\n2,3\n'));
