@@ -17,7 +17,7 @@ import { compileWasmUpdate } from '../wasm/codegen.js';
 import { conditionKey } from '../wasm/specialize.js';
 import { createEngine, type EngineCall, type EngineSpec } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, planThreads, type ThreadsOptions, type ThreadsPlan } from './plan.js';
-import { STAGING_KEEP_BYTES, stagesFresh } from './staging.js';
+import { callStagesFresh, STAGING_KEEP_BYTES, stagesFresh } from './staging.js';
 import { type EngineEntry, isShared, MAX_WORKERS, poolOf, splitRanges } from './workerPool.js';
 
 /** An update compiled by {@link compileThreaded}: a {@link CompiledUpdate} that also tells its plan. */
@@ -233,7 +233,7 @@ export const compileThreaded = (
   const run = (call: EngineCall): void => {
     const lo = call.lo ?? 0;
     const hi = call.hi ?? call.M;
-    const fresh = stagesFresh([...call.inputs, call.out, ...(call.record ?? [])]);
+    const fresh = callStagesFresh(call.inputs, call.out, call.record);
     const planned = fresh ? 1 : planThreads(call.T, hi - lo, allowed, minWork, minWidth).threads;
     const p = planned > 1 ? poolOf() : undefined;
     const threads = p === undefined ? 1 : p.ready(planned);
