@@ -5,7 +5,6 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { lastValueFrom } from 'rxjs';
 import { Bench } from 'tinybench';
 import { izhikevich } from '../src/neurons/izhikevich.js';
 import { li } from '../src/neurons/li.js';
@@ -20,9 +19,8 @@ import { allocateShared, compileThreaded, type ThreadsOptions } from '../src/ops
 import { createThreadsBackend } from '../src/ops/backends/threadsBackend.js';
 import { compileJs } from '../src/ops/kernel.js';
 import { linearInit } from '../src/ops/linear.js';
-import { outputPoolStats } from '../src/ops/outputPool.js';
 import { seededGenerator, uniforms } from '../src/ops/random.js';
-import { fromTypedArray, slice, type Tensor } from '../src/ops/tensor.js';
+import { fromTypedArray, type Tensor } from '../src/ops/tensor.js';
 import type { Row } from './report.js';
 
 /** Settings every case receives. */
@@ -89,9 +87,6 @@ export const uniformInput = (T: number, N: number, scale: number, shared: boolea
  */
 const largestFirst = (sizes: readonly number[], maxN: number): number[] => sizes.filter((n) => n <= maxN).sort((a, b) => b - a);
 
-/** Milliseconds with 3 significant digits at least (runs of a millisecond differ in the second decimal). */
-const ms = (x: number): string => x.toFixed(x < 10 ? 3 : x < 100 ? 2 : 1);
-
 const ranOf = (out: Tensor): string => {
   const e = executionOf(out);
   return e === undefined ? 'unknown' : `${e.backend}${e.note === undefined ? '' : `: ${e.note}`}`;
@@ -157,173 +152,6 @@ export const lifCase = async (ctx: CaseContext, sizes: readonly number[]): Promi
       const t = await measure(() => k(call), ctx.runs);
       const plan = threaded?.plan(T, M);
       add('kernel', backend, plan === undefined ? 'compileJs loop, 1 thread' : `${plan.engine}: ${plan.reason}`, t, 'preallocated buffers');
-    }
-  }
-  return rows;
-};
-
-/** Least wall time of one timed sample of {@link alternate} (short runs repeat until then). */
-export const SAMPLE_SECONDS = 0.2;
-/** Least wall time of each configuration's warm-up in {@link alternate}. */
-const WARMUP_SECONDS = 0.5;
-
-/**
- * Milliseconds {@link alternate} waits after each forced collection before a timed run: a full
- * collection hands its sweeping to helper threads, which otherwise ran during the next timed run
- * and were counted in it (process CPU time includes them; on 2 cores they also take the run's
- * core): measured at N = 1e3, the 90th percentile of a run's CPU time was 3–4 ms instead of 1.3–2
- * ms. The work is the forced collection's, which a program running chunks does not pay per run.
- */
-const SETTLE_MS = 5;
-
-/** One turn of the event loop (dropped pooled outputs return to the output pool in such turns). */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[s.length >> 1] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
-
-/** Most runs in one sample of {@link alternate} when a collection is forced before each run. */
-const MAX_COLLECTED_REPS = 20;
-
-/**
- * Times configurations alternately, as an asynchronous program runs them: after one forced garbage
- * collection, each configuration warms up (≥ {@link WARMUP_SECONDS} and 3 runs); then `runs`
- * rounds in which every configuration takes one sample: runs back to back until their summed wall
- * time reaches {@link SAMPLE_SECONDS} (a run of a millisecond is near the CPU clock's resolution and
- * single runs are bimodal), with one turn of the event loop after each run (outside the timing).
- * The figure per sample is its runs' summed time over their number, by wall time and by CPU time
- * of the process (all threads: the work, whatever other processes took of the cores). Median,
- * MAD, min, max over the samples.
- *
- * `collect` (fresh outputs): before each timed run the previous runs' garbage is collected and the
- * event loop turns ({@link collectGarbage}, outside the timing), so that their dropped outputs are
- * back in the output pool, and the collection's concurrent sweeping finishes ({@link SETTLE_MS}) —
- * a fresh output measured as an asynchronous program gets it once its collector has run (V8's own collections come too seldom for that: without this a loop of fresh
- * runs writes new pages each run). A sample then has at most {@link MAX_COLLECTED_REPS} runs, and
- * `rewarm[k]` runs untimed after each collection: a full collection empties V8's inline-cache stub
- * cache and discards optimised code that refers to objects it frees, so the JavaScript right after
- * it is slower (~0.25 ms for a `fromTensor` pipeline) — a cost a program pays once per full
- * collection, which would otherwise weigh on every run, the more so on the path with more
- * JavaScript (a stream of chunks). Without `collect` no collection is forced between timed runs:
- * V8 collects when the runs' allocations call for it, inside the runs that pay for it.
- */
-export const alternate = async (
-  fns: readonly (() => unknown)[],
-  runs: number,
-  collect = false,
-  rewarm: readonly (() => unknown)[] = [],
-) => {
-  await collectGarbage();
-  for (const f of fns) {
-    const t0 = performance.now();
-    for (let calls = 0; calls < 3 || performance.now() - t0 < WARMUP_SECONDS * 1000; calls++) {
-      if (collect) await collectGarbage();
-      await f();
-      await turn();
-    }
-  }
-  const times = fns.map(() => [] as number[]);
-  const cpu = fns.map(() => [] as number[]);
-  const reps = fns.map(() => [] as number[]);
-  for (let r = 0; r < runs; r++) {
-    for (const [k, f] of fns.entries()) {
-      let wall = 0;
-      let work = 0;
-      let n = 0;
-      while (n === 0 || (wall < SAMPLE_SECONDS * 1000 && !(collect && n >= MAX_COLLECTED_REPS))) {
-        if (collect) {
-          await collectGarbage();
-          await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-          await rewarm[k]?.();
-        }
-        const c0 = cpuMs();
-        const t0 = performance.now();
-        await f();
-        wall += performance.now() - t0;
-        work += cpuMs() - c0;
-        n++;
-        await turn();
-      }
-      times[k]?.push(wall / n);
-      cpu[k]?.push(work / n);
-      reps[k]?.push(n);
-    }
-  }
-  return times.map((ts, k) => {
-    const m = median(ts);
-    return {
-      medianMs: m,
-      madMs: median(ts.map((x) => Math.abs(x - m))),
-      minMs: Math.min(...ts),
-      maxMs: Math.max(...ts),
-      runs: ts.length,
-      /** Median runs per sample. */
-      reps: median(reps[k] as number[]),
-      /** Median CPU time of the process (every thread) per run: the work, without the time other processes took the cores. */
-      cpuMs: median(cpu[k] as number[]),
-    };
-  });
-};
-
-/**
- * The same LIF layer through the stream operator `layer` (src/streams/layer.ts) over
- * `fromTensor(xs, { chunk: 100 })`, beside the fused `lif.run` over the whole input, alternately,
- * with fresh outputs (the default) and with `outputs: 'reuse'`; each stream row's note gives its
- * ratio to the fused run of the same output policy, by wall and by CPU time (both timed the same
- * way: samples of ≥ 0.2 s; with fresh outputs a collection before each run; see {@link alternate}). Streams alone: `npm run bench -- --quick --cases lif-stream --runs 15 --no-write`.
- */
-export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]): Promise<Row[]> => {
-  const { layer } = await import('../src/streams/layer.js');
-  const { fromTensor } = await import('../src/streams/fromTensor.js');
-  const rows: Row[] = [];
-  const T = ctx.T;
-  const threads = createThreadsBackend(ctx.threads);
-  for (const N of largestFirst(sizes, ctx.maxN)) {
-    const xs = uniformInput(T, N, 0.6, true);
-    for (const outputs of ['fresh', 'reuse'] as const) {
-      const options = { backend: threads as Backend, outputs };
-      const op = layer(neuron(lif, {}, DT, options));
-      const fused = lif.run({}, DT, options);
-      let ran = '';
-      const tiny = slice(xs, 0, 2);
-      const pool0 = outputPoolStats();
-      const [tf, ts] = await alternate(
-        [
-          () => {
-            ran = ranOf(fused(xs)[0]);
-          },
-          () => lastValueFrom(fromTensor(xs, { chunk: 100 }).pipe(op)),
-        ],
-        ctx.runs,
-        outputs === 'fresh',
-        // After each forced collection (fresh outputs) both re-warm on 2 steps of the input (see `alternate`).
-        [() => fused(tiny), () => lastValueFrom(fromTensor(tiny, { chunk: 1 }).pipe(op))],
-      );
-      const pool1 = outputPoolStats();
-      const { cpuMs: fCpu, reps: fReps, ...f } = tf as Awaited<ReturnType<typeof alternate>>[number];
-      const { cpuMs: sCpu, reps: sReps, ...t } = ts as Awaited<ReturnType<typeof alternate>>[number];
-      const base = { case: 'lif-stream', N, T, backend: 'threads', ran } as const;
-      const fusedRate = (T * N) / (f.medianMs / 1000);
-      const streamRate = (T * N) / (t.medianMs / 1000);
-      const sample = (reps: number) => `median of ${t.runs} samples of ${reps} run${reps === 1 ? '' : 's'} each`;
-      rows.push({ ...base, level: `lif.run fused, outputs ${outputs}`, ...f, neuronStepsPerSecond: fusedRate, note: sample(fReps) });
-      rows.push({
-        ...base,
-        level: `fromTensor → layer, chunk 100, outputs ${outputs}`,
-        ...t,
-        neuronStepsPerSecond: streamRate,
-        note: `${((100 * streamRate) / fusedRate).toFixed(1)} % of the fused run (alternated with it; CPU time ${((100 * fCpu) / sCpu).toFixed(1)} %); ${sample(sReps)}`,
-      });
-      ctx.log(
-        `lif-stream N=${N} outputs ${outputs}: fused ${ms(f.medianMs)} ms, stream ${ms(t.medianMs)} ms (${((100 * streamRate) / fusedRate).toFixed(1)} %); CPU per run ${ms(fCpu)} / ${ms(sCpu)} ms (${((100 * fCpu) / sCpu).toFixed(1)} %); runs per sample ${fReps} / ${sReps}; output pool: ${pool1.recycled - pool0.recycled} recycled, ${pool1.pooled - pool0.pooled} new slots, ${pool1.unpooled - pool0.unpooled} unpooled`,
-      );
     }
   }
   return rows;

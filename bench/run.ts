@@ -3,8 +3,10 @@
  * `lif` case runs `lif.run` beside Norse in child processes, alternating, under glibc's default
  * allocator and then the tuned one (bench/sideBySide.ts; Norse found through SPIKEFLOW_NORSE_PYTHON,
  * SPIKEFLOW_NORSE_SRC, SPIKEFLOW_NORSE_SHIMS with defaults /usr/bin/python3, ../norse,
- * ../shared/tools). The other cases (bench/cases.ts) run in this process, under the allocator
- * this process was started with (the default; `--tuned-malloc` re-runs them with the tuned one).
+ * ../shared/tools). The `lif-stream` case (bench/streamCase.ts) runs each side in a child process of
+ * its own (bench/streamServe.ts, no `--expose-gc`). The other cases (bench/cases.ts) run in this
+ * process, under the allocator this process was started with (the default; `--tuned-malloc` re-runs
+ * them with the tuned one; the `lif-stream` processes inherit it).
  *
  * Options: `--quick` (3 runs, N ≤ 1e5, cases lif and lif-stream), `--runs <n>`, `--steps <T>`,
  * `--sizes 1e3,1e4,...`, `--cases lif,lif-stream,lif-detail,lif-linear-li,models,poisson,memory`,
@@ -23,10 +25,11 @@ import { Command, Option } from 'commander';
 import '../src/ops/backends/builtin.js';
 import '../src/ops/backends/threadsBackend.js';
 import { hardwareThreads, terminateThreads } from '../src/ops/backends/threads.js';
-import { type CaseContext, lifCase, lifLinearLiCase, lifStreamCase, memoryCase, modelsCase, poissonCase } from './cases.js';
+import { type CaseContext, lifCase, lifLinearLiCase, memoryCase, modelsCase, poissonCase } from './cases.js';
 import { defaultFloorBytes, GiB, type MemoryMode } from './memoryGuard.js';
 import { anchorsReference, machine, markdown, type NorseReference, type Row, writeReport } from './report.js';
 import { type SideBySide, sideBySide, TUNED_MALLOC } from './sideBySide.js';
+import { lifStreamCase } from './streamCase.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -1,0 +1,56 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { alternate, startSide } from '../../bench/streamCase.js';
+import type { SampleAnswer } from '../../bench/streamServe.js';
+
+// One process of the lif-stream case, started as the case starts it (tsx, no --expose-gc).
+const side = startSide();
+afterAll(() => side.close());
+const ask = async (req: object) => (await side.ask({ cmd: 'sample', N: 1000, T: 1000, seconds: 0.05, ...req })) as unknown as SampleAnswer;
+
+describe('lif-stream bench, one side per process (bench/streamServe.ts)', () => {
+  it('fused and stream compute the same spikes; fresh runs take outputs from the pool, reused ones do not; no gc global', async () => {
+    const fused = await ask({ side: 'fused', outputs: 'fresh' });
+    const stream = await ask({ side: 'stream', outputs: 'fresh' });
+    const reuse = await ask({ side: 'stream', outputs: 'reuse' });
+    // about 9 % of neuron-steps spike for input uniform in [0, 0.6), the same on both paths
+    expect(fused.spikes).toBeGreaterThan(0.05);
+    expect(fused.spikes).toBeLessThan(0.15);
+    expect(stream.spikes).toBe(fused.spikes);
+    expect(reuse.spikes).toBe(fused.spikes);
+    for (const a of [fused, stream, reuse]) {
+      expect(a.runs).toBeGreaterThanOrEqual(1);
+      expect(a.wallMs * a.runs).toBeGreaterThanOrEqual(50);
+      expect(a.cpuMs).toBeGreaterThan(0);
+      expect(a.ran).toMatch(/^threads/);
+      expect(a.gcExposed).toBe(false);
+    }
+    // a fresh 400 kB chunk output per chunk (10 per run), a 4 MB output per fused run: each from the pool
+    expect(stream.recycled + stream.pooled).toBeGreaterThanOrEqual(10 * stream.runs);
+    expect(fused.recycled + fused.pooled).toBeGreaterThanOrEqual(fused.runs);
+    // reused: one output array written chunk after chunk, none taken per run
+    expect(reuse.recycled + reuse.pooled).toBeLessThan(reuse.runs);
+    // one process answered all three
+    expect(new Set([fused.pid, stream.pid, reuse.pid]).size).toBe(1);
+  }, 30_000);
+
+  it('a bad request is refused by name', async () => {
+    await expect(ask({ side: 'both', outputs: 'fresh' })).rejects.toThrow("side must be 'fused' or 'stream', received both");
+    await expect(ask({ side: 'fused', outputs: 'fresh', N: 0 })).rejects.toThrow('N must be a positive integer, received 0');
+  });
+
+  it('alternate takes samples in turn (order reversed every other round) and gives medians per sampler', async () => {
+    const order: string[] = [];
+    const sampler = (name: string, wall: number[]) => {
+      let k = 0;
+      return async () => {
+        order.push(name);
+        const w = wall[k++] as number;
+        return { wallMs: w, cpuMs: w / 2, runs: k };
+      };
+    };
+    const [a, b] = await alternate([sampler('a', [1, 5, 2]), sampler('b', [10, 30, 20])], 3);
+    expect(order).toEqual(['a', 'b', 'b', 'a', 'a', 'b']);
+    expect(a).toMatchObject({ medianMs: 2, madMs: 1, minMs: 1, maxMs: 5, runs: 3, reps: 2, cpuMs: 1 });
+    expect(b).toMatchObject({ medianMs: 20, madMs: 10, minMs: 10, maxMs: 30, runs: 3, reps: 2, cpuMs: 10 });
+  });
+});
