@@ -1,14 +1,18 @@
 /**
  * What a run keeps or skips per call so that a stream's small chunks cost little beyond the
  * kernel: shared frozen shapes (`withLeading`, a run's step shape, `fromTypedArray` keeping a
- * frozen shape), the threads engine's last tile layout, and the staging test over a call's arrays.
+ * frozen shape), the threads engine's last tile layout, the threads plan, the staging test over a
+ * call's arrays and the overlap test of a state given up in place.
  * Each kept answer must be the one a first call would get: results equal the `js` backend's bit
  * for bit whatever came before.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { lif } from '../../src/neurons/lif.js';
+import { lif, lifKernel } from '../../src/neurons/lif.js';
 import { IN_PLACE } from '../../src/neurons/runOutput.js';
-import { terminateThreads } from '../../src/ops/backends/threads.js';
+import type { NeuronRunRequest } from '../../src/ops/backends/backendRegistry.js';
+import { inPlaceState } from '../../src/ops/backends/inPlaceState.js';
+import { planThreads } from '../../src/ops/backends/threads/plan.js';
+import { compileThreaded, terminateThreads } from '../../src/ops/backends/threads.js';
 import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
 import { type DType, fromTypedArray, slice, type Tensor, withLeading } from '../../src/ops/tensor.js';
 
@@ -117,4 +121,69 @@ describe('the threads engine keeps its last tile layout', () => {
       same((state as typeof es).i, es.i);
     });
   }
+});
+
+describe('the threads plan kept from the last question', () => {
+  it('answers each (T, M) asked in turn with planThreads’ figures, the same object only for the same question', () => {
+    const options = { threads: 2, minNeuronStepsPerThread: 1000, minNeuronsPerThread: 16 };
+    const k = compileThreaded(lifKernel, 'float32', false, options);
+    const asked: [number, number][] = [
+      [10, 8],
+      [100, 1000],
+      [10, 8],
+      [1, 1000],
+      [100, 1000],
+    ];
+    for (const [T, M] of asked) {
+      const p = k.plan(T, M);
+      const q = planThreads(T, M, 2, 1000, 16);
+      expect(p.engine).toBe('wasm');
+      expect(p.threads).toBe(q.threads);
+      expect(p.reason).toBe(q.reason);
+      expect(k.plan(T, M)).toBe(p);
+      expect(Object.isFrozen(p)).toBe(true);
+    }
+    expect(k.plan(10, 8).threads).toBe(1);
+    expect(k.plan(100, 1000).threads).toBe(2);
+  });
+});
+
+describe('a state given up in place is used only when no array overlaps another', () => {
+  const M = 4;
+  const request = (v: Float32Array, i: Float32Array, input: Float32Array, out?: Float32Array): NeuronRunRequest =>
+    ({
+      inPlace: true,
+      dtype: 'float32',
+      M,
+      stateNames: ['v', 'i'],
+      state: { v: fromTypedArray(v, [M]), i: fromTypedArray(i, [M]) },
+      input: fromTypedArray(input, [input.length]),
+      out,
+    }) as unknown as NeuronRunRequest;
+
+  it('takes disjoint arrays, also adjacent views of one buffer, and refuses any overlap', () => {
+    const buf = new Float32Array(4 * M);
+    const [a, b, c, d] = [0, 1, 2, 3].map((k) => buf.subarray(k * M, (k + 1) * M)) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    const lone = new Float32Array(2 * M);
+    // adjacent views of one buffer: no byte shared
+    expect(inPlaceState(request(a, b, c, d), false)).toEqual([a, b]);
+    expect(inPlaceState(request(a, b, c, d), false)?.[0]).toBe(a);
+    expect(inPlaceState(request(a, b, lone), false)).toEqual([a, b]);
+    // one element shared: v with i, v or i with the input, with the output
+    const shifted = buf.subarray(M - 1, 2 * M - 1);
+    expect(inPlaceState(request(a, shifted, c, d), false)).toBeUndefined();
+    expect(inPlaceState(request(a, b, buf.subarray(2 * M - 1, 3 * M)), false)).toBeUndefined();
+    expect(inPlaceState(request(a, b, lone, buf.subarray(M + 1, M + 2)), false)).toBeUndefined();
+    expect(inPlaceState(request(a, a, c), false)).toBeUndefined();
+    // the same arrays in other buffers than the input's and output's
+    expect(inPlaceState(request(lone.subarray(0, M), lone.subarray(M), c, d), false)).toEqual([lone.subarray(0, M), lone.subarray(M)]);
+    // not given up, or not shared for a multi-threaded run
+    expect(inPlaceState({ ...request(a, b, c), inPlace: false }, false)).toBeUndefined();
+    expect(inPlaceState(request(a, b, c), true)).toBeUndefined();
+  });
 });

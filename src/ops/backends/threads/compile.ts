@@ -218,17 +218,30 @@ export const compileThreaded = (
     if (p.threads > 1 && stagesFresh(arrays)) return { threads: 1, engine, reason: FRESH_STAGING };
     const ready = p.threads > 1 ? poolOf().ready(p.threads) : 1;
     const reason = ready < p.threads ? `${p.reason}; ${ready} ready (web workers starting)` : p.reason;
-    const given = arrays.filter((a) => a !== undefined);
     const heapRun = engine === 'wasm' && (ready === 1 || poolOf().heapCalls);
-    const inPlace = heapRun && given.length > 0 && given.every(inSharedHeap);
+    // in place: every given array lives in the shared heap (a loop: a stream plans every chunk)
+    let given = 0;
+    let inPlace = heapRun;
+    for (let k = 0; inPlace && k < arrays.length; k++) {
+      const a = arrays[k];
+      if (a === undefined) continue;
+      given++;
+      inPlace = inSharedHeap(a);
+    }
+    inPlace = inPlace && given > 0;
     const staged = heapRun && ready > 1 && !inPlace;
     const where = inPlace
       ? '; in place in the shared WebAssembly memory'
       : staged
         ? '; arrays outside the shared WebAssembly memory copied into it'
         : '';
-    return { threads: ready, engine, reason: `${reason}${where}` };
+    const l = lastPlan;
+    const full = where === '' ? reason : `${reason}${where}`;
+    if (l !== undefined && l.threads === ready && l.reason === full) return l;
+    lastPlan = Object.freeze({ threads: ready, engine, reason: full });
+    return lastPlan;
   };
+  let lastPlan: ThreadsPlan | undefined;
 
   const run = (call: EngineCall): void => {
     const lo = call.lo ?? 0;
