@@ -183,6 +183,69 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
       }
     }
   };
+  // Input j's element `k` of the tile: float32 inputs of a float64 module are stored as float32
+  // from the tile's first byte (rows `wdt` float32 apart), read and widened by the module.
+  // (one function, not a closure made per call: a stream calls it every chunk)
+  const copyIn = (
+    view: Floats,
+    v4: Float32Array | undefined,
+    a: Floats,
+    from: number,
+    n: number,
+    to: number,
+    j: number,
+    k: number,
+  ): void => {
+    if (nar[j] === true) {
+      if (!(a instanceof Float32Array)) throw new Error(`input ${j} must be a Float32Array (the module reads float32 there)`);
+      (v4 as Float32Array).set(a.subarray(from, from + n), to * 2 + k);
+    } else if (a.BYTES_PER_ELEMENT === E) view.set(a.subarray(from, from + n), to + k);
+    else if (E === 8) widen(view as Float64Array, to + k, a as Float32Array, from, n);
+    else narrow(view as Float32Array, to + k, a as Float64Array, from, n);
+  };
+  type Layout = {
+    readonly bw: number;
+    readonly tb: number;
+    readonly inOff: readonly number[];
+    readonly recOff: readonly number[];
+    readonly stOff: readonly number[];
+    readonly pnOff: readonly number[];
+    readonly outOff: number;
+    readonly end: number;
+  };
+  let lastLayout: Layout | undefined;
+  // Layout (elements) of `bw` neurons × `tb` steps: inputs, out, records (tiles), then states and
+  // per-neuron params (vec each). The last one is kept (a stream's chunks ask the same).
+  const layoutOf = (bw: number, tb: number): Layout => {
+    if (lastLayout !== undefined && lastLayout.bw === bw && lastLayout.tb === tb) return lastLayout;
+    const vec = Math.ceil(bw / L) * L;
+    const tile = tb * bw + L;
+    const inOff: number[] = [];
+    const recOff: number[] = [];
+    const stOff: number[] = [];
+    const pnOff: number[] = [];
+    let p = 0;
+    for (let j = 0; j < nIn; j++) {
+      inOff.push(p);
+      p += tile;
+    }
+    const outOff = p;
+    p += tile;
+    for (let j = 0; j < nRec; j++) {
+      recOff.push(p);
+      p += tile;
+    }
+    for (let j = 0; j < nState; j++) {
+      stOff.push(p);
+      p += vec;
+    }
+    for (let j = 0; j < pn.length; j++) {
+      pnOff.push(p);
+      p += vec;
+    }
+    lastLayout = { bw, tb, inOff, recOff, stOff, pnOff, outOff, end: p };
+    return lastLayout;
+  };
   return {
     kind: 'wasm',
     runRange(c, lo, hi) {
@@ -209,48 +272,13 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
       const bw = whole ? M : Math.min(spec.blockWidth, hi - lo);
       // At least 4 steps per tile: the state stays in registers through a tile's steps.
       const tb = Math.max(1, Math.min(T, Math.max(4, Math.floor(spec.tileElements / bw))));
-      const vec = Math.ceil(bw / L) * L;
-      const tile = tb * bw + L;
-      // Layout (elements): inputs, out, records (tiles), then states and per-neuron params (vec each).
-      const inOff: number[] = [];
-      const recOff: number[] = [];
-      const stOff: number[] = [];
-      const pnOff: number[] = [];
-      let p = 0;
-      for (let j = 0; j < nIn; j++) {
-        inOff.push(p);
-        p += tile;
-      }
-      const outOff = p;
-      p += tile;
-      for (let j = 0; j < nRec; j++) {
-        recOff.push(p);
-        p += tile;
-      }
-      for (let j = 0; j < nState; j++) {
-        stOff.push(p);
-        p += vec;
-      }
-      for (let j = 0; j < pn.length; j++) {
-        pnOff.push(p);
-        p += vec;
-      }
-      ensure(p);
+      const { inOff, recOff, stOff, pnOff, outOff, end } = layoutOf(bw, tb);
+      ensure(end);
       const view = mem.view;
       // An input of another element type than the module's (float32 tapes into the float64
       // backward steps of training) is converted by a loop: typed-array `set` across element
       // types is several times slower in V8.
       const v4 = anyNarrow ? view32() : undefined;
-      // Input j's element `k` of the tile: float32 inputs of a float64 module are stored as float32
-      // from the tile's first byte (rows `wdt` float32 apart), read and widened by the module.
-      const copyIn = (a: Floats, from: number, n: number, to: number, j: number, k: number): void => {
-        if (nar[j] === true) {
-          if (!(a instanceof Float32Array)) throw new Error(`input ${j} must be a Float32Array (the module reads float32 there)`);
-          (v4 as Float32Array).set(a.subarray(from, from + n), to * 2 + k);
-        } else if (a.BYTES_PER_ELEMENT === E) view.set(a.subarray(from, from + n), to + k);
-        else if (E === 8) widen(view as Float64Array, to + k, a as Float32Array, from, n);
-        else narrow(view as Float32Array, to + k, a as Float64Array, from, n);
-      };
       args.length = 0;
       args.push(0, 0, 0);
       for (let j = 0; j < nIn; j++) args.push((inOff[j] as number) * E);
@@ -262,18 +290,21 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
       args.push(call.dt);
       for (let n0 = lo; n0 < hi; n0 += bw) {
         const wdt = Math.min(bw, hi - n0);
-        for (let j = 0; j < nState; j++) view.set((st[j] as Floats).subarray(n0, n0 + wdt), stOff[j] as number);
+        for (let j = 0; j < nState; j++) {
+          const a = st[j] as Floats;
+          view.set(n0 === 0 && wdt === a.length ? a : a.subarray(n0, n0 + wdt), stOff[j] as number);
+        }
         for (let j = 0; j < pn.length; j++) view.set((pa[pn[j] as number] as Floats).subarray(n0, n0 + wdt), pnOff[j] as number);
         args[1] = Math.ceil(wdt / L);
         args[2] = wdt * E;
         for (let t0 = 0; t0 < T; t0 += tb) {
           const rows = Math.min(tb, T - t0);
           if (wdt === M && !rev) {
-            for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, t0 * M, rows * M, inOff[j] as number, j, 0);
+            for (let j = 0; j < nIn; j++) copyIn(view, v4, ins[j] as Floats, t0 * M, rows * M, inOff[j] as number, j, 0);
           } else {
             for (let t = 0; t < rows; t++) {
               const src = (rev ? T - 1 - t0 - t : t0 + t) * M + n0;
-              for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, src, wdt, inOff[j] as number, j, t * wdt);
+              for (let j = 0; j < nIn; j++) copyIn(view, v4, ins[j] as Floats, src, wdt, inOff[j] as number, j, t * wdt);
             }
           }
           if (flag !== undefined && flag !== null) {
