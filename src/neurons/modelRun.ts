@@ -190,9 +190,11 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   const wiring = spec.recurrent === undefined ? undefined : recurrentWiring(where, spec.recurrent, params, stepShape, dtype);
   const stateShape = wiring?.stateShape ?? stepShape;
   const s = call.state ?? initialStateOf(core, where, stateShape, params, dtype);
-  const inPlace = call.inPlace === true && call.state !== undefined;
+  const givenUp = call.inPlace === true && call.state !== undefined;
   // A state given up in place is one a run returned: its values are not scanned again.
-  checkState(where, spec.state, s, stateShape, dtype, !inPlace);
+  checkState(where, spec.state, s, stateShape, dtype, !givenUp);
+  // The initial state made here is this run's alone: it is updated in place too (no working copy).
+  const inPlace = givenUp || call.state === undefined;
 
   const round = dtype === 'float32' ? Math.fround : (x: number) => x;
   const derived = core.derive(where, params);

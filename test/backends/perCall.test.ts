@@ -187,3 +187,41 @@ describe('a state given up in place is used only when no array overlaps another'
     expect(inPlaceState(request(a, b, c), true)).toBeUndefined();
   });
 });
+
+describe('a run without a state updates the initial state it makes in place', () => {
+  const threads = createThreadsBackend({ threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 8 });
+  const vLeak = fromTypedArray(
+    Float64Array.from({ length: 24 }, (_, k) => (k % 5) / 10),
+    [24],
+  );
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`equals a run from the explicit initial state, bit for bit, on js and threads (1 and 2 threads), ${dtype}`, () => {
+      const xs = input(50, [2, 24], dtype);
+      for (const p of [{}, { vLeak }]) {
+        const initial = lif.initialState([2, 24], p, dtype);
+        const before = Array.from(initial.v.data);
+        for (const backend of ['js', createThreadsBackend({ threads: 1 }), threads] as const) {
+          for (const record of [false, true]) {
+            const [o, s, r] = lif.run(p, 0.001, { backend, record })(xs);
+            const [e, es, er] = lif.run(p, 0.001, { backend: 'js', record })(xs, initial);
+            same(o, e);
+            same(s.v, es.v);
+            same(s.i, es.i);
+            // the path taken: the initial state's own arrays (one per variable), not one working copy for all
+            if (backend !== threads) expect(s.v.data.buffer).not.toBe(s.i.data.buffer);
+            if (record) {
+              same((r as typeof er & object).v, (er as typeof r & object).v);
+              same((r as typeof er & object).i, (er as typeof r & object).i);
+            }
+            // the next chunk from the returned state, given up in place, continues the same run
+            const [o2] = lif.run(p, 0.001, { backend, record })(xs, s, IN_PLACE);
+            same(o2, lif.run(p, 0.001, { backend: 'js' })(xs, es)[0]);
+          }
+        }
+        expect(Array.from(initial.v.data)).toEqual(before);
+        expect(Array.from(lif.initialState([2, 24], p, dtype).v.data)).toEqual(before);
+      }
+    });
+  }
+});
