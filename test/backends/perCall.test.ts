@@ -2,7 +2,8 @@
  * What a run keeps or skips per call so that a stream's small chunks cost little beyond the
  * kernel: shared frozen shapes (`withLeading`, a run's step shape, `fromTypedArray` keeping a
  * frozen shape), the threads engine's last tile layout, the threads plan, the staging test over a
- * call's arrays and the overlap test of a state given up in place.
+ * call's arrays, the overlap test of a state given up in place, and float32 tiles lined up with
+ * shared arrays (odd widths, odd offsets).
  * Each kept answer must be the one a first call would get: results equal the `js` backend's bit
  * for bit whatever came before.
  */
@@ -14,7 +15,8 @@ import { inPlaceState } from '../../src/ops/backends/inPlaceState.js';
 import { planThreads } from '../../src/ops/backends/threads/plan.js';
 import { compileThreaded, terminateThreads } from '../../src/ops/backends/threads.js';
 import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
-import { type DType, fromTypedArray, slice, type Tensor, withLeading } from '../../src/ops/tensor.js';
+import { allocateShared, type DType, fromTypedArray, slice, type Tensor, withLeading } from '../../src/ops/tensor.js';
+import { compileUpdate } from '../../src/ops/update/lowerJs.js';
 
 afterAll(async () => {
   await terminateThreads();
@@ -224,4 +226,79 @@ describe('a run without a state updates the initial state it makes in place', ()
       }
     });
   }
+});
+
+describe('float32 rows lined up with shared memory (odd widths, arrays at odd offsets)', () => {
+  // LIF update params: tauSynInv, tauMemInv, vLeak, vTh, vReset, resetMode, scheme, currentInput
+  const params = [200, 100, 0, 0.3, 0, 0, 0, 0].map(Math.fround);
+  const dt = Math.fround(0.001);
+  /** `n` float32 values in shared memory starting `at` elements into their buffer. */
+  const sharedAt = (n: number, at: number): Float32Array => (allocateShared('float32', n + at) as Float32Array).subarray(at, at + n);
+  const fill = (a: Float32Array, seed: number): Float32Array => {
+    for (let k = 0; k < a.length; k++) a[k] = 0.6 * ((((k + seed) * 7919) % 1009) / 1009);
+    return a;
+  };
+  const js = compileUpdate(lifKernel, 'float32', true);
+  /** The js update over the same call, steps forward or reversed (one step at a time). */
+  const reference = (T: number, M: number, x: Float32Array, reverse: boolean) => {
+    const out = new Float32Array(T * M);
+    const rec = [new Float32Array(T * M), new Float32Array(T * M)];
+    const state = [new Float32Array(M), new Float32Array(M)];
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      const row = (a: Float32Array) => a.subarray(t * M, (t + 1) * M);
+      js({ T: 1, M, inputs: [row(x)], out: row(out), state, record: rec.map(row), params, dt });
+    }
+    return { out, rec, state };
+  };
+
+  for (const threads of [1, 2]) {
+    for (const M of [101, 37, 64, 1001]) {
+      it(`${threads} thread(s), M = ${M}: forward and reversed runs equal the js update bit for bit, whatever the arrays' offsets`, () => {
+        const k = compileThreaded(lifKernel, 'float32', true, { threads, minNeuronStepsPerThread: 1, minNeuronsPerThread: 16 });
+        const T = 23;
+        for (const reverse of [false, true]) {
+          for (const [ax, ao, ar] of [
+            [0, 0, 0],
+            [1, 0, 1],
+            [0, 1, 0],
+            [1, 1, 1],
+          ]) {
+            const x = fill(sharedAt(T * M, ax as number), M);
+            const out = sharedAt(T * M, ao as number);
+            const rec = [sharedAt(T * M, ar as number), sharedAt(T * M, 1 - (ar as number))];
+            const state = [sharedAt(M, 1), sharedAt(M, 0)];
+            k({ T, M, inputs: [x], out, state, record: rec, params, dt, reverse });
+            const e = reference(T, M, x, reverse);
+            expect(Array.from(out)).toEqual(Array.from(e.out));
+            expect(Array.from(rec[0] as Float32Array)).toEqual(Array.from(e.rec[0] as Float32Array));
+            expect(Array.from(rec[1] as Float32Array)).toEqual(Array.from(e.rec[1] as Float32Array));
+            expect(Array.from(state[0] as Float32Array)).toEqual(Array.from(e.state[0] as Float32Array));
+            expect(Array.from(state[1] as Float32Array)).toEqual(Array.from(e.state[1] as Float32Array));
+            expect(e.out.some((z) => z === 1)).toBe(true);
+          }
+        }
+      });
+    }
+  }
+
+  it('a non-finite input at a row’s last or first neuron is found (2 threads, M = 101), and a clean run after it is not flagged', () => {
+    const threads = createThreadsBackend({ threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 16 });
+    const run = lif.run({}, 0.001, { backend: threads });
+    const T = 30;
+    const M = 101;
+    for (const [t, n] of [
+      [7, 100],
+      [8, 0],
+      [29, 100],
+      [0, 63],
+      [0, 64],
+    ] as const) {
+      const x = fill(sharedAt(T * M, 1), 0);
+      x[t * M + n] = Number.NaN;
+      expect(() => run(fromTypedArray(x, [T, 1, M]))).toThrow(`lif.run: input must be finite, received NaN at index [${t}, 0, ${n}]`);
+      const clean = fill(sharedAt(T * M, 1), 0);
+      same(run(fromTypedArray(clean, [T, 1, M]))[0], lif.run({}, 0.001, { backend: 'js' })(fromTypedArray(clean, [T, 1, M]))[0]);
+    }
+  });
 });
