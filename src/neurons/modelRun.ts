@@ -26,6 +26,7 @@ import {
   sizeOf,
   type Tensor,
   type TensorData,
+  withLeading,
 } from '../ops/tensor.js';
 import type { ModelCore } from './modelDerived.js';
 import { checkState, initialStateOf } from './modelState.js';
@@ -112,6 +113,24 @@ const recurrentWiring = (
   };
 };
 
+let lastStep: readonly number[] | undefined;
+
+/**
+ * `shape` without its first (time) dimension, frozen; the last one is handed out again while equal
+ * (a stream's chunks: no array per chunk, and tensors made with it share it, see `fromTypedArray`).
+ */
+const stepShapeOf = (shape: readonly number[]): readonly number[] => {
+  const l = lastStep;
+  if (l !== undefined && l.length === shape.length - 1) {
+    let same = true;
+    for (let k = 0; same && k < l.length; k++) same = l[k] === shape[k + 1];
+    if (same) return l;
+  }
+  const step = Object.freeze(shape.slice(1));
+  lastStep = step;
+  return step;
+};
+
 type Info = ExecutionInfo;
 let lastInfo: { readonly parts: readonly (string | undefined)[]; readonly info: Info } | undefined;
 
@@ -167,13 +186,15 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   }
   const dtype = deviceInput ? 'float32' : dtypeOf(xs);
   const T = xs.shape[0] as number;
-  const stepShape = xs.shape.slice(1);
+  const stepShape = stepShapeOf(xs.shape);
   const wiring = spec.recurrent === undefined ? undefined : recurrentWiring(where, spec.recurrent, params, stepShape, dtype);
   const stateShape = wiring?.stateShape ?? stepShape;
   const s = call.state ?? initialStateOf(core, where, stateShape, params, dtype);
-  const inPlace = call.inPlace === true && call.state !== undefined;
+  const givenUp = call.inPlace === true && call.state !== undefined;
   // A state given up in place is one a run returned: its values are not scanned again.
-  checkState(where, spec.state, s, stateShape, dtype, !inPlace);
+  checkState(where, spec.state, s, stateShape, dtype, !givenUp);
+  // The initial state made here is this run's alone: it is updated in place too (no working copy).
+  const inPlace = givenUp || call.state === undefined;
 
   const round = dtype === 'float32' ? Math.fround : (x: number) => x;
   const derived = core.derive(where, params);
@@ -211,7 +232,7 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   let result = ran;
   if (out !== undefined && ran.out.data !== out) {
     out.set(ran.out.data);
-    result = { ...ran, out: fromTypedArray(out, [T, ...stateShape]) };
+    result = { ...ran, out: fromTypedArray(out, withLeading(T, stateShape)) };
   }
   const d = chosen.backend.describe();
   const info = infoOf(

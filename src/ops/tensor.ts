@@ -119,6 +119,26 @@ export const isShape = (shape: unknown): shape is readonly number[] => {
   return true;
 };
 
+let lastLeading: readonly number[] | undefined;
+
+/**
+ * `[n, ...shape]`, frozen (e.g. a run's output shape `[T, ...stateShape]`); the last one is handed
+ * out again while equal, so that a stream's chunks of one size share it (no array per chunk).
+ * @param n - the leading size
+ * @param shape - the inner sizes
+ */
+export const withLeading = (n: number, shape: readonly number[]): readonly number[] => {
+  const l = lastLeading;
+  if (l !== undefined && l[0] === n && l.length === shape.length + 1) {
+    let same = true;
+    for (let k = 0; same && k < shape.length; k++) same = l[k + 1] === shape[k];
+    if (same) return l;
+  }
+  const s = Object.freeze([n, ...shape]);
+  lastLeading = s;
+  return s;
+};
+
 /** Formats a shape as `[2, 3]`. */
 export const showShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
@@ -126,13 +146,15 @@ const checkShape = (where: string, shape: readonly number[]): readonly number[] 
   if (!isShape(shape)) {
     throw new SpikeflowError(where, 'shape', `shape must be an array of non-negative integers, received ${show(shape)}`);
   }
-  return Object.freeze([...shape]);
+  // A frozen array cannot change: tensors may share it (a stream's chunks and states share one
+  // shape per run instead of copying it per tensor).
+  return Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
 };
 
 /**
  * Wraps a typed array as a tensor of the given shape (no copy; the tensor takes ownership).
  * @param data - row-major storage (Float32Array or Float64Array)
- * @param shape - sizes; defaults to `[data.length]`
+ * @param shape - sizes; defaults to `[data.length]` (copied and frozen, unless already frozen: then kept as is)
  * @throws SpikeflowError when the shape is not non-negative integers or its size differs from `data.length`
  */
 export const fromTypedArray = (data: TensorData, shape: readonly number[] = [data.length]): Tensor => {

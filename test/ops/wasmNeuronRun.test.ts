@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lifKernel } from '../../src/neurons/lif.js';
 import { INPUT_CONVENTIONS, INTEGRATIONS, RESET_METHODS } from '../../src/neurons/lifOptions.js';
 import { createEngine } from '../../src/ops/backends/threads/engine.js';
-import { STAGING_KEEP_BYTES, stagesFresh } from '../../src/ops/backends/threads/staging.js';
+import { callStagesFresh, STAGING_KEEP_BYTES, stagesFresh } from '../../src/ops/backends/threads/staging.js';
 import { compileThreaded, terminateThreads } from '../../src/ops/backends/threads.js';
 import { compileWasmUpdate } from '../../src/ops/backends/wasm/codegen.js';
 import { conditionKey, uniformConditions } from '../../src/ops/backends/wasm/specialize.js';
@@ -190,6 +190,13 @@ describe('threads plan with arrays outside shared memory', () => {
     expect(stagesFresh([plain])).toBe(true);
     expect(stagesFresh([shared, undefined])).toBe(false);
     expect(stagesFresh([new Float32Array(1024)])).toBe(false);
+    // the same test over a call's inputs, output and records
+    const small = new Float32Array(1024);
+    expect(callStagesFresh([plain], shared, undefined)).toBe(true);
+    expect(callStagesFresh([shared], plain, undefined)).toBe(true);
+    expect(callStagesFresh([small, shared], shared, [shared, plain])).toBe(true);
+    expect(callStagesFresh([shared, small], small, [shared])).toBe(false);
+    expect(callStagesFresh([], shared, undefined)).toBe(false);
     const k = compileThreaded(lifKernel, 'float32', false, { threads: 2, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1 });
     const T = 16;
     const M = big / T;

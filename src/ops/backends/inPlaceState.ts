@@ -32,13 +32,22 @@ export const inPlaceState = (r: NeuronRunRequest, shared: boolean): TensorData[]
   }
   const input = r.input.data;
   const out = r.out;
+  // each array's buffer read once (a stream asks this every chunk; `buffer` is not a plain field)
+  const inputBuffer = input.buffer;
+  const outBuffer = out?.buffer;
   for (let k = 0; k < arrays.length; k++) {
     const a = arrays[k] as TensorData;
-    for (let j = k + 1; j < arrays.length; j++) if (overlap(a, arrays[j] as TensorData)) return undefined;
-    if (overlap(a, input) || (out !== undefined && overlap(a, out))) return undefined;
+    const buffer = a.buffer;
+    for (let j = k + 1; j < arrays.length; j++) {
+      const b = arrays[j] as TensorData;
+      if (buffer === b.buffer && overlap(a, b)) return undefined;
+    }
+    if (buffer === inputBuffer && overlap(a, input)) return undefined;
+    if (out !== undefined && buffer === outBuffer && overlap(a, out)) return undefined;
   }
   return arrays;
 };
 
+/** Whether two arrays of one buffer share bytes. */
 const overlap = (a: TensorData, b: TensorData): boolean =>
-  a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+  a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;

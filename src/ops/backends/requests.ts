@@ -81,7 +81,8 @@ export interface NeuronRunRequest {
   readonly out?: TensorData | undefined;
   /**
    * The caller gave up `state` (`run(xs, state, { inPlace: true })`, see
-   * `src/neurons/runOutput.ts`): a kernel may write the new state into its arrays and return
+   * `src/neurons/runOutput.ts`), or `state` is the initial state the run made itself (a call
+   * without a state): a kernel may write the new state into its arrays and return
    * `state` itself as the new state (`inPlaceState.ts`); one that does not returns new arrays.
    */
   readonly inPlace?: boolean | undefined;

@@ -14,7 +14,7 @@
 
 import { orThrowAt } from '../errors.js';
 import { allocateOutput, allocateOutputs } from '../outputPool.js';
-import { type DType, finiteTensor, fromTypedArray, type Tensor, type TensorData } from '../tensor.js';
+import { type DType, finiteTensor, fromTypedArray, type Tensor, type TensorData, withLeading } from '../tensor.js';
 import type { NeuronUpdate } from '../update/ir.js';
 import { maskKey, type PerNeuronMask } from '../update/lowerJs.js';
 import {
@@ -227,9 +227,9 @@ const runNeuron = (r: NeuronRunRequest, backend: Backend): NeuronRunResult => {
   });
   if (nonFinite !== undefined && Atomics.load(nonFinite, 0) !== 0) orThrowAt(r.where, finiteTensor('input', r.input));
   return {
-    out: fromTypedArray(out, [T, ...stateShape]),
+    out: fromTypedArray(out, withLeading(T, stateShape)),
     state: given === undefined ? stateRecord(stateNames, scratch, stateShape) : r.state,
-    recorded: rec === undefined ? undefined : stateRecord(stateNames, rec, [T, ...stateShape]),
+    recorded: rec === undefined ? undefined : stateRecord(stateNames, rec, withLeading(T, stateShape)),
     executed: {
       device: 'cpu',
       note: noteOf(plan.reason, plan.engine, compiled.wasmUnsupported),

@@ -17,7 +17,7 @@ import { compileWasmUpdate } from '../wasm/codegen.js';
 import { conditionKey } from '../wasm/specialize.js';
 import { createEngine, type EngineCall, type EngineSpec } from './engine.js';
 import { checkThreadsOptions, hardwareThreads, planThreads, type ThreadsOptions, type ThreadsPlan } from './plan.js';
-import { STAGING_KEEP_BYTES, stagesFresh } from './staging.js';
+import { callStagesFresh, STAGING_KEEP_BYTES, stagesFresh } from './staging.js';
 import { type EngineEntry, isShared, MAX_WORKERS, poolOf, splitRanges } from './workerPool.js';
 
 /** An update compiled by {@link compileThreaded}: a {@link CompiledUpdate} that also tells its plan. */
@@ -218,22 +218,35 @@ export const compileThreaded = (
     if (p.threads > 1 && stagesFresh(arrays)) return { threads: 1, engine, reason: FRESH_STAGING };
     const ready = p.threads > 1 ? poolOf().ready(p.threads) : 1;
     const reason = ready < p.threads ? `${p.reason}; ${ready} ready (web workers starting)` : p.reason;
-    const given = arrays.filter((a) => a !== undefined);
     const heapRun = engine === 'wasm' && (ready === 1 || poolOf().heapCalls);
-    const inPlace = heapRun && given.length > 0 && given.every(inSharedHeap);
+    // in place: every given array lives in the shared heap (a loop: a stream plans every chunk)
+    let given = 0;
+    let inPlace = heapRun;
+    for (let k = 0; inPlace && k < arrays.length; k++) {
+      const a = arrays[k];
+      if (a === undefined) continue;
+      given++;
+      inPlace = inSharedHeap(a);
+    }
+    inPlace = inPlace && given > 0;
     const staged = heapRun && ready > 1 && !inPlace;
     const where = inPlace
       ? '; in place in the shared WebAssembly memory'
       : staged
         ? '; arrays outside the shared WebAssembly memory copied into it'
         : '';
-    return { threads: ready, engine, reason: `${reason}${where}` };
+    const l = lastPlan;
+    const full = where === '' ? reason : `${reason}${where}`;
+    if (l !== undefined && l.threads === ready && l.reason === full) return l;
+    lastPlan = Object.freeze({ threads: ready, engine, reason: full });
+    return lastPlan;
   };
+  let lastPlan: ThreadsPlan | undefined;
 
   const run = (call: EngineCall): void => {
     const lo = call.lo ?? 0;
     const hi = call.hi ?? call.M;
-    const fresh = stagesFresh([...call.inputs, call.out, ...(call.record ?? [])]);
+    const fresh = callStagesFresh(call.inputs, call.out, call.record);
     const planned = fresh ? 1 : planThreads(call.T, hi - lo, allowed, minWork, minWidth).threads;
     const p = planned > 1 ? poolOf() : undefined;
     const threads = p === undefined ? 1 : p.ready(planned);

@@ -140,6 +140,8 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
   };
   // run(T, V, S, ...inputs, out, ...state, ...record, ...perNeuron, ...params, dt): arguments reused call to call.
   const args: number[] = [];
+  // each input's and record's tile start (elements) in the current tile
+  const tileAt: number[] = [];
   let heapRun: ReturnType<typeof instantiate> | undefined;
   const pointer = (a: Floats | undefined, element: number): number => (a as Floats).byteOffset + element * E;
   /** Neurons [lo, hi) (a multiple of the lanes wide) of a call whose arrays live in the shared heap, in place. */
@@ -183,6 +185,72 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
       }
     }
   };
+  // Input j's element `k` of the tile: float32 inputs of a float64 module are stored as float32
+  // from the tile's first byte (rows `wdt` float32 apart), read and widened by the module.
+  // (one function, not a closure made per call: a stream calls it every chunk)
+  const copyIn = (
+    view: Floats,
+    v4: Float32Array | undefined,
+    a: Floats,
+    from: number,
+    n: number,
+    to: number,
+    j: number,
+    k: number,
+  ): void => {
+    if (nar[j] === true) {
+      if (!(a instanceof Float32Array)) throw new Error(`input ${j} must be a Float32Array (the module reads float32 there)`);
+      (v4 as Float32Array).set(a.subarray(from, from + n), to * 2 + k);
+    } else if (a.BYTES_PER_ELEMENT === E) view.set(a.subarray(from, from + n), to + k);
+    else if (E === 8) widen(view as Float64Array, to + k, a as Float32Array, from, n);
+    else narrow(view as Float32Array, to + k, a as Float64Array, from, n);
+  };
+  type Layout = {
+    readonly bw: number;
+    readonly tb: number;
+    readonly gaps: boolean;
+    readonly inOff: readonly number[];
+    readonly recOff: readonly number[];
+    readonly stOff: readonly number[];
+    readonly pnOff: readonly number[];
+    readonly outOff: number;
+    readonly end: number;
+  };
+  let lastLayout: Layout | undefined;
+  // Layout (elements) of `bw` neurons × `tb` steps: inputs, out, records (tiles), then states and
+  // per-neuron params (vec each); `gaps`: rows may lie `bw + 1` apart (see `stride` below). The last
+  // one is kept (a stream's chunks ask the same).
+  const layoutOf = (bw: number, tb: number, gaps: boolean): Layout => {
+    if (lastLayout !== undefined && lastLayout.bw === bw && lastLayout.tb === tb && lastLayout.gaps === gaps) return lastLayout;
+    const vec = Math.ceil(bw / L) * L;
+    // rows `bw` (with gaps: up to `bw + 1`) apart; the `L` after them hold the last row's spill and one element of shift
+    const tile = tb * (gaps ? bw + 1 : bw) + L;
+    const inOff: number[] = [];
+    const recOff: number[] = [];
+    const stOff: number[] = [];
+    const pnOff: number[] = [];
+    let p = 0;
+    for (let j = 0; j < nIn; j++) {
+      inOff.push(p);
+      p += tile;
+    }
+    const outOff = p;
+    p += tile;
+    for (let j = 0; j < nRec; j++) {
+      recOff.push(p);
+      p += tile;
+    }
+    for (let j = 0; j < nState; j++) {
+      stOff.push(p);
+      p += vec;
+    }
+    for (let j = 0; j < pn.length; j++) {
+      pnOff.push(p);
+      p += vec;
+    }
+    lastLayout = { bw, tb, gaps, inOff, recOff, stOff, pnOff, outOff, end: p };
+    return lastLayout;
+  };
   return {
     kind: 'wasm',
     runRange(c, lo, hi) {
@@ -209,48 +277,20 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
       const bw = whole ? M : Math.min(spec.blockWidth, hi - lo);
       // At least 4 steps per tile: the state stays in registers through a tile's steps.
       const tb = Math.max(1, Math.min(T, Math.max(4, Math.floor(spec.tileElements / bw))));
-      const vec = Math.ceil(bw / L) * L;
-      const tile = tb * bw + L;
-      // Layout (elements): inputs, out, records (tiles), then states and per-neuron params (vec each).
-      const inOff: number[] = [];
-      const recOff: number[] = [];
-      const stOff: number[] = [];
-      const pnOff: number[] = [];
-      let p = 0;
-      for (let j = 0; j < nIn; j++) {
-        inOff.push(p);
-        p += tile;
-      }
-      const outOff = p;
-      p += tile;
-      for (let j = 0; j < nRec; j++) {
-        recOff.push(p);
-        p += tile;
-      }
-      for (let j = 0; j < nState; j++) {
-        stOff.push(p);
-        p += vec;
-      }
-      for (let j = 0; j < pn.length; j++) {
-        pnOff.push(p);
-        p += vec;
-      }
-      ensure(p);
+      // float32 rows go between shared and ordinary memory 8 bytes at a time only when both ends
+      // are 8-byte aligned (V8 copies shared memory with relaxed atomics, else byte by byte, ~9×
+      // slower): rows lie `stride` elements apart in a tile, stride ≡ M (mod 2), and an array's tile
+      // starts one element later when its first row would not line up (`shiftOf`). Rows of odd
+      // width in even layers or of even width in odd layers then have a gap after them.
+      const pair = E === 4 && !anyNarrow;
+      const gaps = pair && ((M | bw | (hi - lo)) & 1) === 1;
+      const { inOff, recOff, stOff, pnOff, outOff, end } = layoutOf(bw, tb, gaps);
+      ensure(end);
       const view = mem.view;
       // An input of another element type than the module's (float32 tapes into the float64
       // backward steps of training) is converted by a loop: typed-array `set` across element
       // types is several times slower in V8.
       const v4 = anyNarrow ? view32() : undefined;
-      // Input j's element `k` of the tile: float32 inputs of a float64 module are stored as float32
-      // from the tile's first byte (rows `wdt` float32 apart), read and widened by the module.
-      const copyIn = (a: Floats, from: number, n: number, to: number, j: number, k: number): void => {
-        if (nar[j] === true) {
-          if (!(a instanceof Float32Array)) throw new Error(`input ${j} must be a Float32Array (the module reads float32 there)`);
-          (v4 as Float32Array).set(a.subarray(from, from + n), to * 2 + k);
-        } else if (a.BYTES_PER_ELEMENT === E) view.set(a.subarray(from, from + n), to + k);
-        else if (E === 8) widen(view as Float64Array, to + k, a as Float32Array, from, n);
-        else narrow(view as Float32Array, to + k, a as Float64Array, from, n);
-      };
       args.length = 0;
       args.push(0, 0, 0);
       for (let j = 0; j < nIn; j++) args.push((inOff[j] as number) * E);
@@ -260,28 +300,57 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
       for (let j = 0; j < pn.length; j++) args.push((pnOff[j] as number) * E);
       for (let j = 0; j < call.params.length; j++) args.push(call.params[j] as number);
       args.push(call.dt);
+      const aOut = 3 + nIn;
+      const aRec = aOut + 1 + nState;
+      const shiftOf = (a: Floats, row: number, n0: number, off: number): number =>
+        pair ? ((a.byteOffset >> 2) + row * M + n0 + off) & 1 : 0;
       for (let n0 = lo; n0 < hi; n0 += bw) {
         const wdt = Math.min(bw, hi - n0);
-        for (let j = 0; j < nState; j++) view.set((st[j] as Floats).subarray(n0, n0 + wdt), stOff[j] as number);
+        for (let j = 0; j < nState; j++) {
+          const a = st[j] as Floats;
+          view.set(n0 === 0 && wdt === a.length ? a : a.subarray(n0, n0 + wdt), stOff[j] as number);
+        }
         for (let j = 0; j < pn.length; j++) view.set((pa[pn[j] as number] as Floats).subarray(n0, n0 + wdt), pnOff[j] as number);
+        const tileCopy = wdt === M && !rev; // one copy per array per tile
+        const stride = pair && !tileCopy && ((wdt ^ M) & 1) === 1 ? wdt + 1 : wdt;
         args[1] = Math.ceil(wdt / L);
-        args[2] = wdt * E;
+        args[2] = stride * E;
         for (let t0 = 0; t0 < T; t0 += tb) {
           const rows = Math.min(tb, T - t0);
-          if (wdt === M && !rev) {
-            for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, t0 * M, rows * M, inOff[j] as number, j, 0);
+          const row0 = rev ? T - 1 - t0 : t0;
+          // each array's tile start (elements) for this tile
+          for (let j = 0; j < nIn; j++) {
+            const off = inOff[j] as number;
+            const at = off + shiftOf(ins[j] as Floats, row0, n0, off);
+            tileAt[j] = at;
+            args[3 + j] = at * E;
+          }
+          const outAt = outOff + shiftOf(out, row0, n0, outOff);
+          args[aOut] = outAt * E;
+          for (let j = 0; j < nRec; j++) {
+            const off = recOff[j] as number;
+            const at = off + shiftOf(rec[j] as Floats, row0, n0, off);
+            tileAt[nIn + j] = at;
+            args[aRec + j] = at * E;
+          }
+          if (tileCopy) {
+            for (let j = 0; j < nIn; j++) copyIn(view, v4, ins[j] as Floats, t0 * M, rows * M, tileAt[j] as number, j, 0);
           } else {
             for (let t = 0; t < rows; t++) {
               const src = (rev ? T - 1 - t0 - t : t0 + t) * M + n0;
-              for (let j = 0; j < nIn; j++) copyIn(ins[j] as Floats, src, wdt, inOff[j] as number, j, t * wdt);
+              for (let j = 0; j < nIn; j++) {
+                copyIn(view, v4, ins[j] as Floats, src, wdt, tileAt[j] as number, j, t * stride);
+                // the gap after a row holds a finite value (the check below reads whole rows of `stride`)
+                if (stride !== wdt) view[(tileAt[j] as number) + t * stride + wdt] = 0;
+              }
             }
           }
           if (flag !== undefined && flag !== null) {
             // The tile just copied in: whole vectors in wasm, the last few elements here.
-            const count = rows * wdt;
+            const count = rows * stride;
             const vectors = count - (count % L);
             for (let j = 0; j < nIn; j++) {
-              const base = inOff[j] as number;
+              const base = tileAt[j] as number;
               if (nar[j] === true) {
                 // float32 values: checked here (the module's `finite` reads its own element type)
                 for (let k = 2 * base; k < 2 * base + count; k++) {
@@ -300,16 +369,18 @@ export function createEngine(spec: EngineSpec, heapMemory?: () => WebAssembly.Me
           }
           args[0] = rows;
           run.apply(null, args);
-          if (wdt === M && !rev) {
-            out.set(view.subarray(outOff, outOff + rows * M), t0 * M);
-            for (let j = 0; j < nRec; j++)
-              (rec[j] as Floats).set(view.subarray(recOff[j] as number, (recOff[j] as number) + rows * M), t0 * M);
+          if (tileCopy) {
+            out.set(view.subarray(outAt, outAt + rows * M), t0 * M);
+            for (let j = 0; j < nRec; j++) {
+              const at = tileAt[nIn + j] as number;
+              (rec[j] as Floats).set(view.subarray(at, at + rows * M), t0 * M);
+            }
           } else {
             for (let t = 0; t < rows; t++) {
               const dst = (rev ? T - 1 - t0 - t : t0 + t) * M + n0;
-              out.set(view.subarray(outOff + t * wdt, outOff + (t + 1) * wdt), dst);
+              out.set(view.subarray(outAt + t * stride, outAt + t * stride + wdt), dst);
               for (let j = 0; j < nRec; j++) {
-                const r0 = (recOff[j] as number) + t * wdt;
+                const r0 = (tileAt[nIn + j] as number) + t * stride;
                 (rec[j] as Floats).set(view.subarray(r0, r0 + wdt), dst);
               }
             }

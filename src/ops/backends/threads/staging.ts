@@ -29,10 +29,24 @@ export const stageShared = (staging: Map<string, SharedArrayBuffer>, role: strin
  * in every page (about 2.4 s for 400 MB on the machine of issue 19, 5 s in Chromium), far more
  * than a second thread saves, so the threads backend then runs on the calling thread alone.
  */
-export const stagesFresh = (arrays: readonly (TensorData | undefined)[]): boolean =>
-  arrays.some(
-    (a) =>
-      a !== undefined &&
-      a.byteLength > STAGING_KEEP_BYTES &&
-      !(typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer),
-  );
+export const stagesFresh = (arrays: readonly (TensorData | undefined)[]): boolean => {
+  for (let k = 0; k < arrays.length; k++) if (stagedFresh(arrays[k])) return true;
+  return false;
+};
+
+/**
+ * {@link stagesFresh} of a call's arrays — its inputs, output and records — without gathering them
+ * into an array (the threads run asks it for every chunk of a stream).
+ */
+export const callStagesFresh = (inputs: readonly TensorData[], out: TensorData, record: readonly TensorData[] | undefined): boolean => {
+  if (stagedFresh(out)) return true;
+  for (let k = 0; k < inputs.length; k++) if (stagedFresh(inputs[k])) return true;
+  if (record !== undefined) for (let k = 0; k < record.length; k++) if (stagedFresh(record[k])) return true;
+  return false;
+};
+
+/** Whether one array lies outside shared memory and is larger than {@link STAGING_KEEP_BYTES}. */
+const stagedFresh = (a: TensorData | undefined): boolean =>
+  a !== undefined &&
+  a.byteLength > STAGING_KEEP_BYTES &&
+  !(typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer);
