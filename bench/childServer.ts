@@ -32,6 +32,9 @@ export interface Server {
 export const server = (cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string, graceMs = 10_000): Server => {
   const child: ChildProcessWithoutNullStreams = spawn(cmd, args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: Interface = createInterface({ input: child.stdout });
+  // A request written to a process that has exited fails with EPIPE on stdin; `ask` rejects through
+  // `failed` (the exit) instead, so the stream's own error is not left unhandled.
+  child.stdin.on('error', () => undefined);
   const waiting: ((line: string) => void)[] = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
