@@ -81,3 +81,33 @@ export const lazyServer = (start: () => Server): Server => {
     kill: () => s?.kill(),
   };
 };
+
+/**
+ * The child's side of a {@link Server}: reads one JSON request per line of stdin and writes one
+ * JSON answer per line of stdout, one request at a time, in order (bench/lifServe.ts,
+ * bench/streamServe.ts). `handle` returns the answer, or `undefined` to stop reading (stdin is
+ * closed, no answer); what it throws is answered as `{ error }` (its stack).
+ * @param handle - answers a parsed request
+ * @param onClose - runs once stdin is closed (e.g. ends the worker threads)
+ */
+export const serveRequests = (handle: (request: { readonly cmd?: unknown }) => Promise<unknown>, onClose: () => void): void => {
+  const lines = createInterface({ input: process.stdin });
+  let queue = Promise.resolve();
+  const answer = async (line: string): Promise<void> => {
+    let reply: unknown;
+    try {
+      reply = await handle(JSON.parse(line) as { readonly cmd?: unknown });
+      if (reply === undefined) {
+        lines.close();
+        return;
+      }
+    } catch (e) {
+      reply = { error: String((e as Error)?.stack ?? e) };
+    }
+    process.stdout.write(`${JSON.stringify(reply)}\n`);
+  };
+  lines.on('line', (line) => {
+    queue = queue.then(() => answer(line));
+  });
+  lines.on('close', onClose);
+};

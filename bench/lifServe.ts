@@ -26,7 +26,6 @@
  *   system when its buffer is collected); answers `{ rss }`.
  * @module
  */
-import { createInterface } from 'node:readline';
 import '../src/ops/backends/builtin.js';
 import '../src/ops/backends/threadsBackend.js';
 import { lif } from '../src/neurons/lif.js';
@@ -35,6 +34,7 @@ import { terminateThreads } from '../src/ops/backends/threads.js';
 import { configureOutputPool, outputPoolStats, releaseOutputPool } from '../src/ops/outputPool.js';
 import type { Tensor } from '../src/ops/tensor.js';
 import { uniformInput } from './cases.js';
+import { serveRequests } from './childServer.js';
 import { resetPeakRss, rssNow } from './memoryGuard.js';
 
 type Request =
@@ -134,29 +134,17 @@ const measure = async (r: Extract<Request, { cmd: 'measure' }>) => {
   };
 };
 
-const lines = createInterface({ input: process.stdin });
-let queue = Promise.resolve();
-const answer = async (line: string): Promise<void> => {
-  const r = JSON.parse(line) as Request;
-  let reply: unknown;
-  try {
-    if (r.cmd === 'measure') reply = await measure(r);
-    else if (r.cmd === 'free') {
+serveRequests(
+  async (request) => {
+    const r = request as Request;
+    if (r.cmd === 'measure') return measure(r);
+    if (r.cmd === 'free') {
       await drop(true);
-      reply = { rss: rssNow().rss };
-    } else {
-      lines.close();
-      return;
+      return { rss: rssNow().rss };
     }
-  } catch (e) {
-    reply = { error: String((e as Error)?.stack ?? e) };
-  }
-  process.stdout.write(`${JSON.stringify(reply)}\n`);
-};
-// One request at a time, in order.
-lines.on('line', (line) => {
-  queue = queue.then(() => answer(line));
-});
-lines.on('close', () => {
-  void terminateThreads();
-});
+    return undefined;
+  },
+  () => {
+    void terminateThreads();
+  },
+);

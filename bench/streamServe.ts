@@ -26,7 +26,6 @@
  * - `{ "cmd": "exit" }` (or stdin closed): ends the worker threads and exits.
  * @module
  */
-import { createInterface } from 'node:readline';
 import { lastValueFrom, reduce } from 'rxjs';
 import { lif } from '../src/neurons/lif.js';
 import { neuron } from '../src/neurons/sequential.js';
@@ -38,6 +37,7 @@ import type { Tensor } from '../src/ops/tensor.js';
 import { fromTensor } from '../src/streams/fromTensor.js';
 import { layer } from '../src/streams/layer.js';
 import { uniformInput } from './cases.js';
+import { serveRequests } from './childServer.js';
 
 /** A sample request. */
 export interface SampleRequest {
@@ -199,27 +199,14 @@ const sample = async (r: SampleRequest): Promise<SampleAnswer> => {
   };
 };
 
-const lines = createInterface({ input: process.stdin });
-let queue = Promise.resolve();
-const answer = async (line: string): Promise<void> => {
-  const r = JSON.parse(line) as SampleRequest | { cmd: 'exit' };
-  if (r.cmd === 'exit') {
-    lines.close();
-    return;
-  }
-  let reply: unknown;
-  try {
+serveRequests(
+  async (request) => {
+    const r = request as SampleRequest | { cmd: 'exit' };
+    if (r.cmd === 'exit') return undefined;
     if (r.cmd !== 'sample') throw new Error(`cmd must be 'sample' or 'exit', received ${String((r as { cmd: unknown }).cmd)}`);
-    reply = await sample(r);
-  } catch (e) {
-    reply = { error: String((e as Error)?.stack ?? e) };
-  }
-  process.stdout.write(`${JSON.stringify(reply)}\n`);
-};
-// One request at a time, in order.
-lines.on('line', (line) => {
-  queue = queue.then(() => answer(line));
-});
-lines.on('close', () => {
-  void terminateThreads();
-});
+    return sample(r);
+  },
+  () => {
+    void terminateThreads();
+  },
+);
