@@ -67,7 +67,7 @@ const isRunResult = (d: unknown): d is readonly [Tensor, unknown, Readonly<Recor
 
 /**
  * A stream element as a run result: the tuple itself, or the `{ out, state, recorded }` a `layer`
- * probe receives (so `layer(neuron(lif, p, dt, { record: true }), { probe: traces().observer() })`
+ * probe receives (so `layer(neuron(lif, p, dt, { record: true }), { probe: traces<LayerStep<unknown>>().observer() })`
  * draws the voltages); undefined for a tensor.
  */
 const asRunResult = (d: unknown): readonly [Tensor, unknown, Readonly<Record<string, Tensor>> | undefined] | undefined => {

@@ -6,6 +6,7 @@ import { neuron } from '../../src/neurons/sequential.js';
 import { slice, tensor } from '../../src/ops/tensor.js';
 import { fromTensor } from '../../src/streams/fromTensor.js';
 import { layer } from '../../src/streams/layer.js';
+import type { LayerStep } from '../../src/streams/scanLayer.js';
 import { traces } from '../../src/viz/traces.js';
 import { loadTrace } from '../golden.js';
 import { all, chunk, domainOf, num, parseSVG, plotArea } from './helpers.js';
@@ -153,10 +154,8 @@ describe('traces', () => {
 describe('traces: fed by a layer probe', () => {
   it("a probe's { out, state, recorded } draws the recorded voltage and marks the spikes, as the run result of the same chunks", async () => {
     const xs = tensor(Array.from({ length: 120 }, () => [[0, 0.1, 0.3]]));
-    const probed = traces().threshold(1);
-    await lastValueFrom(
-      fromTensor(xs, { chunk: 40 }).pipe(layer(neuron(lif, {}, 0.001, { record: true }), { probe: probed.observer() as never })),
-    );
+    const probed = traces<LayerStep<unknown>>().threshold(1);
+    await lastValueFrom(fromTensor(xs, { chunk: 40 }).pipe(layer(neuron(lif, {}, 0.001, { record: true }), { probe: probed.observer() })));
     const tupled = traces().threshold(1);
     const run = lif.run({}, 0.001, { record: true });
     let state: Parameters<typeof run>[1] | undefined;
