@@ -132,7 +132,9 @@ const inputMismatch = (inputShape: readonly number[], features: readonly number[
     (demo
       ? `; give --input FILE with ${want} features per step: a JSON array T×${want} of currents, a CSV with ${want} value columns` +
         (inputShape.length === 3 ? `, or an event recording (binned to ${showShape(inputShape)})` : '')
-      : '')
+      : /\.csv$/i.test(what)
+        ? ` (a CSV's first column is its time, the others are the features: give ${want} value columns after it)`
+        : '')
   );
 };
 

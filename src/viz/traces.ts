@@ -32,11 +32,12 @@ export type { TraceLabels } from './traceStore.js';
 export interface Traces<D = StreamChunk> extends Chart<D, Traces<D>> {
   /**
    * Picks the values from a stream element (default: the element when it is a tensor; for a
-   * model's run result `[spikes, state, recorded]`, `recorded[field]`).
+   * model's run result `[spikes, state, recorded]` or a `layer` probe's `{ out, state, recorded }`,
+   * `recorded[field]`).
    */
   value(): Picker<D>;
   value<E = D>(pick: Picker<E>): Traces<E>;
-  /** Picks the spikes to mark (default: none for tensors, `[0]` of a run result). */
+  /** Picks the spikes to mark (default: none for tensors, `[0]` of a run result, `out` of a probe's step). */
   spikes(): OptionalPicker<D> | undefined;
   spikes(pick: OptionalPicker<D> | undefined): Traces<D>;
   /** State variable read from run results (default `v`); also the default y label. */
@@ -63,6 +64,20 @@ export interface Traces<D = StreamChunk> extends Chart<D, Traces<D>> {
 }
 
 const isRunResult = (d: unknown): d is readonly [Tensor, unknown, Readonly<Record<string, Tensor>> | undefined] => Array.isArray(d);
+
+/**
+ * A stream element as a run result: the tuple itself, or the `{ out, state, recorded }` a `layer`
+ * probe receives (so `layer(neuron(lif, p, dt, { record: true }), { probe: traces<LayerStep<unknown>>().observer() })`
+ * draws the voltages); undefined for a tensor.
+ */
+const asRunResult = (d: unknown): readonly [Tensor, unknown, Readonly<Record<string, Tensor>> | undefined] | undefined => {
+  if (isRunResult(d)) return d;
+  if (d !== null && typeof d === 'object' && 'out' in d && 'recorded' in d && !('shape' in d)) {
+    const step = d as { out: Tensor; state: unknown; recorded: Readonly<Record<string, Tensor>> | undefined };
+    return [step.out, step.state, step.recorded];
+  }
+  return undefined;
+};
 
 /**
  * Creates a traces sink, e.g. the seed figure (one LIF neuron per input current, 100 steps):
@@ -96,8 +111,9 @@ export const traces = <D = StreamChunk>(): Traces<D> => {
       }
     },
   };
-  const pickValue = (d: unknown): Tensor => {
-    if (!isRunResult(d)) return d as Tensor;
+  const pickValue = (datum: unknown): Tensor => {
+    const d = asRunResult(datum);
+    if (d === undefined) return datum as Tensor;
     const recorded = d[2];
     if (recorded === undefined) {
       throw new SpikeflowError('traces', 'chunk', `the run result has no recorded states; run the model with { record: true }`);
@@ -113,7 +129,7 @@ export const traces = <D = StreamChunk>(): Traces<D> => {
     return v;
   };
   const core = makeChart<D>(kind, pickValue as Picker<D>);
-  core.setAux(((d: unknown) => (isRunResult(d) ? d[0] : undefined)) as OptionalPicker<D>);
+  core.setAux(((d: unknown) => asRunResult(d)?.[0]) as OptionalPicker<D>);
   const chart = core.chart;
   const { setter } = core;
   Object.assign(chart, {

@@ -98,6 +98,17 @@ describe('spikeflow run --network model.nir', () => {
     );
   });
 
+  it('a CSV with one column too few: the message says its first column is the time (exit 2)', async () => {
+    const input = join(dir, 'four.csv');
+    writeFileSync(input, '0.5,0.5,0.5,0.5\n0.5,0.5,0.5,0.5\n');
+    const model = new URL('../fixtures/nir/cuba_lif_mlp.nir', import.meta.url).pathname;
+    const r = await run(['run', '--network', model, '--input', input, '--out', join(dir, 'out-csv'), '--no-progress']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /takes input \[4\] \(4 features per step\) but the input \S*four\.csv gives \[3\] \(3 features\) \(a CSV's first column is its time, the others are the features: give 4 value columns after it\)/,
+    );
+  });
+
   it('without --input, names the built-in demo input, the shape the graph wants and how to give an input (exit 2)', async () => {
     const model = new URL('../fixtures/nir/cuba_lif_mlp.nir', import.meta.url).pathname;
     const r = await run(['run', '--network', model, '--out', join(dir, 'out-demo'), '--no-progress']);

@@ -97,6 +97,18 @@ describe('spikeflow run', () => {
     expect(s.layers[0]?.spikes).toBe(z.reduce((a, b) => a + b, 0));
   });
 
+  it('the summary shows a tiny mean rate with three significant digits, not 0.00', async () => {
+    const dir = tmp();
+    const input = join(dir, 'in.json');
+    writeFileSync(input, JSON.stringify(Array.from({ length: 20 }, () => [0.3])));
+    const s = await runJob({ input, out: dir });
+    const layer = s.layers[0] as (typeof s.layers)[number];
+    const line = (hz: number) => formatRunSummary({ ...s, layers: [{ ...layer, meanRateHz: hz }] }).split('\n')[2];
+    expect(line(42 / 153600 / 0.59)).toMatch(/mean rate 0\.000463 Hz$/);
+    expect(line(27.264)).toMatch(/mean rate 27\.26 Hz$/);
+    expect(line(0)).toMatch(/mean rate 0\.00 Hz$/);
+  });
+
   it('runs a CSV time series without a header row: its first row is a step too', async () => {
     const dir = tmp();
     const csv = join(dir, 'bare.csv');

@@ -3,6 +3,7 @@
  * values are checked against figures derived by hand from the equations in the comments below.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -175,5 +176,18 @@ describe('tutorial step 6: scaling up to a raster', () => {
     expect(rows[0]!.current).toBeCloseTo(0.5, 6);
     for (let k = 1; k < rows.length; k++) expect(rows[k]!.marks).toBeLessThanOrEqual(rows[k - 1]!.marks);
     expect(rows.filter((r) => r.current <= 0.2).every((r) => r.marks === 0)).toBe(true);
+  });
+});
+
+describe('examples/README.md', () => {
+  it('its tutorial command lines run as written in a clone without a build (the scripts import spikeflow by name)', async () => {
+    const readme = readFileSync(resolve(root, 'examples/README.md'), 'utf8');
+    const lines = [...readme.matchAll(/^npx tsx (.*examples\/tutorial\/0\d-[\w-]+\.ts)/gm)].map((m) => (m[1] as string).split(/\s+/));
+    expect(lines).toHaveLength(6);
+    // without the condition, Node looks for dist/index.js (absent in a clone until `npm run build`)
+    for (const args of lines) expect(args).toContain('--conditions=spikeflow-source');
+    const first = lines[0] as string[];
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', ...first], { cwd: root });
+    expect(stdout).toMatch(/\.shape = \[2, 3\]/);
   });
 });

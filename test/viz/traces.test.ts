@@ -1,7 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { lif } from '../../src/neurons/lif.js';
-import { tensor } from '../../src/ops/tensor.js';
+import { neuron } from '../../src/neurons/sequential.js';
+import { slice, tensor } from '../../src/ops/tensor.js';
+import { fromTensor } from '../../src/streams/fromTensor.js';
+import { layer } from '../../src/streams/layer.js';
+import type { LayerStep } from '../../src/streams/scanLayer.js';
 import { traces } from '../../src/viz/traces.js';
 import { loadTrace } from '../golden.js';
 import { all, chunk, domainOf, num, parseSVG, plotArea } from './helpers.js';
@@ -143,5 +148,29 @@ describe('traces', () => {
         .spikes(() => tensor([[[0, 1]]]))
         .toSVG(tensor([[[0]]])),
     ).toThrow(/spikes shape \[1, 1, 2\] does not match/);
+  });
+});
+
+describe('traces: fed by a layer probe', () => {
+  it("a probe's { out, state, recorded } draws the recorded voltage and marks the spikes, as the run result of the same chunks", async () => {
+    const xs = tensor(Array.from({ length: 120 }, () => [[0, 0.1, 0.3]]));
+    const probed = traces<LayerStep<unknown>>().threshold(1);
+    await lastValueFrom(fromTensor(xs, { chunk: 40 }).pipe(layer(neuron(lif, {}, 0.001, { record: true }), { probe: probed.observer() })));
+    const tupled = traces().threshold(1);
+    const run = lif.run({}, 0.001, { record: true });
+    let state: Parameters<typeof run>[1] | undefined;
+    for (let t = 0; t < 120; t += 40) {
+      const r = run(slice(xs, t, t + 40), state);
+      state = r[1];
+      tupled.observer().next(r);
+    }
+    const svg = probed.toSVG();
+    expect(svg).toBe(tupled.toSVG());
+    expect(svg).toContain('<path');
+    expect(() =>
+      traces()
+        .observer()
+        .next({ out: xs, state: {}, recorded: undefined } as never),
+    ).toThrow(/no recorded states/);
   });
 });

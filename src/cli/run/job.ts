@@ -240,6 +240,9 @@ const execute = async (
   return summary;
 };
 
+/** A rate in Hz with two decimals, or three significant digits below 0.01 Hz (a few spikes over many neurons is not 0.00). */
+const showRate = (hz: number): string => (hz > 0 && hz < 0.01 ? hz.toPrecision(3) : hz.toFixed(2));
+
 /** The summary as text, as `spikeflow run` prints it. */
 export const formatRunSummary = (s: RunSummary): string => {
   const lines = [
@@ -247,7 +250,7 @@ export const formatRunSummary = (s: RunSummary): string => {
     `  steps: ${s.steps} (dt ${s.dt * 1000} ms, ${s.simulatedSeconds.toFixed(3)} s simulated)`,
     ...s.layers.map(
       (l) =>
-        `  ${l.name}(${l.shape.length > 1 ? `${l.shape.join('×')} = ` : ''}${l.size}): ${l.spikes === null ? 'no spikes (non-spiking layer)' : `${l.spikes} spikes, mean rate ${(l.meanRateHz ?? 0).toFixed(2)} Hz`}`,
+        `  ${l.name}(${l.shape.length > 1 ? `${l.shape.join('×')} = ` : ''}${l.size}): ${l.spikes === null ? 'no spikes (non-spiking layer)' : `${l.spikes} spikes, mean rate ${showRate(l.meanRateHz ?? 0)} Hz`}`,
     ),
     `  wall time: ${s.wallSeconds.toFixed(3)} s, ${(s.neuronStepsPerSecond / 1e6).toPrecision(3)} M neuron-steps/s`,
     `  report: ${s.report} (drawn in ${s.reportSeconds.toFixed(2)} s)`,
