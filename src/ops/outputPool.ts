@@ -40,7 +40,8 @@ too, instead of waiting for the finalization callbacks of a later turn. So
  * {@link OutputPoolOptions.maxBytes} in slots, lent or free (default 4 GiB, or a quarter of the
  * memory the process is constrained to when less); free slots unused for
  * {@link OutputPoolOptions.idleMs} (default 10 s)
- * are released by a timer that never keeps the process alive. When the cap is reached, an output
+ * are released by a timer that never keeps the process alive (it checks every `idleMs`, so a slot
+ * goes between `idleMs` and twice that after its last use). When the cap is reached, an output
  * is allocated outside the pool, as before. A slot lent in a synchronous loop stays held until the
  * loop yields (at most `maxBytes` over what the loop itself holds).
  *
@@ -68,7 +69,7 @@ import { checkOptions } from './validate.js';
 export interface OutputPoolOptions {
   /** Most bytes held in slots, lent and free together (0 turns the pool off). */
   readonly maxBytes?: number;
-  /** Milliseconds after which a free slot nobody asked for is released. */
+  /** Milliseconds after which a free slot nobody asked for is released (checked every `idleMs`: it goes within twice that). */
   readonly idleMs?: number;
   /**
    * Bytes of shared memory lent or allocated (pool slots, shared tensors) after which spikeflow runs a major
