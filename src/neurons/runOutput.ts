@@ -103,6 +103,10 @@ export const checkOut = (where: string, out: unknown, dtype: DType, length: numb
       throw new SpikeflowError(where, 'out', 'out must not share memory with the input');
     }
   }
+  // A caller's output array is memory the caller keeps (and usually hands again): worker threads'
+  // handles on it hold no memory of their own until the caller drops it (else a ring of such arrays
+  // made the workers collect garbage every few calls).
+  if (typeof SharedArrayBuffer === 'function' && out.buffer instanceof SharedArrayBuffer) holdUntilCollected(out.buffer);
   return out;
 };
 

@@ -566,6 +566,40 @@ describe('worker lifetime', () => {
     expect(after).toBeGreaterThanOrEqual(1);
   });
 
+  it('a ring of caller-given shared out arrays makes the workers collect only once the arrays are dropped', () => {
+    // 12 distinct 4 MB outputs given by the caller (run(xs, state, { out })), used in turn: each new
+    // buffer handed over counted towards the workers' 32 MB collection trigger, so they collected
+    // every 8 calls. Held by the caller, they are counted once dropped.
+    const program = `
+      import { lif } from './src/neurons/lif.ts';
+      import { createThreadsBackend } from './src/ops/backends/threadsBackend.ts';
+      import { poolOf } from './src/ops/backends/threads/workerPool.ts';
+      import { allocateShared, terminateThreads } from './src/ops/backends/threads.ts';
+      import { fromTypedArray } from './src/ops/tensor.ts';
+      const M = 10_000, T = 100;
+      const backend = createThreadsBackend({ threads: 2 });
+      const xs = fromTypedArray(allocateShared('float32', T * M).fill(0.5), [T, 1, M]);
+      const run = lif.run({}, 1e-3, { backend });
+      let ring = Array.from({ length: 12 }, () => allocateShared('float32', T * M));
+      const pool = poolOf();
+      run(xs);
+      const start = pool.collections;
+      let spikes = 0;
+      for (let k = 0; k < 36; k++) spikes += run(xs, undefined, { out: ring[k % 12] })[0].data[(T - 1) * M];
+      const during = pool.collections - start;
+      globalThis.gc(); await turn();
+      const held = process.memoryUsage().arrayBuffers;
+      ring = undefined;
+      const freed = await freedSince(held, 12 * T * M * 4);
+      console.log(JSON.stringify({ threads: pool.workers.length + 1, during, after: pool.collections - start - during, freed, bytes: 12 * T * M * 4, spikes }));
+      await terminateThreads();
+    `;
+    const { threads, after, spikes } = collectsOnlyAfter(program);
+    expect(threads).toBe(2);
+    expect(after).toBeGreaterThanOrEqual(1);
+    expect(spikes).toBe(36);
+  });
+
   it('starts workers on demand and terminates them', async () => {
     const threaded = compileThreaded(lifKernel, 'float64', false, { threads: 3, minNeuronStepsPerThread: 1, minNeuronsPerThread: 1 });
     const M = 300;
