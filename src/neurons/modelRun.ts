@@ -31,7 +31,7 @@ import {
 import type { ModelCore } from './modelDerived.js';
 import { checkState, initialStateOf } from './modelState.js';
 import type { NeuronState, ParamSpecs, ParamValues, RecurrentSpec, RunResult } from './modelTypes.js';
-import { checkOut } from './runOutput.js';
+import { checkOut, holdCallerOut } from './runOutput.js';
 
 /** One run's arguments, bound by `run`/`step` (`params`, `dt`, options) and by the call (`xs`, `state`). */
 export interface RunCall<P extends ParamSpecs, S extends string> {
@@ -202,7 +202,7 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   const values = core.runValues(where, derived, dt, stateShape, dtype);
   const M = sizeOf(stateShape);
   const given = call.outFor?.(dtype, T * M);
-  const out = given === undefined ? undefined : checkOut(where, given, dtype, T * M, deviceInput ? undefined : xs.data);
+  const out = given === undefined ? undefined : holdCallerOut(checkOut(where, given, dtype, T * M, deviceInput ? undefined : xs.data));
   const request: NeuronRunRequest = {
     where,
     update: spec.update,

@@ -103,9 +103,18 @@ export const checkOut = (where: string, out: unknown, dtype: DType, length: numb
       throw new SpikeflowError(where, 'out', 'out must not share memory with the input');
     }
   }
-  // A caller's output array is memory the caller keeps (and usually hands again): worker threads'
-  // handles on it hold no memory of their own until the caller drops it (else a ring of such arrays
-  // made the workers collect garbage every few calls).
+  return out;
+};
+
+/**
+ * Marks a caller's checked `out` array (see {@link checkOut}) as memory the caller keeps and
+ * usually hands again: the `threads` workers' handles on it then hold no memory of their own until
+ * the caller drops it (else a ring of such arrays made the workers collect garbage every few
+ * calls; `holdUntilCollected` in `ops/outputPool.ts`). Arrays outside shared memory are left alone.
+ * @param out - the caller's output array
+ * @returns `out`
+ */
+export const holdCallerOut = (out: TensorData): TensorData => {
   if (typeof SharedArrayBuffer === 'function' && out.buffer instanceof SharedArrayBuffer) holdUntilCollected(out.buffer);
   return out;
 };
