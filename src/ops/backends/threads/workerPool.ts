@@ -32,6 +32,29 @@ export const MAX_WORKERS = 64;
 const PENDING = 0;
 const genIndex = (k: number) => 1 + 2 * k;
 const errIndex = (k: number) => 2 + 2 * k;
+const claimIndex = (k: number) => 1 + 2 * MAX_WORKERS + k;
+
+/**
+ * Milliseconds a thread watches a shared word before it sleeps in `Atomics.wait`: a worker after
+ * its job (for the next one), the calling thread for the workers to finish. A stream hands the
+ * workers a job per chunk, and each wake-up from `Atomics.wait` cost 50–150 µs on the 2-core VMs
+ * this is developed on (a notify of a sleeping worker alone ~20–55 µs): at N = 1e4, chunks of 100
+ * steps on 2 threads (~0.8 ms of work per thread and chunk), chunked runs with caller-given
+ * outputs ran 81–84 % of the fused run's speed sleeping at once, 86–93 % watching first (scratch,
+ * three alternated processes each, 2026-12-07). A worker that finds no job in this time sleeps.
+ */
+export const SPIN_MS = 0.3;
+
+/** Most milliseconds the calling thread watches for the workers to finish before it sleeps (see {@link SPIN_MS}). */
+export const JOIN_SPIN_MS = 1;
+
+/** Returns once no worker runs the current job any longer (`control[PENDING]` is 0): watches, then sleeps. */
+const awaitWorkers = (c: Int32Array): void => {
+  if (Atomics.load(c, PENDING) === 0) return;
+  const until = performance.now() + JOIN_SPIN_MS;
+  for (let k = 1; Atomics.load(c, PENDING) !== 0; k++) if ((k & 255) === 0 && performance.now() > until) break;
+  for (let v = Atomics.load(c, PENDING); v !== 0; v = Atomics.load(c, PENDING)) Atomics.wait(c, PENDING, v);
+};
 
 /** What the fused runs and the linear map use of a pool: Node's {@link Pool}, or a browser's `WebPool` (`webPool.ts`). */
 export interface ThreadPool {
@@ -47,7 +70,11 @@ export interface ThreadPool {
 
 /** The workers, their control words and the staging buffers (one per process, see {@link poolOf}). */
 export class Pool implements ThreadPool {
-  readonly control = new Int32Array(new SharedArrayBuffer(4 * (1 + 2 * MAX_WORKERS)));
+  readonly control = new Int32Array(new SharedArrayBuffer(4 * (1 + 3 * MAX_WORKERS)));
+  /** Each worker's last job number (see `worker.ts`: the claim word). */
+  private readonly seqs: number[] = [];
+  /** Jobs of a worker the calling thread ran itself because the worker had not started them (for tests and diagnostics). */
+  takenOver = 0;
   readonly workers: PoolWorker[] = [];
   private readonly staging = new Map<string, SharedArrayBuffer>();
   /** Bytes of shared buffers handed to the workers since they last collected their garbage. */
@@ -141,12 +168,20 @@ export class Pool implements ThreadPool {
         eval: true,
         // The engine is plain JavaScript: no loader flags (tsx, test runners) are inherited.
         execArgv: [],
-        workerData: { control: this.control, port: port2, genIndex: genIndex(index), errIndex: errIndex(index) },
+        workerData: {
+          control: this.control,
+          port: port2,
+          genIndex: genIndex(index),
+          errIndex: errIndex(index),
+          claimIndex: claimIndex(index),
+          spinMs: SPIN_MS,
+        },
         transferList: [port2],
       });
       worker.unref();
       port1.unref();
       this.workers.push({ worker, port: port1, engines: new Set() });
+      this.seqs.push(0);
     }
   }
 
@@ -176,7 +211,9 @@ export class Pool implements ThreadPool {
         w.engines.add(entry.id);
       }
       const [lo, hi] = ranges[k + 1] as readonly [number, number];
-      w.port.postMessage({ type: 'job', engine: entry.id, call, lo, hi, large });
+      const seq = (this.seqs[k] as number) + 1;
+      this.seqs[k] = seq;
+      w.port.postMessage({ type: 'job', engine: entry.id, call, lo, hi, large, seq });
       Atomics.add(c, genIndex(k), 1);
       Atomics.notify(c, genIndex(k));
     }
@@ -184,10 +221,22 @@ export class Pool implements ThreadPool {
     try {
       const [lo, hi] = ranges[0] as readonly [number, number];
       entry.main.runRange(call as UpdateCall, lo, hi);
+      // Ranges no worker has started yet (it sleeps, or waits for a core): run them here.
+      for (let k = 0; k < n; k++) {
+        const seq = this.seqs[k] as number;
+        if (Atomics.load(c, claimIndex(k)) !== seq - 1 || Atomics.compareExchange(c, claimIndex(k), seq - 1, seq) !== seq - 1) continue;
+        this.takenOver++;
+        try {
+          const [a, b] = ranges[k + 1] as readonly [number, number];
+          entry.main.runRange(call as UpdateCall, a, b);
+        } finally {
+          Atomics.sub(c, PENDING, 1);
+        }
+      }
     } catch (e) {
       mainError = e;
     }
-    for (let v = Atomics.load(c, PENDING); v !== 0; v = Atomics.load(c, PENDING)) Atomics.wait(c, PENDING, v);
+    awaitWorkers(c);
     // Collect (and clear) every worker's failure, so the next run starts clean.
     let workerError: SpikeflowError | undefined;
     for (let k = 0; k < n; k++) {
@@ -211,6 +260,8 @@ export class Pool implements ThreadPool {
       Atomics.notify(this.control, genIndex(k));
     });
     await Promise.all(ws.map((w) => w.worker.terminate()));
+    for (let k = 0; k < ws.length; k++) Atomics.store(this.control, claimIndex(k), 0);
+    this.seqs.length = 0;
     for (const w of ws) w.port.close();
     this.staging.clear();
   }
