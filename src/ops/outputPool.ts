@@ -219,9 +219,12 @@ const scheduleSweep = (): void => {
 };
 
 /**
- * One lend of a slot: the finalization registry's held value and unregister token, and the
- * entry of {@link lent}. A slot is lent again only through a new lease, so a late callback of an
- * old one cannot return the slot while it is lent to someone else.
+ * One lend of a slot: the finalization registry's held value and the entry of {@link lent}. A
+ * slot is lent again only through a new lease, so a late callback of an old one cannot return the
+ * slot while it is lent to someone else, and the callback of a lease {@link reclaim} already took
+ * back does nothing (the lease is no longer in {@link lent}). Registered without an unregister
+ * token: a token costs `register` ~1.4 µs more per lend (1.65 vs 0.27 µs measured in Node 20) and
+ * `reclaim` an `unregister` per slot, and a stream lends a slot per chunk.
  */
 interface Lease {
   readonly slot: Slot;
@@ -263,7 +266,6 @@ const registry = available ? new FinalizationRegistry<Lease>(giveBack) : undefin
 const reclaim = (): void => {
   for (const lease of lent) {
     if (lease.ref.deref() !== undefined) continue;
-    (registry as FinalizationRegistry<Lease>).unregister(lease);
     giveBack(lease);
   }
 };
@@ -285,7 +287,7 @@ const lend = (slot: Slot, dtype: DType, length: number): TensorData => {
   lentBuffers.add(mine);
   const lease: Lease = { slot, ref: new WeakRef(mine) };
   lent.add(lease);
-  (registry as FinalizationRegistry<Lease>).register(mine, lease, lease);
+  (registry as FinalizationRegistry<Lease>).register(mine, lease);
   lentBytes += slot.bytes;
   return dtype === 'float64' ? new Float64Array(mine, 0, length) : new Float32Array(mine, 0, length);
 };
