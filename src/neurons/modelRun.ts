@@ -31,7 +31,7 @@ import {
 import type { ModelCore } from './modelDerived.js';
 import { checkState, initialStateOf } from './modelState.js';
 import type { NeuronState, ParamSpecs, ParamValues, RecurrentSpec, RunResult } from './modelTypes.js';
-import { checkOut, holdCallerOut } from './runOutput.js';
+import { checkOut, holdCallerOut, type KeptState, onDevice } from './runOutput.js';
 
 /** One run's arguments, bound by `run`/`step` (`params`, `dt`, options) and by the call (`xs`, `state`). */
 export interface RunCall<P extends ParamSpecs, S extends string> {
@@ -55,6 +55,8 @@ export interface RunCall<P extends ParamSpecs, S extends string> {
   readonly outFor?: ((dtype: DType, length: number) => TensorData | undefined) | undefined;
   /** The caller gave `state` up (`run(xs, state, { inPlace: true })`, see `runOutput.ts`). */
   readonly inPlace?: boolean | undefined;
+  /** The state a run function built with `outputs: 'reuse'` keeps, which receives the new state (see `runOutput.ts`). */
+  readonly kept?: KeptState | undefined;
 }
 
 const castTo = (t: Tensor, dtype: DType): TensorData => {
@@ -189,12 +191,21 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   const stepShape = stepShapeOf(xs.shape);
   const wiring = spec.recurrent === undefined ? undefined : recurrentWiring(where, spec.recurrent, params, stepShape, dtype);
   const stateShape = wiring?.stateShape ?? stepShape;
-  const s = call.state ?? initialStateOf(core, where, stateShape, params, dtype);
-  const givenUp = call.inPlace === true && call.state !== undefined;
+  const from = call.state ?? initialStateOf(core, where, stateShape, params, dtype);
+  const { kept } = call;
+  // The kept state the previous call of a `reuse` run function returned: updated in place.
+  const reused = kept?.holds(call.state) === true;
+  const givenUp = (call.inPlace === true && call.state !== undefined) || reused;
   // A state given up in place is one a run returned: its values are not scanned again.
-  checkState(where, spec.state, s, stateShape, dtype, !givenUp);
+  checkState(where, spec.state, from, stateShape, dtype, !givenUp);
+  // Any other state of a `reuse` run function is copied into its kept arrays, which the run then
+  // updates in place (a device-resident state stays where it is: reading it back would copy it).
+  const fill = kept !== undefined && !givenUp && !onDevice(from, spec.state);
+  const s = fill
+    ? (kept.fill(dtype, sizeOf(stateShape), spec.state, stateShape, from, deviceInput ? undefined : xs.data) as NeuronState<S>)
+    : from;
   // The initial state made here is this run's alone: it is updated in place too (no working copy).
-  const inPlace = givenUp || call.state === undefined;
+  const inPlace = givenUp || fill || call.state === undefined;
 
   const round = dtype === 'float32' ? Math.fround : (x: number) => x;
   const derived = core.derive(where, params);
@@ -246,6 +257,7 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   tagExecution(result.out, info);
   tagExecution(result.state, info);
   const next = result.state as NeuronState<S>;
+  kept?.returned(next, s);
   if (result.recorded === undefined) return [result.out, next];
   tagExecution(result.recorded, info);
   return [result.out, next, result.recorded as NeuronState<S>];
