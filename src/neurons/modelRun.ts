@@ -193,6 +193,14 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   const stateShape = wiring?.stateShape ?? stepShape;
   const from = call.state ?? initialStateOf(core, where, stateShape, params, dtype);
   const { kept } = call;
+  if (kept?.stale(call.state) === true) {
+    throw new SpikeflowError(
+      where,
+      'state',
+      'with outputs "reuse" a returned state is valid until the next call of the same run function: expected the state the ' +
+        'last call returned (or a state of your own), received one an earlier call returned, overwritten since (copy a state to keep it)',
+    );
+  }
   // The kept state the previous call of a `reuse` run function returned: updated in place.
   const reused = kept?.holds(call.state) === true;
   const givenUp = (call.inPlace === true && call.state !== undefined) || reused;
@@ -254,10 +262,11 @@ export const runModel = <P extends ParamSpecs, S extends string>(
     chosen.note,
     result.executed?.note,
   );
+  // A `reuse` run function's new state: a new record over its kept arrays (see `runOutput.ts`).
+  const next =
+    kept === undefined ? (result.state as NeuronState<S>) : kept.returned(result.state as NeuronState<S>, fill || reused ? s : undefined);
   tagExecution(result.out, info);
-  tagExecution(result.state, info);
-  const next = result.state as NeuronState<S>;
-  kept?.returned(next, s);
+  tagExecution(next, info);
   if (result.recorded === undefined) return [result.out, next];
   tagExecution(result.recorded, info);
   return [result.out, next, result.recorded as NeuronState<S>];

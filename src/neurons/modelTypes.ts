@@ -98,7 +98,8 @@ export interface RunOptions extends StepOptions {
    * and state are valid until the next call of the same run function (no fresh memory per call:
    * large layers run several times faster). In the loop `[z, s] = run(xs, s)` the kept state is
    * updated in place; any other state passed in (the initial one, the caller's own) is never
-   * written: it is copied into the kept state first. A call's own `out` (`run(xs, state, { out })`)
+   * written: it is copied into the kept state first; a state an earlier call returned (overwritten
+   * since) is refused with a `SpikeflowError` naming `state`. A call's own `out` (`run(xs, state, { out })`)
    * takes precedence for the output; `{ inPlace: true }` with a state other than the kept one
    * updates that state instead. With `record: true` the recorded states are new per call (the
    * caller's, not kept). Results are bit for bit those of `fresh`.

@@ -31,9 +31,14 @@
  * came back only at spikeflow's next collection). When the state given to a call is the kept state
  * the previous call returned, it is updated in place (as `inPlace`); any other state (none: the
  * initial state; the caller's own; one from another run function) is left alone and copied into
- * the kept arrays first. The kept state's values are not scanned for finiteness again. If a call
- * throws, the kept state's contents are unspecified. The states a run with `record: true` records
- * per step are not kept: they are new arrays per call, the caller's alone, as with `fresh`.
+ * the kept arrays first. A state an earlier call of the same run function returned (not the last
+ * one) has been overwritten since: it is refused with a `SpikeflowError` naming `state` (else two
+ * users of one run function, e.g. two subscriptions of one `layer`, would silently continue from
+ * each other's state). Each call returns a new state record (one small object) over the kept
+ * tensors, so that such a state is told apart. The kept state's values are not scanned for
+ * finiteness again. If a call throws, the kept state's contents are unspecified. The states a run
+ * with `record: true` records per step are not kept: they are new arrays per call, the caller's
+ * alone, as with `fresh`.
  * @module
  */
 
@@ -151,13 +156,16 @@ export const keptOutput = (): ((dtype: DType, length: number) => TensorData) => 
 
 /**
  * The state a `reuse` run function keeps (see the module docs): {@link KeptState.holds} says
- * whether a given state is the one the previous call returned (then the run updates it in place);
+ * whether a given state is the one the previous call returned (then the run updates it in place),
+ * {@link KeptState.stale} whether it is one an earlier call returned (overwritten since);
  * {@link KeptState.fill} copies another state into the kept arrays and returns them as a state
- * record; {@link KeptState.returned} notes what the call returned.
+ * record; {@link KeptState.returned} makes the record the call returns.
  */
 export interface KeptState {
-  /** Whether `state` is the kept state record the previous call returned (identity). */
+  /** Whether `state` is the state record the previous call returned over the kept arrays (identity). */
   readonly holds: (state: unknown) => boolean;
+  /** Whether `state` is a state record an earlier call returned over the kept arrays, not the last one. */
+  readonly stale: (state: unknown) => boolean;
   /**
    * The kept arrays as a frozen state record of `shape` (`M` elements per variable, `dtype`),
    * holding the values of `from` (whose variables are `names`): one shared allocation of
@@ -174,8 +182,15 @@ export interface KeptState {
     from: Readonly<Record<string, Tensor>>,
     input: TensorData | undefined,
   ) => Readonly<Record<string, Tensor>>;
-  /** Notes the state a call returned: kept when it is the record {@link KeptState.fill} made or the one given in place. */
-  readonly returned: (state: object, ran: object) => void;
+  /**
+   * The state a call returns. `ran` is the kept record the run was asked to update in place
+   * (from {@link KeptState.fill} or {@link KeptState.holds}), undefined when the kept arrays were
+   * not used. When the backend updated it (`next === ran`), the call returns a new frozen record
+   * over the same tensors (one small object: so that a record an earlier call returned is told
+   * apart, {@link KeptState.stale}), which becomes the kept record; when it returned arrays of its
+   * own (a backend that does not update in place), that state is the caller's and none is kept.
+   */
+  readonly returned: <T extends object>(next: T, ran: object | undefined) => T;
 }
 
 /** Whether `a` lies in `buffer`. */
@@ -187,9 +202,12 @@ const inBuffer = (a: TensorData | undefined, buffer: ArrayBufferLike): boolean =
  */
 export const keptState = (): KeptState => {
   let kept: TensorData | undefined;
+  // the record the last call returned over the kept arrays, and every such record returned
   let last: object | undefined;
+  const made = new WeakSet<object>();
   return {
     holds: (state) => state !== undefined && state === last,
+    stale: (state) => typeof state === 'object' && state !== null && state !== last && made.has(state),
     fill: (dtype, M, names, shape, from, input) => {
       const n = names.length * M;
       let fresh = kept === undefined || dtypeOf({ data: kept }) !== dtype || kept.length < n;
@@ -211,11 +229,22 @@ export const keptState = (): KeptState => {
         a.set((from[name] as Tensor).data);
         record[name] = fromTypedArray(a, shape);
       }
+      // the kept arrays now hold other values: no record returned before is valid
       last = undefined;
       return Object.freeze(record);
     },
-    returned: (state, ran) => {
-      last = state === ran ? state : undefined;
+    returned: <T extends object>(next: T, ran: object | undefined): T => {
+      if (ran === undefined) return next;
+      if (next !== ran) {
+        last = undefined;
+        return next;
+      }
+      const record: Record<string, unknown> = {};
+      for (const name in next) record[name] = next[name];
+      const fresh = Object.freeze(record) as T;
+      last = fresh;
+      made.add(fresh);
+      return fresh;
     },
   };
 };
