@@ -29,7 +29,7 @@ import {
   withLeading,
 } from '../ops/tensor.js';
 import type { ModelCore } from './modelDerived.js';
-import { checkState, initialStateOf } from './modelState.js';
+import { checkState, initialStateInto, initialStateOf } from './modelState.js';
 import type { NeuronState, ParamSpecs, ParamValues, RecurrentSpec, RunResult } from './modelTypes.js';
 import { checkOut, holdCallerOut, type KeptState, onDevice } from './runOutput.js';
 
@@ -191,8 +191,10 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   const stepShape = stepShapeOf(xs.shape);
   const wiring = spec.recurrent === undefined ? undefined : recurrentWiring(where, spec.recurrent, params, stepShape, dtype);
   const stateShape = wiring?.stateShape ?? stepShape;
-  const from = call.state ?? initialStateOf(core, where, stateShape, params, dtype);
   const { kept } = call;
+  // Without a state a `reuse` run function writes the initial state straight into its kept arrays (below).
+  const initialKept = kept !== undefined && call.state === undefined;
+  const from = call.state ?? (initialKept ? undefined : initialStateOf(core, where, stateShape, params, dtype));
   if (kept?.stale(call.state) === true) {
     throw new SpikeflowError(
       where,
@@ -205,13 +207,14 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   const reused = kept?.holds(call.state) === true;
   const givenUp = (call.inPlace === true && call.state !== undefined) || reused;
   // A state given up in place is one a run returned: its values are not scanned again.
-  checkState(where, spec.state, from, stateShape, dtype, !givenUp);
+  if (from !== undefined) checkState(where, spec.state, from, stateShape, dtype, !givenUp);
   // Any other state of a `reuse` run function is copied into its kept arrays, which the run then
   // updates in place (a device-resident state stays where it is: reading it back would copy it).
-  const fill = kept !== undefined && !givenUp && !onDevice(from, spec.state);
+  const fill = kept !== undefined && !givenUp && (from === undefined || !onDevice(from, spec.state));
   const s = fill
     ? (kept.fill(dtype, sizeOf(stateShape), spec.state, stateShape, from, deviceInput ? undefined : xs.data) as NeuronState<S>)
-    : from;
+    : (from as NeuronState<S>);
+  if (fill && from === undefined) initialStateInto(core, where, stateShape, params, dtype, s);
   // The initial state made here is this run's alone: it is updated in place too (no working copy).
   const inPlace = givenUp || fill || call.state === undefined;
 

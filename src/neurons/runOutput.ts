@@ -29,9 +29,9 @@
  * run function keeps (one shared allocation for every variable, grown as needed, never shrunk),
  * not into fresh memory (at `N = 1e4` a fresh LIF state is an 80 KB pooled slot per call, which
  * came back only at spikeflow's next collection). When the state given to a call is the kept state
- * the previous call returned, it is updated in place (as `inPlace`); any other state (none: the
- * initial state; the caller's own; one from another run function) is left alone and copied into
- * the kept arrays first. A state an earlier call of the same run function returned (not the last
+ * the previous call returned, it is updated in place (as `inPlace`); any other state (the
+ * caller's own; one from another run function) is left alone and copied into the kept arrays
+ * first; without a state the initial state is written into them (no state allocated at all). A state an earlier call of the same run function returned (not the last
  * one) has been overwritten since: it is refused with a `SpikeflowError` naming `state` (else two
  * users of one run function, e.g. two subscriptions of one `layer`, would silently continue from
  * each other's state). Each call returns a new state record (one small object) over the kept
@@ -167,11 +167,12 @@ export interface KeptState {
   /** Whether `state` is a state record an earlier call returned over the kept arrays, not the last one. */
   readonly stale: (state: unknown) => boolean;
   /**
-   * The kept arrays as a frozen state record of `shape` (`M` elements per variable, `dtype`),
-   * holding the values of `from` (whose variables are `names`): one shared allocation of
-   * `names.length·M` elements, reallocated when it is smaller, of another dtype, or shares memory
-   * with `from` or `input` (so that neither is overwritten before it is read), else overwritten.
-   * @param from - the state to start from (host arrays, already checked)
+   * The kept arrays as a frozen state record of `shape` (`M` elements per variable `names[k]`,
+   * `dtype`), holding the values of `from` (copied in) or, without `from`, unspecified values (the
+   * caller writes every element): one shared allocation of `names.length·M` elements, reallocated
+   * when it is smaller, of another dtype, or shares memory with `from` or `input` (so that neither
+   * is overwritten before it is read), else overwritten.
+   * @param from - the state to start from (host arrays, already checked), if any
    * @param input - the call's input data (undefined for a device input)
    */
   readonly fill: (
@@ -179,7 +180,7 @@ export interface KeptState {
     M: number,
     names: readonly string[],
     shape: readonly number[],
-    from: Readonly<Record<string, Tensor>>,
+    from: Readonly<Record<string, Tensor>> | undefined,
     input: TensorData | undefined,
   ) => Readonly<Record<string, Tensor>>;
   /**
@@ -214,7 +215,8 @@ export const keptState = (): KeptState => {
       if (!fresh) {
         const buffer = (kept as TensorData).buffer;
         fresh = inBuffer(input, buffer);
-        for (let k = 0; !fresh && k < names.length; k++) fresh = inBuffer((from[names[k] as string] as Tensor).data, buffer);
+        for (let k = 0; !fresh && from !== undefined && k < names.length; k++)
+          fresh = inBuffer((from[names[k] as string] as Tensor).data, buffer);
       }
       if (fresh) {
         kept = allocateShared(dtype, n);
@@ -226,7 +228,7 @@ export const keptState = (): KeptState => {
       for (let k = 0; k < names.length; k++) {
         const name = names[k] as string;
         const a = k0.subarray(k * M, (k + 1) * M);
-        a.set((from[name] as Tensor).data);
+        if (from !== undefined) a.set((from[name] as Tensor).data);
         record[name] = fromTypedArray(a, shape);
       }
       // the kept arrays now hold other values: no record returned before is valid

@@ -170,6 +170,29 @@ describe("outputs: 'reuse' keeps the state", () => {
     expect(firstDifference(nr2.i.data, nf2.i.data)).toBe(-1);
   });
 
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: without a state the initial state (per-neuron vLeak) is written into the kept arrays, same bits as fresh`, () => {
+      const N = 300;
+      const vLeak = Array.from({ length: N }, (_, k) => 0.1 + (k % 7) * 0.05);
+      const p = { vLeak, vTh: 0.9 };
+      const fresh = lif.run(p, 0.001, { backend: 'js' });
+      const reuse = lif.run(p, 0.001, { backend: 'js', outputs: 'reuse' });
+      const [, s0] = reuse(input([2, 2, N], dtype, 8));
+      const kept = s0.v.data;
+      for (let k = 0; k < 3; k++) {
+        const xs = input([4 + k, 2, N], dtype, 9 + k);
+        const [zf, nf] = fresh(xs);
+        const [zr, nr] = reuse(xs);
+        expect(firstDifference(zr.data, zf.data)).toBe(-1);
+        expect(firstDifference(nr.v.data, nf.v.data)).toBe(-1);
+        expect(firstDifference(nr.i.data, nf.i.data)).toBe(-1);
+        // no state allocated: the kept arrays again (before: the initial state made per call)
+        expect(nr.v.data.buffer).toBe(kept.buffer);
+        expect(nr.v.data.byteOffset).toBe(kept.byteOffset);
+      }
+    });
+  }
+
   it('refuses a state an earlier call returned (overwritten since), naming state, expected and received', () => {
     const run = lif.run({}, 0.001, { backend: 'js', outputs: 'reuse' });
     const xs = input([5, 1, 64], 'float32', 6);
