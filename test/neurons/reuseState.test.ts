@@ -7,6 +7,9 @@ import { Subject } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lif, lifRecurrent } from '../../src/neurons/lif.js';
 import type { NeuronState } from '../../src/neurons/model.js';
+import { executionOf } from '../../src/ops/backends/backendRegistry.js';
+import { createGpuBackend } from '../../src/ops/backends/gpu.js';
+import '../../src/ops/backends/gpuBackend.js';
 import { terminateThreads } from '../../src/ops/backends/threads.js';
 import { createThreadsBackend } from '../../src/ops/backends/threadsBackend.js';
 import { outputPoolStats } from '../../src/ops/outputPool.js';
@@ -98,6 +101,27 @@ describe("outputs: 'reuse' keeps the state", () => {
       });
     }
   }
+
+  it('gpu (gpu.js cpu mode, float32): a reuse loop with a foreign state in the middle equals a fresh loop bit for bit', () => {
+    const gpu = createGpuBackend({ mode: 'cpu' });
+    const N = 128;
+    const fresh = lif.run({}, 0.001, { backend: gpu });
+    const reuse = lif.run({}, 0.001, { backend: gpu, outputs: 'reuse' });
+    const [, foreign] = lif.run({}, 0.001, { backend: 'js' })(input([5, 1, N], 'float32', 42));
+    let sf: NeuronState<'v' | 'i'> | undefined;
+    let sr: NeuronState<'v' | 'i'> | undefined;
+    for (let k = 0; k < 5; k++) {
+      const xs = input([10, 1, N], 'float32', k + 1);
+      const [zf, nf] = fresh(xs, k === 2 ? foreign : sf);
+      const [zr, nr] = reuse(xs, k === 2 ? foreign : sr);
+      expect(executionOf(zr)?.backend).toBe('gpu');
+      expect(firstDifference(zr.data, zf.data), `call ${k} output`).toBe(-1);
+      expect(firstDifference(nr.v.data, nf.v.data), `call ${k} v`).toBe(-1);
+      expect(firstDifference(nr.i.data, nf.i.data), `call ${k} i`).toBe(-1);
+      sf = nf;
+      sr = nr;
+    }
+  });
 
   it('lifRecurrent (js): a reuse loop is bit for bit a fresh loop; the kept state is updated in place', () => {
     const hidden = 64;
