@@ -31,17 +31,16 @@
  * came back only at spikeflow's next collection). When the state given to a call is the kept state
  * the previous call returned, it is updated in place (as `inPlace`); any other state (the
  * caller's own; one from another run function) is left alone and copied into the kept arrays
- * first; without a state the initial state is written into them (no state allocated at all). A state an earlier call of the same run function returned (not the last
- * one) has been overwritten since: it is refused with a `SpikeflowError` naming `state` (else two
- * users of one run function, e.g. two subscriptions of one `layer`, would silently continue from
- * each other's state). Each call returns a new state record (one small object) over the kept
- * tensors, so that such a state is told apart. The kept state's values are not scanned for
- * finiteness again. If a call throws, the kept state's contents are unspecified. The states a run
- * with `record: true` records per step are not kept: they are new arrays per call, the caller's
- * alone, as with `fresh`.
+ * first; without a state the initial state is written into them (no state allocated at all). A
+ * state an earlier call of the same run function returned (not the last one) has been overwritten
+ * since: it is refused with a `SpikeflowError` naming `state` (else two users of one run function,
+ * e.g. two subscriptions of one `layer`, would silently continue from each other's state). Each
+ * call returns a new state record (one small object) over the kept tensors, so that such a state
+ * is told apart. The kept state's values are not scanned for finiteness again. If a call throws,
+ * the kept state's contents are unspecified. The states a run with `record: true` records per step
+ * are not kept: they are new arrays per call, the caller's alone, as with `fresh`.
  * @module
  */
-
 import { isDeviceTensor } from '../ops/backends/device.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { holdUntilCollected } from '../ops/outputPool.js';
