@@ -34,7 +34,7 @@ import type {
   RunResult,
   StepOptions,
 } from './modelTypes.js';
-import { checkOutputPolicy, IN_PLACE, keptOutput, markInPlace, type RunCallOptions } from './runOutput.js';
+import { checkOutputPolicy, IN_PLACE, keptOutput, keptState, markInPlace, type RunCallOptions } from './runOutput.js';
 
 export type {
   ModelSpec,
@@ -133,7 +133,10 @@ export const defineModel = <P extends ParamSpecs, S extends string>(description:
     const where = `${id}.run`;
     const { params, backend, owner } = bind(where, p, dt, options, ['record', 'backend', 'outputs']);
     const record = options.record === true;
-    const kept = checkOutputPolicy(where, options.outputs) === 'reuse' ? keptOutput() : undefined;
+    const reuse = checkOutputPolicy(where, options.outputs) === 'reuse';
+    const kept = reuse ? keptOutput() : undefined;
+    // the new state of every call goes into arrays the run function keeps (see `runOutput.ts`)
+    const keptNext = reuse ? keptState() : undefined;
     return markInPlace((xs: Tensor, state?: NeuronState<S>, call?: RunCallOptions): RunResult<S> => {
       // IN_PLACE (what the `layer` operator passes every chunk) is known to be valid.
       if (call !== undefined && call !== IN_PLACE) checkOptions(where, call, ['out', 'inPlace']);
@@ -143,7 +146,7 @@ export const defineModel = <P extends ParamSpecs, S extends string>(description:
       const out = call?.out;
       const outFor = out !== undefined ? () => out : kept;
       const inPlace = state !== undefined && call?.inPlace === true;
-      return runModel(core, updateState, { where, params, dt, record, backend, owner, xs, state, outFor, inPlace });
+      return runModel(core, updateState, { where, params, dt, record, backend, owner, xs, state, outFor, inPlace, kept: keptNext });
     });
   };
 

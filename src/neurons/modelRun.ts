@@ -29,9 +29,9 @@ import {
   withLeading,
 } from '../ops/tensor.js';
 import type { ModelCore } from './modelDerived.js';
-import { checkState, initialStateOf } from './modelState.js';
+import { checkState, initialStateInto, initialStateOf } from './modelState.js';
 import type { NeuronState, ParamSpecs, ParamValues, RecurrentSpec, RunResult } from './modelTypes.js';
-import { checkOut, holdCallerOut } from './runOutput.js';
+import { checkOut, holdCallerOut, type KeptState, onDevice } from './runOutput.js';
 
 /** One run's arguments, bound by `run`/`step` (`params`, `dt`, options) and by the call (`xs`, `state`). */
 export interface RunCall<P extends ParamSpecs, S extends string> {
@@ -55,6 +55,8 @@ export interface RunCall<P extends ParamSpecs, S extends string> {
   readonly outFor?: ((dtype: DType, length: number) => TensorData | undefined) | undefined;
   /** The caller gave `state` up (`run(xs, state, { inPlace: true })`, see `runOutput.ts`). */
   readonly inPlace?: boolean | undefined;
+  /** The state a run function built with `outputs: 'reuse'` keeps, which receives the new state (see `runOutput.ts`). */
+  readonly kept?: KeptState | undefined;
 }
 
 const castTo = (t: Tensor, dtype: DType): TensorData => {
@@ -189,12 +191,32 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   const stepShape = stepShapeOf(xs.shape);
   const wiring = spec.recurrent === undefined ? undefined : recurrentWiring(where, spec.recurrent, params, stepShape, dtype);
   const stateShape = wiring?.stateShape ?? stepShape;
-  const s = call.state ?? initialStateOf(core, where, stateShape, params, dtype);
-  const givenUp = call.inPlace === true && call.state !== undefined;
+  const { kept } = call;
+  // Without a state a `reuse` run function writes the initial state straight into its kept arrays (below).
+  const initialKept = kept !== undefined && call.state === undefined;
+  const from = call.state ?? (initialKept ? undefined : initialStateOf(core, where, stateShape, params, dtype));
+  if (kept?.stale(call.state) === true) {
+    throw new SpikeflowError(
+      where,
+      'state',
+      'with outputs "reuse" a returned state is valid until the next call of the same run function: expected the state the ' +
+        'last call returned (or a state of your own), received one an earlier call returned, overwritten since (copy a state to keep it)',
+    );
+  }
+  // The kept state the previous call of a `reuse` run function returned: updated in place.
+  const reused = kept?.holds(call.state) === true;
+  const givenUp = (call.inPlace === true && call.state !== undefined) || reused;
   // A state given up in place is one a run returned: its values are not scanned again.
-  checkState(where, spec.state, s, stateShape, dtype, !givenUp);
+  if (from !== undefined) checkState(where, spec.state, from, stateShape, dtype, !givenUp);
+  // Any other state of a `reuse` run function is copied into its kept arrays, which the run then
+  // updates in place (a device-resident state stays where it is: reading it back would copy it).
+  const fill = kept !== undefined && !givenUp && (from === undefined || !onDevice(from, spec.state));
+  const s = fill
+    ? (kept.fill(dtype, sizeOf(stateShape), spec.state, stateShape, from, deviceInput ? undefined : xs.data) as NeuronState<S>)
+    : (from as NeuronState<S>);
+  if (fill && from === undefined) initialStateInto(core, where, stateShape, params, dtype, s);
   // The initial state made here is this run's alone: it is updated in place too (no working copy).
-  const inPlace = givenUp || call.state === undefined;
+  const inPlace = givenUp || fill || call.state === undefined;
 
   const round = dtype === 'float32' ? Math.fround : (x: number) => x;
   const derived = core.derive(where, params);
@@ -243,9 +265,11 @@ export const runModel = <P extends ParamSpecs, S extends string>(
     chosen.note,
     result.executed?.note,
   );
+  // A `reuse` run function's new state: a new record over its kept arrays (see `runOutput.ts`).
+  const next =
+    kept === undefined ? (result.state as NeuronState<S>) : kept.returned(result.state as NeuronState<S>, fill || reused ? s : undefined);
   tagExecution(result.out, info);
-  tagExecution(result.state, info);
-  const next = result.state as NeuronState<S>;
+  tagExecution(next, info);
   if (result.recorded === undefined) return [result.out, next];
   tagExecution(result.recorded, info);
   return [result.out, next, result.recorded as NeuronState<S>];

@@ -57,6 +57,31 @@ export const initialStateOf = <P extends ParamSpecs, S extends string>(
 };
 
 /**
+ * Writes Norse's initial state of a layer of `shape` into the arrays of `into` (a state record of
+ * that shape and `dtype`, e.g. the kept state of a `reuse` run function), the same values as
+ * {@link initialStateOf} (whose shape checks the caller has done: `shape` is a run's state shape).
+ * @param into - the state record whose arrays are overwritten
+ * @throws SpikeflowError when a per-neuron parameter does not broadcast to `shape`
+ */
+export const initialStateInto = <P extends ParamSpecs, S extends string>(
+  core: ModelCore<P, S>,
+  where: string,
+  shape: readonly number[],
+  p: ParamValues<P>,
+  dtype: DType,
+  into: Readonly<Record<string, Tensor>>,
+): void => {
+  const derived = core.derive(where, p);
+  core.checkShapes(where, derived, shape);
+  for (const name of core.spec.state) {
+    const x = core.valueFor(derived, derived.initial[name] as PerElement, shape, dtype);
+    const d = (into[name] as Tensor).data;
+    if (typeof x === 'number') d.fill(x);
+    else d.set(x);
+  }
+};
+
+/**
  * Checks a state passed to `step`/`run`: exactly the model's variables, each of `shape` and
  * `dtype` with finite values (not scanned when `finite` is false: a state a run returned and the
  * caller gave up in place).

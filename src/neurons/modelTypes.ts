@@ -92,11 +92,17 @@ export interface RunOptions extends StepOptions {
   /** Also return every state variable after every step, each `[T, ...stateShape]` (default false). */
   readonly record?: boolean;
   /**
-   * Where outputs go (see `runOutput.ts`): `fresh` (default) — every call returns a new output the
-   * caller owns; `reuse` — the run function keeps one output array (in shared memory) and writes
-   * every call's output into it, so a call's output is valid until the next call of the same run
-   * function (no fresh memory per call: large layers run several times faster). A call's own
-   * `out` (`run(xs, state, { out })`) takes precedence.
+   * Where outputs go (see `runOutput.ts`): `fresh` (default) — every call returns a new output and
+   * a new state the caller owns; `reuse` — the run function keeps one output array and one state
+   * (in shared memory) and writes every call's output and new state into them, so a call's output
+   * and state are valid until the next call of the same run function (no fresh memory per call:
+   * large layers run several times faster). In the loop `[z, s] = run(xs, s)` the kept state is
+   * updated in place; any other state passed in (the initial one, the caller's own) is never
+   * written: it is copied into the kept state first; a state an earlier call returned (overwritten
+   * since) is refused with a `SpikeflowError` naming `state`. A call's own `out` (`run(xs, state, { out })`)
+   * takes precedence for the output; `{ inPlace: true }` with a state other than the kept one
+   * updates that state instead. With `record: true` the recorded states are new per call (the
+   * caller's, not kept). Results are bit for bit those of `fresh`.
    */
   readonly outputs?: OutputPolicy;
 }

@@ -13,20 +13,38 @@
  * loop still gets fresh memory until it yields): the caller still owns each fresh output alone.
  *
  * Ownership rule: spikeflow never writes into an array the caller holds, except the `out` the
- * caller hands to a call (for that call only), and the kept array of a run function built with
- * `outputs: 'reuse'` (which the caller agreed to share: each call's output is valid until the
- * next call of the same run function — read it, copy it or pass it on before then).
+ * caller hands to a call (for that call only), and the kept arrays of a run function built with
+ * `outputs: 'reuse'` — its kept output and its kept state — which the caller agreed to share:
+ * each call's output and new state are valid until the next call of the same run function (read
+ * them, copy them or pass them on before then; passing the state on to that next call is the
+ * usual loop `[z, s] = run(xs, s)`).
  *
  * State: a run never changes the state it is given and returns a new one, except when the caller
  * gives its state up with `run(xs, state, { inPlace: true })`: the run may then write the new
  * state into the given state's arrays and return that same state object. The `layer` stream
  * operator does so for the state it alone holds (no probe; never the caller's `options.state`),
  * so that a stream of chunks allocates no state per chunk.
+ *
+ * Kept state (`outputs: 'reuse'`, {@link keptState}): the new state is written into arrays the
+ * run function keeps (one shared allocation for every variable, grown as needed, never shrunk),
+ * not into fresh memory (at `N = 1e4` a fresh LIF state is an 80 KB pooled slot per call, which
+ * came back only at spikeflow's next collection). When the state given to a call is the kept state
+ * the previous call returned, it is updated in place (as `inPlace`); any other state (the
+ * caller's own; one from another run function) is left alone and copied into the kept arrays
+ * first; without a state the initial state is written into them (no state allocated at all). A
+ * state an earlier call of the same run function returned (not the last one) has been overwritten
+ * since: it is refused with a `SpikeflowError` naming `state` (else two users of one run function,
+ * e.g. two subscriptions of one `layer`, would silently continue from each other's state). Each
+ * call returns a new state record (one small object) over the kept tensors, so that such a state
+ * is told apart. The kept state's values are not scanned for finiteness again. If a call throws,
+ * the kept state's contents are unspecified. The states a run with `record: true` records per step
+ * are not kept: they are new arrays per call, the caller's alone, as with `fresh`.
  * @module
  */
+import { isDeviceTensor } from '../ops/backends/device.js';
 import { SpikeflowError, show } from '../ops/errors.js';
 import { holdUntilCollected } from '../ops/outputPool.js';
-import { allocateShared, type DType, dtypeOf, type TensorData } from '../ops/tensor.js';
+import { allocateShared, type DType, dtypeOf, fromTypedArray, type Tensor, type TensorData } from '../ops/tensor.js';
 
 /** Options of one call of a fused run: `run(xs, state, { out })`. */
 export interface RunCallOptions {
@@ -133,4 +151,107 @@ export const keptOutput = (): ((dtype: DType, length: number) => TensorData) => 
     }
     return kept.length === length ? kept : kept.subarray(0, length);
   };
+};
+
+/**
+ * The state a `reuse` run function keeps (see the module docs): {@link KeptState.holds} says
+ * whether a given state is the one the previous call returned (then the run updates it in place),
+ * {@link KeptState.stale} whether it is one an earlier call returned (overwritten since);
+ * {@link KeptState.fill} copies another state into the kept arrays and returns them as a state
+ * record; {@link KeptState.returned} makes the record the call returns.
+ */
+export interface KeptState {
+  /** Whether `state` is the state record the previous call returned over the kept arrays (identity). */
+  readonly holds: (state: unknown) => boolean;
+  /** Whether `state` is a state record an earlier call returned over the kept arrays, not the last one. */
+  readonly stale: (state: unknown) => boolean;
+  /**
+   * The kept arrays as a frozen state record of `shape` (`M` elements per variable `names[k]`,
+   * `dtype`), holding the values of `from` (copied in) or, without `from`, unspecified values (the
+   * caller writes every element): one shared allocation of `names.length·M` elements, reallocated
+   * when it is smaller, of another dtype, or shares memory with `from` or `input` (so that neither
+   * is overwritten before it is read), else overwritten.
+   * @param from - the state to start from (host arrays, already checked), if any
+   * @param input - the call's input data (undefined for a device input)
+   */
+  readonly fill: (
+    dtype: DType,
+    M: number,
+    names: readonly string[],
+    shape: readonly number[],
+    from: Readonly<Record<string, Tensor>> | undefined,
+    input: TensorData | undefined,
+  ) => Readonly<Record<string, Tensor>>;
+  /**
+   * The state a call returns. `ran` is the kept record the run was asked to update in place
+   * (from {@link KeptState.fill} or {@link KeptState.holds}), undefined when the kept arrays were
+   * not used. When the backend updated it (`next === ran`), the call returns a new frozen record
+   * over the same tensors (one small object: so that a record an earlier call returned is told
+   * apart, {@link KeptState.stale}), which becomes the kept record; when it returned arrays of its
+   * own (a backend that does not update in place), that state is the caller's and none is kept.
+   */
+  readonly returned: <T extends object>(next: T, ran: object | undefined) => T;
+}
+
+/** Whether `a` lies in `buffer`. */
+const inBuffer = (a: TensorData | undefined, buffer: ArrayBufferLike): boolean => a !== undefined && a.buffer === buffer;
+
+/**
+ * Creates the kept state of a `reuse` run function (see the module docs and {@link KeptState}).
+ * @returns a new, empty kept state
+ */
+export const keptState = (): KeptState => {
+  let kept: TensorData | undefined;
+  // the record the last call returned over the kept arrays, and every such record returned
+  let last: object | undefined;
+  const made = new WeakSet<object>();
+  return {
+    holds: (state) => state !== undefined && state === last,
+    stale: (state) => typeof state === 'object' && state !== null && state !== last && made.has(state),
+    fill: (dtype, M, names, shape, from, input) => {
+      const n = names.length * M;
+      let fresh = kept === undefined || dtypeOf({ data: kept }) !== dtype || kept.length < n;
+      if (!fresh) {
+        const buffer = (kept as TensorData).buffer;
+        fresh = inBuffer(input, buffer);
+        for (let k = 0; !fresh && from !== undefined && k < names.length; k++)
+          fresh = inBuffer((from[names[k] as string] as Tensor).data, buffer);
+      }
+      if (fresh) {
+        kept = allocateShared(dtype, n);
+        // Kept call after call: worker threads' handles on it hold no memory of their own until it is dropped.
+        if (typeof SharedArrayBuffer === 'function' && kept.buffer instanceof SharedArrayBuffer) holdUntilCollected(kept.buffer);
+      }
+      const k0 = kept as TensorData;
+      const record: Record<string, Tensor> = {};
+      for (let k = 0; k < names.length; k++) {
+        const name = names[k] as string;
+        const a = k0.subarray(k * M, (k + 1) * M);
+        if (from !== undefined) a.set((from[name] as Tensor).data);
+        record[name] = fromTypedArray(a, shape);
+      }
+      // the kept arrays now hold other values: no record returned before is valid
+      last = undefined;
+      return Object.freeze(record);
+    },
+    returned: <T extends object>(next: T, ran: object | undefined): T => {
+      if (ran === undefined) return next;
+      if (next !== ran) {
+        last = undefined;
+        return next;
+      }
+      const record: Record<string, unknown> = {};
+      for (const name in next) record[name] = next[name];
+      const fresh = Object.freeze(record) as T;
+      last = fresh;
+      made.add(fresh);
+      return fresh;
+    },
+  };
+};
+
+/** Whether any variable of a state lives on a device (its data would be read back to copy it). */
+export const onDevice = (state: Readonly<Record<string, unknown>>, names: readonly string[]): boolean => {
+  for (let k = 0; k < names.length; k++) if (isDeviceTensor(state[names[k] as string])) return true;
+  return false;
 };

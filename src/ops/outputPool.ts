@@ -122,7 +122,7 @@ const releaseListeners = new Set<(bytes: number) => void>();
 const heldRegistry = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<number>((bytes) => released(bytes)) : undefined;
 
 /**
- * Marks `buffer` as memory its owner keeps for a long time (the kept output of a run function built
+ * Marks `buffer` as memory its owner keeps for a long time (the kept output or state of a run function built
  * with `outputs: 'reuse'`, overwritten call after call): like pooled memory, while it lives another
  * thread's handle on it holds no memory of its own ({@link isPooledBuffer} is true for it), and
  * once this thread's last reference is collected the release listeners hear of its bytes

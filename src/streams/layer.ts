@@ -30,7 +30,10 @@ export interface LayerOptions<S> extends ScanLayerOptions<S> {
  * from the second chunk on (`run(xs, state, { inPlace: true })`): no state is allocated per
  * chunk. `options.state` is never written, and with a probe every emitted state stays as it was
  * emitted (each chunk then gets a new state, as `scanLayer` gives). The chunk outputs passed on
- * are the caller's, as from `run` (new per chunk unless the layer was built with `outputs: 'reuse'`).
+ * are the caller's, as from `run` (new per chunk unless the layer was built with `outputs: 'reuse'`,
+ * whose run function also keeps its state: a probe's states are then valid until the next chunk,
+ * and of two subscriptions of one such operator whose chunks interleave, the one whose state the
+ * other overwrote errors with a `SpikeflowError` naming `state`, see `src/neurons/runOutput.ts`).
  * Errors of `run` (e.g. `lif.run: input must be finite, received NaN at index [3, 0, 1]`) error
  * the stream unchanged.
  * @param l - a layer (`neuron(model, p, dt, options?)`, `linearLayer(p)`, `sequential(...)`, any

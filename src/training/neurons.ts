@@ -332,6 +332,17 @@ export const trainable = <P extends ParamSpecs, S extends string>(
   const reuse = outputs === 'reuse';
   // The common LIF layer on the wasm kernels runs in place in the training arena (`layerMemory.ts`).
   const mem = layerMemory(reuse, kind === 'lif' && !rec && cfgBase.reset === 0 && !paramGrads && cfg.wasm);
+  // With outputs 'reuse' only the last forward pass's tape is intact (a later pass overwrote the
+  // arrays an older one reads, or took new ones when the batch changed: refused either way).
+  const checkTape = (tape: unknown): void => {
+    if (reuse && tape !== last && tape !== undefined && tape !== null && typeof tape === 'object' && 'out' in tape)
+      throw new SpikeflowError(
+        `${model.name}.backward`,
+        'tape',
+        'with options.outputs "reuse" a backward pass needs the tape of the last forward pass, received the tape of an earlier one ' +
+          '(a later forward pass overwrote these outputs, or took new arrays for another batch size)',
+      );
+  };
   const layer: TrainableLayer = {
     name: model.name,
     params,
@@ -349,16 +360,12 @@ export const trainable = <P extends ParamSpecs, S extends string>(
     },
     backward: (tape, gOut, gState, needInput = true) => {
       checkGradOut(`${model.name}.backward`, gOut);
-      if (reuse && tape !== last && tape !== undefined && tape !== null && typeof tape === 'object' && 'out' in tape)
-        throw new SpikeflowError(
-          `${model.name}.backward`,
-          'tape',
-          'with options.outputs "reuse" a backward pass needs the tape of the last forward pass (a later forward pass overwrote these outputs)',
-        );
+      checkTape(tape);
       const gxBuf = mem.backwardInput(gOut);
       const b = neuronBackward(cfg, layer, autapses, paramGrads, tape as NeuronTape, gOut, gState, needInput, gxBuf, mem.store);
       return mem.handBackward(b);
     },
+    checkTape,
     zeroGrad: () => {
       for (const g of Object.values(grads)) g.fill(0);
     },

@@ -106,6 +106,16 @@ export interface TrainableLayer {
    * @param needInput - whether to compute ∂loss/∂input (default true)
    */
   readonly backward: (tape: unknown, gOut: Float64Array, gState?: StateGrad, needInput?: boolean) => BackwardResult;
+  /**
+   * Refuses, without running or changing anything, a tape that {@link TrainableLayer.backward}
+   * would refuse because a later forward pass overwrote what it reads (a layer with
+   * `outputs: 'reuse'` over the tape of an earlier forward pass). `trainableSequential` asks every
+   * layer before any layer's backward pass runs, so that no gradient is half-accumulated. Optional:
+   * a layer without it has no such condition.
+   * @param tape - from `forward` with `tape: true`
+   * @throws SpikeflowError naming `tape` (what the layer expected and what it received)
+   */
+  readonly checkTape?: (tape: unknown) => void;
   /** Sets every accumulated gradient to zero. */
   readonly zeroGrad: () => void;
 }

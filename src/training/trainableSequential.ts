@@ -37,12 +37,16 @@ const notTrainableHint = (l: unknown): string => {
 
 /**
  * Composes trainable layers.
- * @param layers - at least one {@link TrainableLayer}
- * @throws SpikeflowError for no layers or a value that is not a trainable layer
  *
  * A backward pass over the tape of an earlier forward pass is refused before any layer runs (no
- * gradient changed) when a later forward pass wrote into the arrays that tape reads: a layer with
- * `outputs: 'reuse'` hands out the same outputs array every call, and the next layer's tape reads it.
+ * gradient changed) when a later forward pass wrote into the arrays that tape reads (a layer with
+ * `outputs: 'reuse'` hands out the same outputs array every call, and the next layer's tape reads
+ * it), or when any layer would refuse its part of the tape (`TrainableLayer.checkTape`: a LIF layer
+ * with `outputs: 'reuse'` takes only its last forward pass's tape, also after a batch size change
+ * gave it new arrays).
+ * @param layers - at least one {@link TrainableLayer}
+ * @throws SpikeflowError for no layers or a value that is not a trainable layer
+ * @throws SpikeflowError (from `backward`, argument `tape`) naming the layer (index and name) and what it expected
  */
 export const trainableSequential = (...layers: readonly TrainableLayer[]): TrainableLayer => {
   if (layers.length === 0) throw new SpikeflowError('trainableSequential', 'layers', 'expected at least one layer, received none');
@@ -81,16 +85,38 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
   let last: { pass: number; outs: readonly object[] } | undefined;
   // A layer that wrote the last forward pass's outputs into the array an older tape reads (outputs
   // 'reuse') would make the next layer's backward pass read them: refused before any layer runs.
-  const checkNotOverwritten = (tape: object): void => {
+  // So is a tape a layer itself would refuse (`checkTape`: e.g. a `reuse` layer that took new
+  // arrays when the batch changed, whose backward pass would refuse only after the later layers'
+  // backward passes had accumulated their gradients).
+  // Throws without the "no gradient was changed" the outermost `backward` adds (a nested sequence's
+  // problem reads "layer 0 (Sequential(…)) refuses this tape: layer 1 (LIF) …").
+  const checkTape = (tape: unknown): void => {
+    if (!Array.isArray(tape) || tape.length !== layers.length) {
+      throw new SpikeflowError('trainableSequential.backward', 'tape', 'tape must come from forward(..., { tape: true })');
+    }
     const mine = outsOf.get(tape);
-    if (mine === undefined || last === undefined || last.pass === mine.pass) return;
-    mine.outs.forEach((o, k) => {
-      if (last?.outs[k] === o)
+    if (mine !== undefined && last !== undefined && last.pass !== mine.pass) {
+      mine.outs.forEach((o, k) => {
+        if (last?.outs[k] === o)
+          throw new SpikeflowError(
+            'trainableSequential.backward',
+            'tape',
+            `layer ${k} (${(layers[k] as TrainableLayer).name}) wrote a later forward pass's outputs into the array this tape reads (outputs "reuse"): run the backward pass before the next forward pass`,
+          );
+      });
+    }
+    layers.forEach((l, k) => {
+      if (l.checkTape === undefined) return;
+      try {
+        l.checkTape(tape[k]);
+      } catch (e) {
+        if (!(e instanceof SpikeflowError)) throw e;
         throw new SpikeflowError(
           'trainableSequential.backward',
           'tape',
-          `layer ${k} (${(layers[k] as TrainableLayer).name}) wrote a later forward pass's outputs into the array this tape reads (outputs "reuse"): run the backward pass before the next forward pass (no gradient was changed)`,
+          `layer ${k} (${l.name}) refuses this tape: ${e.problems[0]?.message ?? e.message}`,
         );
+      }
     });
   };
   return {
@@ -122,16 +148,19 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
     },
     backward: (tape, gOut, gState, needInput = true) => {
       checkGradOut('trainableSequential.backward', gOut);
-      if (!Array.isArray(tape) || tape.length !== layers.length) {
-        throw new SpikeflowError('trainableSequential.backward', 'tape', 'tape must come from forward(..., { tape: true })');
+      try {
+        checkTape(tape);
+      } catch (e) {
+        if (!(e instanceof SpikeflowError) || e.where !== 'trainableSequential.backward' || !Array.isArray(tape)) throw e;
+        throw new SpikeflowError('trainableSequential.backward', 'tape', `${e.problems[0]?.message} (no gradient was changed)`);
       }
-      checkNotOverwritten(tape);
+      const tapes = tape as readonly unknown[]; // (an array of one tape per layer: checked above)
       let g: Float64Array | undefined = gOut;
       const gs: Record<string, Float64Array> = {};
       for (let k = layers.length - 1; k >= 0; k--) {
         const layer = layers[k] as TrainableLayer;
         const gk = split(gState, k) as StateGrad | undefined;
-        const run = () => layer.backward(tape[k], g as Float64Array, gk, k > 0 || needInput);
+        const run = () => layer.backward(tapes[k], g as Float64Array, gk, k > 0 || needInput);
         // an inner layer's ∂input is consumed by the previous layer and then dead (transientGrad.ts);
         // the first layer's goes to the caller, as transient as the caller's own
         const r = k > 0 ? withTransientGradInput(true, run) : run();
@@ -142,6 +171,7 @@ export const trainableSequential = (...layers: readonly TrainableLayer[]): Train
       }
       return { gx: g, gState: gs };
     },
+    checkTape,
     zeroGrad: () => {
       for (const l of layers) l.zeroGrad();
     },

@@ -52,6 +52,34 @@ describe('trainableSequential: a tape whose reused outputs a later forward pass 
     expect(sumAbs(gxRef)).toBeGreaterThan(0);
   });
 
+  it('a later forward pass with another batch size (new arrays, none overwritten) is refused before any layer runs too', () => {
+    // Before: the arrays differ, so the sequence let it through; the linear map's backward pass
+    // accumulated ∂W and ∂b, and only then the LIF layer refused its tape.
+    const xBig = fromTypedArray(
+      Float32Array.from({ length: T * 2 * B * N }, () => rnd() * 4),
+      [T, 2 * B, N],
+    );
+    for (const nested of [false, true]) {
+      const inner = stack('reuse');
+      const net = nested ? trainableSequential(inner) : inner;
+      const r1 = net.forward(x1);
+      const r2 = net.forward(xBig);
+      expect(r2.layers?.[0]?.out.data).not.toBe(r1.layers?.[0]?.out.data);
+      expect(() => net.backward(r1.tape, gOut)).toThrow(
+        new RegExp(
+          `^trainableSequential\\.backward: ${nested ? 'layer 0 \\(Sequential\\(LIF, Linear\\(300→7\\)\\)\\) refuses this tape: ' : ''}` +
+            'layer 0 \\(LIF\\) refuses this tape: with options\\.outputs "reuse" a backward pass needs the tape of the last forward pass, ' +
+            'received the tape of an earlier one .* \\(no gradient was changed\\)$',
+        ),
+      );
+      expect(sumAbs(inner.grads['1.weight'] as Float64Array)).toBe(0);
+      expect(sumAbs(inner.grads['1.bias'] as Float64Array)).toBe(0);
+      // the last tape still runs
+      const gBig = Float64Array.from({ length: T * 2 * B * O }, () => rnd() - 0.5);
+      expect(sumAbs(net.backward(r2.tape, gBig).gx as Float64Array)).toBeGreaterThan(0);
+    }
+  });
+
   it('a sequence of fresh layers accepts an older tape, with its exact gradients', () => {
     const ref = stack('fresh');
     const gxRef = ref.backward(ref.forward(x1).tape, gOut).gx as Float64Array;
