@@ -58,21 +58,36 @@ export const alternate = async <S extends Sample>(samplers: readonly (() => Prom
     if (r % 2 === 1) order.reverse();
     for (const k of order) taken[k]?.push(await (samplers[k] as () => Promise<S>)());
   }
-  return taken.map((samples) => {
-    const wall = samples.map((s) => s.wallMs);
-    const m = median(wall);
-    return {
-      medianMs: m,
-      madMs: median(wall.map((x) => Math.abs(x - m))),
-      minMs: Math.min(...wall),
-      maxMs: Math.max(...wall),
-      runs: samples.length,
-      reps: median(samples.map((s) => s.runs)),
-      cpuMs: median(samples.map((s) => s.cpuMs)),
-      samples,
-    };
-  });
+  return taken.map(summarize);
 };
+
+/**
+ * Summarises samples (of one sampler, possibly from several processes): medians, MAD, range.
+ * @param samples - at least one sample
+ */
+export const summarize = <S extends Sample>(samples: readonly S[]): Alternated<S> => {
+  const wall = samples.map((s) => s.wallMs);
+  const m = median(wall);
+  return {
+    medianMs: m,
+    madMs: median(wall.map((x) => Math.abs(x - m))),
+    minMs: Math.min(...wall),
+    maxMs: Math.max(...wall),
+    runs: samples.length,
+    reps: median(samples.map((s) => s.runs)),
+    cpuMs: median(samples.map((s) => s.cpuMs)),
+    samples,
+  };
+};
+
+/**
+ * Pairs of processes (fused, stream) per configuration, taken one pair after the other; the
+ * samples of all pairs are pooled. One process's figures depend on the process as well as on the
+ * code (heap layout, where its threads run, when its collections fall): at N = 1e4 with fresh
+ * outputs the same configuration ran 26.7 and 32.2 ms of CPU per run in two processes minutes
+ * apart (2026-12-07), so one pair decided a ratio by its luck; three pairs spread it.
+ */
+export const PROCESS_PAIRS = 3;
 
 /** Milliseconds with 3 significant digits at least (runs of a millisecond differ in the second decimal). */
 const ms = (x: number): string => x.toFixed(x < 10 ? 3 : x < 100 ? 2 : 1);
@@ -103,10 +118,11 @@ const poolText = (samples: readonly SampleAnswer[]): string => {
  * turn after each, no collection forced — fresh outputs come back to the output pool through the
  * collections spikeflow runs itself (src/ops/sharedPressure.ts), and each process pays its own
  * (in one process, one side's collections would return the other side's dropped outputs). Per N
- * (largest first) and output policy, two processes (fused, stream) warm up (≥ 0.5 s each), then
- * take `ctx.runs` samples each, alternately, of ≥ {@link SAMPLE_SECONDS} s; a sample's figure is
- * its wall (and process CPU) time over its runs, turns and collections included; both processes
- * end before the next configuration (at N = 1e5 each holds a 400 MB input). Each stream row's note
+ * (largest first) and output policy, {@link PROCESS_PAIRS} pairs of processes (fused, stream), one
+ * pair after the other: a pair warms up (≥ 0.5 s each), then takes its share of the `ctx.runs`
+ * samples per side, alternately, of ≥ {@link SAMPLE_SECONDS} s, and ends (at N = 1e5 each process
+ * holds a 400 MB input); the figures are medians over the samples of all pairs. A sample's figure is
+ * its wall (and process CPU) time over its runs, turns and collections included. Each stream row's note
  * gives its ratio to the fused run of the same output policy, by wall and by CPU time, the output
  * pool's counts over the samples and the load average. Streams alone:
  * `npm run bench -- --quick --cases lif-stream --runs 15 --no-write`.
@@ -117,29 +133,36 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
   for (const N of sizes.filter((n) => n <= ctx.maxN).sort((a, b) => b - a)) {
     for (const outputs of ['fresh', 'reuse'] as const) {
       const loadBefore = load();
-      const sides = { fused: startSide(), stream: startSide() };
-      let results: Alternated<SampleAnswer>[];
-      try {
-        const ask = (side: 'fused' | 'stream') => async (): Promise<SampleAnswer> => {
-          const req: SampleRequest = {
-            cmd: 'sample',
-            N,
-            T,
-            side,
-            outputs,
-            seconds: SAMPLE_SECONDS,
-            ...(ctx.threads.threads === undefined ? {} : { threads: ctx.threads.threads }),
+      const pairs = Math.min(PROCESS_PAIRS, ctx.runs);
+      const pooled: [SampleAnswer[], SampleAnswer[]] = [[], []];
+      for (let p = 0; p < pairs; p++) {
+        const sides = { fused: startSide(), stream: startSide() };
+        try {
+          const ask = (side: 'fused' | 'stream') => async (): Promise<SampleAnswer> => {
+            const req: SampleRequest = {
+              cmd: 'sample',
+              N,
+              T,
+              side,
+              outputs,
+              seconds: SAMPLE_SECONDS,
+              ...(ctx.threads.threads === undefined ? {} : { threads: ctx.threads.threads }),
+            };
+            return (await sides[side].ask(req)) as unknown as SampleAnswer;
           };
-          return (await sides[side].ask(req)) as unknown as SampleAnswer;
-        };
-        // Both warm up (their first request) before the timed rounds.
-        await ask('fused')();
-        await ask('stream')();
-        results = await alternate([ask('fused'), ask('stream')], ctx.runs);
-      } finally {
-        await Promise.all([sides.fused.close(), sides.stream.close()]);
+          // Both warm up (their first request) before the timed rounds.
+          await ask('fused')();
+          await ask('stream')();
+          // this pair's share of the samples (ctx.runs in all)
+          const rounds = Math.floor(ctx.runs / pairs) + (p < ctx.runs % pairs ? 1 : 0);
+          const [a, b] = await alternate([ask('fused'), ask('stream')], rounds);
+          pooled[0].push(...(a as Alternated<SampleAnswer>).samples);
+          pooled[1].push(...(b as Alternated<SampleAnswer>).samples);
+        } finally {
+          await Promise.all([sides.fused.close(), sides.stream.close()]);
+        }
       }
-      const [rf, rs] = results as [Alternated<SampleAnswer>, Alternated<SampleAnswer>];
+      const [rf, rs] = [summarize(pooled[0]), summarize(pooled[1])];
       const { cpuMs: fCpu, reps: fReps, samples: fSamples, ...f } = rf;
       const { cpuMs: sCpu, reps: sReps, samples: sSamples, ...t } = rs;
       const ran = fSamples[0]?.ran ?? 'unknown';
@@ -152,7 +175,7 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
       const differ = fSamples[0]?.spikes !== sSamples[0]?.spikes ? '; SPIKES DIFFER' : '';
       const warn = [...fSamples, ...sSamples].some((s) => s.gcExposed) ? `${differ}; a side ran with a global gc (--expose-gc)` : differ;
       const sample = (reps: number, cpu: number, samples: readonly SampleAnswer[]) =>
-        `median of ${samples.length} samples of ${reps} run${reps === 1 ? '' : 's'} each (own process, no forced collection; CPU ${ms(cpu)} ms per run); output pool: ${poolText(samples)}`;
+        `median of ${samples.length} samples of ${reps} run${reps === 1 ? '' : 's'} each from ${pairs} process${pairs === 1 ? '' : 'es'} (own processes, no forced collection; CPU ${ms(cpu)} ms per run); output pool: ${poolText(samples)}`;
       rows.push({
         ...base,
         level: `lif.run fused, outputs ${outputs}`,
@@ -165,7 +188,7 @@ export const lifStreamCase = async (ctx: CaseContext, sizes: readonly number[]):
         level: `fromTensor → layer, chunk 100, outputs ${outputs}`,
         ...t,
         neuronStepsPerSecond: streamRate,
-        note: `${wallPct} % of the fused run (each in its own process, alternated; CPU time ${cpuPct} %); ${sample(sReps, sCpu, sSamples)}; load ${loadBefore} → ${load()}${warn}`,
+        note: `${wallPct} % of the fused run (each in processes of its own, ${pairs} pair${pairs === 1 ? '' : 's'} one after the other, alternated within a pair; CPU time ${cpuPct} %); ${sample(sReps, sCpu, sSamples)}; load ${loadBefore} → ${load()}${warn}`,
       });
       ctx.log(
         `lif-stream N=${N} outputs ${outputs}: fused ${ms(f.medianMs)} ms, stream ${ms(t.medianMs)} ms (${wallPct} %); CPU per run ${ms(fCpu)} / ${ms(sCpu)} ms (${cpuPct} %); runs per sample ${fReps} / ${sReps}; pool fused: ${poolText(fSamples)}; stream: ${poolText(sSamples)}; RSS ${fSamples.at(-1)?.rssMB} / ${sSamples.at(-1)?.rssMB} MB (pool lent + free ${fSamples.at(-1)?.lentMB} + ${fSamples.at(-1)?.freeMB} / ${sSamples.at(-1)?.lentMB} + ${sSamples.at(-1)?.freeMB} MB); load ${loadBefore} → ${load()}${warn}`,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { alternate, startSide } from '../../bench/streamCase.js';
+import { alternate, startSide, summarize } from '../../bench/streamCase.js';
 import type { SampleAnswer } from '../../bench/streamServe.js';
 
 // One process of the lif-stream case, started as the case starts it (tsx, no --expose-gc).
@@ -52,5 +52,13 @@ describe('lif-stream bench, one side per process (bench/streamServe.ts)', () => 
     expect(order).toEqual(['a', 'b', 'b', 'a', 'a', 'b']);
     expect(a).toMatchObject({ medianMs: 2, madMs: 1, minMs: 1, maxMs: 5, runs: 3, reps: 2, cpuMs: 1 });
     expect(b).toMatchObject({ medianMs: 20, madMs: 10, minMs: 10, maxMs: 30, runs: 3, reps: 2, cpuMs: 10 });
+  });
+
+  it('summarize pools the samples of several process pairs into one median', () => {
+    // two pairs' samples of one side: 1, 5, 2 and 4, 3, 9 ms → sorted 1 2 3 4 5 9, median 3.5
+    const s = (w: number, runs: number) => ({ wallMs: w, cpuMs: 2 * w, runs });
+    const all = summarize([s(1, 4), s(5, 2), s(2, 3), s(4, 3), s(3, 5), s(9, 1)]);
+    // deviations from 3.5: 2.5 1.5 1.5 0.5 0.5 5.5 → sorted 0.5 0.5 1.5 1.5 2.5 5.5, median 1.5
+    expect(all).toMatchObject({ medianMs: 3.5, madMs: 1.5, minMs: 1, maxMs: 9, runs: 6, reps: 3, cpuMs: 7 });
   });
 });
