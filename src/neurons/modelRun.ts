@@ -206,8 +206,10 @@ export const runModel = <P extends ParamSpecs, S extends string>(
   // The kept state the previous call of a `reuse` run function returned: updated in place.
   const reused = kept?.holds(call.state) === true;
   const givenUp = (call.inPlace === true && call.state !== undefined) || reused;
-  // A state given up in place is one a run returned: its values are not scanned again.
-  if (from !== undefined) checkState(where, spec.state, from, stateShape, dtype, !givenUp);
+  // A state given up in place is one a run returned, and the initial state made here comes from
+  // checked parameters: their values are not scanned again (a stream's first chunk of every run
+  // scanned its initial state: ~24 µs per run at N = 1e4).
+  if (from !== undefined) checkState(where, spec.state, from, stateShape, dtype, !givenUp && call.state !== undefined);
   // Any other state of a `reuse` run function is copied into its kept arrays, which the run then
   // updates in place (a device-resident state stays where it is: reading it back would copy it).
   const fill = kept !== undefined && !givenUp && (from === undefined || !onDevice(from, spec.state));
