@@ -40,20 +40,31 @@ export const initialStateOf = <P extends ParamSpecs, S extends string>(
   if (!isShape(shape)) {
     throw new SpikeflowError(where, 'shape', `shape must be an array of non-negative integers, received ${show(shape)}`);
   }
-  const derived = core.derive(where, p);
-  core.checkShapes(where, derived, shape);
   const n = sizeOf(shape);
   const state: Record<string, Tensor> = {};
-  for (const name of core.spec.state) {
-    const x = core.valueFor(derived, derived.initial[name] as PerElement, shape, dtype);
+  eachInitial(core, where, shape, p, dtype, (name, x) => {
     let d: TensorData;
     if (typeof x === 'number') {
       d = allocate(dtype, n);
       d.fill(x);
     } else d = x;
     state[name] = fromTypedArray(d, shape);
-  }
+  });
   return Object.freeze(state) as NeuronState<S>;
+};
+
+/** Calls `f` with each state variable's initial value (a number, or an array of `shape`) for validated parameters. */
+const eachInitial = <P extends ParamSpecs, S extends string>(
+  core: ModelCore<P, S>,
+  where: string,
+  shape: readonly number[],
+  p: ParamValues<P>,
+  dtype: DType,
+  f: (name: S, x: number | TensorData) => void,
+): void => {
+  const derived = core.derive(where, p);
+  core.checkShapes(where, derived, shape);
+  for (const name of core.spec.state) f(name, core.valueFor(derived, derived.initial[name] as PerElement, shape, dtype));
 };
 
 /**
@@ -71,14 +82,11 @@ export const initialStateInto = <P extends ParamSpecs, S extends string>(
   dtype: DType,
   into: Readonly<Record<string, Tensor>>,
 ): void => {
-  const derived = core.derive(where, p);
-  core.checkShapes(where, derived, shape);
-  for (const name of core.spec.state) {
-    const x = core.valueFor(derived, derived.initial[name] as PerElement, shape, dtype);
+  eachInitial(core, where, shape, p, dtype, (name, x) => {
     const d = (into[name] as Tensor).data;
     if (typeof x === 'number') d.fill(x);
     else d.set(x);
-  }
+  });
 };
 
 /**
