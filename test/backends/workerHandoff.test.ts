@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest';
 import type { Engine, EngineSpec } from '../../src/ops/backends/threads/engineTypes.js';
 import type { WorkerThreads } from '../../src/ops/backends/threads/plan.js';
 import { workerMain } from '../../src/ops/backends/threads/worker.js';
-import { MAX_WORKERS, Pool } from '../../src/ops/backends/threads/workerPool.js';
+import { MAX_WORKERS, Pool, SHARE_LIMITS, splitRanges, weightedRanges } from '../../src/ops/backends/threads/workerPool.js';
 
 const PENDING = 0;
 const genIndex = (k: number) => 1 + 2 * k;
 const claimIndex = (k: number) => 1 + 2 * MAX_WORKERS + k;
+const sleepIndex = (k: number) => 1 + 3 * MAX_WORKERS + k;
 
 /** Worker threads whose workers never run: every job stays unstarted. */
 const idleThreads = (posted: unknown[]): WorkerThreads => {
@@ -73,13 +74,108 @@ describe('the calling thread takes over jobs no worker started', () => {
   });
 });
 
+describe('the calling thread balances its share of the neurons', () => {
+  it('cuts ranges by share on multiples of 16 from lo (hand-derived)', () => {
+    // own = round(W·share / (share + workers) / 16) · 16, the rest as splitRanges cuts it
+    expect(weightedRanges(0, 10000, 1, 1)).toEqual([
+      [0, 5008],
+      [5008, 10000],
+    ]);
+    expect(weightedRanges(0, 10000, 1, 1.5)).toEqual([
+      [0, 6000],
+      [6000, 10000],
+    ]);
+    expect(weightedRanges(100, 1100, 3, 1)).toEqual([
+      [100, 356],
+      [356, 612],
+      [612, 868],
+      [868, 1100],
+    ]);
+    expect(weightedRanges(0, 48, 2, 1)).toEqual([
+      [0, 16],
+      [16, 32],
+      [32, 48],
+    ]);
+    // too few neurons for 16 per thread (the workers' 24 of 40 are less than 2 × 16)
+    expect(weightedRanges(0, 40, 2, 1)).toBeUndefined();
+    expect(weightedRanges(0, 40, 1, 0.1)).toBeUndefined();
+  });
+
+  /**
+   * Worker threads whose one worker runs its job as soon as it is posted (on this thread: claims
+   * it, records its range, says it finished at `finishAt()` on the pool's clock, takes PENDING down).
+   */
+  const eagerThreads = (pool: () => Pool, ran: [number, number][], finishAt: () => number): WorkerThreads => {
+    class MessageChannel {
+      port1 = {
+        postMessage: (m: { type: string; lo: number; hi: number; seq: number }) => {
+          if (m.type !== 'job') return;
+          const p = pool();
+          expect(Atomics.compareExchange(p.control, claimIndex(0), m.seq - 1, m.seq)).toBe(m.seq - 1);
+          ran.push([m.lo, m.hi]);
+          p.finished[0] = finishAt();
+          Atomics.sub(p.control, PENDING, 1);
+        },
+        unref: () => {},
+        close: () => {},
+      };
+      port2 = {};
+    }
+    class Worker {
+      unref(): void {}
+      async terminate(): Promise<number> {
+        return 0;
+      }
+    }
+    return { MessageChannel, Worker, receiveMessageOnPort: () => undefined } as unknown as WorkerThreads;
+  };
+
+  it('gives itself more after a worker finished later, less after it finished earlier, per kind of job', async () => {
+    const mainRan: [number, number][] = [];
+    const workerRan: [number, number][] = [];
+    let finish = 0;
+    const pool: Pool = new Pool(
+      eagerThreads(
+        () => pool,
+        workerRan,
+        () => finish,
+      ),
+    );
+    const entry = { id: 3, spec: { kind: 'source', jsSource: '' } as unknown as EngineSpec, main: recordingEngine(mainRan) };
+    const [least, most] = SHARE_LIMITS;
+    const ownOf = (share: number) => Math.round((1000 * share) / (share + 1) / 16) * 16;
+    const runOnce = (T: number) => {
+      const out = new Float64Array(1000).fill(-1);
+      pool.run(entry, { out, T }, splitRanges(0, 1000, 2));
+      // the worker's range is not written by the fake worker: the calling thread wrote its own only
+      const [lo, hi] = mainRan.at(-1) as [number, number];
+      expect(lo).toBe(0);
+      expect(workerRan.at(-1)).toEqual([hi, 1000]);
+      expect(Array.from(out.subarray(0, hi))).toEqual(Array.from({ length: hi }, (_, k) => k));
+      return hi;
+    };
+    // first job: the cut as given; the worker "finishes" far later than the calling thread
+    finish = 1e15;
+    expect(runOnce(100)).toBe(512);
+    // the share went up to its limit: the calling thread takes twice a worker's neurons
+    finish = 1;
+    expect(runOnce(100)).toBe(ownOf(most));
+    // the worker finished far earlier: the share went down to its limit
+    expect(runOnce(100)).toBe(ownOf(least));
+    // another kind of job (other steps) starts from the cut as given
+    expect(runOnce(1000)).toBe(512);
+    expect(pool.takenOver).toBe(0);
+    await pool.terminate();
+  });
+});
+
 describe('a worker', () => {
   /**
    * Runs `workerMain` on this thread over a queue of messages: the generation word says one job
    * came; once the queue is empty the generation is set to −1, so the loop ends after one pass.
    */
   const drive = (messages: object[], claim: number) => {
-    const control = new Int32Array(new SharedArrayBuffer(4 * (1 + 3 * MAX_WORKERS)));
+    const control = new Int32Array(new SharedArrayBuffer(4 * (1 + 4 * MAX_WORKERS)));
     control[PENDING] = 1;
     control[genIndex(0)] = 1;
     control[claimIndex(0)] = claim;
@@ -87,7 +183,7 @@ describe('a worker', () => {
     const ran: [number, number][] = [];
     const port = { postMessage: () => {} };
     const wt = {
-      workerData: { control, port, genIndex: genIndex(0), errIndex: 2, claimIndex: claimIndex(0), spinMs: 0 },
+      workerData: { control, port, genIndex: genIndex(0), errIndex: 2, claimIndex: claimIndex(0), sleepIndex: sleepIndex(0), spinMs: 0 },
       receiveMessageOnPort: () => {
         const m = queue.shift();
         if (m === undefined) {
@@ -119,6 +215,8 @@ describe('a worker', () => {
     expect(control[claimIndex(0)]).toBe(2);
     // PENDING was 1 (job 2's): the worker took off one, not two
     expect(control[PENDING]).toBe(0);
+    // awake (it left its waits): the sleep word says so
+    expect(control[sleepIndex(0)]).toBe(0);
   });
 
   it('runs a job nobody took and claims it', () => {

@@ -17,7 +17,10 @@
  * from `seq − 1` to `seq` (`Atomics.compareExchange`); when the main thread finished its own range
  * first it takes over a job nobody started the same way (a worker that sleeps or waits for a core
  * can start late: 1.4–1.9 ms late for 1 job in 6 on the 2-core VMs here), and the worker skips it.
- * `[0]` goes down by the jobs (and collects) a worker ran.
+ * `[0]` goes down by the jobs (and collects) a worker ran. Before that, a worker that ran a job
+ * writes the time it finished (milliseconds of `process.hrtime`, one clock for every thread) into
+ * `finished[finishedIndex]`, from which the calling thread balances the next ranges (see
+ * {@link Pool.run} in `workerPool.ts`).
  * After each job a worker watches its generation word for `spinMs` milliseconds before it
  * sleeps in `Atomics.wait`: a stream's next chunk then starts it without a wake-up.
  * Messages on `port`: `{ type: 'engine', id, spec }` compiles an engine and keeps it;
@@ -49,6 +52,15 @@ export interface WorkerData {
   readonly claimIndex: number;
   /** Milliseconds a worker watches its generation word after a job before it sleeps (0: sleeps at once). */
   readonly spinMs?: number;
+  /**
+   * Index of this worker's sleep word: 1 while it sleeps (or is about to) in `Atomics.wait`, 0 while
+   * it runs or watches its generation word; the main thread notifies it only when 1 (`notify`
+   * took ~15 µs per job even with no thread waiting).
+   */
+  readonly sleepIndex?: number;
+  /** When each worker finished its last job (ms of `process.hrtime`); this worker writes `[finishedIndex]`. */
+  readonly finished?: Float64Array;
+  readonly finishedIndex?: number;
 }
 
 type Message =
@@ -72,6 +84,8 @@ export function workerMain(req: Require, make: typeof createEngine): void {
   const wt = req('node:worker_threads') as typeof import('node:worker_threads');
   const { control, port, genIndex, errIndex, claimIndex } = wt.workerData as WorkerData;
   const engines = new Map<number, Engine>();
+  const { finished, finishedIndex, sleepIndex } = wt.workerData as WorkerData;
+  const hrtime = (globalThis as { process?: { hrtime?: () => [number, number] } }).process?.hrtime;
   let collect: (() => void) | null = null;
   try {
     (req('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
@@ -99,6 +113,10 @@ export function workerMain(req: Require, make: typeof createEngine): void {
           if (Atomics.compareExchange(control, claimIndex, msg.seq - 1, msg.seq) !== msg.seq - 1) continue;
           done++;
           (engines.get(msg.engine) as Engine).runRange(msg.call, msg.lo, msg.hi);
+          if (finished !== undefined && finishedIndex !== undefined && hrtime !== undefined) {
+            const [sec, ns] = hrtime();
+            finished[finishedIndex] = sec * 1e3 + ns / 1e6;
+          }
         }
       } catch (e) {
         error = e;
@@ -118,7 +136,11 @@ export function workerMain(req: Require, make: typeof createEngine): void {
       const until = performance.now() + spinMs;
       for (let k = 1; Atomics.load(control, genIndex) === seen; k++) if ((k & 255) === 0 && performance.now() > until) break;
     }
+    // Set before the wait reads the generation word: a main thread that reads 0 here added its job
+    // before this store (atomics are sequentially consistent), and the wait returns at once.
+    if (sleepIndex !== undefined) Atomics.store(control, sleepIndex, 1);
     Atomics.wait(control, genIndex, seen);
+    if (sleepIndex !== undefined) Atomics.store(control, sleepIndex, 0);
     const generation = Atomics.load(control, genIndex);
     if (generation < 0) break;
     if (generation === seen) continue;

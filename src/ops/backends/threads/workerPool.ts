@@ -33,6 +33,7 @@ const PENDING = 0;
 const genIndex = (k: number) => 1 + 2 * k;
 const errIndex = (k: number) => 2 + 2 * k;
 const claimIndex = (k: number) => 1 + 2 * MAX_WORKERS + k;
+const sleepIndex = (k: number) => 1 + 3 * MAX_WORKERS + k;
 
 /**
  * Milliseconds a thread watches a shared word before it sleeps in `Atomics.wait`: a worker after
@@ -47,6 +48,35 @@ export const SPIN_MS = 0.3;
 
 /** Most milliseconds the calling thread watches for the workers to finish before it sleeps (see {@link SPIN_MS}). */
 export const JOIN_SPIN_MS = 1;
+
+/**
+ * How far the share of the calling thread moves per job towards the balance the last job showed
+ * (see {@link Pool.run}): half the way, so that one slow job does not swing it.
+ */
+export const SHARE_GAIN = 0.5;
+
+/** The calling thread's share is kept between half and twice a worker's. */
+export const SHARE_LIMITS: readonly [number, number] = [0.5, 2];
+
+/** Milliseconds of the monotonic clock that every thread of the process reads alike. */
+const clockMs = (): number => {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+};
+
+/**
+ * Splits `[lo, hi)` among the calling thread and `workers` workers: the calling thread takes
+ * `share` times a worker's neurons, the workers equal parts (ranges on multiples of 16 neurons from
+ * `lo`, as {@link splitRanges}); undefined when the neurons are too few for every thread to get 16.
+ * @param share - the calling thread's neurons over a worker's (> 0)
+ */
+export const weightedRanges = (lo: number, hi: number, workers: number, share: number): [number, number][] | undefined => {
+  const width = hi - lo;
+  const own = Math.round((width * share) / (share + workers) / 16) * 16;
+  if (own < 16 || width - own < 16 * workers) return undefined;
+  const rest = splitRanges(lo + own, hi, workers);
+  return rest.length === workers ? [[lo, lo + own], ...rest] : undefined;
+};
 
 /** Returns once no worker runs the current job any longer (`control[PENDING]` is 0): watches, then sleeps. */
 const awaitWorkers = (c: Int32Array): void => {
@@ -70,11 +100,15 @@ export interface ThreadPool {
 
 /** The workers, their control words and the staging buffers (one per process, see {@link poolOf}). */
 export class Pool implements ThreadPool {
-  readonly control = new Int32Array(new SharedArrayBuffer(4 * (1 + 3 * MAX_WORKERS)));
+  readonly control = new Int32Array(new SharedArrayBuffer(4 * (1 + 4 * MAX_WORKERS)));
   /** Each worker's last job number (see `worker.ts`: the claim word). */
   private readonly seqs: number[] = [];
   /** Jobs of a worker the calling thread ran itself because the worker had not started them (for tests and diagnostics). */
   takenOver = 0;
+  /** When each worker finished its last job (ms, {@link clockMs}; 0 until it did), written by the workers. */
+  readonly finished = new Float64Array(new SharedArrayBuffer(8 * MAX_WORKERS));
+  /** The calling thread's share (its neurons over a worker's) per kind of job: engine, steps, neurons, workers. */
+  private readonly shares = new Map<string, number>();
   readonly workers: PoolWorker[] = [];
   private readonly staging = new Map<string, SharedArrayBuffer>();
   /** Bytes of shared buffers handed to the workers since they last collected their garbage. */
@@ -174,7 +208,10 @@ export class Pool implements ThreadPool {
           genIndex: genIndex(index),
           errIndex: errIndex(index),
           claimIndex: claimIndex(index),
+          sleepIndex: sleepIndex(index),
           spinMs: SPIN_MS,
+          finished: this.finished,
+          finishedIndex: index,
         },
         transferList: [port2],
       });
@@ -193,9 +230,25 @@ export class Pool implements ThreadPool {
   /**
    * Runs ranges[0] on the main thread and ranges[k] on worker k−1; returns when all are done.
    * `call` is posted to the workers: its arrays must be shared (others would be copied).
+   *
+   * Contiguous ranges (as {@link splitRanges} makes them) are re-cut so that the threads finish
+   * together: per kind of job (engine, steps, neurons, threads) the calling thread keeps a share
+   * (its neurons over a worker's, 1 at first, within {@link SHARE_LIMITS}), and after each job whose
+   * ranges every worker ran itself it moves the share by {@link SHARE_GAIN} × (when the last worker
+   * finished − when it finished) / its own range's time. Why: on the 2-core VMs here a worker ran an
+   * equal range 10–15 % slower than the calling thread (it starts after the job message and competes
+   * with the collector's threads), so the calling thread waited ~1.1 ms per fused run at N = 1e4 and
+   * ~0.16 ms per chunk of a stream. Each neuron is computed alike on any thread, so results do
+   * not depend on the cut.
    */
   run(entry: EngineEntry, call: object, ranges: readonly (readonly [number, number])[]): void {
     const n = ranges.length - 1;
+    const lo0 = (ranges[0] as readonly [number, number])[0];
+    const hi0 = (ranges[n] as readonly [number, number])[1];
+    const contiguous = n > 0 && ranges.every(([a, b], k) => b > a && (k === 0 || a === (ranges[k - 1] as readonly [number, number])[1]));
+    const key = contiguous ? `${entry.id} ${(call as { T?: number }).T ?? 0} ${lo0} ${hi0} ${n}` : undefined;
+    const share = key === undefined ? undefined : this.shares.get(key);
+    if (share !== undefined) ranges = weightedRanges(lo0, hi0, n, share) ?? ranges;
     // Every job hands the workers new handles on its shared buffers, which they free only when
     // they collect garbage: have them collect once the buffers handed over since their last
     // collection reach COLLECT_EVERY_BYTES (one large job, or many small ones), so what they hold
@@ -213,14 +266,19 @@ export class Pool implements ThreadPool {
       const [lo, hi] = ranges[k + 1] as readonly [number, number];
       const seq = (this.seqs[k] as number) + 1;
       this.seqs[k] = seq;
+      this.finished[k] = 0;
       w.port.postMessage({ type: 'job', engine: entry.id, call, lo, hi, large, seq });
       Atomics.add(c, genIndex(k), 1);
-      Atomics.notify(c, genIndex(k));
+      if (Atomics.load(c, sleepIndex(k)) !== 0) Atomics.notify(c, genIndex(k));
     }
+    const started = clockMs();
+    let ownEnd = 0;
+    const taken = this.takenOver;
     let mainError: unknown;
     try {
       const [lo, hi] = ranges[0] as readonly [number, number];
       entry.main.runRange(call as UpdateCall, lo, hi);
+      ownEnd = clockMs();
       // Ranges no worker has started yet (it sleeps, or waits for a core): run them here.
       for (let k = 0; k < n; k++) {
         const seq = this.seqs[k] as number;
@@ -237,6 +295,16 @@ export class Pool implements ThreadPool {
       mainError = e;
     }
     awaitWorkers(c);
+    if (key !== undefined && mainError === undefined && this.takenOver === taken && ownEnd > started) {
+      let last = 0;
+      for (let k = 0; k < n; k++) last = Math.max(last, this.finished[k] === 0 ? Number.NaN : (this.finished[k] as number));
+      const [least, most] = SHARE_LIMITS;
+      const next = (share ?? 1) * (1 + (SHARE_GAIN * (last - ownEnd)) / (ownEnd - started));
+      if (Number.isFinite(next)) {
+        if (this.shares.size >= 256) this.shares.clear();
+        this.shares.set(key, Math.min(most, Math.max(least, next)));
+      }
+    }
     // Collect (and clear) every worker's failure, so the next run starts clean.
     let workerError: SpikeflowError | undefined;
     for (let k = 0; k < n; k++) {
@@ -260,7 +328,10 @@ export class Pool implements ThreadPool {
       Atomics.notify(this.control, genIndex(k));
     });
     await Promise.all(ws.map((w) => w.worker.terminate()));
-    for (let k = 0; k < ws.length; k++) Atomics.store(this.control, claimIndex(k), 0);
+    for (let k = 0; k < ws.length; k++) {
+      Atomics.store(this.control, claimIndex(k), 0);
+      Atomics.store(this.control, sleepIndex(k), 0);
+    }
     this.seqs.length = 0;
     for (const w of ws) w.port.close();
     this.staging.clear();
