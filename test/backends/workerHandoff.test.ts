@@ -15,10 +15,10 @@ const genIndex = (k: number) => 1 + 2 * k;
 const claimIndex = (k: number) => 1 + 2 * MAX_WORKERS + k;
 const sleepIndex = (k: number) => 1 + 3 * MAX_WORKERS + k;
 
-/** Worker threads whose workers never run: every job stays unstarted. */
-const idleThreads = (posted: unknown[]): WorkerThreads => {
+/** Worker threads whose workers never start: every message posted to a worker goes to `post`. */
+const fakeThreads = (post: (message: unknown) => void): WorkerThreads => {
   class MessageChannel {
-    port1 = { postMessage: (m: unknown) => posted.push(m), unref: () => {}, close: () => {} };
+    port1 = { postMessage: post, unref: () => {}, close: () => {} };
     port2 = {};
   }
   class Worker {
@@ -29,6 +29,9 @@ const idleThreads = (posted: unknown[]): WorkerThreads => {
   }
   return { MessageChannel, Worker, receiveMessageOnPort: () => undefined } as unknown as WorkerThreads;
 };
+
+/** Worker threads whose workers never run: every job stays unstarted. */
+const idleThreads = (posted: unknown[]): WorkerThreads => fakeThreads((m) => posted.push(m));
 
 /** An engine that records the ranges it ran and writes `lo`…`hi − 1` into `call.out`. */
 const recordingEngine = (ran: [number, number][]): Engine => ({
@@ -105,30 +108,16 @@ describe('the calling thread balances its share of the neurons', () => {
    * Worker threads whose one worker runs its job as soon as it is posted (on this thread: claims
    * it, records its range, says it finished at `finishAt()` on the pool's clock, takes PENDING down).
    */
-  const eagerThreads = (pool: () => Pool, ran: [number, number][], finishAt: () => number): WorkerThreads => {
-    class MessageChannel {
-      port1 = {
-        postMessage: (m: { type: string; lo: number; hi: number; seq: number }) => {
-          if (m.type !== 'job') return;
-          const p = pool();
-          expect(Atomics.compareExchange(p.control, claimIndex(0), m.seq - 1, m.seq)).toBe(m.seq - 1);
-          ran.push([m.lo, m.hi]);
-          p.finished[0] = finishAt();
-          Atomics.sub(p.control, PENDING, 1);
-        },
-        unref: () => {},
-        close: () => {},
-      };
-      port2 = {};
-    }
-    class Worker {
-      unref(): void {}
-      async terminate(): Promise<number> {
-        return 0;
-      }
-    }
-    return { MessageChannel, Worker, receiveMessageOnPort: () => undefined } as unknown as WorkerThreads;
-  };
+  const eagerThreads = (pool: () => Pool, ran: [number, number][], finishAt: () => number): WorkerThreads =>
+    fakeThreads((message) => {
+      const m = message as { type: string; lo: number; hi: number; seq: number };
+      if (m.type !== 'job') return;
+      const p = pool();
+      expect(Atomics.compareExchange(p.control, claimIndex(0), m.seq - 1, m.seq)).toBe(m.seq - 1);
+      ran.push([m.lo, m.hi]);
+      p.finished[0] = finishAt();
+      Atomics.sub(p.control, PENDING, 1);
+    });
 
   it('gives itself more after a worker finished later, less after it finished earlier, per kind of job', async () => {
     const mainRan: [number, number][] = [];
