@@ -12,7 +12,7 @@ import { detectFormat, FILE_FORMATS, type FileFormat, isEventFormat, SNIFF_BYTES
 import { readCsvFile } from '../io/node/csvFile.js';
 import { openEventFile } from '../io/node/eventFile.js';
 import { openWavFile } from '../io/node/wavFile.js';
-import { SpikeflowError, show } from '../ops/errors.js';
+import { fileProblem, SpikeflowError, show } from '../ops/errors.js';
 
 /** Summary of an event recording. Times in µs; ranges are `[min, max]`, `null` when there are no events. */
 export interface EventFileSummary {
@@ -109,7 +109,7 @@ export const inspect = async (path: string, options: InspectOptions = {}): Promi
   try {
     bytes = (await stat(path)).size;
   } catch (e) {
-    throw new SpikeflowError(where, 'path', `cannot read ${show(path)}: ${(e as Error).message}`);
+    throw new SpikeflowError(where, 'path', `cannot read ${show(path)}: ${fileProblem(e)}`);
   }
   const format = options.format ?? detectFormat(basename(path), await sniff(path));
 

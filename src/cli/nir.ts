@@ -18,7 +18,7 @@ import { describeNir, formatNirDescription } from '../nir/describe.js';
 import type { NirGraph } from '../nir/graph.js';
 import { readNirFile } from '../nir/hdf5.js';
 import { compileNir, type NirDiscretisation, type NirState } from '../nir/runtime.js';
-import { SpikeflowError, show } from '../ops/errors.js';
+import { fileProblem, SpikeflowError, show } from '../ops/errors.js';
 import { fromTypedArray, showShape, sizeOf, type Tensor } from '../ops/tensor.js';
 
 /** True when `path` names a NIR file (extension `.nir`). */
@@ -33,7 +33,7 @@ export const loadNirFile = async (path: string): Promise<{ graph: NirGraph; vers
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new SpikeflowError('nir', 'network', `cannot read NIR file ${JSON.stringify(path)}: ${(e as Error).message}`);
+    throw new SpikeflowError('nir', 'network', `cannot read NIR file ${JSON.stringify(path)}: ${fileProblem(e)}`);
   }
   return readNirFile(bytes);
 };

@@ -154,3 +154,23 @@ export const offendingKey = (e: SpikeflowError, keys: readonly string[]): string
     keys.find((k) => new RegExp(`(?<![\\w-])${k.replace(/[^\w]/g, '\\$&')}(?![\\w-])`).test(detail))
   );
 };
+
+const FILE_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+};
+
+/**
+ * Why a file could not be read, in words (`no such file or folder` for Node's
+ * `ENOENT: no such file or directory, stat 'x'`); the error's own message for other errors.
+ * @param e - what `fs` threw
+ */
+export const fileProblem = (e: unknown): string => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' ? FILE_PROBLEMS[code] : undefined) ?? String((e as { message?: unknown } | null)?.message ?? e);
+};

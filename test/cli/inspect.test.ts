@@ -23,6 +23,11 @@ const EVENTS: Ev[] = [
 ];
 
 describe('inspect on synthetic files', () => {
+  it('a missing file: names path and says why in words, not as Node error text', async () => {
+    const path = join(dir, 'nope.bin');
+    await expect(inspect(path)).rejects.toThrow(`inspect: cannot read ${JSON.stringify(path)}: no such file or folder`);
+  });
+
   it('an EVT 3.0 file: format, count, time/x/y ranges, polarities, sensor size', async () => {
     const path = join(dir, 'rec.raw');
     const bytes = encodeEvt3(EVENTS, [64, 48]);

@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { SNIFF_BYTES } from '../../io/formats/detect.js';
+import { fileProblem } from '../../ops/errors.js';
 import { bytes, type Limits } from '../limits.js';
 import { UsageError } from '../usageErrors.js';
 
@@ -17,7 +18,7 @@ export const fileSize = (path: string): number => {
   try {
     st = statSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read input file ${JSON.stringify(path)}: ${(e as Error).message}`, '--input');
+    throw new UsageError(`cannot read input file ${JSON.stringify(path)} (--input): ${fileProblem(e)}`, '--input');
   }
   if (st.isDirectory()) throw new UsageError(`--input ${JSON.stringify(path)} is a folder; give a recording file`, '--input');
   if (!st.isFile()) throw new UsageError(`--input ${JSON.stringify(path)} is not a regular file`, '--input');
@@ -52,7 +53,7 @@ export const readJsonFile = (path: string, what: string, flag: string, limits: L
     size = st.size;
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read ${what} file ${JSON.stringify(path)}: ${(e as Error).message}`, flag);
+    throw new UsageError(`cannot read ${what} file ${JSON.stringify(path)} (${flag}): ${fileProblem(e)}`, flag);
   }
   if (size * 8 > limits.maxMemory) {
     throw new UsageError(
@@ -64,7 +65,7 @@ export const readJsonFile = (path: string, what: string, flag: string, limits: L
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read ${what} file ${JSON.stringify(path)}: ${(e as Error).message}`, flag);
+    throw new UsageError(`cannot read ${what} file ${JSON.stringify(path)} (${flag}): ${fileProblem(e)}`, flag);
   }
   try {
     return JSON.parse(text);
