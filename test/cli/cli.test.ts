@@ -96,7 +96,10 @@ describe('spikeflow simulate', () => {
         ['simulate', '--model', 'LIF', '--input', input, '--params', write('p2.json', { tauMemInv: -1 })],
         /tauMemInv must be > 0, received -1/,
       ],
-      [['simulate', '--model', 'LIF', '--input', join(dir, 'missing.json')], /cannot read input file ".*missing\.json" \(--input\): no such file or folder$/m],
+      [
+        ['simulate', '--model', 'LIF', '--input', join(dir, 'missing.json')],
+        /cannot read input file ".*missing\.json" \(--input\): no such file or folder$/m,
+      ],
       [['simulate', '--model', 'LIF'], /required option '--input <file>' not specified/],
     ];
     for (const [argv, message] of cases) {
