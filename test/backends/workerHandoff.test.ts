@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Engine, EngineSpec } from '../../src/ops/backends/threads/engineTypes.js';
 import type { WorkerThreads } from '../../src/ops/backends/threads/plan.js';
 import { workerMain } from '../../src/ops/backends/threads/worker.js';
-import { MAX_WORKERS, Pool, SHARE_LIMITS, splitRanges, weightedRanges } from '../../src/ops/backends/threads/workerPool.js';
+import { MAX_WORKERS, Pool, SHARE_LIMITS, SHARE_STEP, splitRanges, weightedRanges } from '../../src/ops/backends/threads/workerPool.js';
 
 const PENDING = 0;
 const genIndex = (k: number) => 1 + 2 * k;
@@ -143,14 +143,25 @@ describe('the calling thread balances its share of the neurons', () => {
       expect(Array.from(out.subarray(0, hi))).toEqual(Array.from({ length: hi }, (_, k) => k));
       return hi;
     };
-    // first job: the cut as given; the worker "finishes" far later than the calling thread
+    // first job: the cut as given; the worker "finishes" far later than the calling thread every time
     finish = 1e15;
     expect(runOnce(100)).toBe(512);
-    // the share went up to its limit: the calling thread takes twice a worker's neurons
+    // the share grows by the largest step per job (1.25×) up to its limit: twice a worker's neurons
+    const [down, up] = SHARE_STEP;
+    let share = 1;
+    while (share < most) {
+      share = Math.min(most, share * up);
+      expect(runOnce(100)).toBe(ownOf(share));
+    }
+    expect(share).toBe(most);
+    // the worker finishes far earlier now: the share shrinks by the smallest step per job down to its limit
     finish = 1;
     expect(runOnce(100)).toBe(ownOf(most));
-    // the worker finished far earlier: the share went down to its limit
-    expect(runOnce(100)).toBe(ownOf(least));
+    while (share > least) {
+      share = Math.max(least, share * down);
+      expect(runOnce(100)).toBe(ownOf(share));
+    }
+    expect(share).toBe(least);
     // another kind of job (other steps) starts from the cut as given
     expect(runOnce(1000)).toBe(512);
     expect(pool.takenOver).toBe(0);

@@ -58,6 +58,13 @@ export const SHARE_GAIN = 0.5;
 /** The calling thread's share is kept between half and twice a worker's. */
 export const SHARE_LIMITS: readonly [number, number] = [0.5, 2];
 
+/**
+ * One job changes the share by at most these factors: a worker that lost its core for a few
+ * milliseconds in one job (1 job in 6 on the 2-core VMs here) moves the cut of the next jobs by a
+ * quarter at most, not to a limit.
+ */
+export const SHARE_STEP: readonly [number, number] = [0.8, 1.25];
+
 /** Milliseconds of the monotonic clock that every thread of the process reads alike. */
 const clockMs = (): number => {
   const [s, ns] = process.hrtime();
@@ -234,8 +241,8 @@ export class Pool implements ThreadPool {
    * Contiguous ranges (as {@link splitRanges} makes them) are re-cut so that the threads finish
    * together: per kind of job (engine, steps, neurons, threads) the calling thread keeps a share
    * (its neurons over a worker's, 1 at first, within {@link SHARE_LIMITS}), and after each job whose
-   * ranges every worker ran itself it moves the share by {@link SHARE_GAIN} × (when the last worker
-   * finished − when it finished) / its own range's time. Why: on the 2-core VMs here a worker ran an
+   * ranges every worker ran itself it multiplies the share by 1 + {@link SHARE_GAIN} × (when the last
+   * worker finished − when it finished) / its own range's time, within {@link SHARE_STEP}. Why: on the 2-core VMs here a worker ran an
    * equal range 10–15 % slower than the calling thread (it starts after the job message and competes
    * with the collector's threads), so the calling thread waited ~1.1 ms per fused run at N = 1e4 and
    * ~0.16 ms per chunk of a stream. Each neuron is computed alike on any thread, so results do
@@ -299,7 +306,8 @@ export class Pool implements ThreadPool {
       let last = 0;
       for (let k = 0; k < n; k++) last = Math.max(last, this.finished[k] === 0 ? Number.NaN : (this.finished[k] as number));
       const [least, most] = SHARE_LIMITS;
-      const next = (share ?? 1) * (1 + (SHARE_GAIN * (last - ownEnd)) / (ownEnd - started));
+      const [down, up] = SHARE_STEP;
+      const next = (share ?? 1) * Math.min(up, Math.max(down, 1 + (SHARE_GAIN * (last - ownEnd)) / (ownEnd - started)));
       if (Number.isFinite(next)) {
         if (this.shares.size >= 256) this.shares.clear();
         this.shares.set(key, Math.min(most, Math.max(least, next)));
