@@ -242,11 +242,11 @@ export class Pool implements ThreadPool {
    * together: per kind of job (engine, steps, neurons, threads) the calling thread keeps a share
    * (its neurons over a worker's, 1 at first, within {@link SHARE_LIMITS}), and after each job whose
    * ranges every worker ran itself it multiplies the share by 1 + {@link SHARE_GAIN} × (when the last
-   * worker finished − when it finished) / its own range's time, within {@link SHARE_STEP}. Why: on the 2-core VMs here a worker ran an
-   * equal range 10–15 % slower than the calling thread (it starts after the job message and competes
-   * with the collector's threads), so the calling thread waited ~1.1 ms per fused run at N = 1e4 and
-   * ~0.16 ms per chunk of a stream. Each neuron is computed alike on any thread, so results do
-   * not depend on the cut.
+   * worker finished − when it finished) / its own range's time, within {@link SHARE_STEP}. Why: on
+   * the 2-core VMs here a worker ran an equal range 10–15 % slower than the calling thread (it starts
+   * after the job message and competes with the collector's threads), so the calling thread waited
+   * ~1.1 ms per fused run at N = 1e4 and ~0.16 ms per chunk of a stream. Each neuron is computed
+   * alike on any thread, so results do not depend on the cut.
    */
   run(entry: EngineEntry, call: object, ranges: readonly (readonly [number, number])[]): void {
     const n = ranges.length - 1;
