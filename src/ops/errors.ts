@@ -167,8 +167,10 @@ const FILE_PROBLEMS: Readonly<Record<string, string>> = {
 
 /**
  * Why a file could not be read, in words (`no such file or folder` for Node's
- * `ENOENT: no such file or directory, stat 'x'`); the error's own message for other errors.
- * @param e - what `fs` threw
+ * `ENOENT: no such file or directory, stat 'x'`), for the CLI's messages that name the file and its
+ * flag (`spikeflow run --input`, `inspect`, NIR files). Throws nothing.
+ * @param e - what `fs` threw (any value)
+ * @returns the reason for the known `fs` error codes, else the error's own message (or `String(e)`)
  */
 export const fileProblem = (e: unknown): string => {
   const code = (e as { code?: unknown } | null)?.code;

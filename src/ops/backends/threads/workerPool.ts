@@ -74,8 +74,14 @@ const clockMs = (): number => {
 /**
  * Splits `[lo, hi)` among the calling thread and `workers` workers: the calling thread takes
  * `share` times a worker's neurons, the workers equal parts (ranges on multiples of 16 neurons from
- * `lo`, as {@link splitRanges}); undefined when the neurons are too few for every thread to get 16.
- * @param share - the calling thread's neurons over a worker's (> 0)
+ * `lo`, as {@link splitRanges}). Internal to the `threads` pool (spikeflow's own scheme, no paper);
+ * throws nothing.
+ * @param lo - first neuron (index, inclusive)
+ * @param hi - end neuron (index, exclusive; > lo)
+ * @param workers - worker threads besides the calling one (≥ 1)
+ * @param share - the calling thread's neurons over a worker's (> 0; {@link SHARE_LIMITS} in practice)
+ * @returns `workers + 1` contiguous `[lo, hi)` ranges, the calling thread's first; undefined when
+ *   the neurons are too few for every thread to get at least 16
  */
 export const weightedRanges = (lo: number, hi: number, workers: number, share: number): [number, number][] | undefined => {
   const width = hi - lo;
